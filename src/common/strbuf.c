@@ -1,0 +1,99 @@
+/*
+ * strbuf.c — bounded growable buffer; see strbuf.h.
+ */
+#include "common/strbuf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void strbuf__init(struct strbuf *sb, size_t max)
+{
+	memset(sb, 0, sizeof(*sb));
+	sb->max = max ? max : (16u << 20);
+}
+
+void strbuf__free(struct strbuf *sb)
+{
+	free(sb->buf);
+	memset(sb, 0, sizeof(*sb));
+}
+
+void strbuf__clear(struct strbuf *sb)
+{
+	sb->len = 0;
+	sb->overflow = false;
+}
+
+static bool reserve(struct strbuf *sb, size_t extra)
+{
+	size_t need = sb->len + extra + 1;
+	size_t ncap;
+	char *nb;
+
+	if (need <= sb->cap)
+		return true;
+	if (need > sb->max) {
+		sb->overflow = true;
+		return false;
+	}
+	ncap = sb->cap ? sb->cap : 256;
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap > sb->max)
+		ncap = sb->max;
+	nb = realloc(sb->buf, ncap);
+	if (nb == NULL) {
+		sb->overflow = true;
+		return false;
+	}
+	sb->buf = nb;
+	sb->cap = ncap;
+	return true;
+}
+
+void strbuf__add(struct strbuf *sb, const void *p, size_t n)
+{
+	if (!reserve(sb, n))
+		return;
+	memcpy(sb->buf + sb->len, p, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
+void strbuf__addc(struct strbuf *sb, char c)
+{
+	if (!reserve(sb, 1))
+		return;
+	sb->buf[sb->len++] = c;
+	sb->buf[sb->len] = '\0';
+}
+
+void strbuf__adds(struct strbuf *sb, const char *s)
+{
+	strbuf__add(sb, s, strlen(s));
+}
+
+void strbuf__addf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !reserve(sb, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	sb->len += (size_t)n;
+}
+
+const char *strbuf__cstr(struct strbuf *sb)
+{
+	if (sb->buf == NULL && !reserve(sb, 0))
+		return "";
+	return sb->buf ? sb->buf : "";
+}
