@@ -81,3 +81,6 @@ clean:
 	rm -rf build
 
 -include $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d)
+
+# Module-specific rules (fuzzers, extra tools) live in their own mk/*.mk.
+-include $(filter-out mk/config.mk mk/bpf.mk,$(sort $(wildcard mk/*.mk)))
