@@ -13,7 +13,7 @@
 include mk/config.mk
 include mk/bpf.mk
 
-LIB_SRCS  := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
+LIB_SRCS  := $(filter-out src/cli/main.c src/bpf/%,$(wildcard src/*/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o)
 MAIN_OBJ  := $(B)/src/cli/main.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

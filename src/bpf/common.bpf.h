@@ -1,0 +1,213 @@
+/*
+ * common.bpf.h — maps and helpers shared by every vigil BPF program.
+ *
+ * All programs feed one ring buffer ("rb"). A program that cannot reserve
+ * space drops its record and counts the drop in the per-CPU "stats" map: the
+ * traced process is never made to wait. Records bigger than a few hundred
+ * bytes are assembled in a per-CPU scratch buffer and copied out with
+ * bpf_ringbuf_output(), because bpf_ringbuf_reserve() needs a constant size.
+ *
+ * Paths are rebuilt by walking dentries and mounts up to the global root
+ * (host view, so a containerised process's files show where they really
+ * are), like d_path() but bounded: at most VG_PATH_DEPTH components and
+ * VG_PATH_MAX bytes; a longer path keeps its last components and the record
+ * is flagged VG_HF_TRUNCATED.
+ */
+#ifndef VIGIL_COMMON_BPF_H
+#define VIGIL_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "vigil/event.h"
+
+#define VG_PATH_DEPTH 48
+#define SCRATCH_SZ    16384 /* ≥ 2 × the largest record, power of two */
+#define PATHBUF_SZ    (2 * VG_PATH_MAX)
+
+#define AF_INET	 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+#define FMODE_CREATED 0x100000
+#define SIGNAL_GROUP_EXIT 0x00000004
+#define S_IFMT	 00170000
+#define S_IFREG	 0100000
+#define S_IFSOCK 0140000
+
+/* Set by the loader before load: the sensor's own tgid, so that its writes
+ * to its outputs never come back as events. */
+const volatile __u32 self_tgid = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20); /* resized by the loader */
+} rb SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VG_TYPE_MAX);
+	__type(key, __u32);
+	__type(value, struct vg_stats);
+} stats SEC(".maps");
+
+/* 1 = collect this record type. Lets a reload switch types off without
+ * detaching programs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VG_TYPE_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} enabled SEC(".maps");
+
+struct scratch {
+	char ev[SCRATCH_SZ];
+	char path[PATHBUF_SZ];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch_map SEC(".maps");
+
+static __always_inline bool is_self(void)
+{
+	return (bpf_get_current_pid_tgid() >> 32) == self_tgid;
+}
+
+static __always_inline bool type_enabled(__u32 type)
+{
+	__u32 *on = bpf_map_lookup_elem(&enabled, &type);
+	return on && *on;
+}
+
+static __always_inline void count(__u32 type, bool dropped)
+{
+	struct vg_stats *st = bpf_map_lookup_elem(&stats, &type);
+	if (!st)
+		return;
+	st->seen++;
+	if (dropped)
+		st->dropped++;
+}
+
+static __always_inline struct scratch *get_scratch(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&scratch_map, &zero);
+}
+
+/* Fills the common header from the current task. */
+static __always_inline void fill_hdr(struct vg_hdr *h, __u16 type, __u32 size)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 id = bpf_get_current_pid_tgid();
+
+	h->type = type;
+	h->version = 1;
+	h->flags = 0;
+	h->size = size;
+	h->ts = bpf_ktime_get_boot_ns();
+	h->pid = id >> 32;
+	h->tid = (__u32)id;
+	h->start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+	h->uid = (__u32)bpf_get_current_uid_gid();
+	h->cpu = bpf_get_smp_processor_id();
+}
+
+/* Sends size bytes of a scratch-built record; counts it either way. */
+static __always_inline void submit(void *data, __u32 size, __u32 type)
+{
+	long err;
+
+	if (size > SCRATCH_SZ / 2)
+		size = SCRATCH_SZ / 2;
+	err = bpf_ringbuf_output(&rb, data, size & (SCRATCH_SZ - 1), 0);
+	count(type, err != 0);
+}
+
+/*
+ * Writes the absolute path of (dentry, vfsmount) into sc->path, ending at
+ * offset VG_PATH_MAX. Returns the start offset; the path is
+ * sc->path[start .. VG_PATH_MAX). *trunc is set when components were lost.
+ */
+static __always_inline __u32 walk_path(struct scratch *sc, struct dentry *dentry,
+				       struct vfsmount *vfsmnt, __u8 *trunc)
+{
+	struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
+	__u32 pos = VG_PATH_MAX;
+
+	for (int i = 0; i < VG_PATH_DEPTH; i++) {
+		struct dentry *mnt_root = BPF_CORE_READ(mnt, mnt.mnt_root);
+		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+		struct qstr name;
+		__u32 len;
+
+		if (dentry == mnt_root || dentry == parent) {
+			struct mount *mp = BPF_CORE_READ(mnt, mnt_parent);
+			if (dentry != mnt_root || mp == mnt)
+				break; /* the global root, or a detached tree */
+			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = mp;
+			continue;
+		}
+		name = BPF_CORE_READ(dentry, d_name);
+		len = name.len;
+		if (len + 2 > pos) { /* keep pos ≥ 1 so lengths stay < VG_PATH_MAX */
+			*trunc = 1;
+			break;
+		}
+		pos -= len;
+		bpf_probe_read_kernel(sc->path + (pos & (VG_PATH_MAX - 1)), len & (VG_PATH_MAX - 1),
+				      name.name);
+		pos -= 1;
+		sc->path[pos & (VG_PATH_MAX - 1)] = '/';
+		dentry = parent;
+		if (i == VG_PATH_DEPTH - 1)
+			*trunc = 1;
+	}
+	if (pos == VG_PATH_MAX) {
+		pos--;
+		sc->path[pos & (VG_PATH_MAX - 1)] = '/';
+	}
+	return pos;
+}
+
+/* Appends the path walked into sc->path at ev+off; returns its length. */
+static __always_inline __u32 append_path(struct scratch *sc, __u32 off, struct dentry *dentry,
+					 struct vfsmount *mnt, __u8 *trunc)
+{
+	__u32 start = walk_path(sc, dentry, mnt, trunc);
+	__u32 len = VG_PATH_MAX - start;
+
+	if (start >= VG_PATH_MAX || len > VG_PATH_MAX)
+		return 0;
+	bpf_probe_read_kernel(sc->ev + (off & (SCRATCH_SZ / 2 - 1)), len & (VG_PATH_MAX - 1),
+			      sc->path + (start & (VG_PATH_MAX - 1)));
+	return len & (VG_PATH_MAX - 1);
+}
+
+/* The struct file behind fd in the current task, or NULL. */
+static __always_inline struct file *fd_file(int fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct files_struct *files = BPF_CORE_READ(task, files);
+	struct fdtable *fdt;
+	struct file **fds;
+	struct file *f = NULL;
+
+	if (!files || fd < 0)
+		return NULL;
+	fdt = BPF_CORE_READ(files, fdt);
+	if ((unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+#endif

@@ -1,0 +1,191 @@
+/*
+ * file.bpf.h — file creation and deletion (syscall tracepoints).
+ *
+ * Creation: at the exit of open/openat/openat2/creat, the new fd's struct
+ * file carries FMODE_CREATED exactly when this open created the file, which
+ * is the "a file that did not exist" semantics of FileCreate (not every
+ * O_CREAT open). The path comes from the file's own dentry, so it is
+ * absolute and resolved whatever the dirfd was.
+ *
+ * Deletion: unlink/unlinkat/rmdir are remembered at entry (dirfd, user
+ * pointer) and reported at exit only when they succeeded. A relative path
+ * is sent with its base directory (the dirfd's path or the cwd), which
+ * still exists after the call; user space joins and normalises them.
+ */
+#ifndef VIGIL_FILE_BPF_H
+#define VIGIL_FILE_BPF_H
+
+#include "common.bpf.h"
+
+#define AT_FDCWD -100
+#define AT_REMOVEDIR 0x200
+
+static __always_inline int on_open_exit(long ret)
+{
+	struct scratch *sc;
+	struct vg_file *e;
+	struct file *f;
+	__u8 trunc = 0;
+
+	if (ret < 0 || is_self() || !type_enabled(VG_FILE_CREATE))
+		return 0;
+	f = fd_file((int)ret);
+	if (!f || !(BPF_CORE_READ(f, f_mode) & FMODE_CREATED))
+		return 0;
+	sc = get_scratch();
+	if (!sc)
+		return 0;
+	e = (void *)sc->ev;
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_hdr(&e->hdr, VG_FILE_CREATE, 0);
+	e->mode = BPF_CORE_READ(f, f_inode, i_mode);
+	e->ino = BPF_CORE_READ(f, f_inode, i_ino);
+	e->path_len = append_path(sc, sizeof(*e), BPF_CORE_READ(f, f_path.dentry),
+				  BPF_CORE_READ(f, f_path.mnt), &trunc);
+	if (trunc)
+		e->hdr.flags |= VG_HF_TRUNCATED;
+	e->hdr.size = sizeof(*e) + e->path_len;
+	submit(e, e->hdr.size, VG_FILE_CREATE);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_openat")
+int vg_openat_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_open_exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_open")
+int vg_open_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_open_exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_creat")
+int vg_creat_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_open_exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_openat2")
+int vg_openat2_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_open_exit(ctx->ret);
+}
+
+struct unlink_call {
+	__u64 upath;
+	__s32 dirfd;
+	__u32 flags;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct unlink_call);
+} unlink_calls SEC(".maps");
+
+static __always_inline int unlink_enter(int dirfd, __u64 upath, __u32 flags)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct unlink_call c = {.upath = upath, .dirfd = dirfd, .flags = flags};
+
+	if (is_self() || !type_enabled(VG_FILE_DELETE))
+		return 0;
+	bpf_map_update_elem(&unlink_calls, &tid, &c, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int unlink_exit(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct unlink_call *c = bpf_map_lookup_elem(&unlink_calls, &tid);
+	struct unlink_call call;
+	struct vg_file_delete *e;
+	struct scratch *sc;
+	__u32 off;
+	long n;
+	char first = 0;
+	__u8 trunc = 0;
+
+	if (!c)
+		return 0;
+	call = *c;
+	bpf_map_delete_elem(&unlink_calls, &tid);
+	if (ret != 0)
+		return 0;
+	sc = get_scratch();
+	if (!sc)
+		return 0;
+	e = (void *)sc->ev;
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_hdr(&e->hdr, VG_FILE_DELETE, 0);
+	if (call.flags & AT_REMOVEDIR)
+		e->flags |= VG_DEL_F_RMDIR;
+	off = sizeof(*e);
+
+	bpf_probe_read_user(&first, 1, (void *)call.upath);
+	if (first != '/') {
+		struct task_struct *task = bpf_get_current_task_btf();
+		if (call.dirfd == AT_FDCWD) {
+			e->base_len = append_path(sc, off, BPF_CORE_READ(task, fs, pwd.dentry),
+						  BPF_CORE_READ(task, fs, pwd.mnt), &trunc);
+		} else {
+			struct file *df = fd_file(call.dirfd);
+			if (df)
+				e->base_len = append_path(sc, off, BPF_CORE_READ(df, f_path.dentry),
+							  BPF_CORE_READ(df, f_path.mnt), &trunc);
+		}
+		off += e->base_len;
+	}
+	n = bpf_probe_read_user_str(sc->ev + (off & (SCRATCH_SZ / 2 - 1)), VG_PATH_MAX,
+				    (void *)call.upath);
+	if (n <= 0)
+		return 0;
+	e->path_len = n - 1; /* without the NUL */
+	off += e->path_len;
+	if (trunc)
+		e->hdr.flags |= VG_HF_TRUNCATED;
+	e->hdr.size = off;
+	submit(e, off, VG_FILE_DELETE);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_unlinkat")
+int vg_unlinkat_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return unlink_enter((int)ctx->args[0], ctx->args[1], (__u32)ctx->args[2]);
+}
+
+SEC("tp/syscalls/sys_enter_unlink")
+int vg_unlink_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return unlink_enter(AT_FDCWD, ctx->args[0], 0);
+}
+
+SEC("tp/syscalls/sys_enter_rmdir")
+int vg_rmdir_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return unlink_enter(AT_FDCWD, ctx->args[0], AT_REMOVEDIR);
+}
+
+SEC("tp/syscalls/sys_exit_unlinkat")
+int vg_unlinkat_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return unlink_exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_unlink")
+int vg_unlink_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return unlink_exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_rmdir")
+int vg_rmdir_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return unlink_exit(ctx->ret);
+}
+
+#endif

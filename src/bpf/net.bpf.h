@@ -1,0 +1,321 @@
+/*
+ * net.bpf.h — network connections: TCP connect and accept, UDP first send.
+ *
+ * Outbound TCP: the CLOSE→SYN_SENT transition of inet_sock_set_state runs
+ * in the connecting process, so the initiator is remembered per socket; the
+ * SYN_SENT→ESTABLISHED transition (usually in softirq, where "current" is
+ * whoever was interrupted) then reports it with that remembered identity.
+ * Failed connects are forgotten without a record.
+ *
+ * Inbound TCP: reported at accept()/accept4() exit, in the accepting
+ * process, from the new socket's addresses.
+ *
+ * UDP: reported once per (socket, peer) — at connect() of a UDP socket, or
+ * at the first sendto()/sendmsg() to an explicit address — after the call
+ * succeeded, so the source port the kernel picked is known.
+ */
+#ifndef VIGIL_NET_BPF_H
+#define VIGIL_NET_BPF_H
+
+#include "common.bpf.h"
+
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_SENT	2
+#define TCP_CLOSE	7
+
+struct initiator {
+	__u32 pid, tid, uid, pad;
+	__u64 start_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64); /* struct sock * */
+	__type(value, struct initiator);
+} tcp_pending SEC(".maps");
+
+struct udp_key {
+	__u64 sk;
+	__u8 addr[16];
+	__u16 port;
+	__u16 pad1;
+	__u32 pad2;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct udp_key);
+	__type(value, __u8);
+} udp_seen SEC(".maps");
+
+/* Arguments of an in-flight connect/sendto/sendmsg, by thread. */
+struct sock_call {
+	__u64 sk;
+	__u64 uaddr; /* user sockaddr, or 0 */
+	__s32 fd;
+	__u32 is_msg; /* uaddr points at a msghdr */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct sock_call);
+} sock_calls SEC(".maps");
+
+static __always_inline void sk_addrs(struct vg_net *n, const struct sock *sk)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	n->family = family;
+	n->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	n->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (family == AF_INET) {
+		__u32 l = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		__u32 r = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		__builtin_memcpy(n->laddr, &l, 4);
+		__builtin_memcpy(n->raddr, &r, 4);
+	} else {
+		BPF_CORE_READ_INTO(&n->laddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&n->raddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	}
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(vg_tcp_state, const struct sock *sk, const int oldstate, const int newstate)
+{
+	__u64 key = (__u64)sk;
+	struct initiator *who;
+	struct vg_net *n;
+
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT) {
+		struct initiator i = {};
+		__u64 id = bpf_get_current_pid_tgid();
+
+		if (is_self() || !type_enabled(VG_NET))
+			return 0;
+		i.pid = id >> 32;
+		i.tid = (__u32)id;
+		i.uid = (__u32)bpf_get_current_uid_gid();
+		i.start_ns = BPF_CORE_READ(bpf_get_current_task_btf(), group_leader, start_boottime);
+		bpf_map_update_elem(&tcp_pending, &key, &i, BPF_ANY);
+		return 0;
+	}
+	if (oldstate != TCP_SYN_SENT)
+		return 0;
+	who = bpf_map_lookup_elem(&tcp_pending, &key);
+	if (!who)
+		return 0;
+	if (newstate == TCP_ESTABLISHED) {
+		n = bpf_ringbuf_reserve(&rb, sizeof(*n), 0);
+		if (!n) {
+			count(VG_NET, true);
+		} else {
+			__builtin_memset(n, 0, sizeof(*n));
+			n->hdr.type = VG_NET;
+			n->hdr.version = 1;
+			n->hdr.size = sizeof(*n);
+			n->hdr.ts = bpf_ktime_get_boot_ns();
+			n->hdr.pid = who->pid;
+			n->hdr.tid = who->tid;
+			n->hdr.uid = who->uid;
+			n->hdr.start_ns = who->start_ns;
+			n->hdr.cpu = bpf_get_smp_processor_id();
+			n->kind = VG_NET_CONNECT;
+			n->proto = IPPROTO_TCP;
+			sk_addrs(n, sk);
+			bpf_ringbuf_submit(n, 0);
+			count(VG_NET, false);
+		}
+	}
+	bpf_map_delete_elem(&tcp_pending, &key);
+	return 0;
+}
+
+/* The struct sock behind fd, when fd is a socket. */
+static __always_inline struct sock *fd_sock(int fd)
+{
+	struct file *f = fd_file(fd);
+	struct inode *inode;
+	struct socket *sock;
+
+	if (!f)
+		return NULL;
+	inode = BPF_CORE_READ(f, f_inode);
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	sock = BPF_CORE_READ(f, private_data);
+	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+}
+
+static __always_inline int emit_net(struct sock *sk, __u8 kind, __u8 proto)
+{
+	struct vg_net *n = bpf_ringbuf_reserve(&rb, sizeof(*n), 0);
+
+	if (!n) {
+		count(VG_NET, true);
+		return 0;
+	}
+	__builtin_memset(n, 0, sizeof(*n));
+	fill_hdr(&n->hdr, VG_NET, sizeof(*n));
+	n->kind = kind;
+	n->proto = proto;
+	sk_addrs(n, sk);
+	bpf_ringbuf_submit(n, 0);
+	count(VG_NET, false);
+	return 0;
+}
+
+static __always_inline int on_accept_exit(long ret)
+{
+	struct sock *sk;
+
+	if (ret < 0 || is_self() || !type_enabled(VG_NET))
+		return 0;
+	sk = fd_sock((int)ret);
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	return emit_net(sk, VG_NET_ACCEPT, IPPROTO_TCP);
+}
+
+SEC("tp/syscalls/sys_exit_accept")
+int vg_accept_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_accept_exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_accept4")
+int vg_accept4_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_accept_exit(ctx->ret);
+}
+
+static __always_inline int sock_call_enter(int fd, __u64 uaddr, __u32 is_msg)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct sock_call c = {.uaddr = uaddr, .fd = fd, .is_msg = is_msg};
+	struct sock *sk;
+
+	if (is_self() || !type_enabled(VG_NET))
+		return 0;
+	/* Only UDP is of interest here: checking now keeps the per-thread
+	 * map out of every TCP send. */
+	sk = fd_sock(fd);
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
+		return 0;
+	c.sk = (__u64)sk;
+	bpf_map_update_elem(&sock_calls, &tid, &c, BPF_ANY);
+	return 0;
+}
+
+/* On success of connect/sendto/sendmsg on a UDP socket, reports the peer
+ * once per (socket, peer). */
+static __always_inline int sock_call_exit(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct sock_call *c = bpf_map_lookup_elem(&sock_calls, &tid);
+	struct udp_key k = {};
+	struct sockaddr_in6 sa = {};
+	__u64 uaddr;
+	struct sock *sk;
+	__u8 one = 1;
+
+	if (!c)
+		return 0;
+	uaddr = c->uaddr;
+	sk = (struct sock *)c->sk;
+	if (c->is_msg && uaddr) {
+		struct user_msghdr mh = {};
+		if (bpf_probe_read_user(&mh, sizeof(mh), (void *)uaddr) == 0)
+			uaddr = (__u64)mh.msg_name;
+		else
+			uaddr = 0;
+	}
+	bpf_map_delete_elem(&sock_calls, &tid);
+	if (ret < 0)
+		return 0;
+
+	k.sk = (__u64)sk;
+	if (uaddr) {
+		if (bpf_probe_read_user(&sa, sizeof(sa), (void *)uaddr) != 0)
+			return 0;
+		k.port = __builtin_bswap16(sa.sin6_port);
+		if (sa.sin6_family == AF_INET)
+			__builtin_memcpy(k.addr, &((struct sockaddr_in *)&sa)->sin_addr, 4);
+		else if (sa.sin6_family == AF_INET6)
+			__builtin_memcpy(k.addr, &sa.sin6_addr, 16);
+		else
+			return 0;
+	} else {
+		/* send() on a connected socket: the peer is the socket's. */
+		k.port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		if (k.port == 0)
+			return 0;
+	}
+	if (bpf_map_lookup_elem(&udp_seen, &k))
+		return 0;
+	bpf_map_update_elem(&udp_seen, &k, &one, BPF_ANY);
+
+	{
+		struct vg_net *n = bpf_ringbuf_reserve(&rb, sizeof(*n), 0);
+		if (!n) {
+			count(VG_NET, true);
+			return 0;
+		}
+		__builtin_memset(n, 0, sizeof(*n));
+		fill_hdr(&n->hdr, VG_NET, sizeof(*n));
+		n->kind = VG_NET_UDP;
+		n->proto = IPPROTO_UDP;
+		sk_addrs(n, sk);
+		if (uaddr) {
+			n->rport = k.port;
+			n->family = sa.sin6_family;
+			__builtin_memcpy(n->raddr, k.addr, 16);
+		}
+		bpf_ringbuf_submit(n, 0);
+		count(VG_NET, false);
+	}
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_connect")
+int vg_connect_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return sock_call_enter((int)ctx->args[0], ctx->args[1], 0);
+}
+
+SEC("tp/syscalls/sys_exit_connect")
+int vg_connect_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return sock_call_exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_enter_sendto")
+int vg_sendto_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return sock_call_enter((int)ctx->args[0], ctx->args[4], 0);
+}
+
+SEC("tp/syscalls/sys_exit_sendto")
+int vg_sendto_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return sock_call_exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_enter_sendmsg")
+int vg_sendmsg_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return sock_call_enter((int)ctx->args[0], ctx->args[1], 1);
+}
+
+SEC("tp/syscalls/sys_exit_sendmsg")
+int vg_sendmsg_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return sock_call_exit(ctx->ret);
+}
+
+#endif

@@ -1,0 +1,500 @@
+/*
+ * proc_cache.c — the process cache; see proc_cache.h.
+ *
+ * A chained hash by pid (live pids are unique, so one entry per pid) plus an
+ * LRU list. Lookups touch the entry; inserts past the cap evict the tail.
+ */
+#include "sensor/proc_cache.h"
+
+#include "common/log.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define NBUCKETS 16384 /* power of two */
+#define DASH "-"
+
+struct proc_cache {
+	const struct identity *id;
+	size_t max;
+	struct proc *buckets[NBUCKETS];
+	struct proc *lru_head, *lru_tail; /* head = most recently used */
+	struct proc_cache_stats st;
+};
+
+int proc__set_str(char **dst, const char *src)
+{
+	char *n = strdup(src && *src ? src : DASH);
+
+	if (n == NULL)
+		return -ENOMEM;
+	free(*dst);
+	*dst = n;
+	return 0;
+}
+
+static void lru_unlink(struct proc_cache *pc, struct proc *p)
+{
+	if (p->lru_prev)
+		p->lru_prev->lru_next = p->lru_next;
+	else
+		pc->lru_head = p->lru_next;
+	if (p->lru_next)
+		p->lru_next->lru_prev = p->lru_prev;
+	else
+		pc->lru_tail = p->lru_prev;
+	p->lru_prev = p->lru_next = NULL;
+}
+
+static void lru_push(struct proc_cache *pc, struct proc *p)
+{
+	p->lru_prev = NULL;
+	p->lru_next = pc->lru_head;
+	if (pc->lru_head)
+		pc->lru_head->lru_prev = p;
+	pc->lru_head = p;
+	if (pc->lru_tail == NULL)
+		pc->lru_tail = p;
+}
+
+static void touch(struct proc_cache *pc, struct proc *p)
+{
+	if (pc->lru_head == p)
+		return;
+	lru_unlink(pc, p);
+	lru_push(pc, p);
+}
+
+static void proc_free(struct proc *p)
+{
+	free(p->image);
+	free(p->cmdline);
+	free(p->cwd);
+	free(p->parent_image);
+	free(p->hashes);
+	free(p);
+}
+
+static void remove_entry(struct proc_cache *pc, struct proc *p)
+{
+	struct proc **pp = &pc->buckets[p->pid & (NBUCKETS - 1)];
+
+	while (*pp && *pp != p)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = p->hnext;
+	lru_unlink(pc, p);
+	pc->st.entries--;
+	proc_free(p);
+}
+
+struct proc_cache *proc_cache__new(const struct identity *id, size_t max)
+{
+	struct proc_cache *pc = calloc(1, sizeof(*pc));
+
+	if (pc == NULL)
+		return NULL;
+	pc->id = id;
+	pc->max = max ? max : 65536;
+	return pc;
+}
+
+void proc_cache__free(struct proc_cache *pc)
+{
+	if (pc == NULL)
+		return;
+	while (pc->lru_head)
+		remove_entry(pc, pc->lru_head);
+	free(pc);
+}
+
+static struct proc *find(struct proc_cache *pc, uint32_t pid)
+{
+	struct proc *p = pc->buckets[pid & (NBUCKETS - 1)];
+
+	while (p && p->pid != pid)
+		p = p->hnext;
+	return p;
+}
+
+/* A fresh entry for (pid, start); replaces a stale entry with that pid. */
+static struct proc *insert(struct proc_cache *pc, uint32_t pid, uint64_t start_ticks)
+{
+	struct proc *old = find(pc, pid);
+	struct proc *p;
+
+	if (old) {
+		pc->st.reused_pids += old->start_ticks != start_ticks;
+		remove_entry(pc, old);
+	}
+	while (pc->st.entries >= pc->max && pc->lru_tail) {
+		remove_entry(pc, pc->lru_tail);
+		pc->st.evicted++;
+	}
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return NULL;
+	p->pid = pid;
+	p->start_ticks = start_ticks;
+	identity__guid_ticks(pc->id, pid, start_ticks, p->guid);
+	strcpy(p->pguid, DASH);
+	strcpy(p->container, DASH);
+	p->loginuid = UINT32_MAX;
+	p->sessionid = UINT32_MAX;
+	if (proc__set_str(&p->image, NULL) || proc__set_str(&p->cmdline, NULL) ||
+	    proc__set_str(&p->cwd, NULL) || proc__set_str(&p->parent_image, NULL)) {
+		proc_free(p);
+		return NULL;
+	}
+	p->hnext = pc->buckets[pid & (NBUCKETS - 1)];
+	pc->buckets[pid & (NBUCKETS - 1)] = p;
+	lru_push(pc, p);
+	pc->st.entries++;
+	return p;
+}
+
+/* Reads a /proc file fully (bounded); returns length or -errno. */
+static ssize_t read_proc_file(uint32_t pid, const char *name, char *buf, size_t n)
+{
+	char path[64];
+	ssize_t r, total = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/%s", pid, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while ((size_t)total < n - 1) {
+		r = read(fd, buf + total, n - 1 - (size_t)total);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		total += r;
+	}
+	close(fd);
+	buf[total] = '\0';
+	return total;
+}
+
+static int read_link(uint32_t pid, const char *name, char *buf, size_t n)
+{
+	char path[64];
+	ssize_t r;
+
+	snprintf(path, sizeof(path), "/proc/%u/%s", pid, name);
+	r = readlink(path, buf, n - 1);
+	if (r < 0)
+		return -errno;
+	buf[r] = '\0';
+	return 0;
+}
+
+/* Parses /proc/PID/stat: start ticks (field 22), ppid (4), tty_nr (7). */
+static int read_stat(uint32_t pid, uint64_t *start, uint32_t *ppid, int *tty_nr)
+{
+	char buf[1024];
+	char *p;
+	unsigned long long st = 0;
+	int pp = 0, tty = 0;
+
+	if (read_proc_file(pid, "stat", buf, sizeof(buf)) <= 0)
+		return -ENOENT;
+	/* comm may hold spaces and ')': the last ')' ends it. */
+	p = strrchr(buf, ')');
+	if (p == NULL)
+		return -EINVAL;
+	if (sscanf(p + 2, "%*c %d %*d %*d %d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
+			  "%*d %llu",
+		   &pp, &tty, &st) != 3)
+		return -EINVAL;
+	*start = st;
+	*ppid = (uint32_t)pp;
+	*tty_nr = tty;
+	return 0;
+}
+
+/* argv as NUL-separated bytes → space-joined, in place; returns length. */
+static size_t join_args(char *buf, size_t len)
+{
+	while (len > 0 && buf[len - 1] == '\0')
+		len--;
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[len] = '\0';
+	return len;
+}
+
+void container_id_from_cgroup(const char *cg, char out[72])
+{
+	/* Container runtimes name the leaf cgroup after the 64-hex container
+	 * id: docker-<id>.scope, cri-containerd-<id>.scope, crio-<id>.scope,
+	 * libpod-<id>.scope (systemd driver) or /docker/<id>,
+	 * /kubepods/.../<id> (cgroupfs driver). The last 64-hex run wins. */
+	const char *best = NULL;
+	size_t run = 0;
+
+	strcpy(out, DASH);
+	if (cg == NULL)
+		return;
+	for (const char *s = cg;; s++) {
+		if (isxdigit((unsigned char)*s) && !isupper((unsigned char)*s)) {
+			run++;
+			continue;
+		}
+		if (run == 64)
+			best = s - 64;
+		run = 0;
+		if (*s == '\0')
+			break;
+	}
+	if (best) {
+		memcpy(out, best, 64);
+		out[64] = '\0';
+	}
+}
+
+void proc_cache__set_container(struct proc *p, const char *cgroup_leaf)
+{
+	container_id_from_cgroup(cgroup_leaf, p->container);
+}
+
+static void tty_name(int tty_nr, char out[32])
+{
+	unsigned major = ((unsigned)tty_nr >> 8) & 0xfff;
+	unsigned minor = ((unsigned)tty_nr & 0xff) | (((unsigned)tty_nr >> 12) & 0xfff00);
+
+	if (tty_nr == 0)
+		strcpy(out, DASH);
+	else if (major == 136)
+		snprintf(out, 32, "pts%u", minor);
+	else if (major == 4 && minor < 64)
+		snprintf(out, 32, "tty%u", minor);
+	else if (major == 4)
+		snprintf(out, 32, "ttyS%u", minor - 64);
+	else
+		snprintf(out, 32, "%u:%u", major, minor);
+}
+
+/* Fills p from /proc/PID; p->start_ticks must already match. */
+static void fill_from_proc(struct proc_cache *pc, struct proc *p, uint32_t ppid, int tty_nr)
+{
+	static char buf[8192];
+	ssize_t n;
+	uint64_t pstart;
+	uint32_t pp;
+	int ptty;
+	struct proc *parent;
+
+	pc->st.proc_reads++;
+	p->from_proc = true;
+	p->ppid = ppid;
+	if (read_link(p->pid, "exe", buf, sizeof(buf)) == 0) {
+		/* A deleted image reads "/path (deleted)"; keep the path. */
+		size_t l = strlen(buf);
+		if (l > 10 && strcmp(buf + l - 10, " (deleted)") == 0)
+			buf[l - 10] = '\0';
+		proc__set_str(&p->image, buf);
+	}
+	n = read_proc_file(p->pid, "cmdline", buf, sizeof(buf));
+	if (n > 0) {
+		join_args(buf, (size_t)n);
+		proc__set_str(&p->cmdline, buf);
+	}
+	if (read_link(p->pid, "cwd", buf, sizeof(buf)) == 0)
+		proc__set_str(&p->cwd, buf);
+	n = read_proc_file(p->pid, "status", buf, sizeof(buf));
+	if (n > 0) {
+		char *u = strstr(buf, "\nUid:");
+		char *g = strstr(buf, "\nGid:");
+		unsigned a, b;
+		if (u && sscanf(u, "\nUid: %u %u", &a, &b) == 2) {
+			p->uid = a;
+			p->euid = b;
+		}
+		if (g && sscanf(g, "\nGid: %u", &a) == 1)
+			p->gid = a;
+	}
+	if (read_proc_file(p->pid, "loginuid", buf, 32) > 0)
+		p->loginuid = (uint32_t)strtoul(buf, NULL, 10);
+	if (read_proc_file(p->pid, "sessionid", buf, 32) > 0)
+		p->sessionid = (uint32_t)strtoul(buf, NULL, 10);
+	tty_name(tty_nr, p->tty);
+	if (read_proc_file(p->pid, "cgroup", buf, sizeof(buf)) > 0)
+		container_id_from_cgroup(buf, p->container);
+	if (ppid != 0 && read_stat(ppid, &pstart, &pp, &ptty) == 0) {
+		p->pstart_ticks = pstart;
+		identity__guid_ticks(pc->id, ppid, pstart, p->pguid);
+		parent = find(pc, ppid);
+		if (parent && parent->start_ticks == pstart)
+			proc__set_str(&p->parent_image, parent->image);
+		else if (read_link(ppid, "exe", buf, sizeof(buf)) == 0)
+			proc__set_str(&p->parent_image, buf);
+	}
+}
+
+struct proc *proc_cache__peek(struct proc_cache *pc, uint32_t pid, uint64_t start_ticks)
+{
+	struct proc *p = find(pc, pid);
+
+	if (p && p->start_ticks == start_ticks) {
+		touch(pc, p);
+		pc->st.hits++;
+		return p;
+	}
+	return NULL;
+}
+
+struct proc *proc_cache__lookup(struct proc_cache *pc, uint32_t pid, uint64_t start_ticks)
+{
+	struct proc *p = proc_cache__peek(pc, pid, start_ticks);
+	uint64_t st;
+	uint32_t ppid;
+	int tty;
+
+	if (p)
+		return p;
+	pc->st.misses++;
+	p = insert(pc, pid, start_ticks);
+	if (p == NULL)
+		return NULL;
+	/* Only trust /proc if it still shows the same process. */
+	if (read_stat(pid, &st, &ppid, &tty) == 0 && st == start_ticks)
+		fill_from_proc(pc, p, ppid, tty);
+	return p;
+}
+
+struct proc *proc_cache__fork(struct proc_cache *pc, uint32_t ppid, uint64_t pstart_ticks,
+			      uint32_t pid, uint64_t start_ticks)
+{
+	struct proc *parent = proc_cache__lookup(pc, ppid, pstart_ticks);
+	struct proc *p;
+
+	/* The lookup may have evicted nothing we hold: parent is re-found. */
+	p = insert(pc, pid, start_ticks);
+	if (p == NULL)
+		return NULL;
+	parent = proc_cache__peek(pc, ppid, pstart_ticks);
+	p->ppid = ppid;
+	p->pstart_ticks = pstart_ticks;
+	identity__guid_ticks(pc->id, ppid, pstart_ticks, p->pguid);
+	if (parent) {
+		proc__set_str(&p->image, parent->image);
+		proc__set_str(&p->cmdline, parent->cmdline);
+		proc__set_str(&p->cwd, parent->cwd);
+		proc__set_str(&p->parent_image, parent->image);
+		if (parent->hashes)
+			p->hashes = strdup(parent->hashes);
+		p->uid = parent->uid;
+		p->gid = parent->gid;
+		p->euid = parent->euid;
+		p->loginuid = parent->loginuid;
+		p->sessionid = parent->sessionid;
+		memcpy(p->tty, parent->tty, sizeof(p->tty));
+		memcpy(p->container, parent->container, sizeof(p->container));
+		p->exe_ino = parent->exe_ino;
+		p->exe_dev = parent->exe_dev;
+		p->exe_size = parent->exe_size;
+		p->exe_mtime_sec = parent->exe_mtime_sec;
+		p->exe_mtime_nsec = parent->exe_mtime_nsec;
+	}
+	return p;
+}
+
+struct proc *proc_cache__exec(struct proc_cache *pc, uint32_t pid, uint64_t start_ticks,
+			      uint32_t ppid, uint64_t pstart_ticks, const char *image,
+			      const char *cmdline, const char *cwd)
+{
+	struct proc *p = proc_cache__peek(pc, pid, start_ticks);
+	struct proc *parent;
+
+	if (p == NULL) {
+		p = insert(pc, pid, start_ticks);
+		if (p == NULL)
+			return NULL;
+	}
+	p->from_proc = false;
+	p->ppid = ppid;
+	p->pstart_ticks = pstart_ticks;
+	identity__guid_ticks(pc->id, ppid, pstart_ticks, p->pguid);
+	parent = proc_cache__peek(pc, ppid, pstart_ticks);
+	/* The parent's image at our exec: what it is now, not what we
+	 * inherited at fork (the parent may have exec'd since). */
+	if (parent)
+		proc__set_str(&p->parent_image, parent->image);
+	proc__set_str(&p->image, image);
+	proc__set_str(&p->cmdline, cmdline);
+	proc__set_str(&p->cwd, cwd);
+	free(p->hashes);
+	p->hashes = NULL;
+	return p;
+}
+
+void proc_cache__exit(struct proc_cache *pc, struct proc *p, uint64_t now_mono_ns)
+{
+	(void)pc;
+	p->exited = true;
+	p->exit_mono_ns = now_mono_ns;
+}
+
+void proc_cache__gc(struct proc_cache *pc, uint64_t now_mono_ns, uint64_t grace_ns)
+{
+	/* Walk from the LRU tail: exited entries stop being touched, so they
+	 * collect there. Bounded by the entry count. */
+	struct proc *p = pc->lru_tail;
+
+	while (p) {
+		struct proc *prev = p->lru_prev;
+		if (p->exited && now_mono_ns - p->exit_mono_ns >= grace_ns)
+			remove_entry(pc, p);
+		p = prev;
+	}
+}
+
+size_t proc_cache__snapshot(struct proc_cache *pc)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	size_t n = 0;
+
+	if (d == NULL) {
+		log_warn("cannot read /proc");
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		unsigned long pid = strtoul(de->d_name, &end, 10);
+		uint64_t st;
+		uint32_t ppid;
+		int tty;
+		struct proc *p;
+
+		if (*end != '\0' || pid == 0 || pid > UINT32_MAX)
+			continue;
+		if (read_stat((uint32_t)pid, &st, &ppid, &tty) != 0)
+			continue;
+		if (proc_cache__peek(pc, (uint32_t)pid, st))
+			continue;
+		p = insert(pc, (uint32_t)pid, st);
+		if (p == NULL)
+			break;
+		fill_from_proc(pc, p, ppid, tty);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+void proc_cache__stats(const struct proc_cache *pc, struct proc_cache_stats *st)
+{
+	*st = pc->st;
+}

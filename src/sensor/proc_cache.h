@@ -1,0 +1,100 @@
+/*
+ * proc_cache.h — what vigil knows about each live process.
+ *
+ * Every event names its process by (pid, start time); the cache turns that
+ * into the initiating-process fields: ProcessGuid, Image, CommandLine, User,
+ * parent, hashes, container. Entries come from exec and fork records, or,
+ * for processes that predate the sensor or whose records were lost, from
+ * /proc. A pid whose start time differs from the entry's is a reused pid:
+ * the entry is replaced, never mixed up.
+ *
+ * Memory is bounded: at most `max` entries; exited processes are kept for a
+ * short grace period (their last events may still be in flight, and their
+ * children still name them) and then freed; past the cap the least recently
+ * used entry goes. An evicted live process is rebuilt from /proc on its next
+ * event with the same GUID, since the GUID is a pure function of
+ * (host, boot, start time, pid).
+ */
+#ifndef VIGIL_PROC_CACHE_H
+#define VIGIL_PROC_CACHE_H
+
+#include "sensor/identity.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct proc {
+	uint32_t pid;
+	uint32_t ppid;
+	uint64_t start_ticks; /* since boot, as /proc/PID/stat */
+	uint64_t pstart_ticks;
+	char guid[GUID_LEN + 1];
+	char pguid[GUID_LEN + 1];
+	uint32_t uid, gid, euid, loginuid, sessionid;
+	char *image;	    /* never NULL: "-" when unknown */
+	char *cmdline;	    /* argv joined by spaces */
+	char *cwd;
+	char *parent_image; /* the parent's image when this process started */
+	char *hashes;	    /* lazily computed; NULL until then */
+	char tty[32];
+	char container[72]; /* "-" outside containers */
+	uint64_t exe_ino, exe_dev, exe_size;
+	int64_t exe_mtime_sec;
+	uint32_t exe_mtime_nsec;
+	bool from_proc; /* built from /proc (started before us, or records lost) */
+	bool exited;
+	uint64_t exit_mono_ns;
+	/* internal */
+	struct proc *hnext;
+	struct proc *lru_prev, *lru_next;
+};
+
+struct proc_cache;
+
+struct proc_cache_stats {
+	uint64_t entries, hits, misses, proc_reads, evicted, reused_pids;
+};
+
+/* Creates a cache of at most max entries. NULL with errno on failure. */
+struct proc_cache *proc_cache__new(const struct identity *id, size_t max);
+void proc_cache__free(struct proc_cache *pc);
+
+/* Returns the entry for (pid, start ticks), reading /proc on a miss; a
+ * process gone from /proc gets a minimal entry with "-" fields. Never NULL
+ * except on allocation failure. */
+struct proc *proc_cache__lookup(struct proc_cache *pc, uint32_t pid, uint64_t start_ticks);
+/* Returns the entry only if cached (no /proc read), else NULL. */
+struct proc *proc_cache__peek(struct proc_cache *pc, uint32_t pid, uint64_t start_ticks);
+
+/* A new process (fork): inherits the parent's image, command line, cwd and
+ * credentials until it execs. */
+struct proc *proc_cache__fork(struct proc_cache *pc, uint32_t ppid, uint64_t pstart_ticks,
+			      uint32_t pid, uint64_t start_ticks);
+
+/* An exec: replaces image/cmdline/cwd; takes ownership of nothing (copies). */
+struct proc *proc_cache__exec(struct proc_cache *pc, uint32_t pid, uint64_t start_ticks,
+			      uint32_t ppid, uint64_t pstart_ticks, const char *image,
+			      const char *cmdline, const char *cwd);
+
+/* Marks an exit; the entry lives on for the grace period. */
+void proc_cache__exit(struct proc_cache *pc, struct proc *p, uint64_t now_mono_ns);
+
+/* Frees exited entries older than grace_ns. */
+void proc_cache__gc(struct proc_cache *pc, uint64_t now_mono_ns, uint64_t grace_ns);
+
+/* Loads every process in /proc (start-up). Returns the number loaded. */
+size_t proc_cache__snapshot(struct proc_cache *pc);
+
+/* Sets the container id from a leaf cgroup name (docker-<id>.scope, ...). */
+void proc_cache__set_container(struct proc *p, const char *cgroup_leaf);
+/* Extracts a container id (64 hex) from a cgroup path or leaf name; writes
+ * "-" when there is none. Exposed for tests. */
+void container_id_from_cgroup(const char *cg, char out[72]);
+
+void proc_cache__stats(const struct proc_cache *pc, struct proc_cache_stats *st);
+
+/* Replaces *dst with a copy of src (NULL → "-"); returns 0 or -ENOMEM. */
+int proc__set_str(char **dst, const char *src);
+
+#endif
