@@ -1,0 +1,143 @@
+/*
+ * coverage.h — ATT&CK coverage of a vigil configuration.
+ *
+ * Three inputs meet here. The ATT&CK data (data/attack/: the Linux techniques
+ * with the data components, DCs, that detect them, in the v18 model, the v17
+ * legacy model or their union), vigil's reviewed mapping from its events to
+ * DCs (data/event_dc_map.tsv, each pair "full" or "partial"), and a collection
+ * table saying, per event id, whether the configuration logs that event type
+ * at all, only through narrow include rules, or entirely.
+ *
+ * The collection table (struct cov_collect) is plain data on purpose: unit
+ * tests build it by hand, and cov_collect__from_ruleset() fills it from a
+ * struct ruleset the way Sysmon applies a config. Scoring is DeTT&CT's:
+ * per technique, covered DCs ÷ applicable DCs, where a DC reached only through
+ * partial collection or a partial mapping counts one half; visibility levels
+ * 0 (0 %), 1 (<50 %), 2 (<75 %), 3 (<100 %), 4 (100 %).
+ */
+#ifndef VIGIL_COVERAGE_H
+#define VIGIL_COVERAGE_H
+
+#include "common/schema.h"
+#include "common/strbuf.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Default data directory (the repo's data/ when built from the tree). */
+#ifndef VIGIL_DATADIR
+#define VIGIL_DATADIR "/usr/share/vigil"
+#endif
+
+enum cov_model { COV_MODEL_V18 = 0, COV_MODEL_V17, COV_MODEL_UNION };
+
+/* How much of an event type a configuration collects. */
+enum cov_level { COV_OFF = 0, COV_PARTIAL = 1, COV_ALL = 2 };
+
+#define COV_RULES_MAX 512
+#define COV_CAPS_MAX  128
+
+struct cov_event_cfg {
+	enum cov_level level;
+	/* Names of the include rules that make the event partial, ", "-joined
+	 * ("" when none or unnamed). */
+	char rules[COV_RULES_MAX];
+	/* Caps on this event type: a hook for vigil's future <Cap> extension of
+	 * the XML config. Always "none" until caps exist; printed as is. */
+	char caps[COV_CAPS_MAX];
+};
+
+struct cov_collect {
+	char source[256]; /* config path, or "(builtin)" */
+	struct cov_event_cfg ev[VIGIL_EVENT_ID_MAX];
+};
+
+/* Resets c to "nothing collected" except the daemon's own events (EVF_DAEMON:
+ * never filtered, so always ALL); caps "none"; source copied. */
+void cov_collect__init(struct cov_collect *c, const char *source);
+/* Sets one event type's level and include-rule names (rules may be NULL).
+ * Returns 0, or -EINVAL for an id outside the table. */
+int cov_collect__set(struct cov_collect *c, unsigned event_id, enum cov_level level,
+		     const char *rules);
+
+struct ruleset;
+/* Fills c from a ruleset as Sysmon applies it: RULES_MODE_NONE → OFF;
+ * RULES_MODE_ALL → ALL; RULES_MODE_SOME with include rules → PARTIAL (the rule
+ * names recorded); RULES_MODE_SOME with only exclude rules → ALL (everything
+ * but the exclusions is logged; the exclusions are named in rules). */
+void cov_collect__from_ruleset(struct cov_collect *c, const struct ruleset *rs, const char *source);
+
+/* The ATT&CK data plus the event mapping. */
+struct cov_data;
+
+/* Loads dir/attack/... and dir/event_dc_map.tsv for a model. Returns NULL with
+ * errno set and a "file:line: message" in err on a bad or missing file. */
+struct cov_data *cov_data__load(const char *dir, enum cov_model model, char *err, size_t errlen);
+void cov_data__free(struct cov_data *d);
+size_t cov_data__count(const struct cov_data *d);
+enum cov_model cov_data__model(const struct cov_data *d);
+/* Technique index of an id like "T1053.003", or -1. */
+int cov_data__find(const struct cov_data *d, const char *technique_id);
+/* "v18.1", "v17.1" or "v18.1+v17.1". */
+const char *cov_model_name(enum cov_model m);
+
+/* Tactics in the Enterprise matrix's column order. */
+#define COV_NTACTICS 14
+const char *cov_tactic_name(unsigned i);  /* "initial-access" */
+const char *cov_tactic_title(unsigned i); /* "Initial Access" */
+
+enum cov_dc_state { COV_DC_MISSING = 0, COV_DC_PARTIAL, COV_DC_FULL };
+
+#define COV_MAX_DC 48
+
+struct cov_dc_result {
+	const char *dc_id; /* "DC0032" */
+	const char *label; /* "DC0032 Process Creation" or "Process: Process Creation" */
+	enum cov_dc_state state;
+	/* Events that provide it: "ProcessCreate(1)", "FileCreate(11) partial:
+	 * include rules a, b", ...; "" when missing. */
+	char events[512];
+};
+
+struct cov_tech_result {
+	const char *id;
+	const char *name;
+	unsigned tactics; /* bit i = cov_tactic_name(i) */
+	size_t ndc, n_full, n_partial;
+	struct cov_dc_result dc[COV_MAX_DC];
+	double score; /* 0..100 */
+	int level;    /* 0..4 */
+};
+
+/* Evaluates technique idx under collection c into *out. Returns 0, or
+ * -EINVAL for a bad index. */
+int cov_data__evaluate(const struct cov_data *d, const struct cov_collect *c, size_t idx,
+		       struct cov_tech_result *out);
+
+/* DeTT&CT visibility level of a percentage. */
+int cov_level_from_pct(double pct);
+
+/* Per-technique simulation verdicts from a `vigil simulate` results file. */
+struct cov_verified;
+enum cov_verdict { COV_VERDICT_NONE = 0, COV_VERDICT_VERIFIED, COV_VERDICT_FAILED };
+struct cov_verified *cov_verified__load(const char *path, char *err, size_t errlen);
+void cov_verified__free(struct cov_verified *v);
+enum cov_verdict cov_verified__get(const struct cov_verified *v, const char *technique_id);
+/* "verified", "failed" or, when there is no simulation, "theoretical" for a
+ * technique with score > 0 and "-" otherwise. */
+const char *cov_verdict_name(enum cov_verdict v, double score);
+
+enum cov_format { COV_FMT_TABLE = 0, COV_FMT_JSON, COV_FMT_NAVIGATOR, COV_FMT_HTML };
+
+/* Writes the report for one configuration. ver may be NULL. Returns 0 or
+ * -ENOMEM when sb overflowed. */
+int cov_report(const struct cov_data *d, const struct cov_collect *c,
+	       const struct cov_verified *ver, enum cov_format fmt, struct strbuf *sb);
+/* Writes a technique-by-technique comparison of a and b (table or json). */
+int cov_report_compare(const struct cov_data *d, const struct cov_collect *a,
+		       const struct cov_collect *b, enum cov_format fmt, struct strbuf *sb);
+/* The HTML page (html.c). */
+int cov_report_html(const struct cov_data *d, const struct cov_collect *c,
+		    const struct cov_verified *ver, struct strbuf *sb);
+
+#endif

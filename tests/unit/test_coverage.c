@@ -1,0 +1,351 @@
+/*
+ * test_coverage.c — ATT&CK coverage scoring over hand-built collection tables:
+ * visibility levels at their boundaries, full/partial/missing components,
+ * the v17/v18/union models, the Navigator layer's required fields (parsed
+ * back with json-c), the comparison of two configs, --verified verdicts and
+ * file:line errors on bad data. Uses the shipped data/ (VIGIL_DATADIR).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coverage/coverage.h"
+
+static struct cov_data *load(enum cov_model m)
+{
+	char err[512] = "";
+	struct cov_data *d = cov_data__load(VIGIL_DATADIR, m, err, sizeof(err));
+
+	if (!d)
+		fail_msg("load: %s", err);
+	return d;
+}
+
+/* Sysmon's builtin: ProcessCreate and ProcessTerminate only. */
+static void builtin(struct cov_collect *c)
+{
+	cov_collect__init(c, "(builtin)");
+	cov_collect__set(c, EV_PROCESS_CREATE, COV_ALL, NULL);
+	cov_collect__set(c, EV_PROCESS_TERMINATE, COV_ALL, NULL);
+}
+
+static void eval(struct cov_data *d, struct cov_collect *c, const char *id,
+		 struct cov_tech_result *r)
+{
+	int i = cov_data__find(d, id);
+
+	assert_true(i >= 0);
+	assert_int_equal(cov_data__evaluate(d, c, (size_t)i, r), 0);
+}
+
+static const struct cov_dc_result *dc(const struct cov_tech_result *r, const char *id)
+{
+	for (size_t i = 0; i < r->ndc; i++)
+		if (strcmp(r->dc[i].dc_id, id) == 0)
+			return &r->dc[i];
+	fail_msg("%s has no %s", r->id, id);
+	return NULL;
+}
+
+static void test_levels(void **state)
+{
+	assert_int_equal(cov_level_from_pct(0.0), 0);
+	assert_int_equal(cov_level_from_pct(0.01), 1);
+	assert_int_equal(cov_level_from_pct(1.0), 1);
+	assert_int_equal(cov_level_from_pct(49.0), 1);
+	assert_int_equal(cov_level_from_pct(49.99), 1);
+	assert_int_equal(cov_level_from_pct(50.0), 2);
+	assert_int_equal(cov_level_from_pct(74.99), 2);
+	assert_int_equal(cov_level_from_pct(75.0), 3);
+	assert_int_equal(cov_level_from_pct(99.99), 3);
+	assert_int_equal(cov_level_from_pct(100.0), 4);
+}
+
+static void test_load_models(void **state)
+{
+	struct cov_data *v18 = load(COV_MODEL_V18), *v17 = load(COV_MODEL_V17),
+			*u = load(COV_MODEL_UNION);
+	struct cov_collect c;
+	struct cov_tech_result r;
+
+	assert_int_equal(cov_data__count(v18), 354);
+	assert_int_equal(cov_data__count(v17), 347);
+	assert_int_equal(cov_data__count(u), 354);
+	builtin(&c);
+	/* T1053.003: v18 Process Creation + File Modification; v17 adds Command
+	 * Execution and Scheduled Job Creation; the union is all four. */
+	eval(v18, &c, "T1053.003", &r);
+	assert_int_equal(r.ndc, 2);
+	assert_true(r.tactics & (1u << 4)); /* persistence */
+	eval(v17, &c, "T1053.003", &r);
+	assert_int_equal(r.ndc, 4);
+	assert_string_equal(dc(&r, "DC0064")->label, "Command: Command Execution");
+	assert_true(r.tactics & (1u << 4)); /* tactics borrowed from v18 */
+	eval(u, &c, "T1053.003", &r);
+	assert_int_equal(r.ndc, 4);
+	assert_string_equal(dc(&r, "DC0064")->label, "DC0064 Command Execution");
+	/* builtin: Process Creation + Command Execution from event 1. */
+	assert_int_equal(r.n_full, 2);
+	assert_int_equal(r.level, 2);
+	cov_data__free(v18);
+	cov_data__free(v17);
+	cov_data__free(u);
+}
+
+static void test_scoring(void **state)
+{
+	struct cov_data *d = load(COV_MODEL_V18);
+	struct cov_collect c;
+	struct cov_tech_result r;
+
+	builtin(&c);
+	eval(d, &c, "T1033", &r); /* only Process Creation */
+	assert_int_equal(r.ndc, 1);
+	assert_true(r.score == 100.0);
+	assert_int_equal(r.level, 4);
+	assert_string_equal(dc(&r, "DC0032")->events, "ProcessCreate(1)");
+
+	eval(d, &c, "T1053.003", &r); /* Process Creation yes, File Modification no */
+	assert_true(r.score == 50.0);
+	assert_int_equal(r.level, 2);
+	assert_int_equal(dc(&r, "DC0061")->state, COV_DC_MISSING);
+	assert_string_equal(dc(&r, "DC0061")->events, "");
+
+	/* FileModify only through include rules: partial, the rules named. */
+	cov_collect__set(&c, EV_FILE_MODIFY, COV_PARTIAL, "T1053.003 cron, crontab");
+	eval(d, &c, "T1053.003", &r);
+	assert_int_equal(dc(&r, "DC0061")->state, COV_DC_PARTIAL);
+	assert_non_null(strstr(dc(&r, "DC0061")->events,
+			       "FileModify(200) partial: include rules T1053.003 cron, crontab"));
+	assert_true(r.score == 75.0);
+	assert_int_equal(r.level, 3);
+	assert_int_equal(r.n_partial, 1);
+
+	/* Collected entirely: full, and rename (201) also provides it. */
+	cov_collect__set(&c, EV_FILE_MODIFY, COV_ALL, NULL);
+	cov_collect__set(&c, EV_FILE_RENAME, COV_ALL, NULL);
+	eval(d, &c, "T1053.003", &r);
+	assert_int_equal(r.level, 4);
+	assert_string_equal(dc(&r, "DC0061")->events, "FileModify(200); FileRename(201)");
+
+	/* A partial mapping caps a fully collected event at partial: DNS gives
+	 * only part of Network Traffic Content. */
+	cov_collect__init(&c, "t");
+	cov_collect__set(&c, EV_NETWORK_CONNECT, COV_ALL, NULL);
+	cov_collect__set(&c, EV_DNS_QUERY, COV_ALL, NULL);
+	eval(d, &c, "T1095", &r);
+	assert_int_equal(dc(&r, "DC0082")->state, COV_DC_FULL);
+	assert_int_equal(dc(&r, "DC0085")->state, COV_DC_PARTIAL);
+	assert_non_null(strstr(dc(&r, "DC0085")->events, "DnsQuery(22) partial mapping"));
+	assert_true(r.score == 75.0);
+	/* NetworkConnect off, NetworkListen on: connection creation only partial. */
+	cov_collect__set(&c, EV_NETWORK_CONNECT, COV_OFF, NULL);
+	cov_collect__set(&c, EV_NETWORK_LISTEN, COV_ALL, NULL);
+	eval(d, &c, "T1095", &r);
+	assert_int_equal(dc(&r, "DC0082")->state, COV_DC_PARTIAL);
+	assert_true(r.score == 50.0);
+	assert_int_equal(r.level, 2);
+
+	/* Nothing collected but the daemon's own events. */
+	cov_collect__init(&c, "none");
+	assert_int_equal(c.ev[EV_SENSOR_HEALTH].level, COV_ALL);
+	assert_int_equal(c.ev[EV_PROCESS_CREATE].level, COV_OFF);
+	assert_string_equal(c.ev[EV_PROCESS_CREATE].caps, "none");
+	eval(d, &c, "T1033", &r);
+	assert_true(r.score == 0.0);
+	assert_int_equal(r.level, 0);
+	/* 1 of 3 with a partial: (1 + 0.5) / 3 = 50 % → level 2 (boundary). */
+	cov_collect__set(&c, EV_PROCESS_CREATE, COV_ALL, NULL);
+	cov_collect__set(&c, EV_PROCESS_ACCESS, COV_ALL, NULL);
+	eval(d, &c, "T1055.008", &r);
+	assert_int_equal(r.ndc, 3);
+	assert_true(r.score == 50.0);
+	assert_int_equal(r.level, 2);
+	/* + PrivilegeChange for Process Metadata: 2.5 / 3 → level 3. */
+	cov_collect__set(&c, EV_PRIVILEGE_CHANGE, COV_ALL, NULL);
+	eval(d, &c, "T1055.008", &r);
+	assert_int_equal(r.level, 3);
+	assert_int_equal(cov_collect__set(&c, VIGIL_EVENT_ID_MAX, COV_ALL, NULL), -EINVAL);
+	cov_data__free(d);
+}
+
+static struct json_object *get(struct json_object *o, const char *k)
+{
+	struct json_object *v = NULL;
+
+	if (!json_object_object_get_ex(o, k, &v))
+		fail_msg("missing key %s", k);
+	return v;
+}
+
+static void test_navigator(void **state)
+{
+	struct cov_data *d = load(COV_MODEL_V18);
+	struct cov_collect c;
+	struct strbuf sb;
+	struct json_object *root, *techs, *t0, *meta;
+	bool seen = false;
+
+	builtin(&c);
+	strbuf__init(&sb, 0);
+	assert_int_equal(cov_report(d, &c, NULL, COV_FMT_NAVIGATOR, &sb), 0);
+	root = json_tokener_parse(strbuf__cstr(&sb));
+	assert_non_null(root);
+	assert_string_equal(json_object_get_string(get(get(root, "versions"), "layer")), "4.5");
+	assert_string_equal(json_object_get_string(get(get(root, "versions"), "attack")), "18");
+	assert_string_equal(json_object_get_string(get(root, "domain")), "enterprise-attack");
+	assert_non_null(strstr(json_object_get_string(get(root, "name")), "(builtin)"));
+	assert_int_equal(json_object_array_length(get(get(root, "gradient"), "colors")), 3);
+	assert_int_equal(json_object_get_int(get(get(root, "gradient"), "maxValue")), 100);
+	assert_int_equal(json_object_array_length(get(root, "legendItems")), 5);
+	techs = get(root, "techniques");
+	assert_int_equal(json_object_array_length(techs), 354);
+	for (size_t i = 0; i < json_object_array_length(techs); i++) {
+		t0 = json_object_array_get_idx(techs, i);
+		assert_true(json_object_is_type(get(t0, "score"), json_type_double) ||
+			    json_object_is_type(get(t0, "score"), json_type_int));
+		if (strcmp(json_object_get_string(get(t0, "techniqueID")), "T1053.003") != 0)
+			continue;
+		seen = true;
+		assert_true(json_object_get_double(get(t0, "score")) == 50.0);
+		assert_non_null(strstr(json_object_get_string(get(t0, "comment")),
+				       "Covered: DC0032 Process Creation [via ProcessCreate(1)]"));
+		assert_non_null(strstr(json_object_get_string(get(t0, "comment")),
+				       "Missing: DC0061 File Modification"));
+		meta = get(t0, "metadata");
+		assert_string_equal(
+		    json_object_get_string(get(json_object_array_get_idx(meta, 1), "value")),
+		    "DC0061 File Modification");
+	}
+	assert_true(seen);
+	json_object_put(root);
+
+	/* The JSON format parses too and carries the per-event table. */
+	strbuf__clear(&sb);
+	assert_int_equal(cov_report(d, &c, NULL, COV_FMT_JSON, &sb), 0);
+	root = json_tokener_parse(strbuf__cstr(&sb));
+	assert_non_null(root);
+	assert_int_equal(json_object_array_length(get(root, "techniques")), 354);
+	t0 = json_object_array_get_idx(get(root, "events"), 0);
+	assert_int_equal(json_object_get_int(get(t0, "EventID")), 1);
+	assert_string_equal(json_object_get_string(get(t0, "collected")), "all");
+	assert_string_equal(json_object_get_string(get(t0, "caps")), "none");
+	json_object_put(root);
+	strbuf__free(&sb);
+	cov_data__free(d);
+}
+
+static void test_compare(void **state)
+{
+	struct cov_data *d = load(COV_MODEL_V18);
+	struct cov_collect a, b;
+	struct strbuf sb;
+	struct json_object *root, *techs;
+	bool t1095 = false;
+
+	cov_collect__init(&a, "a.xml");
+	cov_collect__init(&b, "b.xml");
+	cov_collect__set(&a, EV_PROCESS_CREATE, COV_ALL, NULL);
+	cov_collect__set(&b, EV_PROCESS_CREATE, COV_ALL, NULL);
+	cov_collect__set(&a, EV_NETWORK_CONNECT, COV_ALL, NULL);
+	strbuf__init(&sb, 0);
+	assert_int_equal(cov_report_compare(d, &a, &b, COV_FMT_JSON, &sb), 0);
+	root = json_tokener_parse(strbuf__cstr(&sb));
+	assert_non_null(root);
+	/* Only A sees anything extra: every difference is A's network telemetry. */
+	assert_int_equal(json_object_get_int(get(root, "b_better")), 0);
+	assert_true(json_object_get_int(get(root, "a_better")) > 10);
+	techs = get(root, "techniques");
+	for (size_t i = 0; i < json_object_array_length(techs); i++) {
+		struct json_object *t = json_object_array_get_idx(techs, i), *ao;
+
+		assert_int_equal(json_object_array_length(get(t, "b_only")), 0);
+		ao = get(t, "a_only");
+		for (size_t j = 0; j < json_object_array_length(ao); j++) {
+			const char *id =
+			    json_object_get_string(get(json_object_array_get_idx(ao, j), "id"));
+			assert_true(strcmp(id, "DC0082") == 0 || strcmp(id, "DC0078") == 0);
+		}
+		if (strcmp(json_object_get_string(get(t, "id")), "T1095") == 0) {
+			t1095 = true;
+			assert_true(json_object_get_double(get(t, "score_a")) == 50.0);
+			assert_true(json_object_get_double(get(t, "score_b")) == 0.0);
+		}
+	}
+	assert_true(t1095);
+	json_object_put(root);
+	/* Identical configs: nothing differs. */
+	strbuf__clear(&sb);
+	assert_int_equal(cov_report_compare(d, &b, &b, COV_FMT_TABLE, &sb), 0);
+	assert_non_null(strstr(strbuf__cstr(&sb), "0 techniques differ"));
+	strbuf__free(&sb);
+	cov_data__free(d);
+}
+
+static void test_verified(void **state)
+{
+	char err[512];
+	struct cov_verified *v = cov_verified__load(COV_FIXTURES "/results.json", err, sizeof(err));
+
+	assert_non_null(v);
+	assert_int_equal(cov_verified__get(v, "T1033"), COV_VERDICT_VERIFIED);
+	assert_int_equal(cov_verified__get(v, "T1053.003"), COV_VERDICT_FAILED);
+	/* one failed run and one pass: the technique was seen */
+	assert_int_equal(cov_verified__get(v, "T1070.006"), COV_VERDICT_VERIFIED);
+	/* run without sensor output: proves nothing */
+	assert_int_equal(cov_verified__get(v, "T1095"), COV_VERDICT_NONE);
+	assert_string_equal(cov_verdict_name(COV_VERDICT_NONE, 50.0), "theoretical");
+	assert_string_equal(cov_verdict_name(COV_VERDICT_NONE, 0.0), "-");
+	cov_verified__free(v);
+	assert_null(cov_verified__load(COV_FIXTURES "/bad_map/event_dc_map.tsv", err, sizeof(err)));
+}
+
+static void test_bad_data(void **state)
+{
+	char err[512] = "";
+
+	assert_null(cov_data__load(COV_FIXTURES "/bad_map", COV_MODEL_V18, err, sizeof(err)));
+	assert_non_null(strstr(err, "bad_map/event_dc_map.tsv:3: quality must be full or partial"));
+	assert_null(cov_data__load(COV_FIXTURES "/nonexistent", COV_MODEL_V18, err, sizeof(err)));
+	assert_int_equal(errno, ENOENT);
+	assert_non_null(strstr(err, "nonexistent/attack/attack_v18.1_data_components.tsv"));
+}
+
+static void test_html(void **state)
+{
+	struct cov_data *d = load(COV_MODEL_V18);
+	struct cov_collect c;
+	struct strbuf sb;
+	size_t cells = 0;
+	const char *p;
+
+	builtin(&c);
+	strbuf__init(&sb, 0);
+	assert_int_equal(cov_report(d, &c, NULL, COV_FMT_HTML, &sb), 0);
+	for (p = strbuf__cstr(&sb); (p = strstr(p, "<div class=\"cell ")); p++)
+		cells++;
+	/* one cell per (technique, tactic) pair: more than techniques */
+	assert_true(cells > 354);
+	assert_null(strstr(strbuf__cstr(&sb), "http://"));
+	assert_null(strstr(strbuf__cstr(&sb), "https://"));
+	assert_non_null(strstr(strbuf__cstr(&sb), "id=\"d-T1053.003\""));
+	strbuf__free(&sb);
+	cov_data__free(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_levels),   cmocka_unit_test(test_load_models),
+	    cmocka_unit_test(test_scoring),  cmocka_unit_test(test_navigator),
+	    cmocka_unit_test(test_compare),  cmocka_unit_test(test_verified),
+	    cmocka_unit_test(test_bad_data), cmocka_unit_test(test_html),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
