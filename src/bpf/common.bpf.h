@@ -122,12 +122,63 @@ static __always_inline void fill_hdr(struct vg_hdr *h, __u16 type, __u32 size)
 /* Sends size bytes of a scratch-built record; counts it either way. */
 static __always_inline void submit(void *data, __u32 size, __u32 type)
 {
+	__u64 sz = size;
 	long err;
 
-	if (size > SCRATCH_SZ / 2)
-		size = SCRATCH_SZ / 2;
-	err = bpf_ringbuf_output(&rb, data, size & (SCRATCH_SZ - 1), 0);
+	if (sz > SCRATCH_SZ / 2 - 1)
+		sz = SCRATCH_SZ / 2 - 1;
+	/* An explicit mask the compiler cannot fold away: the verifier needs
+	 * to see the bound on the register it checks. */
+	asm volatile("%0 &= 0x1fff" : "+r"(sz));
+	err = bpf_ringbuf_output(&rb, data, sz, 0);
 	count(type, err != 0);
+}
+
+struct walk_ctx {
+	struct scratch *sc;
+	struct dentry *dentry;
+	struct mount *mnt;
+	__u32 pos;
+	__u8 trunc;
+};
+
+/* One step of the walk, as a bpf_loop() callback: verified once, whatever
+ * the depth, which keeps the verifier's work small. Returns 1 to stop. */
+static long walk_step(__u64 i, void *data)
+{
+	struct walk_ctx *w = data;
+	struct dentry *dentry = w->dentry;
+	struct mount *mnt = w->mnt;
+	struct dentry *mnt_root = BPF_CORE_READ(mnt, mnt.mnt_root);
+	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+	struct qstr name;
+	__u32 len, pos = w->pos;
+
+	if (dentry == mnt_root || dentry == parent) {
+		struct mount *mp = BPF_CORE_READ(mnt, mnt_parent);
+		if (dentry != mnt_root || mp == mnt)
+			return 1; /* the global root, or a detached tree */
+		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = mp;
+		return 0;
+	}
+	name = BPF_CORE_READ(dentry, d_name);
+	len = name.len;
+	/* Keep pos ≥ 1 so lengths stay below VG_PATH_MAX. */
+	if (len + 2 > pos || pos > VG_PATH_MAX) {
+		w->trunc = 1;
+		return 1;
+	}
+	pos -= len;
+	bpf_probe_read_kernel(w->sc->path + (pos & (VG_PATH_MAX - 1)), len & (VG_PATH_MAX - 1),
+			      name.name);
+	pos -= 1;
+	w->sc->path[pos & (VG_PATH_MAX - 1)] = '/';
+	w->pos = pos;
+	w->dentry = parent;
+	if (i == VG_PATH_DEPTH - 1)
+		w->trunc = 1;
+	return 0;
 }
 
 /*
@@ -138,43 +189,21 @@ static __always_inline void submit(void *data, __u32 size, __u32 type)
 static __always_inline __u32 walk_path(struct scratch *sc, struct dentry *dentry,
 				       struct vfsmount *vfsmnt, __u8 *trunc)
 {
-	struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
-	__u32 pos = VG_PATH_MAX;
+	struct walk_ctx w = {
+		.sc = sc,
+		.dentry = dentry,
+		.mnt = container_of(vfsmnt, struct mount, mnt),
+		.pos = VG_PATH_MAX,
+	};
 
-	for (int i = 0; i < VG_PATH_DEPTH; i++) {
-		struct dentry *mnt_root = BPF_CORE_READ(mnt, mnt.mnt_root);
-		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
-		struct qstr name;
-		__u32 len;
-
-		if (dentry == mnt_root || dentry == parent) {
-			struct mount *mp = BPF_CORE_READ(mnt, mnt_parent);
-			if (dentry != mnt_root || mp == mnt)
-				break; /* the global root, or a detached tree */
-			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-			mnt = mp;
-			continue;
-		}
-		name = BPF_CORE_READ(dentry, d_name);
-		len = name.len;
-		if (len + 2 > pos) { /* keep pos ≥ 1 so lengths stay < VG_PATH_MAX */
-			*trunc = 1;
-			break;
-		}
-		pos -= len;
-		bpf_probe_read_kernel(sc->path + (pos & (VG_PATH_MAX - 1)), len & (VG_PATH_MAX - 1),
-				      name.name);
-		pos -= 1;
-		sc->path[pos & (VG_PATH_MAX - 1)] = '/';
-		dentry = parent;
-		if (i == VG_PATH_DEPTH - 1)
-			*trunc = 1;
+	bpf_loop(VG_PATH_DEPTH, walk_step, &w, 0);
+	if (w.trunc)
+		*trunc = 1;
+	if (w.pos >= VG_PATH_MAX) {
+		w.pos = VG_PATH_MAX - 1;
+		sc->path[VG_PATH_MAX - 1] = '/';
 	}
-	if (pos == VG_PATH_MAX) {
-		pos--;
-		sc->path[pos & (VG_PATH_MAX - 1)] = '/';
-	}
-	return pos;
+	return w.pos;
 }
 
 /* Appends the path walked into sc->path at ev+off; returns its length. */

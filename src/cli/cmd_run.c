@@ -1,7 +1,130 @@
-/* cmd_run.c — temporary until the sensor lands. */
+/*
+ * cmd_run.c — `vigil run`: start the sensor in the foreground.
+ */
 #include "cli/commands.h"
+
+#include "common/log.h"
+#include "sensor/sensor.h"
+#include "sinks/sink.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vigil run [--config FILE] [--output SPEC]... [--state-dir DIR] [-v]\n"
+		"\n"
+		"  -c, --config FILE      Sysmon XML configuration (default: Sysmon's built-in\n"
+		"                         defaults, ProcessCreate and ProcessTerminate only)\n"
+		"  -o, --output SPEC      jsonl:PATH, jsonl:- (stdout), or default (the\n"
+		"                         embedded outputs in the state dir); repeatable\n"
+		"  -s, --state-dir DIR    state and default outputs (default /var/lib/vigil)\n"
+		"      --health-interval S  SensorHealth every S seconds (default 60, 0 off)\n"
+		"      --ringbuf-size BYTES ring buffer size, a power of two (default 16M)\n"
+		"      --proc-cache N     process cache entries (default 65536)\n"
+		"  -v, --verbose          more logging; twice for libbpf's debug log\n"
+		"\nSee vigil(8).\n");
+}
+
+static int parse_size(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+
+	if (end == s)
+		return -1;
+	if (*end == 'k' || *end == 'K')
+		v <<= 10, end++;
+	else if (*end == 'm' || *end == 'M')
+		v <<= 20, end++;
+	if (*end != '\0' || v < 4096 || v > (1ull << 30) || (v & (v - 1)) != 0)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
-	return EX_UNAVAILABLE;
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"output", required_argument, NULL, 'o'},
+		{"state-dir", required_argument, NULL, 's'},
+		{"health-interval", required_argument, NULL, 'H'},
+		{"ringbuf-size", required_argument, NULL, 'R'},
+		{"proc-cache", required_argument, NULL, 'P'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct sensor_opts o = {
+		.state_dir = "/var/lib/vigil",
+		.health_interval_s = 60,
+		.proc_cache_max = 65536,
+	};
+	char *end;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:o:s:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o.config_path = optarg;
+			break;
+		case 'o':
+			if (o.n_outputs == SENSOR_MAX_OUTPUTS) {
+				fprintf(stderr, "vigil: at most %d outputs\n", SENSOR_MAX_OUTPUTS);
+				return EX_USAGE;
+			}
+			if (sink__check_spec(optarg) != 0) {
+				usage(stderr);
+				return EX_USAGE;
+			}
+			o.outputs[o.n_outputs++] = optarg;
+			break;
+		case 's':
+			o.state_dir = optarg;
+			break;
+		case 'H':
+			o.health_interval_s = (unsigned)strtoul(optarg, &end, 10);
+			if (*end != '\0') {
+				fprintf(stderr, "vigil: bad --health-interval '%s'\n", optarg);
+				return EX_USAGE;
+			}
+			break;
+		case 'R':
+			if (parse_size(optarg, &o.ringbuf_bytes) != 0) {
+				fprintf(stderr, "vigil: --ringbuf-size must be a power of two "
+						"between 4K and 1G\n");
+				return EX_USAGE;
+			}
+			break;
+		case 'P':
+			o.proc_cache_max = strtoul(optarg, &end, 10);
+			if (*end != '\0' || o.proc_cache_max < 64) {
+				fprintf(stderr, "vigil: bad --proc-cache '%s'\n", optarg);
+				return EX_USAGE;
+			}
+			break;
+		case 'v':
+			o.verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vigil: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return EX_USAGE;
+	}
+	log_init("vigil", o.verbose);
+	return sensor__run(&o);
 }

@@ -1,0 +1,214 @@
+/*
+ * loader.c — BPF object lifecycle with the generated skeleton; see loader.h.
+ */
+#include "sensor/loader.h"
+
+#include "common/log.h"
+#include "vigil.skel.h"
+
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+struct bpf_sensor {
+	struct vigil_bpf *skel;
+	struct ring_buffer *rb;
+	int ncpus;
+	/* Our own read-only view of the ring's positions, for the fill level
+	 * (libbpf 1.1 has no API for it). */
+	const volatile uint64_t *cons_pos, *prod_pos;
+	size_t page;
+};
+
+static int verbose_libbpf;
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!verbose_libbpf || (level == LIBBPF_DEBUG && verbose_libbpf < 2))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* Which record type each program produces: programs of unwanted types are
+ * not loaded at all, so they cost nothing. */
+static const struct {
+	const char *prog;
+	uint32_t type;
+} prog_types[] = {
+	{"vg_exec", VG_EXEC},	      {"vg_fork", VG_FORK},		{"vg_exit", VG_EXIT},
+	{"vg_tcp_state", VG_NET},     {"vg_accept_x", VG_NET},		{"vg_accept4_x", VG_NET},
+	{"vg_connect_e", VG_NET},     {"vg_connect_x", VG_NET},		{"vg_sendto_e", VG_NET},
+	{"vg_sendto_x", VG_NET},      {"vg_sendmsg_e", VG_NET},		{"vg_sendmsg_x", VG_NET},
+	{"vg_openat_x", VG_FILE_CREATE}, {"vg_open_x", VG_FILE_CREATE}, {"vg_creat_x", VG_FILE_CREATE},
+	{"vg_openat2_x", VG_FILE_CREATE}, {"vg_unlinkat_e", VG_FILE_DELETE},
+	{"vg_unlink_e", VG_FILE_DELETE}, {"vg_rmdir_e", VG_FILE_DELETE},
+	{"vg_unlinkat_x", VG_FILE_DELETE}, {"vg_unlink_x", VG_FILE_DELETE},
+	{"vg_rmdir_x", VG_FILE_DELETE},
+};
+
+static bool prog_wanted(const struct bpf_sensor_opts *o, const char *name)
+{
+	for (size_t i = 0; i < sizeof(prog_types) / sizeof(prog_types[0]); i++)
+		if (strcmp(prog_types[i].prog, name) == 0)
+			return o->want[prog_types[i].type];
+	return true;
+}
+
+/* Syscall tracepoints are found through tracefs; hosts that boot without
+ * it mounted (minimal images, some VMs) get it mounted here. */
+static void ensure_tracefs(void)
+{
+	if (access("/sys/kernel/tracing/events", F_OK) == 0 ||
+	    access("/sys/kernel/debug/tracing/events", F_OK) == 0)
+		return;
+	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) != 0)
+		log_warn("tracefs is not mounted and mounting it failed; "
+			 "syscall tracepoints will not attach");
+}
+
+struct bpf_sensor *bpf_sensor__start(const struct bpf_sensor_opts *o, ring_buffer_sample_fn cb,
+				     void *ctx)
+{
+	struct bpf_sensor *s = calloc(1, sizeof(*s));
+	struct bpf_program *prog;
+	int err;
+
+	if (s == NULL)
+		return NULL;
+	verbose_libbpf = o->verbose;
+	libbpf_set_print(libbpf_log);
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		log_warnx("this kernel has no BTF (/sys/kernel/btf/vmlinux missing): "
+			  "vigil needs CONFIG_DEBUG_INFO_BTF=y");
+		goto fail;
+	}
+	ensure_tracefs();
+	s->skel = vigil_bpf__open();
+	if (s->skel == NULL) {
+		log_warn("cannot open the BPF object");
+		goto fail;
+	}
+	s->skel->rodata->self_tgid = o->self_tgid;
+	if (o->ringbuf_bytes)
+		bpf_map__set_max_entries(s->skel->maps.rb, o->ringbuf_bytes);
+	bpf_object__for_each_program(prog, s->skel->obj)
+		bpf_program__set_autoload(prog, prog_wanted(o, bpf_program__name(prog)));
+	err = vigil_bpf__load(s->skel);
+	if (err) {
+		if (err == -EPERM || err == -EACCES)
+			log_warnx("the kernel refused the BPF programs (%s): run as root, and check "
+				  "kernel.unprivileged_bpf_disabled / lockdown; -v shows libbpf's log",
+				  strerror(-err));
+		else
+			log_warnx("loading the BPF programs failed: %s (-v shows libbpf's log)",
+				  strerror(-err));
+		goto fail;
+	}
+	for (uint32_t t = 0; t < VG_TYPE_MAX; t++)
+		if (o->want[t])
+			bpf_sensor__set_enabled(s, t, true);
+	err = vigil_bpf__attach(s->skel);
+	if (err) {
+		log_warnx("attaching the BPF programs failed: %s (-v shows libbpf's log)",
+			  strerror(-err));
+		goto fail;
+	}
+	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.rb), cb, ctx, NULL);
+	if (s->rb == NULL) {
+		log_warn("cannot set up the ring buffer");
+		goto fail;
+	}
+	s->page = (size_t)sysconf(_SC_PAGESIZE);
+	{
+		int fd = bpf_map__fd(s->skel->maps.rb);
+		void *c = mmap(NULL, s->page, PROT_READ, MAP_SHARED, fd, 0);
+		void *p = mmap(NULL, s->page, PROT_READ, MAP_SHARED, fd, (off_t)s->page);
+		s->cons_pos = c == MAP_FAILED ? NULL : c;
+		s->prod_pos = p == MAP_FAILED ? NULL : p;
+	}
+	s->ncpus = libbpf_num_possible_cpus();
+	if (s->ncpus <= 0)
+		s->ncpus = 1;
+	return s;
+fail:
+	bpf_sensor__stop(s);
+	return NULL;
+}
+
+void bpf_sensor__stop(struct bpf_sensor *s)
+{
+	if (s == NULL)
+		return;
+	if (s->cons_pos)
+		munmap((void *)s->cons_pos, s->page);
+	if (s->prod_pos)
+		munmap((void *)s->prod_pos, s->page);
+	ring_buffer__free(s->rb);
+	vigil_bpf__destroy(s->skel);
+	free(s);
+}
+
+int bpf_sensor__fd(const struct bpf_sensor *s)
+{
+	return ring_buffer__epoll_fd(s->rb);
+}
+
+int bpf_sensor__consume(struct bpf_sensor *s)
+{
+	return ring_buffer__consume(s->rb);
+}
+
+void bpf_sensor__stats(const struct bpf_sensor *s, uint32_t type, struct vg_stats *out)
+{
+	struct vg_stats per[s->ncpus];
+
+	memset(out, 0, sizeof(*out));
+	if (bpf_map__lookup_elem(s->skel->maps.stats, &type, sizeof(type), per, sizeof(per), 0))
+		return;
+	for (int i = 0; i < s->ncpus; i++) {
+		out->seen += per[i].seen;
+		out->dropped += per[i].dropped;
+	}
+}
+
+int bpf_sensor__set_enabled(struct bpf_sensor *s, uint32_t type, bool on)
+{
+	uint32_t v = on;
+	return bpf_map__update_elem(s->skel->maps.enabled, &type, sizeof(type), &v, sizeof(v), 0);
+}
+
+unsigned bpf_sensor__rb_used_pct(const struct bpf_sensor *s)
+{
+	uint64_t size = bpf_map__max_entries(s->skel->maps.rb);
+	uint64_t avail;
+
+	if (s->cons_pos == NULL || s->prod_pos == NULL || size == 0)
+		return 0;
+	avail = *s->prod_pos - *s->cons_pos;
+	return (unsigned)(avail * 100 / size);
+}
+
+size_t bpf_sensor__prog_ids(const struct bpf_sensor *s, uint32_t *ids, size_t max)
+{
+	struct bpf_program *prog;
+	size_t n = 0;
+
+	bpf_object__for_each_program(prog, s->skel->obj)
+	{
+		struct bpf_prog_info info = {};
+		uint32_t len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd < 0 || n >= max)
+			continue;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+			ids[n++] = info.id;
+	}
+	return n;
+}

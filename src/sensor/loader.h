@@ -1,0 +1,43 @@
+/*
+ * loader.h — open, configure, load and attach the BPF object.
+ *
+ * libbpf's own messages are shown only with -v; without it a failure is one
+ * line that says what is missing (root, BTF, the kernel's refusal).
+ */
+#ifndef VIGIL_LOADER_H
+#define VIGIL_LOADER_H
+
+#include "vigil/event.h"
+
+#include <bpf/libbpf.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct bpf_sensor;
+
+struct bpf_sensor_opts {
+	uint32_t self_tgid;
+	uint32_t ringbuf_bytes;	   /* power of two ≥ 4096 */
+	bool want[VG_TYPE_MAX];	   /* record types to collect */
+	int verbose;
+};
+
+/* Opens, loads and attaches; sample_cb gets every ring-buffer record.
+ * Returns NULL after logging one clear line. */
+struct bpf_sensor *bpf_sensor__start(const struct bpf_sensor_opts *o, ring_buffer_sample_fn cb,
+				     void *ctx);
+void bpf_sensor__stop(struct bpf_sensor *s);
+/* The fd to poll for ring-buffer data. */
+int bpf_sensor__fd(const struct bpf_sensor *s);
+/* Consumes everything available; returns records consumed or -errno. */
+int bpf_sensor__consume(struct bpf_sensor *s);
+/* Sums the per-CPU counters of a record type. */
+void bpf_sensor__stats(const struct bpf_sensor *s, uint32_t type, struct vg_stats *out);
+/* Switches collection of a record type on or off (map write). */
+int bpf_sensor__set_enabled(struct bpf_sensor *s, uint32_t type, bool on);
+/* Ring-buffer fill, in percent. */
+unsigned bpf_sensor__rb_used_pct(const struct bpf_sensor *s);
+/* Ids of the attached programs, for tamper checks; returns the count. */
+size_t bpf_sensor__prog_ids(const struct bpf_sensor *s, uint32_t *ids, size_t max);
+
+#endif

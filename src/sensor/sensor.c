@@ -1,0 +1,518 @@
+/*
+ * sensor.c — the event loop and pipeline; see sensor.h.
+ *
+ * Accounting: for every EventID, Seen = Emitted + Filtered + Capped +
+ * DroppedKernel + DroppedUser. Kernel drops are counted per record type in
+ * the BPF stats map and attributed to the event that record type produces;
+ * user-space drops are records that could not be decoded or that no sink
+ * accepted. SensorHealth (241) reports all of it, periodically and at stop.
+ */
+#include "sensor/sensor.h"
+
+#include "common/log.h"
+#include "common/record.h"
+#include "rules/rules.h"
+#include "sensor/decode.h"
+#include "sensor/loader.h"
+#include "sensor/seqno.h"
+#include "sinks/sink.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+struct ev_counters {
+	uint64_t seen, emitted, filtered, capped, dropped_user;
+};
+
+struct sensor {
+	const struct sensor_opts *o;
+	struct identity id;
+	struct proc_cache *pc;
+	struct hash_cache *hc;
+	struct services *svc;
+	struct decoder dec;
+	struct ruleset *rs;
+	struct bpf_sensor *bpf;
+	struct sink **sinks;
+	size_t n_sinks;
+	struct seqno seq;
+	struct vrec *rec;  /* the record being decoded */
+	struct vrec *drec; /* daemon-event scratch */
+	struct ev_counters ctr[VIGIL_EVENT_ID_MAX];
+	uint64_t last_health_mono;
+	char health_names[VIGIL_EVENT_ID_MAX][6][48];
+};
+
+/* Kernel record type → the event it produces (for drop attribution). */
+static const uint16_t vg_event[VG_TYPE_MAX] = {
+	[VG_EXEC] = EV_PROCESS_CREATE,	 [VG_EXIT] = EV_PROCESS_TERMINATE,
+	[VG_NET] = EV_NETWORK_CONNECT,	 [VG_FILE_CREATE] = EV_FILE_CREATE,
+	[VG_FILE_DELETE] = EV_FILE_DELETE,
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Sends a finished record to every sink. Returns true if any took it. */
+static bool deliver(struct sensor *S, struct vrec *rec)
+{
+	bool any = false;
+
+	rec->seq = seqno__next(&S->seq);
+	rec->computer = S->id.hostname;
+	for (size_t i = 0; i < S->n_sinks; i++)
+		if (sink__write(S->sinks[i], rec) == 0)
+			any = true;
+	return any || S->n_sinks == 0;
+}
+
+/* A daemon event: starts drec with the current time. */
+static struct vrec *daemon_rec(struct sensor *S, unsigned id)
+{
+	struct vrec *r = S->drec;
+	char t[24];
+
+	vrec__reset(r, schema__event(id));
+	r->ts_ns = identity__boot_to_real(&S->id, mono_ns());
+	vrec__fmt_time(r->ts_ns, t);
+	vrec__set(r, VF_UtcTime, t, 23);
+	return r;
+}
+
+static void emit_daemon(struct sensor *S, struct vrec *r)
+{
+	struct ev_counters *c = &S->ctr[r->def->id];
+
+	c->seen++;
+	if (deliver(S, r))
+		c->emitted++;
+	else
+		c->dropped_user++;
+}
+
+static void emit_error(struct sensor *S, int code, const char *msg)
+{
+	struct vrec *r = daemon_rec(S, EV_ERROR);
+
+	vrec__set_int(r, VF_ID, code);
+	vrec__set_str(r, VF_Description, msg);
+	emit_daemon(S, r);
+}
+
+static void emit_state(struct sensor *S, const char *state)
+{
+	struct vrec *r = daemon_rec(S, EV_SENSOR_STATE);
+
+	vrec__set_str(r, VF_State, state);
+	vrec__set_str(r, VF_Version, VIGIL_VERSION);
+	vrec__set_str(r, VF_SchemaVersion, VIGIL_SCHEMA_VERSION);
+	emit_daemon(S, r);
+}
+
+static void emit_config(struct sensor *S)
+{
+	struct vrec *r = daemon_rec(S, EV_CONFIG_CHANGE);
+	char h[80];
+
+	vrec__set_str(r, VF_Configuration, ruleset__path(S->rs));
+	if (strcmp(ruleset__sha256(S->rs), "-") == 0)
+		vrec__set_str(r, VF_ConfigurationFileHash, "-");
+	else {
+		snprintf(h, sizeof(h), "SHA256=%s", ruleset__sha256(S->rs));
+		vrec__set_str(r, VF_ConfigurationFileHash, h);
+	}
+	emit_daemon(S, r);
+}
+
+static void health_names_init(struct sensor *S)
+{
+	static const char *const suffix[6] = {"Seen",	   "Emitted",	    "Filtered",
+					      "Capped",	   "DroppedKernel", "DroppedUser"};
+	size_t n;
+	const struct vevent_def *const *evs = schema__events(&n);
+
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < 6; k++)
+			snprintf(S->health_names[evs[i]->id][k], 48, "%s%s", evs[i]->name, suffix[k]);
+}
+
+static uint64_t kernel_drops_for(struct sensor *S, unsigned eid)
+{
+	struct vg_stats st;
+	uint64_t total = 0;
+
+	for (uint32_t t = 0; t < VG_TYPE_MAX; t++) {
+		if (vg_event[t] != eid)
+			continue;
+		bpf_sensor__stats(S->bpf, t, &st);
+		total += st.dropped;
+	}
+	return total;
+}
+
+static void emit_health(struct sensor *S)
+{
+	struct vrec *r = daemon_rec(S, EV_SENSOR_HEALTH);
+	struct rusage ru;
+	size_t n;
+	const struct vevent_def *const *evs = schema__events(&n);
+	uint64_t qdepth = 0;
+
+	getrusage(RUSAGE_SELF, &ru);
+	for (size_t i = 0; i < S->n_sinks; i++)
+		qdepth += S->sinks[i]->st.queue_depth;
+	vrec__set_uint(r, VF_RingBufferUsedPct, bpf_sensor__rb_used_pct(S->bpf));
+	vrec__set_uint(r, VF_SinkQueueDepth, qdepth);
+	vrec__set_uint(r, VF_CpuMs,
+		       (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+			       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000);
+	vrec__set_uint(r, VF_RssKiB, (uint64_t)ru.ru_maxrss);
+	/* This record counts itself as seen and emitted before it goes out,
+	 * so the totals it shows add up. */
+	S->ctr[EV_SENSOR_HEALTH].seen++;
+	S->ctr[EV_SENSOR_HEALTH].emitted++;
+	for (size_t i = 0; i < n; i++) {
+		unsigned id = evs[i]->id;
+		struct ev_counters *c = &S->ctr[id];
+		uint64_t kd = kernel_drops_for(S, id);
+
+		vrec__add_dyn_uint(r, S->health_names[id][0], c->seen + kd);
+		vrec__add_dyn_uint(r, S->health_names[id][1], c->emitted);
+		vrec__add_dyn_uint(r, S->health_names[id][2], c->filtered);
+		vrec__add_dyn_uint(r, S->health_names[id][3], c->capped);
+		vrec__add_dyn_uint(r, S->health_names[id][4], kd);
+		vrec__add_dyn_uint(r, S->health_names[id][5], c->dropped_user);
+	}
+	vrec__add_dyn_uint(r, "DecoderMalformed", S->dec.malformed);
+	vrec__add_dyn_uint(r, "DecoderTruncated", S->dec.truncated);
+	{
+		struct vg_stats fs;
+		bpf_sensor__stats(S->bpf, VG_FORK, &fs);
+		vrec__add_dyn_uint(r, "ProcessForkDroppedKernel", fs.dropped);
+	}
+	if (!deliver(S, r)) {
+		S->ctr[EV_SENSOR_HEALTH].emitted--;
+		S->ctr[EV_SENSOR_HEALTH].dropped_user++;
+	}
+}
+
+/* Ring-buffer callback: one kernel record through the pipeline. */
+static int on_record(void *ctx, void *data, size_t len)
+{
+	struct sensor *S = ctx;
+	struct vrec *rec = S->rec;
+	const char *rule = NULL;
+	struct ev_counters *c;
+	int r = decoder__decode(&S->dec, data, len, rec);
+
+	if (r < 0) {
+		const struct vg_hdr *h = data;
+		if (len >= sizeof(*h) && h->type < VG_TYPE_MAX && vg_event[h->type]) {
+			S->ctr[vg_event[h->type]].seen++;
+			S->ctr[vg_event[h->type]].dropped_user++;
+		}
+		return 0;
+	}
+	if (r == 0)
+		return 0;
+	c = &S->ctr[rec->def->id];
+	c->seen++;
+	if (!ruleset__match(S->rs, rec, &rule)) {
+		c->filtered++;
+		return 0;
+	}
+	vrec__set_str(rec, VF_RuleName, rule && *rule ? rule : "-");
+	ruleset__apply_field_sizes(S->rs, rec);
+	if (deliver(S, rec))
+		c->emitted++;
+	else
+		c->dropped_user++;
+	return 0;
+}
+
+static void flush_sinks(struct sensor *S)
+{
+	for (size_t i = 0; i < S->n_sinks; i++)
+		sink__flush(S->sinks[i]);
+}
+
+/* Which kernel record types the config needs. Process records always flow:
+ * the cache needs them whatever is logged. */
+static void apply_collection(struct sensor *S)
+{
+	static const struct {
+		uint32_t type;
+		unsigned event;
+	} gated[] = {
+		{VG_NET, EV_NETWORK_CONNECT},
+		{VG_FILE_CREATE, EV_FILE_CREATE},
+		{VG_FILE_DELETE, EV_FILE_DELETE},
+	};
+
+	for (size_t i = 0; i < sizeof(gated) / sizeof(gated[0]); i++) {
+		bool on = ruleset__event_mode(S->rs, gated[i].event) != RULES_MODE_NONE;
+		bpf_sensor__set_enabled(S->bpf, gated[i].type, on);
+		log_debug("collect %u: %s", gated[i].event, on ? "on" : "off");
+	}
+}
+
+static struct ruleset *load_rules(const char *path, struct rules_error *err)
+{
+	memset(err, 0, sizeof(*err));
+	return path ? ruleset__load_file(path, err) : ruleset__builtin();
+}
+
+static void reload(struct sensor *S)
+{
+	struct rules_error err;
+	struct ruleset *nrs;
+	char msg[900];
+
+	if (S->o->config_path == NULL) {
+		log_info("SIGHUP: no config file, keeping Sysmon's defaults");
+		return;
+	}
+	nrs = load_rules(S->o->config_path, &err);
+	if (nrs == NULL) {
+		if (err.line > 0)
+			snprintf(msg, sizeof(msg), "%s:%d: %s", err.file, err.line, err.msg);
+		else
+			snprintf(msg, sizeof(msg), "%s: %s", err.file[0] ? err.file : S->o->config_path,
+				 err.msg);
+		log_warnx("reload failed, keeping the previous configuration: %s", msg);
+		emit_error(S, 16, msg);
+		return;
+	}
+	ruleset__free(S->rs);
+	S->rs = nrs;
+	hash_cache__set_algos(S->hc, ruleset__hash_algorithms(S->rs));
+	apply_collection(S);
+	log_info("configuration reloaded from %s", S->o->config_path);
+	emit_config(S);
+}
+
+static int make_state_dir(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		log_warn("cannot create state directory %s", dir);
+		return -errno;
+	}
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		log_warnx("state directory %s is not a directory", dir);
+		return -ENOTDIR;
+	}
+	return 0;
+}
+
+static int loop(struct sensor *S, int sfd, int tfd)
+{
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = {.events = EPOLLIN}, evs[8];
+	bool stop = false;
+
+	if (ep < 0)
+		return EX_OSERR;
+	ev.data.fd = bpf_sensor__fd(S->bpf);
+	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	ev.data.fd = sfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
+	ev.data.fd = tfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
+
+	while (!stop) {
+		int n = epoll_wait(ep, evs, 8, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == sfd) {
+				struct signalfd_siginfo si;
+				if (read(sfd, &si, sizeof(si)) != sizeof(si))
+					continue;
+				if (si.ssi_signo == SIGHUP)
+					reload(S);
+				else
+					stop = true;
+			} else if (fd == tfd) {
+				uint64_t ticks;
+				uint64_t now = mono_ns();
+				if (read(tfd, &ticks, sizeof(ticks)) < 0)
+					continue;
+				identity__refresh_clock(&S->id);
+				proc_cache__gc(S->pc, now, 5000000000ull);
+				if (S->o->health_interval_s &&
+				    now - S->last_health_mono >=
+					    (uint64_t)S->o->health_interval_s * 1000000000ull) {
+					S->last_health_mono = now;
+					emit_health(S);
+				}
+				flush_sinks(S);
+			} else {
+				bpf_sensor__consume(S->bpf);
+				flush_sinks(S);
+			}
+		}
+	}
+	close(ep);
+	return 0;
+}
+
+int sensor__run(const struct sensor_opts *o)
+{
+	struct sensor *S = calloc(1, sizeof(*S));
+	struct sink_env env = {0};
+	struct bpf_sensor_opts bo = {0};
+	struct rules_error err;
+	struct itimerspec its = {{1, 0}, {1, 0}};
+	sigset_t mask;
+	int sfd = -1, tfd = -1, rc = EX_SOFTWARE;
+	size_t snap;
+
+	if (S == NULL)
+		return EX_OSERR;
+	S->o = o;
+	S->seq.dirfd = -1;
+	S->rec = calloc(1, sizeof(*S->rec));
+	S->drec = calloc(1, sizeof(*S->drec));
+	if (S->rec == NULL || S->drec == NULL)
+		goto out;
+	vrec__reset(S->rec, NULL);
+	vrec__reset(S->drec, NULL);
+	health_names_init(S);
+
+	if (geteuid() != 0) {
+		log_warnx("vigil run must run as root: it loads BPF programs");
+		rc = EX_NOPERM;
+		goto out;
+	}
+	S->rs = load_rules(o->config_path, &err);
+	if (S->rs == NULL) {
+		if (err.line > 0)
+			log_warnx("%s:%d: %s", err.file, err.line, err.msg);
+		else
+			log_warnx("%s: %s", err.file[0] ? err.file : o->config_path, err.msg);
+		rc = EX_CONFIG;
+		goto out;
+	}
+	if (make_state_dir(o->state_dir) != 0) {
+		rc = EX_CANTCREAT;
+		goto out;
+	}
+	if (identity__init(&S->id, o->state_dir) != 0) {
+		log_warnx("cannot read the boot time from /proc/stat");
+		rc = EX_OSERR;
+		goto out;
+	}
+	if (seqno__open(&S->seq, o->state_dir) != 0) {
+		log_warn("cannot keep the sequence number in %s", o->state_dir);
+		rc = EX_CANTCREAT;
+		goto out;
+	}
+	env.state_dir = o->state_dir;
+	env.computer = S->id.hostname;
+	env.sysmon_compat = true;
+	for (size_t i = 0; i < (o->n_outputs ? o->n_outputs : 1); i++) {
+		const char *spec = o->n_outputs ? o->outputs[i] : "default";
+		if (sink__open_spec(spec, &env, &S->sinks, &S->n_sinks) != 0) {
+			log_warnx("cannot open output '%s'", spec);
+			rc = EX_CANTCREAT;
+			goto out;
+		}
+	}
+
+	S->pc = proc_cache__new(&S->id, o->proc_cache_max);
+	S->hc = hash_cache__new(4096, ruleset__hash_algorithms(S->rs));
+	S->svc = services__load(NULL);
+	if (S->pc == NULL || S->hc == NULL || S->svc == NULL) {
+		rc = EX_OSERR;
+		goto out;
+	}
+	S->dec.id = &S->id;
+	S->dec.pc = S->pc;
+	S->dec.hc = S->hc;
+	S->dec.svc = S->svc;
+
+	/* Signals first, so a TERM during start-up is not lost. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (sfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) != 0) {
+		log_warn("cannot set up signals and timers");
+		rc = EX_OSERR;
+		goto out;
+	}
+
+	bo.self_tgid = (uint32_t)getpid();
+	bo.ringbuf_bytes = o->ringbuf_bytes;
+	bo.verbose = o->verbose;
+	for (int t = 0; t < VG_TYPE_MAX; t++)
+		bo.want[t] = true;
+	S->bpf = bpf_sensor__start(&bo, on_record, S);
+	if (S->bpf == NULL) {
+		rc = EX_UNAVAILABLE;
+		goto out;
+	}
+	apply_collection(S);
+	/* After attaching: anything that starts from now on is seen by a
+	 * probe, anything before is in /proc. */
+	snap = proc_cache__snapshot(S->pc);
+	log_info("sensor started: %zu processes known, config %s, %zu output(s)", snap,
+		 ruleset__path(S->rs), S->n_sinks);
+	emit_state(S, "Started");
+	emit_config(S);
+	flush_sinks(S);
+	S->last_health_mono = mono_ns();
+
+	rc = loop(S, sfd, tfd);
+
+	/* Drain what the kernel already queued, then say goodbye. */
+	while (bpf_sensor__consume(S->bpf) > 0)
+		;
+	emit_health(S);
+	emit_state(S, "Stopped");
+	flush_sinks(S);
+	log_info("sensor stopped");
+out:
+	for (size_t i = 0; i < S->n_sinks; i++)
+		sink__close(S->sinks[i]);
+	free(S->sinks);
+	bpf_sensor__stop(S->bpf);
+	seqno__close(&S->seq);
+	if (S->rs)
+		ruleset__free(S->rs);
+	proc_cache__free(S->pc);
+	hash_cache__free(S->hc);
+	services__free(S->svc);
+	if (sfd >= 0)
+		close(sfd);
+	if (tfd >= 0)
+		close(tfd);
+	free(S->rec);
+	free(S->drec);
+	free(S);
+	return rc;
+}

@@ -1,0 +1,32 @@
+/*
+ * sensor.h — the running sensor: one thread, one epoll loop.
+ *
+ * The loop waits on the ring buffer, a signalfd (INT/TERM stop, HUP
+ * reloads) and a one-second timerfd (flush, cache GC, periodic health).
+ * Each ring-buffer batch flows decode → filter → sequence → sinks, and the
+ * sinks are flushed after every batch, so a quiet host sees events at once
+ * and a busy one writes in large blocks.
+ */
+#ifndef VIGIL_SENSOR_H
+#define VIGIL_SENSOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SENSOR_MAX_OUTPUTS 16
+
+struct sensor_opts {
+	const char *config_path; /* NULL: Sysmon's built-in defaults */
+	const char *outputs[SENSOR_MAX_OUTPUTS];
+	size_t n_outputs; /* 0: "default" */
+	const char *state_dir;
+	uint32_t ringbuf_bytes;
+	unsigned health_interval_s;
+	size_t proc_cache_max;
+	int verbose;
+};
+
+/* Runs until SIGINT/SIGTERM; returns a sysexits code (0 on a clean stop). */
+int sensor__run(const struct sensor_opts *o);
+
+#endif
