@@ -1,0 +1,731 @@
+/*
+ * sigma_match.c — the one compiled matcher for every loaded Sigma rule.
+ *
+ * Atoms are grouped by (EventID, field). Each group's pattern atoms go into
+ * one Hyperscan block-mode database (HS_FLAG_SINGLEMATCH: a pattern counts
+ * once per field), its equality atoms into an open-addressing hash set keyed
+ * by the case-folded value. An event costs one scan per field that any rule
+ * of its EventID looks at, plus one hash probe per equality field; a hit
+ * stamps the atom and makes its rule a candidate. Only candidates — and the
+ * few rules whose condition can hold with no pattern or equality hit, such
+ * as `not filter` alone — have their condition trees evaluated, so the cost
+ * of an event follows the rules it can match, not the rules loaded.
+ *
+ * Per-event state (atom and rule stamps, the candidate list, Hyperscan
+ * scratch) is thread-local and stamped with a generation number, so nothing
+ * is cleared between events.
+ */
+#include "detect/sigma_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct hs_group {
+	uint16_t field; /* VF_NONE for the keyword database */
+	hs_database_t *db;
+	uint32_t *atom_of; /* pattern id → atom */
+	uint32_t n;
+};
+
+struct ex_ent {
+	uint64_t h;
+	uint32_t atom; /* UINT32_MAX = empty */
+};
+
+struct ex_group {
+	uint16_t field;
+	struct ex_ent *tab;
+	uint32_t mask;
+};
+
+struct slot {
+	struct hs_group *hs;
+	uint32_t nhs;
+	struct hs_group kw;
+	struct ex_group *ex;
+	uint32_t nex;
+	uint32_t *always; /* rules evaluated on every event of this id */
+	uint32_t nalways;
+};
+
+struct sg_matcher {
+	struct slot *slots[VIGIL_EVENT_ID_MAX];
+	struct sg_rule **by_idx; /* nall entries; NULL for rules not loaded */
+	hs_database_t **dbs;
+	uint32_t ndbs;
+};
+
+struct sg_tls {
+	uint64_t uid;
+	hs_scratch_t *scratch;
+	pcre2_match_data *md;
+	uint32_t *atom_gen, *rule_gen, *cand;
+	uint32_t natoms, nrules, ncand, gen;
+};
+
+static __thread struct sg_tls *tls;
+
+static bool is_eager(const struct sa *a)
+{
+	return a->kind == SA_HS || a->kind == SA_EXACT || a->kind == SA_KEYWORD;
+}
+
+/* ---- hashing ---------------------------------------------------------- */
+
+static inline uint8_t fold(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+static uint64_t hash_fold(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= fold((uint8_t)s[i]);
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static bool eq_fold(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fold((uint8_t)a[i]) != fold((uint8_t)b[i]))
+			return false;
+	return true;
+}
+
+/* ---- field access ----------------------------------------------------- */
+
+const char *sg_field(const struct vrec *rec, unsigned f, size_t *len, char *buf)
+{
+	int n;
+
+	switch (f) {
+	case VF_EventID:
+		n = snprintf(buf, 24, "%u", rec->def ? rec->def->id : 0u);
+		*len = (size_t)n;
+		return buf;
+	case VF_Event:
+		if (rec->def == NULL)
+			return NULL;
+		*len = strlen(rec->def->name);
+		return rec->def->name;
+	case VF_SequenceNumber:
+		n = snprintf(buf, 24, "%llu", (unsigned long long)rec->seq);
+		*len = (size_t)n;
+		return buf;
+	case VF_Computer:
+		if (rec->computer) {
+			*len = strlen(rec->computer);
+			return rec->computer;
+		}
+		return vrec__get(rec, VF_Computer, len);
+	default:
+		return vrec__get(rec, (enum vf_id)f, len);
+	}
+}
+
+static bool absent(const char *v, size_t len)
+{
+	/* Sinks print absent values as "-": a record replayed from JSON has
+	 * "-" where the original had nothing. */
+	return v == NULL || len == 0 || (len == 1 && v[0] == '-');
+}
+
+/* ---- build ------------------------------------------------------------ */
+
+static struct slot *get_slot(struct sg_matcher *m, uint16_t id)
+{
+	if (m->slots[id] == NULL)
+		m->slots[id] = calloc(1, sizeof(struct slot));
+	return m->slots[id];
+}
+
+static int push_db(struct sg_matcher *m, hs_database_t *db)
+{
+	hs_database_t **t = realloc(m->dbs, (m->ndbs + 1) * sizeof(*t));
+
+	if (t == NULL)
+		return -ENOMEM;
+	m->dbs = t;
+	m->dbs[m->ndbs++] = db;
+	return 0;
+}
+
+/* Moves an atom Hyperscan refused to PCRE2; one PCRE2 also refuses never
+ * matches (it was checked at load, so this is a resource limit). */
+static void demote(struct sa *a)
+{
+	int errcode;
+	PCRE2_SIZE off;
+	uint32_t opts = (a->hs_flags & HS_FLAG_CASELESS ? PCRE2_CASELESS : 0) |
+			(a->hs_flags & HS_FLAG_MULTILINE ? PCRE2_MULTILINE : 0) |
+			(a->hs_flags & HS_FLAG_DOTALL ? PCRE2_DOTALL : 0);
+
+	a->re = pcre2_compile((PCRE2_SPTR)a->pat, a->patlen, opts, &errcode, &off, NULL);
+	a->kind = SA_PCRE;
+}
+
+/* Compiles the pattern atoms in list[0..n) into g. */
+static int build_hs(struct sigma_engine *e, struct sg_matcher *m, uint32_t *list, uint32_t n,
+		    uint16_t field, struct hs_group *g, char *err, size_t errlen)
+{
+	const char **exprs = calloc(n, sizeof(*exprs));
+	unsigned *flags = calloc(n, sizeof(*flags)), *ids = calloc(n, sizeof(*ids));
+	int rc = -ENOMEM;
+
+	g->field = field;
+	if (exprs == NULL || flags == NULL || ids == NULL)
+		goto out;
+	for (;;) {
+		uint32_t k = 0;
+		hs_compile_error_t *cerr = NULL;
+
+		for (uint32_t i = 0; i < n; i++) {
+			struct sa *a = &e->atoms[list[i]];
+
+			if (a->kind != SA_HS && a->kind != SA_KEYWORD)
+				continue;
+			exprs[k] = a->pat;
+			flags[k] = a->hs_flags | HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
+			ids[k] = k;
+			list[k++] = list[i];
+		}
+		n = k;
+		if (n == 0) {
+			rc = 0;
+			goto out;
+		}
+		if (hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, NULL, &g->db, &cerr) ==
+		    HS_SUCCESS)
+			break;
+		if (cerr->expression < 0) {
+			snprintf(err, errlen, "hyperscan: %s", cerr->message);
+			hs_free_compile_error(cerr);
+			rc = -EINVAL;
+			goto out;
+		}
+		demote(&e->atoms[list[cerr->expression]]);
+		hs_free_compile_error(cerr);
+	}
+	g->atom_of = malloc(n * sizeof(*g->atom_of));
+	if (g->atom_of == NULL || push_db(m, g->db)) {
+		hs_free_database(g->db);
+		g->db = NULL;
+		goto out;
+	}
+	memcpy(g->atom_of, list, n * sizeof(*list));
+	g->n = n;
+	rc = 0;
+out:
+	free(exprs);
+	free(flags);
+	free(ids);
+	return rc;
+}
+
+static int build_ex(struct sigma_engine *e, const uint32_t *list, uint32_t n, uint16_t field,
+		    struct ex_group *g)
+{
+	uint32_t size = 16;
+
+	while (size < n * 2)
+		size <<= 1;
+	g->field = field;
+	g->tab = malloc(size * sizeof(*g->tab));
+	if (g->tab == NULL)
+		return -ENOMEM;
+	g->mask = size - 1;
+	for (uint32_t i = 0; i < size; i++)
+		g->tab[i].atom = UINT32_MAX;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct sa *a = &e->atoms[list[i]];
+		uint64_t h = hash_fold(a->pat, a->patlen);
+		uint32_t j = (uint32_t)h & g->mask;
+
+		while (g->tab[j].atom != UINT32_MAX)
+			j = (j + 1) & g->mask;
+		g->tab[j].h = h;
+		g->tab[j].atom = list[i];
+	}
+	return 0;
+}
+
+/* True when the expression cannot hold unless some eager atom was hit. */
+static bool needs_eager(const struct sigma_engine *e, const struct sx *x)
+{
+	switch (x->kind) {
+	case SX_ATOM:
+		return is_eager(&e->atoms[x->atom]);
+	case SX_AND:
+		for (uint32_t i = 0; i < x->n; i++)
+			if (needs_eager(e, x->kids[i]))
+				return true;
+		return false;
+	case SX_OR:
+		for (uint32_t i = 0; i < x->n; i++)
+			if (!needs_eager(e, x->kids[i]))
+				return false;
+		return true;
+	case SX_FALSE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int cmp_u16(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+int sg_matcher_build(struct sigma_engine *e, char *err, size_t errlen)
+{
+	struct sg_matcher *m = calloc(1, sizeof(*m));
+	uint32_t *list = NULL;
+	int rc = -ENOMEM;
+
+	if (m == NULL)
+		return -ENOMEM;
+	e->m = m;
+	m->by_idx = calloc(e->nall + 1, sizeof(*m->by_idx));
+	list = malloc((e->natoms + 1) * sizeof(*list));
+	if (m->by_idx == NULL || list == NULL)
+		goto out;
+	for (uint32_t i = 0; i < e->nrules; i++)
+		m->by_idx[e->rules[i]->idx] = e->rules[i];
+
+	/* Which (event, field) pairs have atoms: walk events, then fields. */
+	for (unsigned ev = 0; ev < VIGIL_EVENT_ID_MAX; ev++) {
+		uint16_t fields[VF__COUNT + 1];
+		uint32_t nf = 0, nkw = 0;
+		bool any = false;
+
+		for (uint32_t i = 0; i < e->natoms; i++) {
+			const struct sg_rule *r = m->by_idx[e->atoms[i].rule];
+
+			if (r == NULL || r->event_id != ev)
+				continue;
+			any = true;
+			if (e->atoms[i].kind == SA_KEYWORD) {
+				list[nkw++] = i;
+				continue;
+			}
+			if (!is_eager(&e->atoms[i]))
+				continue;
+			bool seen = false;
+			for (uint32_t k = 0; k < nf; k++)
+				seen |= fields[k] == e->atoms[i].field;
+			if (!seen)
+				fields[nf++] = e->atoms[i].field;
+		}
+		if (!any)
+			continue;
+		struct slot *s = get_slot(m, (uint16_t)ev);
+		if (s == NULL)
+			goto out;
+		if (nkw) {
+			rc = build_hs(e, m, list, nkw, VF_NONE, &s->kw, err, errlen);
+			if (rc)
+				goto out;
+			rc = -ENOMEM;
+		}
+		qsort(fields, nf, sizeof(fields[0]), cmp_u16);
+		s->hs = calloc(nf + 1, sizeof(*s->hs));
+		s->ex = calloc(nf + 1, sizeof(*s->ex));
+		if (s->hs == NULL || s->ex == NULL)
+			goto out;
+		for (uint32_t k = 0; k < nf; k++) {
+			uint32_t nhs = 0, nex = 0;
+
+			for (uint32_t i = 0; i < e->natoms; i++) {
+				const struct sa *a = &e->atoms[i];
+				const struct sg_rule *r = m->by_idx[a->rule];
+
+				if (r && r->event_id == ev && a->field == fields[k] &&
+				    a->kind == SA_HS)
+					list[nhs++] = i;
+			}
+			if (nhs) {
+				rc = build_hs(e, m, list, nhs, fields[k], &s->hs[s->nhs], err,
+					      errlen);
+				if (rc)
+					goto out;
+				rc = -ENOMEM;
+				if (s->hs[s->nhs].db)
+					s->nhs++;
+			}
+			for (uint32_t i = 0; i < e->natoms; i++) {
+				const struct sa *a = &e->atoms[i];
+				const struct sg_rule *r = m->by_idx[a->rule];
+
+				if (r && r->event_id == ev && a->field == fields[k] &&
+				    a->kind == SA_EXACT)
+					list[nex++] = i;
+			}
+			if (nex) {
+				if (build_ex(e, list, nex, fields[k], &s->ex[s->nex]))
+					goto out;
+				s->nex++;
+			}
+		}
+	}
+	/* Rules that must run on every event of their id (after demotions,
+	 * which can make a rule lose its last eager atom). */
+	for (uint32_t i = 0; i < e->nrules; i++) {
+		struct sg_rule *r = e->rules[i];
+		struct slot *s;
+
+		if (r->info.correlation)
+			continue;
+		r->always_eval = !needs_eager(e, r->cond);
+		if (!r->always_eval)
+			continue;
+		s = get_slot(m, r->event_id);
+		if (s == NULL)
+			goto out;
+		uint32_t *t = realloc(s->always, (s->nalways + 1) * sizeof(*t));
+		if (t == NULL)
+			goto out;
+		s->always = t;
+		s->always[s->nalways++] = r->idx;
+	}
+	rc = 0;
+out:
+	free(list);
+	return rc;
+}
+
+void sg_matcher_free(struct sigma_engine *e)
+{
+	struct sg_matcher *m = e->m;
+
+	if (m == NULL)
+		return;
+	for (unsigned i = 0; i < VIGIL_EVENT_ID_MAX; i++) {
+		struct slot *s = m->slots[i];
+
+		if (s == NULL)
+			continue;
+		for (uint32_t k = 0; k < s->nhs; k++)
+			free(s->hs[k].atom_of);
+		free(s->kw.atom_of);
+		for (uint32_t k = 0; k < s->nex; k++)
+			free(s->ex[k].tab);
+		free(s->hs);
+		free(s->ex);
+		free(s->always);
+		free(s);
+	}
+	for (uint32_t i = 0; i < m->ndbs; i++)
+		hs_free_database(m->dbs[i]);
+	free(m->dbs);
+	free(m->by_idx);
+	free(m);
+	e->m = NULL;
+	if (tls && tls->uid == e->uid)
+		sigma__thread_done();
+}
+
+/* ---- thread scratch --------------------------------------------------- */
+
+void sigma__thread_done(void)
+{
+	if (tls == NULL)
+		return;
+	hs_free_scratch(tls->scratch);
+	pcre2_match_data_free(tls->md);
+	free(tls->atom_gen);
+	free(tls->rule_gen);
+	free(tls->cand);
+	free(tls);
+	tls = NULL;
+}
+
+static struct sg_tls *get_tls(struct sigma_engine *e)
+{
+	struct sg_tls *t = tls;
+
+	if (t && t->uid == e->uid)
+		return t;
+	sigma__thread_done();
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return NULL;
+	tls = t;
+	t->uid = e->uid;
+	t->natoms = e->natoms;
+	t->nrules = e->nall;
+	t->atom_gen = calloc(e->natoms + 1, sizeof(uint32_t));
+	t->rule_gen = calloc(e->nall + 1, sizeof(uint32_t));
+	t->cand = calloc(e->nall + 1, sizeof(uint32_t));
+	t->md = pcre2_match_data_create(1, NULL);
+	if (t->atom_gen == NULL || t->rule_gen == NULL || t->cand == NULL || t->md == NULL)
+		goto fail;
+	for (uint32_t i = 0; i < e->m->ndbs; i++)
+		if (hs_alloc_scratch(e->m->dbs[i], &t->scratch) != HS_SUCCESS)
+			goto fail;
+	return t;
+fail:
+	sigma__thread_done();
+	return NULL;
+}
+
+/* ---- matching --------------------------------------------------------- */
+
+struct scan_ctx {
+	struct sg_tls *t;
+	const uint32_t *atom_of;
+	const struct sa *atoms;
+};
+
+static inline void hit(struct sg_tls *t, const struct sa *atoms, uint32_t atom)
+{
+	uint32_t r;
+
+	if (t->atom_gen[atom] == t->gen)
+		return;
+	t->atom_gen[atom] = t->gen;
+	r = atoms[atom].rule;
+	if (t->rule_gen[r] != t->gen) {
+		t->rule_gen[r] = t->gen;
+		t->cand[t->ncand++] = r;
+	}
+}
+
+static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+		    void *ctx)
+{
+	struct scan_ctx *c = ctx;
+
+	hit(c->t, c->atoms, c->atom_of[id]);
+	return 0;
+}
+
+static bool num_cmp(double v, int op, double ref)
+{
+	switch (op) {
+	case OP_LT:
+		return v < ref;
+	case OP_LTE:
+		return v <= ref;
+	case OP_GT:
+		return v > ref;
+	case OP_GTE:
+		return v >= ref;
+	default:
+		return false;
+	}
+}
+
+static bool str_op(const char *v, size_t vl, const char *r, size_t rl, int op, bool cased)
+{
+	if (rl > vl || (op == OP_EQ && rl != vl))
+		return false;
+	switch (op) {
+	case OP_EQ:
+	case OP_STARTS:
+		return cased ? memcmp(v, r, rl) == 0 : eq_fold(v, r, rl);
+	case OP_ENDS:
+		return cased ? memcmp(v + vl - rl, r, rl) == 0 : eq_fold(v + vl - rl, r, rl);
+	case OP_CONTAINS:
+		for (size_t i = 0; i + rl <= vl; i++)
+			if (cased ? memcmp(v + i, r, rl) == 0 : eq_fold(v + i, r, rl))
+				return true;
+		return false;
+	default:
+		return false;
+	}
+}
+
+static bool eval_lazy(const struct sa *a, const struct vrec *rec, struct sg_tls *t)
+{
+	char buf[24], nb[64];
+	size_t len = 0;
+	const char *v;
+
+	if (a->kind == SA_EXISTS && a->field == VF_NONE)
+		return rec->nset > 0 || rec->ndyn > 0;
+	v = sg_field(rec, a->field, &len, buf);
+	switch (a->kind) {
+	case SA_EXISTS:
+		return !absent(v, len) == a->want;
+	case SA_NULL:
+		return absent(v, len);
+	case SA_NUM: {
+		char *end;
+		double d;
+
+		if (absent(v, len) || len >= sizeof(nb))
+			return false;
+		memcpy(nb, v, len);
+		nb[len] = '\0';
+		d = strtod(nb, &end);
+		return *end == '\0' && num_cmp(d, a->op, a->num);
+	}
+	case SA_CIDR:
+		return !absent(v, len) && sg_cidr_match(a, v, len);
+	case SA_FIELDREF: {
+		char buf2[24];
+		size_t rl = 0;
+		const char *r = sg_field(rec, a->ref, &rl, buf2);
+
+		if (v == NULL || r == NULL)
+			return false;
+		return str_op(v, len, r, rl, a->op, a->cased);
+	}
+	case SA_PCRE:
+		if (v == NULL || a->re == NULL)
+			return false;
+		return pcre2_match(a->re, (PCRE2_SPTR)v, len, 0, 0, t->md, NULL) >= 0;
+	default:
+		return false;
+	}
+}
+
+static bool eval(const struct sigma_engine *e, const struct sx *x, const struct vrec *rec,
+		 struct sg_tls *t)
+{
+	switch (x->kind) {
+	case SX_ATOM: {
+		const struct sa *a = &e->atoms[x->atom];
+
+		if (is_eager(a))
+			return t->atom_gen[x->atom] == t->gen;
+		return eval_lazy(a, rec, t);
+	}
+	case SX_AND:
+		for (uint32_t i = 0; i < x->n; i++)
+			if (!eval(e, x->kids[i], rec, t))
+				return false;
+		return true;
+	case SX_OR:
+		for (uint32_t i = 0; i < x->n; i++)
+			if (eval(e, x->kids[i], rec, t))
+				return true;
+		return false;
+	case SX_NOT:
+		return !eval(e, x->kids[0], rec, t);
+	case SX_TRUE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void scan_exact(const struct sigma_engine *e, const struct ex_group *g, const char *v,
+		       size_t len, struct sg_tls *t)
+{
+	uint64_t h = hash_fold(v, len);
+
+	for (uint32_t j = (uint32_t)h & g->mask; g->tab[j].atom != UINT32_MAX;
+	     j = (j + 1) & g->mask) {
+		const struct sa *a = &e->atoms[g->tab[j].atom];
+
+		if (g->tab[j].h != h || a->patlen != len)
+			continue;
+		if (a->cased ? memcmp(a->pat, v, len) == 0 : eq_fold(a->pat, v, len))
+			hit(t, e->atoms, g->tab[j].atom);
+	}
+}
+
+int sigma__match(struct sigma_engine *e, const struct vrec *rec,
+		 int (*cb)(const struct sigma_rule_info *rule, const struct vrec *rec, void *ctx),
+		 void *ctx)
+{
+	const struct slot *s;
+	struct sg_tls *t;
+	struct scan_ctx sc;
+	char buf[24];
+	int nmatch = 0;
+
+	if (e == NULL || !e->compiled || e->m == NULL || rec == NULL || rec->def == NULL)
+		return -EINVAL;
+	s = e->m->slots[rec->def->id];
+	if (s == NULL)
+		return 0;
+	t = get_tls(e);
+	if (t == NULL)
+		return -ENOMEM;
+	if (++t->gen == 0) {
+		/* Wrapped: old stamps could alias the new generation. */
+		memset(t->atom_gen, 0, t->natoms * sizeof(uint32_t));
+		memset(t->rule_gen, 0, t->nrules * sizeof(uint32_t));
+		t->gen = 1;
+	}
+	t->ncand = 0;
+	sc.t = t;
+	sc.atoms = e->atoms;
+	for (uint32_t i = 0; i < s->nhs; i++) {
+		size_t len;
+		const char *v = sg_field(rec, s->hs[i].field, &len, buf);
+
+		if (v == NULL)
+			continue;
+		sc.atom_of = s->hs[i].atom_of;
+		hs_scan(s->hs[i].db, v, (unsigned)len, 0, t->scratch, on_match, &sc);
+	}
+	for (uint32_t i = 0; i < s->nex; i++) {
+		size_t len;
+		const char *v = sg_field(rec, s->ex[i].field, &len, buf);
+
+		if (v != NULL)
+			scan_exact(e, &s->ex[i], v, len, t);
+	}
+	if (s->kw.db) {
+		sc.atom_of = s->kw.atom_of;
+		for (unsigned i = 0; i < rec->nset; i++) {
+			const struct vrec_val *val = &rec->v[rec->set[i]];
+
+			if (val->s)
+				hs_scan(s->kw.db, val->s, val->len, 0, t->scratch, on_match, &sc);
+		}
+		for (unsigned i = 0; i < rec->ndyn; i++)
+			hs_scan(s->kw.db, rec->dyn[i].val.s, rec->dyn[i].val.len, 0, t->scratch,
+				on_match, &sc);
+	}
+	for (uint32_t i = 0; i < s->nalways; i++) {
+		uint32_t r = s->always[i];
+
+		if (t->rule_gen[r] != t->gen) {
+			t->rule_gen[r] = t->gen;
+			t->cand[t->ncand++] = r;
+		}
+	}
+	/* Rule order, so that alerts come out in load order. */
+	for (uint32_t i = 1; i < t->ncand; i++) {
+		uint32_t v = t->cand[i], j = i;
+
+		while (j > 0 && t->cand[j - 1] > v) {
+			t->cand[j] = t->cand[j - 1];
+			j--;
+		}
+		t->cand[j] = v;
+	}
+	for (uint32_t i = 0; i < t->ncand; i++) {
+		const struct sg_rule *r = e->m->by_idx[t->cand[i]];
+		int rc;
+
+		if (r == NULL || !eval(e, r->cond, rec, t))
+			continue;
+		if (!r->suppressed) {
+			nmatch++;
+			rc = cb ? cb(&r->info, rec, ctx) : 0;
+			if (rc != 0)
+				return rc;
+		}
+		for (uint32_t k = 0; k < r->nfeeds; k++) {
+			if (!sg_corr_feed(r->feeds[k], r, rec))
+				continue;
+			nmatch++;
+			rc = cb ? cb(&r->feeds[k]->rule->info, rec, ctx) : 0;
+			if (rc != 0)
+				return rc;
+		}
+	}
+	return nmatch;
+}
