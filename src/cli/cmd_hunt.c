@@ -1,14 +1,367 @@
 /*
- * cmd_hunt.c — `vigil hunt`: placeholder until its module lands; the issue
- * that builds it replaces this file.
+ * cmd_hunt.c — `vigil hunt`: SQL over the sensor's SQLite store.
+ *
+ *   vigil hunt [--db PATH] [--format table|json|csv] [--max-rows N] "SQL"
+ *
+ * The database is opened read-only (SQLITE_OPEN_READONLY plus
+ * PRAGMA query_only) so a hunt can never change evidence, and because the
+ * store runs in WAL mode it reads a consistent snapshot while the sensor
+ * keeps writing. Formats:
+ *   table  columns aligned for a terminal (rows are buffered to size the
+ *          columns, up to --max-rows, default 10000; cells are cut at 60
+ *          characters and control bytes shown as '?');
+ *   json   one JSON array of objects, a key per column; integers and reals
+ *          as numbers, NULL as null;
+ *   csv    RFC 4180: a header line, CRLF line ends, fields quoted when they
+ *          hold a comma, quote, CR or LF, quotes doubled.
+ * Exit codes: 0; EX_USAGE for bad arguments; EX_NOINPUT when the database
+ * cannot be opened; EX_DATAERR for SQL that SQLite rejects (its message is
+ * printed).
  */
 #include "cli/commands.h"
 
+#include "common/json.h"
+#include "common/strbuf.h"
+
+#include <getopt.h>
+#include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
+
+#define HUNT_DEFAULT_DB	 "/var/lib/vigil/vigil.db"
+#define HUNT_CELL_MAX	 60
+#define HUNT_DEFAULT_MAX 10000
+
+enum hunt_format { FMT_TABLE, FMT_JSON, FMT_CSV };
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vigil hunt [--db PATH] [--format table|json|csv] [--max-rows N] \"SQL\"\n"
+		"  tables: DeviceProcessEvents DeviceNetworkEvents DeviceFileEvents\n"
+		"          DeviceImageLoadEvents DeviceEvents DeviceAlerts\n"
+		"  default database: " HUNT_DEFAULT_DB "\n");
+}
+
+static void csv_field(FILE *out, const char *s, int len)
+{
+	bool quote = false;
+
+	for (int i = 0; i < len; i++)
+		if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n') {
+			quote = true;
+			break;
+		}
+	if (!quote) {
+		fwrite(s, 1, (size_t)len, out);
+		return;
+	}
+	fputc('"', out);
+	for (int i = 0; i < len; i++) {
+		if (s[i] == '"')
+			fputc('"', out);
+		fputc(s[i], out);
+	}
+	fputc('"', out);
+}
+
+/* A table cell as shown: cut, control bytes replaced. Returns its width
+ * in characters (UTF-8 continuation bytes do not count). */
+static size_t cell_text(const char *s, int len, char *out, size_t cap)
+{
+	size_t o = 0, width = 0;
+
+	for (int i = 0; i < len && o + 4 < cap; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c & 0xc0) != 0x80) {
+			if (width == HUNT_CELL_MAX - 1 && i + 1 < len) {
+				memcpy(out + o, "\xe2\x80\xa6", 3); /* … */
+				o += 3;
+				width++;
+				break;
+			}
+			width++;
+		}
+		out[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	out[o] = '\0';
+	return width;
+}
+
+static void print_row(FILE *out, char **cells, const size_t *cw, const size_t *width, int ncols)
+{
+	for (int c = 0; c < ncols; c++) {
+		fputs(cells[c], out);
+		if (c + 1 < ncols)
+			for (size_t k = cw[c]; k < width[c] + 2; k++)
+				fputc(' ', out);
+	}
+	fputc('\n', out);
+}
+
+static int run_table(sqlite3_stmt *st, FILE *out, size_t max_rows, int *rc_out)
+{
+	int ncols = sqlite3_column_count(st);
+	size_t *width = calloc((size_t)ncols, sizeof(*width));
+	size_t nrows = 0, cap = 64;
+	char **cells = malloc(cap * (size_t)ncols * sizeof(*cells));
+	size_t *cw = malloc(cap * (size_t)ncols * sizeof(*cw));
+	bool cut = false;
+	int rc;
+
+	if (width == NULL || cells == NULL || cw == NULL) {
+		free(width);
+		free(cells);
+		free(cw);
+		return -1;
+	}
+	/* Row 0 is the header. */
+	for (int c = 0; c < ncols; c++) {
+		char buf[HUNT_CELL_MAX * 4 + 8];
+		const char *name = sqlite3_column_name(st, c);
+		cw[c] = cell_text(name, (int)strlen(name), buf, sizeof(buf));
+		cells[c] = strdup(buf);
+		width[c] = cw[c];
+	}
+	nrows = 1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (nrows - 1 >= max_rows) {
+			cut = true;
+			break;
+		}
+		if (nrows == cap) {
+			char **nc;
+			size_t *ncw;
+			cap *= 2;
+			nc = realloc(cells, cap * (size_t)ncols * sizeof(*cells));
+			if (nc == NULL)
+				break;
+			cells = nc;
+			ncw = realloc(cw, cap * (size_t)ncols * sizeof(*cw));
+			if (ncw == NULL)
+				break;
+			cw = ncw;
+		}
+		for (int c = 0; c < ncols; c++) {
+			char buf[HUNT_CELL_MAX * 4 + 8];
+			size_t i = nrows * (size_t)ncols + (size_t)c;
+			const char *v = (const char *)sqlite3_column_text(st, c);
+			int len = sqlite3_column_bytes(st, c);
+
+			if (v == NULL) {
+				v = "NULL";
+				len = 4;
+			}
+			cw[i] = cell_text(v, len, buf, sizeof(buf));
+			cells[i] = strdup(buf);
+			if (cells[i] == NULL)
+				cells[i] = strdup("");
+			if (cw[i] > width[c])
+				width[c] = cw[i];
+		}
+		nrows++;
+	}
+	*rc_out = cut ? SQLITE_DONE : rc;
+	for (size_t r = 0; r < nrows; r++) {
+		print_row(out, cells + r * (size_t)ncols, cw + r * (size_t)ncols, width, ncols);
+		if (r == 0) {
+			for (int c = 0; c < ncols; c++) {
+				for (size_t k = 0; k < width[c]; k++)
+					fputc('-', out);
+				if (c + 1 < ncols)
+					fputs("  ", out);
+			}
+			fputc('\n', out);
+		}
+	}
+	for (size_t i = 0; i < nrows * (size_t)ncols; i++)
+		free(cells[i]);
+	if (*rc_out == SQLITE_DONE)
+		fprintf(stderr, "(%zu row%s%s)\n", nrows - 1, nrows == 2 ? "" : "s",
+			cut ? ", cut at --max-rows" : "");
+	free(cells);
+	free(cw);
+	free(width);
+	return 0;
+}
+
+static int run_stream(sqlite3_stmt *st, FILE *out, enum hunt_format fmt, int *rc_out)
+{
+	int ncols = sqlite3_column_count(st);
+	struct strbuf sb;
+	bool first = true;
+	int rc;
+
+	strbuf__init(&sb, 64u << 20);
+	if (fmt == FMT_CSV) {
+		for (int c = 0; c < ncols; c++) {
+			const char *name = sqlite3_column_name(st, c);
+			if (c)
+				fputc(',', out);
+			csv_field(out, name, (int)strlen(name));
+		}
+		fputs("\r\n", out);
+	} else {
+		fputc('[', out);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (fmt == FMT_CSV) {
+			for (int c = 0; c < ncols; c++) {
+				const char *v = (const char *)sqlite3_column_text(st, c);
+				if (c)
+					fputc(',', out);
+				if (v != NULL)
+					csv_field(out, v, sqlite3_column_bytes(st, c));
+			}
+			fputs("\r\n", out);
+			continue;
+		}
+		strbuf__clear(&sb);
+		strbuf__adds(&sb, first ? "\n{" : ",\n{");
+		first = false;
+		for (int c = 0; c < ncols; c++) {
+			const char *name = sqlite3_column_name(st, c);
+			int type = sqlite3_column_type(st, c);
+
+			if (c)
+				strbuf__addc(&sb, ',');
+			json__add_str(&sb, name, strlen(name));
+			strbuf__addc(&sb, ':');
+			if (type == SQLITE_NULL) {
+				strbuf__adds(&sb, "null");
+			} else if (type == SQLITE_INTEGER) {
+				strbuf__addf(&sb, "%lld", (long long)sqlite3_column_int64(st, c));
+			} else if (type == SQLITE_FLOAT) {
+				double d = sqlite3_column_double(st, c);
+				if (d != d || d - d != 0) /* NaN/Inf are not JSON */
+					strbuf__adds(&sb, "null");
+				else
+					strbuf__addf(&sb, "%.17g", d);
+			} else {
+				const char *v = (const char *)sqlite3_column_text(st, c);
+				json__add_str(&sb, v ? v : "", (size_t)sqlite3_column_bytes(st, c));
+			}
+		}
+		strbuf__addc(&sb, '}');
+		fwrite(sb.buf, 1, sb.len, out);
+	}
+	if (fmt == FMT_JSON)
+		fputs(first ? "]\n" : "\n]\n", out);
+	strbuf__free(&sb);
+	*rc_out = rc;
+	return 0;
+}
 
 int cmd_hunt(int argc, char **argv)
 {
-	fprintf(stderr, "vigil: 'hunt' is not built yet\n");
-	return EX_UNAVAILABLE;
+	static const struct option longopts[] = {
+	    {"db", required_argument, NULL, 'd'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"max-rows", required_argument, NULL, 'm'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *db_path = HUNT_DEFAULT_DB;
+	enum hunt_format fmt = FMT_TABLE;
+	size_t max_rows = HUNT_DEFAULT_MAX;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	const char *sql, *tail;
+	int opt, rc, ret = 0;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "d:f:m:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			db_path = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "table") == 0) {
+				fmt = FMT_TABLE;
+			} else if (strcmp(optarg, "json") == 0) {
+				fmt = FMT_JSON;
+			} else if (strcmp(optarg, "csv") == 0) {
+				fmt = FMT_CSV;
+			} else {
+				fprintf(stderr,
+					"vigil hunt: unknown format '%s' (table, json, csv)\n",
+					optarg);
+				return EX_USAGE;
+			}
+			break;
+		case 'm': {
+			char *end;
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || v == 0) {
+				fprintf(stderr, "vigil hunt: --max-rows wants a positive number\n");
+				return EX_USAGE;
+			}
+			max_rows = (size_t)v;
+			break;
+		}
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	sql = argv[optind];
+
+	rc = sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL);
+	if (rc != SQLITE_OK) {
+		fprintf(stderr, "vigil hunt: cannot open %s: %s\n", db_path,
+			db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return EX_NOINPUT;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_exec(db, "PRAGMA query_only=1", NULL, NULL, NULL) != SQLITE_OK) {
+		fprintf(stderr, "vigil hunt: %s: %s\n", db_path, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return EX_NOINPUT;
+	}
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, &tail);
+	if (rc == SQLITE_OK && st == NULL) {
+		fprintf(stderr, "vigil hunt: empty query\n");
+		ret = EX_DATAERR;
+	} else if (rc != SQLITE_OK) {
+		int off = sqlite3_error_offset(db);
+		fprintf(stderr, "vigil hunt: SQL error: %s", sqlite3_errmsg(db));
+		if (off >= 0)
+			fprintf(stderr, " (at offset %d: \"%.20s\")", off, sql + off);
+		fputc('\n', stderr);
+		ret = EX_DATAERR;
+	} else {
+		while (*tail == ' ' || *tail == '\t' || *tail == '\n' || *tail == ';')
+			tail++;
+		if (*tail != '\0') {
+			fprintf(stderr, "vigil hunt: one statement at a time (extra: \"%.20s\")\n",
+				tail);
+			ret = EX_USAGE;
+		} else {
+			if (fmt == FMT_TABLE)
+				run_table(st, stdout, max_rows, &rc);
+			else
+				run_stream(st, stdout, fmt, &rc);
+			if (rc != SQLITE_DONE) {
+				fflush(stdout);
+				fprintf(stderr, "vigil hunt: SQL error: %s\n", sqlite3_errmsg(db));
+				ret = EX_DATAERR;
+			}
+		}
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	if (fflush(stdout) != 0)
+		ret = ret ? ret : EX_IOERR;
+	return ret;
 }

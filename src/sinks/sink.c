@@ -17,6 +17,9 @@ struct spec_kind {
 
 static const struct spec_kind kinds[] = {
 	{"jsonl:", &sink_jsonl_ops},
+	{"sqlite:", &sink_sqlite_ops},
+	{"syslog", &sink_syslog_ops}, /* syslog, syslog:udp://..., syslog?mode=... */
+	{"nats://", &sink_nats_ops},
 };
 
 static const struct spec_kind *find_kind(const char *spec, const char **arg)
@@ -33,15 +36,21 @@ static const struct spec_kind *find_kind(const char *spec, const char **arg)
 
 int sink__check_spec(const char *spec)
 {
+	const struct spec_kind *k;
 	const char *arg;
 
 	if (strcmp(spec, "default") == 0)
 		return 0;
-	if (find_kind(spec, &arg) == NULL) {
-		fprintf(stderr, "vigil: unknown output '%s' (expected jsonl:PATH, jsonl:-, default)\n",
+	k = find_kind(spec, &arg);
+	if (k == NULL) {
+		fprintf(stderr,
+			"vigil: unknown output '%s' (expected jsonl:PATH, jsonl:-, sqlite:PATH, "
+			"syslog[:udp://H:P|tcp://H:P|unix:PATH], nats://H:P, default)\n",
 			spec);
 		return -EINVAL;
 	}
+	if (k->ops->check != NULL)
+		return k->ops->check(arg);
 	if (*arg == '\0') {
 		fprintf(stderr, "vigil: output '%s' needs a target after the ':'\n", spec);
 		return -EINVAL;
@@ -88,7 +97,13 @@ int sink__open_spec(const char *spec, const struct sink_env *env, struct sink **
 
 	if (strcmp(spec, "default") == 0) {
 		/* The embedded defaults: everything kept under the state dir. */
+		int err;
+
 		snprintf(path, sizeof(path), "jsonl:%s/events.jsonl", env->state_dir);
+		err = sink__open_spec(path, env, v, n);
+		if (err < 0)
+			return err;
+		snprintf(path, sizeof(path), "sqlite:%s/vigil.db", env->state_dir);
 		return sink__open_spec(path, env, v, n);
 	}
 	k = find_kind(spec, &arg);

@@ -30,12 +30,22 @@ struct sink_stats {
 	uint64_t dropped;
 	uint64_t errors;
 	uint64_t queue_depth;
+	/* Network sinks, updated at flush(): records the server acknowledged,
+	 * records that went through the disk spool, and the added latency
+	 * write→ack (µs) at the 50th and 99th percentile. */
+	uint64_t acked;
+	uint64_t spooled;
+	uint64_t lat_p50_us;
+	uint64_t lat_p99_us;
 };
 
 struct sink;
 
 struct sink_ops {
 	const char *kind;
+	/* Optional: validates arg (the spec after the prefix) without opening
+	 * anything; returns 0 or -EINVAL after printing why to stderr. */
+	int (*check)(const char *arg);
 	/* arg is the part of the spec after the kind's prefix. Returns 0 or
 	 * -errno, after logging one clear line. */
 	int (*open)(struct sink *s, const char *arg, const struct sink_env *env);
@@ -65,5 +75,8 @@ void sink__close(struct sink *s);
 
 /* The sinks that exist. Each lives in its own file. */
 extern const struct sink_ops sink_jsonl_ops;
+extern const struct sink_ops sink_sqlite_ops;
+extern const struct sink_ops sink_syslog_ops;
+extern const struct sink_ops sink_nats_ops;
 
 #endif

@@ -1,0 +1,165 @@
+/*
+ * sinkopt.c — output spec helpers; see sinkopt.h.
+ */
+#include "sinks/sinkopt.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int sinkopt__next(const char **p, char *key, size_t key_size, char *val, size_t val_size)
+{
+	const char *s = *p, *amp, *eq;
+	size_t klen, vlen;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	amp = strchr(s, '&');
+	if (amp == NULL)
+		amp = s + strlen(s);
+	eq = memchr(s, '=', (size_t)(amp - s));
+	if (eq == NULL || eq == s)
+		return -EINVAL;
+	klen = (size_t)(eq - s);
+	vlen = (size_t)(amp - eq - 1);
+	if (klen >= key_size || vlen >= val_size)
+		return -EINVAL;
+	memcpy(key, s, klen);
+	key[klen] = '\0';
+	memcpy(val, eq + 1, vlen);
+	val[vlen] = '\0';
+	*p = *amp ? amp + 1 : amp;
+	return 1;
+}
+
+static int number_with_suffix(const char *s, uint64_t *num, char *suffix)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -EINVAL;
+	if (end[0] != '\0' && end[1] != '\0')
+		return -EINVAL;
+	*suffix = end[0];
+	*num = v;
+	return 0;
+}
+
+int sinkopt__size(const char *s, uint64_t *out)
+{
+	uint64_t v, mul;
+	char suf;
+
+	if (number_with_suffix(s, &v, &suf) < 0)
+		return -EINVAL;
+	switch (suf) {
+	case '\0':
+		mul = 1;
+		break;
+	case 'k':
+	case 'K':
+		mul = 1ull << 10;
+		break;
+	case 'm':
+	case 'M':
+		mul = 1ull << 20;
+		break;
+	case 'g':
+	case 'G':
+		mul = 1ull << 30;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (v > UINT64_MAX / mul)
+		return -EINVAL;
+	*out = v * mul;
+	return 0;
+}
+
+int sinkopt__duration(const char *s, uint64_t *out)
+{
+	uint64_t v, mul;
+	char suf;
+
+	if (number_with_suffix(s, &v, &suf) < 0)
+		return -EINVAL;
+	switch (suf) {
+	case '\0':
+	case 's':
+		mul = 1;
+		break;
+	case 'm':
+		mul = 60;
+		break;
+	case 'h':
+		mul = 3600;
+		break;
+	case 'd':
+		mul = 86400;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (v > UINT64_MAX / mul)
+		return -EINVAL;
+	*out = v * mul;
+	return 0;
+}
+
+int sinkopt__uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t v;
+	char suf;
+
+	if (number_with_suffix(s, &v, &suf) < 0 || suf != '\0' || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int sinkopt__hostport(const char *s, size_t len, char *host, size_t host_size, unsigned *port)
+{
+	const char *colon, *h = s;
+	size_t hlen;
+	char pbuf[8];
+	uint64_t p;
+
+	if (len == 0)
+		return -EINVAL;
+	if (s[0] == '[') {
+		const char *rb = memchr(s, ']', len);
+		if (rb == NULL || rb + 1 >= s + len || rb[1] != ':')
+			return -EINVAL;
+		h = s + 1;
+		hlen = (size_t)(rb - h);
+		colon = rb + 1;
+	} else {
+		colon = NULL;
+		for (size_t i = len; i-- > 0;)
+			if (s[i] == ':') {
+				colon = s + i;
+				break;
+			}
+		if (colon == NULL)
+			return -EINVAL;
+		hlen = (size_t)(colon - s);
+	}
+	if (hlen == 0 || hlen >= host_size)
+		return -EINVAL;
+	if ((size_t)(s + len - colon - 1) >= sizeof(pbuf) || s + len - colon - 1 == 0)
+		return -EINVAL;
+	memcpy(pbuf, colon + 1, (size_t)(s + len - colon - 1));
+	pbuf[s + len - colon - 1] = '\0';
+	if (sinkopt__uint(pbuf, 1, 65535, &p) < 0)
+		return -EINVAL;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	*port = (unsigned)p;
+	return 0;
+}

@@ -1,0 +1,30 @@
+/*
+ * sinkopt.h — small parsers shared by the sinks' output specs: `?k=v&k=v`
+ * option lists, sizes (512M), durations (7d) and HOST:PORT lists.
+ *
+ * All of them only read the spec text, so sink__check_spec can run them
+ * without opening anything and report the exact bad part.
+ */
+#ifndef VIGIL_SINKOPT_H
+#define VIGIL_SINKOPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Splits the next `key=value` pair off *p (which points after a '?' or
+ * '&'); advances *p past it. Returns 1 when a pair was read, 0 at the end,
+ * -EINVAL for a pair without '=' or a key/value too long for the buffers. */
+int sinkopt__next(const char **p, char *key, size_t key_size, char *val, size_t val_size);
+
+/* "512M", "2G", "100k", "4096" → bytes. Returns 0 or -EINVAL. */
+int sinkopt__size(const char *s, uint64_t *out);
+/* "7d", "12h", "30m", "45s", "90" (seconds) → seconds. Returns 0 or -EINVAL. */
+int sinkopt__duration(const char *s, uint64_t *out);
+/* Unsigned integer in [min, max]. Returns 0 or -EINVAL. */
+int sinkopt__uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* Parses "HOST:PORT" (HOST may be "[v6]") of s[0..len) into host and port.
+ * Returns 0 or -EINVAL. */
+int sinkopt__hostport(const char *s, size_t len, char *host, size_t host_size, unsigned *port);
+
+#endif
