@@ -28,9 +28,9 @@ struct rules_error {
 };
 
 /* Hash algorithms (Sysmon's HashAlgorithms option). */
-#define RULES_HASH_MD5	  0x1
-#define RULES_HASH_SHA1	  0x2
-#define RULES_HASH_SHA256 0x4
+#define RULES_HASH_MD5	   0x1
+#define RULES_HASH_SHA1	   0x2
+#define RULES_HASH_SHA256  0x4
 #define RULES_HASH_IMPHASH 0x8 /* accepted, never produced on Linux */
 
 /* Loads and compiles a config file. Returns NULL and fills *err (file:line:

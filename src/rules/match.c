@@ -1,0 +1,764 @@
+/*
+ * match.c — compiles a parsed ruleset into per-field matchers and decides
+ * whether an event is logged.
+ *
+ * Cost model: an event pays for the fields its rules reference, not for the
+ * number of values in them. Per referenced field (a "slot"), the value is
+ * case-folded once, looked up once in a hash table holding every exact value
+ * (is, is not, is any, image — the image operator also looks up the
+ * basename), and scanned once by one Hyperscan database holding every
+ * substring, prefix (^) and suffix (\z) value of every condition on that
+ * field. The scan reports each pattern at most once (HS_FLAG_SINGLEMATCH);
+ * pattern ids are contiguous per condition, so "contains all" is "every id of
+ * my range was seen" and "excludes any" is "not every id was seen". Fields
+ * are prepared lazily, the first time a filter needs them, so an event that
+ * an early exclude drops never touches the rest.
+ *
+ * Case-insensitivity: both the values (at compile time) and the field (at
+ * match time) go through rules__fold, so Hyperscan runs case-sensitive on
+ * folded bytes. That covers ASCII, Latin-1, Latin Extended-A, Greek and
+ * Cyrillic capitals, which plain HS_FLAG_CASELESS (ASCII only) would not.
+ *
+ * Threads: the ruleset is read-only after compile. Hyperscan needs a scratch
+ * per concurrent scan, so each thread keeps its own clone of the ruleset's
+ * prototype scratch in thread-local storage, tagged with the ruleset's
+ * generation number and re-cloned when another ruleset is used. If the
+ * scratch cannot be had, or more matches arrive than a slot records, the
+ * affected conditions fall back to rules__cond_eval_naive: slower, same
+ * answer.
+ */
+#include "rules/rules_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_MATCH 32
+#define FOLD_TLS  65536
+
+static __thread hs_scratch_t *tls_scratch;
+static __thread uint64_t tls_gen;
+static __thread char tls_fold[FOLD_TLS];
+
+void rules__fold(char *out, const char *in, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	unsigned char *d = (unsigned char *)out;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = s[i];
+
+		if (c < 0x80) {
+			d[i] = (c >= 'A' && c <= 'Z') ? c + 32 : c;
+			continue;
+		}
+		d[i] = c;
+		if (i + 1 >= len || (s[i + 1] & 0xc0) != 0x80)
+			continue;
+		unsigned char c2 = s[i + 1];
+		unsigned cp = ((unsigned)(c & 0x1f) << 6) | (c2 & 0x3f);
+		unsigned lo = cp;
+
+		if ((c & 0xe0) != 0xc0) {
+			continue; /* 3- and 4-byte sequences are kept as they are */
+		} else if (cp >= 0xc0 && cp <= 0xde && cp != 0xd7) {
+			lo = cp + 0x20; /* Latin-1: À..Þ except × */
+		} else if ((cp >= 0x100 && cp <= 0x137 && cp != 0x130 && cp != 0x131) ||
+			   (cp >= 0x14a && cp <= 0x177)) {
+			lo = cp | 1; /* Latin Extended-A, even = capital */
+		} else if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17e)) {
+			lo = (cp & 1) ? cp + 1 : cp; /* odd = capital */
+		} else if (cp == 0x178) {
+			lo = 0xff; /* Ÿ → ÿ */
+		} else if ((cp >= 0x391 && cp <= 0x3a9 && cp != 0x3a2)) {
+			lo = cp + 0x20; /* Greek */
+		} else if (cp >= 0x410 && cp <= 0x42f) {
+			lo = cp + 0x20; /* Cyrillic А..Я */
+		} else if (cp >= 0x400 && cp <= 0x40f) {
+			lo = cp + 0x50; /* Ѐ..Џ */
+		}
+		d[i] = (unsigned char)(0xc0 | (lo >> 6));
+		d[i + 1] = (unsigned char)(0x80 | (lo & 0x3f));
+		i++;
+	}
+}
+
+static uint64_t hash_bytes(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ull;
+	}
+	return h ^ (h >> 29);
+}
+
+static const struct eqent *eq_find(const struct rslot *sl, const char *s, size_t len)
+{
+	uint64_t h;
+
+	if (sl->eq == NULL)
+		return NULL;
+	h = hash_bytes(s, len);
+	for (uint32_t i = (uint32_t)h & sl->eq_mask;; i = (i + 1) & sl->eq_mask) {
+		const struct eqent *e = &sl->eq[i];
+
+		if (e->s == NULL)
+			return NULL;
+		if (e->h == h && e->len == len && memcmp(e->s, s, len) == 0)
+			return e;
+	}
+}
+
+static bool eq_has(const struct eqent *e, uint32_t ci)
+{
+	uint32_t lo = 0, hi;
+
+	if (e == NULL)
+		return false;
+	hi = e->ncond;
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (e->conds[mid] == ci)
+			return true;
+		if (e->conds[mid] < ci)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static bool is_eq_op(int op)
+{
+	return op == ROP_IS || op == ROP_IS_NOT || op == ROP_IS_ANY || op == ROP_IMAGE;
+}
+
+static bool is_substr_op(int op)
+{
+	return op >= ROP_CONTAINS && op <= ROP_NOT_END;
+}
+
+static const char *basename_of(const char *s, size_t len, size_t *blen)
+{
+	const char *b = s;
+
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '/')
+			b = s + i + 1;
+	*blen = len - (size_t)(b - s);
+	return b;
+}
+
+static bool has_sub(const char *h, size_t hl, const char *n, size_t nl)
+{
+	return nl == 0 || (nl <= hl && memmem(h, hl, n, nl) != NULL);
+}
+
+bool rules__cond_eval_naive(const struct rcond *c, const char *fv, size_t len, bool num_ok,
+			    int64_t num)
+{
+	uint32_t cnt = 0;
+	size_t bl;
+	const char *b;
+
+	switch (c->op) {
+	case ROP_IS:
+	case ROP_IS_ANY:
+	case ROP_IS_NOT: {
+		bool eq = false;
+
+		for (uint32_t i = 0; i < c->nvals && !eq; i++)
+			eq = c->lens[i] == len && memcmp(c->vals[i], fv, len) == 0;
+		return c->op == ROP_IS_NOT ? !eq : eq;
+	}
+	case ROP_IMAGE:
+		b = basename_of(fv, len, &bl);
+		return (c->lens[0] == len && memcmp(c->vals[0], fv, len) == 0) ||
+		       (c->lens[0] == bl && memcmp(c->vals[0], b, bl) == 0);
+	case ROP_LESS:
+		return num_ok && num < c->num;
+	case ROP_MORE:
+		return num_ok && num > c->num;
+	default:
+		break;
+	}
+	for (uint32_t i = 0; i < c->nvals; i++) {
+		const char *v = c->vals[i];
+		size_t vl = c->lens[i];
+		bool hit;
+
+		if (c->op == ROP_BEGIN || c->op == ROP_NOT_BEGIN)
+			hit = vl <= len && memcmp(fv, v, vl) == 0;
+		else if (c->op == ROP_END || c->op == ROP_NOT_END)
+			hit = vl <= len && memcmp(fv + len - vl, v, vl) == 0;
+		else
+			hit = has_sub(fv, len, v, vl);
+		cnt += hit;
+	}
+	switch (c->op) {
+	case ROP_CONTAINS:
+	case ROP_CONTAINS_ANY:
+	case ROP_BEGIN:
+	case ROP_END:
+		return cnt > 0;
+	case ROP_CONTAINS_ALL:
+		return cnt == c->nvals;
+	case ROP_EXCLUDES_ANY:
+		return cnt < c->nvals;
+	default: /* excludes, excludes all, not begin with, not end with */
+		return cnt == 0;
+	}
+}
+
+/* ---- compile ---------------------------------------------------------- */
+
+static int cerr(struct ruleset *rs, struct rules_error *err, int line, const char *msg)
+{
+	snprintf(err->file, sizeof(err->file), "%s", rs->path ? rs->path : "(config)");
+	err->line = line;
+	snprintf(err->msg, sizeof(err->msg), "%s", msg);
+	return -EINVAL;
+}
+
+static int eq_insert(struct rslot *sl, const char *s, uint32_t len, uint32_t ci)
+{
+	uint64_t h = hash_bytes(s, len);
+
+	for (uint32_t i = (uint32_t)h & sl->eq_mask;; i = (i + 1) & sl->eq_mask) {
+		struct eqent *e = &sl->eq[i];
+
+		if (e->s == NULL) {
+			e->s = s;
+			e->len = len;
+			e->h = h;
+		} else if (e->h != h || e->len != len || memcmp(e->s, s, len) != 0) {
+			continue;
+		}
+		if (e->ncond > 0 && e->conds[e->ncond - 1] == ci)
+			return 0; /* the same value twice in one list */
+		uint32_t *nc = realloc(e->conds, (e->ncond + 1) * sizeof(*nc));
+		if (nc == NULL)
+			return -ENOMEM;
+		e->conds = nc;
+		e->conds[e->ncond++] = ci;
+		return 0;
+	}
+}
+
+/* Writes a Hyperscan expression matching v literally. */
+static char *hs_literal(const char *v, size_t len, int op)
+{
+	char *e = malloc(len * 4 + 4), *p = e;
+
+	if (e == NULL)
+		return NULL;
+	if (op == ROP_BEGIN || op == ROP_NOT_BEGIN)
+		*p++ = '^';
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+			*p++ = (char)c;
+		else
+			p += sprintf(p, "\\x%02x", c);
+	}
+	if (op == ROP_END || op == ROP_NOT_END) {
+		*p++ = '\\';
+		*p++ = 'z';
+	}
+	*p = '\0';
+	return e;
+}
+
+static int compile_slot(struct ruleset *rs, struct revent *ev, uint8_t si, struct rules_error *err)
+{
+	struct rslot *sl = &ev->slots[si];
+	uint32_t neq = 0, npat = 0, k = 0;
+	char **exprs = NULL;
+	unsigned *flags = NULL, *ids = NULL;
+	int rc = 0;
+
+	for (uint32_t i = 0; i < ev->nconds; i++) {
+		struct rcond *c = &ev->conds[i];
+
+		if (c->slot != si)
+			continue;
+		if (is_eq_op(c->op))
+			neq += c->nvals;
+		else if (is_substr_op(c->op) && !c->always) {
+			c->pat_base = npat;
+			npat += c->nvals;
+		}
+	}
+	if (neq) {
+		uint32_t size = 16;
+
+		while (size < neq * 2)
+			size *= 2;
+		sl->eq = calloc(size, sizeof(*sl->eq));
+		if (sl->eq == NULL)
+			return -ENOMEM;
+		sl->eq_mask = size - 1;
+		for (uint32_t i = 0; i < ev->nconds && rc == 0; i++) {
+			struct rcond *c = &ev->conds[i];
+
+			if (c->slot != si || !is_eq_op(c->op))
+				continue;
+			for (uint32_t v = 0; v < c->nvals && rc == 0; v++)
+				rc = eq_insert(sl, c->vals[v], c->lens[v], i);
+		}
+		if (rc)
+			return rc;
+	}
+	if (npat == 0)
+		return 0;
+	exprs = calloc(npat, sizeof(*exprs));
+	flags = calloc(npat, sizeof(*flags));
+	ids = calloc(npat, sizeof(*ids));
+	if (exprs == NULL || flags == NULL || ids == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t i = 0; i < ev->nconds && rc == 0; i++) {
+		struct rcond *c = &ev->conds[i];
+
+		if (c->slot != si || !is_substr_op(c->op) || c->always)
+			continue;
+		for (uint32_t v = 0; v < c->nvals; v++) {
+			exprs[k] = hs_literal(c->vals[v], c->lens[v], c->op);
+			if (exprs[k] == NULL) {
+				rc = -ENOMEM;
+				break;
+			}
+			flags[k] = HS_FLAG_SINGLEMATCH;
+			ids[k] = c->pat_base + v;
+			k++;
+		}
+	}
+	if (rc == 0) {
+		hs_compile_error_t *ce = NULL;
+
+		if (hs_compile_multi((const char *const *)exprs, flags, ids, npat, HS_MODE_BLOCK,
+				     NULL, &sl->db, &ce) != HS_SUCCESS) {
+			char msg[300];
+			int line = 0;
+
+			if (ce && ce->expression >= 0) {
+				for (uint32_t i = 0; i < ev->nconds; i++) {
+					struct rcond *c = &ev->conds[i];
+
+					if (c->slot == si && is_substr_op(c->op) && !c->always &&
+					    (uint32_t)ce->expression >= c->pat_base &&
+					    (uint32_t)ce->expression < c->pat_base + c->nvals)
+						line = c->line;
+				}
+			}
+			snprintf(msg, sizeof(msg), "cannot compile %s values: %s",
+				 schema__field_name(sl->field), ce ? ce->message : "error");
+			hs_free_compile_error(ce);
+			rc = cerr(rs, err, line, msg);
+			goto out;
+		}
+		if (hs_alloc_scratch(sl->db, &rs->proto) != HS_SUCCESS)
+			rc = -ENOMEM;
+		sl->npat = npat;
+	}
+out:
+	for (uint32_t i = 0; exprs && i < k; i++)
+		free(exprs[i]);
+	free(exprs);
+	free(flags);
+	free(ids);
+	return rc;
+}
+
+/* Exact image paths that the kernel may drop for this event type.
+ *
+ * Proof of equivalence: exclude filters are checked before any include, and
+ * an event is dropped as soon as one exclude filter matches. A filter with a
+ * single clause matches when any condition of that clause does. So if such a
+ * clause holds `Image is P`, `Image is any ...;P;...` or `Image image P` with P
+ * a full path, every event whose Image is byte-for-byte P is dropped by the
+ * user-space matcher whatever its other fields are. The kernel dropping
+ * exactly those events (exact bytes, a subset of the case-insensitive match)
+ * therefore changes no outcome, given that the kernel compares the same path
+ * the sensor puts in Image. Filters with several clauses (AND) are never used:
+ * there the image alone does not decide. */
+static int kernel_excludes(struct ruleset *rs, struct revent *ev)
+{
+	size_t n = 0, cap = 0;
+	const char **out = NULL;
+
+	for (uint32_t fi = 0; fi < ev->nexcl; fi++) {
+		const struct rfilter *f = &ev->excl[fi];
+
+		if (f->nclauses != 1)
+			continue;
+		for (uint32_t k = 0; k < f->clauses[0].n; k++) {
+			const struct rcond *c = &ev->conds[f->clauses[0].conds[k]];
+			const char *s = c->raw;
+
+			if (c->field != VF_Image ||
+			    !(c->op == ROP_IS || c->op == ROP_IS_ANY || c->op == ROP_IMAGE))
+				continue;
+			while (*s) {
+				const char *e = c->op == ROP_IS_ANY ? strchr(s, ';') : NULL;
+				size_t l = e ? (size_t)(e - s) : strlen(s);
+
+				if (l > 0 && s[0] == '/') {
+					char *p = strndup(s, l);
+
+					if (p != NULL && n == cap) {
+						size_t nc = cap ? cap * 2 : 8;
+						const char **no = realloc(out, nc * sizeof(*no));
+
+						if (no == NULL) {
+							free(p);
+							p = NULL;
+						} else {
+							out = no;
+							cap = nc;
+						}
+					}
+					if (p == NULL) {
+						for (size_t i = 0; i < n; i++)
+							free((char *)out[i]);
+						free(out);
+						return -ENOMEM;
+					}
+					out[n++] = p;
+				}
+				s += l + (e != NULL);
+			}
+		}
+	}
+	ev->kexcl = out;
+	ev->nkexcl = n;
+	(void)rs;
+	return 0;
+}
+
+int rules__compile(struct ruleset *rs, struct rules_error *err)
+{
+	for (unsigned id = 0; id < VIGIL_EVENT_ID_MAX; id++) {
+		struct revent *ev = rs->ev[id];
+		int rc;
+
+		if (ev == NULL)
+			continue;
+		for (uint32_t i = 0; i < ev->nconds; i++) {
+			struct rcond *c = &ev->conds[i];
+
+			if (ev->slot_of[c->field] == 0) {
+				if (ev->nslots >= RULES_MAX_SLOTS)
+					return cerr(rs, err, c->line,
+						    "too many fields in one event");
+				ev->slots[ev->nslots].field = c->field;
+				ev->slot_of[c->field] = ++ev->nslots;
+			}
+			c->slot = ev->slot_of[c->field] - 1;
+		}
+		for (uint8_t s = 0; s < ev->nslots; s++) {
+			rc = compile_slot(rs, ev, s, err);
+			if (rc == -ENOMEM)
+				return cerr(rs, err, 0, "out of memory");
+			if (rc)
+				return rc;
+		}
+		if (kernel_excludes(rs, ev))
+			return cerr(rs, err, 0, "out of memory");
+	}
+	return 0;
+}
+
+void rules__release(struct ruleset *rs)
+{
+	for (unsigned id = 0; id < VIGIL_EVENT_ID_MAX; id++) {
+		struct revent *ev = rs->ev[id];
+
+		if (ev == NULL)
+			continue;
+		for (uint8_t s = 0; s < ev->nslots; s++) {
+			struct rslot *sl = &ev->slots[s];
+
+			if (sl->db)
+				hs_free_database(sl->db);
+			for (uint32_t i = 0; sl->eq && i <= sl->eq_mask; i++)
+				free(sl->eq[i].conds);
+			free(sl->eq);
+		}
+		for (size_t i = 0; i < ev->nkexcl; i++)
+			free((char *)ev->kexcl[i]);
+		free(ev->kexcl);
+		free(ev->conds);
+		free(ev->incl);
+		free(ev->excl);
+		free(ev->sum_incl);
+		free(ev->sum_excl);
+		free(ev);
+		rs->ev[id] = NULL;
+	}
+	for (size_t i = 0; i < rs->nstrs; i++)
+		free(rs->strs[i]);
+	free(rs->strs);
+	rs->strs = NULL;
+	rs->nstrs = rs->capstrs = 0;
+	if (rs->proto)
+		hs_free_scratch(rs->proto);
+	rs->proto = NULL;
+	if (tls_scratch && tls_gen == rs->gen) {
+		hs_free_scratch(tls_scratch);
+		tls_scratch = NULL;
+		tls_gen = 0;
+	}
+}
+
+/* ---- match ------------------------------------------------------------ */
+
+struct fstate {
+	bool done, overflow, num_done, num_ok;
+	uint16_t nm;
+	uint32_t len;
+	const char *fv;
+	const struct eqent *full, *base;
+	int64_t num;
+	uint32_t m[MAX_MATCH];
+};
+
+struct mctx {
+	const struct ruleset *rs;
+	const struct revent *ev;
+	const struct vrec *rec;
+	size_t fold_used;
+	unsigned nheap;
+	void *heap[RULES_MAX_SLOTS];
+	struct fstate st[RULES_MAX_SLOTS];
+};
+
+static int on_match(unsigned int id, unsigned long long from, unsigned long long to,
+		    unsigned int flags, void *ctx)
+{
+	struct fstate *s = ctx;
+
+	if (s->nm >= MAX_MATCH) {
+		s->overflow = true;
+		return 1; /* stop: the naive path takes over */
+	}
+	s->m[s->nm++] = id;
+	return 0;
+}
+
+static hs_scratch_t *scratch_for(const struct ruleset *rs)
+{
+	if (rs->proto == NULL)
+		return NULL;
+	if (tls_scratch && tls_gen == rs->gen)
+		return tls_scratch;
+	if (tls_scratch)
+		hs_free_scratch(tls_scratch);
+	tls_scratch = NULL;
+	if (hs_clone_scratch(rs->proto, &tls_scratch) != HS_SUCCESS) {
+		tls_scratch = NULL;
+		return NULL;
+	}
+	tls_gen = rs->gen;
+	return tls_scratch;
+}
+
+static struct fstate *prep(struct mctx *mc, uint8_t si)
+{
+	struct fstate *s = &mc->st[si];
+	const struct rslot *sl = &mc->ev->slots[si];
+	const char *raw;
+	size_t len;
+	char *buf;
+
+	if (s->done)
+		return s;
+	s->done = true;
+	s->overflow = false;
+	s->num_done = false;
+	s->nm = 0;
+	s->full = s->base = NULL;
+	raw = vrec__get(mc->rec, sl->field, &len);
+	if (raw == NULL) {
+		/* Absent fields print as "-", so rules see "-" too. */
+		raw = "-";
+		len = 1;
+	}
+	if (len > UINT32_MAX - 1)
+		len = UINT32_MAX - 1;
+	if (mc->fold_used + len + 1 <= FOLD_TLS) {
+		buf = tls_fold + mc->fold_used;
+		mc->fold_used += len + 1;
+	} else {
+		buf = malloc(len + 1);
+		if (buf == NULL) {
+			/* Compare unfolded rather than fail: case may then matter. */
+			s->fv = raw;
+			s->len = (uint32_t)len;
+			s->overflow = true;
+			return s;
+		}
+		mc->heap[mc->nheap++] = buf;
+	}
+	rules__fold(buf, raw, len);
+	buf[len] = '\0';
+	s->fv = buf;
+	s->len = (uint32_t)len;
+	if (sl->eq) {
+		size_t bl;
+		const char *b = basename_of(buf, len, &bl);
+
+		s->full = eq_find(sl, buf, len);
+		if (b != buf)
+			s->base = eq_find(sl, b, bl);
+	}
+	if (sl->db) {
+		hs_scratch_t *scr = scratch_for(mc->rs);
+
+		if (scr == NULL ||
+		    (hs_scan(sl->db, buf, (unsigned)len, 0, scr, on_match, s) != HS_SUCCESS &&
+		     !s->overflow))
+			s->overflow = true;
+	}
+	return s;
+}
+
+static bool cond_eval(struct mctx *mc, uint32_t ci)
+{
+	const struct rcond *c = &mc->ev->conds[ci];
+	struct fstate *s = prep(mc, c->slot);
+	uint32_t cnt = 0;
+
+	if (c->op == ROP_LESS || c->op == ROP_MORE) {
+		if (!s->num_done) {
+			s->num_done = true;
+			s->num_ok = vrec__get_int(mc->rec, c->field, &s->num);
+		}
+		return rules__cond_eval_naive(c, s->fv, s->len, s->num_ok, s->num);
+	}
+	switch (c->op) {
+	case ROP_IS:
+	case ROP_IS_ANY:
+		return eq_has(s->full, ci);
+	case ROP_IS_NOT:
+		return !eq_has(s->full, ci);
+	case ROP_IMAGE:
+		return eq_has(s->full, ci) || eq_has(s->base, ci);
+	default:
+		break;
+	}
+	if (c->always) {
+		cnt = 1;
+	} else if (s->overflow) {
+		return rules__cond_eval_naive(c, s->fv, s->len, false, 0);
+	} else {
+		for (uint16_t i = 0; i < s->nm; i++)
+			cnt += s->m[i] - c->pat_base < c->nvals;
+	}
+	switch (c->op) {
+	case ROP_CONTAINS:
+	case ROP_CONTAINS_ANY:
+	case ROP_BEGIN:
+	case ROP_END:
+		return cnt > 0;
+	case ROP_CONTAINS_ALL:
+		return cnt >= c->nvals;
+	case ROP_EXCLUDES_ANY:
+		return cnt < c->nvals;
+	default:
+		return cnt == 0;
+	}
+}
+
+static bool filter_match(struct mctx *mc, const struct rfilter *f)
+{
+	for (uint32_t k = 0; k < f->nclauses; k++) {
+		const struct rclause *cl = &f->clauses[k];
+		bool any = false;
+
+		for (uint32_t i = 0; i < cl->n && !any; i++)
+			any = cond_eval(mc, cl->conds[i]);
+		if (!any)
+			return false;
+	}
+	return true;
+}
+
+bool ruleset__match(const struct ruleset *rs, const struct vrec *rec, const char **rule_name)
+{
+	const struct revent *ev;
+	struct mctx mc;
+	bool out;
+	int decided = 0;
+
+	if (rule_name)
+		*rule_name = NULL;
+	if (rec == NULL || rec->def == NULL)
+		return false;
+	if (!(rec->def->flags & EVF_FILTER))
+		return true; /* the daemon's own events are never filtered */
+	ev = rs ? rs->ev[rec->def->id] : NULL;
+	if (ev == NULL)
+		return rec->def->id == EV_PROCESS_CREATE || rec->def->id == EV_PROCESS_TERMINATE;
+
+	mc.rs = rs;
+	mc.ev = ev;
+	mc.rec = rec;
+	mc.fold_used = 0;
+	mc.nheap = 0;
+	for (uint8_t i = 0; i < ev->nslots; i++)
+		mc.st[i].done = false;
+
+	out = !ev->has_incl;
+	for (uint32_t i = 0; i < ev->nexcl && !decided; i++)
+		if (filter_match(&mc, &ev->excl[i])) {
+			out = false;
+			decided = 1;
+		}
+	for (uint32_t i = 0; i < ev->nincl && !decided; i++)
+		if (filter_match(&mc, &ev->incl[i])) {
+			out = true;
+			decided = 1;
+			if (rule_name)
+				*rule_name = ev->incl[i].name;
+		}
+	for (unsigned i = 0; i < mc.nheap; i++)
+		free(mc.heap[i]);
+	return out;
+}
+
+long rules__check_conds(const struct ruleset *rs, const struct vrec *rec)
+{
+	const struct revent *ev;
+	struct mctx mc;
+	long bad = -1;
+
+	if (rs == NULL || rec == NULL || rec->def == NULL || rs->ev[rec->def->id] == NULL)
+		return -1;
+	ev = rs->ev[rec->def->id];
+	mc.rs = rs;
+	mc.ev = ev;
+	mc.rec = rec;
+	mc.fold_used = 0;
+	mc.nheap = 0;
+	for (uint8_t i = 0; i < ev->nslots; i++)
+		mc.st[i].done = false;
+	for (uint32_t ci = 0; ci < ev->nconds && bad < 0; ci++) {
+		const struct rcond *c = &ev->conds[ci];
+		const struct fstate *s = prep(&mc, c->slot);
+		int64_t num = 0;
+		bool num_ok = vrec__get_int(rec, c->field, &num);
+
+		if (cond_eval(&mc, ci) != rules__cond_eval_naive(c, s->fv, s->len, num_ok, num))
+			bad = (long)ci;
+	}
+	for (unsigned i = 0; i < mc.nheap; i++)
+		free(mc.heap[i]);
+	return bad;
+}

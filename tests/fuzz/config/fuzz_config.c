@@ -1,0 +1,66 @@
+/*
+ * fuzz_config.c — libFuzzer harness for the Sysmon XML configuration loader
+ * (ruleset__load_buf), and for the matcher of whatever loads.
+ *
+ * Any byte string must either load or fail with a file:line error: never
+ * crash, leak or read out of bounds. When it loads, a record built from the
+ * input's own bytes is matched against every filterable event type, so the
+ * compiled matchers (hash tables, Hyperscan databases, case folding) run on
+ * hostile values too, and the compiled answer of every condition is checked
+ * against the naive reference evaluator.
+ */
+#include "rules/rules_int.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct vrec rec;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct rules_error err;
+	struct ruleset *rs = ruleset__load_buf((const char *)data, size, "fuzz.xml", &err);
+	size_t n;
+	const struct vevent_def *const *evs;
+	const char *val;
+	size_t vlen;
+
+	if (rs == NULL) {
+		if (err.msg[0] == '\0')
+			abort(); /* every failure must say why */
+		return 0;
+	}
+	/* Field values: the tail of the input, so paths from the config recur. */
+	vlen = size > 64 ? 64 : size;
+	val = (const char *)data + size - vlen;
+	evs = schema__events(&n);
+	for (size_t i = 0; i < n; i++) {
+		const struct vevent_def *def = evs[i];
+		struct rules_event_summary sum;
+		const char *const *paths;
+		const char *name;
+
+		vrec__reset(&rec, def);
+		for (unsigned k = 0; k < def->nfields; k++) {
+			if (schema__field_kind(def->fields[k]) == VFK_INT)
+				vrec__set_int(&rec, def->fields[k],
+					      (int64_t)(size * 37 % 1000) - 500);
+			else
+				vrec__set(&rec, def->fields[k], val + (k % (vlen + 1)),
+					  vlen - (k % (vlen + 1)));
+		}
+		(void)ruleset__match(rs, &rec, &name);
+		if (rules__check_conds(rs, &rec) >= 0)
+			abort(); /* compiled matcher disagrees with the definition */
+		ruleset__event_summary(rs, def->id, &sum);
+		for (size_t k = 0; k < sum.n_include; k++)
+			if (sum.include_names[k] == NULL)
+				abort();
+		(void)ruleset__kernel_image_excludes(rs, def->id, &paths);
+		ruleset__apply_field_sizes(rs, &rec);
+	}
+	ruleset__free(rs);
+	return 0;
+}
