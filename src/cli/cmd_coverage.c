@@ -1,14 +1,220 @@
 /*
- * cmd_coverage.c — `vigil coverage`: placeholder until its module lands; the issue
- * that builds it replaces this file.
+ * cmd_coverage.c — `vigil coverage`: which ATT&CK techniques a Sysmon XML
+ * configuration lets vigil see, scored per technique from the data components
+ * its logged event types provide (see src/coverage/coverage.h).
+ *
+ * The ATT&CK data and vigil's event mapping are read at run time from the
+ * data directory: --data DIR, else $VIGIL_DATADIR, else the compile-time
+ * default (the source tree's data/ for a build-tree binary).
  */
 #include "cli/commands.h"
+#include "coverage/coverage.h"
+#include "rules/rules.h"
 
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
 
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vigil coverage [--config FILE] [--attack v18|v17|union]\n"
+		"                      [--format table|json|navigator|html] [-o OUT]\n"
+		"                      [--verified RESULTS.json] [--data DIR]\n"
+		"       vigil coverage --compare A.xml B.xml [--format table|json] [-o OUT]\n"
+		"\n"
+		"Scores each Linux ATT&CK technique: covered / applicable data components,\n"
+		"with DeTT&CT visibility levels 0-4. Without --config, Sysmon's builtin\n"
+		"defaults (ProcessCreate and ProcessTerminate only). --verified marks each\n"
+		"technique verified/failed/theoretical from a `vigil simulate -o` file.\n"
+		"Data directory: --data, else $VIGIL_DATADIR, else %s.\n",
+		VIGIL_DATADIR);
+}
+
+/* Loads a config (NULL = builtin) into c. Returns 0 or an exit code. */
+static int load_collect(const char *path, struct cov_collect *c)
+{
+	struct rules_error err;
+	struct ruleset *rs;
+
+	memset(&err, 0, sizeof(err));
+	rs = path ? ruleset__load_file(path, &err) : ruleset__builtin();
+	if (!rs) {
+		if (path && err.line)
+			fprintf(stderr, "vigil coverage: %s:%d: %s\n",
+				err.file[0] ? err.file : path, err.line, err.msg);
+		else
+			fprintf(stderr, "vigil coverage: %s: %s\n", path ? path : "(builtin)",
+				err.msg[0] ? err.msg : strerror(errno));
+		return EX_CONFIG;
+	}
+	cov_collect__from_ruleset(c, rs, path ? path : "(builtin)");
+	ruleset__free(rs);
+	return 0;
+}
+
+static int write_out(const char *out, struct strbuf *sb)
+{
+	FILE *f = out && strcmp(out, "-") != 0 ? fopen(out, "we") : stdout;
+
+	if (!f) {
+		fprintf(stderr, "vigil coverage: %s: %s\n", out, strerror(errno));
+		return EX_CANTCREAT;
+	}
+	if (fwrite(sb->buf ? sb->buf : "", 1, sb->len, f) != sb->len || fflush(f) != 0) {
+		fprintf(stderr, "vigil coverage: %s: %s\n", out ? out : "stdout", strerror(errno));
+		if (f != stdout)
+			fclose(f);
+		return EX_IOERR;
+	}
+	if (f != stdout && fclose(f) != 0) {
+		fprintf(stderr, "vigil coverage: %s: %s\n", out, strerror(errno));
+		return EX_IOERR;
+	}
+	return 0;
+}
+
+/* `vigil coverage`: see usage(). */
 int cmd_coverage(int argc, char **argv)
 {
-	fprintf(stderr, "vigil: 'coverage' is not built yet\n");
-	return EX_UNAVAILABLE;
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"attack", required_argument, NULL, 'a'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"data", required_argument, NULL, 'd'},
+	    {"compare", no_argument, NULL, 'C'},
+	    {"verified", required_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *config = NULL, *out = NULL, *verified = NULL;
+	const char *dir = getenv("VIGIL_DATADIR");
+	enum cov_model model = COV_MODEL_V18;
+	enum cov_format fmt = COV_FMT_TABLE;
+	bool compare = false;
+	struct cov_collect *a = NULL, *b = NULL;
+	struct cov_verified *ver = NULL;
+	struct cov_data *d = NULL;
+	struct strbuf sb;
+	char err[1024];
+	int opt, rc = 0;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "c:a:f:o:d:v:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'a':
+			if (strcmp(optarg, "v18") == 0)
+				model = COV_MODEL_V18;
+			else if (strcmp(optarg, "v17") == 0)
+				model = COV_MODEL_V17;
+			else if (strcmp(optarg, "union") == 0)
+				model = COV_MODEL_UNION;
+			else {
+				fprintf(stderr,
+					"vigil coverage: --attack must be v18, v17 or union\n");
+				return EX_USAGE;
+			}
+			break;
+		case 'f':
+			if (strcmp(optarg, "table") == 0)
+				fmt = COV_FMT_TABLE;
+			else if (strcmp(optarg, "json") == 0)
+				fmt = COV_FMT_JSON;
+			else if (strcmp(optarg, "navigator") == 0)
+				fmt = COV_FMT_NAVIGATOR;
+			else if (strcmp(optarg, "html") == 0)
+				fmt = COV_FMT_HTML;
+			else {
+				fprintf(stderr, "vigil coverage: --format must be table, json, "
+						"navigator or html\n");
+				return EX_USAGE;
+			}
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'd':
+			dir = optarg;
+			break;
+		case 'C':
+			compare = true;
+			break;
+		case 'v':
+			verified = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (compare && (argc - optind != 2 || config || verified ||
+			(fmt != COV_FMT_TABLE && fmt != COV_FMT_JSON))) {
+		fprintf(stderr, "vigil coverage: --compare takes two config files and "
+				"--format table or json\n");
+		return EX_USAGE;
+	}
+	if (!compare && optind != argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (!dir || !dir[0])
+		dir = VIGIL_DATADIR;
+	d = cov_data__load(dir, model, err, sizeof(err));
+	if (!d) {
+		fprintf(stderr, "vigil coverage: %s\n", err);
+		return errno == ENOENT ? EX_NOINPUT : EX_DATAERR;
+	}
+	strbuf__init(&sb, 64u << 20);
+	a = malloc(sizeof(*a));
+	b = malloc(sizeof(*b));
+	if (!a || !b) {
+		rc = EX_OSERR;
+		goto out;
+	}
+	if (verified) {
+		ver = cov_verified__load(verified, err, sizeof(err));
+		if (!ver) {
+			fprintf(stderr, "vigil coverage: %s\n", err);
+			rc = EX_DATAERR;
+			goto out;
+		}
+	}
+	if (compare) {
+		rc = load_collect(argv[optind], a);
+		if (!rc)
+			rc = load_collect(argv[optind + 1], b);
+		if (rc)
+			goto out;
+		if (cov_report_compare(d, a, b, fmt, &sb)) {
+			rc = EX_SOFTWARE;
+			goto out;
+		}
+	} else {
+		rc = load_collect(config, a);
+		if (rc)
+			goto out;
+		if (cov_report(d, a, ver, fmt, &sb)) {
+			fprintf(stderr, "vigil coverage: report too large\n");
+			rc = EX_SOFTWARE;
+			goto out;
+		}
+	}
+	rc = write_out(out, &sb);
+out:
+	strbuf__free(&sb);
+	free(a);
+	free(b);
+	cov_verified__free(ver);
+	cov_data__free(d);
+	return rc;
 }
