@@ -9,4 +9,4 @@ COV_DATADIR_DEF := -DVIGIL_DATADIR='"$(VIGIL_DATADIR)"'
 
 $(B)/src/coverage/%.o $(B)/src/cli/cmd_coverage.o $(B)/src/cli/cmd_simulate.o: \
 	CPPFLAGS += $(COV_DATADIR_DEF)
-$(B)/tests/test_coverage $(B)/tests/test_coverage_sim: CPPFLAGS += $(COV_DATADIR_DEF) -DCOV_FIXTURES='"$(abspath tests/fixtures/coverage)"'
+$(B)/tests/test_coverage $(B)/tests/test_coverage_sim $(B)/tests/test_coverage_golden: CPPFLAGS += $(COV_DATADIR_DEF) -DCOV_FIXTURES='"$(abspath tests/fixtures/coverage)"'

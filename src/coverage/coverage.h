@@ -34,14 +34,17 @@ enum cov_model { COV_MODEL_V18 = 0, COV_MODEL_V17, COV_MODEL_UNION };
 /* How much of an event type a configuration collects. */
 enum cov_level { COV_OFF = 0, COV_PARTIAL = 1, COV_ALL = 2 };
 
-#define COV_RULES_MAX 512
+#define COV_RULES_MAX 2048
 #define COV_CAPS_MAX  128
 
 struct cov_event_cfg {
 	enum cov_level level;
-	/* Names of the include rules that make the event partial, ", "-joined
-	 * ("" when none or unnamed). */
+	/* Names of the include rules that make the event partial (or, for ALL,
+	 * of the exclude rules), one per line; nrules counts them even when the
+	 * text was cut at COV_RULES_MAX. Unnamed rules are "(unnamed)". */
 	char rules[COV_RULES_MAX];
+	unsigned nrules;
+	bool rules_exclude; /* rules are exclude rules (level ALL) */
 	/* Caps on this event type: a hook for vigil's future <Cap> extension of
 	 * the XML config. Always "none" until caps exist; printed as is. */
 	char caps[COV_CAPS_MAX];
@@ -55,7 +58,8 @@ struct cov_collect {
 /* Resets c to "nothing collected" except the daemon's own events (EVF_DAEMON:
  * never filtered, so always ALL); caps "none"; source copied. */
 void cov_collect__init(struct cov_collect *c, const char *source);
-/* Sets one event type's level and include-rule names (rules may be NULL).
+/* Sets one event type's level and include-rule names (newline-separated,
+ * may be NULL).
  * Returns 0, or -EINVAL for an id outside the table. */
 int cov_collect__set(struct cov_collect *c, unsigned event_id, enum cov_level level,
 		     const char *rules);
@@ -95,8 +99,8 @@ struct cov_dc_result {
 	const char *label; /* "DC0032 Process Creation" or "Process: Process Creation" */
 	enum cov_dc_state state;
 	/* Events that provide it: "ProcessCreate(1)", "FileCreate(11) partial:
-	 * include rules a, b", ...; "" when missing. */
-	char events[512];
+	 * 4 include rules, 1 names T1053.003: ...", ...; "" when missing. */
+	char events[1024];
 };
 
 struct cov_tech_result {

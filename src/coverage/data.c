@@ -11,6 +11,7 @@
  */
 #include "coverage/coverage.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -133,6 +134,12 @@ int cov_collect__set(struct cov_collect *c, unsigned event_id, enum cov_level le
 		return -EINVAL;
 	c->ev[event_id].level = level;
 	snprintf(c->ev[event_id].rules, sizeof(c->ev[event_id].rules), "%s", rules ? rules : "");
+	c->ev[event_id].nrules = 0;
+	if (rules && rules[0]) {
+		c->ev[event_id].nrules = 1;
+		for (const char *p = rules; *p; p++)
+			c->ev[event_id].nrules += *p == '\n' && p[1];
+	}
 	return 0;
 }
 
@@ -575,6 +582,62 @@ static void append(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* True when rule name [s, s+len) mentions technique id tid as a whole token
+ * (T1053 does not match T1053.003 nor T10530). */
+static bool names_technique(const char *s, size_t len, const char *tid)
+{
+	size_t tl = strlen(tid);
+
+	for (size_t i = 0; i + tl <= len; i++) {
+		char after = i + tl < len ? s[i + tl] : '\0';
+
+		if (memcmp(s + i, tid, tl) != 0)
+			continue;
+		if (i > 0 && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '.'))
+			continue;
+		if (isalnum((unsigned char)after) ||
+		    (after == '.' && isdigit((unsigned char)s[i + tl + 1])))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/* Appends " partial: N include rules..." naming the rules that mention the
+ * technique, or all of them when there are few: a config written per
+ * technique (MSTIC's, sysmon-modular) names its rules after them. */
+static void describe_rules(char *buf, size_t len, const struct cov_event_cfg *ec, const char *tid)
+{
+	const char *p = ec->rules;
+	unsigned hits = 0;
+
+	append(buf, len, " partial: %u include rule%s", ec->nrules, ec->nrules == 1 ? "" : "s");
+	for (int pass = 0; pass < 2; pass++) {
+		p = ec->rules;
+		while (*p) {
+			size_t l = strcspn(p, "\n");
+			bool hit = names_technique(p, l, tid);
+
+			if (pass == 0 && hit)
+				hits++;
+			if (pass == 1 && (hit || (hits == 0 && ec->nrules <= 3)))
+				append(buf, len, "%s%.*s", buf[strlen(buf) - 1] == ':' ? " " : "; ",
+				       (int)l, p);
+			p += l + (p[l] == '\n');
+		}
+		if (pass == 0) {
+			if (hits)
+				append(buf, len, ", %u naming %s:", hits, tid);
+			else if (ec->nrules <= 3 && ec->nrules > 0)
+				append(buf, len, ":");
+			else
+				break;
+		}
+	}
+	if (!hits && ec->nrules > 3)
+		append(buf, len, ", none naming %s", tid);
+}
+
 /* Scores technique idx: each DC takes the best state any mapped event gives
  * it, where an event's contribution is the lesser of how much the config
  * collects and how well the event maps. */
@@ -609,8 +672,7 @@ int cov_data__evaluate(const struct cov_data *d, const struct cov_collect *c, si
 			append(r->events, sizeof(r->events), "%s%s(%u)", r->events[0] ? "; " : "",
 			       schema__event(row->event)->name, row->event);
 			if (ec->level == COV_PARTIAL)
-				append(r->events, sizeof(r->events), " partial: include rules %s",
-				       ec->rules[0] ? ec->rules : "(unnamed)");
+				describe_rules(r->events, sizeof(r->events), ec, t->id);
 			else if (row->partial)
 				append(r->events, sizeof(r->events), " partial mapping");
 			if (strcmp(ec->caps, "none") != 0)

@@ -15,18 +15,23 @@
 #include <stdio.h>
 #include <string.h>
 
-static void join_names(char *out, size_t len, const char *prefix, const char *const *names,
-		       size_t n)
+/* Appends names one per line (newlines inside a name become spaces, so the
+ * list stays splittable); counts every name even when the text is cut. */
+static void join_names(struct cov_event_cfg *e, const char *const *names, size_t n)
 {
-	size_t used = strlen(out);
+	size_t used = strlen(e->rules);
 
-	for (size_t i = 0; i < n && used + 1 < len; i++) {
-		const char *nm = names[i] && names[i][0] ? names[i] : "(unnamed)";
+	for (size_t i = 0; i < n; i++) {
+		const char *nm = names && names[i] && names[i][0] ? names[i] : "(unnamed)";
 
-		used += (size_t)snprintf(out + used, len - used, "%s%s%s", used ? ", " : "",
-					 i == 0 ? prefix : "", nm);
-		if (used >= len)
-			used = len - 1;
+		e->nrules++;
+		if (used + 2 >= sizeof(e->rules))
+			continue;
+		if (used)
+			e->rules[used++] = '\n';
+		for (; *nm && used + 1 < sizeof(e->rules); nm++)
+			e->rules[used++] = (*nm == '\n' || *nm == '\r') ? ' ' : *nm;
+		e->rules[used] = '\0';
 	}
 }
 
@@ -47,6 +52,7 @@ void cov_collect__from_ruleset(struct cov_collect *c, const struct ruleset *rs, 
 		memset(&s, 0, sizeof(s));
 		ruleset__event_summary(rs, evs[i]->id, &s);
 		e->rules[0] = '\0';
+		e->nrules = 0;
 		switch (s.mode) {
 		case RULES_MODE_NONE:
 			e->level = COV_OFF;
@@ -57,12 +63,11 @@ void cov_collect__from_ruleset(struct cov_collect *c, const struct ruleset *rs, 
 		case RULES_MODE_SOME:
 			if (s.n_include > 0) {
 				e->level = COV_PARTIAL;
-				join_names(e->rules, sizeof(e->rules), "", s.include_names,
-					   s.n_include);
+				join_names(e, s.include_names, s.n_include);
 			} else {
 				e->level = COV_ALL;
-				join_names(e->rules, sizeof(e->rules),
-					   "all but excludes: ", s.exclude_names, s.n_exclude);
+				e->rules_exclude = true;
+				join_names(e, s.exclude_names, s.n_exclude);
 			}
 			break;
 		}

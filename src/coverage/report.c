@@ -89,9 +89,17 @@ static void json_events(struct strbuf *sb, const struct cov_collect *c)
 		jkey(sb, "collected");
 		jstr(sb, level_name(e->level));
 		strbuf__addc(sb, ',');
-		jkey(sb, "rules");
-		jstr(sb, e->rules);
-		strbuf__addc(sb, ',');
+		jkey(sb, e->rules_exclude ? "exclude_rules" : "include_rules");
+		strbuf__addc(sb, '[');
+		for (const char *p = e->rules; *p;) {
+			size_t l = strcspn(p, "\n");
+
+			if (p != e->rules)
+				strbuf__addc(sb, ',');
+			json__add_str(sb, p, l);
+			p += l + (p[l] == '\n');
+		}
+		strbuf__addf(sb, "],\"rule_count\":%u,", e->nrules);
 		jkey(sb, "caps");
 		jstr(sb, e->caps);
 		strbuf__addc(sb, '}');
@@ -347,8 +355,10 @@ static size_t better(struct strbuf *sb, const struct cov_tech_result *x,
 			jstr(sb, x->dc[i].events);
 			strbuf__addc(sb, '}');
 		} else {
-			strbuf__addf(sb, "%s%s (%s via %s)", n ? "; " : "", x->dc[i].label,
-				     state_name(x->dc[i].state), x->dc[i].events);
+			strbuf__addf(sb, "%s%s: %s via %s; other config: %s",
+				     n ? "\n          " : "", x->dc[i].label,
+				     state_name(x->dc[i].state), x->dc[i].events,
+				     state_name(y->dc[i].state));
 		}
 		n++;
 	}
@@ -412,9 +422,9 @@ int cov_report_compare(const struct cov_data *d, const struct cov_collect *a,
 				    sb, "%-10s %-40.40s A %5.1f%% (L%d)  B %5.1f%% (L%d)\n", ra->id,
 				    ra->name, ra->score, ra->level, rb->score, rb->level);
 				if (na)
-					strbuf__addf(sb, "    only A: %s\n", sbs(&xa));
+					strbuf__addf(sb, "    A sees more: %s\n", sbs(&xa));
 				if (nb)
-					strbuf__addf(sb, "    only B: %s\n", sbs(&xb));
+					strbuf__addf(sb, "    B sees more: %s\n", sbs(&xb));
 			}
 			ndiff++;
 		}
