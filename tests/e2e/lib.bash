@@ -1,0 +1,81 @@
+# lib.bash — helpers for the end-to-end tests: start the real sensor as
+# root, wait for events in its JSON lines output, stop it cleanly.
+#
+# Every test gets its own state dir and output file under $BATS_TEST_TMPDIR,
+# so tests never see each other's events.
+
+VIGIL="${VIGIL:-$BATS_TEST_DIRNAME/../../build/vigil}"
+SHARED="${SHARED:-$BATS_TEST_DIRNAME/../../../shared}"
+
+# start_sensor [vigil run options...]: runs the sensor in the background
+# and waits for its Started record. Sets SENSOR_PID, OUT, STATE.
+start_sensor() {
+	OUT="${OUT:-$BATS_TEST_TMPDIR/events.jsonl}"
+	STATE="${STATE:-$BATS_TEST_TMPDIR/state}"
+	"$VIGIL" run --output "jsonl:$OUT" --state-dir "$STATE" --health-interval 0 "$@" \
+		2>>"$BATS_TEST_TMPDIR/sensor.log" &
+	SENSOR_PID=$!
+	local i
+	for i in $(seq 1 200); do
+		if [ -s "$OUT" ] && grep -q '"State":"Started"' "$OUT" 2>/dev/null; then
+			return 0
+		fi
+		if ! kill -0 "$SENSOR_PID" 2>/dev/null; then
+			echo "sensor exited during start-up:" >&2
+			cat "$BATS_TEST_TMPDIR/sensor.log" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+	echo "sensor did not start within 10 s" >&2
+	cat "$BATS_TEST_TMPDIR/sensor.log" >&2
+	return 1
+}
+
+# stop_sensor: SIGTERM, and the sensor must exit 0.
+stop_sensor() {
+	[ -n "${SENSOR_PID:-}" ] || return 0
+	kill -TERM "$SENSOR_PID" 2>/dev/null || true
+	local rc=0
+	wait "$SENSOR_PID" || rc=$?
+	SENSOR_PID=
+	if [ "$rc" -ne 0 ]; then
+		echo "sensor exited with $rc" >&2
+		cat "$BATS_TEST_TMPDIR/sensor.log" >&2
+		return 1
+	fi
+}
+
+# wait_event JQ_FILTER [timeout_s]: waits until a record matching the
+# filter (a jq `select` body) is in $OUT; prints the first match.
+wait_event() {
+	local filter="$1" timeout="${2:-10}" i line
+	for i in $(seq 1 $((timeout * 20))); do
+		line=$(jq -c "select($filter)" "$OUT" 2>/dev/null | head -n 1)
+		if [ -n "$line" ]; then
+			printf '%s\n' "$line"
+			return 0
+		fi
+		sleep 0.05
+	done
+	echo "no event matching: $filter" >&2
+	return 1
+}
+
+# count_events JQ_FILTER: number of records matching now.
+count_events() {
+	jq -c "select($1)" "$OUT" 2>/dev/null | wc -l
+}
+
+# field JSON NAME: one field of a record, raw.
+field() {
+	printf '%s\n' "$1" | jq -r ".$2"
+}
+
+teardown_sensor() {
+	if [ -n "${SENSOR_PID:-}" ]; then
+		kill -TERM "$SENSOR_PID" 2>/dev/null || true
+		wait "$SENSOR_PID" 2>/dev/null || true
+		SENSOR_PID=
+	fi
+}
