@@ -93,6 +93,12 @@ int record_json__parse(struct vrec *rec, const char *line, size_t len, char *err
 			json_object_put(obj);
 		return fail(err, errlen, msg);
 	}
+	for (size_t i = json_tokener_get_parse_end(tok); i < len; i++) {
+		if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r' && line[i] != '\n') {
+			json_object_put(obj);
+			return fail(err, errlen, "invalid JSON: text after the object");
+		}
+	}
 	if (!json_object_is_type(obj, json_type_object)) {
 		json_object_put(obj);
 		return fail(err, errlen, "not a JSON object");

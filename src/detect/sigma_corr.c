@@ -140,7 +140,9 @@ static void group_remove(struct corr_state *st, uint32_t i)
 		struct cgroup g = st->groups[j];
 		uint32_t k = (uint32_t)g.key & mask;
 
-		st->groups[j].used = false;
+		/* the slot is emptied whole: a stale ring pointer left here
+		 * would be shared by the next group created in it */
+		memset(&st->groups[j], 0, sizeof(st->groups[j]));
 		while (st->groups[k].used)
 			k = (k + 1) & mask;
 		st->groups[k] = g;
@@ -178,6 +180,7 @@ static struct cgroup *group_get(struct sg_corr *c, uint64_t key, uint64_t now)
 		for (i = (uint32_t)key & mask; st->groups[i].used; i = (i + 1) & mask)
 			;
 	}
+	memset(&st->groups[i], 0, sizeof(st->groups[i]));
 	st->groups[i].used = true;
 	st->groups[i].key = key;
 	st->ngroups++;
