@@ -7,6 +7,7 @@
 #include "sensor/sensor.h"
 #include "sinks/sink.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,8 +66,8 @@ int cmd_run(int argc, char **argv)
 		.health_interval_s = 60,
 		.proc_cache_max = 65536,
 	};
-	char *end;
-	int c;
+	char *end, *abs_config = NULL;
+	int c, rc;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:o:s:vh", longopts, NULL)) != -1) {
@@ -126,5 +127,18 @@ int cmd_run(int argc, char **argv)
 		return EX_USAGE;
 	}
 	log_init("vigil", o.verbose);
-	return sensor__run(&o);
+	/* ConfigChange names the file absolutely, and SIGHUP re-reads the
+	 * same file whatever the cwd does later. */
+	if (o.config_path) {
+		abs_config = realpath(o.config_path, NULL);
+		if (abs_config == NULL) {
+			fprintf(stderr, "vigil: cannot read configuration %s: %s\n", o.config_path,
+				strerror(errno));
+			return EX_NOINPUT;
+		}
+		o.config_path = abs_config;
+	}
+	rc = sensor__run(&o);
+	free(abs_config);
+	return rc;
 }
