@@ -6,8 +6,11 @@
  * number of values in them. Per referenced field (a "slot"), the value is
  * case-folded once, looked up once in a hash table holding every exact value
  * (is, is not, is any, image — the image operator also looks up the
- * basename), and scanned once by one Hyperscan database holding every
- * substring, prefix (^) and suffix (\z) value of every condition on that
+ * basename), walked once from each end with a rolling hash probed at the
+ * lengths that begin with / end with values have (cost bounded by the field's
+ * length, whatever the number of values; Hyperscan's end-anchored literals
+ * were measured to grow with their count), and scanned once by one Hyperscan
+ * database holding every contains-type value of every condition on that
  * field. The scan reports each pattern at most once (HS_FLAG_SINGLEMATCH);
  * pattern ids are contiguous per condition, so "contains all" is "every id of
  * my range was seen" and "excludes any" is "not every id was seen". Fields
@@ -35,7 +38,12 @@
 #include <string.h>
 
 #define MAX_MATCH 32
-#define FOLD_TLS  65536
+#define MAX_CANDS 256
+#define MAX_HITS  16
+/* Values longer than this are matched with memmem, not Hyperscan, whose
+ * literal length is limited. */
+#define MAX_PATTERN 1024
+#define FOLD_TLS    65536
 
 static __thread hs_scratch_t *tls_scratch;
 static __thread uint64_t tls_gen;
@@ -46,7 +54,22 @@ void rules__fold(char *out, const char *in, size_t len)
 	const unsigned char *s = (const unsigned char *)in;
 	unsigned char *d = (unsigned char *)out;
 
-	for (size_t i = 0; i < len; i++) {
+	size_t i = 0;
+
+	/* Eight ASCII bytes at a time: add 0x20 where a byte is in 'A'..'Z'. */
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w, hi, lo, up;
+
+		memcpy(&w, s + i, 8);
+		if (w & 0x8080808080808080ull)
+			break;
+		hi = w + 0x2525252525252525ull; /* bit 7 set where byte > 'Z' */
+		lo = w + 0x3f3f3f3f3f3f3f3full; /* bit 7 set where byte >= 'A' */
+		up = (lo & ~hi) & 0x8080808080808080ull;
+		w |= up >> 2;
+		memcpy(d + i, &w, 8);
+	}
+	for (; i < len; i++) {
 		unsigned char c = s[i];
 
 		if (c < 0x80) {
@@ -84,32 +107,70 @@ void rules__fold(char *out, const char *in, size_t len)
 	}
 }
 
+/* Eight bytes per step (multiply and fold); the tail byte by byte. */
 static uint64_t hash_bytes(const char *s, size_t len)
 {
-	uint64_t h = 1469598103934665603ull;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ len;
+	size_t i = 0;
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ull;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
 	}
-	return h ^ (h >> 29);
+	for (; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	h ^= h >> 29;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 32);
 }
 
-static const struct eqent *eq_find(const struct rslot *sl, const char *s, size_t len)
+/* Table index of a key hash: a full 64-bit mix first, because the rolling
+ * hashes of similar values differ in few bits. */
+static uint32_t slot_of_hash(uint64_t h)
 {
-	uint64_t h;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
 
-	if (sl->eq == NULL)
+static const struct eqent *tab_find(const struct htab *t, uint64_t h, const char *s, size_t len)
+{
+	if (t->ents == NULL)
 		return NULL;
-	h = hash_bytes(s, len);
-	for (uint32_t i = (uint32_t)h & sl->eq_mask;; i = (i + 1) & sl->eq_mask) {
-		const struct eqent *e = &sl->eq[i];
+	for (uint32_t i = slot_of_hash(h) & t->mask;; i = (i + 1) & t->mask) {
+		const struct eqent *e = &t->ents[i];
 
 		if (e->s == NULL)
 			return NULL;
 		if (e->h == h && e->len == len && memcmp(e->s, s, len) == 0)
 			return e;
 	}
+}
+
+/* The rolling hashes of prefixes and suffixes: one step per byte, so every
+ * prefix (suffix) length is hashed in a single pass. */
+#define ROLL_K 0x100000001b3ull
+
+static uint64_t roll_prefix(const char *s, size_t len)
+{
+	uint64_t h = 0;
+
+	for (size_t i = 0; i < len; i++)
+		h = h * ROLL_K + (unsigned char)s[i] + 1;
+	return h;
+}
+
+static uint64_t roll_suffix(const char *s, size_t len)
+{
+	uint64_t h = 0;
+
+	for (size_t i = len; i > 0; i--)
+		h = h * ROLL_K + (unsigned char)s[i - 1] + 1;
+	return h;
 }
 
 static bool eq_has(const struct eqent *e, uint32_t ci)
@@ -224,12 +285,26 @@ static int cerr(struct ruleset *rs, struct rules_error *err, int line, const cha
 	return -EINVAL;
 }
 
-static int eq_insert(struct rslot *sl, const char *s, uint32_t len, uint32_t ci)
+static int tab_init(struct htab *t, uint32_t n, uint32_t maxlen, bool with_lens)
 {
-	uint64_t h = hash_bytes(s, len);
+	uint32_t size = 16;
 
-	for (uint32_t i = (uint32_t)h & sl->eq_mask;; i = (i + 1) & sl->eq_mask) {
-		struct eqent *e = &sl->eq[i];
+	while (size < n * 2)
+		size *= 2;
+	t->ents = calloc(size, sizeof(*t->ents));
+	t->mask = size - 1;
+	t->maxlen = maxlen;
+	if (with_lens)
+		t->lens = calloc(maxlen + 1, 1);
+	return t->ents == NULL || (with_lens && t->lens == NULL) ? -ENOMEM : 0;
+}
+
+static int tab_insert(struct htab *t, uint64_t h, const char *s, uint32_t len, uint32_t ci)
+{
+	if (t->lens)
+		t->lens[len] = 1;
+	for (uint32_t i = slot_of_hash(h) & t->mask;; i = (i + 1) & t->mask) {
+		struct eqent *e = &t->ents[i];
 
 		if (e->s == NULL) {
 			e->s = s;
@@ -249,6 +324,31 @@ static int eq_insert(struct rslot *sl, const char *s, uint32_t len, uint32_t ci)
 	}
 }
 
+static void tab_free(struct htab *t)
+{
+	for (uint32_t i = 0; t->ents && i <= t->mask; i++)
+		free(t->ents[i].conds);
+	free(t->ents);
+	free(t->lens);
+	memset(t, 0, sizeof(*t));
+}
+
+static bool is_pre_op(int op)
+{
+	return op == ROP_BEGIN || op == ROP_NOT_BEGIN;
+}
+
+static bool is_suf_op(int op)
+{
+	return op == ROP_END || op == ROP_NOT_END;
+}
+
+/* Substring-type conditions that go to Hyperscan. */
+static bool is_hs_op(int op)
+{
+	return is_substr_op(op) && !is_pre_op(op) && !is_suf_op(op);
+}
+
 /* Writes a Hyperscan expression matching v literally. */
 static char *hs_literal(const char *v, size_t len, int op)
 {
@@ -256,8 +356,6 @@ static char *hs_literal(const char *v, size_t len, int op)
 
 	if (e == NULL)
 		return NULL;
-	if (op == ROP_BEGIN || op == ROP_NOT_BEGIN)
-		*p++ = '^';
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)v[i];
 
@@ -266,10 +364,6 @@ static char *hs_literal(const char *v, size_t len, int op)
 		else
 			p += sprintf(p, "\\x%02x", c);
 	}
-	if (op == ROP_END || op == ROP_NOT_END) {
-		*p++ = '\\';
-		*p++ = 'z';
-	}
 	*p = '\0';
 	return e;
 }
@@ -277,7 +371,7 @@ static char *hs_literal(const char *v, size_t len, int op)
 static int compile_slot(struct ruleset *rs, struct revent *ev, uint8_t si, struct rules_error *err)
 {
 	struct rslot *sl = &ev->slots[si];
-	uint32_t neq = 0, npat = 0, k = 0;
+	uint32_t neq = 0, npre = 0, nsuf = 0, npat = 0, k = 0, maxpre = 0, maxsuf = 0;
 	char **exprs = NULL;
 	unsigned *flags = NULL, *ids = NULL;
 	int rc = 0;
@@ -287,48 +381,66 @@ static int compile_slot(struct ruleset *rs, struct revent *ev, uint8_t si, struc
 
 		if (c->slot != si)
 			continue;
-		if (is_eq_op(c->op))
+		for (uint32_t v = 0; v < c->nvals && is_substr_op(c->op); v++)
+			if (c->lens[v] > MAX_PATTERN)
+				c->naive = true;
+		if (is_eq_op(c->op)) {
 			neq += c->nvals;
-		else if (is_substr_op(c->op) && !c->always) {
+		} else if (c->always || c->naive) {
+			continue;
+		} else if (is_pre_op(c->op)) {
+			npre++;
+			maxpre = c->lens[0] > maxpre ? c->lens[0] : maxpre;
+		} else if (is_suf_op(c->op)) {
+			nsuf++;
+			maxsuf = c->lens[0] > maxsuf ? c->lens[0] : maxsuf;
+		} else if (is_hs_op(c->op)) {
 			c->pat_base = npat;
 			npat += c->nvals;
 		}
 	}
-	if (neq) {
-		uint32_t size = 16;
+	if ((neq && tab_init(&sl->eq, neq, 0, false)) ||
+	    (npre && tab_init(&sl->pre, npre, maxpre, true)) ||
+	    (nsuf && tab_init(&sl->suf, nsuf, maxsuf, true)))
+		return -ENOMEM;
+	for (uint32_t i = 0; i < ev->nconds && rc == 0; i++) {
+		struct rcond *c = &ev->conds[i];
 
-		while (size < neq * 2)
-			size *= 2;
-		sl->eq = calloc(size, sizeof(*sl->eq));
-		if (sl->eq == NULL)
-			return -ENOMEM;
-		sl->eq_mask = size - 1;
-		for (uint32_t i = 0; i < ev->nconds && rc == 0; i++) {
-			struct rcond *c = &ev->conds[i];
-
-			if (c->slot != si || !is_eq_op(c->op))
-				continue;
+		if (c->slot != si)
+			continue;
+		if (is_eq_op(c->op)) {
 			for (uint32_t v = 0; v < c->nvals && rc == 0; v++)
-				rc = eq_insert(sl, c->vals[v], c->lens[v], i);
+				rc = tab_insert(&sl->eq, hash_bytes(c->vals[v], c->lens[v]),
+						c->vals[v], c->lens[v], i);
+		} else if (c->always || c->naive) {
+			continue;
+		} else if (is_pre_op(c->op)) {
+			rc = tab_insert(&sl->pre, roll_prefix(c->vals[0], c->lens[0]), c->vals[0],
+					c->lens[0], i);
+		} else if (is_suf_op(c->op)) {
+			rc = tab_insert(&sl->suf, roll_suffix(c->vals[0], c->lens[0]), c->vals[0],
+					c->lens[0], i);
 		}
-		if (rc)
-			return rc;
 	}
+	if (rc)
+		return rc;
 	if (npat == 0)
 		return 0;
 	exprs = calloc(npat, sizeof(*exprs));
 	flags = calloc(npat, sizeof(*flags));
 	ids = calloc(npat, sizeof(*ids));
-	if (exprs == NULL || flags == NULL || ids == NULL) {
+	sl->pat2cond = calloc(npat, sizeof(*sl->pat2cond));
+	if (exprs == NULL || flags == NULL || ids == NULL || sl->pat2cond == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	for (uint32_t i = 0; i < ev->nconds && rc == 0; i++) {
 		struct rcond *c = &ev->conds[i];
 
-		if (c->slot != si || !is_substr_op(c->op) || c->always)
+		if (c->slot != si || !is_hs_op(c->op) || c->always || c->naive)
 			continue;
 		for (uint32_t v = 0; v < c->nvals; v++) {
+			sl->pat2cond[c->pat_base + v] = i;
 			exprs[k] = hs_literal(c->vals[v], c->lens[v], c->op);
 			if (exprs[k] == NULL) {
 				rc = -ENOMEM;
@@ -344,21 +456,24 @@ static int compile_slot(struct ruleset *rs, struct revent *ev, uint8_t si, struc
 
 		if (hs_compile_multi((const char *const *)exprs, flags, ids, npat, HS_MODE_BLOCK,
 				     NULL, &sl->db, &ce) != HS_SUCCESS) {
-			char msg[300];
+			char msg[400];
+			const char *bad = "";
 			int line = 0;
 
 			if (ce && ce->expression >= 0) {
 				for (uint32_t i = 0; i < ev->nconds; i++) {
 					struct rcond *c = &ev->conds[i];
 
-					if (c->slot == si && is_substr_op(c->op) && !c->always &&
-					    (uint32_t)ce->expression >= c->pat_base &&
-					    (uint32_t)ce->expression < c->pat_base + c->nvals)
+					if (c->slot == si && is_hs_op(c->op) && !c->always &&
+					    !c->naive && (uint32_t)ce->expression >= c->pat_base &&
+					    (uint32_t)ce->expression < c->pat_base + c->nvals) {
 						line = c->line;
+						bad = c->raw;
+					}
 				}
 			}
-			snprintf(msg, sizeof(msg), "cannot compile %s values: %s",
-				 schema__field_name(sl->field), ce ? ce->message : "error");
+			snprintf(msg, sizeof(msg), "cannot compile %s value \"%.200s\": %s",
+				 schema__field_name(sl->field), bad, ce ? ce->message : "error");
 			hs_free_compile_error(ce);
 			rc = cerr(rs, err, line, msg);
 			goto out;
@@ -442,6 +557,73 @@ static int kernel_excludes(struct ruleset *rs, struct revent *ev)
 	return 0;
 }
 
+static bool is_positive_op(int op)
+{
+	return op == ROP_IS || op == ROP_IS_ANY || op == ROP_IMAGE || op == ROP_CONTAINS ||
+	       op == ROP_CONTAINS_ANY || op == ROP_CONTAINS_ALL || op == ROP_BEGIN || op == ROP_END;
+}
+
+/* A clause can anchor its filter when it cannot hold unless one of its
+ * conditions registers a hit in a compiled matcher: every condition is a
+ * positive operator (a hit is needed to be true) with no empty or too-long
+ * value. Returns 0 (no), 1 (yes), 2 (yes, exact values only: preferred). */
+static int anchor_kind(const struct revent *ev, const struct rclause *cl)
+{
+	bool all_eq = true;
+
+	for (uint32_t i = 0; i < cl->n; i++) {
+		const struct rcond *c = &ev->conds[cl->conds[i]];
+
+		if (!is_positive_op(c->op) || c->always || c->naive)
+			return 0;
+		all_eq = all_eq && is_eq_op(c->op);
+	}
+	return all_eq ? 2 : 1;
+}
+
+static int index_filters(struct revent *ev, bool incl)
+{
+	uint32_t n = incl ? ev->nincl : ev->nexcl, na = 0;
+	const struct rfilter *fs = incl ? ev->incl : ev->excl;
+	uint32_t *always = calloc(n ? n : 1, sizeof(*always));
+
+	if (always == NULL)
+		return -ENOMEM;
+	for (uint32_t fi = 0; fi < n; fi++) {
+		const struct rfilter *f = &fs[fi];
+		int best = 0;
+		uint32_t bk = 0;
+
+		for (uint32_t k = 0; k < f->nclauses; k++) {
+			int kind = anchor_kind(ev, &f->clauses[k]);
+
+			if (kind > best) {
+				best = kind;
+				bk = k;
+			}
+		}
+		if (best == 0) {
+			always[na++] = fi;
+			continue;
+		}
+		for (uint32_t i = 0; i < f->clauses[bk].n; i++) {
+			struct rcond *c = &ev->conds[f->clauses[bk].conds[i]];
+
+			c->anchor = (int32_t)fi;
+			c->anchor_incl = incl;
+			ev->anchor_slots |= 1ull << c->slot;
+		}
+	}
+	if (incl) {
+		ev->always_incl = always;
+		ev->nalways_incl = na;
+	} else {
+		ev->always_excl = always;
+		ev->nalways_excl = na;
+	}
+	return 0;
+}
+
 int rules__compile(struct ruleset *rs, struct rules_error *err)
 {
 	for (unsigned id = 0; id < VIGIL_EVENT_ID_MAX; id++) {
@@ -461,6 +643,7 @@ int rules__compile(struct ruleset *rs, struct rules_error *err)
 				ev->slot_of[c->field] = ++ev->nslots;
 			}
 			c->slot = ev->slot_of[c->field] - 1;
+			c->anchor = -1;
 		}
 		for (uint8_t s = 0; s < ev->nslots; s++) {
 			rc = compile_slot(rs, ev, s, err);
@@ -469,7 +652,7 @@ int rules__compile(struct ruleset *rs, struct rules_error *err)
 			if (rc)
 				return rc;
 		}
-		if (kernel_excludes(rs, ev))
+		if (kernel_excludes(rs, ev) || index_filters(ev, true) || index_filters(ev, false))
 			return cerr(rs, err, 0, "out of memory");
 	}
 	return 0;
@@ -487,9 +670,10 @@ void rules__release(struct ruleset *rs)
 
 			if (sl->db)
 				hs_free_database(sl->db);
-			for (uint32_t i = 0; sl->eq && i <= sl->eq_mask; i++)
-				free(sl->eq[i].conds);
-			free(sl->eq);
+			tab_free(&sl->eq);
+			tab_free(&sl->pre);
+			tab_free(&sl->suf);
+			free(sl->pat2cond);
 		}
 		for (size_t i = 0; i < ev->nkexcl; i++)
 			free((char *)ev->kexcl[i]);
@@ -499,6 +683,8 @@ void rules__release(struct ruleset *rs)
 		free(ev->excl);
 		free(ev->sum_incl);
 		free(ev->sum_excl);
+		free(ev->always_incl);
+		free(ev->always_excl);
 		free(ev);
 		rs->ev[id] = NULL;
 	}
@@ -526,6 +712,8 @@ struct fstate {
 	const char *fv;
 	const struct eqent *full, *base;
 	int64_t num;
+	uint8_t npre, nsuf;
+	const struct eqent *pre[MAX_HITS], *suf[MAX_HITS];
 	uint32_t m[MAX_MATCH];
 };
 
@@ -583,6 +771,7 @@ static struct fstate *prep(struct mctx *mc, uint8_t si)
 	s->overflow = false;
 	s->num_done = false;
 	s->nm = 0;
+	s->npre = s->nsuf = 0;
 	s->full = s->base = NULL;
 	raw = vrec__get(mc->rec, sl->field, &len);
 	if (raw == NULL) {
@@ -610,13 +799,51 @@ static struct fstate *prep(struct mctx *mc, uint8_t si)
 	buf[len] = '\0';
 	s->fv = buf;
 	s->len = (uint32_t)len;
-	if (sl->eq) {
+	if (sl->eq.ents) {
 		size_t bl;
 		const char *b = basename_of(buf, len, &bl);
 
-		s->full = eq_find(sl, buf, len);
+		s->full = tab_find(&sl->eq, hash_bytes(buf, len), buf, len);
 		if (b != buf)
-			s->base = eq_find(sl, b, bl);
+			s->base = tab_find(&sl->eq, hash_bytes(b, bl), b, bl);
+	}
+	if (sl->pre.ents) {
+		uint64_t h = 0;
+		size_t max = len < sl->pre.maxlen ? len : sl->pre.maxlen;
+
+		for (size_t l = 1; l <= max; l++) {
+			const struct eqent *e;
+
+			h = h * ROLL_K + (unsigned char)buf[l - 1] + 1;
+			if (!sl->pre.lens[l])
+				continue;
+			e = tab_find(&sl->pre, h, buf, l);
+			if (e == NULL)
+				continue;
+			if (s->npre >= MAX_HITS)
+				s->overflow = true;
+			else
+				s->pre[s->npre++] = e;
+		}
+	}
+	if (sl->suf.ents) {
+		uint64_t h = 0;
+		size_t max = len < sl->suf.maxlen ? len : sl->suf.maxlen;
+
+		for (size_t l = 1; l <= max; l++) {
+			const struct eqent *e;
+
+			h = h * ROLL_K + (unsigned char)buf[len - l] + 1;
+			if (!sl->suf.lens[l])
+				continue;
+			e = tab_find(&sl->suf, h, buf + len - l, l);
+			if (e == NULL)
+				continue;
+			if (s->nsuf >= MAX_HITS)
+				s->overflow = true;
+			else
+				s->suf[s->nsuf++] = e;
+		}
 	}
 	if (sl->db) {
 		hs_scratch_t *scr = scratch_for(mc->rs);
@@ -655,8 +882,14 @@ static bool cond_eval(struct mctx *mc, uint32_t ci)
 	}
 	if (c->always) {
 		cnt = 1;
-	} else if (s->overflow) {
+	} else if (s->overflow || c->naive) {
 		return rules__cond_eval_naive(c, s->fv, s->len, false, 0);
+	} else if (is_pre_op(c->op)) {
+		for (uint8_t i = 0; i < s->npre && !cnt; i++)
+			cnt = eq_has(s->pre[i], ci);
+	} else if (is_suf_op(c->op)) {
+		for (uint8_t i = 0; i < s->nsuf && !cnt; i++)
+			cnt = eq_has(s->suf[i], ci);
 	} else {
 		for (uint16_t i = 0; i < s->nm; i++)
 			cnt += s->m[i] - c->pat_base < c->nvals;
@@ -690,10 +923,110 @@ static bool filter_match(struct mctx *mc, const struct rfilter *f)
 	return true;
 }
 
+struct cands {
+	uint32_t nin, nex;
+	uint32_t in[MAX_CANDS], ex[MAX_CANDS];
+};
+
+static bool cand_add(const struct revent *ev, struct cands *cs, uint32_t ci)
+{
+	const struct rcond *c = &ev->conds[ci];
+
+	if (c->anchor < 0)
+		return true;
+	if (c->anchor_incl) {
+		if (cs->nin >= MAX_CANDS)
+			return false;
+		cs->in[cs->nin++] = (uint32_t)c->anchor;
+	} else {
+		if (cs->nex >= MAX_CANDS)
+			return false;
+		cs->ex[cs->nex++] = (uint32_t)c->anchor;
+	}
+	return true;
+}
+
+/* Collects the filters worth evaluating. Returns false when the index
+ * cannot be trusted for this event (a matcher overflowed): evaluate all. */
+static bool collect(struct mctx *mc, struct cands *cs)
+{
+	const struct revent *ev = mc->ev;
+
+	cs->nin = cs->nex = 0;
+	for (uint8_t si = 0; si < ev->nslots; si++) {
+		const struct rslot *sl = &ev->slots[si];
+		const struct fstate *s;
+
+		if (!(ev->anchor_slots & (1ull << si)))
+			continue;
+		s = prep(mc, si);
+		if (s->overflow)
+			return false;
+		for (uint32_t i = 0; s->full && i < s->full->ncond; i++)
+			if (!cand_add(ev, cs, s->full->conds[i]))
+				return false;
+		for (uint32_t i = 0; s->base && i < s->base->ncond; i++)
+			if (ev->conds[s->base->conds[i]].op == ROP_IMAGE &&
+			    !cand_add(ev, cs, s->base->conds[i]))
+				return false;
+		for (uint16_t i = 0; i < s->nm; i++)
+			if (!cand_add(ev, cs, sl->pat2cond[s->m[i]]))
+				return false;
+		for (uint8_t h = 0; h < s->npre; h++)
+			for (uint32_t i = 0; i < s->pre[h]->ncond; i++)
+				if (!cand_add(ev, cs, s->pre[h]->conds[i]))
+					return false;
+		for (uint8_t h = 0; h < s->nsuf; h++)
+			for (uint32_t i = 0; i < s->suf[h]->ncond; i++)
+				if (!cand_add(ev, cs, s->suf[h]->conds[i]))
+					return false;
+	}
+	return true;
+}
+
+static void sort_u32(uint32_t *a, uint32_t n)
+{
+	for (uint32_t i = 1; i < n; i++) {
+		uint32_t v = a[i], j = i;
+
+		while (j > 0 && a[j - 1] > v) {
+			a[j] = a[j - 1];
+			j--;
+		}
+		a[j] = v;
+	}
+}
+
+/* Index of the first include filter that matches among the sorted
+ * candidates and the always-evaluated ones, or -1. */
+static long first_include(struct mctx *mc, uint32_t *in, uint32_t nin)
+{
+	const struct revent *ev = mc->ev;
+	uint32_t i = 0, j = 0;
+	long last = -1;
+
+	sort_u32(in, nin);
+	while (i < nin || j < ev->nalways_incl) {
+		uint32_t f;
+
+		if (j >= ev->nalways_incl || (i < nin && in[i] < ev->always_incl[j]))
+			f = in[i++];
+		else
+			f = ev->always_incl[j++];
+		if ((long)f == last)
+			continue; /* nominated twice */
+		last = (long)f;
+		if (filter_match(mc, &ev->incl[f]))
+			return (long)f;
+	}
+	return -1;
+}
+
 bool ruleset__match(const struct ruleset *rs, const struct vrec *rec, const char **rule_name)
 {
 	const struct revent *ev;
 	struct mctx mc;
+	struct cands cs;
 	bool out;
 	int decided = 0;
 
@@ -716,6 +1049,23 @@ bool ruleset__match(const struct ruleset *rs, const struct vrec *rec, const char
 		mc.st[i].done = false;
 
 	out = !ev->has_incl;
+	if (collect(&mc, &cs)) {
+		long f;
+
+		for (uint32_t i = 0; i < cs.nex && !decided; i++)
+			decided = filter_match(&mc, &ev->excl[cs.ex[i]]);
+		for (uint32_t i = 0; i < ev->nalways_excl && !decided; i++)
+			decided = filter_match(&mc, &ev->excl[ev->always_excl[i]]);
+		if (decided) {
+			out = false;
+		} else if ((f = first_include(&mc, cs.in, cs.nin)) >= 0) {
+			out = true;
+			if (rule_name)
+				*rule_name = ev->incl[f].name;
+		}
+		goto done;
+	}
+	/* The index overflowed: every filter, in order. */
 	for (uint32_t i = 0; i < ev->nexcl && !decided; i++)
 		if (filter_match(&mc, &ev->excl[i])) {
 			out = false;
@@ -728,6 +1078,7 @@ bool ruleset__match(const struct ruleset *rs, const struct vrec *rec, const char
 			if (rule_name)
 				*rule_name = ev->incl[i].name;
 		}
+done:
 	for (unsigned i = 0; i < mc.nheap; i++)
 		free(mc.heap[i]);
 	return out;

@@ -57,6 +57,9 @@ struct rcond {
 	char *raw;	   /* the value as written */
 	int64_t num;	   /* less than / more than */
 	uint32_t pat_base; /* first Hyperscan pattern id of this condition */
+	bool naive;	   /* a value too long for Hyperscan: evaluated directly */
+	bool anchor_incl;  /* anchor >= 0: of an include filter, else exclude */
+	int32_t anchor;	   /* filter this condition can nominate, -1 if none */
 	char *name;	   /* its name attribute, "" when none */
 	int line;
 };
@@ -80,12 +83,23 @@ struct eqent {
 	uint32_t *conds; /* ascending condition indices */
 };
 
+/* Open-addressing table of values → conditions. For prefix and suffix
+ * tables, lens[l] says whether some value has length l (l <= maxlen). */
+struct htab {
+	struct eqent *ents; /* NULL when empty */
+	uint32_t mask;	    /* size - 1 */
+	uint32_t maxlen;
+	uint8_t *lens;
+};
+
 struct rslot {
 	enum vf_id field;
-	hs_database_t *db; /* NULL when no substring-type condition */
+	struct htab eq;	   /* is, is not, is any, image */
+	struct htab pre;   /* begin with, not begin with */
+	struct htab suf;   /* end with, not end with */
+	hs_database_t *db; /* contains-type values; NULL when none */
 	uint32_t npat;
-	uint32_t eq_mask; /* table size - 1; 0 with eq == NULL */
-	struct eqent *eq;
+	uint32_t *pat2cond; /* npat entries: Hyperscan id -> condition */
 };
 
 struct revent {
@@ -105,6 +119,12 @@ struct revent {
 	const char **sum_incl;
 	uint32_t nsum_excl, capsum_excl;
 	const char **sum_excl;
+
+	/* Candidate index (match.c): a filter is evaluated only when a condition
+	 * of its anchor clause was hit, or when it has no anchor ("always"). */
+	uint64_t anchor_slots; /* bit per slot holding anchor conditions */
+	uint32_t nalways_incl, nalways_excl;
+	uint32_t *always_incl, *always_excl;
 
 	uint8_t nslots;
 	struct rslot slots[RULES_MAX_SLOTS];
