@@ -70,6 +70,10 @@ static const char js[] =
     "var cs=document.querySelectorAll('.cell');for(var i=0;i<cs.length;i++){"
     "cs[i].addEventListener('click',function(){show(this);});"
     "cs[i].addEventListener('keydown',function(e){if(e.key==='Enter')show(this);});}"
+    /* #T1053.003 in the URL opens that technique (links, headless tests). */
+    "var h=decodeURIComponent(location.hash.slice(1));if(h){for(var j=0;j<cs.length;j++)"
+    "if(cs[j].getAttribute('data-t')===h){show(cs[j]);break;}}"
+    "document.body.setAttribute('data-ready','1');"
     "})();";
 
 static void details(struct strbuf *sb, const struct cov_tech_result *r, const char *verdict)

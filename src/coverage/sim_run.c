@@ -343,8 +343,9 @@ void sim_results_json(const struct sim_result *rs, size_t n, const char *sensor_
 		jstr(sb, r->def->name);
 		strbuf__adds(sb, ",\"status\":");
 		jstr(sb, sim_status(r));
-		strbuf__addf(sb, ",\"pid\":%d,\"exit\":%d,\"note\":", (int)r->ctx.pid,
-			     r->exit_code);
+		strbuf__addf(sb, ",\"pid\":%d,\"exit\":%d,\"tmp\":", (int)r->ctx.pid, r->exit_code);
+		jstr(sb, r->ctx.tmp);
+		strbuf__adds(sb, ",\"note\":");
 		jstr(sb, r->ctx.note);
 		strbuf__adds(sb, ",\"expected\":[");
 		for (unsigned e = 0; e < r->nexpect; e++) {
