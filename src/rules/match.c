@@ -33,6 +33,7 @@
 #include "rules/rules_int.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,10 @@
 static __thread hs_scratch_t *tls_scratch;
 static __thread uint64_t tls_gen;
 static __thread char tls_fold[FOLD_TLS];
+/* A thread's scratch is freed when the thread exits, through this key. */
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static bool scratch_key_ok;
 
 void rules__fold(char *out, const char *in, size_t len)
 {
@@ -700,6 +705,8 @@ void rules__release(struct ruleset *rs)
 		hs_free_scratch(tls_scratch);
 		tls_scratch = NULL;
 		tls_gen = 0;
+		if (scratch_key_ok)
+			pthread_setspecific(scratch_key, NULL);
 	}
 }
 
@@ -740,12 +747,25 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
 	return 0;
 }
 
+static void scratch_exit(void *p)
+{
+	hs_free_scratch(p);
+	tls_scratch = NULL;
+	tls_gen = 0;
+}
+
+static void scratch_key_init(void)
+{
+	scratch_key_ok = pthread_key_create(&scratch_key, scratch_exit) == 0;
+}
+
 static hs_scratch_t *scratch_for(const struct ruleset *rs)
 {
 	if (rs->proto == NULL)
 		return NULL;
 	if (tls_scratch && tls_gen == rs->gen)
 		return tls_scratch;
+	pthread_once(&scratch_once, scratch_key_init);
 	if (tls_scratch)
 		hs_free_scratch(tls_scratch);
 	tls_scratch = NULL;
@@ -754,6 +774,8 @@ static hs_scratch_t *scratch_for(const struct ruleset *rs)
 		return NULL;
 	}
 	tls_gen = rs->gen;
+	if (scratch_key_ok)
+		pthread_setspecific(scratch_key, tls_scratch);
 	return tls_scratch;
 }
 
@@ -1112,4 +1134,60 @@ long rules__check_conds(const struct ruleset *rs, const struct vrec *rec)
 	for (unsigned i = 0; i < mc.nheap; i++)
 		free(mc.heap[i]);
 	return bad;
+}
+
+/* Naive evaluation of one filter: every condition by definition. */
+static bool filter_match_naive(const struct revent *ev, const struct vrec *rec,
+			       const struct rfilter *f)
+{
+	for (uint32_t k = 0; k < f->nclauses; k++) {
+		const struct rclause *cl = &f->clauses[k];
+		bool any = false;
+
+		for (uint32_t i = 0; i < cl->n && !any; i++) {
+			const struct rcond *c = &ev->conds[cl->conds[i]];
+			size_t len;
+			const char *raw = vrec__get(rec, c->field, &len);
+			char *fv;
+			int64_t num = 0;
+			bool num_ok = vrec__get_int(rec, c->field, &num);
+
+			if (raw == NULL) {
+				raw = "-";
+				len = 1;
+			}
+			fv = malloc(len + 1);
+			if (fv == NULL)
+				return false;
+			rules__fold(fv, raw, len);
+			any = rules__cond_eval_naive(c, fv, len, num_ok, num);
+			free(fv);
+		}
+		if (!any)
+			return false;
+	}
+	return true;
+}
+
+bool rules__match_naive(const struct ruleset *rs, const struct vrec *rec, const char **rule_name)
+{
+	const struct revent *ev;
+
+	*rule_name = NULL;
+	if (rec == NULL || rec->def == NULL)
+		return false;
+	if (!(rec->def->flags & EVF_FILTER))
+		return true;
+	ev = rs ? rs->ev[rec->def->id] : NULL;
+	if (ev == NULL)
+		return rec->def->id == EV_PROCESS_CREATE || rec->def->id == EV_PROCESS_TERMINATE;
+	for (uint32_t i = 0; i < ev->nexcl; i++)
+		if (filter_match_naive(ev, rec, &ev->excl[i]))
+			return false;
+	for (uint32_t i = 0; i < ev->nincl; i++)
+		if (filter_match_naive(ev, rec, &ev->incl[i])) {
+			*rule_name = ev->incl[i].name;
+			return true;
+		}
+	return !ev->has_incl;
 }

@@ -175,6 +175,11 @@ bool rules__cond_eval_naive(const struct rcond *c, const char *fv, size_t len, b
  * when all agree (for tests and the fuzzer). */
 long rules__check_conds(const struct ruleset *rs, const struct vrec *rec);
 
+/* ruleset__match by definition: every filter in order, every condition
+ * evaluated naively, no index, no compiled matcher. The reference the tests
+ * and the fuzzer hold the fast path to. */
+bool rules__match_naive(const struct ruleset *rs, const struct vrec *rec, const char **rule_name);
+
 /* Names of the operators, as written in the XML. */
 extern const char *const rules__op_names[ROP__COUNT];
 

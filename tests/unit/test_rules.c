@@ -59,13 +59,19 @@ static void set_pc(const char *image, const char *cmdline)
 		vrec__set_str(&rec, VF_CommandLine, cmdline);
 }
 
-/* Matches rec, checking compiled == naive on every condition. */
+/* Matches rec, checking compiled == naive on every condition and the
+ * indexed decision == the by-definition decision. */
 static bool m(const struct ruleset *rs, const char **name)
 {
-	const char *dummy;
+	const char *dummy, *n2;
+	bool r, r2;
 
 	assert_int_equal(rules__check_conds(rs, &rec), -1);
-	return ruleset__match(rs, &rec, name ? name : &dummy);
+	r = ruleset__match(rs, &rec, name ? name : &dummy);
+	r2 = rules__match_naive(rs, &rec, &n2);
+	assert_int_equal(r, r2);
+	assert_ptr_equal(name ? *name : dummy, n2);
+	return r;
 }
 
 /* One include condition on ProcessCreate's Image; true when img matches. */
@@ -695,6 +701,100 @@ static void test_many_matches(void **state)
 	ruleset__free(rs);
 }
 
+static unsigned long long seed = 0x1234567;
+static unsigned rnd(unsigned n)
+{
+	seed ^= seed << 13;
+	seed ^= seed >> 7;
+	seed ^= seed << 17;
+	return (unsigned)(seed % n);
+}
+
+/* A short random string over a tiny alphabet, so values collide often. */
+static void rnd_str(char *out, unsigned max)
+{
+	static const char al[] = "aAbB/.;-\xc3\x89";
+	unsigned n = rnd(max);
+
+	for (unsigned i = 0; i < n; i++) {
+		unsigned k = rnd(sizeof(al) - 1);
+
+		if (al[k] == ';' && i == 0)
+			k = 0;
+		out[i] = al[k];
+		if ((unsigned char)al[k] == 0xc3 && i + 1 < n) /* keep UTF-8 valid */
+			out[++i] = '\x89';
+		else if ((unsigned char)al[k] >= 0x80)
+			out[i] = 'a';
+	}
+	out[n] = '\0';
+}
+
+static void test_differential(void **state)
+{
+	/* Random configs of every operator, random groups and <Rule>s, random
+	 * records: the indexed, compiled matcher must decide exactly as the
+	 * by-definition one, RuleName included. */
+	static const char *const fields[] = {"Image", "CommandLine", "ParentImage", "User"};
+	static const enum vf_id fids[] = {VF_Image, VF_CommandLine, VF_ParentImage, VF_User};
+	char *xml = malloc(1 << 20);
+	char v[64];
+
+	assert_non_null(xml);
+	for (int round = 0; round < 40; round++) {
+		size_t len = 0, cap = 1 << 20;
+		struct ruleset *rs;
+
+		len += snprintf(xml + len, cap - len,
+				"<Sysmon schemaversion=\"4.90\"><EventFiltering>");
+		for (int g = 0; g < 6; g++) {
+			len +=
+			    snprintf(xml + len, cap - len,
+				     "<RuleGroup name=\"g%d\" groupRelation=\"%s\"><ProcessCreate "
+				     "onmatch=\"%s\">",
+				     g, rnd(2) ? "and" : "or", rnd(3) ? "include" : "exclude");
+			for (int r = 0; r < 8; r++) {
+				bool in_rule = rnd(3) == 0;
+				int nc = 1 + rnd(3);
+
+				if (in_rule)
+					len += snprintf(xml + len, cap - len,
+							"<Rule name=\"r%d\" groupRelation=\"%s\">",
+							r, rnd(2) ? "and" : "or");
+				for (int c = 0; c < nc; c++) {
+					int op = rnd(ROP__COUNT);
+					int f = rnd(4);
+
+					if (op == ROP_LESS || op == ROP_MORE)
+						op = ROP_CONTAINS;
+					rnd_str(v, 5);
+					len += snprintf(xml + len, cap - len,
+							"<%s condition=\"%s\"%s>%s</%s>", fields[f],
+							rules__op_names[op],
+							rnd(4) ? "" : " name=\"n\"", v, fields[f]);
+				}
+				if (in_rule)
+					len += snprintf(xml + len, cap - len, "</Rule>");
+			}
+			len += snprintf(xml + len, cap - len, "</ProcessCreate></RuleGroup>");
+		}
+		snprintf(xml + len, cap - len, "</EventFiltering></Sysmon>");
+		rs = load(xml);
+		for (int i = 0; i < 300; i++) {
+			vrec__reset(&rec, schema__event(EV_PROCESS_CREATE));
+			for (int f = 0; f < 4; f++) {
+				if (rnd(5) == 0)
+					continue; /* absent: "-" */
+				rnd_str(v, 12);
+				vrec__set_str(&rec, fids[f], v);
+			}
+			(void)m(rs, NULL);
+		}
+		ruleset__free(rs);
+	}
+	free(xml);
+}
+
 struct thr {
 	const struct ruleset *rs;
 	int ok;
@@ -771,6 +871,7 @@ int main(void)
 	    cmocka_unit_test(test_long_lists),
 	    cmocka_unit_test(test_many_matches),
 	    cmocka_unit_test(test_threads),
+	    cmocka_unit_test(test_differential),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

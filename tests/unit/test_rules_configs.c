@@ -35,8 +35,16 @@ static struct ruleset *load(const char *path)
 
 static bool m(const struct ruleset *rs, const char **name)
 {
+	const char *dummy, *n2;
+	bool r;
+
+	if (name == NULL)
+		name = &dummy;
 	assert_int_equal(rules__check_conds(rs, &rec), -1);
-	return ruleset__match(rs, &rec, name);
+	r = ruleset__match(rs, &rec, name);
+	assert_int_equal(r, rules__match_naive(rs, &rec, &n2));
+	assert_ptr_equal(*name, n2);
+	return r;
 }
 
 static void pc(const char *image, const char *cmdline)

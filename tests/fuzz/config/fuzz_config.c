@@ -7,7 +7,8 @@
  * input's own bytes is matched against every filterable event type, so the
  * compiled matchers (hash tables, Hyperscan databases, case folding) run on
  * hostile values too, and the compiled answer of every condition is checked
- * against the naive reference evaluator.
+ * against the naive reference evaluator, and the whole decision (logged or
+ * not, and RuleName) against the unindexed reference matcher.
  */
 #include "rules/rules_int.h"
 
@@ -51,7 +52,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				vrec__set(&rec, def->fields[k], val + (k % (vlen + 1)),
 					  vlen - (k % (vlen + 1)));
 		}
-		(void)ruleset__match(rs, &rec, &name);
+		const char *name2;
+		if (ruleset__match(rs, &rec, &name) != rules__match_naive(rs, &rec, &name2) ||
+		    name != name2)
+			abort(); /* the index chose differently from the definition */
 		if (rules__check_conds(rs, &rec) >= 0)
 			abort(); /* compiled matcher disagrees with the definition */
 		ruleset__event_summary(rs, def->id, &sum);
