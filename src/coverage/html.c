@@ -130,6 +130,9 @@ int cov_report_html(const struct cov_data *d, const struct cov_collect *c,
 		     cov_model_name(cov_data__model(d)), cov_data__count(d));
 	for (int l = 0; l < 5; l++)
 		strbuf__addf(sb, "<span class=\"L%d\">%s</span>", l, legend[l]);
+	if (ver)
+		strbuf__adds(sb, "<span class=\"v-verified\">simulation verified</span>"
+				 "<span class=\"v-failed\">simulation failed</span>");
 	strbuf__adds(sb, "</div>\n<div class=\"matrix\" id=\"matrix\">\n");
 	for (unsigned t = 0; t < COV_NTACTICS; t++) {
 		size_t n = 0;

@@ -121,9 +121,9 @@ static void test_scoring(void **state)
 	cov_collect__set(&c, EV_FILE_MODIFY, COV_PARTIAL, "T1053.003 cron, crontab");
 	eval(d, &c, "T1053.003", &r);
 	assert_int_equal(dc(&r, "DC0061")->state, COV_DC_PARTIAL);
-	assert_non_null(
-	    strstr(dc(&r, "DC0061")->events, "FileModify(200) partial: 1 include rule, 1 naming "
-					     "T1053.003: T1053.003 cron, crontab"));
+	assert_non_null(strstr(dc(&r, "DC0061")->events,
+			       "FileModify(200) partial: 1 include rule, 1 naming "
+			       "T1053.003: T1053.003 cron, crontab"));
 	assert_true(r.score == 75.0);
 	assert_int_equal(r.level, 3);
 	assert_int_equal(r.n_partial, 1);

@@ -179,12 +179,56 @@ static void test_network_off(void **state)
 	cov_data__free(d);
 }
 
+/* The adapter's reading of each Sysmon shape, from a config in memory. */
+static void test_adapter_shapes(void **state)
+{
+	static const char xml[] =
+	    "<Sysmon schemaversion=\"4.90\"><EventFiltering>\n"
+	    "<RuleGroup groupRelation=\"or\"><ProcessCreate onmatch=\"exclude\">"
+	    "<Image name=\"noisy\" condition=\"is\">/usr/bin/true</Image>"
+	    "</ProcessCreate></RuleGroup>\n"
+	    "<RuleGroup groupRelation=\"or\"><FileCreate onmatch=\"include\">"
+	    "<TargetFilename name=\"T1053.003 cron\" condition=\"begin with\">/etc/cron"
+	    "</TargetFilename><TargetFilename condition=\"end with\">.service</TargetFilename>"
+	    "</FileCreate></RuleGroup>\n"
+	    "<RuleGroup groupRelation=\"or\"><FileDelete onmatch=\"include\"/></RuleGroup>\n"
+	    "<RuleGroup groupRelation=\"or\"><NetworkConnect onmatch=\"exclude\"/></RuleGroup>\n"
+	    "</EventFiltering></Sysmon>\n";
+	struct rules_error err;
+	struct ruleset *rs;
+	struct cov_collect *c = calloc(1, sizeof(*c));
+
+	memset(&err, 0, sizeof(err));
+	rs = ruleset__load_buf(xml, sizeof(xml) - 1, "shapes.xml", &err);
+	if (!rs)
+		fail_msg("%s:%d: %s", err.file, err.line, err.msg);
+	cov_collect__from_ruleset(c, rs, "shapes.xml");
+	ruleset__free(rs);
+	/* only exclude rules: everything else is logged */
+	assert_int_equal(c->ev[EV_PROCESS_CREATE].level, COV_ALL);
+	assert_true(c->ev[EV_PROCESS_CREATE].rules_exclude);
+	assert_string_equal(c->ev[EV_PROCESS_CREATE].rules, "noisy");
+	/* include rules: partial, named (an unnamed one shows as such) */
+	assert_int_equal(c->ev[EV_FILE_CREATE].level, COV_PARTIAL);
+	assert_int_equal(c->ev[EV_FILE_CREATE].nrules, 2);
+	assert_non_null(strstr(c->ev[EV_FILE_CREATE].rules, "T1053.003 cron"));
+	/* empty include: nothing; empty exclude: everything */
+	assert_int_equal(c->ev[EV_FILE_DELETE].level, COV_OFF);
+	assert_int_equal(c->ev[EV_NETWORK_CONNECT].level, COV_ALL);
+	assert_int_equal(c->ev[EV_NETWORK_CONNECT].nrules, 0);
+	/* not mentioned, and not ProcessCreate/Terminate: nothing */
+	assert_int_equal(c->ev[EV_DNS_QUERY].level, COV_OFF);
+	assert_string_equal(c->ev[EV_FILE_CREATE].caps, "none");
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_reading),
 	    cmocka_unit_test(test_collect_all_vs_main),
 	    cmocka_unit_test(test_network_off),
+	    cmocka_unit_test(test_adapter_shapes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
