@@ -281,7 +281,21 @@ static int report_table(const struct cov_data *d, const struct cov_collect *c,
 		strbuf__addf(sb, " %s(%u)%s", evs[i]->name, evs[i]->id,
 			     e->level == COV_PARTIAL ? "[partial]" : "");
 	}
-	strbuf__adds(sb, "\n\n");
+	/* Caps: the hook for vigil's future <Cap> config extension. */
+	strbuf__adds(sb, "\ncaps:");
+	{
+		bool any = false;
+
+		for (size_t i = 0; i < nev; i++) {
+			const struct cov_event_cfg *e = &c->ev[evs[i]->id];
+
+			if (e->level == COV_OFF || strcmp(e->caps, "none") == 0)
+				continue;
+			strbuf__addf(sb, " %s(%u)=%s", evs[i]->name, evs[i]->id, e->caps);
+			any = true;
+		}
+		strbuf__adds(sb, any ? "\n\n" : " none\n\n");
+	}
 	for (size_t i = 0; i < cov_data__count(d); i++) {
 		enum cov_verdict v;
 

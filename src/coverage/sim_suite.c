@@ -900,16 +900,24 @@ static int s_staging(struct sim_ctx *ctx)
 
 static int s_grep_creds(struct sim_ctx *ctx)
 {
+	int rc;
+
 	if (create_file(ctx, "app/config.ini", "password=hunter2\n", 0600))
 		return 1;
-	return runv(ctx, "grep", "-ri", "password", "${TMP}/app");
+	rc = runv(ctx, "grep", "-ri", "password", "${TMP}/app");
+	rm_rel(ctx, "app/config.ini");
+	return rc;
 }
 
 static int s_find_keys(struct sim_ctx *ctx)
 {
+	int rc;
+
 	if (create_file(ctx, "keys/id.pem", "-----BEGIN PRIVATE KEY-----\n", 0600))
 		return 1;
-	return runv(ctx, "find", "${TMP}", "-name", "*.pem");
+	rc = runv(ctx, "find", "${TMP}", "-name", "*.pem");
+	rm_rel(ctx, "keys/id.pem");
+	return rc;
 }
 
 static int s_binary_patch(struct sim_ctx *ctx)

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -318,6 +319,30 @@ static void test_bad_data(void **state)
 	assert_non_null(strstr(err, "nonexistent/attack/attack_v18.1_data_components.tsv"));
 }
 
+static void test_table(void **state)
+{
+	struct cov_data *d = load(COV_MODEL_V18);
+	struct cov_collect c;
+	struct strbuf sb;
+	const char *t;
+
+	builtin(&c);
+	cov_collect__set(&c, EV_FILE_CREATE, COV_PARTIAL, "cron");
+	snprintf(c.ev[EV_FILE_CREATE].caps, sizeof(c.ev[0].caps), "per-image 100/s");
+	strbuf__init(&sb, 0);
+	assert_int_equal(cov_report(d, &c, NULL, COV_FMT_TABLE, &sb), 0);
+	t = sb.buf;
+	assert_non_null(strstr(t, "config: (builtin)   ATT&CK v18.1 Linux, 354 techniques\n"));
+	assert_non_null(
+	    strstr(t, "events: ProcessCreate(1) ProcessTerminate(5) FileCreate(11)[partial]\n"));
+	assert_non_null(strstr(t, "caps: FileCreate(11)=per-image 100/s\n"));
+	/* discovery: 38 techniques, one row; the distinct total adds up to 354 */
+	assert_non_null(strstr(t, "\ndiscovery                 38 "));
+	assert_non_null(strstr(t, "\nall (distinct)           354 "));
+	strbuf__free(&sb);
+	cov_data__free(d);
+}
+
 static void test_html(void **state)
 {
 	struct cov_data *d = load(COV_MODEL_V18);
@@ -347,6 +372,7 @@ int main(void)
 	    cmocka_unit_test(test_scoring),  cmocka_unit_test(test_navigator),
 	    cmocka_unit_test(test_compare),  cmocka_unit_test(test_verified),
 	    cmocka_unit_test(test_bad_data), cmocka_unit_test(test_html),
+	    cmocka_unit_test(test_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
