@@ -343,6 +343,35 @@ static void test_table(void **state)
 	cov_data__free(d);
 }
 
+/* Every event of the catalogue has a reviewed row, except the two daemon
+ * events the mapping's header argues map to nothing. */
+static void test_map_complete(void **state)
+{
+	FILE *f = fopen(VIGIL_DATADIR "/event_dc_map.tsv", "r");
+	bool seen[VIGIL_EVENT_ID_MAX] = {false};
+	char line[4096];
+	size_t n;
+	const struct vevent_def *const *evs = schema__events(&n);
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned id;
+
+		if (line[0] != '#' && sscanf(line, "%u\t", &id) == 1 && id < VIGIL_EVENT_ID_MAX)
+			seen[id] = true;
+	}
+	fclose(f);
+	for (size_t i = 0; i < n; i++) {
+		if (evs[i]->id == EV_CAP_SUMMARY || evs[i]->id == EV_DETECTION_ALERT) {
+			assert_false(seen[evs[i]->id]);
+			continue;
+		}
+		if (!seen[evs[i]->id])
+			fail_msg("event %u %s has no row in event_dc_map.tsv", evs[i]->id,
+				 evs[i]->name);
+	}
+}
+
 static void test_html(void **state)
 {
 	struct cov_data *d = load(COV_MODEL_V18);
@@ -372,7 +401,7 @@ int main(void)
 	    cmocka_unit_test(test_scoring),  cmocka_unit_test(test_navigator),
 	    cmocka_unit_test(test_compare),  cmocka_unit_test(test_verified),
 	    cmocka_unit_test(test_bad_data), cmocka_unit_test(test_html),
-	    cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_table),    cmocka_unit_test(test_map_complete),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
