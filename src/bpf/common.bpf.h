@@ -154,14 +154,18 @@ static long walk_step(__u64 i, void *data)
 	struct qstr name;
 	__u32 len, pos = w->pos;
 
-	if (dentry == mnt_root || dentry == parent) {
+	if (dentry == mnt_root) {
 		struct mount *mp = BPF_CORE_READ(mnt, mnt_parent);
-		if (dentry != mnt_root || mp == mnt)
-			return 1; /* the global root, or a detached tree */
+		if (mp == mnt)
+			return 1; /* the global root */
 		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
 		w->mnt = mp;
 		return 0;
 	}
+	/* A dentry that is its own parent but not a mount root is a pseudo
+	 * file (memfd, anonymous inode): its name is the whole path, as
+	 * /proc/PID/exe shows it ("/memfd:NAME"). It is written below and
+	 * the walk stops after it. */
 	name = BPF_CORE_READ(dentry, d_name);
 	len = name.len;
 	/* Keep pos ≥ 1 so lengths stay below VG_PATH_MAX. */
@@ -176,6 +180,8 @@ static long walk_step(__u64 i, void *data)
 	w->sc->path[pos & (VG_PATH_MAX - 1)] = '/';
 	w->pos = pos;
 	w->dentry = parent;
+	if (parent == dentry)
+		return 1;
 	if (i == VG_PATH_DEPTH - 1)
 		w->trunc = 1;
 	return 0;

@@ -24,6 +24,8 @@ void strbuf__clear(struct strbuf *sb)
 {
 	sb->len = 0;
 	sb->overflow = false;
+	if (sb->buf)
+		sb->buf[0] = '\0';
 }
 
 static bool reserve(struct strbuf *sb, size_t extra)
@@ -48,6 +50,8 @@ static bool reserve(struct strbuf *sb, size_t extra)
 		sb->overflow = true;
 		return false;
 	}
+	if (sb->buf == NULL)
+		nb[0] = '\0';
 	sb->buf = nb;
 	sb->cap = ncap;
 	return true;
