@@ -60,7 +60,9 @@ bool sg_yaml_is_null(const struct yn *n);
 
 /* ---- expression tree ------------------------------------------------ */
 
-enum sx_kind { SX_ATOM, SX_AND, SX_OR, SX_NOT, SX_TRUE, SX_FALSE };
+/* SX_EATOM is an SX_ATOM whose atom is eager (Hyperscan or hash), marked
+ * when the matcher is built so evaluation need not look at the atom. */
+enum sx_kind { SX_ATOM, SX_AND, SX_OR, SX_NOT, SX_TRUE, SX_FALSE, SX_EATOM };
 
 struct sx {
 	uint8_t kind;
@@ -72,15 +74,16 @@ struct sx {
 /* ---- atoms ---------------------------------------------------------- */
 
 enum sa_kind {
-	SA_HS,	    /* Hyperscan pattern over one field (eager) */
-	SA_EXACT,   /* equality, hash set (eager) */
-	SA_KEYWORD, /* Hyperscan pattern over every field value (eager) */
-	SA_PCRE,    /* regex Hyperscan cannot take (lazy) */
-	SA_EXISTS,  /* field present == want (lazy) */
-	SA_NULL,    /* field absent or empty (lazy) */
-	SA_NUM,	    /* lt/lte/gt/gte (lazy) */
-	SA_CIDR,    /* address in network (lazy) */
-	SA_FIELDREF /* compare with another field of the event (lazy) */
+	SA_HS,	     /* Hyperscan pattern over one field (eager) */
+	SA_EXACT,    /* equality, hash set (eager) */
+	SA_KEYWORD,  /* Hyperscan pattern over every field value (eager) */
+	SA_PCRE,     /* regex Hyperscan cannot take (lazy) */
+	SA_EXISTS,   /* field present == want (lazy) */
+	SA_NULL,     /* field absent or empty (lazy) */
+	SA_NUM,	     /* lt/lte/gt/gte (lazy) */
+	SA_CIDR,     /* address in network (lazy) */
+	SA_FIELDREF, /* compare with another field of the event (lazy) */
+	SA_LIT	     /* literal eq/contains/starts/ends (lazy; a demoted SA_HS/EXACT) */
 };
 
 enum sa_op { OP_EQ, OP_CONTAINS, OP_STARTS, OP_ENDS, OP_LT, OP_LTE, OP_GT, OP_GTE };
@@ -90,11 +93,15 @@ struct sa {
 	uint8_t op;
 	bool cased;
 	bool want;	/* SA_EXISTS */
+	bool trigger;	/* a hit makes the rule a candidate (see sigma_match.c) */
 	uint16_t field; /* enum vf_id */
 	uint16_t ref;	/* SA_FIELDREF: the other field */
 	uint32_t rule;	/* owning rule index */
 	char *pat;	/* SA_HS/SA_KEYWORD/SA_PCRE: regex; SA_EXACT: value */
 	size_t patlen;
+	char *lit; /* the same test as a literal and lop, when it is one */
+	size_t litlen;
+	uint8_t lop;
 	unsigned hs_flags;
 	pcre2_code *re; /* SA_PCRE, built at compile */
 	double num;
@@ -219,6 +226,10 @@ int sv_base64offset(struct sg_arena *a, const struct sv *in, struct sv out[3]);
 int sv_windash(struct sg_arena *a, const struct sv *in, struct sv *out, int max);
 /* Builds a Hyperscan regex for v with match op (OP_EQ/CONTAINS/STARTS/ENDS). */
 char *sv_to_regex(struct sg_arena *a, const struct sv *v, int op);
+/* When v with match op is a plain literal test (wildcards only at the ends,
+ * where they just drop an anchor), returns the effective op and the literal's
+ * bounds [*lo, *hi); else -1. */
+int sv_literal(const struct sv *v, int op, size_t *lo, size_t *hi);
 /* Parses "a.b.c.d/n" or "v6/n" into atom fields; -EINVAL when invalid. */
 int sg_parse_cidr(const char *s, struct sa *atom);
 /* True when the address text s[0..n) is in atom's network. */

@@ -447,6 +447,7 @@ static int check_regex(struct lctx *lc, int line, struct sa *a)
 			    "invalid regular expression '%s': %s at offset %zu", a->pat,
 			    (const char *)msg, (size_t)erroff);
 	}
+	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 	a->kind = SA_PCRE;
 	a->re = re;
 	return 0;
@@ -567,7 +568,18 @@ static struct sx *compile_value(struct lctx *lc, uint16_t field, bool keyword, c
 			t.kind = SA_EXACT;
 			t.pat = sg_strndup(a, (const char *)s->b, s->n);
 			t.patlen = s->n;
+			t.lit = t.pat;
+			t.litlen = t.patlen;
+			t.lop = OP_EQ;
 		} else {
+			size_t lo, hi;
+			int lop = sv_literal(s, op, &lo, &hi);
+
+			if (lop >= 0) {
+				t.lit = sg_strndup(a, (const char *)s->b + lo, hi - lo);
+				t.litlen = hi - lo;
+				t.lop = (uint8_t)lop;
+			}
 			t.kind = keyword ? SA_KEYWORD : SA_HS;
 			t.pat = sv_to_regex(a, s, op);
 			t.patlen = t.pat ? strlen(t.pat) : 0;

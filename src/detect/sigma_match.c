@@ -18,6 +18,7 @@
 #include "detect/sigma_int.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,7 +168,24 @@ static void demote(struct sa *a)
 			(a->hs_flags & HS_FLAG_DOTALL ? PCRE2_DOTALL : 0);
 
 	a->re = pcre2_compile((PCRE2_SPTR)a->pat, a->patlen, opts, &errcode, &off, NULL);
+	if (a->re)
+		pcre2_jit_compile(a->re, PCRE2_JIT_COMPLETE);
 	a->kind = SA_PCRE;
+}
+
+/* An eager atom that is not a trigger is only looked at when its rule is
+ * already a candidate: testing it then is cheaper than scanning for it on
+ * every event (SigmaHQ's rules pair long literals with short ones like "sh"
+ * or "-c" that hit nearly every command line). */
+static void make_lazy(struct sa *a)
+{
+	if (a->lit != NULL) {
+		if (a->kind == SA_KEYWORD)
+			a->field = VF_NONE;
+		a->kind = SA_LIT;
+		return;
+	}
+	demote(a);
 }
 
 /* Compiles the pattern atoms in list[0..n) into g. */
@@ -255,26 +273,63 @@ static int build_ex(struct sigma_engine *e, const uint32_t *list, uint32_t n, ui
 	return 0;
 }
 
-/* True when the expression cannot hold unless some eager atom was hit. */
-static bool needs_eager(const struct sigma_engine *e, const struct sx *x)
+/* Marks eager atom leaves SX_EATOM (after any demotion to PCRE2). */
+static void mark_eager(const struct sigma_engine *e, struct sx *x)
 {
+	if (x->kind == SX_ATOM || x->kind == SX_EATOM) {
+		x->kind = is_eager(&e->atoms[x->atom]) ? SX_EATOM : SX_ATOM;
+		return;
+	}
+	for (uint32_t i = 0; i < x->n; i++)
+		mark_eager(e, x->kids[i]);
+}
+
+/*
+ * Trigger atoms: a set of eager atoms such that the expression can only hold
+ * if one of them was hit. An OR needs all its children's sets; an AND needs
+ * only one child's, and picks the most selective — the one whose shortest
+ * pattern is longest, since "/sh" hits far more events than "/usr/bin/xterm".
+ * Only trigger hits make a rule a candidate, so a rule whose filter or
+ * parent-image part hits does not get evaluated for nothing. Returns -1 when
+ * no such set exists (the rule must always be evaluated), else the score.
+ */
+static long triggers(struct sigma_engine *e, const struct sx *x, bool mark)
+{
+	long best = -1, sc;
+	uint32_t pick = 0;
+
 	switch (x->kind) {
-	case SX_ATOM:
-		return is_eager(&e->atoms[x->atom]);
-	case SX_AND:
-		for (uint32_t i = 0; i < x->n; i++)
-			if (needs_eager(e, x->kids[i]))
-				return true;
-		return false;
-	case SX_OR:
-		for (uint32_t i = 0; i < x->n; i++)
-			if (!needs_eager(e, x->kids[i]))
-				return false;
-		return true;
+	case SX_EATOM:
+		if (mark)
+			e->atoms[x->atom].trigger = true;
+		return (long)e->atoms[x->atom].patlen;
 	case SX_FALSE:
-		return true;
+		return LONG_MAX;
+	case SX_OR:
+		for (uint32_t i = 0; i < x->n; i++) {
+			sc = triggers(e, x->kids[i], false);
+			if (sc < 0)
+				return -1;
+			if (best < 0 || sc < best)
+				best = sc;
+		}
+		if (mark)
+			for (uint32_t i = 0; i < x->n; i++)
+				triggers(e, x->kids[i], true);
+		return best;
+	case SX_AND:
+		for (uint32_t i = 0; i < x->n; i++) {
+			sc = triggers(e, x->kids[i], false);
+			if (sc > best) {
+				best = sc;
+				pick = i;
+			}
+		}
+		if (best >= 0 && mark)
+			triggers(e, x->kids[pick], true);
+		return best;
 	default:
-		return false;
+		return -1;
 	}
 }
 
@@ -298,6 +353,20 @@ int sg_matcher_build(struct sigma_engine *e, char *err, size_t errlen)
 		goto out;
 	for (uint32_t i = 0; i < e->nrules; i++)
 		m->by_idx[e->rules[i]->idx] = e->rules[i];
+
+	/* Choose each rule's trigger atoms; the other eager atoms go lazy. */
+	for (uint32_t i = 0; i < e->nrules; i++) {
+		if (e->rules[i]->info.correlation)
+			continue;
+		mark_eager(e, e->rules[i]->cond);
+		triggers(e, e->rules[i]->cond, true);
+	}
+	for (uint32_t i = 0; i < e->natoms; i++) {
+		struct sa *a = &e->atoms[i];
+
+		if (m->by_idx[a->rule] && is_eager(a) && !a->trigger)
+			make_lazy(a);
+	}
 
 	/* Which (event, field) pairs have atoms: walk events, then fields. */
 	for (unsigned ev = 0; ev < VIGIL_EVENT_ID_MAX; ev++) {
@@ -374,15 +443,16 @@ int sg_matcher_build(struct sigma_engine *e, char *err, size_t errlen)
 			}
 		}
 	}
-	/* Rules that must run on every event of their id (after demotions,
-	 * which can make a rule lose its last eager atom). */
+	/* Rules that must run on every event of their id: those with no
+	 * trigger set, and those whose trigger Hyperscan refused (demoted). */
 	for (uint32_t i = 0; i < e->nrules; i++) {
 		struct sg_rule *r = e->rules[i];
 		struct slot *s;
 
 		if (r->info.correlation)
 			continue;
-		r->always_eval = !needs_eager(e, r->cond);
+		mark_eager(e, r->cond);
+		r->always_eval = triggers(e, r->cond, false) < 0;
 		if (!r->always_eval)
 			continue;
 		s = get_slot(m, r->event_id);
@@ -490,6 +560,8 @@ static inline void hit(struct sg_tls *t, const struct sa *atoms, uint32_t atom)
 	if (t->atom_gen[atom] == t->gen)
 		return;
 	t->atom_gen[atom] = t->gen;
+	if (!atoms[atom].trigger)
+		return;
 	r = atoms[atom].rule;
 	if (t->rule_gen[r] != t->gen) {
 		t->rule_gen[r] = t->gen;
@@ -522,6 +594,21 @@ static bool num_cmp(double v, int op, double ref)
 	}
 }
 
+static bool contains(const char *v, size_t vl, const char *r, size_t rl, bool cased)
+{
+	uint8_t c0;
+
+	if (rl == 0)
+		return true;
+	if (cased)
+		return memmem(v, vl, r, rl) != NULL;
+	c0 = fold((uint8_t)r[0]);
+	for (size_t i = 0; i + rl <= vl; i++)
+		if (fold((uint8_t)v[i]) == c0 && eq_fold(v + i + 1, r + 1, rl - 1))
+			return true;
+	return false;
+}
+
 static bool str_op(const char *v, size_t vl, const char *r, size_t rl, int op, bool cased)
 {
 	if (rl > vl || (op == OP_EQ && rl != vl))
@@ -533,16 +620,31 @@ static bool str_op(const char *v, size_t vl, const char *r, size_t rl, int op, b
 	case OP_ENDS:
 		return cased ? memcmp(v + vl - rl, r, rl) == 0 : eq_fold(v + vl - rl, r, rl);
 	case OP_CONTAINS:
-		for (size_t i = 0; i + rl <= vl; i++)
-			if (cased ? memcmp(v + i, r, rl) == 0 : eq_fold(v + i, r, rl))
-				return true;
-		return false;
+		return contains(v, vl, r, rl, cased);
 	default:
 		return false;
 	}
 }
 
-static bool eval_lazy(const struct sa *a, const struct vrec *rec, struct sg_tls *t)
+/* A keyword: any value of the event contains the literal. */
+static bool any_field_has(const struct sa *a, const struct vrec *rec)
+{
+	for (unsigned i = 0; i < rec->nset; i++) {
+		const struct vrec_val *v = &rec->v[rec->set[i]];
+
+		if (v->s && contains(v->s, v->len, a->lit, a->litlen, a->cased))
+			return true;
+	}
+	for (unsigned i = 0; i < rec->ndyn; i++)
+		if (contains(rec->dyn[i].val.s, rec->dyn[i].val.len, a->lit, a->litlen, a->cased))
+			return true;
+	return false;
+}
+
+/* Out of line: its buffers would otherwise give every eval frame a stack
+ * protector and a large frame. */
+static __attribute__((noinline)) bool eval_lazy(const struct sa *a, const struct vrec *rec,
+						struct sg_tls *t)
 {
 	char buf[24], nb[64];
 	size_t len = 0;
@@ -578,6 +680,10 @@ static bool eval_lazy(const struct sa *a, const struct vrec *rec, struct sg_tls 
 			return false;
 		return str_op(v, len, r, rl, a->op, a->cased);
 	}
+	case SA_LIT:
+		if (a->field == VF_NONE)
+			return any_field_has(a, rec);
+		return v != NULL && str_op(v, len, a->lit, a->litlen, a->lop, a->cased);
 	case SA_PCRE:
 		if (v == NULL || a->re == NULL)
 			return false;
@@ -591,13 +697,10 @@ static bool eval(const struct sigma_engine *e, const struct sx *x, const struct 
 		 struct sg_tls *t)
 {
 	switch (x->kind) {
-	case SX_ATOM: {
-		const struct sa *a = &e->atoms[x->atom];
-
-		if (is_eager(a))
-			return t->atom_gen[x->atom] == t->gen;
-		return eval_lazy(a, rec, t);
-	}
+	case SX_EATOM:
+		return t->atom_gen[x->atom] == t->gen;
+	case SX_ATOM:
+		return eval_lazy(&e->atoms[x->atom], rec, t);
 	case SX_AND:
 		for (uint32_t i = 0; i < x->n; i++)
 			if (!eval(e, x->kids[i], rec, t))

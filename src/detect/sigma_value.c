@@ -313,6 +313,27 @@ char *sv_to_regex(struct sg_arena *a, const struct sv *v, int op)
 	return r;
 }
 
+int sv_literal(const struct sv *v, int op, size_t *lo, size_t *hi)
+{
+	bool start = op == OP_EQ || op == OP_STARTS, end = op == OP_EQ || op == OP_ENDS;
+	size_t l = 0, h = v->n;
+
+	while (l < h && v->w[l] == 1) {
+		start = false;
+		l++;
+	}
+	while (h > l && v->w[h - 1] == 1) {
+		end = false;
+		h--;
+	}
+	for (size_t i = l; i < h; i++)
+		if (v->w[i])
+			return -1;
+	*lo = l;
+	*hi = h;
+	return start && end ? OP_EQ : start ? OP_STARTS : end ? OP_ENDS : OP_CONTAINS;
+}
+
 int sg_parse_cidr(const char *s, struct sa *atom)
 {
 	char buf[64];
