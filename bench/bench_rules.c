@@ -49,11 +49,21 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
+/* The i-th list token: a word and a hash of i, so values differ in their
+ * last bytes as real lists do (matchers key on those). */
+static const char *tok(unsigned i)
+{
+	static char buf[64];
+
+	snprintf(buf, sizeof(buf), "%s%04x", words[i % NWORDS], (i * 2654435761u) >> 16);
+	return buf;
+}
+
 /* Appends n values pre<i>mid<word>post separated by ';'. */
 static void list(struct strbuf *sb, const char *pre, const char *mid, const char *post, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
-		strbuf__addf(sb, "%s%u%s%s%s;", pre, i, mid, words[i % NWORDS], post);
+		strbuf__addf(sb, "%s%u%s%s%s;", pre, i, mid, tok(i), post);
 }
 
 /* Builds the config; L = length of the long lists. Counts rules in *nrules. */
@@ -96,7 +106,7 @@ static void gen_config(struct strbuf *sb, unsigned L, unsigned *nrules)
 		strbuf__addf(sb,
 			     "<DestinationHostname condition=\"end with\">.bad%u-%s.example"
 			     "</DestinationHostname>",
-			     i, words[i % NWORDS]);
+			     i, tok(i));
 	strbuf__adds(sb, "<DestinationIp condition=\"is any\">");
 	for (unsigned i = 0; i < L; i++)
 		strbuf__addf(sb, "10.%u.%u.%u;", (i >> 16) & 255, (i >> 8) & 255, i & 255);
@@ -122,7 +132,7 @@ static void gen_config(struct strbuf *sb, unsigned L, unsigned *nrules)
 	strbuf__adds(sb, "<RuleGroup groupRelation=\"or\"><DnsQuery onmatch=\"exclude\">");
 	for (unsigned i = 0; i < L; i++, n++)
 		strbuf__addf(sb, "<QueryName condition=\"end with\">.good%u-%s.example</QueryName>",
-			     i, words[i % NWORDS]);
+			     i, tok(i));
 	strbuf__adds(sb, "<QueryName condition=\"is any\">");
 	list(sb, "host", ".", ".internal", L);
 	strbuf__adds(sb, "</QueryName></DnsQuery></RuleGroup>\n");
@@ -185,8 +195,9 @@ static void gen_records(struct vrec *recs, unsigned L)
 		} else if (k < 9) {
 			vrec__reset(r, schema__event(EV_DNS_QUERY));
 			vrec__set_str(r, VF_Image, "/usr/lib/systemd/systemd-resolved");
-			snprintf(b, sizeof(b), "cdn%u.good%u-%s.example", rnd(50), rnd(L + L / 2),
-				 words[rnd(NWORDS)]);
+			unsigned q = rnd(L + L / 2);
+
+			snprintf(b, sizeof(b), "cdn%u.good%u-%s.example", rnd(50), q, tok(q));
 			vrec__set_str(r, VF_QueryName, b);
 		} else {
 			vrec__reset(r, schema__event(EV_IMAGE_LOAD));

@@ -827,6 +827,12 @@ static void on_xml_error(void *ctx, xmlErrorPtr e)
 	snprintf(fe->msg, sizeof(fe->msg), "%s", e->message ? e->message : "malformed XML");
 }
 
+/* Some libxml2 paths (encoding conversion) print through the generic
+ * handler instead; the structured handler already recorded the error. */
+static void on_xml_generic(void *ctx, const char *msg, ...)
+{
+}
+
 int rules__parse(struct ruleset *rs, const char *buf, size_t len, const char *name,
 		 struct rules_error *err)
 {
@@ -845,10 +851,12 @@ int rules__parse(struct ruleset *rs, const char *buf, size_t len, const char *na
 		return oom(&p);
 	/* The handler is thread-local in libxml2: set it around this parse only. */
 	xmlSetStructuredErrorFunc(&fe, on_xml_error);
+	xmlSetGenericErrorFunc(NULL, on_xml_generic);
 	doc = xmlCtxtReadMemory(ctxt, buf, (int)len, name, NULL,
 				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
 				    XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA);
 	xmlSetStructuredErrorFunc(NULL, NULL);
+	xmlSetGenericErrorFunc(NULL, NULL);
 	if (doc == NULL || !ctxt->wellFormed) {
 		xmlErrorPtr e = xmlCtxtGetLastError(ctxt);
 		size_t l;
