@@ -891,6 +891,8 @@ static bool cond_eval(struct mctx *mc, uint32_t ci)
 		}
 		return rules__cond_eval_naive(c, s->fv, s->len, s->num_ok, s->num);
 	}
+	if (s->overflow) /* no trustworthy compiled result for this field */
+		return rules__cond_eval_naive(c, s->fv, s->len, false, 0);
 	switch (c->op) {
 	case ROP_IS:
 	case ROP_IS_ANY:
@@ -904,7 +906,7 @@ static bool cond_eval(struct mctx *mc, uint32_t ci)
 	}
 	if (c->always) {
 		cnt = 1;
-	} else if (s->overflow || c->naive) {
+	} else if (c->naive) {
 		return rules__cond_eval_naive(c, s->fv, s->len, false, 0);
 	} else if (is_pre_op(c->op)) {
 		for (uint8_t i = 0; i < s->npre && !cnt; i++)

@@ -795,6 +795,57 @@ static void test_differential(void **state)
 	free(xml);
 }
 
+static void test_prefix_overflow_long_values(void **state)
+{
+	/* 20 nested prefixes and suffixes of one value: more hits than a slot
+	 * records, so the naive path answers; and a value longer than
+	 * Hyperscan takes. */
+	size_t cap = 16384, len = 0;
+	char *xml = malloc(cap), *big = malloc(2101), val[64];
+	struct ruleset *rs;
+	const char *name;
+
+	assert_non_null(xml);
+	assert_non_null(big);
+	len += snprintf(xml + len, cap - len,
+			CFG_HEAD "<RuleGroup groupRelation=\"or\">"
+				 "<ProcessCreate onmatch=\"include\">");
+	for (int i = 1; i <= 20; i++) {
+		memset(val, 'a', i);
+		val[i] = '\0';
+		len += snprintf(xml + len, cap - len,
+				"<Image condition=\"begin with\" name=\"b%d\">%s</Image>"
+				"<CommandLine condition=\"end with\" name=\"e%d\">%s</CommandLine>",
+				i, val, i, val);
+	}
+	memset(big, 'Q', 2100);
+	big[2100] = '\0';
+	len += snprintf(xml + len, cap - len,
+			"<User condition=\"contains\" name=\"big\">%s</User>"
+			"</ProcessCreate></RuleGroup></EventFiltering></Sysmon>",
+			big);
+	rs = load(xml);
+	memset(val, 'A', 20);
+	strcpy(val + 20, "/bin");
+	set_pc(val, "none");
+	assert_true(m(rs, &name));
+	assert_string_equal(name, "b1");
+	set_pc("/bin/x", "xxaaaaaaaaaaaaaaaaaaaaaaaaa");
+	assert_true(m(rs, &name));
+	assert_string_equal(name, "e1");
+	set_pc("/bin/x", "none");
+	big[5] = 'q';
+	vrec__set_str(&rec, VF_User, big);
+	assert_true(m(rs, &name));
+	assert_string_equal(name, "big");
+	big[5] = 'z';
+	vrec__set_str(&rec, VF_User, big);
+	assert_false(m(rs, &name));
+	ruleset__free(rs);
+	free(xml);
+	free(big);
+}
+
 struct thr {
 	const struct ruleset *rs;
 	int ok;
@@ -872,6 +923,7 @@ int main(void)
 	    cmocka_unit_test(test_many_matches),
 	    cmocka_unit_test(test_threads),
 	    cmocka_unit_test(test_differential),
+	    cmocka_unit_test(test_prefix_overflow_long_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
