@@ -27,8 +27,8 @@
  *
  * Answers are read from responses only (QR=1), class IN only. A message cut
  * inside the answer section (a capture is at most 512 bytes) still parses:
- * what was complete is kept. A message without a complete header and first
- * question is malformed (-EINVAL).
+ * the answers before the first cut or malformed record are kept. A message
+ * whose header or question section is cut or malformed is -EINVAL.
  */
 #ifndef VIGIL_SENSOR_DNS_H
 #define VIGIL_SENSOR_DNS_H
