@@ -100,12 +100,40 @@ static void test_rejects(void **state)
 	assert_null(vrec__get(&b, VF_Image, NULL));
 }
 
+static void test_escapes_and_fallback(void **state)
+{
+	static const char l1[] =
+	    "{\"EventID\":1,\"CommandLine\":\"a\\u00e9\\ud83d\\ude00\\/\\\"x\\\\\\t\","
+	    "\"ProcessId\":-12,\"Image\":\"\",\"FileVersion\":1.5e3}  ";
+	static const char l2[] = "{\"EventID\":1,\"CommandLine\":\"\\udc00x\"}";
+	static const char l3[] = "{\"Image\":\"/bin/x\",\"EventID\":11}";
+	char err[128];
+	size_t len;
+
+	assert_int_equal(record_json__parse(&b, l1, sizeof(l1) - 1, err, sizeof(err)), 0);
+	assert_string_equal(vrec__get(&b, VF_CommandLine, &len),
+			    "a\xc3\xa9\xf0\x9f\x98\x80/\"x\\\t");
+	assert_string_equal(vrec__get(&b, VF_ProcessId, &len), "-12");
+	assert_string_equal(vrec__get(&b, VF_FileVersion, &len), "1.5e3");
+	/* "" is a present, empty value */
+	assert_non_null(vrec__get(&b, VF_Image, &len));
+	assert_int_equal(len, 0);
+	/* a lone surrogate is json-c's business; it still parses */
+	assert_int_equal(record_json__parse(&b, l2, sizeof(l2) - 1, err, sizeof(err)), 0);
+	assert_non_null(vrec__get(&b, VF_CommandLine, NULL));
+	/* EventID need not come first */
+	assert_int_equal(record_json__parse(&b, l3, sizeof(l3) - 1, err, sizeof(err)), 0);
+	assert_int_equal(b.def->id, 11);
+	assert_string_equal(vrec__get(&b, VF_Image, NULL), "/bin/x");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_round_trip),
 	    cmocka_unit_test(test_dynamic_and_types),
 	    cmocka_unit_test(test_rejects),
+	    cmocka_unit_test(test_escapes_and_fallback),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
