@@ -50,8 +50,9 @@ struct yn {
 	struct yn **items; /* seq: n items; map: 2n (key, value, ...) */
 };
 
-/* Parses every document of buf. On success returns 0 and fills docs and ndocs; on a
- * YAML error returns -EINVAL with "line N: reason" in err (and *err_line). */
+/* Parses every document of buf into docs/ndocs and returns 0. On a YAML
+ * error returns -EINVAL with the reason in err and its line in *err_line;
+ * docs/ndocs then hold the complete documents before the error. */
 int sg_yaml_parse(struct sg_arena *a, const char *buf, size_t len, struct yn ***docs, size_t *ndocs,
 		  char *err, size_t errlen, int *err_line);
 /* Map lookup by key; NULL when absent or m is not a map. */

@@ -1373,22 +1373,9 @@ int sg_load_text(struct sigma_engine *e, const char *buf, size_t len, const char
 	if (f == NULL)
 		return -ENOMEM;
 	rc = sg_yaml_parse(&tmp, buf, len, &docs, &ndocs, err, sizeof(err), &err_line);
-	if (rc) {
-		struct sg_item *it = sg_alloc(&e->arena, sizeof(*it));
-		struct sg_entry *en = sg_alloc(&e->arena, sizeof(*en));
-
-		if (it == NULL || en == NULL) {
-			sg_arena_free(&tmp);
-			return -ENOMEM;
-		}
-		en->file = (char *)f;
-		en->line = err_line;
-		en->status = SIGMA_ERROR;
-		en->msg = sg_strdup(&e->arena, err);
-		it->entry = en;
-		append_item(e, it);
+	if (rc == -ENOMEM) {
 		sg_arena_free(&tmp);
-		return 0;
+		return rc;
 	}
 	for (size_t i = 0; i < ndocs; i++) {
 		/* An empty document (a trailing "---") is no rule. */
@@ -1416,6 +1403,21 @@ int sg_load_text(struct sigma_engine *e, const char *buf, size_t len, const char
 					c->alias_fields[i][b] =
 					    sg_strdup(&e->arena, c->alias_fields[i][b]);
 		}
+	}
+	if (rc) {
+		struct sg_item *it = sg_alloc(&e->arena, sizeof(*it));
+		struct sg_entry *en = sg_alloc(&e->arena, sizeof(*en));
+
+		if (it == NULL || en == NULL) {
+			sg_arena_free(&tmp);
+			return -ENOMEM;
+		}
+		en->file = (char *)f;
+		en->line = err_line;
+		en->status = SIGMA_ERROR;
+		en->msg = sg_strdup(&e->arena, err);
+		it->entry = en;
+		append_item(e, it);
 	}
 	sg_arena_free(&tmp);
 	return 0;

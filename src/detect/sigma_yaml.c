@@ -244,10 +244,10 @@ int sg_yaml_parse(struct sg_arena *a, const char *buf, size_t len, struct yn ***
 	yaml_parser_delete(&p);
 	if (rc == -ENOMEM)
 		set_err(err, errlen, err_line, 0, "out of memory");
-	if (rc == 0) {
-		*docs = dl;
-		*ndocs = nd;
-	}
+	/* On a syntax error the documents before it are still whole: the
+	 * caller loads them and reports the error. */
+	*docs = dl;
+	*ndocs = rc == -ENOMEM ? 0 : nd;
 	return rc;
 }
 

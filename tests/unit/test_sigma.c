@@ -655,6 +655,16 @@ static void test_diagnostics(void **state)
 	assert_true(rp.line >= 2);
 	sigma__free(e);
 
+	/* a syntax error in a later document keeps the earlier ones */
+	memset(&rp, 0, sizeof(rp));
+	e = eng("title: A\nlogsource:\n  category: process_creation\ndetection:\n  a:\n"
+		"    Image: /a\n  condition: a\n---\ntitle: B\ndetection: [\n",
+		&rp);
+	assert_int_equal(rp.n[SIGMA_LOADED], 1);
+	assert_int_equal(rp.n[SIGMA_ERROR], 1);
+	assert_int_equal(run(e, mk(1, "Image", "/A", NULL)), 1);
+	sigma__free(e);
+
 	/* a multi-document file: each document is a rule */
 	memset(&rp, 0, sizeof(rp));
 	e = eng("title: A\nlogsource:\n  category: process_creation\ndetection:\n  a:\n"
