@@ -179,6 +179,7 @@ static int run_table(sqlite3_stmt *st, FILE *out, size_t max_rows, int *rc_out)
 	}
 	for (size_t i = 0; i < nrows * (size_t)ncols; i++)
 		free(cells[i]);
+	fflush(out); /* the count goes after the rows on a shared terminal */
 	if (*rc_out == SQLITE_DONE)
 		fprintf(stderr, "(%zu row%s%s)\n", nrows - 1, nrows == 2 ? "" : "s",
 			cut ? ", cut at --max-rows" : "");

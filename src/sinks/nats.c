@@ -508,6 +508,13 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
+/* With a connected callback the library connects in the background
+ * instead of blocking open() until the server answers. */
+static void on_connected(natsConnection *nc, void *closure)
+{
+	log_debug("nats: connected");
+}
+
 static int ns_open(struct sink *s, const char *arg, const struct sink_env *env)
 {
 	struct ns *n = calloc(1, sizeof(*n));
@@ -559,7 +566,7 @@ static int ns_open(struct sink *s, const char *arg, const struct sink_env *env)
 	if (st == NATS_OK)
 		st = natsOptions_SetReconnectWait(opts, 250);
 	if (st == NATS_OK)
-		st = natsOptions_SetRetryOnFailedConnect(opts, true, NULL, NULL);
+		st = natsOptions_SetRetryOnFailedConnect(opts, true, on_connected, n);
 	if (st == NATS_OK)
 		st = natsOptions_SetReconnectBufSize(opts, 8 << 20);
 	if (st == NATS_OK)

@@ -44,11 +44,12 @@
 
 enum slog_mode { SLOG_LOCAL, SLOG_UDP, SLOG_TCP, SLOG_UNIX };
 
-#define SLOG_QUEUE_DEFAULT 65536
-#define SLOG_QUEUE_BYTES   (256u << 20)
-#define SLOG_UDP_MAX	   65000
-#define SLOG_BACKOFF_MIN   100
-#define SLOG_BACKOFF_MAX   5000
+#define SLOG_QUEUE_DEFAULT  65536
+#define SLOG_QUEUE_BYTES    (256u << 20)
+#define SLOG_UDP_MAX	    65000
+#define SLOG_BACKOFF_MIN    100
+#define SLOG_BACKOFF_MAX    5000
+#define SLOG_CLOSE_GRACE_MS 2000 /* close() keeps trying a down collector this long */
 
 struct slog_cfg {
 	enum slog_mode mode;
@@ -71,6 +72,7 @@ struct slog {
 	pthread_t thr;
 	bool thr_started;
 	atomic_bool stop;
+	uint64_t stop_deadline_ms; /* set before stop; read by the sender */
 	int fd;
 	atomic_uint_fast64_t sent, send_dropped, send_errors;
 	uint64_t reported_dropped, reported_errors;
@@ -305,10 +307,18 @@ static int send_one(struct slog *l, const struct mq_msg *m)
 	return -EINVAL;
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000ull + (uint64_t)ts.tv_nsec / 1000000ull;
+}
+
 static void sleep_ms(struct slog *l, unsigned ms)
 {
 	/* Sleeps in slices so close() is not held up by a long backoff. */
-	while (ms > 0 && !atomic_load(&l->stop)) {
+	while (ms > 0 && !(atomic_load(&l->stop) && now_ms() >= l->stop_deadline_ms)) {
 		unsigned d = ms < 50 ? ms : 50;
 		struct timespec ts = {.tv_nsec = (long)d * 1000000L};
 		nanosleep(&ts, NULL);
@@ -353,9 +363,9 @@ static void *sender(void *arg)
 					  l->cfg.port, "", strerror(-err));
 			warned = true;
 			close_fd(l);
-			if (atomic_load(&l->stop)) {
-				/* Closing with the collector away: what is left
-				 * is dropped, and counted. */
+			if (atomic_load(&l->stop) && now_ms() >= l->stop_deadline_ms) {
+				/* Closing with the collector away past the grace
+				 * period: what is left is dropped, and counted. */
 				for (struct mq_msg *x = m; x; x = x->next)
 					atomic_fetch_add(&l->send_dropped, 1);
 				mq_msg__free_list(m);
@@ -474,7 +484,9 @@ static void slog_close(struct sink *s)
 		return;
 	if (l->thr_started) {
 		/* The sender drains what is queued (it exits on an empty
-		 * queue once stop is set), then the queue is closed. */
+		 * queue once stop is set), retrying a down collector for up
+		 * to SLOG_CLOSE_GRACE_MS before dropping the rest. */
+		l->stop_deadline_ms = now_ms() + SLOG_CLOSE_GRACE_MS;
 		atomic_store(&l->stop, true);
 		mqueue__kick(l->q);
 		pthread_join(l->thr, NULL);

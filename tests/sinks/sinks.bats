@@ -1,0 +1,218 @@
+#!/usr/bin/env bats
+# Sink integration tests against real servers that the tests start
+# themselves on loopback ports: nats-server (single node and a 3-node
+# JetStream cluster), UDP/TCP syslog collectors (syslogrecv, which parses
+# each message with libxml2), and the SQLite store read by `vigil hunt`.
+# Records come from build/sinks/sinkfeed, which drives one sink with
+# synthetic records; build/sinks/natscheck reads a stream back and checks
+# every Nats-Msg-Id is there exactly once.
+
+B=${B:-build}
+FEED=$B/sinks/sinkfeed
+CHECK=$B/sinks/natscheck
+RECV=$B/sinks/syslogrecv
+VIGIL=$B/vigil
+
+setup() {
+	cd "$BATS_TEST_DIRNAME/../.."
+	T=$BATS_TEST_TMPDIR
+	# A port block of our own, so parallel runs on the host don't collide.
+	BASE=$((20000 + (RANDOM % 400) * 100))
+	PIDS=()
+}
+
+teardown() {
+	for p in "${PIDS[@]}"; do
+		kill -9 "$p" 2>/dev/null || true
+	done
+	for p in "${PIDS[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+}
+
+# start_nats NAME PORT [extra args...]: starts nats-server with JetStream and
+# a store under $T/NAME; its pid goes into $T/NAME.pid.
+start_nats() {
+	local name=$1 port=$2
+	shift 2
+	nats-server -js -sd "$T/$name" -a 127.0.0.1 -p "$port" -n "$name" "$@" \
+		>"$T/$name.log" 2>&1 &
+	echo $! >"$T/$name.pid"
+	PIDS+=($!)
+	for _ in $(seq 50); do
+		if (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null; then return 0; fi
+		sleep 0.1
+	done
+	cat "$T/$name.log"
+	return 1
+}
+
+kill_nats() {
+	kill -9 "$(cat "$T/$1.pid")"
+	wait "$(cat "$T/$1.pid")" 2>/dev/null || true
+}
+
+@test "nats: 10,000 records cross exactly once" {
+	start_nats n1 $BASE
+	run $FEED -n 10000 -c h1 -d "$T" -a 60 "nats://127.0.0.1:$BASE?stream=S1&subject=s1.ev"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"written 10000 dropped 0 acked 10000"* ]]
+	run $CHECK nats://127.0.0.1:$BASE S1 h1 1 10000
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "msgs 10000 last_seq 10000 missing 0 duplicates 0"* ]]
+}
+
+@test "nats: server killed mid-burst and restarted: all 10,000 exactly once" {
+	start_nats n1 $BASE
+	$FEED -n 10000 -c h2 -r 2500 -d "$T" -a 90 \
+		"nats://127.0.0.1:$BASE?stream=S2&subject=s2.ev&ack_wait=2s" >"$T/feed.out" 2>&1 &
+	feed=$!
+	sleep 1.5
+	kill_nats n1
+	sleep 2
+	start_nats n1 $BASE
+	wait $feed
+	cat "$T/feed.out"
+	grep -q "spooled [1-9]" "$T/feed.out"
+	run $CHECK nats://127.0.0.1:$BASE S2 h2 1 10000
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "msgs 10000 last_seq 10000 missing 0 duplicates 0"* ]]
+}
+
+@test "nats: unreachable at start, sink stopped with a full spool, next sink replays: exactly once" {
+	spec="nats://127.0.0.1:$BASE?stream=S3&subject=s3.ev"
+	# No server yet: the sink warns, spools, and closes with records on disk.
+	run $FEED -n 6000 -c h3 -d "$T" "$spec"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"unreachable"* ]]
+	[[ "$output" == *"written 6000 dropped 0 acked 0 spooled 6000"* ]]
+	[ -n "$(find "$T/spool/nats-S3" -name '*.seg' -size +1k)" ]
+	start_nats n1 $BASE
+	# A new sink replays the old spool first, then its own records.
+	run $FEED -n 4000 -s 6001 -c h3 -d "$T" -a 60 -t 10000 "$spec"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"replaying"* ]]
+	run $CHECK nats://127.0.0.1:$BASE S3 h3 1 10000
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "msgs 10000 last_seq 10000 missing 0 duplicates 0"* ]]
+	# Everything acknowledged: no segment holds data any more.
+	[ -z "$(find "$T/spool/nats-S3" -name '*.seg' -size +0)" ]
+}
+
+@test "nats: a full spool drops and counts, never crashes" {
+	run $FEED -n 5000 -c h4 -d "$T" "nats://127.0.0.1:$BASE?stream=S4&subject=s4.ev&spool_max=64k"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	dropped=$(sed -n 's/.*dropped \([0-9]*\).*/\1/p' <<<"$output" | tail -1)
+	spooled=$(sed -n 's/.*spooled \([0-9]*\).*/\1/p' <<<"$output" | tail -1)
+	[ "$dropped" -gt 0 ]
+	[ "$spooled" -gt 0 ]
+	[ $((dropped + spooled)) -eq 5000 ]
+	[ "$(du -sk "$T/spool/nats-S4" | cut -f1)" -le 80 ]
+}
+
+@test "nats: 3-node cluster, 3-replica stream, a node killed mid-burst: nothing lost" {
+	r="--cluster_name vc --routes nats://127.0.0.1:$((BASE + 11)),nats://127.0.0.1:$((BASE + 12)),nats://127.0.0.1:$((BASE + 13))"
+	start_nats c1 $((BASE + 1)) --cluster nats://127.0.0.1:$((BASE + 11)) $r
+	start_nats c2 $((BASE + 2)) --cluster nats://127.0.0.1:$((BASE + 12)) $r
+	start_nats c3 $((BASE + 3)) --cluster nats://127.0.0.1:$((BASE + 13)) $r
+	spec="nats://127.0.0.1:$((BASE + 1)),127.0.0.1:$((BASE + 2)),127.0.0.1:$((BASE + 3))?stream=S5&subject=s5.ev&replicas=3&ack_wait=2s"
+	$FEED -n 10000 -c h5 -r 2000 -d "$T" -a 120 "$spec" >"$T/feed.out" 2>&1 &
+	feed=$!
+	sleep 3
+	kill_nats c1
+	wait $feed
+	st=$?
+	cat "$T/feed.out"
+	[ "$st" -eq 0 ]
+	run $CHECK nats://127.0.0.1:$((BASE + 2)) S5 h5 1 10000
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"missing 0 duplicates 0"* ]]
+}
+
+@test "syslog: UDP collector gets RFC 5424 + Sysmon XML (sysmon mode)" {
+	$RECV udp $BASE 2000 30 >"$T/recv.out" &
+	recv=$!
+	PIDS+=($recv)
+	sleep 0.3
+	run $FEED -n 2000 -r 20000 -c h6 -d "$T" "syslog:udp://127.0.0.1:$BASE"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	wait $recv
+	cat "$T/recv.out"
+	grep -q "received 2000 valid 2000 unique 2000 app sysmon provider Linux-Sysmon" "$T/recv.out"
+}
+
+@test "syslog: TCP octet-counted, vigil mode, collector starting late (reconnect)" {
+	$FEED -n 5000 -r 2500 -c h7 -d "$T" "syslog:tcp://127.0.0.1:$BASE?mode=vigil" >"$T/feed.out" 2>&1 &
+	feed=$!
+	sleep 0.7 # the sink is retrying with backoff by now
+	run $RECV tcp $BASE 5000 30
+	echo "$output"
+	wait $feed
+	cat "$T/feed.out"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"received 5000 valid 5000 unique 5000 app vigil provider vigil"* ]]
+}
+
+@test "sqlite + hunt: rows queryable while written; table/json/csv; bad SQL is EX_DATAERR" {
+	db=$T/vigil.db
+	run $FEED -n 5000 -c h8 -d "$T" "sqlite:$db"
+	[ "$status" -eq 0 ]
+	[ "$(stat -c %a "$db")" = 600 ]
+	run $VIGIL hunt --db "$db" --format csv "SELECT count(*) AS n FROM DeviceProcessEvents"
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = $'2000\r' ] # events 1 and 5 of every 5
+	run $VIGIL hunt --db "$db" --format json "SELECT EventID, Image, DestinationPort FROM DeviceNetworkEvents ORDER BY SequenceNumber LIMIT 2"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(jq length <<<"$output")" = 2 ]
+	[ "$(jq '.[0].DestinationPort' <<<"$output")" = 443 ]
+	run $VIGIL hunt --db "$db" "SELECT Event, count(*) FROM DeviceFileEvents GROUP BY Event ORDER BY Event"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "Event"*"count(*)" ]]
+	[[ "${lines[2]}" == "FileCreate  "*"1000" ]]
+	# CSV quoting (RFC 4180): the command lines hold quotes, '<' and '&'.
+	run $VIGIL hunt --db "$db" --format csv "SELECT CommandLine || ',' FROM DeviceProcessEvents WHERE EventID = 1 ORDER BY SequenceNumber LIMIT 1"
+	want="\"bash -c 'echo 5 > /tmp/x && cat <a & b>',\""
+	[ "${lines[1]}" = "$want"$'\r' ]
+	run $VIGIL hunt --db "$db" --format csv "SELECT 'say \"hi\"' AS q"
+	[ "${lines[1]}" = $'"say ""hi"""\r' ]
+	run $VIGIL hunt --db "$db" "SELEKT * FROM DeviceEvents"
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"SQL error"*"syntax error"* ]]
+	run $VIGIL hunt --db "$db" "DELETE FROM DeviceProcessEvents"
+	[ "$status" -eq 65 ]
+	run $VIGIL hunt --db "$T/none.db" "SELECT 1"
+	[ "$status" -eq 66 ]
+	# A hunt runs while a writer is active (WAL): count grows, never fails.
+	$FEED -n 50000 -r 20000 -c h8 -s 5001 -d "$T" "sqlite:$db" >/dev/null &
+	w=$!
+	for _ in 1 2 3 4 5; do
+		run $VIGIL hunt --db "$db" --format csv "SELECT count(*) FROM DeviceProcessEvents"
+		[ "$status" -eq 0 ]
+		sleep 0.3
+	done
+	wait $w
+	run $VIGIL hunt --db "$db" --format csv "SELECT count(*) FROM DeviceProcessEvents"
+	[ "${lines[1]}" = $'22000\r' ]
+	[ "$(sqlite3 "$db" 'PRAGMA integrity_check')" = ok ]
+}
+
+@test "bad output specs are refused with a clear message (EX_USAGE)" {
+	for spec in "kafka://h:1" "nats://" "nats://h" "nats://h:1?bogus=1" "syslog:udp://h" \
+		"syslog:ftp://h:1" "syslog?mode=x" "sqlite:" "sqlite:/x?max_age=soon"; do
+		run $FEED -n 1 "$spec"
+		echo "$spec -> $status $output"
+		[ "$status" -eq 64 ]
+		[[ "$output" == *"vigil:"* ]]
+	done
+}
