@@ -84,8 +84,12 @@ enum sa_kind {
 	SA_NUM,	     /* lt/lte/gt/gte (lazy) */
 	SA_CIDR,     /* address in network (lazy) */
 	SA_FIELDREF, /* compare with another field of the event (lazy) */
-	SA_LIT	     /* literal eq/contains/starts/ends (lazy; a demoted SA_HS/EXACT) */
+	SA_LIT,	     /* literal eq/contains/starts/ends (lazy; a demoted SA_HS/EXACT) */
+	SA_TIME	     /* a part of a date compared as a number (lazy) */
 };
+
+/* Time modifiers: the part of a date value that is compared. */
+enum sa_tpart { TP_NONE, TP_MINUTE, TP_HOUR, TP_DAY, TP_WEEK, TP_MONTH, TP_YEAR };
 
 enum sa_op { OP_EQ, OP_CONTAINS, OP_STARTS, OP_ENDS, OP_LT, OP_LTE, OP_GT, OP_GTE };
 
@@ -103,6 +107,7 @@ struct sa {
 	char *lit; /* the same test as a literal and lop, when it is one */
 	size_t litlen;
 	uint8_t lop;
+	uint8_t tpart; /* SA_TIME: enum sa_tpart */
 	unsigned hs_flags;
 	pcre2_code *re; /* SA_PCRE, built at compile */
 	double num;

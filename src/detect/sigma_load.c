@@ -168,6 +168,7 @@ struct mods {
 	int op;	 /* OP_EQ, OP_CONTAINS, OP_STARTS, OP_ENDS */
 	int cmp; /* -1 or OP_LT.. */
 	bool all, re, re_i, re_m, re_s, cidr, exists, cased, neq, fieldref;
+	int tpart; /* 0, or a time part (TP_MINUTE..) to compare */
 	int nx;
 	enum xform xf[8];
 };
@@ -196,6 +197,18 @@ static int parse_mods(struct lctx *lc, int line, const char *key, char **mods, i
 			cmp = OP_GT;
 		else if (strcmp(s, "gte") == 0)
 			cmp = OP_GTE;
+		else if (strcmp(s, "minute") == 0)
+			m->tpart = TP_MINUTE;
+		else if (strcmp(s, "hour") == 0)
+			m->tpart = TP_HOUR;
+		else if (strcmp(s, "day") == 0)
+			m->tpart = TP_DAY;
+		else if (strcmp(s, "week") == 0)
+			m->tpart = TP_WEEK;
+		else if (strcmp(s, "month") == 0)
+			m->tpart = TP_MONTH;
+		else if (strcmp(s, "year") == 0)
+			m->tpart = TP_YEAR;
 		else if (strcmp(s, "expand") == 0)
 			xf = XF_EXPAND;
 		else if (strcmp(s, "utf16le") == 0 || strcmp(s, "wide") == 0)
@@ -250,7 +263,7 @@ static int parse_mods(struct lctx *lc, int line, const char *key, char **mods, i
 	}
 	/* Modifiers that replace the value comparison cannot be combined
 	 * with each other or with value rewriting. */
-	int special = m->re + m->cidr + m->exists + (m->cmp >= 0);
+	int special = m->re + m->cidr + m->exists + (m->cmp >= 0 && !m->tpart) + (m->tpart != 0);
 	if (special > 1 || (special && (m->nx || m->op != OP_EQ)))
 		return fail(lc, line, SIGMA_UNSUPPORTED, "modifier combination in '%s'", key);
 	if (m->fieldref && (special || m->nx))
@@ -467,13 +480,13 @@ static struct sx *compile_value(struct lctx *lc, uint16_t field, bool keyword, c
 		return NULL;
 	}
 	if (keyword && (m->re || m->cidr || m->exists || m->cmp >= 0 || m->fieldref || m->neq ||
-			m->op != OP_EQ)) {
+			m->tpart || m->op != OP_EQ)) {
 		fail(lc, v->line, SIGMA_UNSUPPORTED, "modifier on a keyword search in '%s'", key);
 		return NULL;
 	}
 	if (sg_yaml_is_null(v)) {
 		if (m->nx || m->op != OP_EQ || m->re || m->cidr || m->cmp >= 0 || m->exists ||
-		    m->fieldref || keyword) {
+		    m->tpart || m->fieldref || keyword) {
 			fail(lc, v->line, SIGMA_UNSUPPORTED, "null value with modifiers in '%s'",
 			     key);
 			return NULL;
@@ -494,7 +507,7 @@ static struct sx *compile_value(struct lctx *lc, uint16_t field, bool keyword, c
 		x = sx_atom(lc, &at);
 		goto out;
 	}
-	if (m->cmp >= 0) {
+	if (m->cmp >= 0 || m->tpart) {
 		char *end;
 
 		at.num = strtod(v->s, &end);
@@ -502,8 +515,9 @@ static struct sx *compile_value(struct lctx *lc, uint16_t field, bool keyword, c
 			fail(lc, v->line, SIGMA_ERROR, "'%s' needs a number, not '%s'", key, v->s);
 			return NULL;
 		}
-		at.kind = SA_NUM;
-		at.op = (uint8_t)m->cmp;
+		at.kind = m->tpart ? SA_TIME : SA_NUM;
+		at.op = (uint8_t)(m->cmp >= 0 ? m->cmp : OP_EQ);
+		at.tpart = (uint8_t)m->tpart;
 		x = sx_atom(lc, &at);
 		goto out;
 	}

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct hs_group {
 	uint16_t field; /* VF_NONE for the keyword database */
@@ -581,6 +582,8 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 static bool num_cmp(double v, int op, double ref)
 {
 	switch (op) {
+	case OP_EQ:
+		return v == ref;
 	case OP_LT:
 		return v < ref;
 	case OP_LTE:
@@ -626,6 +629,49 @@ static bool str_op(const char *v, size_t vl, const char *r, size_t rl, int op, b
 	}
 }
 
+/* Time modifiers: the date in v ("YYYY-MM-DD HH:MM:SS[.mmm]", or with a 'T')
+ * reduced to one part and compared. Week is the ISO 8601 week. */
+static bool time_part(const char *v, size_t len, const struct sa *a)
+{
+	char buf[40], wk[8];
+	struct tm tm = {0};
+	double part;
+
+	if (len >= sizeof(buf))
+		return false;
+	memcpy(buf, v, len);
+	buf[len] = '\0';
+	if (strptime(buf, "%Y-%m-%d %H:%M:%S", &tm) == NULL &&
+	    strptime(buf, "%Y-%m-%dT%H:%M:%S", &tm) == NULL)
+		return false;
+	switch (a->tpart) {
+	case TP_MINUTE:
+		part = tm.tm_min;
+		break;
+	case TP_HOUR:
+		part = tm.tm_hour;
+		break;
+	case TP_DAY:
+		part = tm.tm_mday;
+		break;
+	case TP_WEEK:
+		/* strptime leaves the weekday unset: normalise first */
+		tm.tm_isdst = 0;
+		if (timegm(&tm) == (time_t)-1)
+			return false;
+		strftime(wk, sizeof(wk), "%V", &tm);
+		part = atoi(wk);
+		break;
+	case TP_MONTH:
+		part = tm.tm_mon + 1;
+		break;
+	default:
+		part = tm.tm_year + 1900;
+		break;
+	}
+	return num_cmp(part, a->op, a->num);
+}
+
 /* A keyword: any value of the event contains the literal. */
 static bool any_field_has(const struct sa *a, const struct vrec *rec)
 {
@@ -655,7 +701,11 @@ static __attribute__((noinline)) bool eval_lazy(const struct sa *a, const struct
 	v = sg_field(rec, a->field, &len, buf);
 	switch (a->kind) {
 	case SA_EXISTS:
-		return !absent(v, len) == a->want;
+		/* presence, not value: an empty value exists; "-" is how an
+		 * absent one is written */
+		return (v != NULL && !(len == 1 && v[0] == '-')) == a->want;
+	case SA_TIME:
+		return !absent(v, len) && time_part(v, len, a);
 	case SA_NULL:
 		return absent(v, len);
 	case SA_NUM: {

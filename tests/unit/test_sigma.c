@@ -414,6 +414,10 @@ static void test_exists_null_empty(void **state)
 	assert_int_equal(run(e, mk(1, "ParentImage", "/bin/sh", NULL)), 1);
 	assert_int_equal(run(e, mk(1, "Image", "/bin/sh", NULL)), 0);
 	assert_int_equal(run(e, mk(1, "ParentImage", "-", NULL)), 0);
+	/* exists is about presence: an empty value exists */
+	vrec__reset(&rec, schema__event(1));
+	vrec__set(&rec, VF_ParentImage, "", 0);
+	assert_int_equal(run(e, &rec), 1);
 	sigma__free(e);
 
 	e = det("  a:\n    ParentImage|exists: false\n  condition: a\n", &rp);
@@ -479,6 +483,32 @@ static void test_neq_numeric_fieldref(void **state)
 	e = det("  a:\n    CommandLine|fieldref|contains: Image\n  condition: a\n", &rp);
 	assert_int_equal(run(e, mk(1, "Image", "/bin/ls", "CommandLine", "x /bin/ls -l", NULL)), 1);
 	assert_int_equal(run(e, mk(1, "Image", "/bin/ls", "CommandLine", "ls -l", NULL)), 0);
+	sigma__free(e);
+}
+
+static void test_time_modifiers(void **state)
+{
+	struct reps rp = {0};
+	struct sigma_engine *e =
+	    det("  night:\n    UtcTime|hour|gte: 22\n  early:\n    UtcTime|hour|lt: 5\n"
+		"  condition: night or early\n",
+		&rp);
+
+	assert_int_equal(run(e, mk(1, "UtcTime", "2026-11-27 23:59:59.999", NULL)), 1);
+	assert_int_equal(run(e, mk(1, "UtcTime", "2026-11-27 04:00:00.000", NULL)), 1);
+	assert_int_equal(run(e, mk(1, "UtcTime", "2026-11-27 12:00:00.000", NULL)), 0);
+	assert_int_equal(run(e, mk(1, "UtcTime", "not a date", NULL)), 0);
+	sigma__free(e);
+
+	/* 2026-01-01 is a Thursday: ISO week 1; 2026-12-31 is week 53 */
+	e = det("  a:\n    UtcTime|week: 53\n    UtcTime|month: 12\n    UtcTime|year: 2026\n"
+		"    UtcTime|day: 31\n    UtcTime|minute: 7\n  condition: a\n",
+		&rp);
+	assert_int_equal(run(e, mk(1, "UtcTime", "2026-12-31T10:07:00", NULL)), 1);
+	assert_int_equal(run(e, mk(1, "UtcTime", "2026-12-31 10:08:00.000", NULL)), 0);
+	sigma__free(e);
+	e = det("  a:\n    UtcTime|week: 1\n  condition: a\n", &rp);
+	assert_int_equal(run(e, mk(1, "UtcTime", "2026-01-01 00:00:00.000", NULL)), 1);
 	sigma__free(e);
 }
 
@@ -1005,6 +1035,7 @@ int main(void)
 	    cmocka_unit_test(test_windash),
 	    cmocka_unit_test(test_exists_null_empty),
 	    cmocka_unit_test(test_neq_numeric_fieldref),
+	    cmocka_unit_test(test_time_modifiers),
 	    cmocka_unit_test(test_expand),
 	    cmocka_unit_test(test_keywords),
 	    cmocka_unit_test(test_conditions),
