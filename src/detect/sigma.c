@@ -301,6 +301,12 @@ static int field_for(struct sigma_engine *e, struct sg_corr *c, const char *name
 		if (strcmp(c->alias_names[a], name) == 0 && c->alias_fields[a][b])
 			name = c->alias_fields[a][b];
 	f = schema__field_by_name(name);
+	/* A correlation's events are its bases' events, of any type: only
+	 * the name can be checked. */
+	if (f != VF_NONE && c->bases[b]->info.correlation) {
+		*out = (uint16_t)f;
+		return 0;
+	}
 	if (f == VF_NONE || def == NULL ||
 	    (!schema__event_has_field(def, f) && f != VF_EventID && f != VF_Computer &&
 	     f != VF_Event && f != VF_SequenceNumber)) {
@@ -329,9 +335,8 @@ static int resolve(struct sigma_engine *e, struct sg_corr *c)
 			      c->refs[b]);
 			return -1;
 		}
-		if (r->info.correlation) {
-			rfail(e, c->rule, SIGMA_UNSUPPORTED, "correlation of correlation rule '%s'",
-			      c->refs[b]);
+		if (r == c->rule) {
+			rfail(e, c->rule, SIGMA_ERROR, "correlation refers to itself");
 			return -1;
 		}
 		if (r->status == SIGMA_NO_SOURCE) {
@@ -355,6 +360,20 @@ static int resolve(struct sigma_engine *e, struct sg_corr *c)
 	return 0;
 }
 
+/* True when correlation (or rule) r reaches target through correlation
+ * bases; chains deeper than 16 count as reaching (refused as cycles). */
+static bool reaches(const struct sg_rule *r, const struct sg_rule *target, int depth)
+{
+	if (r == target || depth > 16)
+		return true;
+	if (!r->info.correlation || r->status != SIGMA_LOADED)
+		return false;
+	for (uint32_t b = 0; b < r->corr->nrefs; b++)
+		if (reaches(r->corr->bases[b], target, depth + 1))
+			return true;
+	return false;
+}
+
 int sigma__compile(struct sigma_engine *e, void (*report)(const struct sigma_report *r, void *ctx),
 		   void *ctx)
 {
@@ -375,12 +394,42 @@ int sigma__compile(struct sigma_engine *e, void (*report)(const struct sigma_rep
 		if (rc == 0)
 			ncorr_total++;
 	}
+	/* Chains: a correlation over one that failed fails too, and cycles
+	 * are refused (a match would feed itself forever). */
+	for (bool changed = true; changed;) {
+		changed = false;
+		for (struct sg_item *it = e->items; it; it = it->next) {
+			struct sg_rule *r = it->rule;
+
+			if (r == NULL || !r->info.correlation || r->status != SIGMA_LOADED)
+				continue;
+			for (uint32_t b = 0; b < r->corr->nrefs; b++) {
+				struct sg_rule *base = r->corr->bases[b];
+
+				if (base->status == SIGMA_LOADED && !reaches(base, r, 0))
+					continue;
+				if (base->status == SIGMA_LOADED)
+					rfail(e, r, SIGMA_UNSUPPORTED,
+					      "correlation cycle through rule '%s'",
+					      r->corr->refs[b]);
+				else if (base->status == SIGMA_NO_SOURCE)
+					rfail(e, r, SIGMA_NO_SOURCE, "rule '%s' has %s",
+					      r->corr->refs[b], base->msg);
+				else
+					rfail(e, r, SIGMA_UNSUPPORTED, "rule '%s' did not load",
+					      r->corr->refs[b]);
+				ncorr_total--;
+				changed = true;
+				break;
+			}
+		}
+	}
 	/* Wire feeds: each base learns its correlations. */
 	for (struct sg_item *it = e->items; it; it = it->next) {
 		struct sg_rule *r = it->rule;
 		bool gen = false, nogen = false;
 
-		if (r == NULL || r->info.correlation || r->status != SIGMA_LOADED)
+		if (r == NULL || r->status != SIGMA_LOADED)
 			continue;
 		for (struct sg_item *jt = e->items; jt; jt = jt->next) {
 			struct sg_rule *cr = jt->rule;

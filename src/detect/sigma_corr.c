@@ -14,6 +14,10 @@
  * The condition is checked when a match arrives; a group that fires starts
  * afresh, so one burst gives one alert. Time is the event's own (UtcTime),
  * so an offline replay behaves as the live sensor did.
+ *
+ * Correlations chain: a correlation may count or order the firings of other
+ * correlations (sigma.c refuses cycles); its group-by fields are then read
+ * from the event that made the inner correlation fire.
  */
 #include "detect/sigma_int.h"
 

@@ -786,6 +786,31 @@ static void scan_exact(const struct sigma_engine *e, const struct ex_group *g, c
 	}
 }
 
+/* Reports r's match (unless only correlations use it) and feeds the
+ * correlations over r, recursively for chained ones (acyclic: checked at
+ * compile). Returns the callback's nonzero return, else 0. */
+static int report_match(const struct sg_rule *r, const struct vrec *rec,
+			int (*cb)(const struct sigma_rule_info *, const struct vrec *, void *),
+			void *ctx, int *nmatch)
+{
+	int rc;
+
+	if (!r->suppressed) {
+		(*nmatch)++;
+		rc = cb ? cb(&r->info, rec, ctx) : 0;
+		if (rc != 0)
+			return rc;
+	}
+	for (uint32_t k = 0; k < r->nfeeds; k++) {
+		if (!sg_corr_feed(r->feeds[k], r, rec))
+			continue;
+		rc = report_match(r->feeds[k]->rule, rec, cb, ctx, nmatch);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 int sigma__match(struct sigma_engine *e, const struct vrec *rec,
 		 int (*cb)(const struct sigma_rule_info *rule, const struct vrec *rec, void *ctx),
 		 void *ctx)
@@ -865,20 +890,9 @@ int sigma__match(struct sigma_engine *e, const struct vrec *rec,
 
 		if (r == NULL || !eval(e, r->cond, rec, t))
 			continue;
-		if (!r->suppressed) {
-			nmatch++;
-			rc = cb ? cb(&r->info, rec, ctx) : 0;
-			if (rc != 0)
-				return rc;
-		}
-		for (uint32_t k = 0; k < r->nfeeds; k++) {
-			if (!sg_corr_feed(r->feeds[k], r, rec))
-				continue;
-			nmatch++;
-			rc = cb ? cb(&r->feeds[k]->rule->info, rec, ctx) : 0;
-			if (rc != 0)
-				return rc;
-		}
+		rc = report_match(r, rec, cb, ctx, &nmatch);
+		if (rc != 0)
+			return rc;
 	}
 	return nmatch;
 }

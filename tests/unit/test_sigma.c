@@ -880,6 +880,39 @@ static void test_corr_temporal(void **state)
 	sigma__free(e);
 }
 
+static void test_corr_chain(void **state)
+{
+	struct reps rp = {0};
+	struct sigma_engine *e =
+	    corr("title: Many su\nname: many_su\ncorrelation:\n  type: event_count\n"
+		 "  rules: [su_fail]\n  group-by: [User]\n  timespan: 1m\n"
+		 "  condition:\n    gte: 2\n---\n"
+		 "title: Brute then C2\ncorrelation:\n  type: temporal_ordered\n"
+		 "  rules: [many_su, conn]\n  group-by: [User]\n  timespan: 5m\n",
+		 &rp);
+	struct hits h = {0};
+
+	assert_int_equal(rp.n[SIGMA_LOADED], 5);
+	assert_int_equal(run(e, ev_at(1, 0, "Image", "/bin/su", "User", "bob")), 0);
+	/* many_su fires, but only feeds the chain (generate is false) */
+	assert_int_equal(run(e, ev_at(1, 10, "Image", "/bin/su", "User", "bob")), 0);
+	assert_int_equal(run(e, ev_at(3, 20, "DestinationPort", "4444", "User", "alice")), 0);
+	sigma__match(e, ev_at(3, 30, "DestinationPort", "4444", "User", "bob"), collect, &h);
+	assert_string_equal(h.titles, "Brute then C2");
+	sigma__free(e);
+
+	/* cycles are refused */
+	memset(&rp, 0, sizeof(rp));
+	e = corr("title: A\nname: ca\ncorrelation:\n  type: temporal\n  rules: [cb, conn]\n"
+		 "  timespan: 1m\n---\ntitle: B\nname: cb\ncorrelation:\n  type: temporal\n"
+		 "  rules: [ca, recon]\n  timespan: 1m\n",
+		 &rp);
+	assert_int_equal(rp.n[SIGMA_UNSUPPORTED], 2);
+	assert_int_equal(rp.n[SIGMA_LOADED], 3);
+	assert_int_equal(run(e, ev_at(1, 0, "Image", "/bin/id", "User", "bob")), 1);
+	sigma__free(e);
+}
+
 static void test_corr_bounded(void **state)
 {
 	struct reps rp = {0};
@@ -1045,6 +1078,7 @@ int main(void)
 	    cmocka_unit_test(test_corr_event_count),
 	    cmocka_unit_test(test_corr_value_count),
 	    cmocka_unit_test(test_corr_temporal),
+	    cmocka_unit_test(test_corr_chain),
 	    cmocka_unit_test(test_corr_bounded),
 	    cmocka_unit_test(test_sigmahq_linux),
 	    cmocka_unit_test(test_vigil_rules),
