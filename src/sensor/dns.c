@@ -66,77 +66,165 @@ static void put_byte(char *out, size_t outsz, size_t *olen, bool *cut, bool dot,
 	*olen += n;
 }
 
-/*
- * Reads the name at m[off..) into out (presentation form, may be NULL to
- * only validate). *next is set to the offset just after the name where it
- * sits (after the first pointer, if any). Returns 0 or -EINVAL: cut short,
- * reserved label type, pointer not strictly backwards, over 255 octets.
- */
-static int read_name(const uint8_t *m, size_t len, size_t off, size_t *next, char *out,
-		     size_t outsz)
-{
-	size_t pos = off, limit = off, olen = 0, wire = 0;
-	unsigned jumps = 0;
-	bool jumped = false, cut = false, first = true;
+/* A walk over the labels of one name, following compression pointers. */
+struct name_cur {
+	const uint8_t *m;
+	size_t len;
+	size_t pos;   /* next byte to read */
+	size_t limit; /* start of the current run: pointers must go below it */
+	size_t wire;  /* octets of the name so far */
+	size_t next;  /* where the name ends in place (after the first pointer) */
+	unsigned jumps;
+	bool jumped;
+};
 
+static void cur_init(struct name_cur *c, const uint8_t *m, size_t len, size_t off)
+{
+	memset(c, 0, sizeof(*c));
+	c->m = m;
+	c->len = len;
+	c->pos = c->limit = off;
+}
+
+/* Steps to the next label: returns its length (1..63) with *lab pointing at
+ * its bytes, 0 at the end of the name, or -EINVAL: cut short, reserved label
+ * type, pointer not strictly backwards, over 255 octets. */
+static int cur_next(struct name_cur *c, const uint8_t **lab)
+{
 	for (;;) {
 		uint8_t l;
 
-		if (pos >= len)
+		if (c->pos >= c->len)
 			return -EINVAL;
-		l = m[pos];
+		l = c->m[c->pos];
 		if ((l & 0xc0) == 0xc0) {
 			size_t target;
 
-			if (pos + 1 >= len)
+			if (c->pos + 1 >= c->len)
 				return -EINVAL;
-			target = (size_t)(l & 0x3f) << 8 | m[pos + 1];
+			target = (size_t)(l & 0x3f) << 8 | c->m[c->pos + 1];
 			/* A target at or after the start of the run we are in
 			 * could lead back to this pointer: refuse it. */
-			if (target >= limit || ++jumps > DNS_MAX_JUMPS)
+			if (target >= c->limit || ++c->jumps > DNS_MAX_JUMPS)
 				return -EINVAL;
-			if (!jumped)
-				*next = pos + 2;
-			jumped = true;
-			pos = limit = target;
+			if (!c->jumped)
+				c->next = c->pos + 2;
+			c->jumped = true;
+			c->pos = c->limit = target;
 			continue;
 		}
 		if (l & 0xc0) /* 01 and 10: extended/reserved label types */
 			return -EINVAL;
-		wire += 1u + l;
-		if (wire > DNS_NAME_MAX)
+		c->wire += 1u + l;
+		if (c->wire > DNS_NAME_MAX)
 			return -EINVAL;
 		if (l == 0) {
-			if (!jumped)
-				*next = pos + 1;
-			break;
+			if (!c->jumped)
+				c->next = c->pos + 1;
+			return 0;
 		}
-		if (pos + 1 + l > len)
+		if (c->pos + 1 + l > c->len)
 			return -EINVAL;
-		for (size_t i = 0; i < l; i++)
-			put_byte(out, outsz, &olen, &cut, !first && i == 0, m[pos + 1 + i]);
-		first = false;
-		pos += 1u + l;
+		*lab = c->m + c->pos + 1;
+		c->pos += 1u + l;
+		return l;
 	}
+}
+
+/*
+ * Reads the name at m[off..) into out (presentation form, may be NULL to
+ * only validate). *next is set to the offset just after the name where it
+ * sits (after the first pointer, if any). Returns 0 or -EINVAL (see
+ * cur_next).
+ */
+static int read_name(const uint8_t *m, size_t len, size_t off, size_t *next, char *out,
+		     size_t outsz)
+{
+	struct name_cur c;
+	const uint8_t *lab = NULL;
+	size_t olen = 0;
+	bool cut = false, first = true;
+	int l;
+
+	cur_init(&c, m, len, off);
+	while ((l = cur_next(&c, &lab)) > 0) {
+		for (int i = 0; i < l; i++)
+			put_byte(out, outsz, &olen, &cut, !first && i == 0, lab[i]);
+		first = false;
+	}
+	if (l < 0)
+		return l;
+	*next = c.next;
 	if (out)
 		out[olen] = '\0';
 	return 0;
 }
 
+static uint8_t ascii_lower(uint8_t b)
+{
+	return b >= 'A' && b <= 'Z' ? (uint8_t)(b + 32) : b;
+}
+
+/* Whether the names at a and b are equal, ASCII case aside (RFC 4343), on
+ * the wire: no decoding. Two walks reaching the same offset share the rest. */
+static bool name_eq(const uint8_t *m, size_t len, size_t a, size_t b)
+{
+	struct name_cur ca, cb;
+	const uint8_t *la = NULL, *lb = NULL;
+	int na, nb;
+
+	cur_init(&ca, m, len, a);
+	cur_init(&cb, m, len, b);
+	for (;;) {
+		if (ca.pos == cb.pos)
+			return true;
+		na = cur_next(&ca, &la);
+		nb = cur_next(&cb, &lb);
+		if (na < 0 || nb < 0 || na != nb)
+			return false;
+		if (na == 0)
+			return true;
+		for (int i = 0; i < na; i++)
+			if (ascii_lower(la[i]) != ascii_lower(lb[i]))
+				return false;
+	}
+}
+
 /* Appends one complete answer to the results, or none of it: once an answer
  * does not fit the list is closed, so it stays a prefix of the answers. */
-static void add_result(struct dns_msg *out, size_t *rlen, bool *full, const char *s)
+static void add_result(struct dns_msg *out, size_t *rlen, bool *full, const char *s, size_t n)
 {
-	size_t n = strlen(s);
-
 	if (*full)
 		return;
 	if (*rlen + n > sizeof(out->results) - 1) {
 		*full = true;
 		return;
 	}
-	memcpy(out->results + *rlen, s, n + 1);
+	memcpy(out->results + *rlen, s, n);
 	*rlen += n;
+	out->results[*rlen] = '\0';
+}
+
+/* Writes "::ffff:a.b.c.d;" (Sysmon's form of an A answer) into buf, which
+ * has room for 24 bytes; returns its length. By hand: snprintf cost more
+ * than the rest of the parse. */
+static size_t fmt_a(char *buf, const uint8_t a[4])
+{
+	size_t n = 0;
+
+	memcpy(buf, "::ffff:", 7);
+	n = 7;
+	for (int i = 0; i < 4; i++) {
+		unsigned v = a[i];
+
+		if (v >= 100)
+			buf[n++] = (char)('0' + v / 100);
+		if (v >= 10)
+			buf[n++] = (char)('0' + v / 10 % 10);
+		buf[n++] = (char)('0' + v % 10);
+		buf[n++] = i < 3 ? '.' : ';';
+	}
+	return n;
 }
 
 static void add_addr(struct dns_msg *out, uint8_t family, const uint8_t *a, size_t n)
@@ -149,60 +237,144 @@ static void add_addr(struct dns_msg *out, uint8_t family, const uint8_t *a, size
 	out->n_addrs++;
 }
 
-/* Reads the answer section from *pos. Stops quietly at the first record
- * that is cut or malformed: what came before it is still good telemetry. */
-static void parse_answers(const uint8_t *m, size_t len, size_t pos, unsigned ancount,
-			  struct dns_msg *out)
+/* One resource record of the answer section. */
+struct dns_rr {
+	size_t owner; /* offset of the owner name */
+	uint16_t type, class, rdlen;
+	size_t rd; /* offset of RDATA */
+};
+
+/* Reads the record at *pos and moves *pos past it. Returns 0, or -EINVAL
+ * when it is cut or its owner name is malformed. */
+static int next_rr(const uint8_t *m, size_t len, size_t *pos, struct dns_rr *rr)
 {
-	char text[DNS_NAME_MAX + 1 + 16];
-	char name[256];
-	size_t rlen = 0;
-	bool full = false;
+	size_t next;
 
-	for (unsigned i = 0; i < ancount; i++) {
-		uint16_t type, class, rdlen;
-		size_t rd, next;
+	if (read_name(m, len, *pos, &next, NULL, 0) || next + 10 > len)
+		return -EINVAL;
+	rr->owner = *pos;
+	rr->type = be16(m + next);
+	rr->class = be16(m + next + 2);
+	rr->rdlen = be16(m + next + 8);
+	rr->rd = next + 10;
+	if (rr->rd + rr->rdlen > len)
+		return -EINVAL;
+	*pos = rr->rd + rr->rdlen;
+	return 0;
+}
 
-		if (read_name(m, len, pos, &next, NULL, 0))
-			break;
-		if (next + 10 > len)
-			break;
-		type = be16(m + next);
-		class = be16(m + next + 2);
-		rdlen = be16(m + next + 8);
-		rd = next + 10;
-		if (rd + rdlen > len)
-			break;
-		pos = rd + rdlen;
-		if (class != DNS_C_IN)
+/* The target of a CNAME record: it may be compressed, but its own bytes
+ * must stay inside the RDATA. */
+static int cname_target(const uint8_t *m, size_t len, const struct dns_rr *rr, char *out,
+			size_t outsz)
+{
+	size_t end;
+
+	if (rr->class != DNS_C_IN || rr->type != DNS_T_CNAME)
+		return -EINVAL;
+	if (read_name(m, len, rr->rd, &end, out, outsz) || end > rr->rd + rr->rdlen)
+		return -EINVAL;
+	return 0;
+}
+
+/* The names an address answer may belong to: the question and the CNAME
+ * targets reached from it, by their offsets in the message. Compared without
+ * case (resolvers may answer in another case than asked, RFC 4343). */
+#define DNS_CHAIN_MAX 8
+
+struct dns_chain {
+	size_t off[DNS_CHAIN_MAX];
+	unsigned n;
+};
+
+static bool chain_has(const uint8_t *m, size_t len, const struct dns_chain *ch, size_t name)
+{
+	for (unsigned i = 0; i < ch->n; i++)
+		if (name_eq(m, len, ch->off[i], name))
+			return true;
+	return false;
+}
+
+/*
+ * Reads the answer section at pos. Stops quietly at the first record that is
+ * cut or malformed: what came before it is still good telemetry.
+ * QueryResults lists every A/AAAA/CNAME answer, as the resolver gave them;
+ * addrs only those whose owner is the question or in its CNAME chain, since
+ * the cache will file them under the question's name and a server must not
+ * be able to name addresses it was not asked about.
+ */
+static void parse_answers(const uint8_t *m, size_t len, size_t start, unsigned ancount,
+			  struct dns_msg *out, bool have_q, size_t q_off)
+{
+	/* "type:  5 " + a name of up to 255 characters + ";" + NUL. */
+	char text[9 + DNS_NAME_MAX + 2];
+	struct dns_chain ch;
+	struct dns_rr rr;
+	size_t rlen = 0, pos = start;
+	unsigned n_cname = 0;
+	bool full = false, grew, skipped;
+
+	for (unsigned i = 0; i < ancount && next_rr(m, len, &pos, &rr) == 0; i++) {
+		const uint8_t *a = m + rr.rd;
+
+		if (rr.class != DNS_C_IN)
 			continue;
-		if (type == DNS_T_A && rdlen == 4) {
-			const uint8_t *a = m + rd;
+		if (rr.type == DNS_T_A && rr.rdlen == 4) {
+			add_result(out, &rlen, &full, text, fmt_a(text, a));
+		} else if (rr.type == DNS_T_AAAA && rr.rdlen == 16) {
+			size_t n;
 
-			snprintf(text, sizeof(text), "::ffff:%u.%u.%u.%u;", a[0], a[1], a[2], a[3]);
-			add_result(out, &rlen, &full, text);
-			add_addr(out, AF_INET, a, 4);
-		} else if (type == DNS_T_AAAA && rdlen == 16) {
-			char a6[INET6_ADDRSTRLEN];
-
-			if (!inet_ntop(AF_INET6, m + rd, a6, sizeof(a6)))
+			if (!inet_ntop(AF_INET6, a, text, INET6_ADDRSTRLEN))
 				continue;
-			snprintf(text, sizeof(text), "%s;", a6);
-			add_result(out, &rlen, &full, text);
-			add_addr(out, AF_INET6, m + rd, 16);
-		} else if (type == DNS_T_CNAME) {
-			size_t end;
+			n = strlen(text);
+			text[n++] = ';';
+			add_result(out, &rlen, &full, text, n);
+		} else if (cname_target(m, len, &rr, text + 9, sizeof(text) - 10) == 0) {
+			size_t n = 9 + strlen(text + 9);
 
-			/* The target may be compressed, but its own bytes must
-			 * stay inside the RDATA. */
-			if (read_name(m, len, rd, &end, name, sizeof(name)) || end > pos)
-				continue;
-			snprintf(text, sizeof(text), "type:  5 %s;", name);
-			add_result(out, &rlen, &full, text);
+			n_cname++;
+			memcpy(text, "type:  5 ", 9);
+			text[n++] = ';';
+			add_result(out, &rlen, &full, text, n);
 		}
 	}
 	if (rlen == 0)
 		strcpy(out->results, "-");
+	if (!have_q)
+		return;
+
+	/* The chain, to a fixed point: CNAMEs need not come in order, so
+	 * another round runs while one added a name and another CNAME was
+	 * passed over. Each round adds a name or ends: at most DNS_CHAIN_MAX. */
+	ch.off[0] = q_off;
+	ch.n = 1;
+	skipped = n_cname > 0;
+	grew = skipped;
+	while (grew && skipped && ch.n < DNS_CHAIN_MAX) {
+		grew = skipped = false;
+		pos = start;
+		for (unsigned i = 0;
+		     i < ancount && ch.n < DNS_CHAIN_MAX && next_rr(m, len, &pos, &rr) == 0; i++) {
+			if (cname_target(m, len, &rr, NULL, 0) || chain_has(m, len, &ch, rr.rd))
+				continue;
+			if (!chain_has(m, len, &ch, rr.owner)) {
+				skipped = true; /* may join once a later one is in */
+				continue;
+			}
+			ch.off[ch.n++] = rr.rd;
+			grew = true;
+		}
+	}
+
+	pos = start;
+	for (unsigned i = 0; i < ancount && next_rr(m, len, &pos, &rr) == 0; i++) {
+		if (rr.class != DNS_C_IN || !chain_has(m, len, &ch, rr.owner))
+			continue;
+		if (rr.type == DNS_T_A && rr.rdlen == 4)
+			add_addr(out, AF_INET, m + rr.rd, 4);
+		else if (rr.type == DNS_T_AAAA && rr.rdlen == 16)
+			add_addr(out, AF_INET6, m + rr.rd, 16);
+	}
 }
 
 /* Parses one message without a length prefix; *qd gets its QDCOUNT. */
@@ -240,7 +412,7 @@ static int parse_plain(const uint8_t *m, size_t len, struct dns_msg *out, unsign
 		pos = next + 4;
 	}
 	if (out->is_response)
-		parse_answers(m, len, pos, ancount, out);
+		parse_answers(m, len, pos, ancount, out, qdcount > 0, DNS_HDR_LEN);
 	return 0;
 }
 

@@ -60,7 +60,9 @@ struct dns_msg {
  * Never reads out of bounds; compression pointers must point strictly
  * backwards and their number is bounded, so a loop cannot hang it.
  * addrs holds the first 16 A/AAAA answers (family AF_INET with addr[0..4),
- * or AF_INET6), in network byte order.
+ * or AF_INET6), in network byte order, whose owner name is the question's
+ * or on its CNAME chain (case-insensitive): the addresses qname resolved to,
+ * and nothing a server slipped in for other names.
  */
 int dns__parse(const uint8_t *msg, size_t len, bool tcp, struct dns_msg *out);
 

@@ -216,6 +216,55 @@ static void test_cname_chain(void **state)
 	assert_int_equal(m.n_addrs, 1);
 }
 
+/* Addresses go to the cache only when their owner is the question or on
+ * its CNAME chain (in any order, any case); QueryResults still lists all. */
+static void test_chain_owners(void **state)
+{
+	struct wire w;
+	struct dns_msg m;
+	size_t q, len_at, t1, t2;
+
+	hdr(&w, 13, 0x8180, 1, 5);
+	q = question(&w, "WWW.Example.com", 1);
+	/* An A record for an unrelated name: listed, not attributed. */
+	name(&w, "victim.example");
+	rr_fixed(&w, 1, 4);
+	put(&w, "\x08\x08\x08\x08", 4);
+	/* The chain's second step before its first: edge.example -> A. */
+	t2 = w.n;
+	name(&w, "edge.example");
+	rr_fixed(&w, 1, 4);
+	put(&w, "\x0a\x00\x00\x02", 4);
+	/* www.example.com (other case) -> cdn.example. */
+	name(&w, "www.EXAMPLE.com");
+	len_at = rr_fixed(&w, 5, 0);
+	t1 = name(&w, "cdn.example");
+	w.b[len_at + 1] = (uint8_t)(w.n - t1);
+	/* cdn.example -> edge.example, then an A for cdn.example itself. */
+	ptr(&w, t1);
+	len_at = rr_fixed(&w, 5, 2);
+	ptr(&w, t2);
+	rr_a(&w, t1, "10.0.0.1");
+	assert_int_equal(dns__parse(w.b, w.n, false, &m), 0);
+	assert_string_equal(m.results, "::ffff:8.8.8.8;::ffff:10.0.0.2;type:  5 cdn.example;"
+				       "type:  5 edge.example;::ffff:10.0.0.1;");
+	assert_int_equal(m.n_addrs, 2);
+	assert_memory_equal(m.addrs[0].addr, "\x0a\x00\x00\x02", 4);
+	assert_memory_equal(m.addrs[1].addr, "\x0a\x00\x00\x01", 4);
+
+	/* A CNAME cycle ends: a -> b -> a. */
+	hdr(&w, 14, 0x8180, 1, 3);
+	q = question(&w, "a.example", 1);
+	t1 = rr_cname(&w, q, "b.example");
+	ptr(&w, t1);
+	rr_fixed(&w, 5, 2);
+	ptr(&w, q);
+	rr_a(&w, t1, "10.9.9.9");
+	assert_int_equal(dns__parse(w.b, w.n, false, &m), 0);
+	assert_string_equal(m.results, "type:  5 b.example;type:  5 a.example;::ffff:10.9.9.9;");
+	assert_int_equal(m.n_addrs, 1);
+}
+
 static void test_nxdomain(void **state)
 {
 	struct wire w;
@@ -718,6 +767,7 @@ int main(void)
 	    cmocka_unit_test(test_cache_lru),
 	    cmocka_unit_test(test_cache_long_name),
 	    cmocka_unit_test(test_parse_to_cache),
+	    cmocka_unit_test(test_chain_owners),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
