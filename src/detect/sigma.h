@@ -42,8 +42,11 @@ struct sigma_engine;
 struct sigma_rule_info {
 	const char *id; /* "" when the rule has none */
 	const char *title;
-	const char *level; /* "" when absent */
-	const char *tags;  /* comma-separated, "" when none */
+	const char *level;	    /* "" when absent */
+	const char *tags;	    /* comma-separated, "" when none */
+	const char *status;	    /* "" when absent */
+	const char *fields;	    /* comma-separated, "" when none */
+	const char *falsepositives; /* "; "-separated, "" when none */
 	const char *file;
 	int line;
 	bool correlation; /* a correlation rule, not a detection rule */

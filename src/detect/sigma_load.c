@@ -286,6 +286,32 @@ static struct sg_placeholder *find_placeholder(struct sigma_engine *e, const cha
 	return NULL;
 }
 
+/* "\\%" in an expand value is a plain percent: drop the backslash and mark
+ * the '%' (3) so the placeholder scan skips it. Returns in unchanged when
+ * there is nothing to unescape or memory is short. */
+static const struct sv *unescape_percent(struct sg_arena *a, const struct sv *in)
+{
+	struct sv *o;
+
+	if (memmem(in->b, in->n, "\\%", 2) == NULL)
+		return in;
+	o = sg_alloc(a, sizeof(*o));
+	if (o == NULL || sv_from_bytes(a, in->b, in->n, o))
+		return in;
+	o->n = 0;
+	for (size_t i = 0; i < in->n; i++) {
+		if (in->b[i] == '\\' && !in->w[i] && i + 1 < in->n && in->b[i + 1] == '%') {
+			o->b[o->n] = '%';
+			o->w[o->n++] = 3;
+			i++;
+			continue;
+		}
+		o->b[o->n] = in->b[i];
+		o->w[o->n++] = in->w[i];
+	}
+	return o;
+}
+
 /* expand: every %name% becomes each of its configured values. */
 static int expand_one(struct lctx *lc, int line, const struct sv *in, struct svlist *out)
 {
@@ -300,7 +326,7 @@ static int expand_one(struct lctx *lc, int line, const struct sv *in, struct svl
 		return 0;
 	}
 	size_t j = i + 1;
-	while (j < in->n && in->b[j] != '%')
+	while (j < in->n && (in->b[j] != '%' || in->w[j]))
 		j++;
 	if (j == in->n)
 		return fail(lc, line, SIGMA_UNSUPPORTED,
@@ -346,10 +372,18 @@ static int apply_xform(struct lctx *lc, int line, enum xform xf, struct svlist *
 			return fail(lc, line, SIGMA_UNSUPPORTED,
 				    "wildcard in a value that is encoded (utf16/base64)");
 		switch (xf) {
-		case XF_EXPAND:
-			if (expand_one(lc, line, in, &out))
+		case XF_EXPAND: {
+			int first = out.n;
+
+			if (expand_one(lc, line, unescape_percent(a, in), &out))
 				return -1;
+			/* escaped '%' (marked 3 for the scan) is a plain literal now */
+			for (int k = first; k < out.n; k++)
+				for (size_t j = 0; j < out.v[k].n; j++)
+					if (out.v[k].w[j] == 3)
+						out.v[k].w[j] = 0;
 			break;
+		}
 		case XF_UTF16LE:
 		case XF_UTF16BE:
 		case XF_UTF16: {
@@ -974,6 +1008,34 @@ static const char *scalar(const struct yn *m, const char *key)
 	return v && v->kind == YN_SCALAR && !sg_yaml_is_null(v) ? v->s : NULL;
 }
 
+/* A list of scalars (or one scalar) joined with sep; "" when absent. */
+static const char *join_list(struct sg_arena *a, const struct yn *l, const char *sep)
+{
+	size_t len = 0, sl = strlen(sep);
+	uint32_t n;
+	char *t;
+
+	if (l == NULL || l->kind == YN_MAP || sg_yaml_is_null(l))
+		return "";
+	if (l->kind == YN_SCALAR)
+		return sg_strdup(a, l->s);
+	n = l->n;
+	for (uint32_t i = 0; i < n; i++)
+		if (l->items[i]->kind == YN_SCALAR)
+			len += l->items[i]->len + sl;
+	t = sg_alloc(a, len + 1);
+	if (t == NULL)
+		return NULL;
+	for (uint32_t i = 0; i < n; i++) {
+		if (l->items[i]->kind != YN_SCALAR)
+			continue;
+		if (t[0])
+			strcat(t, sep);
+		strcat(t, l->items[i]->s);
+	}
+	return t;
+}
+
 static int load_meta(struct lctx *lc, const struct yn *doc)
 {
 	struct sg_rule *r = lc->r;
@@ -989,27 +1051,13 @@ static int load_meta(struct lctx *lc, const struct yn *doc)
 		return oom(lc);
 	if (title == NULL)
 		return fail(lc, doc->line, SIGMA_ERROR, "rule has no title");
-	if (tags && tags->kind == YN_SEQ) {
-		size_t len = 0;
-		char *t;
-
-		for (uint32_t i = 0; i < tags->n; i++)
-			if (tags->items[i]->kind == YN_SCALAR)
-				len += tags->items[i]->len + 1;
-		t = sg_alloc(a, len + 1);
-		if (t == NULL)
-			return oom(lc);
-		for (uint32_t i = 0; i < tags->n; i++) {
-			if (tags->items[i]->kind != YN_SCALAR)
-				continue;
-			if (t[0])
-				strcat(t, ",");
-			strcat(t, tags->items[i]->s);
-		}
-		r->info.tags = t;
-	} else {
-		r->info.tags = "";
-	}
+	r->info.tags = join_list(a, tags, ",");
+	r->info.status = sg_strdup(a, scalar(doc, "status") ? scalar(doc, "status") : "");
+	r->info.fields = join_list(a, sg_yaml_get(doc, "fields"), ",");
+	r->info.falsepositives = join_list(a, sg_yaml_get(doc, "falsepositives"), "; ");
+	if (r->info.tags == NULL || r->info.status == NULL || r->info.fields == NULL ||
+	    r->info.falsepositives == NULL)
+		return oom(lc);
 	return 0;
 }
 
@@ -1339,6 +1387,7 @@ static struct sg_rule *new_rule(struct sigma_engine *e, const char *file, int li
 	r->info.file = file;
 	r->info.line = line;
 	r->info.title = r->info.id = r->info.level = r->info.tags = "";
+	r->info.status = r->info.fields = r->info.falsepositives = "";
 	r->idx = e->nall++;
 	it->rule = r;
 	append_item(e, it);

@@ -514,8 +514,8 @@ static void test_time_modifiers(void **state)
 
 static void test_expand(void **state)
 {
-	char path[] = "/tmp/vigil_ph_XXXXXX";
-	int fd = mkstemp(path);
+	char path[] = "/tmp/vigil_ph_XXXXXX", path0[sizeof(path)];
+	int fd;
 	static const char ph[] = "tmpdirs:\n  - /tmp/\n  - /dev/shm/\n";
 	char err[256];
 	struct reps rp = {0};
@@ -524,6 +524,8 @@ static void test_expand(void **state)
 	    "title: X\nlogsource:\n  category: process_creation\n"
 	    "detection:\n  a:\n    Image|expand|startswith: '%tmpdirs%'\n  condition: a\n";
 
+	memcpy(path0, path, sizeof(path));
+	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, ph, sizeof(ph) - 1), (ssize_t)sizeof(ph) - 1);
 	close(fd);
@@ -534,6 +536,26 @@ static void test_expand(void **state)
 	assert_int_equal(run(e, mk(1, "Image", "/tmp/x", NULL)), 1);
 	assert_int_equal(run(e, mk(1, "Image", "/dev/shm/x", NULL)), 1);
 	assert_int_equal(run(e, mk(1, "Image", "/usr/bin/x", NULL)), 0);
+	sigma__free(e);
+
+	/* \\% is a plain percent; "%x%" without expand is literal */
+	static const char *esc =
+	    "title: X\nlogsource:\n  category: process_creation\n"
+	    "detection:\n  a:\n    CommandLine|expand|startswith: '\\%plain%tmpdirs%'\n"
+	    "  b:\n    Image: '%tmpdirs%'\n  condition: a or b\n";
+	memset(&rp, 0, sizeof(rp));
+	e = sigma__new();
+	memcpy(path, path0, sizeof(path));
+	fd = mkstemp(path);
+	assert_int_equal(write(fd, ph, sizeof(ph) - 1), (ssize_t)sizeof(ph) - 1);
+	close(fd);
+	assert_int_equal(sigma__load_placeholders(e, path, err, sizeof(err)), 0);
+	unlink(path);
+	sigma__add_buf(e, esc, strlen(esc), "x.yml");
+	assert_int_equal(sigma__compile(e, on_report, &rp), 0);
+	assert_int_equal(run(e, CL("%plain/dev/shm/x")), 1);
+	assert_int_equal(run(e, CL("\\%plain/dev/shm/x")), 0);
+	assert_int_equal(run(e, mk(1, "Image", "%tmpdirs%", NULL)), 1);
 	sigma__free(e);
 
 	/* without a value for the placeholder it cannot load */
@@ -992,6 +1014,17 @@ static void test_vigil_rules(void **state)
 	assert_int_equal(sigma__compile(e, on_set, &s), 0);
 	assert_true(s.n[SIGMA_LOADED] >= 6);
 	assert_int_equal(s.n[SIGMA_NO_SOURCE], 0);
+	/* metadata every vigil rule carries */
+	for (size_t i = 0; i < sigma__rule_count(e); i++) {
+		const struct sigma_rule_info *in = &e->rules[i]->info;
+
+		assert_string_equal(in->status, "experimental");
+		assert_int_equal(strlen(in->id), 36);
+		assert_non_null(strstr(in->tags, "attack."));
+		assert_true(in->level[0] != '\0');
+		if (!in->correlation)
+			assert_true(in->falsepositives[0] != '\0');
+	}
 	sigma__free(e);
 }
 
