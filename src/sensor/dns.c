@@ -148,7 +148,7 @@ static int read_name(const uint8_t *m, size_t len, size_t off, size_t *next, cha
 
 	cur_init(&c, m, len, off);
 	while ((l = cur_next(&c, &lab)) > 0) {
-		for (int i = 0; i < l; i++)
+		for (int i = 0; out && i < l; i++)
 			put_byte(out, outsz, &olen, &cut, !first && i == 0, lab[i]);
 		first = false;
 	}
