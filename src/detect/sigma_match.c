@@ -24,11 +24,14 @@
 #include <string.h>
 #include <time.h>
 
+/* Identical patterns (same text and flags, from different rules) are
+ * compiled once: pattern id k hits atoms atom_of[first[k] .. first[k+1]). */
 struct hs_group {
 	uint16_t field; /* VF_NONE for the keyword database */
 	hs_database_t *db;
-	uint32_t *atom_of; /* pattern id → atom */
-	uint32_t n;
+	uint32_t *atom_of; /* atoms, grouped by pattern */
+	uint32_t *first;   /* per pattern id, its first entry in atom_of; n + 1 */
+	uint32_t n;	   /* distinct patterns */
 };
 
 struct ex_ent {
@@ -190,15 +193,29 @@ static void make_lazy(struct sa *a)
 }
 
 /* Compiles the pattern atoms in list[0..n) into g. */
+static int cmp_pattern(const void *x, const void *y, void *arg)
+{
+	const struct sa *atoms = arg;
+	const struct sa *a = &atoms[*(const uint32_t *)x], *b = &atoms[*(const uint32_t *)y];
+
+	if (a->hs_flags != b->hs_flags)
+		return a->hs_flags < b->hs_flags ? -1 : 1;
+	return strcmp(a->pat, b->pat);
+}
+
+/* Compiles the pattern atoms in list[0..n) into g, one expression per
+ * distinct (pattern, flags). An expression Hyperscan refuses sends its
+ * atoms to PCRE2 and the rest is compiled again. */
 static int build_hs(struct sigma_engine *e, struct sg_matcher *m, uint32_t *list, uint32_t n,
 		    uint16_t field, struct hs_group *g, char *err, size_t errlen)
 {
-	const char **exprs = calloc(n, sizeof(*exprs));
-	unsigned *flags = calloc(n, sizeof(*flags)), *ids = calloc(n, sizeof(*ids));
+	const char **exprs = calloc(n + 1, sizeof(*exprs));
+	unsigned *flags = calloc(n + 1, sizeof(*flags)), *ids = calloc(n + 1, sizeof(*ids));
+	uint32_t *first = calloc(n + 1, sizeof(*first)), u = 0;
 	int rc = -ENOMEM;
 
 	g->field = field;
-	if (exprs == NULL || flags == NULL || ids == NULL)
+	if (exprs == NULL || flags == NULL || ids == NULL || first == NULL)
 		goto out;
 	for (;;) {
 		uint32_t k = 0;
@@ -207,19 +224,28 @@ static int build_hs(struct sigma_engine *e, struct sg_matcher *m, uint32_t *list
 		for (uint32_t i = 0; i < n; i++) {
 			struct sa *a = &e->atoms[list[i]];
 
-			if (a->kind != SA_HS && a->kind != SA_KEYWORD)
-				continue;
-			exprs[k] = a->pat;
-			flags[k] = a->hs_flags | HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
-			ids[k] = k;
-			list[k++] = list[i];
+			if (a->kind == SA_HS || a->kind == SA_KEYWORD)
+				list[k++] = list[i];
 		}
 		n = k;
 		if (n == 0) {
 			rc = 0;
 			goto out;
 		}
-		if (hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, NULL, &g->db, &cerr) ==
+		qsort_r(list, n, sizeof(*list), cmp_pattern, e->atoms);
+		u = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			const struct sa *a = &e->atoms[list[i]];
+
+			if (i > 0 && cmp_pattern(&list[i - 1], &list[i], e->atoms) == 0)
+				continue;
+			exprs[u] = a->pat;
+			flags[u] = a->hs_flags | HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
+			ids[u] = u;
+			first[u++] = i;
+		}
+		first[u] = n;
+		if (hs_compile_multi(exprs, flags, ids, u, HS_MODE_BLOCK, NULL, &g->db, &cerr) ==
 		    HS_SUCCESS)
 			break;
 		if (cerr->expression < 0) {
@@ -228,7 +254,8 @@ static int build_hs(struct sigma_engine *e, struct sg_matcher *m, uint32_t *list
 			rc = -EINVAL;
 			goto out;
 		}
-		demote(&e->atoms[list[cerr->expression]]);
+		for (uint32_t j = first[cerr->expression]; j < first[cerr->expression + 1]; j++)
+			demote(&e->atoms[list[j]]);
 		hs_free_compile_error(cerr);
 	}
 	g->atom_of = malloc(n * sizeof(*g->atom_of));
@@ -238,9 +265,12 @@ static int build_hs(struct sigma_engine *e, struct sg_matcher *m, uint32_t *list
 		goto out;
 	}
 	memcpy(g->atom_of, list, n * sizeof(*list));
-	g->n = n;
+	g->first = first;
+	first = NULL;
+	g->n = u;
 	rc = 0;
 out:
+	free(first);
 	free(exprs);
 	free(flags);
 	free(ids);
@@ -482,9 +512,12 @@ void sg_matcher_free(struct sigma_engine *e)
 
 		if (s == NULL)
 			continue;
-		for (uint32_t k = 0; k < s->nhs; k++)
+		for (uint32_t k = 0; k < s->nhs; k++) {
 			free(s->hs[k].atom_of);
+			free(s->hs[k].first);
+		}
 		free(s->kw.atom_of);
+		free(s->kw.first);
 		for (uint32_t k = 0; k < s->nex; k++)
 			free(s->ex[k].tab);
 		free(s->hs);
@@ -550,7 +583,7 @@ fail:
 
 struct scan_ctx {
 	struct sg_tls *t;
-	const uint32_t *atom_of;
+	const struct hs_group *g;
 	const struct sa *atoms;
 };
 
@@ -575,7 +608,8 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 {
 	struct scan_ctx *c = ctx;
 
-	hit(c->t, c->atoms, c->atom_of[id]);
+	for (uint32_t j = c->g->first[id]; j < c->g->first[id + 1]; j++)
+		hit(c->t, c->atoms, c->g->atom_of[j]);
 	return 0;
 }
 
@@ -844,7 +878,7 @@ int sigma__match(struct sigma_engine *e, const struct vrec *rec,
 
 		if (v == NULL)
 			continue;
-		sc.atom_of = s->hs[i].atom_of;
+		sc.g = &s->hs[i];
 		hs_scan(s->hs[i].db, v, (unsigned)len, 0, t->scratch, on_match, &sc);
 	}
 	for (uint32_t i = 0; i < s->nex; i++) {
@@ -855,7 +889,7 @@ int sigma__match(struct sigma_engine *e, const struct vrec *rec,
 			scan_exact(e, &s->ex[i], v, len, t);
 	}
 	if (s->kw.db) {
-		sc.atom_of = s->kw.atom_of;
+		sc.g = &s->kw;
 		for (unsigned i = 0; i < rec->nset; i++) {
 			const struct vrec_val *val = &rec->v[rec->set[i]];
 
