@@ -4,7 +4,7 @@
  * acknowledged by a local nats-server this program starts), plus the
  * latency NATS adds from write() to the server's ack (p50/p99).
  *
- *   build/bench/bench_sinks [-n RECORDS] [-p NATS_PORT]
+ *   build/bench/bench_sinks [-n RECORDS] [-p NATS_PORT] [-o jsonl,sqlite,nats]
  *
  * Records are ProcessCreate/NetworkConnect/FileCreate mixes of realistic
  * size (~900 bytes of JSON). Each figure is records / wall time from the
@@ -131,6 +131,8 @@ static double run(struct sink *s, uint64_t n, uint64_t first, uint64_t rate, boo
 			sink__flush(s);
 		}
 		t1 = now_s();
+		usleep(1100000); /* the sink refreshes its percentiles once a second */
+		sink__flush(s);
 		*p50 = s->st.lat_p50_us;
 		*p99 = s->st.lat_p99_us;
 		if (s->st.acked < n)
@@ -151,12 +153,15 @@ int main(int argc, char **argv)
 {
 	uint64_t n = 300000, p50 = 0, p99 = 0;
 	int port = 24222, opt;
+	const char *only = "jsonl,sqlite,nats";
 	char dir[] = "/tmp/vigil-bench-XXXXXX", spec[512], store[600], portstr[16];
 	pid_t ns;
 	double r;
 
-	while ((opt = getopt(argc, argv, "n:p:")) != -1) {
-		if (opt == 'n')
+	while ((opt = getopt(argc, argv, "n:p:o:")) != -1) {
+		if (opt == 'o')
+			only = optarg;
+		else if (opt == 'n')
 			n = strtoull(optarg, NULL, 10);
 		else if (opt == 'p')
 			port = atoi(optarg);
@@ -169,13 +174,21 @@ int main(int argc, char **argv)
 	printf("bench_sinks: %llu records per sink\n", (unsigned long long)n);
 
 	snprintf(spec, sizeof(spec), "jsonl:%s/events.jsonl", dir);
+	if (strstr(only, "jsonl") == NULL)
+		goto sqlite;
 	r = run(open_one(spec, dir), n, 1, 0, false, NULL, NULL);
 	printf("%-8s %10.0f records/s\n", "jsonl", r);
 
+sqlite:
 	snprintf(spec, sizeof(spec), "sqlite:%s/vigil.db", dir);
+	if (strstr(only, "sqlite") == NULL)
+		goto nats;
 	r = run(open_one(spec, dir), n, 1, 0, false, NULL, NULL);
 	printf("%-8s %10.0f records/s\n", "sqlite", r);
 
+nats:
+	if (strstr(only, "nats") == NULL)
+		goto out;
 	snprintf(store, sizeof(store), "%s/nats", dir);
 	snprintf(portstr, sizeof(portstr), "%d", port);
 	{
@@ -192,20 +205,21 @@ int main(int argc, char **argv)
 	    "nats://127.0.0.1:%d?stream=BENCH&subject=bench.ev&queue=2000000&spool_dir=%s/spool",
 	    port, dir);
 	r = run(open_one(spec, dir), n, 1, 0, true, &p50, &p99);
-	printf("%-8s %10.0f records/s acked (burst: write->ack p50 %.1f ms, p99 %.1f ms, queueing "
-	       "included)\n",
-	       "nats", r, (double)p50 / 1000.0, (double)p99 / 1000.0);
+	printf("%-8s %10.0f records/s acked (burst; write->ack includes queueing: p50 %s%.0f ms, "
+	       "p99 %s%.0f ms)\n",
+	       "nats", r, p50 >= 200000 ? ">" : "", (double)p50 / 1000.0, p99 >= 200000 ? ">" : "",
+	       (double)p99 / 1000.0);
 	/* Added latency at a steady, sustainable rate: what one event waits. */
 	r = run(open_one(spec, dir), 20000, n + 1, 10000, true, &p50, &p99);
 	printf("%-8s %10.0f records/s paced     write->ack p50 %.2f ms, p99 %.2f ms\n", "nats", r,
 	       (double)p50 / 1000.0, (double)p99 / 1000.0);
 	kill(ns, SIGTERM);
 	waitpid(ns, NULL, 0);
-	{
-		char cmd[600];
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		if (system(cmd) != 0)
-			return 1;
-	}
+out : {
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		return 1;
+}
 	return 0;
 }

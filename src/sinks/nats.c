@@ -88,6 +88,7 @@ struct ns {
 	/* Counters shared with the ack handler and the event thread. */
 	atomic_uint_fast64_t published, acked, failed, replay_failed, spooled, dropped;
 	uint64_t reported_dropped;
+	uint64_t last_lat_ms; /* event thread: last percentile scan */
 	atomic_uint_fast64_t lat_hist[NS_LAT_BUCKETS + 1];
 	atomic_uint_fast64_t write_ns[NS_LAT_RING];
 	bool warned_down;
@@ -653,6 +654,10 @@ static int ns_flush(struct sink *s)
 	s->st.spooled = atomic_load(&n->spooled);
 	s->st.errors = atomic_load(&n->failed);
 	s->st.queue_depth = mqueue__depth(n->q);
+	/* The percentiles scan the histogram: at most once a second. */
+	if (now_ms() - n->last_lat_ms < 1000 && !atomic_load(&n->stop))
+		return 0;
+	n->last_lat_ms = now_ms();
 	for (unsigned i = 0; i <= NS_LAT_BUCKETS; i++)
 		total += atomic_load(&n->lat_hist[i]);
 	if (total > 0) {

@@ -59,7 +59,8 @@ struct slog_cfg {
 	char ident[48];
 	char provider[64];
 	bool vigil_mode;
-	int facility; /* syslog facility number 0..23 */
+	bool ident_set, provider_set; /* given in the spec */
+	int facility;		      /* syslog facility number 0..23 */
 	uint64_t queue;
 };
 
@@ -178,6 +179,8 @@ static int parse_spec(const char *arg, struct slog_cfg *cfg)
 			q);
 		return -EINVAL;
 	}
+	cfg->ident_set = ident_set;
+	cfg->provider_set = provider_set;
 	if (!ident_set)
 		strcpy(cfg->ident, cfg->vigil_mode ? "vigil" : "sysmon");
 	if (!provider_set)
@@ -392,6 +395,12 @@ static int slog_open(struct sink *s, const char *arg, const struct sink_env *env
 		return err;
 	}
 	l->fd = -1;
+	/* The daemon's settings (sink_env) fill in what the spec left out;
+	 * the mode itself comes from the spec (mode=, default sysmon). */
+	if (env != NULL && env->syslog_ident != NULL && !l->cfg.ident_set)
+		snprintf(l->cfg.ident, sizeof(l->cfg.ident), "%s", env->syslog_ident);
+	if (env != NULL && env->syslog_provider != NULL && !l->cfg.provider_set)
+		snprintf(l->cfg.provider, sizeof(l->cfg.provider), "%s", env->syslog_provider);
 	l->xo.provider = l->cfg.provider;
 	l->xo.extras = l->cfg.vigil_mode;
 	if (l->cfg.vigil_mode)
