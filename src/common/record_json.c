@@ -112,7 +112,8 @@ static enum vf_id field_lookup(const char *s, size_t n)
 	for (unsigned h = name_hash(s, n); name_tab[h]; h = (h + 1) & (NAME_SLOTS - 1)) {
 		const char *nm = schema__field_name((enum vf_id)name_tab[h]);
 
-		if (strncmp(nm, s, n) == 0 && nm[n] == '\0')
+		/* s may hold NUL bytes: compare lengths, then bytes */
+		if (strlen(nm) == n && memcmp(nm, s, n) == 0)
 			return (enum vf_id)name_tab[h];
 	}
 	return VF_NONE;
@@ -337,6 +338,9 @@ static int fast_parse(struct vrec *rec, const char *line, size_t len)
 		if (q == NULL || memchr(key, '\\', (size_t)(q - key)) || q - key >= 128)
 			return 1;
 		klen = (size_t)(q - key);
+		for (size_t i = 0; i < klen; i++)
+			if ((unsigned char)key[i] < 0x20)
+				return 1; /* not JSON: json-c words the error */
 		p = skip_ws(q + 1, end);
 		if (p >= end || *p++ != ':')
 			return 1;

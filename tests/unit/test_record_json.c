@@ -121,6 +121,10 @@ static void test_escapes_and_fallback(void **state)
 	/* a lone surrogate is json-c's business; it still parses */
 	assert_int_equal(record_json__parse(&b, l2, sizeof(l2) - 1, err, sizeof(err)), 0);
 	assert_non_null(vrec__get(&b, VF_CommandLine, NULL));
+	/* a raw NUL inside a key is not the field "ID" (found by fuzzing) */
+	static const char l4[] = "{\"EventID\":255,\"ID\0x\":\"1\"}";
+	if (record_json__parse(&b, l4, sizeof(l4) - 1, err, sizeof(err)) == 0)
+		assert_null(vrec__get(&b, VF_ID, NULL));
 	/* EventID need not come first */
 	assert_int_equal(record_json__parse(&b, l3, sizeof(l3) - 1, err, sizeof(err)), 0);
 	assert_int_equal(b.def->id, 11);
