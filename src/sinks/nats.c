@@ -648,7 +648,10 @@ static int ns_flush(struct sink *s)
 	struct ns *n = s->priv;
 	uint64_t d = atomic_load(&n->dropped), total = 0;
 
+	/* Records dropped after queueing were counted written then. */
 	s->st.dropped += d - n->reported_dropped;
+	s->st.written -=
+	    d - n->reported_dropped <= s->st.written ? d - n->reported_dropped : s->st.written;
 	n->reported_dropped = d;
 	s->st.acked = atomic_load(&n->acked);
 	s->st.spooled = atomic_load(&n->spooled);

@@ -74,7 +74,7 @@ struct slog {
 	bool thr_started;
 	atomic_bool stop;
 	uint64_t stop_deadline_ms; /* set before stop; read by the sender */
-	int fd;
+	atomic_int fd;		   /* the sender's; close() may shut it down */
 	atomic_uint_fast64_t sent, send_dropped, send_errors;
 	uint64_t reported_dropped, reported_errors;
 };
@@ -197,9 +197,10 @@ static int slog_check(const char *arg)
 
 static void close_fd(struct slog *l)
 {
-	if (l->fd >= 0)
-		close(l->fd);
-	l->fd = -1;
+	int fd = atomic_exchange(&l->fd, -1);
+
+	if (fd >= 0)
+		close(fd);
 }
 
 /* Opens the transport. Returns 0 or -errno (not logged: the caller
@@ -261,7 +262,11 @@ static int send_all(int fd, const struct iovec *iov_in, int n)
 
 	memcpy(iov, iov_in, sizeof(*iov) * (size_t)n);
 	while (n > 0) {
-		w = writev(fd, iov, n);
+		struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+
+		/* sendmsg, not writev: MSG_NOSIGNAL, so a collector that
+		 * hangs up costs an EPIPE, not a SIGPIPE. */
+		w = sendmsg(fd, &mh, MSG_NOSIGNAL);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
@@ -333,13 +338,21 @@ static void *sender(void *arg)
 {
 	struct slog *l = arg;
 	unsigned backoff = SLOG_BACKOFF_MIN;
-	bool warned = false;
+	bool warned = false, gave_up = false;
 
 	for (;;) {
 		struct mq_msg *m = mqueue__pop_all(l->q, 200);
 
 		if (m == NULL && atomic_load(&l->stop))
 			break;
+		while (m != NULL && gave_up) {
+			/* Closing and the collector failed us past the grace
+			 * period: the rest is dropped without another try. */
+			struct mq_msg *next = m->next;
+			atomic_fetch_add(&l->send_dropped, 1);
+			free(m);
+			m = next;
+		}
 		while (m != NULL) {
 			int err = 0;
 
@@ -373,6 +386,7 @@ static void *sender(void *arg)
 					atomic_fetch_add(&l->send_dropped, 1);
 				mq_msg__free_list(m);
 				m = NULL;
+				gave_up = true;
 				break;
 			}
 			sleep_ms(l, backoff);
@@ -380,6 +394,21 @@ static void *sender(void *arg)
 		}
 	}
 	return NULL;
+}
+
+/* Joins thr if it ends within ms; returns whether it did. */
+static bool join_within(pthread_t thr, unsigned ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return pthread_timedjoin_np(thr, NULL, &ts) == 0;
 }
 
 static int slog_open(struct sink *s, const char *arg, const struct sink_env *env)
@@ -477,7 +506,10 @@ static int slog_flush(struct sink *s)
 	struct slog *l = s->priv;
 	uint64_t d = atomic_load(&l->send_dropped), e = atomic_load(&l->send_errors);
 
+	/* Records the sender dropped were counted written when queued. */
 	s->st.dropped += d - l->reported_dropped;
+	s->st.written -=
+	    d - l->reported_dropped <= s->st.written ? d - l->reported_dropped : s->st.written;
 	s->st.errors += e - l->reported_errors;
 	l->reported_dropped = d;
 	l->reported_errors = e;
@@ -498,7 +530,14 @@ static void slog_close(struct sink *s)
 		l->stop_deadline_ms = now_ms() + SLOG_CLOSE_GRACE_MS;
 		atomic_store(&l->stop, true);
 		mqueue__kick(l->q);
-		pthread_join(l->thr, NULL);
+		if (!join_within(l->thr, SLOG_CLOSE_GRACE_MS + 500)) {
+			/* Stuck in a send to a collector that stopped reading:
+			 * cut the connection so the sender sees an error. */
+			int fd = atomic_load(&l->fd);
+			if (fd >= 0)
+				shutdown(fd, SHUT_RDWR);
+			pthread_join(l->thr, NULL);
+		}
 	}
 	slog_flush(s);
 	close_fd(l);

@@ -11,7 +11,8 @@
  * server in the middle of it); -a waits, after the burst, until the sink
  * reports ACK_TARGET records (default COUNT; more when a spool from an
  * earlier run is replayed too) acknowledged, or the timeout passes.
- * Prints one line: "written W dropped D acked A spooled S" and exits 0, or
+ * Prints one line: "written W dropped D acked A spooled S write_ms T" (T:
+ * time spent in the write loop, i.e. on the event thread) and exits 0, or
  * 1 when -a was given and not everything was acknowledged.
  */
 #include "sinks/sink.h"
@@ -95,7 +96,7 @@ int main(int argc, char **argv)
 	struct sink **v = NULL;
 	size_t nv = 0;
 	struct sink *s;
-	uint64_t t0;
+	uint64_t t0, write_ms;
 	int opt, rc = 0;
 
 	while ((opt = getopt(argc, argv, "n:s:c:r:d:a:t:")) != -1) {
@@ -152,6 +153,7 @@ int main(int argc, char **argv)
 		}
 	}
 	sink__flush(s);
+	write_ms = mono_ms() - t0;
 	if (ack_timeout) {
 		uint64_t until = mono_ms() + ack_timeout * 1000;
 		if (target == 0)
@@ -165,9 +167,10 @@ int main(int argc, char **argv)
 	}
 	/* Close by hand so the stats the sink folds in at close are kept. */
 	s->ops->close(s);
-	printf("written %llu dropped %llu acked %llu spooled %llu\n",
+	printf("written %llu dropped %llu acked %llu spooled %llu write_ms %llu\n",
 	       (unsigned long long)s->st.written, (unsigned long long)s->st.dropped,
-	       (unsigned long long)s->st.acked, (unsigned long long)s->st.spooled);
+	       (unsigned long long)s->st.acked, (unsigned long long)s->st.spooled,
+	       (unsigned long long)write_ms);
 	free(s->spec);
 	free(s);
 	free(v);

@@ -114,6 +114,7 @@ kill_nats() {
 	[ "$dropped" -gt 0 ]
 	[ "$spooled" -gt 0 ]
 	[ $((dropped + spooled)) -eq 5000 ]
+	[[ "$output" == *"written $spooled dropped $dropped"* ]]
 	[ "$(du -sk "$T/spool/nats-S4" | cut -f1)" -le 80 ]
 }
 
@@ -215,4 +216,28 @@ kill_nats() {
 		[ "$status" -eq 64 ]
 		[[ "$output" == *"vigil:"* ]]
 	done
+}
+
+@test "syslog: a TCP collector that stops reading never blocks the writer; drops are counted" {
+	# Accepts one connection and never reads from it.
+	python3 -c 'import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", '"$BASE"')); s.listen(8); c, _ = s.accept(); time.sleep(60)' &
+	PIDS+=($!)
+	sleep 0.5
+	start=$(date +%s%N)
+	run $FEED -n 200000 -c h9 -d "$T" "syslog:tcp://127.0.0.1:$BASE?queue=5000"
+	end=$(date +%s%N)
+	echo "$output"
+	[ "$status" -eq 0 ]
+	write_ms=$(sed -n 's/.*write_ms \([0-9]*\).*/\1/p' <<<"$output")
+	dropped=$(sed -n 's/.*dropped \([0-9]*\).*/\1/p' <<<"$output")
+	# 200,000 records on the writer's side take well under a few seconds:
+	# nothing waited for the collector.
+	[ "$write_ms" -lt 5000 ]
+	[ "$dropped" -gt 100000 ]
+	written=$(sed -n 's/.*written \([0-9]*\).*/\1/p' <<<"$output")
+	[ $((written + dropped)) -eq 200000 ]
+	# close() gives up on the stuck collector within its grace period.
+	[ $(((end - start) / 1000000)) -lt 15000 ]
 }
