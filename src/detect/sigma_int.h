@@ -199,6 +199,7 @@ struct sigma_engine {
 	uint32_t ncorr;
 	uint32_t nall; /* all rules ever parsed (indices) */
 	bool compiled;
+	bool all_triggers; /* tests: scan every eager atom (no lazy demotion) */
 	uint64_t uid;
 	struct sg_matcher *m;
 };

@@ -395,7 +395,9 @@ int sg_matcher_build(struct sigma_engine *e, char *err, size_t errlen)
 	for (uint32_t i = 0; i < e->natoms; i++) {
 		struct sa *a = &e->atoms[i];
 
-		if (m->by_idx[a->rule] && is_eager(a) && !a->trigger)
+		if (e->all_triggers)
+			a->trigger = true;
+		else if (m->by_idx[a->rule] && is_eager(a) && !a->trigger)
 			make_lazy(a);
 	}
 

@@ -956,6 +956,121 @@ static void test_corr_bounded(void **state)
 	sigma__free(e);
 }
 
+/* ---- differential: lazy literals and triggers vs scanning everything ---- */
+
+static unsigned long long dstate = 0x9e3779b97f4a7c15ull;
+
+static unsigned dr(unsigned n)
+{
+	dstate ^= dstate << 13;
+	dstate ^= dstate >> 7;
+	dstate ^= dstate << 17;
+	return (unsigned)(dstate % n);
+}
+
+static const char *dvocab[] = {"sh",  "bash", "/bin/",	 "-c",	  "curl", "wget", "*", "?",
+			       "a*b", "x",    "/BIN/SH", "Sh -C", "\\*",  "tmp",  ""};
+#define NDV (sizeof(dvocab) / sizeof(dvocab[0]))
+
+static void gen_rule(char *buf, size_t cap, int id)
+{
+	static const char *fields[] = {"CommandLine", "Image", "ParentImage", "User"};
+	static const char *mods[] = {
+	    "",	      "|contains",	 "|startswith", "|endswith", "|contains|all",
+	    "|cased", "|contains|cased", "|re"};
+	size_t len = (size_t)snprintf(buf, cap,
+				      "title: r%d\nlogsource:\n  category: process_creation\n"
+				      "detection:\n",
+				      id);
+	int nsel = 1 + (int)dr(3);
+
+	for (int k = 0; k < nsel; k++) {
+		int nitems = 1 + (int)dr(2);
+
+		len += (size_t)snprintf(buf + len, cap - len, "  sel%d:\n", k);
+		for (int i = 0; i < nitems; i++) {
+			const char *mod = mods[dr(8)];
+			int nv = 1 + (int)dr(3);
+
+			len += (size_t)snprintf(buf + len, cap - len, "    %s%s:\n",
+						fields[i * 2 + dr(2)], mod);
+			for (int v = 0; v < nv; v++) {
+				const char *w =
+				    strcmp(mod, "|re") == 0 ? "b?a[sz]h" : dvocab[dr(NDV)];
+
+				len += (size_t)snprintf(buf + len, cap - len, "      - '%s'\n", w);
+			}
+		}
+	}
+	static const char *conds[] = {"sel0",
+				      "1 of sel*",
+				      "all of sel*",
+				      "not sel0",
+				      "sel0 and not 1 of sel*",
+				      "(sel0 or not sel0) and 1 of them"};
+	snprintf(buf + len, cap - len, "  condition: %s\n", conds[dr(nsel > 1 ? 6 : 4)]);
+}
+
+struct dres {
+	int n;
+	uint32_t sum;
+};
+
+static int dcollect(const struct sigma_rule_info *r, const struct vrec *ev, void *ctx)
+{
+	struct dres *d = ctx;
+
+	d->n++;
+	d->sum = d->sum * 31 + (uint32_t)atoi(r->title + 1);
+	return 0;
+}
+
+static void test_differential(void **state)
+{
+	static char rules[200000], one[2048];
+	size_t len = 0;
+
+	for (int i = 0; i < 300; i++) {
+		gen_rule(one, sizeof(one), i);
+		len += (size_t)snprintf(rules + len, sizeof(rules) - len, "%s---\n", one);
+	}
+	struct sigma_engine *a = sigma__new(), *b = sigma__new();
+	assert_int_equal(sigma__add_buf(a, rules, len, "d.yml"), 0);
+	assert_int_equal(sigma__add_buf(b, rules, len, "d.yml"), 0);
+	b->all_triggers = true;
+	assert_true(sigma__compile(a, NULL, NULL) >= 0);
+	assert_true(sigma__compile(b, NULL, NULL) >= 0);
+	assert_int_equal(sigma__rule_count(a), sigma__rule_count(b));
+	assert_true(sigma__rule_count(a) > 250);
+
+	int total = 0;
+	for (int i = 0; i < 5000; i++) {
+		char cl[128] = "", img[64] = "", pimg[64] = "";
+		struct dres ra = {0}, rb = {0};
+
+		for (int k = 0, n = (int)dr(5); k < n; k++) {
+			strcat(cl, dvocab[dr(NDV)]);
+			strcat(cl, dr(2) ? " " : "");
+		}
+		strcat(img, dr(2) ? "/bin/" : "/usr/bin/");
+		strcat(img, dvocab[dr(NDV)]);
+		strcat(pimg, dvocab[dr(NDV)]);
+		mk(1, "CommandLine", cl, "Image", img, "ParentImage", pimg, "User",
+		   dr(2) ? "root" : "x", NULL);
+		sigma__match(a, &rec, dcollect, &ra);
+		sigma__match(b, &rec, dcollect, &rb);
+		if (ra.n != rb.n || ra.sum != rb.sum)
+			print_error("differs on CommandLine='%s' Image='%s' ParentImage='%s'\n", cl,
+				    img, pimg);
+		assert_int_equal(ra.n, rb.n);
+		assert_int_equal(ra.sum, rb.sum);
+		total += ra.n;
+	}
+	assert_true(total > 1000); /* the comparison saw real matches */
+	sigma__free(a);
+	sigma__free(b);
+}
+
 /* ---- rule sets -------------------------------------------------------- */
 
 struct setrep {
@@ -1113,6 +1228,7 @@ int main(void)
 	    cmocka_unit_test(test_corr_temporal),
 	    cmocka_unit_test(test_corr_chain),
 	    cmocka_unit_test(test_corr_bounded),
+	    cmocka_unit_test(test_differential),
 	    cmocka_unit_test(test_sigmahq_linux),
 	    cmocka_unit_test(test_vigil_rules),
 	    cmocka_unit_test(test_scan_fixture),
