@@ -42,7 +42,8 @@ static void usage(FILE *f)
 		"usage: vigil hunt [--db PATH] [--format table|json|csv] [--max-rows N] \"SQL\"\n"
 		"  tables: DeviceProcessEvents DeviceNetworkEvents DeviceFileEvents\n"
 		"          DeviceImageLoadEvents DeviceEvents DeviceAlerts\n"
-		"  default database: " HUNT_DEFAULT_DB "\n");
+		"  default database: " HUNT_DEFAULT_DB "\n"
+		"  formats: table (aligned), json (one array of objects), csv (RFC 4180)\n");
 }
 
 static void csv_field(FILE *out, const char *s, int len)

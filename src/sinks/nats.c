@@ -423,6 +423,7 @@ static void replay_batch(struct ns *n)
 		return;
 	}
 	spool__rewind(n->spool);
+	n->stream_ok = false; /* re-check it: it may have been deleted */
 	n->replay_backoff_ms = n->replay_backoff_ms ? n->replay_backoff_ms * 2 : 100;
 	if (n->replay_backoff_ms > 5000)
 		n->replay_backoff_ms = 5000;
