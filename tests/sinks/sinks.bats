@@ -241,3 +241,17 @@ s.bind(("127.0.0.1", '"$BASE"')); s.listen(8); c, _ = s.accept(); time.sleep(60)
 	# close() gives up on the stuck collector within its grace period.
 	[ $(((end - start) / 1000000)) -lt 15000 ]
 }
+
+@test "syslog: unix datagram socket (as /dev/log), ident and provider options" {
+	sock=$T/log.sock
+	$RECV unix "$sock" 1000 30 >"$T/recv.out" &
+	recv=$!
+	PIDS+=($recv)
+	sleep 0.3
+	run $FEED -n 1000 -r 20000 -c h10 -d "$T" "syslog:unix:$sock?ident=edr&provider=Acme-EDR"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	wait $recv
+	cat "$T/recv.out"
+	grep -q "received 1000 valid 1000 unique 1000 app edr provider Acme-EDR" "$T/recv.out"
+}

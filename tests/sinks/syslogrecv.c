@@ -4,6 +4,7 @@
  * TCP, RFC 6587) carrying one Sysmon XML event that libxml2 parses.
  *
  *   syslogrecv udp|tcp PORT COUNT TIMEOUT_S
+ *   syslogrecv unix PATH COUNT TIMEOUT_S      (a datagram socket, like /dev/log)
  *
  * Receives until COUNT messages arrived or TIMEOUT_S passed, then prints
  * "received R valid V unique U app APP provider PROVIDER" and exits 0 only
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -104,7 +106,7 @@ static void check(const char *msg, size_t len)
 int main(int argc, char **argv)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET};
-	bool tcp;
+	bool tcp, unixdg;
 	int lfd, cfd = -1, timeout;
 	time_t until;
 	static char buf[1 << 20];
@@ -113,9 +115,23 @@ int main(int argc, char **argv)
 	if (argc != 5)
 		return 64;
 	tcp = strcmp(argv[1], "tcp") == 0;
+	unixdg = strcmp(argv[1], "unix") == 0;
 	want = strtoull(argv[3], NULL, 10);
 	timeout = atoi(argv[4]);
 	seen = calloc(want + 1, 1);
+	if (unixdg) {
+		struct sockaddr_un sun = {.sun_family = AF_UNIX};
+
+		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", argv[2]);
+		unlink(argv[2]);
+		lfd = socket(AF_UNIX, SOCK_DGRAM, 0);
+		setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &(int){8 << 20}, sizeof(int));
+		if (bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+			perror("syslogrecv: bind");
+			return 1;
+		}
+		goto ready;
+	}
 	sa.sin_port = htons((uint16_t)atoi(argv[2]));
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	lfd = socket(AF_INET, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
@@ -126,6 +142,7 @@ int main(int argc, char **argv)
 		perror("syslogrecv: bind");
 		return 1;
 	}
+ready:
 	printf("ready\n");
 	fflush(stdout);
 	until = time(NULL) + timeout;
