@@ -24,7 +24,7 @@
  * bpf_event 100, file_modify 200, file_rename 201, file_attribute_change 202,
  * privilege_change 203, network_listen 204, namespace_change 205, mount 206,
  * logon_session 207, cap_summary 240, tamper_alert 243. file_create_time is
- * an alias of file_change. Rules for a `service` (auditd, syslog, ...) or
+ * an alias of file_change, raw_access_read of raw_access_thread. Rules for a `service` (auditd, syslog, ...) or
  * for another product are reported as "no source": vigil never produces
  * their events, which is not an error.
  */

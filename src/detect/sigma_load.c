@@ -12,6 +12,15 @@
  * Logsource routing (category → EventID) lives here; see sigma.h for the
  * table. Anything valid but beyond vigil is reported "unsupported" with the
  * exact construct, never silently dropped.
+ *
+ * Choices where the specification leaves room: plain values and keywords
+ * are case-insensitive for ASCII (bytes beyond ASCII compare exactly, as the
+ * events are not guaranteed UTF-8); `re` is case-sensitive unless `|i`;
+ * keywords are substring searches over every value of the event; windash
+ * varies a '-' or '/' that starts a word (after a non-word character,
+ * before a word character), as pySigma does, so paths do not explode into
+ * thousands of variants; `neq` over a list means "none of these"; time
+ * modifiers read "YYYY-MM-DD HH:MM:SS" (or with 'T'), week is ISO 8601.
  */
 #include "detect/sigma_int.h"
 
