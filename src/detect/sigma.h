@@ -24,9 +24,9 @@
  * bpf_event 100, file_modify 200, file_rename 201, file_attribute_change 202,
  * privilege_change 203, network_listen 204, namespace_change 205, mount 206,
  * logon_session 207, cap_summary 240, tamper_alert 243. file_create_time is
- * an alias of file_change, raw_access_read of raw_access_thread. Rules for a `service` (auditd, syslog, ...) or
- * for another product are reported as "no source": vigil never produces
- * their events, which is not an error.
+ * an alias of file_change, raw_access_read of raw_access_thread. Rules for a `service` (auditd,
+ * syslog, ...) or for another product are reported as "no source": vigil never produces their
+ * events, which is not an error.
  */
 #ifndef VIGIL_SIGMA_H
 #define VIGIL_SIGMA_H
@@ -103,7 +103,8 @@ size_t sigma__correlation_count(const struct sigma_engine *e);
  * correlation whose condition becomes true) calls cb with the rule and the
  * event; a nonzero return from cb stops matching and is returned. Returns
  * the number of matches otherwise, or -errno (-ENOMEM when thread scratch
- * cannot be allocated, -EINVAL before sigma__compile). */
+ * cannot be allocated, -EINVAL before sigma__compile, -EDEADLK when called
+ * from inside one of its own callbacks on the same thread). */
 int sigma__match(struct sigma_engine *e, const struct vrec *rec,
 		 int (*cb)(const struct sigma_rule_info *rule, const struct vrec *rec, void *ctx),
 		 void *ctx);

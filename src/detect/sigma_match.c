@@ -68,6 +68,7 @@ struct sg_tls {
 	pcre2_match_data *md;
 	uint32_t *atom_gen, *rule_gen, *cand;
 	uint32_t natoms, nrules, ncand, gen;
+	bool busy; /* inside sigma__match: a callback may not re-enter */
 };
 
 static __thread struct sg_tls *tls;
@@ -862,6 +863,8 @@ int sigma__match(struct sigma_engine *e, const struct vrec *rec,
 	s = e->m->slots[rec->def->id];
 	if (s == NULL)
 		return 0;
+	if (tls && tls->busy)
+		return -EDEADLK;
 	t = get_tls(e);
 	if (t == NULL)
 		return -ENOMEM;
@@ -872,6 +875,7 @@ int sigma__match(struct sigma_engine *e, const struct vrec *rec,
 		t->gen = 1;
 	}
 	t->ncand = 0;
+	t->busy = true;
 	sc.t = t;
 	sc.atoms = e->atoms;
 	for (uint32_t i = 0; i < s->nhs; i++) {
@@ -927,8 +931,11 @@ int sigma__match(struct sigma_engine *e, const struct vrec *rec,
 		if (r == NULL || !eval(e, r->cond, rec, t))
 			continue;
 		rc = report_match(r, rec, cb, ctx, &nmatch);
-		if (rc != 0)
+		if (rc != 0) {
+			t->busy = false;
 			return rc;
+		}
 	}
+	t->busy = false;
 	return nmatch;
 }

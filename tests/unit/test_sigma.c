@@ -761,6 +761,33 @@ static void test_alert_record(void **state)
 	sigma__free(e);
 }
 
+struct reent {
+	int rc;
+	struct sigma_engine *e;
+};
+
+/* A callback that tries to match again from inside the match. */
+static int reenter(const struct sigma_rule_info *r, const struct vrec *ev, void *ctx)
+{
+	struct reent *c = ctx;
+
+	c->rc = sigma__match(c->e, ev, NULL, NULL);
+	return 0;
+}
+
+static void test_reentry(void **state)
+{
+	struct reps rp = {0};
+	struct reent c = {0, NULL};
+
+	c.e = det("  a:\n    Image|endswith: /curl\n  condition: a\n", &rp);
+	assert_int_equal(sigma__match(c.e, mk(1, "Image", "/bin/curl", NULL), reenter, &c), 1);
+	assert_int_equal(c.rc, -EDEADLK);
+	/* and the engine is usable afterwards */
+	assert_int_equal(run(c.e, mk(1, "Image", "/bin/curl", NULL)), 1);
+	sigma__free(c.e);
+}
+
 /* ---- correlations ----------------------------------------------------- */
 
 static const char *base_rules =
@@ -1223,6 +1250,7 @@ int main(void)
 	    cmocka_unit_test(test_unicode),
 	    cmocka_unit_test(test_diagnostics),
 	    cmocka_unit_test(test_alert_record),
+	    cmocka_unit_test(test_reentry),
 	    cmocka_unit_test(test_corr_event_count),
 	    cmocka_unit_test(test_corr_value_count),
 	    cmocka_unit_test(test_corr_temporal),
