@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -788,6 +789,48 @@ static void test_reentry(void **state)
 	sigma__free(c.e);
 }
 
+struct thr {
+	struct sigma_engine *e;
+	int matches;
+};
+
+static void *thr_main(void *arg)
+{
+	struct thr *t = arg;
+	struct vrec *r = calloc(1, sizeof(*r));
+
+	for (int i = 0; i < 20000 && r; i++) {
+		vrec__reset(r, schema__event(1));
+		vrec__set_str(r, VF_Image, i % 2 ? "/usr/bin/curl" : "/usr/bin/ls");
+		vrec__set_str(r, VF_CommandLine, i % 4 == 1 ? "curl x | sh" : "ls -l");
+		t->matches += sigma__match(t->e, r, NULL, NULL);
+	}
+	free(r);
+	sigma__thread_done();
+	return NULL;
+}
+
+/* Detection rules alone may be matched from several threads at once. */
+static void test_threads(void **state)
+{
+	struct reps rp = {0};
+	struct sigma_engine *e = det("  a:\n    Image|endswith: /curl\n  b:\n"
+				     "    CommandLine|contains: '| sh'\n  condition: a and b\n",
+				     &rp);
+	pthread_t th[4];
+	struct thr t[4];
+
+	for (int i = 0; i < 4; i++) {
+		t[i] = (struct thr){e, 0};
+		assert_int_equal(pthread_create(&th[i], NULL, thr_main, &t[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(t[i].matches, 5000);
+	}
+	sigma__free(e);
+}
+
 /* ---- correlations ----------------------------------------------------- */
 
 static const char *base_rules =
@@ -1251,6 +1294,7 @@ int main(void)
 	    cmocka_unit_test(test_diagnostics),
 	    cmocka_unit_test(test_alert_record),
 	    cmocka_unit_test(test_reentry),
+	    cmocka_unit_test(test_threads),
 	    cmocka_unit_test(test_corr_event_count),
 	    cmocka_unit_test(test_corr_value_count),
 	    cmocka_unit_test(test_corr_temporal),
