@@ -2,6 +2,7 @@
  * sigma.c — the Sigma engine's life cycle: create, add rule files, compile
  * (correlation resolution, reporting, matcher build), alerts, free.
  */
+#include "common/log.h"
 #include "detect/sigma_int.h"
 
 #include <dirent.h>
@@ -491,7 +492,7 @@ int sigma__compile(struct sigma_engine *e, void (*report)(const struct sigma_rep
 	rc = sg_matcher_build(e, err, sizeof(err));
 	if (rc) {
 		if (err[0])
-			fprintf(stderr, "vigil: sigma: %s\n", err);
+			log_warnx("sigma: %s", err);
 		return rc;
 	}
 	e->compiled = true;
