@@ -739,6 +739,7 @@ static void test_differential(void **state)
 	static const enum vf_id fids[] = {VF_Image, VF_CommandLine, VF_ParentImage, VF_User};
 	char *xml = malloc(1 << 20);
 	char v[64];
+	size_t nkexcl = 0;
 
 	assert_non_null(xml);
 	for (int round = 0; round < 40; round++) {
@@ -790,8 +791,27 @@ static void test_differential(void **state)
 			}
 			(void)m(rs, NULL);
 		}
+		/* The kernel-exclude proof: an event whose Image is one of these
+		 * paths is dropped whatever its other fields say. */
+		{
+			const char *const *paths;
+			size_t np = ruleset__kernel_image_excludes(rs, EV_PROCESS_CREATE, &paths);
+
+			for (size_t k = 0; k < np; k++)
+				for (int i = 0; i < 20; i++) {
+					vrec__reset(&rec, schema__event(EV_PROCESS_CREATE));
+					vrec__set_str(&rec, VF_Image, paths[k]);
+					rnd_str(v, 12);
+					vrec__set_str(&rec, VF_CommandLine, v);
+					rnd_str(v, 12);
+					vrec__set_str(&rec, VF_User, v);
+					assert_false(m(rs, NULL));
+					nkexcl++;
+				}
+		}
 		ruleset__free(rs);
 	}
+	assert_true(nkexcl > 0); /* the random configs did produce some */
 	free(xml);
 }
 
