@@ -1,7 +1,7 @@
 /*
  * sqlite.c — the hunting store: every record as a row in an MDE-style table.
  *
- * Spec: sqlite:PATH[?max_age=7d&max_size=512M&batch=10000&retain_every=5]
+ * Spec: sqlite:PATH[?max_age=7d&max_size=512M&batch=10000&commit_ms=0&retain_every=5]
  * (`default` opens sqlite:$STATE/vigil.db next to the JSONL file).
  *
  * Schema (one table per event family; schema__family_table names them):
@@ -29,15 +29,20 @@
  *
  * Write path: on the event thread (it is a local file), one prepared INSERT
  * per table with values bound in place (no copies), inside a transaction
- * that commits at flush() and every `batch` records; WAL with
+ * that commits at every flush() (the main loop flushes after each drained
+ * ring-buffer batch and once a second) and every `batch` records. With
+ * commit_ms=N a flush leaves a batch younger than N ms open, so that under
+ * load one commit carries more rows (a group commit; rows then show up
+ * within N ms plus a second at worst). WAL with
  * synchronous=NORMAL, so a crash loses at most the open batch and never
  * corrupts the file, and `vigil hunt` reads while we write.
  *
  * Retention: at most every `retain_every` seconds (at a commit), rows older
  * than max_age are deleted, then, while the live pages exceed max_size, the
- * oldest rows of the table holding the oldest event — in batches of 5,000,
- * at most 8 batches per pass, so a pass never stalls the event thread for
- * long; freed pages go back to the OS with incremental vacuum. A full disk
+ * oldest rows of the table holding the oldest event — age in batches of
+ * 5,000, size in batches sized from the excess and the mean row size (at
+ * most 5,000), a bounded number of batches per pass, so a pass never stalls
+ * the event thread for long; freed pages go back to the OS with incremental vacuum. A full disk
  * (SQLITE_FULL) rolls the open batch back, counts its records as dropped,
  * and the sink keeps going. Files are created 0600 (SQLite gives the -wal
  * and -shm files the database file's mode).
@@ -59,6 +64,7 @@
 #include <unistd.h>
 
 #define SQ_BATCH_DEFAULT 10000
+#define SQ_COMMIT_MS	 0
 #define SQ_RETAIN_EVERY	 5
 #define SQ_DELETE_BATCH	 5000
 #define SQ_DELETE_ROUNDS 8
@@ -92,6 +98,7 @@ struct sq_cfg {
 	uint64_t max_age;  /* seconds; 0 = keep */
 	uint64_t max_size; /* bytes; 0 = unbounded */
 	uint64_t batch;
+	uint64_t commit_ms;
 	uint64_t retain_every;
 	uint64_t max_page_count; /* test hook: simulates a full disk */
 };
@@ -102,7 +109,8 @@ struct sq {
 	struct sq_table t[VFAM__COUNT];
 	struct strbuf json;
 	bool in_tx;
-	uint64_t pending; /* records in the open transaction */
+	uint64_t tx_start_ms; /* when the open transaction began */
+	uint64_t pending;     /* records in the open transaction */
 	uint64_t last_retain;
 	uint64_t full_events;
 	uint64_t deleted;
@@ -133,6 +141,7 @@ static int parse_spec(const char *arg, struct sq_cfg *cfg)
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->batch = SQ_BATCH_DEFAULT;
+	cfg->commit_ms = SQ_COMMIT_MS;
 	cfg->retain_every = SQ_RETAIN_EVERY;
 	if (plen == 0 || plen >= sizeof(cfg->path)) {
 		fprintf(stderr, "vigil: output 'sqlite:%s' needs a database path\n", arg);
@@ -148,6 +157,9 @@ static int parse_spec(const char *arg, struct sq_cfg *cfg)
 			continue;
 		if (strcmp(key, "batch") == 0 && sinkopt__uint(val, 1, 1000000, &cfg->batch) == 0)
 			continue;
+		if (strcmp(key, "commit_ms") == 0 &&
+		    sinkopt__uint(val, 0, 60000, &cfg->commit_ms) == 0)
+			continue;
 		if (strcmp(key, "retain_every") == 0 &&
 		    sinkopt__duration(val, &cfg->retain_every) == 0)
 			continue;
@@ -156,7 +168,7 @@ static int parse_spec(const char *arg, struct sq_cfg *cfg)
 			continue;
 		fprintf(stderr,
 			"vigil: output sqlite:%s: bad option '%s=%s' (options: "
-			"max_age=7d, max_size=512M, batch=N, retain_every=5s)\n",
+			"max_age=7d, max_size=512M, batch=N, commit_ms=0, retain_every=5s)\n",
 			cfg->path, key, val);
 		return -EINVAL;
 	}
@@ -181,6 +193,14 @@ static uint64_t mono_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec;
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000ull + (uint64_t)ts.tv_nsec / 1000000ull;
 }
 
 static bool has_col(const struct sq_table *t, enum col_src src, enum vf_id f)
@@ -661,6 +681,7 @@ static int sq_write(struct sink *s, const struct vrec *rec)
 			return -EIO;
 		}
 		q->in_tx = true;
+		q->tx_start_ms = mono_ms();
 	}
 	strbuf__clear(&q->json);
 	json__add_record(&q->json, rec);
@@ -731,7 +752,11 @@ static int sq_write(struct sink *s, const struct vrec *rec)
 static int sq_flush(struct sink *s)
 {
 	struct sq *q = s->priv;
-	int err = commit(s, q);
+	int err;
+
+	if (q->in_tx && mono_ms() - q->tx_start_ms < q->cfg.commit_ms)
+		return 0; /* young batch: let it grow (see the top) */
+	err = commit(s, q);
 
 	if (err == 0)
 		maybe_retain(s, q);

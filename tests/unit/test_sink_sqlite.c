@@ -100,14 +100,14 @@ static char *q_text(sqlite3 *db, const char *sql)
 
 static void test_write_and_query(void **state)
 {
-	char path[256], spec[300];
+	char path[256], spec[400];
 	uint64_t now = (uint64_t)time(NULL) * 1000000000ull;
 	struct sink *s;
 	sqlite3 *db;
 	struct stat sb;
 
 	snprintf(path, sizeof(path), "%s/a.db", dir);
-	snprintf(spec, sizeof(spec), "sqlite:%s?batch=7", path);
+	snprintf(spec, sizeof(spec), "sqlite:%s?batch=7&commit_ms=0", path);
 	s = open_sink(spec);
 	for (uint64_t i = 1; i <= 30; i++)
 		assert_int_equal(sink__write(s, (fill(i % 3 == 0   ? 1
@@ -170,14 +170,14 @@ static void test_write_and_query(void **state)
 
 static void test_retention_age(void **state)
 {
-	char path[256], spec[300];
+	char path[256], spec[400];
 	uint64_t now = (uint64_t)time(NULL) * 1000000000ull;
 	uint64_t day = 86400ull * 1000000000ull;
 	struct sink *s;
 	sqlite3 *db;
 
 	snprintf(path, sizeof(path), "%s/age.db", dir);
-	snprintf(spec, sizeof(spec), "sqlite:%s?max_age=7d&retain_every=0", path);
+	snprintf(spec, sizeof(spec), "sqlite:%s?max_age=7d&retain_every=0&commit_ms=0", path);
 	s = open_sink(spec);
 	for (uint64_t i = 1; i <= 100; i++) {
 		/* Half are 10 days old, half are fresh. */
@@ -197,7 +197,7 @@ static void test_retention_age(void **state)
 
 static void test_retention_size(void **state)
 {
-	char path[256], spec[300];
+	char path[256], spec[400];
 	uint64_t now = (uint64_t)time(NULL) * 1000000000ull;
 	struct sink *s;
 	sqlite3 *db;
@@ -207,7 +207,8 @@ static void test_retention_size(void **state)
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	snprintf(path, sizeof(path), "%s/size.db", dir);
-	snprintf(spec, sizeof(spec), "sqlite:%s?max_size=1M&retain_every=0&batch=500", path);
+	snprintf(spec, sizeof(spec), "sqlite:%s?max_size=1M&retain_every=0&batch=500&commit_ms=0",
+		 path);
 	s = open_sink(spec);
 	for (uint64_t i = 1; i <= 5000; i++) {
 		fill(1, i, now + i * 1000000ull);
@@ -231,7 +232,7 @@ static void test_retention_size(void **state)
 
 static void test_disk_full(void **state)
 {
-	char path[256], spec[300];
+	char path[256], spec[400];
 	uint64_t now = (uint64_t)time(NULL) * 1000000000ull;
 	struct sink *s;
 	char big[4000];
