@@ -391,6 +391,7 @@ static int compile_slot(struct ruleset *rs, struct revent *ev, uint8_t si, struc
 				c->naive = true;
 		if (is_eq_op(c->op)) {
 			neq += c->nvals;
+			sl->has_image = sl->has_image || c->op == ROP_IMAGE;
 		} else if (c->always || c->naive) {
 			continue;
 		} else if (is_pre_op(c->op)) {
@@ -826,7 +827,7 @@ static struct fstate *prep(struct mctx *mc, uint8_t si)
 		const char *b = basename_of(buf, len, &bl);
 
 		s->full = tab_find(&sl->eq, hash_bytes(buf, len), buf, len);
-		if (b != buf)
+		if (b != buf && sl->has_image)
 			s->base = tab_find(&sl->eq, hash_bytes(b, bl), b, bl);
 	}
 	if (sl->pre.ents) {

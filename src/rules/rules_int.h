@@ -95,6 +95,7 @@ struct htab {
 struct rslot {
 	enum vf_id field;
 	struct htab eq;	   /* is, is not, is any, image */
+	bool has_image;	   /* some image condition: also look up the basename */
 	struct htab pre;   /* begin with, not begin with */
 	struct htab suf;   /* end with, not end with */
 	hs_database_t *db; /* contains-type values; NULL when none */
