@@ -143,7 +143,7 @@ kill_nats() {
 	recv=$!
 	PIDS+=($recv)
 	sleep 0.3
-	run $FEED -n 2000 -r 20000 -c h6 -d "$T" "syslog:udp://127.0.0.1:$BASE"
+	run $FEED -n 2000 -r 5000 -c h6 -d "$T" "syslog:udp://127.0.0.1:$BASE"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	wait $recv
@@ -248,7 +248,7 @@ s.bind(("127.0.0.1", '"$BASE"')); s.listen(8); c, _ = s.accept(); time.sleep(60)
 	recv=$!
 	PIDS+=($recv)
 	sleep 0.3
-	run $FEED -n 1000 -r 20000 -c h10 -d "$T" "syslog:unix:$sock?ident=edr&provider=Acme-EDR"
+	run $FEED -n 1000 -r 5000 -c h10 -d "$T" "syslog:unix:$sock?ident=edr&provider=Acme-EDR"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	wait $recv

@@ -125,7 +125,7 @@ int main(int argc, char **argv)
 		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", argv[2]);
 		unlink(argv[2]);
 		lfd = socket(AF_UNIX, SOCK_DGRAM, 0);
-		setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &(int){8 << 20}, sizeof(int));
+		setsockopt(lfd, SOL_SOCKET, SO_RCVBUFFORCE, &(int){16 << 20}, sizeof(int));
 		if (bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 			perror("syslogrecv: bind");
 			return 1;
@@ -137,7 +137,7 @@ int main(int argc, char **argv)
 	lfd = socket(AF_INET, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int));
 	if (!tcp)
-		setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &(int){8 << 20}, sizeof(int));
+		setsockopt(lfd, SOL_SOCKET, SO_RCVBUFFORCE, &(int){16 << 20}, sizeof(int));
 	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || (tcp && listen(lfd, 4) < 0)) {
 		perror("syslogrecv: bind");
 		return 1;
