@@ -13,7 +13,10 @@
  * Each record is published as its JSON object with the header
  * Nats-Msg-Id: <computer>-<SequenceNumber>. The stream's duplicate window
  * drops a second copy of an id, which is what turns the at-least-once
- * delivery below into exactly-once in the stream.
+ * delivery below into exactly-once in the stream — within that window: a
+ * stream the sink creates gets dupe_window (10 min); a record replayed
+ * after a longer outage than the window of an existing stream may land
+ * twice (never lost).
  *
  * Threads: write() (event thread) serialises and pushes onto a bounded
  * queue — a full queue is a counted drop, never a wait. A publisher thread

@@ -68,16 +68,21 @@ static void check(const char *msg, size_t len)
 	if (len < 4 || *p != '<' || sscanf(p, "<%d>1 ", &pri) != 1 || pri < 0 || pri > 191)
 		return;
 	p = strchr(p, '>') + 3;
-	if ((p = token(p, end, ts, sizeof(ts))) == NULL)
-		return;
+	{
+		/* TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA */
+		char *tok[6] = {ts, host, a, pid, mid, sd};
+		size_t size[6] = {sizeof(ts),  sizeof(host), sizeof(a),
+				  sizeof(pid), sizeof(mid),  sizeof(sd)};
+
+		for (int i = 0; i < 6; i++) {
+			p = token(p, end, tok[i], size[i]);
+			if (p == NULL)
+				return;
+		}
+	}
 	/* 2023-11-14T22:13:20.123456Z */
-	if (strlen(ts) != 27 || ts[4] != '-' || ts[10] != 'T' || ts[26] != 'Z')
-		return;
-	if ((p = token(p, end, host, sizeof(host))) == NULL ||
-	    (p = token(p, end, a, sizeof(a))) == NULL ||
-	    (p = token(p, end, pid, sizeof(pid))) == NULL ||
-	    (p = token(p, end, mid, sizeof(mid))) == NULL ||
-	    (p = token(p, end, sd, sizeof(sd))) == NULL || strcmp(sd, "-") != 0)
+	if (strlen(ts) != 27 || ts[4] != '-' || ts[10] != 'T' || ts[26] != 'Z' ||
+	    strcmp(sd, "-") != 0)
 		return;
 	if (memchr(p, '\n', (size_t)(end - p)) != NULL)
 		return; /* one event, one line */
