@@ -18,8 +18,8 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o)
 MAIN_OBJ  := $(B)/src/cli/main.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
-HELPER_SRCS := $(wildcard tests/helpers/*.c)
-HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(B)/helpers/%)
+HELPER_SRCS := $(filter-out tests/helpers/lib%,$(wildcard tests/helpers/*.c))
+HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(B)/helpers/%) $(B)/helpers/libvigiltest.so
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(B)/bench/%)
 
@@ -47,7 +47,10 @@ $(B)/tests/%: tests/unit/%.c $(B)/libvigil.a
 helpers: $(HELPER_BINS)
 $(B)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(@D)
-	$(Q)$(CC) -O1 -g -Wall -Wextra -Werror -o $@ $< -ldl -lbpf
+	$(Q)$(CC) -O1 -g -Wall -Wextra -Werror -o $@ $<
+$(B)/helpers/lib%.so: tests/helpers/lib%.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) -O1 -g -Wall -Wextra -Werror -shared -fPIC -o $@ $<
 
 $(B)/bench/%: bench/%.c $(B)/libvigil.a
 	@mkdir -p $(@D)

@@ -31,6 +31,20 @@ enum vg_type {
 	VG_NET = 4,	    /* TCP connect established / accept / UDP first send */
 	VG_FILE_CREATE = 5, /* open() created a file that did not exist */
 	VG_FILE_DELETE = 6, /* unlink/unlinkat/rmdir succeeded */
+	VG_DNS = 7,	    /* a DNS message received from port 53 */
+	VG_MMAP_EXEC = 8,   /* a file mapped executable (first time per process) */
+	VG_ACCESS = 9,	    /* ptrace, process_vm_*, open of /proc/PID/mem */
+	VG_UTIMES = 10,	    /* a file's times set to something other than now */
+	VG_RAW_READ = 11,   /* a block device opened for reading */
+	VG_FILE_MODIFY = 12, /* a file written through an fd, at its close */
+	VG_RENAME = 13,	    /* rename/renameat/renameat2 succeeded */
+	VG_ATTR = 14,	    /* chmod/chown/setxattr family succeeded */
+	VG_CREDS = 15,	    /* set*id/capset changed the credentials */
+	VG_NS = 16,	    /* setns/unshare/clone into new namespaces */
+	VG_MOUNT = 17,	    /* mount/umount/move_mount succeeded */
+	VG_BPF = 18,	    /* bpf() program load or attach */
+	VG_MODULE = 19,	    /* init_module/finit_module succeeded */
+	VG_LISTEN = 20,	    /* listen(), or bind() of a UDP socket */
 	VG_TYPE_MAX = 64,   /* array bound for per-type maps */
 };
 
@@ -102,6 +116,8 @@ struct vg_exit {
 #define VG_NET_CONNECT 1 /* outbound TCP, reported when established */
 #define VG_NET_ACCEPT  2 /* inbound TCP, reported at accept() */
 #define VG_NET_UDP     3 /* first datagram per socket and peer */
+#define VG_NET_LISTEN  4 /* (VG_LISTEN) listen() on a TCP socket */
+#define VG_NET_BIND    5 /* (VG_LISTEN) bind() of a UDP socket */
 struct vg_net {
 	struct vg_hdr hdr;
 	__u8 kind;   /* VG_NET_* */
@@ -133,6 +149,144 @@ struct vg_file_delete {
 	__u32 pad;
 };
 
+/* Records below that name a file by a path given to a syscall carry it as
+ * (base, rel): rel is the string the caller passed, base the directory it
+ * is relative to (the dirfd's path or the cwd), empty when rel is absolute
+ * or when the path comes from an fd (then rel is the fd's absolute path).
+ * User space joins and normalises them. */
+
+/* VG_DNS. Followed by: payload (the message as received). */
+#define VG_DNS_PAYLOAD_MAX 2048
+struct vg_dns {
+	struct vg_hdr hdr;
+	__u8 proto;  /* IPPROTO_UDP / IPPROTO_TCP */
+	__u8 family; /* of peer */
+	__u16 port;  /* peer port, host order */
+	__u32 payload_len;
+	__u8 peer[16];
+};
+
+/* VG_MMAP_EXEC / VG_RAW_READ / VG_FILE_MODIFY. Followed by: path. */
+struct vg_fpath {
+	struct vg_hdr hdr;
+	__u32 path_len;
+	__u32 mode;  /* i_mode */
+	__u64 ino;
+	__u64 dev;   /* kernel dev_t */
+	__u32 flags; /* VG_RAW_READ: open flags; VG_MMAP_EXEC: prot */
+	__u32 pad;
+};
+
+/* VG_ACCESS. Followed by: path (for VG_ACC_PROC_MEM). */
+#define VG_ACC_PTRACE	1
+#define VG_ACC_VM_READ	2
+#define VG_ACC_VM_WRITE 3
+#define VG_ACC_PROC_MEM 4
+struct vg_access {
+	struct vg_hdr hdr;
+	__u32 kind;	  /* VG_ACC_* */
+	__u32 request;	  /* ptrace request; for PROC_MEM, 1 when opened for writing */
+	__u32 target_pid; /* tgid or tid the call named */
+	__u32 path_len;
+};
+
+/* VG_UTIMES. Followed by: base, rel. */
+struct vg_utimes {
+	struct vg_hdr hdr;
+	__u32 base_len;
+	__u32 rel_len;
+	__s64 new_mtime_sec;
+	__u32 new_mtime_nsec;
+	__u32 has_old; /* 1 when the old times were read (fd-based calls) */
+	__s64 old_mtime_sec;
+	__u32 old_mtime_nsec;
+	__u32 syscall; /* VG_SYS_* */
+};
+
+/* VG_RENAME. Followed by: old base, old rel, new base, new rel. */
+struct vg_rename {
+	struct vg_hdr hdr;
+	__u32 old_base_len;
+	__u32 old_rel_len;
+	__u32 new_base_len;
+	__u32 new_rel_len;
+	__u32 flags;
+	__u32 pad;
+};
+
+/* VG_ATTR. Followed by: base, rel, xattr name. */
+#define VG_ATTR_MODE  1
+#define VG_ATTR_OWNER 2
+#define VG_ATTR_XATTR 3
+struct vg_attr {
+	struct vg_hdr hdr;
+	__u32 kind;    /* VG_ATTR_* */
+	__u32 has_old; /* old values were read (fd-based calls) */
+	__u32 old_mode, new_mode;
+	__u32 old_uid, old_gid;
+	__u32 new_uid, new_gid; /* (u32)-1: unchanged */
+	__u32 base_len, rel_len, name_len;
+	__u32 syscall; /* VG_SYS_* */
+};
+
+/* VG_CREDS. */
+struct vg_creds {
+	struct vg_hdr hdr;
+	__u32 syscall; /* VG_SYS_* */
+	__u32 pad;
+	__u32 old_uid, old_euid, old_gid, old_egid;
+	__u32 new_uid, new_euid, new_gid, new_egid;
+	__u64 old_caps, new_caps; /* effective capability sets */
+};
+
+/* VG_NS. */
+struct vg_ns {
+	struct vg_hdr hdr;
+	__u32 syscall; /* VG_SYS_* */
+	__u32 child;   /* clone: the new process */
+	__u64 flags;   /* CLONE_NEW* bits (setns: nstype) */
+};
+
+/* VG_MOUNT. Followed by: source, target, fstype. */
+struct vg_mount {
+	struct vg_hdr hdr;
+	__u32 syscall; /* VG_SYS_* */
+	__u32 src_len, tgt_len, fs_len;
+	__u64 flags;
+};
+
+/* VG_BPF. */
+struct vg_bpf {
+	struct vg_hdr hdr;
+	__u32 cmd;
+	__u32 prog_type;
+	__u32 prog_id;
+	__u32 pad;
+	char name[16];
+};
+
+/* VG_MODULE. Followed by: path (finit_module) or nothing. */
+struct vg_module {
+	struct vg_hdr hdr;
+	__u32 syscall; /* VG_SYS_* */
+	__u32 path_len;
+};
+
+/* Syscalls named in records (stable numbers, not the arch's). */
+enum vg_sys {
+	VG_SYS_NONE = 0,
+	VG_SYS_UTIMENSAT, VG_SYS_UTIMES, VG_SYS_FUTIMESAT, VG_SYS_UTIME,
+	VG_SYS_CHMOD, VG_SYS_FCHMOD, VG_SYS_FCHMODAT, VG_SYS_CHOWN, VG_SYS_FCHOWN,
+	VG_SYS_LCHOWN, VG_SYS_FCHOWNAT, VG_SYS_SETXATTR, VG_SYS_LSETXATTR,
+	VG_SYS_FSETXATTR, VG_SYS_REMOVEXATTR, VG_SYS_LREMOVEXATTR, VG_SYS_FREMOVEXATTR,
+	VG_SYS_SETUID, VG_SYS_SETGID, VG_SYS_SETREUID, VG_SYS_SETREGID,
+	VG_SYS_SETRESUID, VG_SYS_SETRESGID, VG_SYS_SETFSUID, VG_SYS_SETFSGID,
+	VG_SYS_CAPSET, VG_SYS_SETNS, VG_SYS_UNSHARE, VG_SYS_CLONE, VG_SYS_CLONE3,
+	VG_SYS_MOUNT, VG_SYS_UMOUNT, VG_SYS_MOVE_MOUNT, VG_SYS_INIT_MODULE,
+	VG_SYS_FINIT_MODULE,
+	VG_SYS__COUNT
+};
+
 /* Per-type counters in the per-CPU "stats" map. */
 struct vg_stats {
 	__u64 seen;    /* events the programs produced */
@@ -148,6 +302,17 @@ _Static_assert(sizeof(struct vg_net) == 80, "vg_net layout");
 _Static_assert(sizeof(struct vg_file) == 56, "vg_file layout");
 _Static_assert(sizeof(struct vg_file_delete) == 56, "vg_file_delete layout");
 _Static_assert(__builtin_offsetof(struct vg_exec, ino) == 88, "vg_exec.ino offset");
+_Static_assert(sizeof(struct vg_dns) == 64, "vg_dns layout");
+_Static_assert(sizeof(struct vg_fpath) == 72, "vg_fpath layout");
+_Static_assert(sizeof(struct vg_access) == 56, "vg_access layout");
+_Static_assert(sizeof(struct vg_utimes) == 80, "vg_utimes layout");
+_Static_assert(sizeof(struct vg_rename) == 64, "vg_rename layout");
+_Static_assert(sizeof(struct vg_attr) == 88, "vg_attr layout");
+_Static_assert(sizeof(struct vg_creds) == 96, "vg_creds layout");
+_Static_assert(sizeof(struct vg_ns) == 56, "vg_ns layout");
+_Static_assert(sizeof(struct vg_mount) == 64, "vg_mount layout");
+_Static_assert(sizeof(struct vg_bpf) == 72, "vg_bpf layout");
+_Static_assert(sizeof(struct vg_module) == 48, "vg_module layout");
 #endif
 
 #endif

@@ -35,7 +35,12 @@
 #define SIGNAL_GROUP_EXIT 0x00000004
 #define S_IFMT	 00170000
 #define S_IFREG	 0100000
+#define S_IFBLK	 0060000
 #define S_IFSOCK 0140000
+#define FMODE_READ  0x1
+#define FMODE_WRITE 0x2
+#define AT_FDCWD    -100
+#define PROC_SUPER_MAGIC 0x9fa0
 
 /* Set by the loader before load: the sensor's own tgid, so that its writes
  * to its outputs never come back as events. */
@@ -243,6 +248,112 @@ static __always_inline struct file *fd_file(int fd)
 	fds = BPF_CORE_READ(fdt, fd);
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
 	return f;
+}
+
+/* Arguments of an in-flight syscall, by thread, from its sys_enter to its
+ * sys_exit program. tag says which syscall stored them, so an exit never
+ * reads another call's arguments. */
+struct call {
+	__u32 tag;
+	__u32 pad;
+	__u64 a[6];
+	__u64 x[4]; /* values read at entry (old mode, old creds, ...) */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct call);
+} calls SEC(".maps");
+
+static __always_inline struct call *call_new(__u32 tag)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct call c = {.tag = tag};
+
+	bpf_map_update_elem(&calls, &tid, &c, BPF_ANY);
+	return bpf_map_lookup_elem(&calls, &tid);
+}
+
+/* Takes the stored call of this thread if it has this tag (copied out,
+ * entry deleted). Returns false when there is none. */
+static __always_inline bool call_take(__u32 tag, struct call *out)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct call *c = bpf_map_lookup_elem(&calls, &tid);
+
+	if (!c)
+		return false;
+	if (c->tag != tag) {
+		bpf_map_delete_elem(&calls, &tid);
+		return false;
+	}
+	__builtin_memcpy(out, c, sizeof(*out));
+	bpf_map_delete_elem(&calls, &tid);
+	return true;
+}
+
+#define OFF(o) ((o) & (SCRATCH_SZ / 2 - 1))
+
+/* Appends a user string (at most VG_PATH_MAX-1 bytes); returns its length. */
+static __always_inline __u32 append_ustr(struct scratch *sc, __u32 off, __u64 uptr)
+{
+	long n;
+
+	if (!uptr)
+		return 0;
+	n = bpf_probe_read_user_str(sc->ev + OFF(off), VG_PATH_MAX, (void *)uptr);
+	if (n <= 1)
+		return 0;
+	return (__u32)(n - 1) & (VG_PATH_MAX - 1);
+}
+
+/* Appends the path of an open fd; returns its length. */
+static __always_inline __u32 append_fd_path(struct scratch *sc, __u32 off, int fd, __u8 *trunc)
+{
+	struct file *f = fd_file(fd);
+
+	if (!f)
+		return 0;
+	return append_path(sc, off, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt),
+			   trunc);
+}
+
+/* Appends the directory a relative user path is resolved from: the cwd
+ * for AT_FDCWD, else dirfd's path; nothing for an absolute path. */
+static __always_inline __u32 append_base(struct scratch *sc, __u32 off, int dirfd, __u64 upath,
+					 __u8 *trunc)
+{
+	char first = 0;
+	struct task_struct *task;
+
+	if (upath)
+		bpf_probe_read_user(&first, 1, (void *)upath);
+	if (first == '/')
+		return 0;
+	if (dirfd != AT_FDCWD)
+		return append_fd_path(sc, off, dirfd, trunc);
+	task = bpf_get_current_task_btf();
+	return append_path(sc, off, BPF_CORE_READ(task, fs, pwd.dentry),
+			   BPF_CORE_READ(task, fs, pwd.mnt), trunc);
+}
+
+/* A file's mtime, across the kernel's field renames. */
+struct inode___mtime_old {
+	struct timespec64 i_mtime;
+} __attribute__((preserve_access_index));
+
+static __always_inline void inode_mtime(struct inode *inode, __s64 *sec, __u32 *nsec)
+{
+	if (bpf_core_field_exists(inode->i_mtime_sec)) {
+		*sec = BPF_CORE_READ(inode, i_mtime_sec);
+		*nsec = BPF_CORE_READ(inode, i_mtime_nsec);
+	} else {
+		struct inode___mtime_old *old = (void *)inode;
+		*sec = BPF_CORE_READ(old, i_mtime.tv_sec);
+		*nsec = BPF_CORE_READ(old, i_mtime.tv_nsec);
+	}
 }
 
 #endif

@@ -16,8 +16,8 @@
 #define VIGIL_FILE_BPF_H
 
 #include "common.bpf.h"
+#include "fileops.bpf.h"
 
-#define AT_FDCWD -100
 #define AT_REMOVEDIR 0x200
 
 static __always_inline int on_open_exit(long ret)
@@ -27,10 +27,13 @@ static __always_inline int on_open_exit(long ret)
 	struct file *f;
 	__u8 trunc = 0;
 
-	if (ret < 0 || is_self() || !type_enabled(VG_FILE_CREATE))
+	if (ret < 0 || is_self())
 		return 0;
 	f = fd_file((int)ret);
-	if (!f || !(BPF_CORE_READ(f, f_mode) & FMODE_CREATED))
+	if (!f)
+		return 0;
+	on_open_extra((int)ret, f);
+	if (!(BPF_CORE_READ(f, f_mode) & FMODE_CREATED) || !type_enabled(VG_FILE_CREATE))
 		return 0;
 	sc = get_scratch();
 	if (!sc)

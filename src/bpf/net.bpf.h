@@ -318,4 +318,213 @@ int vg_sendmsg_x(struct trace_event_raw_sys_exit *ctx)
 	return sock_call_exit(ctx->ret);
 }
 
+/* ---- listen() and UDP bind() (NetworkListen) ---- */
+
+static __always_inline int listen_emit(struct sock *sk, __u8 kind, __u8 proto)
+{
+	struct vg_net *n = bpf_ringbuf_reserve(&rb, sizeof(*n), 0);
+
+	if (!n) {
+		count(VG_LISTEN, true);
+		return 0;
+	}
+	__builtin_memset(n, 0, sizeof(*n));
+	fill_hdr(&n->hdr, VG_LISTEN, sizeof(*n));
+	n->kind = kind;
+	n->proto = proto;
+	sk_addrs(n, sk);
+	bpf_ringbuf_submit(n, 0);
+	count(VG_LISTEN, false);
+	return 0;
+}
+
+static __always_inline int fd_enter(__u32 tag, int fd)
+{
+	struct call *c;
+
+	if (is_self() || !type_enabled(VG_LISTEN))
+		return 0;
+	c = call_new(tag);
+	if (c)
+		c->a[0] = (__u64)(__s64)fd;
+	return 0;
+}
+
+#define TAG_LISTEN (0x100 | VG_LISTEN)
+#define TAG_BIND   (0x200 | VG_LISTEN)
+
+SEC("tp/syscalls/sys_enter_listen")
+int vg_listen_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return fd_enter(TAG_LISTEN, (int)ctx->args[0]);
+}
+
+SEC("tp/syscalls/sys_exit_listen")
+int vg_listen_x(struct trace_event_raw_sys_exit *ctx)
+{
+	struct call c;
+	struct sock *sk;
+
+	if (!call_take(TAG_LISTEN, &c) || ctx->ret != 0)
+		return 0;
+	sk = fd_sock((int)c.a[0]);
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	return listen_emit(sk, VG_NET_LISTEN, IPPROTO_TCP);
+}
+
+SEC("tp/syscalls/sys_enter_bind")
+int vg_bind_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return fd_enter(TAG_BIND, (int)ctx->args[0]);
+}
+
+SEC("tp/syscalls/sys_exit_bind")
+int vg_bind_x(struct trace_event_raw_sys_exit *ctx)
+{
+	struct call c;
+	struct sock *sk;
+
+	if (!call_take(TAG_BIND, &c) || ctx->ret != 0)
+		return 0;
+	sk = fd_sock((int)c.a[0]);
+	/* TCP binds are reported at listen(); a UDP bind is its "listen". */
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
+		return 0;
+	return listen_emit(sk, VG_NET_BIND, IPPROTO_UDP);
+}
+
+/* ---- DNS: messages received from port 53 ---- */
+
+#define TAG_DNS VG_DNS
+
+/* a[0]=fd a[1]=user buffer a[2]=user sockaddr (or 0) a[3]=is_msg
+ * a[4]=struct sock * a[5]=protocol. */
+static __always_inline int dns_enter(int fd, __u64 buf, __u64 addr, __u32 is_msg)
+{
+	struct sock *sk;
+	__u16 proto, dport;
+	struct call *c;
+
+	if (is_self() || !type_enabled(VG_DNS))
+		return 0;
+	sk = fd_sock(fd);
+	if (!sk)
+		return 0;
+	proto = BPF_CORE_READ(sk, sk_protocol);
+	dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	/* Connected sockets must talk to port 53; an unconnected UDP socket
+	 * is checked against the sender's address at exit. */
+	if (!(dport == 53 || (proto == IPPROTO_UDP && dport == 0)))
+		return 0;
+	if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
+		return 0;
+	c = call_new(TAG_DNS);
+	if (c) {
+		c->a[0] = (__u64)(__s64)fd;
+		c->a[1] = buf;
+		c->a[2] = addr;
+		c->a[3] = is_msg;
+		c->a[4] = (__u64)sk;
+		c->a[5] = proto;
+	}
+	return 0;
+}
+
+static __always_inline int dns_exit(long ret)
+{
+	struct call c;
+	struct sock *sk;
+	struct scratch *sc;
+	struct vg_dns *e;
+	struct sockaddr_in6 sa = {};
+	__u64 buf, addr;
+	__u32 len;
+
+	if (!call_take(TAG_DNS, &c) || ret <= 12)
+		return 0; /* shorter than a DNS header */
+	sk = (struct sock *)c.a[4];
+	buf = c.a[1];
+	addr = c.a[2];
+	if (c.a[3]) {
+		struct user_msghdr mh = {};
+		struct iovec iov = {};
+		if (bpf_probe_read_user(&mh, sizeof(mh), (void *)buf) ||
+		    bpf_probe_read_user(&iov, sizeof(iov), mh.msg_iov))
+			return 0;
+		buf = (__u64)iov.iov_base;
+		addr = (__u64)mh.msg_name;
+	}
+	sc = get_scratch();
+	if (!sc)
+		return 0;
+	e = (void *)sc->ev;
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_hdr(&e->hdr, VG_DNS, 0);
+	e->proto = (__u8)c.a[5];
+	e->port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (e->port == 0 && addr && bpf_probe_read_user(&sa, sizeof(sa), (void *)addr) == 0) {
+		e->port = __builtin_bswap16(sa.sin6_port);
+		e->family = sa.sin6_family;
+		if (sa.sin6_family == AF_INET)
+			__builtin_memcpy(e->peer, &((struct sockaddr_in *)&sa)->sin_addr, 4);
+		else
+			__builtin_memcpy(e->peer, &sa.sin6_addr, 16);
+	} else if (e->family == AF_INET) {
+		__u32 d = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		__builtin_memcpy(e->peer, &d, 4);
+	} else {
+		BPF_CORE_READ_INTO(&e->peer, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	}
+	if (e->port != 53)
+		return 0;
+	len = ret > VG_DNS_PAYLOAD_MAX ? VG_DNS_PAYLOAD_MAX : (__u32)ret;
+	if (bpf_probe_read_user(sc->ev + sizeof(*e), len & (VG_DNS_PAYLOAD_MAX - 1), (void *)buf))
+		return 0;
+	e->payload_len = len & (VG_DNS_PAYLOAD_MAX - 1);
+	e->hdr.size = sizeof(*e) + e->payload_len;
+	submit(e, e->hdr.size, VG_DNS);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_recvfrom")
+int vg_recvfrom_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return dns_enter((int)ctx->args[0], ctx->args[1], ctx->args[4], 0);
+}
+
+SEC("tp/syscalls/sys_exit_recvfrom")
+int vg_recvfrom_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return dns_exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_enter_recvmsg")
+int vg_recvmsg_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return dns_enter((int)ctx->args[0], ctx->args[1], 0, 1);
+}
+
+SEC("tp/syscalls/sys_exit_recvmsg")
+int vg_recvmsg_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return dns_exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_enter_read")
+int vg_read_e(struct trace_event_raw_sys_enter *ctx)
+{
+	/* read() on a connected DNS socket: glibc's resolver reads TCP
+	 * answers this way. Most reads are not on sockets and stop at the
+	 * fd's inode type. */
+	return dns_enter((int)ctx->args[0], ctx->args[1], 0, 0);
+}
+
+SEC("tp/syscalls/sys_exit_read")
+int vg_read_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return dns_exit(ctx->ret);
+}
+
 #endif

@@ -12,10 +12,6 @@
 
 #include "common.bpf.h"
 
-struct inode___mtime_old {
-	struct timespec64 i_mtime;
-} __attribute__((preserve_access_index));
-
 static __always_inline void exec_file_info(struct vg_exec *e, struct file *file)
 {
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
@@ -23,14 +19,7 @@ static __always_inline void exec_file_info(struct vg_exec *e, struct file *file)
 	e->ino = BPF_CORE_READ(inode, i_ino);
 	e->dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	e->fsize = BPF_CORE_READ(inode, i_size);
-	if (bpf_core_field_exists(inode->i_mtime_sec)) {
-		e->mtime_sec = BPF_CORE_READ(inode, i_mtime_sec);
-		e->mtime_nsec = BPF_CORE_READ(inode, i_mtime_nsec);
-	} else {
-		struct inode___mtime_old *old = (void *)inode;
-		e->mtime_sec = BPF_CORE_READ(old, i_mtime.tv_sec);
-		e->mtime_nsec = BPF_CORE_READ(old, i_mtime.tv_nsec);
-	}
+	inode_mtime(inode, &e->mtime_sec, &e->mtime_nsec);
 	if (BPF_CORE_READ(inode, __i_nlink) == 0)
 		e->flags |= VG_EXEC_F_DELETED;
 }

@@ -14,5 +14,6 @@
 #include "proc.bpf.h"
 #include "net.bpf.h"
 #include "file.bpf.h"
+#include "procs.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -2,6 +2,7 @@
  * decode.c — kernel record decoding and enrichment; see decode.h.
  */
 #include "sensor/decode.h"
+#include "sensor/decode_int.h"
 
 #include "sensor/users.h"
 #include "vigil/event.h"
@@ -12,7 +13,7 @@
 #include <string.h>
 #include <sys/sysmacros.h>
 
-static void set_time(struct decoder *d, struct vrec *rec, uint64_t boot_ns)
+void dec_set_time(struct decoder *d, struct vrec *rec, uint64_t boot_ns)
 {
 	char t[24];
 
@@ -21,13 +22,13 @@ static void set_time(struct decoder *d, struct vrec *rec, uint64_t boot_ns)
 	vrec__set(rec, VF_UtcTime, t, 23);
 }
 
-static void set_s(struct vrec *rec, enum vf_id f, const char *s)
+void dec_set_s(struct vrec *rec, enum vf_id f, const char *s)
 {
 	vrec__set_str(rec, f, s && *s ? s : "-");
 }
 
 /* Lazily hashes a process's image (cached per process and per file). */
-static const char *proc_hashes(struct decoder *d, struct proc *p)
+const char *dec_proc_hashes(struct decoder *d, struct proc *p)
 {
 	char out[HASHES_STR_MAX], alt[64];
 	struct file_key k, *kp = NULL;
@@ -50,22 +51,22 @@ static const char *proc_hashes(struct decoder *d, struct proc *p)
 
 /* The initiating process's fields, and the MDE-style extras when the event
  * has them. */
-static void set_initiator(struct decoder *d, struct vrec *rec, struct proc *p, uint32_t uid)
+void dec_set_initiator(struct decoder *d, struct vrec *rec, struct proc *p, uint32_t uid)
 {
 	vrec__set_str(rec, VF_ProcessGuid, p->guid);
 	vrec__set_uint(rec, VF_ProcessId, p->pid);
-	set_s(rec, VF_Image, p->image);
-	set_s(rec, VF_User, users__name(uid));
+	dec_set_s(rec, VF_Image, p->image);
+	dec_set_s(rec, VF_User, users__name(uid));
 	if (!schema__event_has_field(rec->def, VF_InitiatingProcessCommandLine))
 		return;
-	set_s(rec, VF_InitiatingProcessCommandLine, p->cmdline);
-	set_s(rec, VF_InitiatingProcessParentGuid, p->pguid);
-	set_s(rec, VF_InitiatingProcessParentImage, p->parent_image);
-	set_s(rec, VF_InitiatingProcessHashes, proc_hashes(d, p));
-	set_s(rec, VF_ContainerId, p->container);
+	dec_set_s(rec, VF_InitiatingProcessCommandLine, p->cmdline);
+	dec_set_s(rec, VF_InitiatingProcessParentGuid, p->pguid);
+	dec_set_s(rec, VF_InitiatingProcessParentImage, p->parent_image);
+	dec_set_s(rec, VF_InitiatingProcessHashes, dec_proc_hashes(d, p));
+	dec_set_s(rec, VF_ContainerId, p->container);
 }
 
-static struct proc *hdr_proc(struct decoder *d, const struct vg_hdr *h)
+struct proc *dec_hdr_proc(struct decoder *d, const struct vg_hdr *h)
 {
 	return proc_cache__lookup(d->pc, h->pid, identity__ticks(d->id, h->start_ns));
 }
@@ -78,7 +79,7 @@ int exit_code_from_status(int status)
 }
 
 /* Bounded copy of a length-prefixed string out of a record. */
-static int take(const char *base, size_t size, size_t *off, uint32_t len, char *out, size_t n)
+int dec_take(const char *base, size_t size, size_t *off, uint32_t len, char *out, size_t n)
 {
 	if (*off > size || len > size - *off)
 		return -EINVAL;
@@ -100,9 +101,9 @@ static int decode_exec(struct decoder *d, const struct vg_exec *e, size_t size, 
 	char logon[GUID_LEN + 1], tty[VG_TTY_LEN + 1], cg[VG_CGRP_LEN + 1];
 	size_t alen;
 
-	if (take((const char *)e, size, &off, e->image_len, image, sizeof(image)) ||
-	    take((const char *)e, size, &off, e->args_len, args, sizeof(args)) ||
-	    take((const char *)e, size, &off, e->cwd_len, cwd, sizeof(cwd)))
+	if (dec_take((const char *)e, size, &off, e->image_len, image, sizeof(image)) ||
+	    dec_take((const char *)e, size, &off, e->args_len, args, sizeof(args)) ||
+	    dec_take((const char *)e, size, &off, e->cwd_len, cwd, sizeof(cwd)))
 		return -EINVAL;
 	/* argv is NUL-separated; CommandLine joins it with spaces, as Sysmon
 	 * for Linux does. */
@@ -136,18 +137,18 @@ static int decode_exec(struct decoder *d, const struct vg_exec *e, size_t size, 
 	proc_cache__set_container(p, cg);
 
 	vrec__reset(rec, schema__event(1));
-	set_time(d, rec, e->hdr.ts);
+	dec_set_time(d, rec, e->hdr.ts);
 	vrec__set_str(rec, VF_ProcessGuid, p->guid);
 	vrec__set_uint(rec, VF_ProcessId, p->pid);
-	set_s(rec, VF_Image, p->image);
+	dec_set_s(rec, VF_Image, p->image);
 	vrec__set_str(rec, VF_FileVersion, "-");
 	vrec__set_str(rec, VF_Description, "-");
 	vrec__set_str(rec, VF_Product, "-");
 	vrec__set_str(rec, VF_Company, "-");
 	vrec__set_str(rec, VF_OriginalFileName, "-");
-	set_s(rec, VF_CommandLine, p->cmdline);
-	set_s(rec, VF_CurrentDirectory, p->cwd);
-	set_s(rec, VF_User, users__name(e->hdr.uid));
+	dec_set_s(rec, VF_CommandLine, p->cmdline);
+	dec_set_s(rec, VF_CurrentDirectory, p->cwd);
+	dec_set_s(rec, VF_User, users__name(e->hdr.uid));
 	identity__logon_guid(d->id, e->sessionid, logon);
 	vrec__set_str(rec, VF_LogonGuid, logon);
 	if (e->loginuid != UINT32_MAX)
@@ -155,29 +156,30 @@ static int decode_exec(struct decoder *d, const struct vg_exec *e, size_t size, 
 	if (e->sessionid != UINT32_MAX)
 		vrec__set_uint(rec, VF_TerminalSessionId, e->sessionid);
 	vrec__set_str(rec, VF_IntegrityLevel, "no level");
-	set_s(rec, VF_Hashes, proc_hashes(d, p));
+	dec_set_s(rec, VF_Hashes, dec_proc_hashes(d, p));
 	vrec__set_str(rec, VF_ParentProcessGuid, p->pguid);
 	vrec__set_uint(rec, VF_ParentProcessId, e->ppid);
 	parent = proc_cache__lookup(d->pc, e->ppid, pticks);
 	if (parent) {
-		set_s(rec, VF_ParentImage, parent->image);
-		set_s(rec, VF_ParentCommandLine, parent->cmdline);
-		set_s(rec, VF_ParentUser, users__name(parent->uid));
+		dec_set_s(rec, VF_ParentImage, parent->image);
+		dec_set_s(rec, VF_ParentCommandLine, parent->cmdline);
+		dec_set_s(rec, VF_ParentUser, users__name(parent->uid));
 	}
-	set_s(rec, VF_ContainerId, p->container);
-	set_s(rec, VF_Tty, p->tty);
+	dec_set_s(rec, VF_ContainerId, p->container);
+	dec_set_s(rec, VF_Tty, p->tty);
+	decode_exec_extras(d, e, p, parent, rec);
 	return 1;
 }
 
 static int decode_exit(struct decoder *d, const struct vg_exit *x, struct vrec *rec)
 {
-	struct proc *p = hdr_proc(d, &x->hdr);
+	struct proc *p = dec_hdr_proc(d, &x->hdr);
 
 	if (p == NULL)
 		return -ENOMEM;
 	vrec__reset(rec, schema__event(5));
-	set_time(d, rec, x->hdr.ts);
-	set_initiator(d, rec, p, x->hdr.uid);
+	dec_set_time(d, rec, x->hdr.ts);
+	dec_set_initiator(d, rec, p, x->hdr.uid);
 	vrec__set_int(rec, VF_ExitCode, exit_code_from_status(x->exit_code));
 	proc_cache__exit(d->pc, p, x->hdr.ts);
 	return 1;
@@ -199,9 +201,17 @@ void net_addr_str(uint8_t family, const uint8_t addr[16], char out[64], int *is_
 	}
 }
 
+/* A hostname from vigil's own DNS observations, "-" when none. */
+static void hostname(struct decoder *d, struct vrec *rec, enum vf_id f, uint8_t family,
+		     const uint8_t addr[16])
+{
+	const char *name = d->dns ? dns_cache__lookup(d->dns, family, addr) : NULL;
+	dec_set_s(rec, f, name);
+}
+
 static int decode_net(struct decoder *d, const struct vg_net *n, struct vrec *rec)
 {
-	struct proc *p = hdr_proc(d, &n->hdr);
+	struct proc *p = dec_hdr_proc(d, &n->hdr);
 	char l[64], r[64];
 	int l6, r6, udp = n->proto == 17;
 	/* Source is the side that initiated: the peer for an accept. */
@@ -214,20 +224,22 @@ static int decode_net(struct decoder *d, const struct vg_net *n, struct vrec *re
 	net_addr_str(n->family, n->laddr, l, &l6);
 	net_addr_str(n->family, n->raddr, r, &r6);
 	vrec__reset(rec, schema__event(3));
-	set_time(d, rec, n->hdr.ts);
-	set_initiator(d, rec, p, n->hdr.uid);
+	dec_set_time(d, rec, n->hdr.ts);
+	dec_set_initiator(d, rec, p, n->hdr.uid);
 	vrec__set_str(rec, VF_Protocol, udp ? "udp" : "tcp");
 	vrec__set_str(rec, VF_Initiated, inbound ? "false" : "true");
 	vrec__set_str(rec, VF_SourceIsIpv6, (inbound ? r6 : l6) ? "true" : "false");
 	vrec__set_str(rec, VF_SourceIp, sip);
-	vrec__set_str(rec, VF_SourceHostname, "-");
+	hostname(d, rec, VF_SourceHostname, n->family, inbound ? n->raddr : n->laddr);
 	vrec__set_uint(rec, VF_SourcePort, sport);
 	vrec__set_str(rec, VF_SourcePortName, services__name(d->svc, sport, udp));
 	vrec__set_str(rec, VF_DestinationIsIpv6, (inbound ? l6 : r6) ? "true" : "false");
 	vrec__set_str(rec, VF_DestinationIp, dip);
-	vrec__set_str(rec, VF_DestinationHostname, "-");
+	hostname(d, rec, VF_DestinationHostname, n->family, inbound ? n->laddr : n->raddr);
 	vrec__set_uint(rec, VF_DestinationPort, dport);
 	vrec__set_str(rec, VF_DestinationPortName, services__name(d->svc, dport, udp));
+	if (inbound)
+		snprintf(p->peer, sizeof(p->peer), "%s", r);
 	return 1;
 }
 
@@ -238,14 +250,14 @@ static int decode_file_create(struct decoder *d, const struct vg_file *f, size_t
 	size_t off = sizeof(*f);
 	struct proc *p;
 
-	if (take((const char *)f, size, &off, f->path_len, path, sizeof(path)))
+	if (dec_take((const char *)f, size, &off, f->path_len, path, sizeof(path)))
 		return -EINVAL;
-	p = hdr_proc(d, &f->hdr);
+	p = dec_hdr_proc(d, &f->hdr);
 	if (p == NULL)
 		return -ENOMEM;
 	vrec__reset(rec, schema__event(11));
-	set_time(d, rec, f->hdr.ts);
-	set_initiator(d, rec, p, f->hdr.uid);
+	dec_set_time(d, rec, f->hdr.ts);
+	dec_set_initiator(d, rec, p, f->hdr.uid);
 	vrec__set_str(rec, VF_TargetFilename, path);
 	vrec__set_ref(rec, VF_CreationUtcTime, vrec__get(rec, VF_UtcTime, NULL), 23);
 	return 1;
@@ -296,16 +308,16 @@ static int decode_file_delete(struct decoder *d, const struct vg_file_delete *f,
 	size_t off = sizeof(*f);
 	struct proc *p;
 
-	if (take((const char *)f, size, &off, f->base_len, base, sizeof(base)) ||
-	    take((const char *)f, size, &off, f->path_len, rel, sizeof(rel)))
+	if (dec_take((const char *)f, size, &off, f->base_len, base, sizeof(base)) ||
+	    dec_take((const char *)f, size, &off, f->path_len, rel, sizeof(rel)))
 		return -EINVAL;
 	path_join_normalize(base, rel, full, sizeof(full));
-	p = hdr_proc(d, &f->hdr);
+	p = dec_hdr_proc(d, &f->hdr);
 	if (p == NULL)
 		return -ENOMEM;
 	vrec__reset(rec, schema__event(23));
-	set_time(d, rec, f->hdr.ts);
-	set_initiator(d, rec, p, f->hdr.uid);
+	dec_set_time(d, rec, f->hdr.ts);
+	dec_set_initiator(d, rec, p, f->hdr.uid);
 	vrec__set_str(rec, VF_TargetFilename, full);
 	vrec__set_str(rec, VF_Hashes, "-");
 	vrec__set_str(rec, VF_IsExecutable, "-");
@@ -323,9 +335,24 @@ int decoder__decode(struct decoder *d, const void *data, size_t len, struct vrec
 		[VG_NET] = sizeof(struct vg_net),
 		[VG_FILE_CREATE] = sizeof(struct vg_file),
 		[VG_FILE_DELETE] = sizeof(struct vg_file_delete),
+		[VG_DNS] = sizeof(struct vg_dns),
+		[VG_MMAP_EXEC] = sizeof(struct vg_fpath),
+		[VG_ACCESS] = sizeof(struct vg_access),
+		[VG_UTIMES] = sizeof(struct vg_utimes),
+		[VG_RAW_READ] = sizeof(struct vg_fpath),
+		[VG_FILE_MODIFY] = sizeof(struct vg_fpath),
+		[VG_RENAME] = sizeof(struct vg_rename),
+		[VG_ATTR] = sizeof(struct vg_attr),
+		[VG_CREDS] = sizeof(struct vg_creds),
+		[VG_NS] = sizeof(struct vg_ns),
+		[VG_MOUNT] = sizeof(struct vg_mount),
+		[VG_BPF] = sizeof(struct vg_bpf),
+		[VG_MODULE] = sizeof(struct vg_module),
+		[VG_LISTEN] = sizeof(struct vg_net),
 	};
 	int r;
 
+	d->n_extra = 0;
 	if (len < sizeof(*h) || h->size > len || h->version != 1) {
 		d->malformed++;
 		return -EINVAL;
@@ -363,7 +390,7 @@ int decoder__decode(struct decoder *d, const void *data, size_t len, struct vrec
 		r = decode_file_delete(d, data, h->size, rec);
 		break;
 	default:
-		r = -EINVAL;
+		r = decode_ext(d, h, rec);
 	}
 	if (r == -EINVAL)
 		d->malformed++;

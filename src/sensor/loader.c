@@ -35,29 +35,20 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 	return vfprintf(stderr, fmt, ap);
 }
 
-/* Which record type each program produces: programs of unwanted types are
- * not loaded at all, so they cost nothing. */
-static const struct {
-	const char *prog;
-	uint32_t type;
-} prog_types[] = {
-	{"vg_exec", VG_EXEC},	      {"vg_fork", VG_FORK},		{"vg_exit", VG_EXIT},
-	{"vg_tcp_state", VG_NET},     {"vg_accept_x", VG_NET},		{"vg_accept4_x", VG_NET},
-	{"vg_connect_e", VG_NET},     {"vg_connect_x", VG_NET},		{"vg_sendto_e", VG_NET},
-	{"vg_sendto_x", VG_NET},      {"vg_sendmsg_e", VG_NET},		{"vg_sendmsg_x", VG_NET},
-	{"vg_openat_x", VG_FILE_CREATE}, {"vg_open_x", VG_FILE_CREATE}, {"vg_creat_x", VG_FILE_CREATE},
-	{"vg_openat2_x", VG_FILE_CREATE}, {"vg_unlinkat_e", VG_FILE_DELETE},
-	{"vg_unlink_e", VG_FILE_DELETE}, {"vg_rmdir_e", VG_FILE_DELETE},
-	{"vg_unlinkat_x", VG_FILE_DELETE}, {"vg_unlink_x", VG_FILE_DELETE},
-	{"vg_rmdir_x", VG_FILE_DELETE},
-};
-
-static bool prog_wanted(const struct bpf_sensor_opts *o, const char *name)
+/* A program on a tracepoint this kernel lacks (init_module on a kernel
+ * without modules, fchmodat2 before 6.6) is not loaded: the event type it
+ * feeds just never occurs here. */
+static bool tracepoint_exists(const char *sec)
 {
-	for (size_t i = 0; i < sizeof(prog_types) / sizeof(prog_types[0]); i++)
-		if (strcmp(prog_types[i].prog, name) == 0)
-			return o->want[prog_types[i].type];
-	return true;
+	char path[256];
+
+	if (strncmp(sec, "tp/", 3) != 0)
+		return true;
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s/id", sec + 3);
+	if (access(path, F_OK) == 0)
+		return true;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/events/%s/id", sec + 3);
+	return access(path, F_OK) == 0;
 }
 
 /* Syscall tracepoints are found through tracefs; hosts that boot without
@@ -98,7 +89,12 @@ struct bpf_sensor *bpf_sensor__start(const struct bpf_sensor_opts *o, ring_buffe
 	if (o->ringbuf_bytes)
 		bpf_map__set_max_entries(s->skel->maps.rb, o->ringbuf_bytes);
 	bpf_object__for_each_program(prog, s->skel->obj)
-		bpf_program__set_autoload(prog, prog_wanted(o, bpf_program__name(prog)));
+	{
+		bool ok = tracepoint_exists(bpf_program__section_name(prog));
+		if (!ok)
+			log_debug("no tracepoint for %s: not loaded", bpf_program__name(prog));
+		bpf_program__set_autoload(prog, ok);
+	}
 	err = vigil_bpf__load(s->skel);
 	if (err) {
 		if (err == -EPERM || err == -EACCES)

@@ -147,6 +147,7 @@ static struct proc *insert(struct proc_cache *pc, uint32_t pid, uint64_t start_t
 	identity__guid_ticks(pc->id, pid, start_ticks, p->guid);
 	strcpy(p->pguid, DASH);
 	strcpy(p->container, DASH);
+	strcpy(p->peer, DASH);
 	p->loginuid = UINT32_MAX;
 	p->sessionid = UINT32_MAX;
 	if (proc__set_str(&p->image, NULL) || proc__set_str(&p->cmdline, NULL) ||
@@ -354,6 +355,15 @@ struct proc *proc_cache__peek(struct proc_cache *pc, uint32_t pid, uint64_t star
 	return NULL;
 }
 
+struct proc *proc_cache__peek_pid(struct proc_cache *pc, uint32_t pid)
+{
+	struct proc *p = find(pc, pid);
+
+	if (p)
+		touch(pc, p);
+	return p;
+}
+
 struct proc *proc_cache__lookup(struct proc_cache *pc, uint32_t pid, uint64_t start_ticks)
 {
 	struct proc *p = proc_cache__peek(pc, pid, start_ticks);
@@ -401,6 +411,7 @@ struct proc *proc_cache__fork(struct proc_cache *pc, uint32_t ppid, uint64_t pst
 		p->sessionid = parent->sessionid;
 		memcpy(p->tty, parent->tty, sizeof(p->tty));
 		memcpy(p->container, parent->container, sizeof(p->container));
+		memcpy(p->peer, parent->peer, sizeof(p->peer));
 		p->exe_ino = parent->exe_ino;
 		p->exe_dev = parent->exe_dev;
 		p->exe_size = parent->exe_size;

@@ -39,6 +39,7 @@ struct proc {
 	char *hashes;	    /* lazily computed; NULL until then */
 	char tty[32];
 	char container[72]; /* "-" outside containers */
+	char peer[64];	    /* last inbound peer accepted (inherited at fork), "-" */
 	uint64_t exe_ino, exe_dev, exe_size;
 	int64_t exe_mtime_sec;
 	uint32_t exe_mtime_nsec;
@@ -66,6 +67,11 @@ void proc_cache__free(struct proc_cache *pc);
 struct proc *proc_cache__lookup(struct proc_cache *pc, uint32_t pid, uint64_t start_ticks);
 /* Returns the entry only if cached (no /proc read), else NULL. */
 struct proc *proc_cache__peek(struct proc_cache *pc, uint32_t pid, uint64_t start_ticks);
+
+/* The entry for pid whatever its start time (the latest process known
+ * with that pid), or NULL. For syscalls that name a pid whose process may
+ * be gone by the time the record is decoded. */
+struct proc *proc_cache__peek_pid(struct proc_cache *pc, uint32_t pid);
 
 /* A new process (fork): inherits the parent's image, command line, cwd and
  * credentials until it execs. */

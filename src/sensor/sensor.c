@@ -41,6 +41,7 @@ struct sensor {
 	struct proc_cache *pc;
 	struct hash_cache *hc;
 	struct services *svc;
+	struct dns_cache *dns;
 	struct decoder dec;
 	struct ruleset *rs;
 	struct bpf_sensor *bpf;
@@ -56,9 +57,16 @@ struct sensor {
 
 /* Kernel record type → the event it produces (for drop attribution). */
 static const uint16_t vg_event[VG_TYPE_MAX] = {
-	[VG_EXEC] = EV_PROCESS_CREATE,	 [VG_EXIT] = EV_PROCESS_TERMINATE,
-	[VG_NET] = EV_NETWORK_CONNECT,	 [VG_FILE_CREATE] = EV_FILE_CREATE,
-	[VG_FILE_DELETE] = EV_FILE_DELETE,
+	[VG_EXEC] = EV_PROCESS_CREATE,	    [VG_EXIT] = EV_PROCESS_TERMINATE,
+	[VG_NET] = EV_NETWORK_CONNECT,	    [VG_FILE_CREATE] = EV_FILE_CREATE,
+	[VG_FILE_DELETE] = EV_FILE_DELETE,  [VG_DNS] = EV_DNS_QUERY,
+	[VG_MMAP_EXEC] = EV_IMAGE_LOAD,	    [VG_ACCESS] = EV_PROCESS_ACCESS,
+	[VG_UTIMES] = EV_FILE_CREATE_TIME,  [VG_RAW_READ] = EV_RAW_ACCESS_READ,
+	[VG_FILE_MODIFY] = EV_FILE_MODIFY,  [VG_RENAME] = EV_FILE_RENAME,
+	[VG_ATTR] = EV_FILE_ATTRIBUTE_CHANGE, [VG_CREDS] = EV_PRIVILEGE_CHANGE,
+	[VG_NS] = EV_NAMESPACE_CHANGE,	    [VG_MOUNT] = EV_MOUNT,
+	[VG_BPF] = EV_BPF_EVENT,	    [VG_MODULE] = EV_DRIVER_LOAD,
+	[VG_LISTEN] = EV_NETWORK_LISTEN,
 };
 
 static uint64_t mono_ns(void)
@@ -200,6 +208,7 @@ static void emit_health(struct sensor *S)
 	}
 	vrec__add_dyn_uint(r, "DecoderMalformed", S->dec.malformed);
 	vrec__add_dyn_uint(r, "DecoderTruncated", S->dec.truncated);
+	vrec__add_dyn_uint(r, "DnsUnparsed", S->dec.dns_unparsed);
 	{
 		struct vg_stats fs;
 		bpf_sensor__stats(S->bpf, VG_FORK, &fs);
@@ -211,13 +220,30 @@ static void emit_health(struct sensor *S)
 	}
 }
 
+/* One decoded event: filter, name the rule, deliver, count. */
+static void process_rec(struct sensor *S, struct vrec *rec)
+{
+	struct ev_counters *c = &S->ctr[rec->def->id];
+	const char *rule = NULL;
+
+	c->seen++;
+	if (!ruleset__match(S->rs, rec, &rule)) {
+		c->filtered++;
+		return;
+	}
+	vrec__set_str(rec, VF_RuleName, rule && *rule ? rule : "-");
+	ruleset__apply_field_sizes(S->rs, rec);
+	if (deliver(S, rec))
+		c->emitted++;
+	else
+		c->dropped_user++;
+}
+
 /* Ring-buffer callback: one kernel record through the pipeline. */
 static int on_record(void *ctx, void *data, size_t len)
 {
 	struct sensor *S = ctx;
 	struct vrec *rec = S->rec;
-	const char *rule = NULL;
-	struct ev_counters *c;
 	int r = decoder__decode(&S->dec, data, len, rec);
 
 	if (r < 0) {
@@ -228,20 +254,10 @@ static int on_record(void *ctx, void *data, size_t len)
 		}
 		return 0;
 	}
-	if (r == 0)
-		return 0;
-	c = &S->ctr[rec->def->id];
-	c->seen++;
-	if (!ruleset__match(S->rs, rec, &rule)) {
-		c->filtered++;
-		return 0;
-	}
-	vrec__set_str(rec, VF_RuleName, rule && *rule ? rule : "-");
-	ruleset__apply_field_sizes(S->rs, rec);
-	if (deliver(S, rec))
-		c->emitted++;
-	else
-		c->dropped_user++;
+	if (r > 0)
+		process_rec(S, rec);
+	for (unsigned i = 0; i < S->dec.n_extra; i++)
+		process_rec(S, S->dec.extra[i]);
 	return 0;
 }
 
@@ -255,19 +271,36 @@ static void flush_sinks(struct sensor *S)
  * the cache needs them whatever is logged. */
 static void apply_collection(struct sensor *S)
 {
+	/* A record type is collected when any event it feeds is logged. */
 	static const struct {
 		uint32_t type;
-		unsigned event;
+		unsigned event[2];
 	} gated[] = {
-		{VG_NET, EV_NETWORK_CONNECT},
-		{VG_FILE_CREATE, EV_FILE_CREATE},
-		{VG_FILE_DELETE, EV_FILE_DELETE},
+		{VG_NET, {EV_NETWORK_CONNECT}},
+		{VG_FILE_CREATE, {EV_FILE_CREATE}},
+		{VG_FILE_DELETE, {EV_FILE_DELETE}},
+		{VG_DNS, {EV_DNS_QUERY, EV_NETWORK_CONNECT}}, /* hostnames for 3 */
+		{VG_MMAP_EXEC, {EV_IMAGE_LOAD}},
+		{VG_ACCESS, {EV_PROCESS_ACCESS, EV_PROCESS_TAMPERING}},
+		{VG_UTIMES, {EV_FILE_CREATE_TIME}},
+		{VG_RAW_READ, {EV_RAW_ACCESS_READ}},
+		{VG_FILE_MODIFY, {EV_FILE_MODIFY, EV_FILE_EXECUTABLE_DETECTED}},
+		{VG_RENAME, {EV_FILE_RENAME}},
+		{VG_ATTR, {EV_FILE_ATTRIBUTE_CHANGE, EV_FILE_EXECUTABLE_DETECTED}},
+		{VG_CREDS, {EV_PRIVILEGE_CHANGE}},
+		{VG_NS, {EV_NAMESPACE_CHANGE}},
+		{VG_MOUNT, {EV_MOUNT}},
+		{VG_BPF, {EV_BPF_EVENT}},
+		{VG_MODULE, {EV_DRIVER_LOAD}},
+		{VG_LISTEN, {EV_NETWORK_LISTEN}},
 	};
 
 	for (size_t i = 0; i < sizeof(gated) / sizeof(gated[0]); i++) {
-		bool on = ruleset__event_mode(S->rs, gated[i].event) != RULES_MODE_NONE;
+		bool on = false;
+		for (int k = 0; k < 2 && gated[i].event[k]; k++)
+			on |= ruleset__event_mode(S->rs, gated[i].event[k]) != RULES_MODE_NONE;
 		bpf_sensor__set_enabled(S->bpf, gated[i].type, on);
-		log_debug("collect %u: %s", gated[i].event, on ? "on" : "off");
+		log_debug("collect record type %u: %s", gated[i].type, on ? "on" : "off");
 	}
 }
 
@@ -442,7 +475,8 @@ int sensor__run(const struct sensor_opts *o)
 	S->pc = proc_cache__new(&S->id, o->proc_cache_max);
 	S->hc = hash_cache__new(4096, ruleset__hash_algorithms(S->rs));
 	S->svc = services__load(NULL);
-	if (S->pc == NULL || S->hc == NULL || S->svc == NULL) {
+	S->dns = dns_cache__new(8192);
+	if (S->pc == NULL || S->hc == NULL || S->svc == NULL || S->dns == NULL) {
 		rc = EX_OSERR;
 		goto out;
 	}
@@ -450,6 +484,14 @@ int sensor__run(const struct sensor_opts *o)
 	S->dec.pc = S->pc;
 	S->dec.hc = S->hc;
 	S->dec.svc = S->svc;
+	S->dec.dns = S->dns;
+	for (int i = 0; i < DECODER_MAX_EXTRA; i++) {
+		S->dec.extra[i] = calloc(1, sizeof(struct vrec));
+		if (S->dec.extra[i] == NULL) {
+			rc = EX_OSERR;
+			goto out;
+		}
+	}
 
 	/* Signals first, so a TERM during start-up is not lost. */
 	sigemptyset(&mask);
@@ -507,6 +549,9 @@ out:
 	proc_cache__free(S->pc);
 	hash_cache__free(S->hc);
 	services__free(S->svc);
+	dns_cache__free(S->dns);
+	for (int i = 0; i < DECODER_MAX_EXTRA; i++)
+		free(S->dec.extra[i]);
 	if (sfd >= 0)
 		close(sfd);
 	if (tfd >= 0)

@@ -1,0 +1,729 @@
+/*
+ * fileops.bpf.h — file operations beyond create/delete: times (timestomp),
+ * rename, mode/owner/xattr changes, content modification, executable
+ * mappings (image loads), raw block-device reads and /proc/PID/mem opens.
+ *
+ * Path-based calls are reported as (base, rel), resolved in user space (see
+ * vigil/event.h). Old values (previous mtime, mode, owner) can only be read
+ * when the call names an fd, whose inode is at hand at entry; for
+ * path-based calls the kernel resolves the path after our entry program,
+ * and no tracepoint sits between the lookup and the change, so those
+ * records say has_old = 0.
+ *
+ * FileModify: opens for writing of regular files are remembered by their
+ * struct file; the first write-family call (write, pwrite, writev,
+ * ftruncate, fallocate, copy_file_range, sendfile, splice) marks it; the
+ * first close() or dup2()/dup3() over an fd of a marked file reports it
+ * once. It costs an fd lookup and a hash lookup per write() on the host,
+ * which is why it has its own switch (the enabled map). A file written and
+ * then released only by the process's exit is not reported.
+ */
+#ifndef VIGIL_FILEOPS_BPF_H
+#define VIGIL_FILEOPS_BPF_H
+
+#include "common.bpf.h"
+
+#define UTIME_NOW  ((1l << 30) - 1l)
+#define UTIME_OMIT ((1l << 30) - 2l)
+#define PROT_EXEC  0x4
+
+/* ---- open-time checks: raw block reads, /proc/PID/mem, write tracking ---- */
+
+/* Open files being watched for a first write, by struct file pointer (not
+ * by fd: shells dup2() a redirection onto fd 1 and close the original). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);   /* struct file * */
+	__type(value, __u32); /* 1 once written */
+} wfiles SEC(".maps");
+
+static __always_inline void emit_fpath(__u32 type, struct file *f, __u32 flags)
+{
+	struct scratch *sc = get_scratch();
+	struct vg_fpath *e;
+	__u8 trunc = 0;
+
+	if (!sc)
+		return;
+	e = (void *)sc->ev;
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_hdr(&e->hdr, type, 0);
+	e->mode = BPF_CORE_READ(f, f_inode, i_mode);
+	e->ino = BPF_CORE_READ(f, f_inode, i_ino);
+	e->dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	e->flags = flags;
+	e->path_len = append_path(sc, sizeof(*e), BPF_CORE_READ(f, f_path.dentry),
+				  BPF_CORE_READ(f, f_path.mnt), &trunc);
+	if (trunc)
+		e->hdr.flags |= VG_HF_TRUNCATED;
+	e->hdr.size = sizeof(*e) + e->path_len;
+	submit(e, e->hdr.size, type);
+}
+
+static __always_inline void on_open_extra(int fd, struct file *f)
+{
+	__u32 fmode = BPF_CORE_READ(f, f_mode);
+	__u32 imode = BPF_CORE_READ(f, f_inode, i_mode);
+
+	if ((imode & S_IFMT) == S_IFBLK && (fmode & FMODE_READ) && type_enabled(VG_RAW_READ)) {
+		emit_fpath(VG_RAW_READ, f, fmode);
+		return;
+	}
+	if ((imode & S_IFMT) != S_IFREG)
+		return;
+	if (BPF_CORE_READ(f, f_inode, i_sb, s_magic) == PROC_SUPER_MAGIC) {
+		struct qstr name = BPF_CORE_READ(f, f_path.dentry, d_name);
+		char n[4] = {};
+
+		if (name.len == 3 && type_enabled(VG_ACCESS)) {
+			bpf_probe_read_kernel(n, 3, name.name);
+			if (n[0] == 'm' && n[1] == 'e' && n[2] == 'm') {
+				struct scratch *sc = get_scratch();
+				struct vg_access *a;
+				__u8 trunc = 0;
+
+				if (!sc)
+					return;
+				a = (void *)sc->ev;
+				__builtin_memset(a, 0, sizeof(*a));
+				fill_hdr(&a->hdr, VG_ACCESS, 0);
+				a->kind = VG_ACC_PROC_MEM;
+				a->request = (fmode & FMODE_WRITE) ? 1 : 0;
+				a->path_len = append_path(sc, sizeof(*a),
+							  BPF_CORE_READ(f, f_path.dentry),
+							  BPF_CORE_READ(f, f_path.mnt), &trunc);
+				a->hdr.size = sizeof(*a) + a->path_len;
+				submit(a, a->hdr.size, VG_ACCESS);
+			}
+		}
+		return;
+	}
+	if ((fmode & FMODE_WRITE) && type_enabled(VG_FILE_MODIFY)) {
+		__u64 k = (__u64)f;
+		__u32 zero = 0;
+		bpf_map_update_elem(&wfiles, &k, &zero, BPF_ANY);
+	}
+}
+
+static __always_inline int mark_written(int fd)
+{
+	struct file *f;
+	__u32 *w;
+	__u64 k;
+
+	if (!type_enabled(VG_FILE_MODIFY))
+		return 0;
+	f = fd_file(fd);
+	if (!f)
+		return 0;
+	k = (__u64)f;
+	w = bpf_map_lookup_elem(&wfiles, &k);
+	if (w && *w == 0)
+		*w = 1;
+	return 0;
+}
+
+/* An fd going away (close, or the target of dup2/dup3): a written file
+ * is reported once, at the first such release after its first write. */
+static __always_inline int release_fd(int fd)
+{
+	struct file *f = fd_file(fd);
+	__u32 *w;
+	__u64 k;
+
+	if (!f)
+		return 0;
+	k = (__u64)f;
+	w = bpf_map_lookup_elem(&wfiles, &k);
+	if (!w || *w == 0)
+		return 0;
+	if (!is_self())
+		emit_fpath(VG_FILE_MODIFY, f, 0);
+	bpf_map_delete_elem(&wfiles, &k);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_write")
+int vg_write_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return mark_written((int)ctx->args[0]);
+}
+
+SEC("tp/syscalls/sys_enter_pwrite64")
+int vg_pwrite_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return mark_written((int)ctx->args[0]);
+}
+
+SEC("tp/syscalls/sys_enter_writev")
+int vg_writev_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return mark_written((int)ctx->args[0]);
+}
+
+SEC("tp/syscalls/sys_enter_pwritev")
+int vg_pwritev_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return mark_written((int)ctx->args[0]);
+}
+
+SEC("tp/syscalls/sys_enter_pwritev2")
+int vg_pwritev2_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return mark_written((int)ctx->args[0]);
+}
+
+SEC("tp/syscalls/sys_enter_ftruncate")
+int vg_ftrunc_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return mark_written((int)ctx->args[0]);
+}
+
+SEC("tp/syscalls/sys_enter_copy_file_range")
+int vg_cfr_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return mark_written((int)ctx->args[2]);
+}
+
+SEC("tp/syscalls/sys_enter_sendfile64")
+int vg_sendfile_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return mark_written((int)ctx->args[0]);
+}
+
+SEC("tp/syscalls/sys_enter_splice")
+int vg_splice_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return mark_written((int)ctx->args[2]);
+}
+
+SEC("tp/syscalls/sys_enter_fallocate")
+int vg_falloc_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return mark_written((int)ctx->args[0]);
+}
+
+SEC("tp/syscalls/sys_enter_close")
+int vg_close_e(struct trace_event_raw_sys_enter *ctx)
+{
+	if (!type_enabled(VG_FILE_MODIFY))
+		return 0;
+	return release_fd((int)ctx->args[0]);
+}
+
+SEC("tp/syscalls/sys_enter_dup2")
+int vg_dup2_e(struct trace_event_raw_sys_enter *ctx)
+{
+	if (!type_enabled(VG_FILE_MODIFY) || ctx->args[0] == ctx->args[1])
+		return 0;
+	return release_fd((int)ctx->args[1]);
+}
+
+SEC("tp/syscalls/sys_enter_dup3")
+int vg_dup3_e(struct trace_event_raw_sys_enter *ctx)
+{
+	if (!type_enabled(VG_FILE_MODIFY))
+		return 0;
+	return release_fd((int)ctx->args[1]);
+}
+
+/* ---- executable mappings (ImageLoad) ---- */
+
+struct img_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 start_ns;
+	__u64 ino;
+	__u64 dev;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 131072);
+	__type(key, struct img_key);
+	__type(value, __u8);
+} img_seen SEC(".maps");
+
+SEC("tp/syscalls/sys_enter_mmap")
+int vg_mmap_e(struct trace_event_raw_sys_enter *ctx)
+{
+	struct call *c;
+
+	if (!(ctx->args[2] & PROT_EXEC) || (int)ctx->args[4] < 0 || is_self() ||
+	    !type_enabled(VG_MMAP_EXEC))
+		return 0;
+	c = call_new(VG_MMAP_EXEC);
+	if (c) {
+		c->a[0] = ctx->args[4];
+		c->a[1] = ctx->args[2];
+	}
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_mmap")
+int vg_mmap_x(struct trace_event_raw_sys_exit *ctx)
+{
+	struct call c;
+	struct img_key k = {};
+	struct file *f;
+	__u8 one = 1;
+
+	if (!call_take(VG_MMAP_EXEC, &c) || (unsigned long)ctx->ret >= (unsigned long)-4095)
+		return 0;
+	f = fd_file((int)c.a[0]);
+	if (!f)
+		return 0;
+	k.tgid = bpf_get_current_pid_tgid() >> 32;
+	k.start_ns = BPF_CORE_READ(bpf_get_current_task_btf(), group_leader, start_boottime);
+	k.ino = BPF_CORE_READ(f, f_inode, i_ino);
+	k.dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	if (bpf_map_lookup_elem(&img_seen, &k))
+		return 0; /* each (process, object) once */
+	bpf_map_update_elem(&img_seen, &k, &one, BPF_ANY);
+	emit_fpath(VG_MMAP_EXEC, f, (__u32)c.a[1]);
+	return 0;
+}
+
+/* ---- file times ---- */
+
+static __always_inline int utimes_enter(__u32 sys, int dfd, __u64 upath, __s64 msec, __u32 mnsec)
+{
+	struct call *c;
+
+	if (is_self() || !type_enabled(VG_UTIMES))
+		return 0;
+	c = call_new(VG_UTIMES);
+	if (!c)
+		return 0;
+	c->a[0] = sys;
+	c->a[1] = (__u64)(__s64)dfd;
+	c->a[2] = upath;
+	c->a[3] = (__u64)msec;
+	c->a[4] = mnsec;
+	if (!upath) {
+		/* fd-based: the old time is on the inode right now. */
+		struct file *f = fd_file(dfd);
+		if (f) {
+			__s64 s;
+			__u32 ns;
+			inode_mtime(BPF_CORE_READ(f, f_inode), &s, &ns);
+			c->x[0] = 1;
+			c->x[1] = (__u64)s;
+			c->x[2] = ns;
+		}
+	}
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_utimensat")
+int vg_utimensat_e(struct trace_event_raw_sys_enter *ctx)
+{
+	struct timespec64 ts[2] = {};
+	__s64 sec;
+	long nsec;
+
+	if (!ctx->args[2] || bpf_probe_read_user(ts, sizeof(ts), (void *)ctx->args[2]))
+		return 0; /* NULL times: set to now, not a timestomp */
+	if (ts[1].tv_nsec == UTIME_OMIT) {
+		if (ts[0].tv_nsec == UTIME_OMIT || ts[0].tv_nsec == UTIME_NOW)
+			return 0;
+		sec = ts[0].tv_sec;
+		nsec = ts[0].tv_nsec;
+	} else if (ts[1].tv_nsec == UTIME_NOW) {
+		if (ts[0].tv_nsec == UTIME_OMIT || ts[0].tv_nsec == UTIME_NOW)
+			return 0;
+		sec = ts[0].tv_sec;
+		nsec = ts[0].tv_nsec;
+	} else {
+		sec = ts[1].tv_sec;
+		nsec = ts[1].tv_nsec;
+	}
+	return utimes_enter(VG_SYS_UTIMENSAT, (int)ctx->args[0], ctx->args[1], sec, (__u32)nsec);
+}
+
+struct timeval___vg {
+	long tv_sec;
+	long tv_usec;
+};
+
+static __always_inline int timeval_enter(__u32 sys, int dfd, __u64 upath, __u64 utv)
+{
+	struct timeval___vg tv[2] = {};
+
+	if (!utv || bpf_probe_read_user(tv, sizeof(tv), (void *)utv))
+		return 0;
+	return utimes_enter(sys, dfd, upath, tv[1].tv_sec, (__u32)(tv[1].tv_usec * 1000));
+}
+
+SEC("tp/syscalls/sys_enter_utimes")
+int vg_utimes_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return timeval_enter(VG_SYS_UTIMES, AT_FDCWD, ctx->args[0], ctx->args[1]);
+}
+
+SEC("tp/syscalls/sys_enter_futimesat")
+int vg_futimesat_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return timeval_enter(VG_SYS_FUTIMESAT, (int)ctx->args[0], ctx->args[1], ctx->args[2]);
+}
+
+SEC("tp/syscalls/sys_enter_utime")
+int vg_utime_e(struct trace_event_raw_sys_enter *ctx)
+{
+	long ut[2] = {}; /* struct utimbuf { actime, modtime } */
+
+	if (!ctx->args[1] || bpf_probe_read_user(ut, sizeof(ut), (void *)ctx->args[1]))
+		return 0;
+	return utimes_enter(VG_SYS_UTIME, AT_FDCWD, ctx->args[0], ut[1], 0);
+}
+
+static __always_inline int utimes_exit(long ret)
+{
+	struct call c;
+	struct scratch *sc;
+	struct vg_utimes *e;
+	__u32 off;
+	__u8 trunc = 0;
+
+	if (!call_take(VG_UTIMES, &c) || ret != 0)
+		return 0;
+	sc = get_scratch();
+	if (!sc)
+		return 0;
+	e = (void *)sc->ev;
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_hdr(&e->hdr, VG_UTIMES, 0);
+	e->syscall = (__u32)c.a[0];
+	e->new_mtime_sec = (__s64)c.a[3];
+	e->new_mtime_nsec = (__u32)c.a[4];
+	e->has_old = (__u32)c.x[0];
+	e->old_mtime_sec = (__s64)c.x[1];
+	e->old_mtime_nsec = (__u32)c.x[2];
+	off = sizeof(*e);
+	if (c.a[2]) {
+		e->base_len = append_base(sc, off, (int)c.a[1], c.a[2], &trunc);
+		off += e->base_len;
+		e->rel_len = append_ustr(sc, off, c.a[2]);
+	} else {
+		e->rel_len = append_fd_path(sc, off, (int)c.a[1], &trunc);
+	}
+	off += e->rel_len;
+	if (trunc)
+		e->hdr.flags |= VG_HF_TRUNCATED;
+	e->hdr.size = off;
+	submit(e, off, VG_UTIMES);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_utimensat")
+int vg_utimensat_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return utimes_exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_utimes")
+int vg_utimes_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return utimes_exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_futimesat")
+int vg_futimesat_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return utimes_exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_utime")
+int vg_utime_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return utimes_exit(ctx->ret);
+}
+
+/* ---- rename ---- */
+
+static __always_inline int rename_enter(int odfd, __u64 oldp, int ndfd, __u64 newp, __u32 flags)
+{
+	struct call *c;
+
+	if (is_self() || !type_enabled(VG_RENAME))
+		return 0;
+	c = call_new(VG_RENAME);
+	if (c) {
+		c->a[0] = (__u64)(__s64)odfd;
+		c->a[1] = oldp;
+		c->a[2] = (__u64)(__s64)ndfd;
+		c->a[3] = newp;
+		c->a[4] = flags;
+	}
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_rename")
+int vg_rename_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return rename_enter(AT_FDCWD, ctx->args[0], AT_FDCWD, ctx->args[1], 0);
+}
+
+SEC("tp/syscalls/sys_enter_renameat")
+int vg_renameat_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return rename_enter((int)ctx->args[0], ctx->args[1], (int)ctx->args[2], ctx->args[3], 0);
+}
+
+SEC("tp/syscalls/sys_enter_renameat2")
+int vg_renameat2_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return rename_enter((int)ctx->args[0], ctx->args[1], (int)ctx->args[2], ctx->args[3],
+			    (__u32)ctx->args[4]);
+}
+
+static __always_inline int rename_exit(long ret)
+{
+	struct call c;
+	struct scratch *sc;
+	struct vg_rename *e;
+	__u32 off;
+	__u8 trunc = 0;
+
+	if (!call_take(VG_RENAME, &c) || ret != 0)
+		return 0;
+	sc = get_scratch();
+	if (!sc)
+		return 0;
+	e = (void *)sc->ev;
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_hdr(&e->hdr, VG_RENAME, 0);
+	e->flags = (__u32)c.a[4];
+	off = sizeof(*e);
+	e->old_base_len = append_base(sc, off, (int)c.a[0], c.a[1], &trunc);
+	off += e->old_base_len;
+	e->old_rel_len = append_ustr(sc, off, c.a[1]);
+	off += e->old_rel_len;
+	e->new_base_len = append_base(sc, off, (int)c.a[2], c.a[3], &trunc);
+	off += e->new_base_len;
+	e->new_rel_len = append_ustr(sc, off, c.a[3]);
+	off += e->new_rel_len;
+	if (trunc)
+		e->hdr.flags |= VG_HF_TRUNCATED;
+	e->hdr.size = off;
+	submit(e, off, VG_RENAME);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_rename")
+int vg_rename_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return rename_exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_renameat")
+int vg_renameat_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return rename_exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_renameat2")
+int vg_renameat2_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return rename_exit(ctx->ret);
+}
+
+/* ---- mode, owner, xattr ---- */
+
+/* a[0]=syscall a[1]=kind a[2]=dirfd or fd a[3]=upath (0: fd-based)
+ * a[4]=new mode or uid a[5]=gid; x[3]=xattr name pointer. */
+static __always_inline int attr_enter(__u32 sys, __u32 kind, int fd, __u64 upath, __u64 v1,
+				      __u64 v2, __u64 xname)
+{
+	struct call *c;
+
+	if (is_self() || !type_enabled(VG_ATTR))
+		return 0;
+	c = call_new(VG_ATTR);
+	if (!c)
+		return 0;
+	c->a[0] = sys;
+	c->a[1] = kind;
+	c->a[2] = (__u64)(__s64)fd;
+	c->a[3] = upath;
+	c->a[4] = v1;
+	c->a[5] = v2;
+	c->x[3] = xname;
+	if (!upath) {
+		struct file *f = fd_file(fd);
+		if (f) {
+			struct inode *ino = BPF_CORE_READ(f, f_inode);
+			c->x[0] = 1;
+			c->x[1] = BPF_CORE_READ(ino, i_mode);
+			c->x[2] = ((__u64)BPF_CORE_READ(ino, i_gid.val) << 32) |
+				  BPF_CORE_READ(ino, i_uid.val);
+		}
+	}
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_chmod")
+int vg_chmod_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return attr_enter(VG_SYS_CHMOD, VG_ATTR_MODE, AT_FDCWD, ctx->args[0], ctx->args[1], 0, 0);
+}
+
+SEC("tp/syscalls/sys_enter_fchmod")
+int vg_fchmod_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return attr_enter(VG_SYS_FCHMOD, VG_ATTR_MODE, (int)ctx->args[0], 0, ctx->args[1], 0, 0);
+}
+
+SEC("tp/syscalls/sys_enter_fchmodat")
+int vg_fchmodat_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return attr_enter(VG_SYS_FCHMODAT, VG_ATTR_MODE, (int)ctx->args[0], ctx->args[1],
+			  ctx->args[2], 0, 0);
+}
+
+SEC("tp/syscalls/sys_enter_fchmodat2")
+int vg_fchmodat2_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return attr_enter(VG_SYS_FCHMODAT, VG_ATTR_MODE, (int)ctx->args[0], ctx->args[1],
+			  ctx->args[2], 0, 0);
+}
+
+SEC("tp/syscalls/sys_enter_chown")
+int vg_chown_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return attr_enter(VG_SYS_CHOWN, VG_ATTR_OWNER, AT_FDCWD, ctx->args[0], ctx->args[1],
+			  ctx->args[2], 0);
+}
+
+SEC("tp/syscalls/sys_enter_lchown")
+int vg_lchown_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return attr_enter(VG_SYS_LCHOWN, VG_ATTR_OWNER, AT_FDCWD, ctx->args[0], ctx->args[1],
+			  ctx->args[2], 0);
+}
+
+SEC("tp/syscalls/sys_enter_fchown")
+int vg_fchown_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return attr_enter(VG_SYS_FCHOWN, VG_ATTR_OWNER, (int)ctx->args[0], 0, ctx->args[1],
+			  ctx->args[2], 0);
+}
+
+SEC("tp/syscalls/sys_enter_fchownat")
+int vg_fchownat_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return attr_enter(VG_SYS_FCHOWNAT, VG_ATTR_OWNER, (int)ctx->args[0], ctx->args[1],
+			  ctx->args[2], ctx->args[3], 0);
+}
+
+SEC("tp/syscalls/sys_enter_setxattr")
+int vg_setxattr_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return attr_enter(VG_SYS_SETXATTR, VG_ATTR_XATTR, AT_FDCWD, ctx->args[0], 0, 0,
+			  ctx->args[1]);
+}
+
+SEC("tp/syscalls/sys_enter_lsetxattr")
+int vg_lsetxattr_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return attr_enter(VG_SYS_LSETXATTR, VG_ATTR_XATTR, AT_FDCWD, ctx->args[0], 0, 0,
+			  ctx->args[1]);
+}
+
+SEC("tp/syscalls/sys_enter_fsetxattr")
+int vg_fsetxattr_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return attr_enter(VG_SYS_FSETXATTR, VG_ATTR_XATTR, (int)ctx->args[0], 0, 0, 0, ctx->args[1]);
+}
+
+SEC("tp/syscalls/sys_enter_removexattr")
+int vg_rmxattr_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return attr_enter(VG_SYS_REMOVEXATTR, VG_ATTR_XATTR, AT_FDCWD, ctx->args[0], 0, 0,
+			  ctx->args[1]);
+}
+
+SEC("tp/syscalls/sys_enter_lremovexattr")
+int vg_lrmxattr_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return attr_enter(VG_SYS_LREMOVEXATTR, VG_ATTR_XATTR, AT_FDCWD, ctx->args[0], 0, 0,
+			  ctx->args[1]);
+}
+
+SEC("tp/syscalls/sys_enter_fremovexattr")
+int vg_frmxattr_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return attr_enter(VG_SYS_FREMOVEXATTR, VG_ATTR_XATTR, (int)ctx->args[0], 0, 0, 0,
+			  ctx->args[1]);
+}
+
+static __always_inline int attr_exit(long ret)
+{
+	struct call c;
+	struct scratch *sc;
+	struct vg_attr *e;
+	__u32 off;
+	__u8 trunc = 0;
+
+	if (!call_take(VG_ATTR, &c) || ret != 0)
+		return 0;
+	sc = get_scratch();
+	if (!sc)
+		return 0;
+	e = (void *)sc->ev;
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_hdr(&e->hdr, VG_ATTR, 0);
+	e->syscall = (__u32)c.a[0];
+	e->kind = (__u32)c.a[1];
+	e->has_old = (__u32)c.x[0];
+	e->old_mode = (__u32)c.x[1];
+	e->old_uid = (__u32)c.x[2];
+	e->old_gid = (__u32)(c.x[2] >> 32);
+	if (e->kind == VG_ATTR_MODE) {
+		e->new_mode = (__u32)c.a[4];
+	} else if (e->kind == VG_ATTR_OWNER) {
+		e->new_uid = (__u32)c.a[4];
+		e->new_gid = (__u32)c.a[5];
+	}
+	off = sizeof(*e);
+	if (c.a[3]) {
+		e->base_len = append_base(sc, off, (int)c.a[2], c.a[3], &trunc);
+		off += e->base_len;
+		e->rel_len = append_ustr(sc, off, c.a[3]);
+	} else {
+		e->rel_len = append_fd_path(sc, off, (int)c.a[2], &trunc);
+	}
+	off += e->rel_len;
+	e->name_len = append_ustr(sc, off, c.x[3]);
+	off += e->name_len;
+	if (trunc)
+		e->hdr.flags |= VG_HF_TRUNCATED;
+	e->hdr.size = off;
+	submit(e, off, VG_ATTR);
+	return 0;
+}
+
+#define ATTR_EXIT(fn, tp)                                                                          \
+	SEC("tp/syscalls/" tp)                                                                     \
+	int fn(struct trace_event_raw_sys_exit *ctx)                                               \
+	{                                                                                          \
+		return attr_exit(ctx->ret);                                                        \
+	}
+
+ATTR_EXIT(vg_chmod_x, "sys_exit_chmod")
+ATTR_EXIT(vg_fchmod_x, "sys_exit_fchmod")
+ATTR_EXIT(vg_fchmodat_x, "sys_exit_fchmodat")
+ATTR_EXIT(vg_fchmodat2_x, "sys_exit_fchmodat2")
+ATTR_EXIT(vg_chown_x, "sys_exit_chown")
+ATTR_EXIT(vg_lchown_x, "sys_exit_lchown")
+ATTR_EXIT(vg_fchown_x, "sys_exit_fchown")
+ATTR_EXIT(vg_fchownat_x, "sys_exit_fchownat")
+ATTR_EXIT(vg_setxattr_x, "sys_exit_setxattr")
+ATTR_EXIT(vg_lsetxattr_x, "sys_exit_lsetxattr")
+ATTR_EXIT(vg_fsetxattr_x, "sys_exit_fsetxattr")
+ATTR_EXIT(vg_rmxattr_x, "sys_exit_removexattr")
+ATTR_EXIT(vg_lrmxattr_x, "sys_exit_lremovexattr")
+ATTR_EXIT(vg_frmxattr_x, "sys_exit_fremovexattr")
+
+#endif
