@@ -1,14 +1,218 @@
 /*
- * cmd_status.c — `vigil status`: placeholder until its module lands; the issue
- * that builds it replaces this file.
+ * cmd_status.c — `vigil status [--socket PATH] [--json]`: asks the running
+ * sensor for its live counters and state over the control socket (see
+ * sensor/control.h for the protocol) and prints the answer.
+ *
+ * Exit codes: 0 with the sensor's status on stdout; EX_UNAVAILABLE (69) when
+ * no sensor listens or it does not answer; EX_NOPERM (77) when the socket or
+ * the sensor refuses us (not root); EX_PROTOCOL (76) for a reply that is not
+ * the protocol; EX_IOERR when stdout cannot be written; EX_USAGE for bad
+ * arguments. Every failure is one line on stderr.
  */
 #include "cli/commands.h"
 
+#include "sensor/control.h"
+
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <sysexits.h>
+#include <unistd.h>
+
+/* A sensor that accepted but never answers must not hang the operator. */
+#define STATUS_TIMEOUT_S 5
+/* Above the server's 4 MiB reply cap, so a valid reply always fits. */
+#define STATUS_REPLY_MAX (8u << 20)
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: vigil status [--socket PATH] [--json]\n"
+		   "\n"
+		   "Prints the running sensor's live counters and state, read from its\n"
+		   "control socket. Needs root.\n"
+		   "\n"
+		   "  --socket PATH  the control socket (default " CONTROL_DEFAULT_PATH ")\n"
+		   "  --json         one JSON object instead of text\n"
+		   "  --help         this text\n");
+}
+
+/* Connects to path. Returns the fd, or a sysexits code negated after
+ * printing why. */
+static int dial(const char *path)
+{
+	struct sockaddr_un sa;
+	struct timeval tv = {.tv_sec = STATUS_TIMEOUT_S};
+	size_t n = strlen(path);
+	int fd, err;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (n == 0 || n >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "vigil status: socket path %s\n", n ? "too long" : "empty");
+		return -EX_USAGE;
+	}
+	memcpy(sa.sun_path, path, n);
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		fprintf(stderr, "vigil: socket: %s\n", strerror(errno));
+		return -EX_OSERR;
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		return fd;
+	err = errno;
+	close(fd);
+	switch (err) {
+	case EACCES:
+	case EPERM:
+		fprintf(stderr, "vigil: permission denied: %s (vigil status needs root)\n", path);
+		return -EX_NOPERM;
+	case ENOENT:
+	case ECONNREFUSED:
+	case ENOTDIR:
+		fprintf(stderr, "vigil: no sensor running (%s: %s)\n", path, strerror(err));
+		return -EX_UNAVAILABLE;
+	default:
+		fprintf(stderr, "vigil: cannot reach the sensor (%s: %s)\n", path, strerror(err));
+		return -EX_UNAVAILABLE;
+	}
+}
+
+static bool send_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+/* Reads until the server closes. Returns 0 or a sysexits code after
+ * printing why. */
+static int read_reply(int fd, const char *path, struct strbuf *sb)
+{
+	char buf[16384];
+
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n == 0)
+			return 0;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				fprintf(stderr,
+					"vigil: the sensor did not answer within %d s (%s)\n",
+					STATUS_TIMEOUT_S, path);
+				return EX_UNAVAILABLE;
+			}
+			/* A reset after a refusal line still leaves that line. */
+			if (errno == ECONNRESET && sb->len > 0)
+				return 0;
+			fprintf(stderr, "vigil: reading from the sensor: %s\n", strerror(errno));
+			return EX_UNAVAILABLE;
+		}
+		strbuf__add(sb, buf, (size_t)n);
+		if (sb->overflow) {
+			fprintf(stderr, "vigil: the sensor's reply is over %u bytes\n",
+				STATUS_REPLY_MAX);
+			return EX_PROTOCOL;
+		}
+	}
+}
+
+/* Prints the body of an "OK" reply, or the reason of an "ERR" one. */
+static int show_reply(struct strbuf *sb)
+{
+	const char *r = strbuf__cstr(sb);
+	const char *nl = memchr(r, '\n', sb->len);
+
+	if (nl != NULL && nl - r == 2 && strncmp(r, "OK", 2) == 0) {
+		size_t body = sb->len - 3;
+
+		if (fwrite(nl + 1, 1, body, stdout) != body || fflush(stdout) != 0) {
+			fprintf(stderr, "vigil: writing the status: %s\n", strerror(errno));
+			return EX_IOERR;
+		}
+		return 0;
+	}
+	if (nl != NULL && strncmp(r, "ERR ", 4) == 0) {
+		int len = (int)(nl - r - 4);
+
+		fprintf(stderr, "vigil: the sensor refused: %.*s\n", len, r + 4);
+		if (strncmp(r + 4, "denied:", 7) == 0)
+			return EX_NOPERM;
+		if (strncmp(r + 4, "busy:", 5) == 0)
+			return EX_TEMPFAIL;
+		return EX_PROTOCOL;
+	}
+	if (sb->len == 0)
+		fprintf(stderr, "vigil: the sensor closed the connection without answering\n");
+	else
+		fprintf(stderr, "vigil: the sensor's reply is not in the control protocol\n");
+	return EX_PROTOCOL;
+}
 
 int cmd_status(int argc, char **argv)
 {
-	fprintf(stderr, "vigil: 'status' is not built yet\n");
-	return EX_UNAVAILABLE;
+	const char *path = CONTROL_DEFAULT_PATH;
+	const char *req;
+	struct strbuf sb;
+	bool json = false;
+	int fd, rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--json") == 0) {
+			json = true;
+		} else if (strcmp(argv[i], "--socket") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "vigil status: --socket needs a path\n");
+				usage(stderr);
+				return EX_USAGE;
+			}
+			path = argv[++i];
+		} else if (strncmp(argv[i], "--socket=", 9) == 0) {
+			path = argv[i] + 9;
+		} else {
+			fprintf(stderr, "vigil status: unexpected argument %s\n", argv[i]);
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+
+	fd = dial(path);
+	if (fd < 0)
+		return -fd;
+	req = json ? "status json\n" : "status\n";
+	if (!send_all(fd, req, strlen(req))) {
+		/* The sensor may have refused us already: read its reason. */
+		if (errno != EPIPE && errno != ECONNRESET) {
+			fprintf(stderr, "vigil: sending to the sensor: %s\n", strerror(errno));
+			close(fd);
+			return EX_UNAVAILABLE;
+		}
+	}
+	strbuf__init(&sb, STATUS_REPLY_MAX);
+	rc = read_reply(fd, path, &sb);
+	close(fd);
+	if (rc == 0)
+		rc = show_reply(&sb);
+	strbuf__free(&sb);
+	return rc;
 }
