@@ -56,6 +56,7 @@ struct slog_cfg {
 	char host[256];
 	unsigned port;
 	char path[108];
+	char target[300]; /* for messages: udp://H:P, tcp://H:P, unix:PATH */
 	char ident[48];
 	char provider[64];
 	bool vigil_mode;
@@ -148,6 +149,7 @@ static int parse_spec(const char *arg, struct slog_cfg *cfg)
 			(int)tlen, target);
 		return -EINVAL;
 	}
+	snprintf(cfg->target, sizeof(cfg->target), "%.*s", (int)tlen, target);
 	q = q ? q + 1 : NULL;
 	while ((r = sinkopt__next(&q, key, sizeof(key), val, sizeof(val))) > 0) {
 		if (strcmp(key, "mode") == 0 && strcmp(val, "sysmon") == 0) {
@@ -374,9 +376,8 @@ static void *sender(void *arg)
 			}
 			atomic_fetch_add(&l->send_errors, 1);
 			if (!warned)
-				log_warnx("syslog collector %s:%u%s: %s; retrying with backoff",
-					  l->cfg.mode == SLOG_UNIX ? l->cfg.path : l->cfg.host,
-					  l->cfg.port, "", strerror(-err));
+				log_warnx("syslog collector %s: %s; retrying with backoff",
+					  l->cfg.target, strerror(-err));
 			warned = true;
 			close_fd(l);
 			if (atomic_load(&l->stop) && now_ms() >= l->stop_deadline_ms) {
@@ -452,9 +453,8 @@ static int slog_open(struct sink *s, const char *arg, const struct sink_env *env
 		openlog(l->cfg.ident, LOG_NDELAY, l->cfg.facility << 3);
 	err = connect_fd(l);
 	if (err < 0 && l->cfg.mode != SLOG_LOCAL)
-		log_warnx("syslog collector %s%s%u: %s; will keep retrying",
-			  l->cfg.mode == SLOG_UNIX ? l->cfg.path : l->cfg.host,
-			  l->cfg.mode == SLOG_UNIX ? "" : ":", l->cfg.port, strerror(-err));
+		log_warnx("syslog collector %s: %s; will keep retrying", l->cfg.target,
+			  strerror(-err));
 	err = pthread_create(&l->thr, NULL, sender, l);
 	if (err != 0) {
 		close_fd(l);
