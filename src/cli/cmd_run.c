@@ -27,6 +27,8 @@ static void usage(FILE *f)
 		"      --health-interval S  SensorHealth every S seconds (default 60, 0 off)\n"
 		"      --ringbuf-size BYTES ring buffer size, a power of two (default 16M)\n"
 		"      --proc-cache N     process cache entries (default 65536)\n"
+		"      --sigma PATH       Sigma rules (file or directory) to run on every\n"
+		"                         logged event; matches become DetectionAlert (242)\n"
 		"  -v, --verbose          more logging; twice for libbpf's debug log\n"
 		"\nSee vigil(8).\n");
 }
@@ -57,6 +59,7 @@ int cmd_run(int argc, char **argv)
 		{"health-interval", required_argument, NULL, 'H'},
 		{"ringbuf-size", required_argument, NULL, 'R'},
 		{"proc-cache", required_argument, NULL, 'P'},
+		{"sigma", required_argument, NULL, 'S'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -109,6 +112,13 @@ int cmd_run(int argc, char **argv)
 				fprintf(stderr, "vigil: bad --proc-cache '%s'\n", optarg);
 				return EX_USAGE;
 			}
+			break;
+		case 'S':
+			if (o.n_sigma == SENSOR_MAX_OUTPUTS) {
+				fprintf(stderr, "vigil: at most %d --sigma paths\n", SENSOR_MAX_OUTPUTS);
+				return EX_USAGE;
+			}
+			o.sigma_paths[o.n_sigma++] = optarg;
 			break;
 		case 'v':
 			o.verbose++;

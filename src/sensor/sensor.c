@@ -11,6 +11,7 @@
 
 #include "common/log.h"
 #include "common/record.h"
+#include "detect/sigma.h"
 #include "rules/rules.h"
 #include "sensor/decode.h"
 #include "sensor/loader.h"
@@ -45,6 +46,9 @@ struct sensor {
 	struct decoder dec;
 	struct ruleset *rs;
 	struct bpf_sensor *bpf;
+	struct sigma_engine *sigma; /* NULL without --sigma */
+	struct vrec *arec;	    /* alert scratch */
+	uint64_t sigma_errors;
 	struct sink **sinks;
 	size_t n_sinks;
 	struct seqno seq;
@@ -102,6 +106,8 @@ static struct vrec *daemon_rec(struct sensor *S, unsigned id)
 	return r;
 }
 
+static void detect(struct sensor *S, const struct vrec *rec);
+
 static void emit_daemon(struct sensor *S, struct vrec *r)
 {
 	struct ev_counters *c = &S->ctr[r->def->id];
@@ -111,6 +117,7 @@ static void emit_daemon(struct sensor *S, struct vrec *r)
 		c->emitted++;
 	else
 		c->dropped_user++;
+	detect(S, r);
 }
 
 static void emit_error(struct sensor *S, int code, const char *msg)
@@ -209,6 +216,7 @@ static void emit_health(struct sensor *S)
 	vrec__add_dyn_uint(r, "DecoderMalformed", S->dec.malformed);
 	vrec__add_dyn_uint(r, "DecoderTruncated", S->dec.truncated);
 	vrec__add_dyn_uint(r, "DnsUnparsed", S->dec.dns_unparsed);
+	vrec__add_dyn_uint(r, "SigmaErrors", S->sigma_errors);
 	{
 		struct vg_stats fs;
 		bpf_sensor__stats(S->bpf, VG_FORK, &fs);
@@ -218,6 +226,31 @@ static void emit_health(struct sensor *S)
 		S->ctr[EV_SENSOR_HEALTH].emitted--;
 		S->ctr[EV_SENSOR_HEALTH].dropped_user++;
 	}
+}
+
+static int on_sigma_match(const struct sigma_rule_info *rule, const struct vrec *ev, void *ctx)
+{
+	struct sensor *S = ctx;
+	struct ev_counters *c = &S->ctr[EV_DETECTION_ALERT];
+
+	sigma__alert(rule, ev, S->arec);
+	c->seen++;
+	if (deliver(S, S->arec))
+		c->emitted++;
+	else
+		c->dropped_user++;
+	return 0;
+}
+
+/* Detection runs on what was logged, after it got its SequenceNumber, so
+ * every alert points at a record the analyst has. Alerts themselves are
+ * not matched again. */
+static void detect(struct sensor *S, const struct vrec *rec)
+{
+	if (S->sigma == NULL || rec->def->id == EV_DETECTION_ALERT)
+		return;
+	if (sigma__match(S->sigma, rec, on_sigma_match, S) < 0)
+		S->sigma_errors++;
 }
 
 /* One decoded event: filter, name the rule, deliver, count. */
@@ -237,6 +270,7 @@ static void process_rec(struct sensor *S, struct vrec *rec)
 		c->emitted++;
 	else
 		c->dropped_user++;
+	detect(S, rec);
 }
 
 /* Ring-buffer callback: one kernel record through the pipeline. */
@@ -337,6 +371,48 @@ static void reload(struct sensor *S)
 	apply_collection(S);
 	log_info("configuration reloaded from %s", S->o->config_path);
 	emit_config(S);
+}
+
+static void sigma_report(const struct sigma_report *r, void *ctx)
+{
+	size_t *counts = ctx;
+
+	counts[r->status]++;
+	if (r->status == SIGMA_UNSUPPORTED || r->status == SIGMA_ERROR) {
+		if (r->line > 0)
+			log_warnx("sigma: %s:%d: %s", r->file, r->line, r->msg);
+		else
+			log_warnx("sigma: %s: %s", r->file, r->msg);
+	}
+}
+
+/* Builds the Sigma engine from --sigma paths. Rules that cannot load are
+ * reported and skipped; a path that cannot be read is an error. */
+static int load_sigma(struct sensor *S)
+{
+	size_t counts[4] = {0};
+	int r;
+
+	S->sigma = sigma__new();
+	S->arec = calloc(1, sizeof(*S->arec));
+	if (S->sigma == NULL || S->arec == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < S->o->n_sigma; i++) {
+		if (sigma__add_path(S->sigma, S->o->sigma_paths[i]) < 0) {
+			log_warn("sigma: cannot read %s", S->o->sigma_paths[i]);
+			return -ENOENT;
+		}
+	}
+	r = sigma__compile(S->sigma, sigma_report, counts);
+	if (r < 0) {
+		log_warnx("sigma: cannot build the matcher: %s", strerror(-r));
+		return r;
+	}
+	log_info("sigma: %zu rules active (%zu correlations), %zu without a vigil source, "
+		 "%zu not loaded",
+		 sigma__rule_count(S->sigma), sigma__correlation_count(S->sigma),
+		 counts[SIGMA_NO_SOURCE], counts[SIGMA_UNSUPPORTED] + counts[SIGMA_ERROR]);
+	return 0;
 }
 
 static int make_state_dir(const char *dir)
@@ -443,6 +519,10 @@ int sensor__run(const struct sensor_opts *o)
 			log_warnx("%s:%d: %s", err.file, err.line, err.msg);
 		else
 			log_warnx("%s: %s", err.file[0] ? err.file : o->config_path, err.msg);
+		rc = EX_CONFIG;
+		goto out;
+	}
+	if (o->n_sigma && load_sigma(S) != 0) {
 		rc = EX_CONFIG;
 		goto out;
 	}
@@ -556,6 +636,8 @@ out:
 		close(sfd);
 	if (tfd >= 0)
 		close(tfd);
+	sigma__free(S->sigma);
+	free(S->arec);
 	free(S->rec);
 	free(S->drec);
 	free(S);

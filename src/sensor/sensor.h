@@ -23,6 +23,8 @@ struct sensor_opts {
 	uint32_t ringbuf_bytes;
 	unsigned health_interval_s;
 	size_t proc_cache_max;
+	const char *sigma_paths[SENSOR_MAX_OUTPUTS]; /* Sigma rule files or dirs */
+	size_t n_sigma;
 	int verbose;
 };
 
