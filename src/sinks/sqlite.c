@@ -90,7 +90,15 @@ struct sq_table {
 	const char *name;
 	unsigned ncols;
 	struct sq_col cols[SQ_MAX_COLS];
-	sqlite3_stmt *ins;
+};
+
+/* One INSERT per event type naming only the columns that event can fill
+ * (the others default to NULL): fewer binds and a shorter program per row
+ * than one statement per table. */
+struct sq_ins {
+	sqlite3_stmt *st;
+	unsigned ncols;
+	struct sq_col cols[SQ_MAX_COLS];
 };
 
 struct sq_cfg {
@@ -107,6 +115,7 @@ struct sq {
 	struct sq_cfg cfg;
 	sqlite3 *db;
 	struct sq_table t[VFAM__COUNT];
+	struct sq_ins *ins[VIGIL_EVENT_ID_MAX]; /* prepared on first use */
 	struct strbuf json;
 	bool in_tx;
 	uint64_t tx_start_ms; /* when the open transaction began */
@@ -358,19 +367,6 @@ static int setup_table(struct sq *q, struct sq_table *t)
 			goto out;
 	}
 
-	strbuf__clear(&sb);
-	strbuf__addf(&sb, "INSERT INTO %s (", t->name);
-	for (unsigned i = 0; i < t->ncols; i++)
-		strbuf__addf(&sb, "%s%s", i ? ", " : "", col_name(&t->cols[i]));
-	strbuf__adds(&sb, ") VALUES (");
-	for (unsigned i = 0; i < t->ncols; i++)
-		strbuf__adds(&sb, i ? ", ?" : "?");
-	strbuf__adds(&sb, ")");
-	rc = sqlite3_prepare_v3(q->db, strbuf__cstr(&sb), -1, SQLITE_PREPARE_PERSISTENT, &t->ins,
-				NULL);
-	if (rc != SQLITE_OK)
-		log_warnx("%s: preparing insert into %s: %s", q->cfg.path, t->name,
-			  sqlite3_errmsg(q->db));
 out:
 	sqlite3_finalize(st);
 	strbuf__free(&sb);
@@ -379,8 +375,11 @@ out:
 
 static void sq_free(struct sq *q)
 {
-	for (unsigned i = 0; i < VFAM__COUNT; i++)
-		sqlite3_finalize(q->t[i].ins);
+	for (unsigned i = 0; i < VIGIL_EVENT_ID_MAX; i++) {
+		if (q->ins[i] != NULL)
+			sqlite3_finalize(q->ins[i]->st);
+		free(q->ins[i]);
+	}
 	if (q->db)
 		sqlite3_close(q->db);
 	strbuf__free(&q->json);
@@ -665,15 +664,71 @@ static void maybe_retain(struct sink *s, struct sq *q)
 	retain(s, q);
 }
 
+/* Returns the INSERT for def's event type, preparing it on first use, or
+ * NULL (logged). */
+static struct sq_ins *get_ins(struct sq *q, const struct vevent_def *def)
+{
+	const struct sq_table *t = &q->t[def->family < VFAM__COUNT ? def->family : 0];
+	struct sq_ins *in;
+	struct strbuf sb;
+	int rc;
+
+	if (def->id >= VIGIL_EVENT_ID_MAX)
+		return NULL;
+	if (q->ins[def->id] != NULL)
+		return q->ins[def->id];
+	in = calloc(1, sizeof(*in));
+	if (in == NULL)
+		return NULL;
+	for (unsigned i = 0; i < t->ncols; i++) {
+		const struct sq_col *c = &t->cols[i];
+		bool keep;
+
+		if (c->src == COL_FIELD)
+			keep = c->f == VF_UtcTime || schema__event_has_field(def, c->f);
+		else if (c->src == COL_CMDLINE)
+			keep = schema__event_has_field(def, VF_CommandLine) ||
+			       schema__event_has_field(def, VF_InitiatingProcessCommandLine);
+		else
+			keep = true;
+		if (keep)
+			in->cols[in->ncols++] = *c;
+	}
+	strbuf__init(&sb, 1 << 20);
+	strbuf__addf(&sb, "INSERT INTO %s (", t->name);
+	for (unsigned i = 0; i < in->ncols; i++)
+		strbuf__addf(&sb, "%s%s", i ? ", " : "", col_name(&in->cols[i]));
+	strbuf__adds(&sb, ") VALUES (");
+	for (unsigned i = 0; i < in->ncols; i++)
+		strbuf__adds(&sb, i ? ", ?" : "?");
+	strbuf__adds(&sb, ")");
+	rc = sqlite3_prepare_v3(q->db, strbuf__cstr(&sb), -1, SQLITE_PREPARE_PERSISTENT, &in->st,
+				NULL);
+	strbuf__free(&sb);
+	if (rc != SQLITE_OK) {
+		log_warnx("%s: preparing insert into %s: %s", q->cfg.path, t->name,
+			  sqlite3_errmsg(q->db));
+		free(in);
+		return NULL;
+	}
+	q->ins[def->id] = in;
+	return in;
+}
+
 static int sq_write(struct sink *s, const struct vrec *rec)
 {
 	struct sq *q = s->priv;
 	const struct vevent_def *def = rec->def;
-	struct sq_table *t = &q->t[def->family < VFAM__COUNT ? def->family : 0];
-	sqlite3_stmt *st = t->ins;
+	struct sq_ins *in = get_ins(q, def);
+	sqlite3_stmt *st;
 	char utc[24];
 	int rc;
 
+	if (in == NULL) {
+		s->st.errors++;
+		return -EIO;
+	}
+	st = in->st;
 	if (!q->in_tx) {
 		rc = sqlite3_exec(q->db, "BEGIN", NULL, NULL, NULL);
 		if (rc != SQLITE_OK) {
@@ -689,8 +744,8 @@ static int sq_write(struct sink *s, const struct vrec *rec)
 		q->json.overflow = false;
 		return -E2BIG;
 	}
-	for (unsigned i = 0; i < t->ncols; i++) {
-		const struct sq_col *c = &t->cols[i];
+	for (unsigned i = 0; i < in->ncols; i++) {
+		const struct sq_col *c = &in->cols[i];
 		int idx = (int)i + 1;
 		size_t len = 0;
 		const char *v;
