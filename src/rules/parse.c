@@ -21,8 +21,14 @@
  * the schema's default relation: AND above schema 4.1, OR up to it. The
  * legacy `default` attribute names the default action, so default="include"
  * is onmatch="exclude" (the listed fields are the exceptions) and vice versa.
+ *
+ * vigil's own top-level elements, <VigilCaps> (caps and aggregated reports,
+ * compiled into struct caps of caps_int.h for caps.c) and <HealthInterval>,
+ * are checked here too, so `vigil validate` reports their errors with
+ * file:line like every other.
  */
 #include "rules/rules_int.h"
+#include "rules/caps_int.h"
 
 #include "common/log.h"
 
@@ -808,6 +814,282 @@ static int parse_schema_version(struct pctx *p, const xmlNode *root)
 	return 0;
 }
 
+/* Refuses attributes outside ok[], so a misspelt one is an error, not a
+ * silently ignored setting. */
+static int check_attrs(struct pctx *p, const xmlNode *n, const char *const *ok, size_t nok)
+{
+	for (const xmlAttr *a = n->properties; a; a = a->next)
+		if (!in_list((const char *)a->name, ok, nok))
+			return perr(p, n, "<%s> has no attribute \"%s\"", nname(n),
+				    (const char *)a->name);
+	return 0;
+}
+
+/* Reads duration attribute an of n into *out; dflt when absent (0: the
+ * attribute is required). */
+static int cap_duration(struct pctx *p, const xmlNode *n, const char *an, uint64_t dflt,
+			uint64_t *out)
+{
+	char *v = attr(n, an);
+	int rc = 0;
+
+	if (v == NULL) {
+		if (dflt == 0)
+			return perr(p, n, "<%s> needs a %s attribute", nname(n), an);
+		*out = dflt;
+		return 0;
+	}
+	if (!caps__parse_duration(trim(v), out))
+		rc = perr(p, n,
+			  "bad duration \"%s\" for %s (a whole number followed by ms, s, m, h "
+			  "or d, at most 3650d)",
+			  v, an);
+	xmlFree(v);
+	return rc;
+}
+
+/* Reads integer attribute an of n, required, within [lo, hi]. */
+static int cap_uint(struct pctx *p, const xmlNode *n, const char *an, int64_t lo, int64_t hi,
+		    uint64_t *out)
+{
+	char *v = attr(n, an);
+	int64_t x;
+	int rc = 0;
+
+	if (v == NULL)
+		return perr(p, n, "<%s> needs a %s attribute", nname(n), an);
+	if (!parse_i64(v, &x) || x < lo || x > hi)
+		rc = perr(p, n, "%s must be a whole number from %lld to %lld, not \"%s\"", an,
+			  (long long)lo, (long long)hi, v);
+	else
+		*out = (uint64_t)x;
+	xmlFree(v);
+	return rc;
+}
+
+/* Reads the fields attribute of a LocalCap or Aggregate into r. */
+static int cap_fields(struct pctx *p, const xmlNode *n, struct caps_rule *r)
+{
+	char *v = attr(n, "fields"), *save = NULL;
+	char joined[CAPS_MAX_FIELDS * 48];
+	size_t jl = 0;
+	int rc = 0;
+
+	if (v == NULL)
+		return perr(p, n, "<%s> needs a fields attribute", nname(n));
+	for (char *tok = strtok_r(v, ",", &save); rc == 0 && tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		const char *fname = trim(tok);
+		enum vf_id f;
+
+		if (*fname == '\0')
+			continue;
+		f = schema__field_by_name(fname);
+		if (f == VF_NONE) {
+			rc = perr(p, n, "unknown field \"%s\"", fname);
+			break;
+		}
+		if (!schema__event_has_field(r->ev, f)) {
+			rc = perr(p, n, "event %s has no field %s", r->ev->name, fname);
+			break;
+		}
+		for (uint8_t i = 0; i < r->nfields; i++)
+			if (r->fields[i] == f)
+				rc = perr(p, n, "field %s is listed twice", fname);
+		if (rc == 0 && r->nfields == CAPS_MAX_FIELDS)
+			rc = perr(p, n, "more than %d key fields", CAPS_MAX_FIELDS);
+		if (rc)
+			break;
+		r->fields[r->nfields++] = (uint8_t)f;
+		jl += (size_t)snprintf(joined + jl, sizeof(joined) - jl, "%s%s", jl ? "," : "",
+				       fname);
+	}
+	xmlFree(v);
+	if (rc == 0 && r->nfields == 0)
+		rc = perr(p, n, "<%s> needs at least one field in fields", nname(n));
+	if (rc == 0) {
+		r->key_fields = keep(p->rs, joined, jl);
+		if (r->key_fields == NULL)
+			rc = oom(p);
+	}
+	return rc;
+}
+
+/* Checks r against the caps before it: unique names, one GlobalCap per
+ * event, no cap next to an Aggregate (it absorbs every event, so the cap
+ * would never act), a bounded number per event. */
+static int cap_conflicts(struct pctx *p, const xmlNode *n, const struct caps *cs,
+			 const struct caps_rule *r)
+{
+	unsigned per_event = 0;
+
+	for (uint32_t i = 0; i < cs->nrules; i++) {
+		const struct caps_rule *o = &cs->rules[i];
+
+		if (strcmp(o->name, r->name) == 0)
+			return perr(p, n, "duplicate cap name \"%s\" (first used at line %d)",
+				    r->name, o->line);
+		if (o->ev != r->ev)
+			continue;
+		if (o->kind == CAPS_GLOBAL && r->kind == CAPS_GLOBAL)
+			return perr(p, n, "event %s already has a GlobalCap (line %d)", r->ev->name,
+				    o->line);
+		if ((o->kind == CAPS_AGGREGATE) != (r->kind == CAPS_AGGREGATE))
+			return perr(p, n,
+				    "event %s has both an Aggregate and a cap (line %d): an "
+				    "aggregate takes every event, so the cap would never act",
+				    r->ev->name, o->line);
+		per_event += o->kind != CAPS_GLOBAL;
+	}
+	if (r->kind != CAPS_GLOBAL && per_event >= CAPS_MAX_PER_EVENT)
+		return perr(p, n, "more than %d LocalCap/Aggregate elements for event %s",
+			    CAPS_MAX_PER_EVENT, r->ev->name);
+	return 0;
+}
+
+static int parse_cap_rule(struct pctx *p, struct caps *cs, const xmlNode *n)
+{
+	static const char *const global_attrs[] = {"name", "event", "max", "window"};
+	static const char *const local_attrs[] = {"name", "event", "fields", "max", "window"};
+	static const char *const agg_attrs[] = {"name", "event", "fields", "period"};
+	struct caps_rule *r = &cs->rules[cs->nrules];
+	char *ev_s, *name_s;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->line = node_line(n);
+	if (strcmp(nname(n), "GlobalCap") == 0) {
+		r->kind = CAPS_GLOBAL;
+		rc = check_attrs(p, n, global_attrs, ARRAY_LEN(global_attrs));
+	} else if (strcmp(nname(n), "LocalCap") == 0) {
+		r->kind = CAPS_LOCAL;
+		rc = check_attrs(p, n, local_attrs, ARRAY_LEN(local_attrs));
+	} else if (strcmp(nname(n), "Aggregate") == 0) {
+		r->kind = CAPS_AGGREGATE;
+		rc = check_attrs(p, n, agg_attrs, ARRAY_LEN(agg_attrs));
+	} else {
+		return perr(p, n,
+			    "unknown element <%s> in <VigilCaps> (GlobalCap, LocalCap or "
+			    "Aggregate)",
+			    nname(n));
+	}
+	if (rc)
+		return rc;
+	ev_s = attr(n, "event");
+	if (ev_s == NULL)
+		return perr(p, n, "<%s> needs an event attribute", nname(n));
+	r->ev = schema__event_by_name(trim(ev_s));
+	if (r->ev == NULL)
+		rc = perr(p, n, "unknown event \"%s\"", ev_s);
+	else if (r->ev->flags & EVF_DAEMON)
+		rc = perr(p, n, "event %s is the sensor's own and cannot be capped", ev_s);
+	xmlFree(ev_s);
+	if (rc)
+		return rc;
+	name_s = attr(n, "name");
+	if (name_s == NULL && r->kind != CAPS_GLOBAL)
+		return perr(p, n, "<%s> needs a name attribute", nname(n));
+	if (name_s) {
+		const char *t = trim(name_s);
+
+		if (*t == '\0')
+			rc = perr(p, n, "empty name");
+		else
+			r->name = keep(p->rs, t, strlen(t));
+		xmlFree(name_s);
+	} else {
+		char dflt[96];
+
+		snprintf(dflt, sizeof(dflt), "global-%s", r->ev->name);
+		r->name = keep(p->rs, dflt, strlen(dflt));
+	}
+	if (rc)
+		return rc;
+	if (r->name == NULL)
+		return oom(p);
+	if (r->kind == CAPS_AGGREGATE) {
+		rc = cap_duration(p, n, "period", 3600ull * 1000000000ull, &r->window_ns);
+	} else {
+		rc = cap_uint(p, n, "max", 0, UINT32_MAX, &r->max);
+		if (rc == 0)
+			rc = cap_duration(p, n, "window", cs->window_ns, &r->window_ns);
+	}
+	if (rc == 0 && r->kind == CAPS_GLOBAL)
+		r->key_fields = "-";
+	else if (rc == 0)
+		rc = cap_fields(p, n, r);
+	if (rc == 0)
+		rc = cap_conflicts(p, n, cs, r);
+	if (rc == 0)
+		cs->nrules++;
+	return rc;
+}
+
+static int parse_caps(struct pctx *p, const xmlNode *n)
+{
+	static const char *const section_attrs[] = {"window", "maxkeys"};
+	struct caps *cs;
+	char *mk;
+	size_t nelem = 0;
+	int rc;
+
+	if (p->rs->caps)
+		return perr(p, n, "<VigilCaps> given twice");
+	rc = check_attrs(p, n, section_attrs, ARRAY_LEN(section_attrs));
+	if (rc)
+		return rc;
+	cs = keep_zero(p->rs, sizeof(*cs));
+	if (cs == NULL)
+		return oom(p);
+	cs->max_keys = CAPS_DEFAULT_MAX_KEYS;
+	rc = cap_duration(p, n, "window", 24ull * 3600 * 1000000000ull, &cs->window_ns);
+	mk = attr(n, "maxkeys");
+	if (rc == 0 && mk) {
+		uint64_t v;
+
+		xmlFree(mk);
+		rc = cap_uint(p, n, "maxkeys", 32, 100000000, &v);
+		cs->max_keys = (size_t)v;
+	} else if (mk) {
+		xmlFree(mk);
+	}
+	if (rc)
+		return rc;
+	for (const xmlNode *c = n->children; c; c = c->next)
+		nelem += is_elem(c);
+	cs->rules = keep_zero(p->rs, nelem * sizeof(*cs->rules));
+	if (cs->rules == NULL)
+		return oom(p);
+	for (const xmlNode *c = n->children; rc == 0 && c; c = c->next)
+		if (is_elem(c))
+			rc = parse_cap_rule(p, cs, c);
+	if (rc == 0)
+		p->rs->caps = cs;
+	return rc;
+}
+
+static int parse_health_interval(struct pctx *p, const xmlNode *n)
+{
+	int rc = 0;
+	char *t;
+	int64_t v;
+
+	if (p->rs->has_health_interval)
+		return perr(p, n, "<HealthInterval> given twice");
+	t = text_of(p, n, &rc);
+	if (t == NULL)
+		return rc;
+	if (!parse_i64(t, &v) || v < 0 || v > 86400)
+		rc = perr(p, n, "HealthInterval must be seconds from 0 to 86400, not \"%s\"",
+			  trim(t));
+	free(t);
+	if (rc)
+		return rc;
+	p->rs->has_health_interval = true;
+	p->rs->health_interval_s = (unsigned)v;
+	return 0;
+}
+
 /* libxml2 reports several errors for one mistake (a mismatched tag, then
  * the premature end it causes); the first is the one to show. */
 struct first_error {
@@ -902,6 +1184,10 @@ int rules__parse(struct ruleset *rs, const char *buf, size_t len, const char *na
 			rc = parse_hashes(&p, c);
 		else if (strcmp(nname(c), "FieldSizes") == 0)
 			rc = parse_field_sizes(&p, c);
+		else if (strcmp(nname(c), "VigilCaps") == 0)
+			rc = parse_caps(&p, c);
+		else if (strcmp(nname(c), "HealthInterval") == 0)
+			rc = parse_health_interval(&p, c);
 		else if (in_list(nname(c), windows_options, ARRAY_LEN(windows_options)))
 			log_warnx("%s:%d: option %s only applies to Sysmon for Windows; ignored",
 				  name, node_line(c), nname(c));

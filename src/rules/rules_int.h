@@ -144,6 +144,11 @@ struct ruleset {
 	size_t field_size[VF__COUNT];
 	uint64_t gen;	     /* identifies this ruleset for thread-local scratch */
 	hs_scratch_t *proto; /* scratch big enough for every database */
+	/* The <VigilCaps> section (caps_int.h; NULL when none) and
+	 * <HealthInterval>, both built by parse.c in tracked storage. */
+	struct caps *caps;
+	bool has_health_interval;
+	unsigned health_interval_s;
 	/* Every string the parser kept, freed together. */
 	char **strs;
 	size_t nstrs, capstrs;
