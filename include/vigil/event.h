@@ -45,6 +45,7 @@ enum vg_type {
 	VG_BPF = 18,	    /* bpf() program load or attach */
 	VG_MODULE = 19,	    /* init_module/finit_module succeeded */
 	VG_LISTEN = 20,	    /* listen(), or bind() of a UDP socket */
+	VG_SIGNAL = 21,	    /* a signal sent to a protected process (the sensor, auditd) */
 	VG_TYPE_MAX = 64,   /* array bound for per-type maps */
 };
 
@@ -272,6 +273,19 @@ struct vg_module {
 	__u32 path_len;
 };
 
+/* VG_SIGNAL. */
+struct vg_signal {
+	struct vg_hdr hdr;
+	__u32 target; /* pid the signal was sent to */
+	__u32 sig;
+	__u32 kind; /* value of the target in the "protected" map */
+	__u32 pad;
+};
+
+/* Values in the "protected" map: what a protected pid is. */
+#define VG_PROT_SELF   1
+#define VG_PROT_AUDITD 2
+
 /* Syscalls named in records (stable numbers, not the arch's). */
 enum vg_sys {
 	VG_SYS_NONE = 0,
@@ -313,6 +327,7 @@ _Static_assert(sizeof(struct vg_ns) == 56, "vg_ns layout");
 _Static_assert(sizeof(struct vg_mount) == 64, "vg_mount layout");
 _Static_assert(sizeof(struct vg_bpf) == 72, "vg_bpf layout");
 _Static_assert(sizeof(struct vg_module) == 48, "vg_module layout");
+_Static_assert(sizeof(struct vg_signal) == 56, "vg_signal layout");
 #endif
 
 #endif

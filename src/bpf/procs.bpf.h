@@ -511,4 +511,58 @@ int vg_finitmod_x(struct trace_event_raw_sys_exit *ctx)
 	return module_exit(ctx->ret);
 }
 
+/* ---- signals to protected processes (tamper) ---- */
+
+/* pid → VG_PROT_*; the sensor puts itself and auditd here. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u32);
+} protected SEC(".maps");
+
+static __always_inline int signal_enter(__s32 pid, __u32 sig)
+{
+	__u32 target = pid > 0 ? (__u32)pid : 0;
+	__u32 *kind;
+	struct vg_signal *e;
+
+	if (!target || sig == 0 || is_self())
+		return 0;
+	kind = bpf_map_lookup_elem(&protected, &target);
+	if (!kind)
+		return 0;
+	e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);
+	if (!e) {
+		count(VG_SIGNAL, true);
+		return 0;
+	}
+	fill_hdr(&e->hdr, VG_SIGNAL, sizeof(*e));
+	e->target = target;
+	e->sig = sig;
+	e->kind = *kind;
+	e->pad = 0;
+	bpf_ringbuf_submit(e, 0);
+	count(VG_SIGNAL, false);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_kill")
+int vg_kill_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return signal_enter((__s32)ctx->args[0], (__u32)ctx->args[1]);
+}
+
+SEC("tp/syscalls/sys_enter_tkill")
+int vg_tkill_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return signal_enter((__s32)ctx->args[0], (__u32)ctx->args[1]);
+}
+
+SEC("tp/syscalls/sys_enter_tgkill")
+int vg_tgkill_e(struct trace_event_raw_sys_enter *ctx)
+{
+	return signal_enter((__s32)ctx->args[0], (__u32)ctx->args[2]);
+}
+
 #endif

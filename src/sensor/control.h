@@ -58,7 +58,9 @@ int control__fd(const struct control *c);
  * appends to out, and closes. A client that has not sent a full request
  * within ~100 ms, or has not taken its reply within ~1 s, is dropped. Replies
  * are capped at 4 MiB. snapshot is called once per valid request, from this
- * thread.
+ * thread; out already holds the "OK" line, so it must append, not clear.
+ * json is true for "status json", when the snapshot should be one JSON
+ * object.
  */
 void control__handle(struct control *c, void (*snapshot)(void *ctx, struct strbuf *out, bool json),
 		     void *ctx);

@@ -349,6 +349,7 @@ int decoder__decode(struct decoder *d, const void *data, size_t len, struct vrec
 		[VG_BPF] = sizeof(struct vg_bpf),
 		[VG_MODULE] = sizeof(struct vg_module),
 		[VG_LISTEN] = sizeof(struct vg_net),
+		[VG_SIGNAL] = sizeof(struct vg_signal),
 	};
 	int r;
 

@@ -668,6 +668,27 @@ static int decode_listen(struct decoder *d, const struct vg_net *n, struct vrec 
 	return 1;
 }
 
+/* ---- signals to protected processes ---- */
+
+static int decode_signal(struct decoder *d, const struct vg_signal *e, struct vrec *rec)
+{
+	struct proc *p = dec_hdr_proc(d, &e->hdr);
+	const char *name = e->sig < 65 ? sigabbrev_np((int)e->sig) : NULL;
+
+	if (p == NULL)
+		return -ENOMEM;
+	vrec__reset(rec, schema__event(EV_TAMPER_ALERT));
+	dec_set_time(d, rec, e->hdr.ts);
+	vrec__set_str(rec, VF_Type, "Signal");
+	vrec__setf(rec, VF_Detail, "SIG%s (%u) sent to %s (pid %u)", name ? name : "?", e->sig,
+		   e->kind == VG_PROT_SELF ? "the sensor" : "auditd", e->target);
+	vrec__set_str(rec, VF_ProcessGuid, p->guid);
+	vrec__set_uint(rec, VF_ProcessId, p->pid);
+	dec_set_s(rec, VF_Image, p->image);
+	vrec__set_str(rec, VF_User, users__name(e->hdr.uid));
+	return 1;
+}
+
 /* ---- extras of an exec ---- */
 
 void decode_exec_extras(struct decoder *d, const struct vg_exec *e, struct proc *p,
@@ -738,6 +759,8 @@ int decode_ext(struct decoder *d, const struct vg_hdr *h, struct vrec *rec)
 		return decode_module(d, (const void *)h, h->size, rec);
 	case VG_LISTEN:
 		return decode_listen(d, (const void *)h, rec);
+	case VG_SIGNAL:
+		return decode_signal(d, (const void *)h, rec);
 	default:
 		return -EINVAL;
 	}

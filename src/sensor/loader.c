@@ -190,21 +190,64 @@ unsigned bpf_sensor__rb_used_pct(const struct bpf_sensor *s)
 	return (unsigned)(avail * 100 / size);
 }
 
-size_t bpf_sensor__prog_ids(const struct bpf_sensor *s, uint32_t *ids, size_t max)
+size_t bpf_sensor__links(const struct bpf_sensor *s, struct vg_link_ref *refs, size_t max)
 {
-	struct bpf_program *prog;
+	const struct bpf_object_skeleton *sk = s->skel->skeleton;
 	size_t n = 0;
 
-	bpf_object__for_each_program(prog, s->skel->obj)
-	{
-		struct bpf_prog_info info = {};
+	for (int i = 0; i < sk->prog_cnt && n < max; i++) {
+		struct bpf_link *l = *sk->progs[i].link;
+		struct bpf_link_info info;
 		uint32_t len = sizeof(info);
-		int fd = bpf_program__fd(prog);
 
-		if (fd < 0 || n >= max)
+		if (l == NULL)
 			continue;
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
-			ids[n++] = info.id;
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(bpf_link__fd(l), &info, &len) != 0)
+			continue;
+		refs[n].link_id = info.id;
+		refs[n].prog_id = info.prog_id;
+		snprintf(refs[n].prog, sizeof(refs[n].prog), "%s", sk->progs[i].name);
+		n++;
 	}
 	return n;
+}
+
+int bpf_sensor__check_links(const struct bpf_sensor *s, const struct vg_link_ref *refs, size_t n,
+			    char *what, size_t whatlen)
+{
+	int bad = 0;
+
+	(void)s;
+	what[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		struct bpf_link_info info;
+		uint32_t len = sizeof(info);
+		int fd = bpf_link_get_fd_by_id(refs[i].link_id);
+		bool ok = false;
+
+		memset(&info, 0, sizeof(info));
+		if (fd >= 0) {
+			ok = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+			     info.prog_id == refs[i].prog_id;
+			close(fd);
+		}
+		if (ok)
+			continue;
+		if (bad++ == 0)
+			snprintf(what, whatlen, "%s (link %u) %s", refs[i].prog, refs[i].link_id,
+				 fd < 0 ? "detached" : "runs another program");
+	}
+	return bad;
+}
+
+int bpf_sensor__protect(struct bpf_sensor *s, uint32_t pid, uint32_t kind)
+{
+	return bpf_map__update_elem(s->skel->maps.protected, &pid, sizeof(pid), &kind,
+				    sizeof(kind), 0);
+}
+
+int bpf_sensor__unprotect(struct bpf_sensor *s, uint32_t pid)
+{
+	return bpf_map__delete_elem(s->skel->maps.protected, &pid, sizeof(pid), 0);
 }

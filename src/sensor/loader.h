@@ -37,7 +37,20 @@ void bpf_sensor__stats(const struct bpf_sensor *s, uint32_t type, struct vg_stat
 int bpf_sensor__set_enabled(struct bpf_sensor *s, uint32_t type, bool on);
 /* Ring-buffer fill, in percent. */
 unsigned bpf_sensor__rb_used_pct(const struct bpf_sensor *s);
-/* Ids of the attached programs, for tamper checks; returns the count. */
-size_t bpf_sensor__prog_ids(const struct bpf_sensor *s, uint32_t *ids, size_t max);
+/* The links the sensor attached: link id and the program id behind it. */
+struct vg_link_ref {
+	uint32_t link_id;
+	uint32_t prog_id;
+	char prog[32];
+};
+/* Fills refs (at most max); returns the count. */
+size_t bpf_sensor__links(const struct bpf_sensor *s, struct vg_link_ref *refs, size_t max);
+/* Checks each link still exists in the kernel and still runs our program.
+ * Returns how many do not, describing the first in what. */
+int bpf_sensor__check_links(const struct bpf_sensor *s, const struct vg_link_ref *refs, size_t n,
+			    char *what, size_t whatlen);
+/* Marks pid as protected (signals to it are reported) or unmarks it. */
+int bpf_sensor__protect(struct bpf_sensor *s, uint32_t pid, uint32_t kind);
+int bpf_sensor__unprotect(struct bpf_sensor *s, uint32_t pid);
 
 #endif

@@ -16,8 +16,10 @@
 #include "sensor/decode.h"
 #include "sensor/loader.h"
 #include "sensor/seqno.h"
+#include "sensor/tamper.h"
 #include "sinks/sink.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -46,6 +48,8 @@ struct sensor {
 	struct decoder dec;
 	struct ruleset *rs;
 	struct bpf_sensor *bpf;
+	struct tamper *tamper;
+	uint32_t self_pid;
 	struct sigma_engine *sigma; /* NULL without --sigma */
 	struct vrec *arec;	    /* alert scratch */
 	uint64_t sigma_errors;
@@ -70,7 +74,7 @@ static const uint16_t vg_event[VG_TYPE_MAX] = {
 	[VG_ATTR] = EV_FILE_ATTRIBUTE_CHANGE, [VG_CREDS] = EV_PRIVILEGE_CHANGE,
 	[VG_NS] = EV_NAMESPACE_CHANGE,	    [VG_MOUNT] = EV_MOUNT,
 	[VG_BPF] = EV_BPF_EVENT,	    [VG_MODULE] = EV_DRIVER_LOAD,
-	[VG_LISTEN] = EV_NETWORK_LISTEN,
+	[VG_LISTEN] = EV_NETWORK_LISTEN,   [VG_SIGNAL] = EV_TAMPER_ALERT,
 };
 
 static uint64_t mono_ns(void)
@@ -253,12 +257,81 @@ static void detect(struct sensor *S, const struct vrec *rec)
 		S->sigma_errors++;
 }
 
+/* A TamperAlert (243); actor, when known, is the process behind it. */
+static void emit_tamper(struct sensor *S, const char *type, const char *detail,
+			const struct vrec *actor)
+{
+	struct vrec *r = daemon_rec(S, EV_TAMPER_ALERT);
+	static const enum vf_id who[] = {VF_ProcessGuid, VF_ProcessId, VF_Image, VF_User};
+
+	vrec__set_str(r, VF_Type, type);
+	vrec__set_str(r, VF_Detail, detail);
+	for (size_t i = 0; actor && i < sizeof(who) / sizeof(who[0]); i++) {
+		size_t len;
+		const char *v = vrec__get(actor, who[i], &len);
+		if (v)
+			vrec__set(r, who[i], v, len);
+	}
+	log_warnx("tamper: %s: %s", type, detail);
+	emit_daemon(S, r);
+}
+
+static void on_tamper(void *ctx, const char *type, const char *detail)
+{
+	emit_tamper(ctx, type, detail, NULL);
+}
+
+/* Tamper signs in ordinary events: access to the sensor's memory, auditd
+ * coming and going, audit rules being cleared. They are checked before the
+ * config filter, so a config that logs none of these events still gets
+ * the alert. */
+static void tamper_checks(struct sensor *S, const struct vrec *rec)
+{
+	int64_t v;
+	size_t len;
+	const char *img, *cmd;
+	char detail[512];
+
+	switch (rec->def->id) {
+	case EV_PROCESS_ACCESS:
+		if (vrec__get_int(rec, VF_TargetProcessId, &v) && v == S->self_pid) {
+			snprintf(detail, sizeof(detail), "%s of the sensor (pid %u)",
+				 vrec__get(rec, VF_GrantedAccess, NULL), S->self_pid);
+			emit_tamper(S, "ProcessAccess", detail, rec);
+		}
+		break;
+	case EV_PROCESS_CREATE:
+		img = vrec__get(rec, VF_Image, &len);
+		cmd = vrec__get(rec, VF_CommandLine, NULL);
+		if (img == NULL || cmd == NULL || !vrec__get_int(rec, VF_ProcessId, &v))
+			break;
+		if (len >= 7 && strcmp(img + len - 7, "/auditd") == 0)
+			bpf_sensor__protect(S->bpf, (uint32_t)v, VG_PROT_AUDITD);
+		if (len >= 9 && strcmp(img + len - 9, "/auditctl") == 0 &&
+		    (strstr(cmd, " -e 0") || strstr(cmd, " -D"))) {
+			snprintf(detail, sizeof(detail), "audit disabled or its rules cleared: %s",
+				 cmd);
+			emit_tamper(S, "AuditDisabled", detail, rec);
+		}
+		break;
+	case EV_PROCESS_TERMINATE:
+		img = vrec__get(rec, VF_Image, &len);
+		if (img && len >= 7 && strcmp(img + len - 7, "/auditd") == 0 &&
+		    vrec__get_int(rec, VF_ProcessId, &v))
+			bpf_sensor__unprotect(S->bpf, (uint32_t)v);
+		break;
+	default:
+		break;
+	}
+}
+
 /* One decoded event: filter, name the rule, deliver, count. */
 static void process_rec(struct sensor *S, struct vrec *rec)
 {
 	struct ev_counters *c = &S->ctr[rec->def->id];
 	const char *rule = NULL;
 
+	tamper_checks(S, rec);
 	c->seen++;
 	if (!ruleset__match(S->rs, rec, &rule)) {
 		c->filtered++;
@@ -333,6 +406,10 @@ static void apply_collection(struct sensor *S)
 		bool on = false;
 		for (int k = 0; k < 2 && gated[i].event[k]; k++)
 			on |= ruleset__event_mode(S->rs, gated[i].event[k]) != RULES_MODE_NONE;
+		/* Access to the sensor itself is a tamper sign whatever the
+		 * config logs. */
+		if (gated[i].type == VG_ACCESS)
+			on = true;
 		bpf_sensor__set_enabled(S->bpf, gated[i].type, on);
 		log_debug("collect record type %u: %s", gated[i].type, on ? "on" : "off");
 	}
@@ -415,6 +492,33 @@ static int load_sigma(struct sensor *S)
 	return 0;
 }
 
+/* auditd's pids, from /proc, so that signals to them are reported. */
+static void protect_auditd(struct sensor *S)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		char path[64], comm[32] = "";
+		char *end;
+		unsigned long pid = strtoul(de->d_name, &end, 10);
+		FILE *f;
+
+		if (*end != '\0' || pid == 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%lu/comm", pid);
+		f = fopen(path, "re");
+		if (f == NULL)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && strcmp(comm, "auditd\n") == 0)
+			bpf_sensor__protect(S->bpf, (uint32_t)pid, VG_PROT_AUDITD);
+		fclose(f);
+	}
+	closedir(d);
+}
+
 static int make_state_dir(const char *dir)
 {
 	struct stat st;
@@ -444,6 +548,10 @@ static int loop(struct sensor *S, int sfd, int tfd)
 	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
 	ev.data.fd = tfd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
+	if (tamper__fd(S->tamper) >= 0) {
+		ev.data.fd = tamper__fd(S->tamper);
+		epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	}
 
 	while (!stop) {
 		int n = epoll_wait(ep, evs, 8, -1);
@@ -468,12 +576,16 @@ static int loop(struct sensor *S, int sfd, int tfd)
 					continue;
 				identity__refresh_clock(&S->id);
 				proc_cache__gc(S->pc, now, 5000000000ull);
+				tamper__tick(S->tamper, on_tamper, S);
 				if (S->o->health_interval_s &&
 				    now - S->last_health_mono >=
 					    (uint64_t)S->o->health_interval_s * 1000000000ull) {
 					S->last_health_mono = now;
 					emit_health(S);
 				}
+				flush_sinks(S);
+			} else if (fd == tamper__fd(S->tamper)) {
+				tamper__on_inotify(S->tamper, on_tamper, S);
 				flush_sinks(S);
 			} else {
 				bpf_sensor__consume(S->bpf);
@@ -599,9 +711,23 @@ int sensor__run(const struct sensor_opts *o)
 		goto out;
 	}
 	apply_collection(S);
+	S->self_pid = (uint32_t)getpid();
+	bpf_sensor__protect(S->bpf, S->self_pid, VG_PROT_SELF);
+	{
+		char exe[4096];
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		exe[n > 0 ? n : 0] = '\0';
+		S->tamper = tamper__new(o->config_path, n > 0 ? exe : NULL);
+		if (S->tamper == NULL) {
+			rc = EX_OSERR;
+			goto out;
+		}
+		tamper__set_links(S->tamper, S->bpf);
+	}
 	/* After attaching: anything that starts from now on is seen by a
 	 * probe, anything before is in /proc. */
 	snap = proc_cache__snapshot(S->pc);
+	protect_auditd(S);
 	log_info("sensor started: %zu processes known, config %s, %zu output(s)", snap,
 		 ruleset__path(S->rs), S->n_sinks);
 	emit_state(S, "Started");
@@ -636,6 +762,7 @@ out:
 		close(sfd);
 	if (tfd >= 0)
 		close(tfd);
+	tamper__free(S->tamper);
 	sigma__free(S->sigma);
 	free(S->arec);
 	free(S->rec);

@@ -6,6 +6,8 @@
  *   inject vmread   process_vm_readv from the child
  *   inject vmwrite  process_vm_writev into the child
  *   inject procmem  open /proc/CHILD/mem for writing and pwrite into it
+ *   inject attach PID  PTRACE_SEIZE another process (the sensor, in the
+ *                   tamper test), then detach: no stop, no change
  *
  * Prints the child's pid on stdout, then kills and reaps the child.
  */
@@ -13,6 +15,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
@@ -26,8 +29,18 @@ int main(int argc, char **argv)
 	const char *mode = argc > 1 ? argv[1] : "ptrace";
 	long val = 7, got = 0;
 	int st, rc = 0;
-	pid_t child = fork();
+	pid_t child;
 
+	if (strcmp(mode, "attach") == 0 && argc > 2) {
+		pid_t pid = (pid_t)atoi(argv[2]);
+		if (ptrace(PTRACE_SEIZE, pid, NULL, NULL) != 0) {
+			perror("PTRACE_SEIZE");
+			return 1;
+		}
+		ptrace(PTRACE_DETACH, pid, NULL, NULL);
+		return 0;
+	}
+	child = fork();
 	if (child == 0) {
 		for (;;)
 			pause();
