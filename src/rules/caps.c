@@ -8,9 +8,16 @@
  * median. A GlobalCap is one key with no fields, kept outside the table.
  *
  * Keys live in one chained hash table (random seed, so crafted values cannot
- * build long chains), on one LRU list across every cap (the bound: max_keys)
- * and on a per-cap list in window-start order, so the flush that ends
- * windows reads only keys that are due, never the whole table. A key whose
+ * build long chains), in one of max_keys slots (the bound) and on a per-cap
+ * list in window-start order, so the flush that ends windows reads only keys
+ * that are due, never the whole table. Eviction is CLOCK (second chance),
+ * the usual approximation of LRU: a use sets the key's bit in a byte array,
+ * and the hand, sweeping the slots, clears set bits and evicts the first
+ * key whose bit is clear. A key used again since the hand last passed it is
+ * not evicted on this pass. A key's first event does not set its bit, so a
+ * flood of one-off keys (a scan) is evicted before keys that repeat (a
+ * beacon). Unlike a linked LRU list, a use touches no other key's memory (a
+ * list move costs three cache misses per event with 100,000 keys). A key whose
  * window ends, or which is evicted, while check() runs cannot be emitted
  * there (check has no output), so it moves to a pending list that the next
  * flush empties. That list is bounded too (max_keys); past it, summaries are
@@ -60,20 +67,21 @@ struct tally {
 	uint32_t *samp; /* intervals in ms, up to CAPS_SAMPLES */
 };
 
+/* What a lookup and a decision read come first, in one cache line. */
 struct ckey {
-	struct ckey *hnext;		  /* hash chain */
-	struct ckey *lru_prev, *lru_next; /* most recent at the head */
-	struct ckey *exp_prev, *exp_next; /* per cap, window-start order */
 	uint64_t hash;
-	uint64_t win_start; /* ns */
-	uint64_t win_end;   /* ns, exclusive */
-	uint64_t passed;    /* events let through in this window */
-	uint64_t prev_ns;   /* the key's last event in the window, 0 before one */
-	uint64_t emit_ns;   /* pending: UtcTime of its summary */
-	struct tally t;
+	struct ckey *hnext; /* the pending list once retired */
 	uint32_t rule;
-	bool in_table;
 	uint32_t keylen;
+	uint32_t slot; /* index in slots[] while in the table */
+	bool in_table;
+	uint64_t win_end;		  /* ns, exclusive */
+	uint64_t passed;		  /* events let through in this window */
+	uint64_t prev_ns;		  /* the key's last event in the window, 0 before one */
+	struct ckey *exp_prev, *exp_next; /* per cap, window-start order */
+	uint64_t win_start;		  /* ns */
+	uint64_t emit_ns;		  /* pending: UtcTime of its summary */
+	struct tally t;
 	char key[]; /* NUL-terminated */
 };
 
@@ -84,6 +92,13 @@ struct rule_state {
 	uint64_t overflow_ns;
 };
 
+/* A table entry carries the key's hash, so probing reads only the table;
+ * the one key whose hash matches is the only key memory a lookup reads. */
+struct hent {
+	uint64_t hash;
+	struct ckey *k; /* NULL: empty */
+};
+
 struct caps_state {
 	const struct caps *cfg;
 	struct rule_state *rst; /* per rule */
@@ -91,13 +106,17 @@ struct caps_state {
 	 * GlobalCap (the order check() needs). */
 	uint8_t nby[VIGIL_EVENT_ID_MAX];
 	uint16_t *by[VIGIL_EVENT_ID_MAX];
-	struct ckey **buckets;
+	struct hent *tab; /* open addressing, linear probing, load <= 1/2 */
 	uint64_t mask;
 	uint64_t seed;
 	uint64_t rng;
 	size_t max_keys;
 	size_t live;
-	struct ckey *lru_head, *lru_tail;
+	struct ckey **slots;  /* max_keys: the keys in the table */
+	uint8_t *ref;	      /* max_keys: CLOCK bits (REF_*) */
+	uint32_t *free_slots; /* stack of empty slots */
+	size_t nfree;
+	size_t hand;
 	struct ckey *pend_head, *pend_tail;
 	size_t npend;
 	struct caps_stats stats;
@@ -354,36 +373,14 @@ static void emit_summary(struct caps_state *st, const struct caps_rule *rule, co
 
 /* ---- keys --------------------------------------------------------------- */
 
-static void lru_unlink(struct caps_state *st, struct ckey *k)
-{
-	if (k->lru_prev)
-		k->lru_prev->lru_next = k->lru_next;
-	else
-		st->lru_head = k->lru_next;
-	if (k->lru_next)
-		k->lru_next->lru_prev = k->lru_prev;
-	else
-		st->lru_tail = k->lru_prev;
-	k->lru_prev = k->lru_next = NULL;
-}
+/* CLOCK bits: REF_PINNED protects the keys one check() holds pointers to. */
+#define REF_CLEAR  0
+#define REF_USED   1
+#define REF_PINNED 2
 
-static void lru_push_head(struct caps_state *st, struct ckey *k)
+static void key_use(struct caps_state *st, struct ckey *k)
 {
-	k->lru_prev = NULL;
-	k->lru_next = st->lru_head;
-	if (st->lru_head)
-		st->lru_head->lru_prev = k;
-	else
-		st->lru_tail = k;
-	st->lru_head = k;
-}
-
-static void lru_touch(struct caps_state *st, struct ckey *k)
-{
-	if (st->lru_head == k)
-		return;
-	lru_unlink(st, k);
-	lru_push_head(st, k);
+	st->ref[k->slot] = REF_USED;
 }
 
 static void exp_unlink(struct rule_state *rs, struct ckey *k)
@@ -410,15 +407,32 @@ static void exp_append(struct rule_state *rs, struct ckey *k)
 	rs->exp_tail = k;
 }
 
+/* Removes k from the table by backward shifting: each later entry of the
+ * run moves into the hole unless its home slot lies cyclically after the
+ * hole, so no tombstones build up. */
 static void table_unlink(struct caps_state *st, struct ckey *k)
 {
-	struct ckey **pp = &st->buckets[k->hash & st->mask];
+	uint64_t i = k->hash & st->mask, j;
 
-	while (*pp && *pp != k)
-		pp = &(*pp)->hnext;
-	if (*pp)
-		*pp = k->hnext;
-	k->hnext = NULL;
+	while (st->tab[i].k && st->tab[i].k != k)
+		i = (i + 1) & st->mask;
+	if (st->tab[i].k == NULL)
+		return;
+	for (j = i;;) {
+		uint64_t home;
+
+		j = (j + 1) & st->mask;
+		if (st->tab[j].k == NULL)
+			break;
+		home = st->tab[j].hash & st->mask;
+		/* Stays when home is in (i, j], cyclically. */
+		if (i <= j ? (home > i && home <= j) : (home > i || home <= j))
+			continue;
+		st->tab[i] = st->tab[j];
+		i = j;
+	}
+	st->tab[i].k = NULL;
+	st->tab[i].hash = 0;
 }
 
 static void key_free(struct ckey *k)
@@ -427,13 +441,15 @@ static void key_free(struct ckey *k)
 	free(k);
 }
 
-/* Takes k out of the table, the LRU and its cap's window list. */
+/* Takes k out of the table, its slot and its cap's window list. */
 static void key_detach(struct caps_state *st, struct ckey *k)
 {
 	if (!k->in_table)
 		return;
 	table_unlink(st, k);
-	lru_unlink(st, k);
+	st->slots[k->slot] = NULL;
+	st->ref[k->slot] = REF_CLEAR;
+	st->free_slots[st->nfree++] = k->slot;
 	exp_unlink(&st->rst[k->rule], k);
 	k->in_table = false;
 	st->live--;
@@ -482,11 +498,25 @@ static struct ckey *key_alloc(uint32_t rule, const char *key, size_t keylen, uin
 	return k;
 }
 
-/* Makes room for one more key: evicts the least recently used. */
+/* Makes room for one more key: the CLOCK hand clears used bits until it
+ * meets a key not used since its last pass, and evicts that one. Pinned keys
+ * are skipped; at most CAPS_MAX_PER_EVENT of the 32 or more slots are, so
+ * two turns always find a victim. */
 static void evict_one(struct caps_state *st, uint64_t now)
 {
-	struct ckey *v = st->lru_tail;
+	struct ckey *v = NULL;
 
+	for (size_t n = 0; n < 2 * st->max_keys + 1 && v == NULL; n++) {
+		size_t s = st->hand;
+
+		st->hand = st->hand + 1 == st->max_keys ? 0 : st->hand + 1;
+		if (st->slots[s] == NULL || st->ref[s] == REF_PINNED)
+			continue;
+		if (st->ref[s] == REF_USED)
+			st->ref[s] = REF_CLEAR;
+		else
+			v = st->slots[s];
+	}
 	if (v == NULL)
 		return;
 	key_detach(st, v);
@@ -501,20 +531,30 @@ static struct ckey *key_insert(struct caps_state *st, uint32_t rule, const char 
 	const struct caps_rule *r = &st->cfg->rules[rule];
 	struct ckey *k;
 
-	while (st->live >= st->max_keys)
+	if (st->nfree == 0)
 		evict_one(st, now);
+	if (st->nfree == 0)
+		return NULL;
 	k = key_alloc(rule, key, keylen, hash);
 	if (k == NULL)
 		return NULL;
+	k->slot = st->free_slots[--st->nfree];
+	st->slots[k->slot] = k;
+	st->ref[k->slot] = REF_CLEAR;
 	if (r->kind == CAPS_AGGREGATE)
 		/* Periods are aligned: hourly reports cover whole hours. */
 		k->win_start = now - now % r->window_ns;
 	else
 		k->win_start = now;
 	k->win_end = k->win_start + r->window_ns;
-	k->hnext = st->buckets[hash & st->mask];
-	st->buckets[hash & st->mask] = k;
-	lru_push_head(st, k);
+	{
+		uint64_t i = hash & st->mask;
+
+		while (st->tab[i].k)
+			i = (i + 1) & st->mask;
+		st->tab[i].hash = hash;
+		st->tab[i].k = k;
+	}
 	exp_append(&st->rst[rule], k);
 	k->in_table = true;
 	st->live++;
@@ -524,10 +564,13 @@ static struct ckey *key_insert(struct caps_state *st, uint32_t rule, const char 
 static struct ckey *key_find(struct caps_state *st, uint32_t rule, const char *key, size_t keylen,
 			     uint64_t hash)
 {
-	for (struct ckey *k = st->buckets[hash & st->mask]; k; k = k->hnext)
-		if (k->hash == hash && k->rule == rule && k->keylen == keylen &&
+	for (uint64_t i = hash & st->mask; st->tab[i].k; i = (i + 1) & st->mask) {
+		struct ckey *k = st->tab[i].k;
+
+		if (st->tab[i].hash == hash && k->rule == rule && k->keylen == keylen &&
 		    memcmp(k->key, key, keylen) == 0)
 			return k;
+	}
 	return NULL;
 }
 
@@ -594,23 +637,32 @@ struct caps_state *caps_state__new(const struct ruleset *rs, size_t max_keys)
 	st->cfg = cfg;
 	if (max_keys == 0)
 		max_keys = caps__max_keys(cfg);
-	st->max_keys = max_keys < 32 ? 32 : max_keys;
+	st->max_keys = max_keys < 32 ? 32 : max_keys > CAPS_MAX_KEYS ? CAPS_MAX_KEYS : max_keys;
 	if (getrandom(&st->seed, sizeof(st->seed), GRND_NONBLOCK) != sizeof(st->seed))
 		st->seed = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull ^ (uintptr_t)st;
 	st->rng = st->seed | 1;
 	if (cfg == NULL)
 		return st;
-	while (nb < st->max_keys && nb < (1ull << 30))
+	/* At least twice as many entries as keys: short probe runs, and
+	 * always an empty entry to end one. */
+	while (nb < 2 * st->max_keys)
 		nb <<= 1;
-	st->buckets = calloc(nb, sizeof(*st->buckets));
+	st->tab = calloc(nb, sizeof(*st->tab));
 	st->mask = nb - 1;
 	st->rst = calloc(cfg->nrules, sizeof(*st->rst));
 	/* Every field value escaped (at most twice the record's arena), plus
 	 * the separators and room for the cut key's hash suffix. */
 	st->kbuf_cap = 2 * (size_t)VREC_ARENA + CAPS_MAX_FIELDS + 32;
 	st->kbuf = malloc(st->kbuf_cap);
-	if (st->buckets == NULL || st->rst == NULL || st->kbuf == NULL)
+	st->slots = calloc(st->max_keys, sizeof(*st->slots));
+	st->ref = calloc(st->max_keys, sizeof(*st->ref));
+	st->free_slots = calloc(st->max_keys, sizeof(*st->free_slots));
+	if (st->tab == NULL || st->rst == NULL || st->kbuf == NULL || st->slots == NULL ||
+	    st->ref == NULL || st->free_slots == NULL)
 		goto nomem;
+	/* Lowest slot popped first, so the first sweep meets keys oldest first. */
+	for (size_t i = 0; i < st->max_keys; i++)
+		st->free_slots[st->nfree++] = (uint32_t)(st->max_keys - 1 - i);
 	for (int pass = 0; pass < 3; pass++) {
 		/* Aggregates first, then LocalCaps, then the GlobalCap. */
 		static const enum caps_kind order[3] = {CAPS_AGGREGATE, CAPS_LOCAL, CAPS_GLOBAL};
@@ -643,10 +695,9 @@ void caps_state__free(struct caps_state *st)
 
 	if (st == NULL)
 		return;
-	for (k = st->lru_head; k; k = n) {
-		n = k->lru_next;
-		key_free(k);
-	}
+	for (size_t i = 0; st->slots && i < st->max_keys; i++)
+		if (st->slots[i])
+			key_free(st->slots[i]);
 	for (k = st->pend_head; k; k = n) {
 		n = k->hnext;
 		key_free(k);
@@ -659,7 +710,10 @@ void caps_state__free(struct caps_state *st)
 	for (unsigned id = 0; id < VIGIL_EVENT_ID_MAX; id++)
 		free(st->by[id]);
 	free(st->rst);
-	free(st->buckets);
+	free(st->slots);
+	free(st->ref);
+	free(st->free_slots);
+	free(st->tab);
 	free(st->kbuf);
 	free(st);
 }
@@ -685,6 +739,7 @@ static struct ckey *lookup_live(struct caps_state *st, uint32_t rule, const stru
 enum caps_verdict caps_state__check(struct caps_state *st, const struct vrec *rec)
 {
 	struct ckey *found[CAPS_MAX_PER_EVENT];
+	bool fresh[CAPS_MAX_PER_EVENT];
 	uint32_t local_rule[CAPS_MAX_PER_EVENT];
 	unsigned nlocal = 0, n, id;
 	const uint16_t *rules;
@@ -708,11 +763,12 @@ enum caps_verdict caps_state__check(struct caps_state *st, const struct vrec *re
 			uint64_t h;
 			struct ckey *k = lookup_live(st, rules[i], rec, now, &kl, &h);
 
-			if (k == NULL)
+			if (k)
+				key_use(st, k);
+			else
 				k = key_insert(st, rules[i], st->kbuf, kl, h, now);
 			if (k == NULL)
 				return CAPS_PASS; /* no memory: never hide */
-			lru_touch(st, k);
 			tally_event(st, &k->t, now, k->prev_ns);
 			k->prev_ns = now;
 		}
@@ -742,16 +798,20 @@ enum caps_verdict caps_state__check(struct caps_state *st, const struct vrec *re
 		}
 		k = lookup_live(st, rules[i], rec, now, &kl, &h);
 		if (k) {
-			/* Keep the keys this event touches at the LRU head, so making
-			 * room for one of them never evicts another. */
-			lru_touch(st, k);
+			/* Pinned until the end of this check, so making room for
+			 * another key of this event never evicts it. */
+			st->ref[k->slot] = REF_PINNED;
 			if (holder == NULL && k->passed >= r->max)
 				holder = k;
 		}
 		found[nlocal] = k;
+		fresh[nlocal] = false;
 		local_rule[nlocal++] = rules[i];
 	}
 	if (holder) {
+		for (unsigned i = 0; i < nlocal; i++)
+			if (found[i])
+				key_use(st, found[i]);
 		tally_event(st, &holder->t, now, holder->prev_ns);
 		holder->prev_ns = now;
 		st->stats.held++;
@@ -768,10 +828,18 @@ enum caps_verdict caps_state__check(struct caps_state *st, const struct vrec *re
 			k = key_insert(st, local_rule[i], st->kbuf, kl, h, now);
 			if (k == NULL)
 				continue; /* no memory: the event passes uncounted */
+			found[i] = k;
+			fresh[i] = true;
+			st->ref[k->slot] = REF_PINNED;
 		}
 		k->passed++;
 		k->prev_ns = now;
 	}
+	/* Unpin: keys met before are marked used, new ones are not, so a
+	 * flood of one-off keys is evicted before keys that repeat. */
+	for (unsigned i = 0; i < nlocal; i++)
+		if (found[i])
+			st->ref[found[i]->slot] = fresh[i] ? REF_CLEAR : REF_USED;
 	if (global >= 0) {
 		struct rule_state *rs = &st->rst[global];
 

@@ -37,8 +37,10 @@ struct caps;
 /* The counting state built from it (owned by the caller). */
 struct caps_state;
 
-/* Default for maxkeys when the section does not set it. */
+/* Default for maxkeys when the section does not set it, and the most
+ * caps_state__new accepts (the config's own limit is lower). */
 #define CAPS_DEFAULT_MAX_KEYS 100000
+#define CAPS_MAX_KEYS	      (1u << 27)
 /* Intervals kept per key for the median: exact up to this many, then a
  * uniform reservoir sample of this size (bounded memory). */
 #define CAPS_SAMPLES 64
@@ -64,7 +66,7 @@ size_t caps__max_keys(const struct caps *c);
 bool caps__applies(const struct caps *c, unsigned event_id);
 
 /* Builds an empty state for rs's caps. max_keys 0 means the configured
- * maxkeys; values below 32 are raised to 32. rs must outlive the state: on
+ * maxkeys; it is kept within [32, CAPS_MAX_KEYS]. rs must outlive the state: on
  * reload, flush(all) and free the old state before freeing the old ruleset.
  * A ruleset without caps gives a state that passes everything. Returns NULL
  * with errno set (ENOMEM). */

@@ -400,56 +400,68 @@ static void test_aggregate(void **state)
 	ruleset__free(rs);
 }
 
-/* Past maxkeys the least recently used key goes; one that held events
- * back reports them on its way out. */
+/* Past maxkeys a key not used lately goes (CLOCK, second chance); one that
+ * held events back reports them on its way out. */
 static void test_lru_eviction(void **state)
 {
 	struct ruleset *rs = load_caps(BEACON_CAP, 32);
 	struct caps_state *st = caps_state__new(rs, 0);
 	struct caps_stats cs;
+	char ip[32];
 
 	assert_int_equal(caps__max_keys(ruleset__caps(rs)), 32);
 	conn(T0, "{OLD}", "10.9.9.9", 4444);
 	assert_int_equal(caps_state__check(st, &rec), CAPS_PASS);
 	conn(T0 + MS, "{OLD}", "10.9.9.9", 4444);
 	assert_int_equal(caps_state__check(st, &rec), CAPS_HELD);
-	for (int i = 0; i < 40; i++) {
-		char ip[32];
-
+	/* 31 more keys fill the table; nothing is evicted yet. */
+	for (int i = 0; i < 31; i++) {
 		snprintf(ip, sizeof(ip), "10.0.0.%d", i);
 		conn(T0 + SEC + (uint64_t)i * MS, "{NEW}", ip, 80);
 		assert_int_equal(caps_state__check(st, &rec), CAPS_PASS);
 	}
 	caps_state__stats(st, &cs);
 	assert_int_equal(cs.keys_live, 32);
-	assert_int_equal(cs.keys_evicted, 9);
-	/* Only the evicted key that held something reports; at eviction time. */
-	assert_int_equal(flush(st, T0 + 2 * SEC, false), 1);
+	assert_int_equal(cs.keys_evicted, 0);
+	/* {OLD} was used again: it gets a second chance, and the 31 keys seen
+	 * once go first. The 32nd new key evicts {OLD}. */
+	for (int i = 0; i < 32; i++) {
+		snprintf(ip, sizeof(ip), "10.0.1.%d", i);
+		conn(T0 + 3 * SEC, "{NEW}", ip, 80);
+		assert_int_equal(caps_state__check(st, &rec), CAPS_PASS);
+		if (i == 30)
+			assert_int_equal(flush(st, T0 + 3 * SEC, false), 0);
+	}
+	caps_state__stats(st, &cs);
+	assert_int_equal(cs.keys_live, 32);
+	assert_int_equal(cs.keys_evicted, 32);
+	assert_int_equal(flush(st, T0 + 4 * SEC, false), 1);
 	assert_string_equal(out[0].key, "{OLD}|10.9.9.9|4444");
 	assert_int_equal(out[0].count, 1);
-	assert_string_equal(out[0].utc, fmt(T0 + SEC + 31 * MS));
-	/* The evicted key starts over: its next event passes. */
-	conn(T0 + 3 * SEC, "{OLD}", "10.9.9.9", 4444);
-	assert_int_equal(caps_state__check(st, &rec), CAPS_PASS);
-	/* A recently used key survives: touch 10.0.0.39, then add 31 more. */
-	conn(T0 + 4 * SEC, "{NEW}", "10.0.0.39", 80);
+	assert_string_equal(out[0].first, fmt(T0 + MS));
+	assert_string_equal(out[0].utc, fmt(T0 + 3 * SEC)); /* when it was evicted */
+	/* A key used again survives a turn of 31 new keys. */
+	conn(T0 + 6 * SEC, "{NEW}", "10.0.1.5", 80);
 	assert_int_equal(caps_state__check(st, &rec), CAPS_HELD);
 	for (int i = 100; i < 131; i++) {
-		char ip[32];
-
 		snprintf(ip, sizeof(ip), "10.0.1.%d", i);
-		conn(T0 + 5 * SEC, "{NEW}", ip, 80);
+		conn(T0 + 7 * SEC, "{NEW}", ip, 80);
 		assert_int_equal(caps_state__check(st, &rec), CAPS_PASS);
 	}
-	assert_int_equal(flush(st, T0 + 6 * SEC, false), 0);
-	conn(T0 + 7 * SEC, "{NEW}", "10.0.0.39", 80);
+	caps_state__stats(st, &cs);
+	assert_int_equal(cs.keys_evicted, 63);
+	conn(T0 + 8 * SEC, "{NEW}", "10.0.1.5", 80);
 	assert_int_equal(caps_state__check(st, &rec), CAPS_HELD);
-	/* The max_keys argument overrides the configuration. */
+	/* An evicted key starts over: its next event passes. */
+	conn(T0 + 8 * SEC, "{OLD}", "10.9.9.9", 4444);
+	assert_int_equal(caps_state__check(st, &rec), CAPS_PASS);
+	/* The evicted keys held nothing back; 10.0.1.5 is still live. */
+	assert_int_equal(flush(st, T0 + 9 * SEC, false), 0);
 	caps_state__free(st);
+
+	/* The max_keys argument overrides the configuration. */
 	st = caps_state__new(rs, 100);
 	for (int i = 0; i < 150; i++) {
-		char ip[32];
-
 		snprintf(ip, sizeof(ip), "10.2.%d.%d", i / 256, i % 256);
 		conn(T0, "{X}", ip, 80);
 		caps_state__check(st, &rec);
