@@ -27,6 +27,8 @@ static void usage(FILE *f)
 		"      --health-interval S  SensorHealth every S seconds (default 60, 0 off)\n"
 		"      --ringbuf-size BYTES ring buffer size, a power of two (default 16M)\n"
 		"      --proc-cache N     process cache entries (default 65536)\n"
+		"      --control-socket PATH  where `vigil status` asks (default\n"
+		"                         /run/vigil/control.sock, root only)\n"
 		"      --sigma PATH       Sigma rules (file or directory) to run on every\n"
 		"                         logged event; matches become DetectionAlert (242)\n"
 		"  -v, --verbose          more logging; twice for libbpf's debug log\n"
@@ -60,6 +62,7 @@ int cmd_run(int argc, char **argv)
 		{"ringbuf-size", required_argument, NULL, 'R'},
 		{"proc-cache", required_argument, NULL, 'P'},
 		{"sigma", required_argument, NULL, 'S'},
+		{"control-socket", required_argument, NULL, 'C'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -112,6 +115,9 @@ int cmd_run(int argc, char **argv)
 				fprintf(stderr, "vigil: bad --proc-cache '%s'\n", optarg);
 				return EX_USAGE;
 			}
+			break;
+		case 'C':
+			o.control_path = optarg;
 			break;
 		case 'S':
 			if (o.n_sigma == SENSOR_MAX_OUTPUTS) {

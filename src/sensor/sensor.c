@@ -11,8 +11,11 @@
 
 #include "common/log.h"
 #include "common/record.h"
+#include "common/json.h"
 #include "detect/sigma.h"
+#include "rules/caps.h"
 #include "rules/rules.h"
+#include "sensor/control.h"
 #include "sensor/decode.h"
 #include "sensor/loader.h"
 #include "sensor/seqno.h"
@@ -49,6 +52,11 @@ struct sensor {
 	struct ruleset *rs;
 	struct bpf_sensor *bpf;
 	struct tamper *tamper;
+	struct caps_state *caps;
+	struct vrec *crec; /* CapSummary scratch */
+	struct control *ctl;
+	unsigned health_interval_s;
+	uint64_t started_real_ns;
 	uint32_t self_pid;
 	struct sigma_engine *sigma; /* NULL without --sigma */
 	struct vrec *arec;	    /* alert scratch */
@@ -222,6 +230,17 @@ static void emit_health(struct sensor *S)
 	vrec__add_dyn_uint(r, "DnsUnparsed", S->dec.dns_unparsed);
 	vrec__add_dyn_uint(r, "SigmaErrors", S->sigma_errors);
 	{
+		struct caps_stats cs;
+		struct proc_cache_stats ps;
+		caps_state__stats(S->caps, &cs);
+		vrec__add_dyn_uint(r, "CapKeysLive", cs.keys_live);
+		vrec__add_dyn_uint(r, "CapKeysEvicted", cs.keys_evicted);
+		vrec__add_dyn_uint(r, "CapSummaries", cs.summaries);
+		proc_cache__stats(S->pc, &ps);
+		vrec__add_dyn_uint(r, "ProcCacheEntries", ps.entries);
+		vrec__add_dyn_uint(r, "ProcCacheEvicted", ps.evicted);
+	}
+	{
 		struct vg_stats fs;
 		bpf_sensor__stats(S->bpf, VG_FORK, &fs);
 		vrec__add_dyn_uint(r, "ProcessForkDroppedKernel", fs.dropped);
@@ -274,6 +293,17 @@ static void emit_tamper(struct sensor *S, const char *type, const char *detail,
 	}
 	log_warnx("tamper: %s: %s", type, detail);
 	emit_daemon(S, r);
+}
+
+static void on_cap_summary(void *ctx, struct vrec *rec)
+{
+	emit_daemon(ctx, rec);
+}
+
+static void flush_caps(struct sensor *S, bool all)
+{
+	uint64_t now = identity__boot_to_real(&S->id, mono_ns());
+	caps_state__flush(S->caps, now, all, S->crec, on_cap_summary, S);
 }
 
 static void on_tamper(void *ctx, const char *type, const char *detail)
@@ -339,6 +369,12 @@ static void process_rec(struct sensor *S, struct vrec *rec)
 	}
 	vrec__set_str(rec, VF_RuleName, rule && *rule ? rule : "-");
 	ruleset__apply_field_sizes(S->rs, rec);
+	if (caps_state__check(S->caps, rec) != CAPS_PASS) {
+		/* Held back or aggregated: counted here, and in a CapSummary
+		 * when its window or period ends. */
+		c->capped++;
+		return;
+	}
 	if (deliver(S, rec))
 		c->emitted++;
 	else
@@ -366,6 +402,81 @@ static int on_record(void *ctx, void *data, size_t len)
 	for (unsigned i = 0; i < S->dec.n_extra; i++)
 		process_rec(S, S->dec.extra[i]);
 	return 0;
+}
+
+/* The reply to `vigil status`: what an operator asks a running sensor. */
+static void status_snapshot(void *ctx, struct strbuf *out, bool json)
+{
+	struct sensor *S = ctx;
+	size_t n;
+	const struct vevent_def *const *evs = schema__events(&n);
+	uint64_t now = identity__boot_to_real(&S->id, mono_ns());
+	struct caps_stats cs;
+	struct proc_cache_stats ps;
+	char t[24];
+
+	caps_state__stats(S->caps, &cs);
+	proc_cache__stats(S->pc, &ps);
+	vrec__fmt_time(S->started_real_ns, t);
+	if (!json) {
+		strbuf__addf(out, "vigil %s, pid %u, up %llu s (since %s UTC)\n", VIGIL_VERSION,
+			     S->self_pid, (unsigned long long)((now - S->started_real_ns) / 1000000000ull),
+			     t);
+		strbuf__addf(out, "config: %s (SHA256 %s)\n", ruleset__path(S->rs),
+			     ruleset__sha256(S->rs));
+		strbuf__addf(out, "ring buffer: %u%% used; process cache: %llu entries\n",
+			     bpf_sensor__rb_used_pct(S->bpf), (unsigned long long)ps.entries);
+		strbuf__addf(out, "caps: %llu keys live, %llu evicted, %llu summaries\n",
+			     (unsigned long long)cs.keys_live, (unsigned long long)cs.keys_evicted,
+			     (unsigned long long)cs.summaries);
+		for (size_t i = 0; i < S->n_sinks; i++)
+			strbuf__addf(out, "output %s: written %llu, dropped %llu, errors %llu\n",
+				     S->sinks[i]->spec, (unsigned long long)S->sinks[i]->st.written,
+				     (unsigned long long)S->sinks[i]->st.dropped,
+				     (unsigned long long)S->sinks[i]->st.errors);
+		strbuf__addf(out, "%-24s %10s %10s %10s %8s %8s %8s\n", "event", "seen", "emitted",
+			     "filtered", "capped", "dropK", "dropU");
+		for (size_t i = 0; i < n; i++) {
+			struct ev_counters *c = &S->ctr[evs[i]->id];
+			uint64_t kd = kernel_drops_for(S, evs[i]->id);
+			if (c->seen + kd == 0)
+				continue;
+			strbuf__addf(out, "%-24s %10llu %10llu %10llu %8llu %8llu %8llu\n",
+				     evs[i]->name, (unsigned long long)(c->seen + kd),
+				     (unsigned long long)c->emitted, (unsigned long long)c->filtered,
+				     (unsigned long long)c->capped, (unsigned long long)kd,
+				     (unsigned long long)c->dropped_user);
+		}
+		return;
+	}
+	strbuf__addf(out, "{\"version\":\"%s\",\"pid\":%u,\"uptime_s\":%llu,\"config\":", VIGIL_VERSION,
+		     S->self_pid, (unsigned long long)((now - S->started_real_ns) / 1000000000ull));
+	json__add_str(out, ruleset__path(S->rs), strlen(ruleset__path(S->rs)));
+	strbuf__addf(out, ",\"ring_buffer_used_pct\":%u,\"proc_cache_entries\":%llu,"
+			  "\"cap_keys_live\":%llu,\"cap_keys_evicted\":%llu,\"outputs\":[",
+		     bpf_sensor__rb_used_pct(S->bpf), (unsigned long long)ps.entries,
+		     (unsigned long long)cs.keys_live, (unsigned long long)cs.keys_evicted);
+	for (size_t i = 0; i < S->n_sinks; i++) {
+		strbuf__adds(out, i ? ",{\"spec\":" : "{\"spec\":");
+		json__add_str(out, S->sinks[i]->spec, strlen(S->sinks[i]->spec));
+		strbuf__addf(out, ",\"written\":%llu,\"dropped\":%llu,\"errors\":%llu}",
+			     (unsigned long long)S->sinks[i]->st.written,
+			     (unsigned long long)S->sinks[i]->st.dropped,
+			     (unsigned long long)S->sinks[i]->st.errors);
+	}
+	strbuf__adds(out, "],\"events\":{");
+	for (size_t i = 0, k = 0; i < n; i++) {
+		struct ev_counters *c = &S->ctr[evs[i]->id];
+		uint64_t kd = kernel_drops_for(S, evs[i]->id);
+		strbuf__addf(out,
+			     "%s\"%s\":{\"seen\":%llu,\"emitted\":%llu,\"filtered\":%llu,"
+			     "\"capped\":%llu,\"dropped_kernel\":%llu,\"dropped_user\":%llu}",
+			     k++ ? "," : "", evs[i]->name, (unsigned long long)(c->seen + kd),
+			     (unsigned long long)c->emitted, (unsigned long long)c->filtered,
+			     (unsigned long long)c->capped, (unsigned long long)kd,
+			     (unsigned long long)c->dropped_user);
+	}
+	strbuf__adds(out, "}}\n");
 }
 
 static void flush_sinks(struct sensor *S)
@@ -421,6 +532,12 @@ static struct ruleset *load_rules(const char *path, struct rules_error *err)
 	return path ? ruleset__load_file(path, err) : ruleset__builtin();
 }
 
+static void set_health_interval(struct sensor *S)
+{
+	int cfg = ruleset__health_interval(S->rs);
+	S->health_interval_s = cfg >= 0 ? (unsigned)cfg : S->o->health_interval_s;
+}
+
 static void reload(struct sensor *S)
 {
 	struct rules_error err;
@@ -442,8 +559,22 @@ static void reload(struct sensor *S)
 		emit_error(S, 16, msg);
 		return;
 	}
+	{
+		struct caps_state *ncaps = caps_state__new(nrs, 0);
+		if (ncaps == NULL) {
+			log_warnx("reload: out of memory for caps, keeping the previous configuration");
+			ruleset__free(nrs);
+			emit_error(S, 16, "reload: out of memory for caps");
+			return;
+		}
+		/* What the old caps held back is reported before they go. */
+		flush_caps(S, true);
+		caps_state__free(S->caps);
+		S->caps = ncaps;
+	}
 	ruleset__free(S->rs);
 	S->rs = nrs;
+	set_health_interval(S);
 	hash_cache__set_algos(S->hc, ruleset__hash_algorithms(S->rs));
 	apply_collection(S);
 	log_info("configuration reloaded from %s", S->o->config_path);
@@ -552,6 +683,10 @@ static int loop(struct sensor *S, int sfd, int tfd)
 		ev.data.fd = tamper__fd(S->tamper);
 		epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
 	}
+	if (S->ctl) {
+		ev.data.fd = control__fd(S->ctl);
+		epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	}
 
 	while (!stop) {
 		int n = epoll_wait(ep, evs, 8, -1);
@@ -577,13 +712,16 @@ static int loop(struct sensor *S, int sfd, int tfd)
 				identity__refresh_clock(&S->id);
 				proc_cache__gc(S->pc, now, 5000000000ull);
 				tamper__tick(S->tamper, on_tamper, S);
-				if (S->o->health_interval_s &&
+				flush_caps(S, false);
+				if (S->health_interval_s &&
 				    now - S->last_health_mono >=
-					    (uint64_t)S->o->health_interval_s * 1000000000ull) {
+					    (uint64_t)S->health_interval_s * 1000000000ull) {
 					S->last_health_mono = now;
 					emit_health(S);
 				}
 				flush_sinks(S);
+			} else if (S->ctl && fd == control__fd(S->ctl)) {
+				control__handle(S->ctl, status_snapshot, S);
 			} else if (fd == tamper__fd(S->tamper)) {
 				tamper__on_inotify(S->tamper, on_tamper, S);
 				flush_sinks(S);
@@ -632,6 +770,13 @@ int sensor__run(const struct sensor_opts *o)
 		else
 			log_warnx("%s: %s", err.file[0] ? err.file : o->config_path, err.msg);
 		rc = EX_CONFIG;
+		goto out;
+	}
+	set_health_interval(S);
+	S->caps = caps_state__new(S->rs, 0);
+	S->crec = calloc(1, sizeof(*S->crec));
+	if (S->caps == NULL || S->crec == NULL) {
+		rc = EX_OSERR;
 		goto out;
 	}
 	if (o->n_sigma && load_sigma(S) != 0) {
@@ -728,6 +873,11 @@ int sensor__run(const struct sensor_opts *o)
 	 * probe, anything before is in /proc. */
 	snap = proc_cache__snapshot(S->pc);
 	protect_auditd(S);
+	S->ctl = control__open(o->control_path);
+	if (S->ctl == NULL)
+		log_warn("control socket %s unavailable: 'vigil status' will not answer",
+			 o->control_path ? o->control_path : CONTROL_DEFAULT_PATH);
+	S->started_real_ns = identity__boot_to_real(&S->id, mono_ns());
 	log_info("sensor started: %zu processes known, config %s, %zu output(s)", snap,
 		 ruleset__path(S->rs), S->n_sinks);
 	emit_state(S, "Started");
@@ -740,6 +890,7 @@ int sensor__run(const struct sensor_opts *o)
 	/* Drain what the kernel already queued, then say goodbye. */
 	while (bpf_sensor__consume(S->bpf) > 0)
 		;
+	flush_caps(S, true);
 	emit_health(S);
 	emit_state(S, "Stopped");
 	flush_sinks(S);
@@ -763,6 +914,9 @@ out:
 	if (tfd >= 0)
 		close(tfd);
 	tamper__free(S->tamper);
+	control__close(S->ctl);
+	caps_state__free(S->caps);
+	free(S->crec);
 	sigma__free(S->sigma);
 	free(S->arec);
 	free(S->rec);

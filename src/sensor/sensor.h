@@ -25,6 +25,7 @@ struct sensor_opts {
 	size_t proc_cache_max;
 	const char *sigma_paths[SENSOR_MAX_OUTPUTS]; /* Sigma rule files or dirs */
 	size_t n_sigma;
+	const char *control_path; /* NULL: CONTROL_DEFAULT_PATH */
 	int verbose;
 };
 
