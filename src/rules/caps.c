@@ -27,8 +27,9 @@
  * Key text: each field's value (an absent field is "-", as the sinks print
  * it), with '\' and '|' escaped by a '\', joined by '|'. The escaping makes
  * the join unambiguous: "a|b" + "c" and "a" + "b|c" give "a\|b|c" and
- * "a|b\|c". Keys longer than CAPS_KEY_MAX are cut and end in '#' plus a
- * 64-bit hash of the whole key.
+ * "a|b\|c". A key longer than CAPS_KEY_MAX - 17 bytes is cut there and
+ * ends in '#' and a 64-bit hash of all its values, so it stays bounded
+ * (CAPS_KEY_MAX) and distinct.
  *
  * Intervals: each held-back event's interval is the time since the key's
  * previous event in the window, passed or held. So N held events give N
@@ -574,50 +575,80 @@ static struct ckey *key_find(struct caps_state *st, uint32_t rule, const char *k
 	return NULL;
 }
 
-/* Appends v[0..len) to the key scratch at *pos, escaping '\' and '|'. */
-static void key_put(char *buf, size_t *pos, const char *v, size_t len)
+/* Longest key stored whole; a cut key is longer (KEY_CUT plus '#' and 16
+ * hex digits), so a whole key never looks like a cut one. */
+#define KEY_CUT (CAPS_KEY_MAX - 17)
+
+/* Appends v[0..len) to buf at *pos, escaping '\' and '|', writing nothing
+ * past buf[lim). Returns false when it ran out of room. */
+static bool key_put(char *buf, size_t *pos, size_t lim, const char *v, size_t len)
 {
 	size_t p = *pos;
+	bool ok = true;
 
 	for (;;) {
 		const char *a = memchr(v, '|', len), *b = memchr(v, '\\', len);
 		const char *e = a && (!b || a < b) ? a : b;
 		size_t run = e ? (size_t)(e - v) : len;
 
+		if (run > lim - p) {
+			run = lim - p;
+			ok = false;
+		}
 		memcpy(buf + p, v, run);
 		p += run;
-		if (e == NULL)
+		if (!ok || e == NULL)
 			break;
+		if (lim - p < 2) {
+			ok = false;
+			break;
+		}
 		buf[p++] = '\\';
 		buf[p++] = *e;
 		v = e + 1;
 		len -= run + 1;
 	}
 	*pos = p;
+	return ok;
 }
 
-/* Builds rule's key for rec in st->kbuf; returns its length and sets *hash. */
+/* Builds rule's key for rec in st->kbuf; returns its length and sets *hash.
+ * A key past KEY_CUT bytes is cut there and ends in '#' and a hash of the
+ * raw values with their lengths (which tells every value list apart). */
 static size_t key_build(struct caps_state *st, const struct caps_rule *r, uint32_t rule,
 			const struct vrec *rec, uint64_t *hash)
 {
 	size_t pos = 0;
+	bool whole = true;
 
-	for (uint8_t i = 0; i < r->nfields; i++) {
+	for (uint8_t i = 0; i < r->nfields && whole; i++) {
 		size_t len = 0;
 		const char *v = vrec__get(rec, (enum vf_id)r->fields[i], &len);
 
-		if (i)
-			st->kbuf[pos++] = '|';
 		if (v == NULL) {
 			v = "-";
 			len = 1;
 		}
-		key_put(st->kbuf, &pos, v, len);
+		if (i && pos < KEY_CUT)
+			st->kbuf[pos++] = '|';
+		else if (i)
+			whole = false;
+		if (whole)
+			whole = key_put(st->kbuf, &pos, KEY_CUT, v, len);
 	}
-	if (pos > CAPS_KEY_MAX) {
-		uint64_t h = hash_bytes(st->kbuf, pos, 0x5ca1ab1eull);
+	if (!whole) {
+		uint64_t h = 0x5ca1ab1eull;
 
-		pos = CAPS_KEY_MAX - 17;
+		for (uint8_t i = 0; i < r->nfields; i++) {
+			size_t len = 0;
+			const char *v = vrec__get(rec, (enum vf_id)r->fields[i], &len);
+
+			if (v == NULL) {
+				v = "-";
+				len = 1;
+			}
+			h = hash_bytes(v, len, h + i);
+		}
 		pos += (size_t)snprintf(st->kbuf + pos, 18, "#%016llx", (unsigned long long)h);
 	}
 	*hash = hash_bytes(st->kbuf, pos, st->seed + rule);
@@ -650,9 +681,8 @@ struct caps_state *caps_state__new(const struct ruleset *rs, size_t max_keys)
 	st->tab = calloc(nb, sizeof(*st->tab));
 	st->mask = nb - 1;
 	st->rst = calloc(cfg->nrules, sizeof(*st->rst));
-	/* Every field value escaped (at most twice the record's arena), plus
-	 * the separators and room for the cut key's hash suffix. */
-	st->kbuf_cap = 2 * (size_t)VREC_ARENA + CAPS_MAX_FIELDS + 32;
+	/* A key is at most KEY_CUT bytes, then '#', 16 hex digits and a NUL. */
+	st->kbuf_cap = CAPS_KEY_MAX + 1;
 	st->kbuf = malloc(st->kbuf_cap);
 	st->slots = calloc(st->max_keys, sizeof(*st->slots));
 	st->ref = calloc(st->max_keys, sizeof(*st->ref));

@@ -44,8 +44,9 @@ struct caps_state;
 /* Intervals kept per key for the median: exact up to this many, then a
  * uniform reservoir sample of this size (bounded memory). */
 #define CAPS_SAMPLES 64
-/* Longest stored key in bytes; longer keys are cut and end in '#' and a
- * 64-bit hash of the whole key, so distinct keys stay distinct. */
+/* Longest stored key in bytes: a key past CAPS_KEY_MAX - 17 bytes is cut
+ * there and ends in '#' and a 64-bit hash of all its values, so distinct
+ * keys stay distinct. */
 #define CAPS_KEY_MAX 1024
 
 /* Returns the ruleset's caps section (borrowed, lives as long as rs), or
