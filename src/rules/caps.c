@@ -788,6 +788,8 @@ enum caps_verdict caps_state__check(struct caps_state *st, const struct vrec *re
 
 	if (st->cfg->rules[rules[0]].kind == CAPS_AGGREGATE) {
 		/* The parser never mixes aggregates and caps on one event. */
+		unsigned counted = 0;
+
 		for (unsigned i = 0; i < n; i++) {
 			size_t kl;
 			uint64_t h;
@@ -798,10 +800,13 @@ enum caps_verdict caps_state__check(struct caps_state *st, const struct vrec *re
 			else
 				k = key_insert(st, rules[i], st->kbuf, kl, h, now);
 			if (k == NULL)
-				return CAPS_PASS; /* no memory: never hide */
+				continue; /* no memory for this report */
 			tally_event(st, &k->t, now, k->prev_ns);
 			k->prev_ns = now;
+			counted++;
 		}
+		if (counted == 0)
+			return CAPS_PASS; /* in no report: never hide it */
 		st->stats.aggregated++;
 		return CAPS_AGGREGATED;
 	}

@@ -653,6 +653,54 @@ static void test_accounting(void **state)
 	ruleset__free(rs);
 }
 
+/* The engine against a plain model of one LocalCap: with no eviction,
+ * every verdict must be the model's, while windows end all the time (short
+ * windows, periodic flushes), so the table's deletions run constantly and
+ * lookups after them must still find every live key. */
+static void test_model(void **state)
+{
+	enum { K = 3000, N = 200000, M = 3 };
+	struct ruleset *rs = load_caps("<LocalCap name=\"m\" event=\"NetworkConnect\" "
+				       "fields=\"DestinationIp\" max=\"3\" window=\"100ms\"/>",
+				       8192);
+	struct caps_state *st = caps_state__new(rs, 0);
+	static uint64_t start[K], passed[K];
+	static bool open[K];
+	uint64_t t = T0, held = 0;
+	struct caps_stats cs;
+
+	srand(5);
+	sum_agg = sum_cap = 0;
+	for (int i = 0; i < N; i++) {
+		unsigned k = (unsigned)rand() % (i < N / 2 ? K : K / 10);
+		enum caps_verdict want;
+		char ip[32];
+
+		t += (uint64_t)(rand() % 50) * 1000; /* 0..49 us */
+		if (!open[k] || t >= start[k] + 100 * MS) {
+			open[k] = true;
+			start[k] = t;
+			passed[k] = 0;
+		}
+		want = passed[k] < M ? CAPS_PASS : CAPS_HELD;
+		passed[k] += want == CAPS_PASS;
+		held += want == CAPS_HELD;
+		snprintf(ip, sizeof(ip), "10.%u.%u.%u", k >> 16, (k >> 8) & 255, k & 255);
+		conn(t, "{G}", ip, 80);
+		assert_int_equal(caps_state__check(st, &rec), want);
+		if (i % 1000 == 999)
+			flush(st, t, false);
+	}
+	caps_state__stats(st, &cs);
+	assert_int_equal(cs.keys_evicted, 0);
+	assert_true(cs.keys_live <= K);
+	flush(st, t, true);
+	assert_int_equal(sum_cap, held);
+	assert_true(held > 1000);
+	caps_state__free(st);
+	ruleset__free(rs);
+}
+
 static void test_config_ok(void **state)
 {
 	struct rules_error e;
@@ -828,14 +876,14 @@ static void test_shared_configs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_beacon),	   cmocka_unit_test(test_beacon_jitter),
-	    cmocka_unit_test(test_no_caps),	   cmocka_unit_test(test_global_cap),
-	    cmocka_unit_test(test_window_expiry),  cmocka_unit_test(test_aggregate),
-	    cmocka_unit_test(test_lru_eviction),   cmocka_unit_test(test_keys),
-	    cmocka_unit_test(test_several_caps),   cmocka_unit_test(test_median_bounded),
-	    cmocka_unit_test(test_accounting),	   cmocka_unit_test(test_config_ok),
-	    cmocka_unit_test(test_config_errors),  cmocka_unit_test(test_health_interval),
-	    cmocka_unit_test(test_shared_configs),
+	    cmocka_unit_test(test_beacon),	    cmocka_unit_test(test_beacon_jitter),
+	    cmocka_unit_test(test_no_caps),	    cmocka_unit_test(test_global_cap),
+	    cmocka_unit_test(test_window_expiry),   cmocka_unit_test(test_aggregate),
+	    cmocka_unit_test(test_lru_eviction),    cmocka_unit_test(test_keys),
+	    cmocka_unit_test(test_several_caps),    cmocka_unit_test(test_median_bounded),
+	    cmocka_unit_test(test_accounting),	    cmocka_unit_test(test_model),
+	    cmocka_unit_test(test_config_ok),	    cmocka_unit_test(test_config_errors),
+	    cmocka_unit_test(test_health_interval), cmocka_unit_test(test_shared_configs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
