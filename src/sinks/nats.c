@@ -29,10 +29,13 @@
  *     and while connected the spool is replayed in order, a batch at a
  *     time; a batch is committed (its read offset persisted) only once every
  *     record in it is acknowledged, otherwise it is re-read later.
- * A full spool drops (counted). At close, records still in memory or
- * unacknowledged go to the spool, and the next start replays them first.
- * An unreachable server at start is a warning: the sink spools and keeps
- * retrying in the background (the client library reconnects forever).
+ * A full spool drops (counted). Stats: `acked` counts acknowledgements (a
+ * replayed record may be acknowledged twice, the second time as a
+ * duplicate); `queue_depth` is the backlog — queued + in flight, plus 1
+ * while the spool holds anything — so 0 means everything is in the stream. At close, records still
+ * in memory or unacknowledged go to the spool, and the next start replays them first. An
+ * unreachable server at start is a warning: the sink spools and keeps retrying in the background
+ * (the client library reconnects forever).
  */
 #include "sinks/sink.h"
 
@@ -90,6 +93,8 @@ struct ns {
 	unsigned replay_backoff_ms;
 	/* Counters shared with the ack handler and the event thread. */
 	atomic_uint_fast64_t published, acked, failed, replay_failed, spooled, dropped;
+	atomic_int_fast64_t inflight; /* published, outcome not yet known */
+	atomic_bool spool_empty;      /* the publisher's view, for flush() */
 	uint64_t reported_dropped;
 	uint64_t last_lat_ms; /* event thread: last percentile scan */
 	atomic_uint_fast64_t lat_hist[NS_LAT_BUCKETS + 1];
@@ -236,6 +241,7 @@ static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void
 {
 	struct ns *n = closure;
 
+	atomic_fetch_sub(&n->inflight, 1);
 	if (pa != NULL) {
 		atomic_fetch_add(&n->acked, 1);
 		note_latency(n, msg);
@@ -305,7 +311,11 @@ static natsStatus publish(struct ns *n, const char *id, const char *data, size_t
 	if (s == NATS_OK) {
 		jsPubOptions_Init(&po);
 		po.MaxWait = (int64_t)n->cfg.ack_wait_s * 1000;
+		/* Counted before the call: the ack may beat its return. */
+		atomic_fetch_add(&n->inflight, 1);
 		s = js_PublishMsgAsync(n->js, &msg, &po);
+		if (s != NATS_OK)
+			atomic_fetch_sub(&n->inflight, 1);
 	}
 	if (s == NATS_OK)
 		atomic_fetch_add(&n->published, 1);
@@ -369,6 +379,7 @@ static void settle_direct(struct ns *n, int64_t wait_ms)
 	po.MaxWait = wait_ms;
 	if (js_PublishAsyncComplete(n->js, &po) != NATS_OK &&
 	    js_PublishAsyncGetPendingList(&pending, n->js) == NATS_OK) {
+		atomic_fetch_sub(&n->inflight, pending.Count);
 		for (int i = 0; i < pending.Count; i++) {
 			const char *id = NULL;
 			natsMsgHeader_Get(pending.Msgs[i], "Nats-Msg-Id", &id);
@@ -415,8 +426,10 @@ static void replay_batch(struct ns *n)
 	if (sent > 0 && js_PublishAsyncComplete(n->js, &po) != NATS_OK) {
 		natsMsgList pending = {0};
 		s = NATS_TIMEOUT;
-		if (js_PublishAsyncGetPendingList(&pending, n->js) == NATS_OK)
+		if (js_PublishAsyncGetPendingList(&pending, n->js) == NATS_OK) {
+			atomic_fetch_sub(&n->inflight, pending.Count);
 			natsMsgList_Destroy(&pending); /* still in the spool */
+		}
 	}
 	atomic_store(&n->replaying, false);
 	if (s == NATS_OK && atomic_load(&n->replay_failed) == 0) {
@@ -467,6 +480,7 @@ static void *publisher(void *arg)
 		spool_list(n, m);
 		if (up && !spool__empty(n->spool) && !stopping)
 			replay_batch(n);
+		atomic_store(&n->spool_empty, spool__empty(n->spool));
 		if (now_ms() - n->last_sync_ms >= 1000) {
 			spool__sync(n->spool);
 			n->last_sync_ms = now_ms();
@@ -557,6 +571,7 @@ static int ns_open(struct sink *s, const char *arg, const struct sink_env *env)
 		ns_free(n);
 		return err < 0 ? err : -ENOMEM;
 	}
+	atomic_store(&n->spool_empty, spool__empty(n->spool));
 	if (!spool__empty(n->spool))
 		log_info("nats: %s holds records from before; replaying them first",
 			 n->cfg.spool_dir);
@@ -660,7 +675,12 @@ static int ns_flush(struct sink *s)
 	s->st.acked = atomic_load(&n->acked);
 	s->st.spooled = atomic_load(&n->spooled);
 	s->st.errors = atomic_load(&n->failed);
-	s->st.queue_depth = mqueue__depth(n->q);
+	{
+		/* Backlog: queued, in flight, and 1 while the spool holds any. */
+		int_fast64_t inflight = atomic_load(&n->inflight);
+		s->st.queue_depth = mqueue__depth(n->q) + (uint64_t)(inflight > 0 ? inflight : 0) +
+				    (atomic_load(&n->spool_empty) ? 0 : 1);
+	}
 	/* The percentiles scan the histogram: at most once a second. */
 	if (now_ms() - n->last_lat_ms < 1000 && !atomic_load(&n->stop))
 		return 0;

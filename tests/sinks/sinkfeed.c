@@ -158,11 +158,12 @@ int main(int argc, char **argv)
 		uint64_t until = mono_ms() + ack_timeout * 1000;
 		if (target == 0)
 			target = n;
-		while (s->st.acked < target && mono_ms() < until) {
+		/* Acked, and nothing left queued, in flight or spooled. */
+		while ((s->st.acked < target || s->st.queue_depth > 0) && mono_ms() < until) {
 			usleep(20000);
 			sink__flush(s);
 		}
-		if (s->st.acked < target)
+		if (s->st.acked < target || s->st.queue_depth > 0)
 			rc = 1;
 	}
 	/* Close by hand so the stats the sink folds in at close are kept. */
