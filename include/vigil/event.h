@@ -303,8 +303,10 @@ enum vg_sys {
 
 /* Per-type counters in the per-CPU "stats" map. */
 struct vg_stats {
-	__u64 seen;    /* events the programs produced */
-	__u64 dropped; /* of those, lost because the ring buffer was full */
+	__u64 seen;	/* events the programs produced */
+	__u64 dropped;	/* of those, lost because the ring buffer was full */
+	__u64 filtered; /* not produced: the process's image is excluded by the
+			 * config for every event this type feeds (see "muted") */
 };
 
 #ifndef __bpf__

@@ -67,9 +67,12 @@ struct {
 	__type(value, __u32);
 } enabled SEC(".maps");
 
+#define MUTE_PATH_MAX 256
+
 struct scratch {
 	char ev[SCRATCH_SZ];
 	char path[PATHBUF_SZ];
+	char key[MUTE_PATH_MAX]; /* zero-padded image path, a mute_images key */
 };
 
 struct {
@@ -84,10 +87,51 @@ static __always_inline bool is_self(void)
 	return (bpf_get_current_pid_tgid() >> 32) == self_tgid;
 }
 
+/* Kernel pre-filtering by image: tgid → bit mask of record types whose
+ * events the config excludes for this process's image, unconditionally
+ * (exact path, exclude rule, no include that could win). User space sets
+ * it when it decodes the process's exec; an exec clears it, a fork copies
+ * it, an exit deletes it. Dropping here gives provably the same output as
+ * the user-space filter, minus the cost of the trip. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u64);
+} muted SEC(".maps");
+
+/* Image path (zero-padded) → mask, for the exec program to mute a process
+ * from its first instruction: short-lived processes are done before user
+ * space could react. Paths longer than MUTE_PATH_MAX are muted by user
+ * space only, after it decodes the exec. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, char[MUTE_PATH_MAX]);
+	__type(value, __u64);
+} mute_images SEC(".maps");
+
+/* Set by user space when "muted" has entries, so hosts whose config has
+ * no such rule pay no lookup. */
+volatile __u32 mute_active = 0;
+
+static __always_inline void count_filtered(__u32 type);
+
 static __always_inline bool type_enabled(__u32 type)
 {
 	__u32 *on = bpf_map_lookup_elem(&enabled, &type);
-	return on && *on;
+
+	if (!on || !*on)
+		return false;
+	if (mute_active) {
+		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+		__u64 *mask = bpf_map_lookup_elem(&muted, &tgid);
+		if (mask && type < 64 && (*mask & (1ull << type))) {
+			count_filtered(type);
+			return false;
+		}
+	}
+	return true;
 }
 
 static __always_inline void count(__u32 type, bool dropped)
@@ -98,6 +142,16 @@ static __always_inline void count(__u32 type, bool dropped)
 	st->seen++;
 	if (dropped)
 		st->dropped++;
+}
+
+/* Counted as seen and filtered: the event existed, the config drops it. */
+static __always_inline void count_filtered(__u32 type)
+{
+	struct vg_stats *st = bpf_map_lookup_elem(&stats, &type);
+	if (!st)
+		return;
+	st->seen++;
+	st->filtered++;
 }
 
 static __always_inline struct scratch *get_scratch(void)

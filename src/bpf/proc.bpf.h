@@ -37,7 +37,14 @@ int BPF_PROG(vg_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	__u8 trunc = 0;
 	const char *cg;
 
-	if (is_self() || !type_enabled(VG_EXEC))
+	if (is_self())
+		return 0;
+	if (mute_active) {
+		/* A new image: whatever was muted for the old one is not. */
+		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+		bpf_map_delete_elem(&muted, &tgid);
+	}
+	if (!type_enabled(VG_EXEC))
 		return 0;
 	sc = get_scratch();
 	if (!sc)
@@ -66,6 +73,19 @@ int BPF_PROG(vg_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	exec_file_info(e, file);
 	e->image_len = append_path(sc, off, BPF_CORE_READ(file, f_path.dentry),
 				   BPF_CORE_READ(file, f_path.mnt), &trunc);
+	if (mute_active && e->image_len < MUTE_PATH_MAX) {
+		__u64 *mask;
+		__u32 tgid = e->hdr.pid;
+
+		__builtin_memset(sc->key, 0, sizeof(sc->key));
+		bpf_probe_read_kernel(sc->key, e->image_len & (MUTE_PATH_MAX - 1),
+				      sc->ev + sizeof(*e));
+		mask = bpf_map_lookup_elem(&mute_images, sc->key);
+		if (mask) {
+			__u64 m = *mask;
+			bpf_map_update_elem(&muted, &tgid, &m, BPF_ANY);
+		}
+	}
 	off += e->image_len;
 
 	mm = BPF_CORE_READ(p, mm);
@@ -100,7 +120,18 @@ int BPF_PROG(vg_fork, struct task_struct *parent, struct task_struct *child)
 	struct vg_fork *f;
 
 	/* Threads share their process's identity: only new processes. */
-	if (child->pid != child->tgid || is_self() || !type_enabled(VG_FORK))
+	if (child->pid != child->tgid || is_self())
+		return 0;
+	if (mute_active) {
+		/* The child runs the parent's image until it execs. */
+		__u32 ptgid = parent->tgid, ctgid = child->tgid;
+		__u64 *mask = bpf_map_lookup_elem(&muted, &ptgid);
+		if (mask) {
+			__u64 m = *mask;
+			bpf_map_update_elem(&muted, &ctgid, &m, BPF_ANY);
+		}
+	}
+	if (!type_enabled(VG_FORK))
 		return 0;
 	f = bpf_ringbuf_reserve(&rb, sizeof(*f), 0);
 	if (!f) {
@@ -125,7 +156,13 @@ int BPF_PROG(vg_exit, struct task_struct *p)
 
 	/* signal->live is decremented before this tracepoint: zero means
 	 * this is the last thread of the process. */
-	if (sig->live.counter != 0 || is_self() || !type_enabled(VG_EXIT))
+	if (sig->live.counter != 0 || is_self())
+		return 0;
+	if (mute_active) {
+		__u32 tgid = p->tgid;
+		bpf_map_delete_elem(&muted, &tgid);
+	}
+	if (!type_enabled(VG_EXIT))
 		return 0;
 	x = bpf_ringbuf_reserve(&rb, sizeof(*x), 0);
 	if (!x) {

@@ -170,6 +170,7 @@ void bpf_sensor__stats(const struct bpf_sensor *s, uint32_t type, struct vg_stat
 	for (int i = 0; i < s->ncpus; i++) {
 		out->seen += per[i].seen;
 		out->dropped += per[i].dropped;
+		out->filtered += per[i].filtered;
 	}
 }
 
@@ -239,6 +240,42 @@ int bpf_sensor__check_links(const struct bpf_sensor *s, const struct vg_link_ref
 				 fd < 0 ? "detached" : "runs another program");
 	}
 	return bad;
+}
+
+int bpf_sensor__mute(struct bpf_sensor *s, uint32_t tgid, uint64_t mask)
+{
+	if (mask == 0) {
+		bpf_map__delete_elem(s->skel->maps.muted, &tgid, sizeof(tgid), 0);
+		return 0;
+	}
+	return bpf_map__update_elem(s->skel->maps.muted, &tgid, sizeof(tgid), &mask, sizeof(mask),
+				    0);
+}
+
+int bpf_sensor__set_mute_images(struct bpf_sensor *s, const char *const *paths,
+				const uint64_t *masks, size_t n)
+{
+	struct bpf_map *m = s->skel->maps.mute_images;
+	char key[256], next[256];
+	int err = 0;
+
+	/* Clear, then fill: a reload replaces the whole set. */
+	while (bpf_map__get_next_key(m, NULL, next, sizeof(next)) == 0)
+		bpf_map__delete_elem(m, next, sizeof(next), 0);
+	for (size_t i = 0; i < n; i++) {
+		if (strlen(paths[i]) >= sizeof(key))
+			continue;
+		memset(key, 0, sizeof(key));
+		strcpy(key, paths[i]);
+		if (bpf_map__update_elem(m, key, sizeof(key), &masks[i], sizeof(masks[i]), 0) != 0)
+			err = -errno;
+	}
+	return err;
+}
+
+void bpf_sensor__set_mute_active(struct bpf_sensor *s, bool on)
+{
+	s->skel->bss->mute_active = on;
 }
 
 int bpf_sensor__protect(struct bpf_sensor *s, uint32_t pid, uint32_t kind)

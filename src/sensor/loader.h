@@ -49,6 +49,16 @@ size_t bpf_sensor__links(const struct bpf_sensor *s, struct vg_link_ref *refs, s
  * Returns how many do not, describing the first in what. */
 int bpf_sensor__check_links(const struct bpf_sensor *s, const struct vg_link_ref *refs, size_t n,
 			    char *what, size_t whatlen);
+/* Kernel pre-filtering: record types (bit per vg_type) dropped in the
+ * kernel for a process; mask 0 removes the entry. set_mute_active turns
+ * the check on in the programs. */
+int bpf_sensor__mute(struct bpf_sensor *s, uint32_t tgid, uint64_t mask);
+void bpf_sensor__set_mute_active(struct bpf_sensor *s, bool on);
+/* The image paths the exec program mutes by itself (path → mask); an
+ * empty call (n 0) clears them. Paths of 256 bytes or more are skipped. */
+int bpf_sensor__set_mute_images(struct bpf_sensor *s, const char *const *paths,
+				const uint64_t *masks, size_t n);
+
 /* Marks pid as protected (signals to it are reported) or unmarks it. */
 int bpf_sensor__protect(struct bpf_sensor *s, uint32_t pid, uint32_t kind);
 int bpf_sensor__unprotect(struct bpf_sensor *s, uint32_t pid);

@@ -505,6 +505,12 @@ size_t proc_cache__snapshot(struct proc_cache *pc)
 	return n;
 }
 
+void proc_cache__for_each(struct proc_cache *pc, void (*fn)(void *ctx, struct proc *p), void *ctx)
+{
+	for (struct proc *p = pc->lru_head; p; p = p->lru_next)
+		fn(ctx, p);
+}
+
 void proc_cache__stats(const struct proc_cache *pc, struct proc_cache_stats *st)
 {
 	*st = pc->st;

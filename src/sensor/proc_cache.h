@@ -98,6 +98,9 @@ void proc_cache__set_container(struct proc *p, const char *cgroup_leaf);
  * "-" when there is none. Exposed for tests. */
 void container_id_from_cgroup(const char *cg, char out[72]);
 
+/* Calls fn for every entry (no lookups or inserts from inside fn). */
+void proc_cache__for_each(struct proc_cache *pc, void (*fn)(void *ctx, struct proc *p), void *ctx);
+
 void proc_cache__stats(const struct proc_cache *pc, struct proc_cache_stats *st);
 
 /* Replaces *dst with a copy of src (NULL → "-"); returns 0 or -ENOMEM. */

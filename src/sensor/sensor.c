@@ -52,6 +52,7 @@ struct sensor {
 	struct ruleset *rs;
 	struct bpf_sensor *bpf;
 	struct tamper *tamper;
+	bool can_mute; /* the config has image excludes the kernel can apply */
 	struct caps_state *caps;
 	struct vrec *crec; /* CapSummary scratch */
 	struct control *ctl;
@@ -84,6 +85,8 @@ static const uint16_t vg_event[VG_TYPE_MAX] = {
 	[VG_BPF] = EV_BPF_EVENT,	    [VG_MODULE] = EV_DRIVER_LOAD,
 	[VG_LISTEN] = EV_NETWORK_LISTEN,   [VG_SIGNAL] = EV_TAMPER_ALERT,
 };
+
+static uint64_t mute_mask(const struct ruleset *rs, const char *image);
 
 static uint64_t mono_ns(void)
 {
@@ -192,13 +195,29 @@ static uint64_t kernel_drops_for(struct sensor *S, unsigned eid)
 	return total;
 }
 
+/* Events the kernel did not produce because the config excludes the
+ * process's image (attributed to the record type's main event). */
+static uint64_t kernel_filtered_for(struct sensor *S, unsigned eid)
+{
+	struct vg_stats st;
+	uint64_t total = 0;
+
+	for (uint32_t t = 0; t < VG_TYPE_MAX; t++) {
+		if (vg_event[t] != eid)
+			continue;
+		bpf_sensor__stats(S->bpf, t, &st);
+		total += st.filtered;
+	}
+	return total;
+}
+
 static void emit_health(struct sensor *S)
 {
 	struct vrec *r = daemon_rec(S, EV_SENSOR_HEALTH);
 	struct rusage ru;
 	size_t n;
 	const struct vevent_def *const *evs = schema__events(&n);
-	uint64_t qdepth = 0;
+	uint64_t qdepth = 0, kfiltered = 0;
 
 	getrusage(RUSAGE_SELF, &ru);
 	for (size_t i = 0; i < S->n_sinks; i++)
@@ -216,15 +235,17 @@ static void emit_health(struct sensor *S)
 	for (size_t i = 0; i < n; i++) {
 		unsigned id = evs[i]->id;
 		struct ev_counters *c = &S->ctr[id];
-		uint64_t kd = kernel_drops_for(S, id);
+		uint64_t kd = kernel_drops_for(S, id), kf = kernel_filtered_for(S, id);
 
-		vrec__add_dyn_uint(r, S->health_names[id][0], c->seen + kd);
+		kfiltered += kf;
+		vrec__add_dyn_uint(r, S->health_names[id][0], c->seen + kd + kf);
 		vrec__add_dyn_uint(r, S->health_names[id][1], c->emitted);
-		vrec__add_dyn_uint(r, S->health_names[id][2], c->filtered);
+		vrec__add_dyn_uint(r, S->health_names[id][2], c->filtered + kf);
 		vrec__add_dyn_uint(r, S->health_names[id][3], c->capped);
 		vrec__add_dyn_uint(r, S->health_names[id][4], kd);
 		vrec__add_dyn_uint(r, S->health_names[id][5], c->dropped_user);
 	}
+	vrec__add_dyn_uint(r, "KernelFiltered", kfiltered);
 	vrec__add_dyn_uint(r, "DecoderMalformed", S->dec.malformed);
 	vrec__add_dyn_uint(r, "DecoderTruncated", S->dec.truncated);
 	vrec__add_dyn_uint(r, "DnsUnparsed", S->dec.dns_unparsed);
@@ -335,6 +356,11 @@ static void tamper_checks(struct sensor *S, const struct vrec *rec)
 		cmd = vrec__get(rec, VF_CommandLine, NULL);
 		if (img == NULL || cmd == NULL || !vrec__get_int(rec, VF_ProcessId, &v))
 			break;
+		if (S->can_mute) {
+			uint64_t mask = mute_mask(S->rs, img);
+			if (mask)
+				bpf_sensor__mute(S->bpf, (uint32_t)v, mask);
+		}
 		if (len >= 7 && strcmp(img + len - 7, "/auditd") == 0)
 			bpf_sensor__protect(S->bpf, (uint32_t)v, VG_PROT_AUDITD);
 		if (len >= 9 && strcmp(img + len - 9, "/auditctl") == 0 &&
@@ -439,11 +465,13 @@ static void status_snapshot(void *ctx, struct strbuf *out, bool json)
 		for (size_t i = 0; i < n; i++) {
 			struct ev_counters *c = &S->ctr[evs[i]->id];
 			uint64_t kd = kernel_drops_for(S, evs[i]->id);
-			if (c->seen + kd == 0)
+			uint64_t kf = kernel_filtered_for(S, evs[i]->id);
+			if (c->seen + kd + kf == 0)
 				continue;
 			strbuf__addf(out, "%-24s %10llu %10llu %10llu %8llu %8llu %8llu\n",
-				     evs[i]->name, (unsigned long long)(c->seen + kd),
-				     (unsigned long long)c->emitted, (unsigned long long)c->filtered,
+				     evs[i]->name, (unsigned long long)(c->seen + kd + kf),
+				     (unsigned long long)c->emitted,
+				     (unsigned long long)(c->filtered + kf),
 				     (unsigned long long)c->capped, (unsigned long long)kd,
 				     (unsigned long long)c->dropped_user);
 		}
@@ -468,11 +496,12 @@ static void status_snapshot(void *ctx, struct strbuf *out, bool json)
 	for (size_t i = 0, k = 0; i < n; i++) {
 		struct ev_counters *c = &S->ctr[evs[i]->id];
 		uint64_t kd = kernel_drops_for(S, evs[i]->id);
+		uint64_t kf = kernel_filtered_for(S, evs[i]->id);
 		strbuf__addf(out,
 			     "%s\"%s\":{\"seen\":%llu,\"emitted\":%llu,\"filtered\":%llu,"
 			     "\"capped\":%llu,\"dropped_kernel\":%llu,\"dropped_user\":%llu}",
-			     k++ ? "," : "", evs[i]->name, (unsigned long long)(c->seen + kd),
-			     (unsigned long long)c->emitted, (unsigned long long)c->filtered,
+			     k++ ? "," : "", evs[i]->name, (unsigned long long)(c->seen + kd + kf),
+			     (unsigned long long)c->emitted, (unsigned long long)(c->filtered + kf),
 			     (unsigned long long)c->capped, (unsigned long long)kd,
 			     (unsigned long long)c->dropped_user);
 	}
@@ -485,34 +514,38 @@ static void flush_sinks(struct sensor *S)
 		sink__flush(S->sinks[i]);
 }
 
+/* Which events each gated kernel record type feeds. A type is collected
+ * when any of them is logged; it can be muted for a process only when all
+ * of them exclude its image. */
+static const struct {
+	uint32_t type;
+	unsigned event[2];
+	bool mutable; /* false: also needed for something other than its events */
+} gated[] = {
+	{VG_NET, {EV_NETWORK_CONNECT}, true},
+	{VG_FILE_CREATE, {EV_FILE_CREATE}, true},
+	{VG_FILE_DELETE, {EV_FILE_DELETE}, true},
+	{VG_DNS, {EV_DNS_QUERY, EV_NETWORK_CONNECT}, false}, /* hostnames for every 3 */
+	{VG_MMAP_EXEC, {EV_IMAGE_LOAD}, true},
+	{VG_ACCESS, {EV_PROCESS_ACCESS, EV_PROCESS_TAMPERING}, false}, /* tamper checks */
+	{VG_UTIMES, {EV_FILE_CREATE_TIME}, true},
+	{VG_RAW_READ, {EV_RAW_ACCESS_READ}, true},
+	{VG_FILE_MODIFY, {EV_FILE_MODIFY, EV_FILE_EXECUTABLE_DETECTED}, true},
+	{VG_RENAME, {EV_FILE_RENAME}, true},
+	{VG_ATTR, {EV_FILE_ATTRIBUTE_CHANGE, EV_FILE_EXECUTABLE_DETECTED}, true},
+	{VG_CREDS, {EV_PRIVILEGE_CHANGE}, true},
+	{VG_NS, {EV_NAMESPACE_CHANGE}, true},
+	{VG_MOUNT, {EV_MOUNT}, true},
+	{VG_BPF, {EV_BPF_EVENT}, true},
+	{VG_MODULE, {EV_DRIVER_LOAD}, true},
+	{VG_LISTEN, {EV_NETWORK_LISTEN}, true},
+};
+
+
 /* Which kernel record types the config needs. Process records always flow:
  * the cache needs them whatever is logged. */
 static void apply_collection(struct sensor *S)
 {
-	/* A record type is collected when any event it feeds is logged. */
-	static const struct {
-		uint32_t type;
-		unsigned event[2];
-	} gated[] = {
-		{VG_NET, {EV_NETWORK_CONNECT}},
-		{VG_FILE_CREATE, {EV_FILE_CREATE}},
-		{VG_FILE_DELETE, {EV_FILE_DELETE}},
-		{VG_DNS, {EV_DNS_QUERY, EV_NETWORK_CONNECT}}, /* hostnames for 3 */
-		{VG_MMAP_EXEC, {EV_IMAGE_LOAD}},
-		{VG_ACCESS, {EV_PROCESS_ACCESS, EV_PROCESS_TAMPERING}},
-		{VG_UTIMES, {EV_FILE_CREATE_TIME}},
-		{VG_RAW_READ, {EV_RAW_ACCESS_READ}},
-		{VG_FILE_MODIFY, {EV_FILE_MODIFY, EV_FILE_EXECUTABLE_DETECTED}},
-		{VG_RENAME, {EV_FILE_RENAME}},
-		{VG_ATTR, {EV_FILE_ATTRIBUTE_CHANGE, EV_FILE_EXECUTABLE_DETECTED}},
-		{VG_CREDS, {EV_PRIVILEGE_CHANGE}},
-		{VG_NS, {EV_NAMESPACE_CHANGE}},
-		{VG_MOUNT, {EV_MOUNT}},
-		{VG_BPF, {EV_BPF_EVENT}},
-		{VG_MODULE, {EV_DRIVER_LOAD}},
-		{VG_LISTEN, {EV_NETWORK_LISTEN}},
-	};
-
 	for (size_t i = 0; i < sizeof(gated) / sizeof(gated[0]); i++) {
 		bool on = false;
 		for (int k = 0; k < 2 && gated[i].event[k]; k++)
@@ -530,6 +563,86 @@ static struct ruleset *load_rules(const char *path, struct rules_error *err)
 {
 	memset(err, 0, sizeof(*err));
 	return path ? ruleset__load_file(path, err) : ruleset__builtin();
+}
+
+/* The record types the config lets the kernel drop for a process running
+ * image: see "muted" in common.bpf.h. */
+static uint64_t mute_mask(const struct ruleset *rs, const char *image)
+{
+	uint64_t mask = 0;
+
+	for (size_t i = 0; i < sizeof(gated) / sizeof(gated[0]); i++) {
+		bool all = gated[i].mutable;
+		for (int k = 0; all && k < 2 && gated[i].event[k]; k++) {
+			unsigned ev = gated[i].event[k];
+			const char *const *paths;
+			size_t n;
+			bool hit = false;
+
+			if (ruleset__event_mode(rs, ev) == RULES_MODE_NONE)
+				continue;
+			n = ruleset__kernel_image_excludes(rs, ev, &paths);
+			/* ASCII case folding only: where the rules engine
+			 * folds more, the user-space filter still drops. */
+			for (size_t j = 0; j < n && !hit; j++)
+				hit = strcasecmp(paths[j], image) == 0;
+			all = hit;
+		}
+		if (all)
+			mask |= 1ull << gated[i].type;
+	}
+	return mask;
+}
+
+static bool ruleset_can_mute(const struct ruleset *rs)
+{
+	for (size_t i = 0; i < sizeof(gated) / sizeof(gated[0]); i++)
+		for (int k = 0; k < 2 && gated[i].event[k]; k++) {
+			const char *const *paths;
+			if (ruleset__kernel_image_excludes(rs, gated[i].event[k], &paths) > 0)
+				return true;
+		}
+	return false;
+}
+
+static void mute_one(void *ctx, struct proc *p)
+{
+	struct sensor *S = ctx;
+	bpf_sensor__mute(S->bpf, p->pid, p->exited ? 0 : mute_mask(S->rs, p->image));
+}
+
+/* The exact image paths with a nonzero mask, for the exec program. */
+static void push_mute_images(struct sensor *S)
+{
+	const char *paths[512];
+	uint64_t masks[512];
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(gated) / sizeof(gated[0]); i++)
+		for (int k = 0; k < 2 && gated[i].event[k]; k++) {
+			const char *const *p;
+			size_t np = ruleset__kernel_image_excludes(S->rs, gated[i].event[k], &p);
+			for (size_t j = 0; j < np && n < 512; j++) {
+				uint64_t m = mute_mask(S->rs, p[j]);
+				bool dup = false;
+				for (size_t q = 0; q < n && !dup; q++)
+					dup = strcmp(paths[q], p[j]) == 0;
+				if (m && !dup) {
+					paths[n] = p[j];
+					masks[n++] = m;
+				}
+			}
+		}
+	bpf_sensor__set_mute_images(S->bpf, paths, masks, n);
+}
+
+/* (Re)computes the kernel pre-filter for every known process. */
+static void apply_mutes(struct sensor *S)
+{
+	S->can_mute = ruleset_can_mute(S->rs);
+	push_mute_images(S);
+	proc_cache__for_each(S->pc, mute_one, S);
+	bpf_sensor__set_mute_active(S->bpf, S->can_mute);
 }
 
 static void set_health_interval(struct sensor *S)
@@ -577,6 +690,7 @@ static void reload(struct sensor *S)
 	set_health_interval(S);
 	hash_cache__set_algos(S->hc, ruleset__hash_algorithms(S->rs));
 	apply_collection(S);
+	apply_mutes(S);
 	log_info("configuration reloaded from %s", S->o->config_path);
 	emit_config(S);
 }
@@ -872,6 +986,7 @@ int sensor__run(const struct sensor_opts *o)
 	/* After attaching: anything that starts from now on is seen by a
 	 * probe, anything before is in /proc. */
 	snap = proc_cache__snapshot(S->pc);
+	apply_mutes(S);
 	protect_auditd(S);
 	S->ctl = control__open(o->control_path);
 	if (S->ctl == NULL)

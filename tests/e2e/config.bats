@@ -94,3 +94,31 @@ teardown() {
 	run "$VIGIL" run --config "$WORK/bad.xml" --output jsonl:- --state-dir "$WORK/s"
 	[ "$status" -eq 78 ]
 }
+
+@test "kernel pre-filtering: an exact-image exclude is applied before the ring buffer, with the same result" {
+	cat >"$WORK/mute.xml" <<'XML'
+<Sysmon schemaversion="4.90">
+  <EventFiltering>
+    <ProcessCreate onmatch="exclude"/>
+    <FileCreate onmatch="exclude">
+      <Image condition="is">/usr/bin/touch</Image>
+    </FileCreate>
+    <FileDelete onmatch="exclude"/>
+  </EventFiltering>
+</Sysmon>
+XML
+	start_sensor --config "$WORK/mute.xml"
+	for i in $(seq 1 20); do touch "$WORK/t$i"; done
+	/usr/bin/python3 -c "open('$WORK/py', 'w').close()"
+	rm "$WORK/t1"
+	wait_event ".EventID==11 and .TargetFilename==\"$WORK/py\"" >/dev/null
+	wait_event ".EventID==23 and .TargetFilename==\"$WORK/t1\"" >/dev/null
+	stop_sensor
+	[ "$(count_events '.EventID==11 and .Image=="/usr/bin/touch"')" -eq 0 ]
+	[ "$(count_events '.EventID==1 and .Image=="/usr/bin/touch"')" -eq 20 ]
+	h=$(jq -c 'select(.EventID==241)' "$OUT" | tail -n 1)
+	# The 20 creations were dropped in the kernel, counted as filtered.
+	[ "$(jq '.KernelFiltered' <<<"$h")" -ge 20 ]
+	[ "$(jq '.FileCreateFiltered' <<<"$h")" -ge 20 ]
+	jq -e '.FileCreateSeen == .FileCreateEmitted + .FileCreateFiltered + .FileCreateCapped + .FileCreateDroppedKernel + .FileCreateDroppedUser' <<<"$h"
+}
