@@ -95,8 +95,10 @@ AUDIT_WAS=$(auditctl -s 2>/dev/null | awk '$1 == "enabled" {print $2}')
 BACKLOG_WAS=$(auditctl -s 2>/dev/null | awk '$1 == "backlog_limit" {print $2}')
 audit_lost() { auditctl -s | awk '$1 == "lost" {print $2}'; }
 mkdir -p "$TMP/audit"
+# One round writes ~60 MB of log: no rotation within it (Debian rotates at 8 MB).
 sed -e "s|^log_file *=.*|log_file = $TMP/audit/audit.log|" \
-	-e 's|^log_group *=.*|log_group = root|' /etc/audit/auditd.conf >"$TMP/audit/auditd.conf"
+	-e 's|^log_group *=.*|log_group = root|' \
+	-e 's|^max_log_file *=.*|max_log_file = 1024|' /etc/audit/auditd.conf >"$TMP/audit/auditd.conf"
 chmod 600 "$TMP/audit/auditd.conf"
 start_auditd() {
 	auditd -n -c "$TMP/audit" >/dev/null 2>&1 &
@@ -136,7 +138,7 @@ for r in $(seq 1 "$R"); do
 	stop_vigil
 	h_full=$(health)
 	if [ "$AUDIT_OK" = 1 ]; then
-		: >"$TMP/audit/audit.log"
+		rm -f "$TMP"/audit/audit.log*
 		lost0=$(audit_lost)
 		start_auditd
 		aud+=("$($STORM "$DIR" "$N")")
@@ -166,7 +168,7 @@ echo "| (b) vigil, etc/vigil.xml minus FileModify/FileExecutableDetected | $mn |
 echo "| (c) vigil, etc/vigil.xml (everything) | $mf | $(per "$mf") | $(ratio "$mf") | $(counts "$h_full") |"
 if [ "$AUDIT_OK" = 1 ]; then
 	ma=$(printf '%s\n' "${aud[@]}" | median)
-	arecs=$(grep -c 'key="vigil-filebench"' "$TMP/audit/audit.log" || true)
+	arecs=$(cat "$TMP"/audit/audit.log* | grep -c 'key="vigil-filebench"' || true)
 	echo "| (d) auditd, \`auditctl -w DIR -p wa\` | $ma | $(per "$ma") | $(ratio "$ma") | $arecs syscall records with the watch key; $alost lost by the kernel (backlog 8192) |"
 else
 	echo "| (d) auditd | — | — | — | skipped: another audit daemon is registered |"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # hook_cost.sh — kernel cost of each of vigil's BPF programs, per run.
 #
-# Method: vigil runs with etc/vigil.xml (everything on). With
+# Method: vigil runs with etc/vigil.xml (everything on; CFG= to change). With
 # kernel.bpf_stats_enabled=1 the kernel times every run of every BPF
 # program (run_time_ns, run_cnt). A syscall-heavy workload then runs:
 # the file storm (bench/filestorm: N files created, written, closed,
@@ -18,13 +18,15 @@
 # Needs root. Prints a Markdown section. Restores bpf_stats_enabled and
 # stops the sensor it started (by pid).
 #
-# usage: bench/hook_cost.sh       (N=20000 EXECS=2000 CONNS=2000 from the env)
+# usage: bench/hook_cost.sh       (N=20000 EXECS=2000 CONNS=2000 TOP=30
+#                                  CFG=etc/vigil.xml, from the env)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-20000}
 EXECS=${EXECS:-2000}
 CONNS=${CONNS:-2000}
 TOP=${TOP:-30}
+CFG=${CFG:-etc/vigil.xml}
 VIGIL=build/vigil
 TMP=$(mktemp -d /tmp/vigil-hookcost.XXXXXX)
 VPID=
@@ -43,7 +45,7 @@ for t in "$VIGIL" build/bench/filestorm build/bench/execstorm; do
 done
 mkdir -p "$TMP/storm"
 
-"$VIGIL" run --config etc/vigil.xml --output "jsonl:$TMP/ev.jsonl" --state-dir "$TMP/state" \
+"$VIGIL" run --config "$CFG" --output "jsonl:$TMP/ev.jsonl" --state-dir "$TMP/state" \
 	--health-interval 0 --control-socket "$TMP/ctl.sock" 2>"$TMP/vigil.log" &
 VPID=$!
 for _ in $(seq 1 300); do
@@ -58,8 +60,9 @@ grep -q '"State":"Started"' "$TMP/ev.jsonl" 2>/dev/null || {
 }
 
 # vigil's programs: the ids of the BPF program fds its process holds.
-ids=$(grep -h '^prog_id:' /proc/"$VPID"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -un |
-	paste -sd, -)
+# (fds that close while grep reads them are skipped: hence the || true).
+ids=$({ grep -h '^prog_id:' /proc/"$VPID"/fdinfo/* 2>/dev/null || true; } | awk '{print $2}' |
+	sort -un | paste -sd, -)
 [ -n "$ids" ] || { echo "hook_cost.sh: no BPF programs held by vigil" >&2; exit 70; }
 
 sysctl -q -w kernel.bpf_stats_enabled=1
@@ -89,7 +92,7 @@ nran=$(wc -l <"$TMP/rows.tsv")
 kernel_seen=$(jq '[to_entries[] | select(.key|test("Seen$")) | select(.key|test("^(SensorStateChange|ConfigChange|SensorHealth|CapSummary|DetectionAlert|Error)")|not) | .value] | add' <<<"$health")
 emitted=$(jq '[to_entries[] | select(.key|test("Emitted$")) | .value] | add' <<<"$health")
 
-echo "Method: vigil with etc/vigil.xml; kernel.bpf_stats_enabled=1 only while the workload runs:"
+echo "Method: vigil with $CFG; kernel.bpf_stats_enabled=1 only while the workload runs:"
 echo "$N files created+written+closed+unlinked ($file_ms ms), $EXECS fork+exec of /bin/true"
 echo "($exec_ms ms), $CONNS loopback TCP connections ($tcp_ms ms); $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s in all."
 echo "Counters of vigil's $nprogs programs ($nran ran), from \`bpftool prog show\`. Anything else on"

@@ -18,13 +18,15 @@
 # pid) and removes its temp dir.
 #
 # usage: bench/maxrate_bench.sh   (RATES="5000 10000 20000 40000 80000" DUR=5
-#                                  UNPACED=200000 files per storm, PAR=nproc, from the env)
+#                                  UNPACED=200000 files per storm, PAR=nproc,
+#                                  RINGBUF=bytes to shrink the ring buffer, from the env)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RATES=${RATES:-5000 10000 20000 40000 80000}
 DUR=${DUR:-5}
 UNPACED=${UNPACED:-200000}
 PAR=${PAR:-$(nproc)}
+RINGBUF=${RINGBUF:-} # e.g. 1048576: a smaller ring buffer than the sensor's default (16M)
 VIGIL=build/vigil
 STORM=build/bench/filestorm
 TMP=$(mktemp -d /tmp/vigil-maxrate.XXXXXX)
@@ -46,7 +48,8 @@ done
 start_vigil() {
 	rm -f "$TMP/ev.jsonl"
 	"$VIGIL" run --config etc/vigil.xml --output "jsonl:$TMP/ev.jsonl" --state-dir "$TMP/state" \
-		--health-interval 0 --control-socket "$TMP/ctl.sock" 2>"$TMP/vigil.log" &
+		--health-interval 0 --control-socket "$TMP/ctl.sock" ${RINGBUF:+--ringbuf-size "$RINGBUF"} \
+		2>"$TMP/vigil.log" &
 	VPID=$!
 	for _ in $(seq 1 300); do
 		grep -q '"State":"Started"' "$TMP/ev.jsonl" 2>/dev/null && return
@@ -103,7 +106,7 @@ row() {
 		"$(awk -v d=$((t1 - t0)) -v hz="$HZ" -v ms="$ms" 'BEGIN{printf "%.0f%%", d / hz / (ms / 1000 + 0.2) * 100}')"
 }
 
-echo "Method: for each row a fresh vigil (etc/vigil.xml, JSON lines to a file) watches"
+echo "Method: for each row a fresh vigil (etc/vigil.xml, JSON lines to a file${RINGBUF:+, ring buffer $RINGBUF bytes}) watches"
 echo "\`bench/filestorm -c\` (create + unlink, 2 kernel events per file) for ~${DUR} s; counts from"
 echo "its final SensorHealth, summed over all event types (the storm's events plus whatever else"
 echo "the host did). vigil CPU: the sensor's utime+stime (/proc) from the storm's start to 0.2 s"
