@@ -17,6 +17,7 @@
 #include "rules/rules.h"
 #include "sensor/control.h"
 #include "sensor/decode.h"
+#include "sensor/harden.h"
 #include "sensor/loader.h"
 #include "sensor/seqno.h"
 #include "sensor/tamper.h"
@@ -877,6 +878,8 @@ int sensor__run(const struct sensor_opts *o)
 		rc = EX_NOPERM;
 		goto out;
 	}
+	/* Before any thread (sink workers) exists, so all inherit it. */
+	harden__drop_caps();
 	S->rs = load_rules(o->config_path, &err);
 	if (S->rs == NULL) {
 		if (err.line > 0)
@@ -988,6 +991,9 @@ int sensor__run(const struct sensor_opts *o)
 	snap = proc_cache__snapshot(S->pc);
 	apply_mutes(S);
 	protect_auditd(S);
+	/* The probes are attached and tracefs is mounted: what is left to do
+	 * needs none of the calls the filter refuses. */
+	harden__seccomp();
 	S->ctl = control__open(o->control_path);
 	if (S->ctl == NULL)
 		log_warn("control socket %s unavailable: 'vigil status' will not answer",

@@ -227,3 +227,21 @@ while True: time.sleep(0.1)
 	[[ "$output" == *"must run as root"* ]]
 	[ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ]
 }
+
+@test "the running sensor has dropped its capabilities, set no_new_privs and a seccomp filter on every thread" {
+	start_sensor --output "sqlite:$BATS_TEST_TMPDIR/h.db"
+	for t in /proc/$SENSOR_PID/task/*; do
+		eff=$(awk '/^CapEff/ {print $2}' "$t/status")
+		bnd=$(awk '/^CapBnd/ {print $2}' "$t/status")
+		# setuid(7), kill(5), net_admin(12), sys_module(16), chown(0) are gone.
+		for bit in 0 5 7 12 16; do
+			[ $(( 0x$eff >> bit & 1 )) -eq 0 ]
+			[ $(( 0x$bnd >> bit & 1 )) -eq 0 ]
+		done
+		grep -q '^Seccomp:[[:space:]]*2' "$t/status"
+		grep -q '^NoNewPrivs:[[:space:]]*1' "$t/status"
+	done
+	# And it still works.
+	/usr/bin/true vigil-hardened
+	wait_event '.EventID==1 and .CommandLine=="/usr/bin/true vigil-hardened"' >/dev/null
+}
