@@ -8,6 +8,7 @@
 
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,10 +138,62 @@ fail:
 	return NULL;
 }
 
+struct detach_job {
+	struct bpf_link **links;
+	size_t n;
+};
+
+static void *detach_some(void *arg)
+{
+	struct detach_job *j = arg;
+
+	for (size_t i = 0; i < j->n; i++)
+		bpf_link__destroy(j->links[i]);
+	return NULL;
+}
+
+/* Detaching a tracepoint waits for an RCU grace period, tens of ms each:
+ * one after the other, ~70 links take seconds. Threads let the grace
+ * periods overlap, so a stop (and a restart) is quick. */
+static void detach_all(struct bpf_sensor *s)
+{
+	const struct bpf_object_skeleton *sk;
+	struct bpf_link *links[256];
+	struct detach_job jobs[16];
+	pthread_t th[16];
+	bool started[16] = {false};
+	size_t n = 0, per;
+
+	if (s->skel == NULL)
+		return;
+	sk = s->skel->skeleton;
+	for (int i = 0; i < sk->prog_cnt && n < 256; i++) {
+		if (*sk->progs[i].link == NULL)
+			continue;
+		links[n++] = *sk->progs[i].link;
+		*sk->progs[i].link = NULL;
+	}
+	per = (n + 15) / 16;
+	for (size_t t = 0; t < 16 && per; t++) {
+		size_t from = t * per;
+		if (from >= n)
+			break;
+		jobs[t].links = links + from;
+		jobs[t].n = from + per <= n ? per : n - from;
+		started[t] = pthread_create(&th[t], NULL, detach_some, &jobs[t]) == 0;
+		if (!started[t])
+			detach_some(&jobs[t]);
+	}
+	for (size_t t = 0; t < 16; t++)
+		if (started[t])
+			pthread_join(th[t], NULL);
+}
+
 void bpf_sensor__stop(struct bpf_sensor *s)
 {
 	if (s == NULL)
 		return;
+	detach_all(s);
 	if (s->cons_pos)
 		munmap((void *)s->cons_pos, s->page);
 	if (s->prod_pos)
