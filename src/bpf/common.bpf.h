@@ -46,6 +46,13 @@
  * to its outputs never come back as events. */
 const volatile __u32 self_tgid = 0;
 
+/* Waking the reader costs an interrupt (an IPI, and on a VM an exit) on
+ * every record when events are sparse: several µs in the traced process.
+ * Records are committed without a wakeup until this many bytes wait; the
+ * reader also polls on a short timer (sensor.c), which bounds the delay.
+ * Set by the loader from the ring size. */
+const volatile __u32 wake_bytes = 65536;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20); /* resized by the loader */
@@ -81,6 +88,12 @@ struct {
 	__type(key, __u32);
 	__type(value, struct scratch);
 } scratch_map SEC(".maps");
+
+static __always_inline __u64 rb_flags(void)
+{
+	return bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) >= wake_bytes ? BPF_RB_FORCE_WAKEUP
+									 : BPF_RB_NO_WAKEUP;
+}
 
 static __always_inline bool is_self(void)
 {
@@ -189,7 +202,7 @@ static __always_inline void submit(void *data, __u32 size, __u32 type)
 	/* An explicit mask the compiler cannot fold away: the verifier needs
 	 * to see the bound on the register it checks. */
 	asm volatile("%0 &= 0x1fff" : "+r"(sz));
-	err = bpf_ringbuf_output(&rb, data, sz, 0);
+	err = bpf_ringbuf_output(&rb, data, sz, rb_flags());
 	count(type, err != 0);
 }
 

@@ -128,7 +128,7 @@ int BPF_PROG(vg_tcp_state, const struct sock *sk, const int oldstate, const int 
 			n->kind = VG_NET_CONNECT;
 			n->proto = IPPROTO_TCP;
 			sk_addrs(n, sk);
-			bpf_ringbuf_submit(n, 0);
+			bpf_ringbuf_submit(n, rb_flags());
 			count(VG_NET, false);
 		}
 	}
@@ -165,7 +165,7 @@ static __always_inline int emit_net(struct sock *sk, __u8 kind, __u8 proto)
 	n->kind = kind;
 	n->proto = proto;
 	sk_addrs(n, sk);
-	bpf_ringbuf_submit(n, 0);
+	bpf_ringbuf_submit(n, rb_flags());
 	count(VG_NET, false);
 	return 0;
 }
@@ -276,7 +276,7 @@ static __always_inline int sock_call_exit(long ret)
 			n->family = sa.sin6_family;
 			__builtin_memcpy(n->raddr, k.addr, 16);
 		}
-		bpf_ringbuf_submit(n, 0);
+		bpf_ringbuf_submit(n, rb_flags());
 		count(VG_NET, false);
 	}
 	return 0;
@@ -333,7 +333,7 @@ static __always_inline int listen_emit(struct sock *sk, __u8 kind, __u8 proto)
 	n->kind = kind;
 	n->proto = proto;
 	sk_addrs(n, sk);
-	bpf_ringbuf_submit(n, 0);
+	bpf_ringbuf_submit(n, rb_flags());
 	count(VG_LISTEN, false);
 	return 0;
 }

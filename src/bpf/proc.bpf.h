@@ -142,7 +142,7 @@ int BPF_PROG(vg_fork, struct task_struct *parent, struct task_struct *child)
 	f->child_pid = child->tgid;
 	f->pad = 0;
 	f->child_start_ns = child->start_boottime;
-	bpf_ringbuf_submit(f, 0);
+	bpf_ringbuf_submit(f, rb_flags());
 	count(VG_FORK, false);
 	return 0;
 }
@@ -175,7 +175,7 @@ int BPF_PROG(vg_exit, struct task_struct *p)
 		code = sig->group_exit_code;
 	x->exit_code = code;
 	x->pad = 0;
-	bpf_ringbuf_submit(x, 0);
+	bpf_ringbuf_submit(x, rb_flags());
 	count(VG_EXIT, false);
 	return 0;
 }

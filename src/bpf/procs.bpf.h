@@ -77,7 +77,7 @@ static __always_inline int access_exit(long ret)
 	a->request = k.request;
 	a->target_pid = k.target;
 	a->path_len = 0;
-	bpf_ringbuf_submit(a, 0);
+	bpf_ringbuf_submit(a, rb_flags());
 	count(VG_ACCESS, false);
 	return 0;
 }
@@ -175,7 +175,7 @@ static __always_inline int creds_exit(long ret)
 	e->new_egid = (__u32)(ids[1] >> 32);
 	e->old_caps = c.x[2];
 	e->new_caps = caps;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, rb_flags());
 	count(VG_CREDS, false);
 	return 0;
 }
@@ -236,7 +236,7 @@ static __always_inline int ns_exit(long ret)
 	e->syscall = (__u32)c.a[0];
 	e->child = (c.a[0] == VG_SYS_CLONE || c.a[0] == VG_SYS_CLONE3) ? (__u32)ret : 0;
 	e->flags = c.a[1];
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, rb_flags());
 	count(VG_NS, false);
 	return 0;
 }
@@ -443,7 +443,7 @@ int vg_bpf_x(struct trace_event_raw_sys_exit *ctx)
 		e->prog_id = BPF_CORE_READ(prog, aux, id);
 		BPF_CORE_READ_INTO(&e->name, prog, aux, name);
 	}
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, rb_flags());
 	count(VG_BPF, false);
 	return 0;
 }
@@ -542,7 +542,7 @@ static __always_inline int signal_enter(__s32 pid, __u32 sig)
 	e->sig = sig;
 	e->kind = *kind;
 	e->pad = 0;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, rb_flags());
 	count(VG_SIGNAL, false);
 	return 0;
 }

@@ -89,6 +89,9 @@ struct bpf_sensor *bpf_sensor__start(const struct bpf_sensor_opts *o, ring_buffe
 	s->skel->rodata->self_tgid = o->self_tgid;
 	if (o->ringbuf_bytes)
 		bpf_map__set_max_entries(s->skel->maps.rb, o->ringbuf_bytes);
+	/* Wake the reader at an eighth full: far from overflowing, and rare
+	 * enough that a busy host pays for few wakeups. */
+	s->skel->rodata->wake_bytes = bpf_map__max_entries(s->skel->maps.rb) / 8;
 	bpf_object__for_each_program(prog, s->skel->obj)
 	{
 		bool ok = tracepoint_exists(bpf_program__section_name(prog));

@@ -784,6 +784,7 @@ static int loop(struct sensor *S, int sfd, int tfd)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	struct epoll_event ev = {.events = EPOLLIN}, evs[8];
+	uint64_t last_second = mono_ns();
 	bool stop = false;
 
 	if (ep < 0)
@@ -824,15 +825,19 @@ static int loop(struct sensor *S, int sfd, int tfd)
 				uint64_t now = mono_ns();
 				if (read(tfd, &ticks, sizeof(ticks)) < 0)
 					continue;
-				identity__refresh_clock(&S->id);
-				proc_cache__gc(S->pc, now, 5000000000ull);
-				tamper__tick(S->tamper, on_tamper, S);
-				flush_caps(S, false);
-				if (S->health_interval_s &&
-				    now - S->last_health_mono >=
-					    (uint64_t)S->health_interval_s * 1000000000ull) {
-					S->last_health_mono = now;
-					emit_health(S);
+				bpf_sensor__consume(S->bpf);
+				if (now - last_second >= 1000000000ull) {
+					last_second = now;
+					identity__refresh_clock(&S->id);
+					proc_cache__gc(S->pc, now, 5000000000ull);
+					tamper__tick(S->tamper, on_tamper, S);
+					flush_caps(S, false);
+					if (S->health_interval_s &&
+					    now - S->last_health_mono >=
+						    (uint64_t)S->health_interval_s * 1000000000ull) {
+						S->last_health_mono = now;
+						emit_health(S);
+					}
 				}
 				flush_sinks(S);
 			} else if (S->ctl && fd == control__fd(S->ctl)) {
@@ -856,7 +861,10 @@ int sensor__run(const struct sensor_opts *o)
 	struct sink_env env = {0};
 	struct bpf_sensor_opts bo = {0};
 	struct rules_error err;
-	struct itimerspec its = {{1, 0}, {1, 0}};
+	/* The reader polls the ring every 50 ms (records are committed without
+	 * a wakeup until enough wait, see wake_bytes in common.bpf.h), and
+	 * does its housekeeping once a second. */
+	struct itimerspec its = {{0, 50000000}, {0, 50000000}};
 	sigset_t mask;
 	int sfd = -1, tfd = -1, rc = EX_SOFTWARE;
 	size_t snap;
