@@ -364,6 +364,87 @@ static void test_decode_exit_net_file(void **state)
 	services__free((struct services *)d.svc);
 }
 
+/* Decoding of the records that need no live kernel to exercise: kernel
+ * module loads (the test machines' kernel has no modules), credentials,
+ * namespaces and signals to the sensor. */
+static void test_decode_ext(void **state)
+{
+	struct identity id = test_id();
+	static struct vrec rec;
+	static char buf[8192];
+	struct decoder d = {.id = &id};
+	struct vg_module *m = (void *)buf;
+	struct vg_creds c;
+	struct vg_ns n;
+	struct vg_signal sg;
+	const char *path = "/usr/bin/true"; /* any file: hashed as the module */
+	struct vg_hdr h = {.version = 1, .pid = FAKE_PID, .start_ns = 1000000000ull,
+			   .ts = 2000000000ull};
+
+	d.pc = proc_cache__new(&id, 128);
+	d.hc = hash_cache__new(16, HASH_SHA256);
+	d.svc = services__load("/nonexistent");
+	proc_cache__exec(d.pc, FAKE_PID, identity__ticks(&id, 1000000000ull), 1, 0, "/usr/sbin/insmod",
+			 "insmod x.ko", "/");
+
+	memset(buf, 0, sizeof(*m));
+	m->hdr = h;
+	m->hdr.type = VG_MODULE;
+	m->syscall = VG_SYS_FINIT_MODULE;
+	m->path_len = (uint32_t)strlen(path);
+	memcpy(buf + sizeof(*m), path, m->path_len);
+	m->hdr.size = sizeof(*m) + m->path_len;
+	assert_int_equal(decoder__decode(&d, buf, m->hdr.size, &rec), 1);
+	assert_int_equal(rec.def->id, EV_DRIVER_LOAD);
+	assert_string_equal(vrec__get(&rec, VF_ImageLoaded, NULL), path);
+	assert_true(strncmp(vrec__get(&rec, VF_Hashes, NULL), "SHA256=", 7) == 0);
+	assert_string_equal(vrec__get(&rec, VF_Image, NULL), "/usr/sbin/insmod");
+	assert_string_equal(vrec__get(&rec, VF_Signed, NULL), "-");
+	/* A path running past the record is refused. */
+	m->path_len = 5000;
+	assert_int_equal(decoder__decode(&d, buf, m->hdr.size, &rec), -EINVAL);
+
+	memset(&c, 0, sizeof(c));
+	c.hdr = h;
+	c.hdr.type = VG_CREDS;
+	c.hdr.size = sizeof(c);
+	c.syscall = VG_SYS_SETRESUID;
+	c.old_euid = 1000;
+	c.new_euid = 0;
+	c.old_caps = 0;
+	c.new_caps = 0x1ffffffffffull;
+	assert_int_equal(decoder__decode(&d, &c, sizeof(c), &rec), 1);
+	assert_int_equal(rec.def->id, EV_PRIVILEGE_CHANGE);
+	assert_string_equal(vrec__get(&rec, VF_Syscall, NULL), "setresuid");
+	assert_string_equal(vrec__get(&rec, VF_OldUid, NULL), "1000");
+	assert_string_equal(vrec__get(&rec, VF_NewUid, NULL), "0");
+	assert_string_equal(vrec__get(&rec, VF_NewCaps, NULL), "0x000001ffffffffff");
+
+	memset(&n, 0, sizeof(n));
+	n.hdr = h;
+	n.hdr.type = VG_NS;
+	n.hdr.size = sizeof(n);
+	n.syscall = VG_SYS_UNSHARE;
+	n.flags = 0x40000000 | 0x00020000; /* CLONE_NEWNET | CLONE_NEWNS */
+	assert_int_equal(decoder__decode(&d, &n, sizeof(n), &rec), 1);
+	assert_string_equal(vrec__get(&rec, VF_Namespaces, NULL), "mnt,net");
+
+	memset(&sg, 0, sizeof(sg));
+	sg.hdr = h;
+	sg.hdr.type = VG_SIGNAL;
+	sg.hdr.size = sizeof(sg);
+	sg.target = 4242;
+	sg.sig = 9;
+	sg.kind = VG_PROT_AUDITD;
+	assert_int_equal(decoder__decode(&d, &sg, sizeof(sg), &rec), 1);
+	assert_int_equal(rec.def->id, EV_TAMPER_ALERT);
+	assert_string_equal(vrec__get(&rec, VF_Detail, NULL), "SIGKILL (9) sent to auditd (pid 4242)");
+
+	proc_cache__free(d.pc);
+	hash_cache__free(d.hc);
+	services__free((struct services *)d.svc);
+}
+
 static void test_hash_cache(void **state)
 {
 	struct hash_cache *hc = hash_cache__new(16, HASH_SHA256);
@@ -403,6 +484,7 @@ int main(void)
 		cmocka_unit_test(test_container_id),
 		cmocka_unit_test(test_decode_exec_and_malformed),
 		cmocka_unit_test(test_decode_exit_net_file),
+		cmocka_unit_test(test_decode_ext),
 		cmocka_unit_test(test_hash_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
