@@ -149,10 +149,15 @@ static void exec_detected(struct decoder *d, const struct vrec *from, struct pro
 	struct vrec *x;
 	struct stat st;
 
-	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+	if (stat(path, &st) != 0) {
+		/* Gone already (written and removed at once): the kernel's
+		 * mode still tells an executable; the content is lost. */
+		if (!S_ISREG(mode) || !(mode & 0111))
+			return;
+	} else if (!S_ISREG(st.st_mode) ||
+		   (!(mode & 0111) && !(st.st_mode & 0111) && !is_elf(path))) {
 		return;
-	if (!(mode & 0111) && !(st.st_mode & 0111) && !is_elf(path))
-		return;
+	}
 	x = dec_extra(d, EV_FILE_EXECUTABLE_DETECTED);
 	if (x == NULL)
 		return;

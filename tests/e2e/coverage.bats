@@ -144,17 +144,16 @@ golden() {
 	[ "$status" -eq 64 ]
 }
 
-@test "simulate: against the live sensor, exec/file/network simulations pass and feed --verified" {
-	[ "$(id -u)" -eq 0 ] || skip "needs root"
-	start_sensor --config $CFG/collect-all.xml
+@test "simulate: against the live sensor, every simulation of the suite produces its expected events" {
+	[ "$(id -u)" -eq 0 ] || { echo "needs root" >&2; return 1; }
+	start_sensor --config "$BATS_TEST_DIRNAME/../fixtures/configs/all-events.xml"
 	R="$BATS_TEST_TMPDIR/results.json"
-	run "$VIGIL" simulate --sensor-output "$OUT" -o "$R" --wait 10 \
-		--only discovery-whoami,evasion-delete,c2-http,persist-cron,collect-tar
+	run "$VIGIL" simulate --sensor-output "$OUT" -o "$R" --wait 10
 	echo "$output"
 	[ "$status" -eq 0 ]
 	stop_sensor
 	jq -e '[.results[] | .status] | all(. == "passed")' "$R"
-	jq -e '(.results | length) == 5' "$R"
+	jq -e '(.results | length) >= 40' "$R"
 	# each simulation's temporary directory is gone
 	for t in $(jq -r '.results[].tmp' "$R"); do
 		[[ "$t" == /tmp/vigil-sim-* ]]
@@ -163,5 +162,6 @@ golden() {
 	run "$VIGIL" coverage --config $CFG/collect-all.xml --verified "$R" --format json
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e '.techniques[] | select(.id=="T1033") | .verified == "verified"'
-	echo "$output" | jq -e '.techniques[] | select(.id=="T1082") | .verified == "theoretical"'
+	# A technique the suite has no simulation for stays theoretical.
+	echo "$output" | jq -e '[.techniques[] | select(.verified == "theoretical")] | length > 0'
 }
