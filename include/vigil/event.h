@@ -25,50 +25,50 @@
 
 /* Kernel record types. Never renumber. */
 enum vg_type {
-	VG_EXEC = 1,	    /* a successful execve/execveat (sched_process_exec) */
-	VG_FORK = 2,	    /* a new process (not thread) was created */
-	VG_EXIT = 3,	    /* the last thread of a process exited */
-	VG_NET = 4,	    /* TCP connect established / accept / UDP first send */
-	VG_FILE_CREATE = 5, /* open() created a file that did not exist */
-	VG_FILE_DELETE = 6, /* unlink/unlinkat/rmdir succeeded */
-	VG_DNS = 7,	    /* a DNS message received from port 53 */
-	VG_MMAP_EXEC = 8,   /* a file mapped executable (first time per process) */
-	VG_ACCESS = 9,	    /* ptrace, process_vm_*, open of /proc/PID/mem */
-	VG_UTIMES = 10,	    /* a file's times set to something other than now */
-	VG_RAW_READ = 11,   /* a block device opened for reading */
+	VG_EXEC = 1,	     /* a successful execve/execveat (sched_process_exec) */
+	VG_FORK = 2,	     /* a new process (not thread) was created */
+	VG_EXIT = 3,	     /* the last thread of a process exited */
+	VG_NET = 4,	     /* TCP connect established / accept / UDP first send */
+	VG_FILE_CREATE = 5,  /* open() created a file that did not exist */
+	VG_FILE_DELETE = 6,  /* unlink/unlinkat/rmdir succeeded */
+	VG_DNS = 7,	     /* a DNS message received from port 53 */
+	VG_MMAP_EXEC = 8,    /* a file mapped executable (first time per process) */
+	VG_ACCESS = 9,	     /* ptrace, process_vm_*, open of /proc/PID/mem */
+	VG_UTIMES = 10,	     /* a file's times set to something other than now */
+	VG_RAW_READ = 11,    /* a block device opened for reading */
 	VG_FILE_MODIFY = 12, /* a file written through an fd, at its close */
-	VG_RENAME = 13,	    /* rename/renameat/renameat2 succeeded */
-	VG_ATTR = 14,	    /* chmod/chown/setxattr family succeeded */
-	VG_CREDS = 15,	    /* set*id/capset changed the credentials */
-	VG_NS = 16,	    /* setns/unshare/clone into new namespaces */
-	VG_MOUNT = 17,	    /* mount/umount/move_mount succeeded */
-	VG_BPF = 18,	    /* bpf() program load or attach */
-	VG_MODULE = 19,	    /* init_module/finit_module succeeded */
-	VG_LISTEN = 20,	    /* listen(), or bind() of a UDP socket */
-	VG_SIGNAL = 21,	    /* a signal sent to a protected process (the sensor, auditd) */
-	VG_TYPE_MAX = 64,   /* array bound for per-type maps */
+	VG_RENAME = 13,	     /* rename/renameat/renameat2 succeeded */
+	VG_ATTR = 14,	     /* chmod/chown/setxattr family succeeded */
+	VG_CREDS = 15,	     /* set*id/capset changed the credentials */
+	VG_NS = 16,	     /* setns/unshare/clone into new namespaces */
+	VG_MOUNT = 17,	     /* mount/umount/move_mount succeeded */
+	VG_BPF = 18,	     /* bpf() program load or attach */
+	VG_MODULE = 19,	     /* init_module/finit_module succeeded */
+	VG_LISTEN = 20,	     /* listen(), or bind() of a UDP socket */
+	VG_SIGNAL = 21,	     /* a signal sent to a protected process (the sensor, auditd) */
+	VG_TYPE_MAX = 64,    /* array bound for per-type maps */
 };
 
-#define VG_PATH_MAX  1024 /* longest path a record carries (longer: cut, flagged) */
-#define VG_ARGS_MAX  4096 /* longest argv block */
-#define VG_COMM_LEN  16
-#define VG_TTY_LEN   32
-#define VG_CGRP_LEN  128
+#define VG_PATH_MAX 1024 /* longest path a record carries (longer: cut, flagged) */
+#define VG_ARGS_MAX 4096 /* longest argv block */
+#define VG_COMM_LEN 16
+#define VG_TTY_LEN  32
+#define VG_CGRP_LEN 128
 
 /* Header flags. */
 #define VG_HF_TRUNCATED 0x01 /* some variable-length string was cut */
 
 struct vg_hdr {
-	__u16 type;	 /* enum vg_type */
-	__u8 version;	 /* layout version of this type */
-	__u8 flags;	 /* VG_HF_* */
-	__u32 size;	 /* bytes in the whole record, header included */
-	__u64 ts;	 /* bpf_ktime_get_boot_ns() at the event */
-	__u32 pid;	 /* tgid of the process that caused it */
-	__u32 tid;	 /* thread id */
-	__u64 start_ns;	 /* the process's start, ns since boot (group leader's start_boottime) */
-	__u32 uid;	 /* real uid */
-	__u32 cpu;	 /* cpu the event was seen on */
+	__u16 type;	/* enum vg_type */
+	__u8 version;	/* layout version of this type */
+	__u8 flags;	/* VG_HF_* */
+	__u32 size;	/* bytes in the whole record, header included */
+	__u64 ts;	/* bpf_ktime_get_boot_ns() at the event */
+	__u32 pid;	/* tgid of the process that caused it */
+	__u32 tid;	/* thread id */
+	__u64 start_ns; /* the process's start, ns since boot (group leader's start_boottime) */
+	__u32 uid;	/* real uid */
+	__u32 cpu;	/* cpu the event was seen on */
 };
 
 /* VG_EXEC. Followed by: image path, argv (NUL-separated), cwd. */
@@ -76,8 +76,8 @@ struct vg_hdr {
 #define VG_EXEC_F_DELETED 0x02 /* the executed file has no link left */
 struct vg_exec {
 	struct vg_hdr hdr;
-	__u32 ppid;	/* real parent's tgid */
-	__u32 flags;	/* VG_EXEC_F_* */
+	__u32 ppid;  /* real parent's tgid */
+	__u32 flags; /* VG_EXEC_F_* */
 	__u64 parent_start_ns;
 	__u32 gid;
 	__u32 euid;
@@ -171,7 +171,7 @@ struct vg_dns {
 struct vg_fpath {
 	struct vg_hdr hdr;
 	__u32 path_len;
-	__u32 mode;  /* i_mode */
+	__u32 mode; /* i_mode */
 	__u64 ino;
 	__u64 dev;   /* kernel dev_t */
 	__u32 flags; /* VG_RAW_READ: open flags; VG_MMAP_EXEC: prot */
@@ -289,14 +289,40 @@ struct vg_signal {
 /* Syscalls named in records (stable numbers, not the arch's). */
 enum vg_sys {
 	VG_SYS_NONE = 0,
-	VG_SYS_UTIMENSAT, VG_SYS_UTIMES, VG_SYS_FUTIMESAT, VG_SYS_UTIME,
-	VG_SYS_CHMOD, VG_SYS_FCHMOD, VG_SYS_FCHMODAT, VG_SYS_CHOWN, VG_SYS_FCHOWN,
-	VG_SYS_LCHOWN, VG_SYS_FCHOWNAT, VG_SYS_SETXATTR, VG_SYS_LSETXATTR,
-	VG_SYS_FSETXATTR, VG_SYS_REMOVEXATTR, VG_SYS_LREMOVEXATTR, VG_SYS_FREMOVEXATTR,
-	VG_SYS_SETUID, VG_SYS_SETGID, VG_SYS_SETREUID, VG_SYS_SETREGID,
-	VG_SYS_SETRESUID, VG_SYS_SETRESGID, VG_SYS_SETFSUID, VG_SYS_SETFSGID,
-	VG_SYS_CAPSET, VG_SYS_SETNS, VG_SYS_UNSHARE, VG_SYS_CLONE, VG_SYS_CLONE3,
-	VG_SYS_MOUNT, VG_SYS_UMOUNT, VG_SYS_MOVE_MOUNT, VG_SYS_INIT_MODULE,
+	VG_SYS_UTIMENSAT,
+	VG_SYS_UTIMES,
+	VG_SYS_FUTIMESAT,
+	VG_SYS_UTIME,
+	VG_SYS_CHMOD,
+	VG_SYS_FCHMOD,
+	VG_SYS_FCHMODAT,
+	VG_SYS_CHOWN,
+	VG_SYS_FCHOWN,
+	VG_SYS_LCHOWN,
+	VG_SYS_FCHOWNAT,
+	VG_SYS_SETXATTR,
+	VG_SYS_LSETXATTR,
+	VG_SYS_FSETXATTR,
+	VG_SYS_REMOVEXATTR,
+	VG_SYS_LREMOVEXATTR,
+	VG_SYS_FREMOVEXATTR,
+	VG_SYS_SETUID,
+	VG_SYS_SETGID,
+	VG_SYS_SETREUID,
+	VG_SYS_SETREGID,
+	VG_SYS_SETRESUID,
+	VG_SYS_SETRESGID,
+	VG_SYS_SETFSUID,
+	VG_SYS_SETFSGID,
+	VG_SYS_CAPSET,
+	VG_SYS_SETNS,
+	VG_SYS_UNSHARE,
+	VG_SYS_CLONE,
+	VG_SYS_CLONE3,
+	VG_SYS_MOUNT,
+	VG_SYS_UMOUNT,
+	VG_SYS_MOVE_MOUNT,
+	VG_SYS_INIT_MODULE,
 	VG_SYS_FINIT_MODULE,
 	VG_SYS__COUNT
 };

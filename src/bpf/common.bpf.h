@@ -27,20 +27,20 @@
 #define SCRATCH_SZ    16384 /* ≥ 2 × the largest record, power of two */
 #define PATHBUF_SZ    (2 * VG_PATH_MAX)
 
-#define AF_INET	 2
-#define AF_INET6 10
-#define IPPROTO_TCP 6
-#define IPPROTO_UDP 17
-#define FMODE_CREATED 0x100000
+#define AF_INET		  2
+#define AF_INET6	  10
+#define IPPROTO_TCP	  6
+#define IPPROTO_UDP	  17
+#define FMODE_CREATED	  0x100000
 #define SIGNAL_GROUP_EXIT 0x00000004
-#define S_IFMT	 00170000
-#define S_IFREG	 0100000
-#define S_IFBLK	 0060000
-#define S_IFSOCK 0140000
-#define FMODE_READ  0x1
-#define FMODE_WRITE 0x2
-#define AT_FDCWD    -100
-#define PROC_SUPER_MAGIC 0x9fa0
+#define S_IFMT		  00170000
+#define S_IFREG		  0100000
+#define S_IFBLK		  0060000
+#define S_IFSOCK	  0140000
+#define FMODE_READ	  0x1
+#define FMODE_WRITE	  0x2
+#define AT_FDCWD	  -100
+#define PROC_SUPER_MAGIC  0x9fa0
 
 /* Set by the loader before load: the sensor's own tgid, so that its writes
  * to its outputs never come back as events. */
@@ -92,7 +92,7 @@ struct {
 static __always_inline __u64 rb_flags(void)
 {
 	return bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) >= wake_bytes ? BPF_RB_FORCE_WAKEUP
-									 : BPF_RB_NO_WAKEUP;
+								       : BPF_RB_NO_WAKEUP;
 }
 
 static __always_inline bool is_self(void)
@@ -268,10 +268,10 @@ static __always_inline __u32 walk_path(struct scratch *sc, struct dentry *dentry
 				       struct vfsmount *vfsmnt, __u8 *trunc)
 {
 	struct walk_ctx w = {
-		.sc = sc,
-		.dentry = dentry,
-		.mnt = container_of(vfsmnt, struct mount, mnt),
-		.pos = VG_PATH_MAX,
+	    .sc = sc,
+	    .dentry = dentry,
+	    .mnt = container_of(vfsmnt, struct mount, mnt),
+	    .pos = VG_PATH_MAX,
 	};
 
 	bpf_loop(VG_PATH_DEPTH, walk_step, &w, 0);

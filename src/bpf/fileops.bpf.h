@@ -90,9 +90,9 @@ static __always_inline void on_open_extra(int fd, struct file *f)
 				fill_hdr(&a->hdr, VG_ACCESS, 0);
 				a->kind = VG_ACC_PROC_MEM;
 				a->request = (fmode & FMODE_WRITE) ? 1 : 0;
-				a->path_len = append_path(sc, sizeof(*a),
-							  BPF_CORE_READ(f, f_path.dentry),
-							  BPF_CORE_READ(f, f_path.mnt), &trunc);
+				a->path_len =
+				    append_path(sc, sizeof(*a), BPF_CORE_READ(f, f_path.dentry),
+						BPF_CORE_READ(f, f_path.mnt), &trunc);
 				a->hdr.size = sizeof(*a) + a->path_len;
 				submit(a, a->hdr.size, VG_ACCESS);
 			}
@@ -634,7 +634,8 @@ int vg_lsetxattr_e(struct trace_event_raw_sys_enter *ctx)
 SEC("tp/syscalls/sys_enter_fsetxattr")
 int vg_fsetxattr_e(struct trace_event_raw_sys_enter *ctx)
 {
-	return attr_enter(VG_SYS_FSETXATTR, VG_ATTR_XATTR, (int)ctx->args[0], 0, 0, 0, ctx->args[1]);
+	return attr_enter(VG_SYS_FSETXATTR, VG_ATTR_XATTR, (int)ctx->args[0], 0, 0, 0,
+			  ctx->args[1]);
 }
 
 SEC("tp/syscalls/sys_enter_removexattr")

@@ -14,11 +14,12 @@
 
 #include "common.bpf.h"
 
-#define CLONE_NEW_MASK 0x7e020080ull /* NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET|NEWTIME */
-#define BPF_PROG_LOAD 5
-#define BPF_PROG_ATTACH 8
+#define CLONE_NEW_MASK                                                                             \
+	0x7e020080ull /* NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET|NEWTIME */
+#define BPF_PROG_LOAD		5
+#define BPF_PROG_ATTACH		8
 #define BPF_RAW_TRACEPOINT_OPEN 17
-#define BPF_LINK_CREATE 28
+#define BPF_LINK_CREATE		28
 
 /* ---- ProcessAccess ---- */
 

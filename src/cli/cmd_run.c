@@ -16,23 +16,22 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vigil run [--config FILE] [--output SPEC]... [--state-dir DIR] [-v]\n"
-		"\n"
-		"  -c, --config FILE      Sysmon XML configuration (default: Sysmon's built-in\n"
-		"                         defaults, ProcessCreate and ProcessTerminate only)\n"
-		"  -o, --output SPEC      jsonl:PATH, jsonl:- (stdout), or default (the\n"
-		"                         embedded outputs in the state dir); repeatable\n"
-		"  -s, --state-dir DIR    state and default outputs (default /var/lib/vigil)\n"
-		"      --health-interval S  SensorHealth every S seconds (default 60, 0 off)\n"
-		"      --ringbuf-size BYTES ring buffer size, a power of two (default 16M)\n"
-		"      --proc-cache N     process cache entries (default 65536)\n"
-		"      --control-socket PATH  where `vigil status` asks (default\n"
-		"                         /run/vigil/control.sock, root only)\n"
-		"      --sigma PATH       Sigma rules (file or directory) to run on every\n"
-		"                         logged event; matches become DetectionAlert (242)\n"
-		"  -v, --verbose          more logging; twice for libbpf's debug log\n"
-		"\nSee vigil(8).\n");
+	fprintf(f, "usage: vigil run [--config FILE] [--output SPEC]... [--state-dir DIR] [-v]\n"
+		   "\n"
+		   "  -c, --config FILE      Sysmon XML configuration (default: Sysmon's built-in\n"
+		   "                         defaults, ProcessCreate and ProcessTerminate only)\n"
+		   "  -o, --output SPEC      jsonl:PATH, jsonl:- (stdout), or default (the\n"
+		   "                         embedded outputs in the state dir); repeatable\n"
+		   "  -s, --state-dir DIR    state and default outputs (default /var/lib/vigil)\n"
+		   "      --health-interval S  SensorHealth every S seconds (default 60, 0 off)\n"
+		   "      --ringbuf-size BYTES ring buffer size, a power of two (default 16M)\n"
+		   "      --proc-cache N     process cache entries (default 65536)\n"
+		   "      --control-socket PATH  where `vigil status` asks (default\n"
+		   "                         /run/vigil/control.sock, root only)\n"
+		   "      --sigma PATH       Sigma rules (file or directory) to run on every\n"
+		   "                         logged event; matches become DetectionAlert (242)\n"
+		   "  -v, --verbose          more logging; twice for libbpf's debug log\n"
+		   "\nSee vigil(8).\n");
 }
 
 static int parse_size(const char *s, uint32_t *out)
@@ -55,22 +54,22 @@ static int parse_size(const char *s, uint32_t *out)
 int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"output", required_argument, NULL, 'o'},
-		{"state-dir", required_argument, NULL, 's'},
-		{"health-interval", required_argument, NULL, 'H'},
-		{"ringbuf-size", required_argument, NULL, 'R'},
-		{"proc-cache", required_argument, NULL, 'P'},
-		{"sigma", required_argument, NULL, 'S'},
-		{"control-socket", required_argument, NULL, 'C'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"state-dir", required_argument, NULL, 's'},
+	    {"health-interval", required_argument, NULL, 'H'},
+	    {"ringbuf-size", required_argument, NULL, 'R'},
+	    {"proc-cache", required_argument, NULL, 'P'},
+	    {"sigma", required_argument, NULL, 'S'},
+	    {"control-socket", required_argument, NULL, 'C'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct sensor_opts o = {
-		.state_dir = "/var/lib/vigil",
-		.health_interval_s = 60,
-		.proc_cache_max = 65536,
+	    .state_dir = "/var/lib/vigil",
+	    .health_interval_s = 60,
+	    .proc_cache_max = 65536,
 	};
 	char *end, *abs_config = NULL;
 	int c, rc;
@@ -121,7 +120,8 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'S':
 			if (o.n_sigma == SENSOR_MAX_OUTPUTS) {
-				fprintf(stderr, "vigil: at most %d --sigma paths\n", SENSOR_MAX_OUTPUTS);
+				fprintf(stderr, "vigil: at most %d --sigma paths\n",
+					SENSOR_MAX_OUTPUTS);
 				return EX_USAGE;
 			}
 			o.sigma_paths[o.n_sigma++] = optarg;

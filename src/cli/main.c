@@ -12,13 +12,13 @@ static const struct {
 	int (*fn)(int, char **);
 	const char *help;
 } cmds[] = {
-	{"run", cmd_run, "run the sensor in the foreground"},
-	{"validate", cmd_validate, "check a Sysmon XML configuration"},
-	{"status", cmd_status, "show the running sensor's counters"},
-	{"hunt", cmd_hunt, "query the SQLite hunting store"},
-	{"sigma", cmd_sigma, "check Sigma rules or scan recorded events"},
-	{"coverage", cmd_coverage, "ATT&CK coverage of a configuration"},
-	{"simulate", cmd_simulate, "run safe ATT&CK simulations"},
+    {"run", cmd_run, "run the sensor in the foreground"},
+    {"validate", cmd_validate, "check a Sysmon XML configuration"},
+    {"status", cmd_status, "show the running sensor's counters"},
+    {"hunt", cmd_hunt, "query the SQLite hunting store"},
+    {"sigma", cmd_sigma, "check Sigma rules or scan recorded events"},
+    {"coverage", cmd_coverage, "ATT&CK coverage of a configuration"},
+    {"simulate", cmd_simulate, "run safe ATT&CK simulations"},
 };
 
 static void usage(FILE *f)

@@ -41,8 +41,8 @@ struct vrec_dyn {
 
 struct vrec {
 	const struct vevent_def *def;
-	uint64_t seq;	   /* SequenceNumber; 0 until assigned */
-	uint64_t ts_ns;	   /* UtcTime as ns since the epoch */
+	uint64_t seq;	/* SequenceNumber; 0 until assigned */
+	uint64_t ts_ns; /* UtcTime as ns since the epoch */
 	const char *computer;
 	uint8_t nset;
 	uint8_t set[VF__COUNT]; /* ids of fields set, in the order set */
@@ -66,7 +66,7 @@ void vrec__set_ref(struct vrec *rec, enum vf_id f, const char *s, size_t len);
 void vrec__set_int(struct vrec *rec, enum vf_id f, int64_t v);
 void vrec__set_uint(struct vrec *rec, enum vf_id f, uint64_t v);
 void vrec__setf(struct vrec *rec, enum vf_id f, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Returns the value of f (and its length in *len if len != NULL), or NULL. */
 const char *vrec__get(const struct vrec *rec, enum vf_id f, size_t *len);

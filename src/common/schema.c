@@ -9,27 +9,30 @@
 
 #include <string.h>
 
-static const char *const field_names[VF__COUNT] = {
-	[VF_NONE] = "",
+static const char *const field_names[VF__COUNT] = {[VF_NONE] = "",
 #define VF_NAME(n, k) [VF_##n] = #n,
-	VIGIL_FIELDS(VF_NAME)
+						   VIGIL_FIELDS(VF_NAME)
 #undef VF_NAME
 };
 
 static const uint8_t field_kinds[VF__COUNT] = {
 #define VF_KIND(n, k) [VF_##n] = VFK_##k,
-	VIGIL_FIELDS(VF_KIND)
+    VIGIL_FIELDS(VF_KIND)
 #undef VF_KIND
 };
 
 #define EXTRAS                                                                                     \
 	VF_InitiatingProcessCommandLine, VF_InitiatingProcessParentGuid,                           \
-		VF_InitiatingProcessParentImage, VF_InitiatingProcessHashes, VF_ContainerId
+	    VF_InitiatingProcessParentImage, VF_InitiatingProcessHashes, VF_ContainerId
 
 #define DEF(var, id_, fam, fl, nm, ...)                                                            \
 	static const struct vevent_def var = {                                                     \
-		.id = id_, .family = fam, .flags = fl, .name = nm, .nfields = sizeof((const uint8_t[]){__VA_ARGS__}), \
-		.fields = (const uint8_t[]){__VA_ARGS__},                                          \
+	    .id = id_,                                                                             \
+	    .family = fam,                                                                         \
+	    .flags = fl,                                                                           \
+	    .name = nm,                                                                            \
+	    .nfields = sizeof((const uint8_t[]){__VA_ARGS__}),                                     \
+	    .fields = (const uint8_t[]){__VA_ARGS__},                                              \
 	}
 
 #define PF (EVF_PROC | EVF_FILTER)
@@ -75,28 +78,28 @@ DEF(ev_process_tampering, 25, VFAM_PROCESS, PF, "ProcessTampering", VF_RuleName,
     VF_ProcessGuid, VF_ProcessId, VF_Image, VF_Type, VF_User, EXTRAS);
 DEF(ev_file_exec_detected, 29, VFAM_FILE, PF, "FileExecutableDetected", VF_RuleName, VF_UtcTime,
     VF_ProcessGuid, VF_ProcessId, VF_User, VF_Image, VF_TargetFilename, VF_Hashes, EXTRAS);
-DEF(ev_bpf_event, 100, VFAM_DEVICE_EVENTS, PF, "eBPFEvent", VF_RuleName, VF_UtcTime,
-    VF_ProcessGuid, VF_ProcessId, VF_Image, VF_User, VF_BpfCommand, VF_BpfProgramType,
-    VF_BpfProgramId, VF_BpfProgramName, EXTRAS);
+DEF(ev_bpf_event, 100, VFAM_DEVICE_EVENTS, PF, "eBPFEvent", VF_RuleName, VF_UtcTime, VF_ProcessGuid,
+    VF_ProcessId, VF_Image, VF_User, VF_BpfCommand, VF_BpfProgramType, VF_BpfProgramId,
+    VF_BpfProgramName, EXTRAS);
 DEF(ev_file_modify, 200, VFAM_FILE, PF, "FileModify", VF_RuleName, VF_UtcTime, VF_ProcessGuid,
     VF_ProcessId, VF_Image, VF_TargetFilename, VF_User, EXTRAS);
 DEF(ev_file_rename, 201, VFAM_FILE, PF, "FileRename", VF_RuleName, VF_UtcTime, VF_ProcessGuid,
     VF_ProcessId, VF_Image, VF_SourceFilename, VF_TargetFilename, VF_User, EXTRAS);
 DEF(ev_file_attr, 202, VFAM_FILE, PF, "FileAttributeChange", VF_RuleName, VF_UtcTime,
-    VF_ProcessGuid, VF_ProcessId, VF_Image, VF_TargetFilename, VF_Change, VF_OldValue,
-    VF_NewValue, VF_User, EXTRAS);
+    VF_ProcessGuid, VF_ProcessId, VF_Image, VF_TargetFilename, VF_Change, VF_OldValue, VF_NewValue,
+    VF_User, EXTRAS);
 DEF(ev_priv_change, 203, VFAM_DEVICE_EVENTS, PF, "PrivilegeChange", VF_RuleName, VF_UtcTime,
     VF_ProcessGuid, VF_ProcessId, VF_Image, VF_User, VF_Syscall, VF_OldUid, VF_NewUid, VF_OldGid,
     VF_NewGid, VF_OldCaps, VF_NewCaps, EXTRAS);
-DEF(ev_net_listen, 204, VFAM_NETWORK, PF, "NetworkListen", VF_RuleName, VF_UtcTime,
-    VF_ProcessGuid, VF_ProcessId, VF_Image, VF_User, VF_Protocol, VF_LocalIp, VF_LocalPort, EXTRAS);
+DEF(ev_net_listen, 204, VFAM_NETWORK, PF, "NetworkListen", VF_RuleName, VF_UtcTime, VF_ProcessGuid,
+    VF_ProcessId, VF_Image, VF_User, VF_Protocol, VF_LocalIp, VF_LocalPort, EXTRAS);
 DEF(ev_ns_change, 205, VFAM_DEVICE_EVENTS, PF, "NamespaceChange", VF_RuleName, VF_UtcTime,
     VF_ProcessGuid, VF_ProcessId, VF_Image, VF_User, VF_Syscall, VF_Namespaces, EXTRAS);
 DEF(ev_mount, 206, VFAM_DEVICE_EVENTS, PF, "Mount", VF_RuleName, VF_UtcTime, VF_ProcessGuid,
     VF_ProcessId, VF_Image, VF_User, VF_Syscall, VF_Source, VF_Target, VF_FsType, VF_Flags, EXTRAS);
-DEF(ev_logon, 207, VFAM_DEVICE_EVENTS, PF, "LogonSession", VF_RuleName, VF_UtcTime,
-    VF_ProcessGuid, VF_ProcessId, VF_Image, VF_User, VF_LogonGuid, VF_LogonId,
-    VF_TerminalSessionId, VF_Tty, VF_RemoteAddress, EXTRAS);
+DEF(ev_logon, 207, VFAM_DEVICE_EVENTS, PF, "LogonSession", VF_RuleName, VF_UtcTime, VF_ProcessGuid,
+    VF_ProcessId, VF_Image, VF_User, VF_LogonGuid, VF_LogonId, VF_TerminalSessionId, VF_Tty,
+    VF_RemoteAddress, EXTRAS);
 DEF(ev_cap_summary, 240, VFAM_DEVICE_EVENTS, EVF_DAEMON, "CapSummary", VF_RuleName, VF_UtcTime,
     VF_CappedEvent, VF_CapName, VF_KeyFields, VF_Key, VF_Count, VF_FirstUtcTime, VF_LastUtcTime,
     VF_MinIntervalMs, VF_MedianIntervalMs, VF_MaxIntervalMs);
@@ -111,29 +114,70 @@ DEF(ev_tamper_alert, 243, VFAM_ALERTS, EVF_DAEMON, "TamperAlert", VF_UtcTime, VF
 DEF(ev_error, 255, VFAM_DEVICE_EVENTS, EVF_DAEMON, "Error", VF_UtcTime, VF_ID, VF_Description);
 
 static const struct vevent_def *const all_events[] = {
-	&ev_process_create, &ev_file_create_time, &ev_network_connect, &ev_sensor_state,
-	&ev_process_terminate, &ev_driver_load, &ev_image_load, &ev_raw_access_read,
-	&ev_process_access, &ev_file_create, &ev_config_change, &ev_dns_query, &ev_file_delete,
-	&ev_process_tampering, &ev_file_exec_detected, &ev_bpf_event, &ev_file_modify,
-	&ev_file_rename, &ev_file_attr, &ev_priv_change, &ev_net_listen, &ev_ns_change, &ev_mount,
-	&ev_logon, &ev_cap_summary, &ev_sensor_health, &ev_detection_alert, &ev_tamper_alert,
-	&ev_error,
+    &ev_process_create,
+    &ev_file_create_time,
+    &ev_network_connect,
+    &ev_sensor_state,
+    &ev_process_terminate,
+    &ev_driver_load,
+    &ev_image_load,
+    &ev_raw_access_read,
+    &ev_process_access,
+    &ev_file_create,
+    &ev_config_change,
+    &ev_dns_query,
+    &ev_file_delete,
+    &ev_process_tampering,
+    &ev_file_exec_detected,
+    &ev_bpf_event,
+    &ev_file_modify,
+    &ev_file_rename,
+    &ev_file_attr,
+    &ev_priv_change,
+    &ev_net_listen,
+    &ev_ns_change,
+    &ev_mount,
+    &ev_logon,
+    &ev_cap_summary,
+    &ev_sensor_health,
+    &ev_detection_alert,
+    &ev_tamper_alert,
+    &ev_error,
 };
 #define N_EVENTS (sizeof(all_events) / sizeof(all_events[0]))
 
 const struct vevent_def *schema__event(unsigned id)
 {
 	static const struct vevent_def *const by_id[VIGIL_EVENT_ID_MAX] = {
-		[1] = &ev_process_create,   [2] = &ev_file_create_time,   [3] = &ev_network_connect,
-		[4] = &ev_sensor_state,     [5] = &ev_process_terminate,  [6] = &ev_driver_load,
-		[7] = &ev_image_load,       [9] = &ev_raw_access_read,    [10] = &ev_process_access,
-		[11] = &ev_file_create,     [16] = &ev_config_change,     [22] = &ev_dns_query,
-		[23] = &ev_file_delete,     [25] = &ev_process_tampering, [29] = &ev_file_exec_detected,
-		[100] = &ev_bpf_event,      [200] = &ev_file_modify,      [201] = &ev_file_rename,
-		[202] = &ev_file_attr,      [203] = &ev_priv_change,      [204] = &ev_net_listen,
-		[205] = &ev_ns_change,      [206] = &ev_mount,            [207] = &ev_logon,
-		[240] = &ev_cap_summary,    [241] = &ev_sensor_health,    [242] = &ev_detection_alert,
-		[243] = &ev_tamper_alert,   [255] = &ev_error,
+	    [1] = &ev_process_create,
+	    [2] = &ev_file_create_time,
+	    [3] = &ev_network_connect,
+	    [4] = &ev_sensor_state,
+	    [5] = &ev_process_terminate,
+	    [6] = &ev_driver_load,
+	    [7] = &ev_image_load,
+	    [9] = &ev_raw_access_read,
+	    [10] = &ev_process_access,
+	    [11] = &ev_file_create,
+	    [16] = &ev_config_change,
+	    [22] = &ev_dns_query,
+	    [23] = &ev_file_delete,
+	    [25] = &ev_process_tampering,
+	    [29] = &ev_file_exec_detected,
+	    [100] = &ev_bpf_event,
+	    [200] = &ev_file_modify,
+	    [201] = &ev_file_rename,
+	    [202] = &ev_file_attr,
+	    [203] = &ev_priv_change,
+	    [204] = &ev_net_listen,
+	    [205] = &ev_ns_change,
+	    [206] = &ev_mount,
+	    [207] = &ev_logon,
+	    [240] = &ev_cap_summary,
+	    [241] = &ev_sensor_health,
+	    [242] = &ev_detection_alert,
+	    [243] = &ev_tamper_alert,
+	    [255] = &ev_error,
 	};
 	return id < VIGIL_EVENT_ID_MAX ? by_id[id] : NULL;
 }
@@ -181,12 +225,9 @@ bool schema__event_has_field(const struct vevent_def *ev, enum vf_id f)
 const char *schema__family_table(enum vigil_family fam)
 {
 	static const char *const names[VFAM__COUNT] = {
-		[VFAM_DEVICE_EVENTS] = "DeviceEvents",
-		[VFAM_PROCESS] = "DeviceProcessEvents",
-		[VFAM_NETWORK] = "DeviceNetworkEvents",
-		[VFAM_FILE] = "DeviceFileEvents",
-		[VFAM_IMAGE_LOAD] = "DeviceImageLoadEvents",
-		[VFAM_ALERTS] = "DeviceAlerts",
+	    [VFAM_DEVICE_EVENTS] = "DeviceEvents",	 [VFAM_PROCESS] = "DeviceProcessEvents",
+	    [VFAM_NETWORK] = "DeviceNetworkEvents",	 [VFAM_FILE] = "DeviceFileEvents",
+	    [VFAM_IMAGE_LOAD] = "DeviceImageLoadEvents", [VFAM_ALERTS] = "DeviceAlerts",
 	};
 	return (unsigned)fam < VFAM__COUNT ? names[fam] : "DeviceEvents";
 }

@@ -146,7 +146,7 @@ enum vf_id {
 #define VF_ENUM(n, k) VF_##n,
 	VIGIL_FIELDS(VF_ENUM)
 #undef VF_ENUM
-		VF__COUNT
+	    VF__COUNT
 };
 
 enum vf_kind { VFK_STR = 0, VFK_INT = 1 };
@@ -197,7 +197,7 @@ enum vigil_family {
 };
 
 /* Event flags. */
-#define EVF_PROC 0x01	/* caused by a process: carries the initiating process + extras */
+#define EVF_PROC   0x01 /* caused by a process: carries the initiating process + extras */
 #define EVF_FILTER 0x02 /* can be filtered by the Sysmon config (has a rule tag) */
 #define EVF_DAEMON 0x04 /* emitted by the daemon itself, never filtered */
 

@@ -874,8 +874,7 @@ static int s_dns(struct sim_ctx *ctx)
 	memcpy(q + n, "\x00\x00\x01\x00\x01", 5);
 	n += 5;
 	/* Resolvers (glibc, musl) connect their UDP socket to the server. */
-	if (connect(cli, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-	    send(cli, q, n, 0) != (ssize_t)n)
+	if (connect(cli, (struct sockaddr *)&a, sizeof(a)) != 0 || send(cli, q, n, 0) != (ssize_t)n)
 		goto out;
 	{
 		struct sockaddr_in from;

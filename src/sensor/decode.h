@@ -27,10 +27,10 @@ struct decoder {
 	struct hash_cache *hc;
 	const struct services *svc;
 	struct dns_cache *dns; /* may be NULL: no hostnames */
-	uint64_t malformed;     /* records rejected as inconsistent */
-	uint64_t truncated;     /* records flagged VG_HF_TRUNCATED by the kernel */
+	uint64_t malformed;    /* records rejected as inconsistent */
+	uint64_t truncated;    /* records flagged VG_HF_TRUNCATED by the kernel */
 	uint64_t unknown_type;
-	uint64_t dns_unparsed;  /* DNS payloads that were not a DNS response */
+	uint64_t dns_unparsed; /* DNS payloads that were not a DNS response */
 	/* Extra records produced by the last decode, in order after rec. */
 	struct vrec *extra[DECODER_MAX_EXTRA]; /* allocated by the caller */
 	unsigned n_extra;

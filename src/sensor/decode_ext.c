@@ -61,10 +61,11 @@ struct proc *dec_proc_by_pid(struct decoder *d, uint32_t pid)
 		return NULL;
 	buf[n] = '\0';
 	p = strrchr(buf, ')');
-	if (p == NULL || sscanf(p + 2,
-				"%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
-				"%*d %*d %llu",
-				&start) != 1)
+	if (p == NULL ||
+	    sscanf(p + 2,
+		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+		   "%*d %*d %llu",
+		   &start) != 1)
 		return NULL;
 	return proc_cache__lookup(d->pc, tgid, start);
 }
@@ -142,8 +143,8 @@ static void file_hashes(struct decoder *d, const char *path, char out[HASHES_STR
 
 /* FileExecutableDetected for path, written by p, when it is an ELF or has
  * an exec bit. */
-static void exec_detected(struct decoder *d, const struct vrec *from, struct proc *p,
-			  uint32_t uid, const char *path, uint32_t mode)
+static void exec_detected(struct decoder *d, const struct vrec *from, struct proc *p, uint32_t uid,
+			  const char *path, uint32_t mode)
 {
 	char h[HASHES_STR_MAX];
 	struct vrec *x;
@@ -221,12 +222,12 @@ static int decode_fpath(struct decoder *d, const struct vg_fpath *e, size_t size
 static const char *ptrace_name(uint32_t req, char buf[32])
 {
 	static const char *const names[] = {
-		[0] = "PTRACE_TRACEME",	  [1] = "PTRACE_PEEKTEXT", [2] = "PTRACE_PEEKDATA",
-		[3] = "PTRACE_PEEKUSER",  [4] = "PTRACE_POKETEXT", [5] = "PTRACE_POKEDATA",
-		[6] = "PTRACE_POKEUSER",  [7] = "PTRACE_CONT",	   [8] = "PTRACE_KILL",
-		[9] = "PTRACE_SINGLESTEP", [12] = "PTRACE_GETREGS", [13] = "PTRACE_SETREGS",
-		[14] = "PTRACE_GETFPREGS", [15] = "PTRACE_SETFPREGS", [16] = "PTRACE_ATTACH",
-		[17] = "PTRACE_DETACH",	  [24] = "PTRACE_SYSCALL",
+	    [0] = "PTRACE_TRACEME",    [1] = "PTRACE_PEEKTEXT",	  [2] = "PTRACE_PEEKDATA",
+	    [3] = "PTRACE_PEEKUSER",   [4] = "PTRACE_POKETEXT",	  [5] = "PTRACE_POKEDATA",
+	    [6] = "PTRACE_POKEUSER",   [7] = "PTRACE_CONT",	  [8] = "PTRACE_KILL",
+	    [9] = "PTRACE_SINGLESTEP", [12] = "PTRACE_GETREGS",	  [13] = "PTRACE_SETREGS",
+	    [14] = "PTRACE_GETFPREGS", [15] = "PTRACE_SETFPREGS", [16] = "PTRACE_ATTACH",
+	    [17] = "PTRACE_DETACH",    [24] = "PTRACE_SYSCALL",
 	};
 	switch (req) {
 	case 0x4200:
@@ -460,24 +461,41 @@ static int decode_attr(struct decoder *d, const struct vg_attr *e, size_t size, 
 static const char *sys_name(uint32_t s)
 {
 	static const char *const names[VG_SYS__COUNT] = {
-		[VG_SYS_UTIMENSAT] = "utimensat", [VG_SYS_UTIMES] = "utimes",
-		[VG_SYS_FUTIMESAT] = "futimesat", [VG_SYS_UTIME] = "utime",
-		[VG_SYS_CHMOD] = "chmod",	  [VG_SYS_FCHMOD] = "fchmod",
-		[VG_SYS_FCHMODAT] = "fchmodat",	  [VG_SYS_CHOWN] = "chown",
-		[VG_SYS_FCHOWN] = "fchown",	  [VG_SYS_LCHOWN] = "lchown",
-		[VG_SYS_FCHOWNAT] = "fchownat",	  [VG_SYS_SETXATTR] = "setxattr",
-		[VG_SYS_LSETXATTR] = "lsetxattr", [VG_SYS_FSETXATTR] = "fsetxattr",
-		[VG_SYS_REMOVEXATTR] = "removexattr", [VG_SYS_LREMOVEXATTR] = "lremovexattr",
-		[VG_SYS_FREMOVEXATTR] = "fremovexattr", [VG_SYS_SETUID] = "setuid",
-		[VG_SYS_SETGID] = "setgid",	  [VG_SYS_SETREUID] = "setreuid",
-		[VG_SYS_SETREGID] = "setregid",	  [VG_SYS_SETRESUID] = "setresuid",
-		[VG_SYS_SETRESGID] = "setresgid", [VG_SYS_SETFSUID] = "setfsuid",
-		[VG_SYS_SETFSGID] = "setfsgid",	  [VG_SYS_CAPSET] = "capset",
-		[VG_SYS_SETNS] = "setns",	  [VG_SYS_UNSHARE] = "unshare",
-		[VG_SYS_CLONE] = "clone",	  [VG_SYS_CLONE3] = "clone3",
-		[VG_SYS_MOUNT] = "mount",	  [VG_SYS_UMOUNT] = "umount",
-		[VG_SYS_MOVE_MOUNT] = "move_mount", [VG_SYS_INIT_MODULE] = "init_module",
-		[VG_SYS_FINIT_MODULE] = "finit_module",
+	    [VG_SYS_UTIMENSAT] = "utimensat",
+	    [VG_SYS_UTIMES] = "utimes",
+	    [VG_SYS_FUTIMESAT] = "futimesat",
+	    [VG_SYS_UTIME] = "utime",
+	    [VG_SYS_CHMOD] = "chmod",
+	    [VG_SYS_FCHMOD] = "fchmod",
+	    [VG_SYS_FCHMODAT] = "fchmodat",
+	    [VG_SYS_CHOWN] = "chown",
+	    [VG_SYS_FCHOWN] = "fchown",
+	    [VG_SYS_LCHOWN] = "lchown",
+	    [VG_SYS_FCHOWNAT] = "fchownat",
+	    [VG_SYS_SETXATTR] = "setxattr",
+	    [VG_SYS_LSETXATTR] = "lsetxattr",
+	    [VG_SYS_FSETXATTR] = "fsetxattr",
+	    [VG_SYS_REMOVEXATTR] = "removexattr",
+	    [VG_SYS_LREMOVEXATTR] = "lremovexattr",
+	    [VG_SYS_FREMOVEXATTR] = "fremovexattr",
+	    [VG_SYS_SETUID] = "setuid",
+	    [VG_SYS_SETGID] = "setgid",
+	    [VG_SYS_SETREUID] = "setreuid",
+	    [VG_SYS_SETREGID] = "setregid",
+	    [VG_SYS_SETRESUID] = "setresuid",
+	    [VG_SYS_SETRESGID] = "setresgid",
+	    [VG_SYS_SETFSUID] = "setfsuid",
+	    [VG_SYS_SETFSGID] = "setfsgid",
+	    [VG_SYS_CAPSET] = "capset",
+	    [VG_SYS_SETNS] = "setns",
+	    [VG_SYS_UNSHARE] = "unshare",
+	    [VG_SYS_CLONE] = "clone",
+	    [VG_SYS_CLONE3] = "clone3",
+	    [VG_SYS_MOUNT] = "mount",
+	    [VG_SYS_UMOUNT] = "umount",
+	    [VG_SYS_MOVE_MOUNT] = "move_mount",
+	    [VG_SYS_INIT_MODULE] = "init_module",
+	    [VG_SYS_FINIT_MODULE] = "finit_module",
 	};
 	return s < VG_SYS__COUNT && names[s] ? names[s] : "-";
 }
@@ -515,9 +533,8 @@ static void ns_names(uint32_t sys, uint64_t flags, char out[96])
 		uint64_t bit;
 		const char *name;
 	} ns[] = {
-		{0x00020000, "mnt"},  {0x02000000, "cgroup"}, {0x04000000, "uts"},
-		{0x08000000, "ipc"},  {0x10000000, "user"},   {0x20000000, "pid"},
-		{0x40000000, "net"},  {0x00000080, "time"},
+	    {0x00020000, "mnt"},  {0x02000000, "cgroup"}, {0x04000000, "uts"}, {0x08000000, "ipc"},
+	    {0x10000000, "user"}, {0x20000000, "pid"},	  {0x40000000, "net"}, {0x00000080, "time"},
 	};
 	size_t used = 0;
 
@@ -593,15 +610,39 @@ static const char *bpf_cmd_name(uint32_t cmd)
 static const char *bpf_prog_type_name(uint32_t t, char buf[32])
 {
 	static const char *const names[] = {
-		"UNSPEC",	  "SOCKET_FILTER",  "KPROBE",	       "SCHED_CLS",
-		"SCHED_ACT",	  "TRACEPOINT",	    "XDP",	       "PERF_EVENT",
-		"CGROUP_SKB",	  "CGROUP_SOCK",    "LWT_IN",	       "LWT_OUT",
-		"LWT_XMIT",	  "SOCK_OPS",	    "SK_SKB",	       "CGROUP_DEVICE",
-		"SK_MSG",	  "RAW_TRACEPOINT", "CGROUP_SOCK_ADDR", "LWT_SEG6LOCAL",
-		"LIRC_MODE2",	  "SK_REUSEPORT",   "FLOW_DISSECTOR",  "CGROUP_SYSCTL",
-		"RAW_TRACEPOINT_WRITABLE", "CGROUP_SOCKOPT", "TRACING", "STRUCT_OPS",
-		"EXT",		  "LSM",	    "SK_LOOKUP",       "SYSCALL",
-		"NETFILTER",
+	    "UNSPEC",
+	    "SOCKET_FILTER",
+	    "KPROBE",
+	    "SCHED_CLS",
+	    "SCHED_ACT",
+	    "TRACEPOINT",
+	    "XDP",
+	    "PERF_EVENT",
+	    "CGROUP_SKB",
+	    "CGROUP_SOCK",
+	    "LWT_IN",
+	    "LWT_OUT",
+	    "LWT_XMIT",
+	    "SOCK_OPS",
+	    "SK_SKB",
+	    "CGROUP_DEVICE",
+	    "SK_MSG",
+	    "RAW_TRACEPOINT",
+	    "CGROUP_SOCK_ADDR",
+	    "LWT_SEG6LOCAL",
+	    "LIRC_MODE2",
+	    "SK_REUSEPORT",
+	    "FLOW_DISSECTOR",
+	    "CGROUP_SYSCTL",
+	    "RAW_TRACEPOINT_WRITABLE",
+	    "CGROUP_SOCKOPT",
+	    "TRACING",
+	    "STRUCT_OPS",
+	    "EXT",
+	    "LSM",
+	    "SK_LOOKUP",
+	    "SYSCALL",
+	    "NETFILTER",
 	};
 	if (t < sizeof(names) / sizeof(names[0]))
 		return names[t];
@@ -707,9 +748,9 @@ void decode_exec_extras(struct decoder *d, const struct vg_exec *e, struct proc 
 			x->ts_ns = create->ts_ns;
 			vrec__set_str(x, VF_UtcTime, vrec__get(create, VF_UtcTime, NULL));
 			dec_set_initiator(d, x, p, e->hdr.uid);
-			vrec__set_str(x, VF_Type, strncmp(p->image, "/memfd:", 7) == 0
-							  ? "Fileless execution"
-							  : "Image is deleted");
+			vrec__set_str(x, VF_Type,
+				      strncmp(p->image, "/memfd:", 7) == 0 ? "Fileless execution"
+									   : "Image is deleted");
 		}
 	}
 	/* A login session starts when a process runs with an audit session

@@ -13,8 +13,8 @@
 #include <sys/prctl.h>
 
 static const cap_value_t keep[] = {
-	CAP_BPF,	CAP_PERFMON,	     CAP_SYS_ADMIN,	 CAP_SYS_PTRACE,
-	CAP_DAC_READ_SEARCH, CAP_DAC_OVERRIDE, CAP_SYS_RESOURCE,
+    CAP_BPF,	      CAP_PERFMON,	CAP_SYS_ADMIN, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH,
+    CAP_DAC_OVERRIDE, CAP_SYS_RESOURCE,
 };
 #define NKEEP ((int)(sizeof(keep) / sizeof(keep[0])))
 
@@ -72,16 +72,43 @@ int harden__drop_caps(void)
 int harden__seccomp(void)
 {
 	static const char *const denied[] = {
-		"execve",	   "execveat",	     "ptrace",	       "process_vm_writev",
-		"process_vm_readv", "init_module",   "finit_module",  "delete_module",
-		"kexec_load",	   "kexec_file_load", "reboot",	       "swapon",
-		"swapoff",	   "mount",	     "umount2",	       "pivot_root",
-		"chroot",	   "keyctl",	     "add_key",	       "request_key",
-		"open_by_handle_at", "perf_event_open", "setuid",      "setgid",
-		"setreuid",	   "setregid",	     "setresuid",      "setresgid",
-		"setfsuid",	   "setfsgid",	     "setgroups",      "unshare",
-		"setns",	   "move_mount",     "fsmount",	       "iopl",
-		"ioperm",
+	    "execve",
+	    "execveat",
+	    "ptrace",
+	    "process_vm_writev",
+	    "process_vm_readv",
+	    "init_module",
+	    "finit_module",
+	    "delete_module",
+	    "kexec_load",
+	    "kexec_file_load",
+	    "reboot",
+	    "swapon",
+	    "swapoff",
+	    "mount",
+	    "umount2",
+	    "pivot_root",
+	    "chroot",
+	    "keyctl",
+	    "add_key",
+	    "request_key",
+	    "open_by_handle_at",
+	    "perf_event_open",
+	    "setuid",
+	    "setgid",
+	    "setreuid",
+	    "setregid",
+	    "setresuid",
+	    "setresgid",
+	    "setfsuid",
+	    "setfsgid",
+	    "setgroups",
+	    "unshare",
+	    "setns",
+	    "move_mount",
+	    "fsmount",
+	    "iopl",
+	    "ioperm",
 	};
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int err;

@@ -79,9 +79,9 @@ int hashes__fd(int fd, unsigned algos, char out[HASHES_STR_MAX])
 		const char *name;
 		const EVP_MD *(*md)(void);
 	} algs[] = {
-		{HASH_MD5, "MD5", EVP_md5},
-		{HASH_SHA1, "SHA1", EVP_sha1},
-		{HASH_SHA256, "SHA256", EVP_sha256},
+	    {HASH_MD5, "MD5", EVP_md5},
+	    {HASH_SHA1, "SHA1", EVP_sha1},
+	    {HASH_SHA256, "SHA256", EVP_sha256},
 	};
 	EVP_MD_CTX *ctx[3] = {NULL, NULL, NULL};
 	unsigned char buf[65536];
@@ -118,8 +118,8 @@ int hashes__fd(int fd, unsigned algos, char out[HASHES_STR_MAX])
 		if (!ctx[i])
 			continue;
 		EVP_DigestFinal_ex(ctx[i], md, &mdlen);
-		used += (size_t)snprintf(out + used, HASHES_STR_MAX - used, "%s%s=", used ? "," : "",
-					 algs[i].name);
+		used += (size_t)snprintf(out + used, HASHES_STR_MAX - used,
+					 "%s%s=", used ? "," : "", algs[i].name);
 		if (used + 2 * mdlen + 1 > HASHES_STR_MAX)
 			break;
 		hex_upper(md, mdlen, out + used);
@@ -135,8 +135,8 @@ out:
 
 static size_t slot_of(const struct hash_cache *hc, const struct file_key *k)
 {
-	uint64_t h = k->dev * 0x9e3779b97f4a7c15ull ^ k->ino * 0xc2b2ae3d27d4eb4full ^
-		     k->size ^ (uint64_t)k->mtime_sec * 0x165667b19e3779f9ull ^ k->mtime_nsec;
+	uint64_t h = k->dev * 0x9e3779b97f4a7c15ull ^ k->ino * 0xc2b2ae3d27d4eb4full ^ k->size ^
+		     (uint64_t)k->mtime_sec * 0x165667b19e3779f9ull ^ k->mtime_nsec;
 	h ^= h >> 29;
 	return (size_t)h & hc->mask;
 }

@@ -14,9 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HASH_MD5    0x1
-#define HASH_SHA1   0x2
-#define HASH_SHA256 0x4
+#define HASH_MD5       0x1
+#define HASH_SHA1      0x2
+#define HASH_SHA256    0x4
 #define HASHES_STR_MAX 200
 
 struct file_key {

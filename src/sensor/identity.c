@@ -52,7 +52,7 @@ void identity__refresh_clock(struct identity *id)
 	clock_gettime(CLOCK_REALTIME, &rt);
 	clock_gettime(CLOCK_BOOTTIME, &bt);
 	id->real_offset_ns = (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec -
-			 ((uint64_t)bt.tv_sec * 1000000000ull + (uint64_t)bt.tv_nsec);
+			     ((uint64_t)bt.tv_sec * 1000000000ull + (uint64_t)bt.tv_nsec);
 }
 
 /* Returns the persisted btime for this boot, or stores btime as it. */
@@ -63,8 +63,8 @@ static uint64_t stable_btime(const char *state_dir, uint64_t btime)
 	FILE *f;
 	int n;
 
-	if (state_dir == NULL || read_small("/proc/sys/kernel/random/boot_id", boot_id,
-					    sizeof(boot_id)) <= 0)
+	if (state_dir == NULL ||
+	    read_small("/proc/sys/kernel/random/boot_id", boot_id, sizeof(boot_id)) <= 0)
 		return btime;
 	boot_id[strcspn(boot_id, "\n")] = '\0';
 	snprintf(path, sizeof(path), "%s/boot", state_dir);

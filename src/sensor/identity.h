@@ -21,10 +21,10 @@
 #define GUID_LEN 38 /* {8-4-4-4-12} */
 
 struct identity {
-	uint32_t host;	      /* first 32 bits of machine-id */
-	uint64_t boot_ticks;  /* boot time, in ticks since the epoch */
-	uint64_t boot_ns;     /* boot time, in ns since the epoch (for UtcTime) */
-	long clk_tck;	      /* USER_HZ */
+	uint32_t host;		 /* first 32 bits of machine-id */
+	uint64_t boot_ticks;	 /* boot time, in ticks since the epoch */
+	uint64_t boot_ns;	 /* boot time, in ns since the epoch (for UtcTime) */
+	long clk_tck;		 /* USER_HZ */
 	uint64_t real_offset_ns; /* CLOCK_REALTIME − CLOCK_BOOTTIME */
 	char hostname[256];
 };

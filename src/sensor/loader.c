@@ -102,9 +102,10 @@ struct bpf_sensor *bpf_sensor__start(const struct bpf_sensor_opts *o, ring_buffe
 	err = vigil_bpf__load(s->skel);
 	if (err) {
 		if (err == -EPERM || err == -EACCES)
-			log_warnx("the kernel refused the BPF programs (%s): run as root, and check "
-				  "kernel.unprivileged_bpf_disabled / lockdown; -v shows libbpf's log",
-				  strerror(-err));
+			log_warnx(
+			    "the kernel refused the BPF programs (%s): run as root, and check "
+			    "kernel.unprivileged_bpf_disabled / lockdown; -v shows libbpf's log",
+			    strerror(-err));
 		else
 			log_warnx("loading the BPF programs failed: %s (-v shows libbpf's log)",
 				  strerror(-err));
@@ -336,8 +337,8 @@ void bpf_sensor__set_mute_active(struct bpf_sensor *s, bool on)
 
 int bpf_sensor__protect(struct bpf_sensor *s, uint32_t pid, uint32_t kind)
 {
-	return bpf_map__update_elem(s->skel->maps.protected, &pid, sizeof(pid), &kind,
-				    sizeof(kind), 0);
+	return bpf_map__update_elem(s->skel->maps.protected, &pid, sizeof(pid), &kind, sizeof(kind),
+				    0);
 }
 
 int bpf_sensor__unprotect(struct bpf_sensor *s, uint32_t pid)

@@ -17,8 +17,8 @@ struct bpf_sensor;
 
 struct bpf_sensor_opts {
 	uint32_t self_tgid;
-	uint32_t ringbuf_bytes;	   /* power of two ≥ 4096 */
-	bool want[VG_TYPE_MAX];	   /* record types collected at start (the enabled map) */
+	uint32_t ringbuf_bytes; /* power of two ≥ 4096 */
+	bool want[VG_TYPE_MAX]; /* record types collected at start (the enabled map) */
 	int verbose;
 };
 

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #define NBUCKETS 16384 /* power of two */
-#define DASH "-"
+#define DASH	 "-"
 
 struct proc_cache {
 	const struct identity *id;
@@ -213,8 +213,9 @@ static int read_stat(uint32_t pid, uint64_t *start, uint32_t *ppid, int *tty_nr)
 	p = strrchr(buf, ')');
 	if (p == NULL)
 		return -EINVAL;
-	if (sscanf(p + 2, "%*c %d %*d %*d %d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
-			  "%*d %llu",
+	if (sscanf(p + 2,
+		   "%*c %d %*d %*d %d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
+		   "%*d %llu",
 		   &pp, &tty, &st) != 3)
 		return -EINVAL;
 	*start = st;

@@ -32,8 +32,8 @@ struct proc {
 	char guid[GUID_LEN + 1];
 	char pguid[GUID_LEN + 1];
 	uint32_t uid, gid, euid, loginuid, sessionid;
-	char *image;	    /* never NULL: "-" when unknown */
-	char *cmdline;	    /* argv joined by spaces */
+	char *image;   /* never NULL: "-" when unknown */
+	char *cmdline; /* argv joined by spaces */
 	char *cwd;
 	char *parent_image; /* the parent's image when this process started */
 	char *hashes;	    /* lazily computed; NULL until then */

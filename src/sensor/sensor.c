@@ -75,16 +75,26 @@ struct sensor {
 
 /* Kernel record type → the event it produces (for drop attribution). */
 static const uint16_t vg_event[VG_TYPE_MAX] = {
-	[VG_EXEC] = EV_PROCESS_CREATE,	    [VG_EXIT] = EV_PROCESS_TERMINATE,
-	[VG_NET] = EV_NETWORK_CONNECT,	    [VG_FILE_CREATE] = EV_FILE_CREATE,
-	[VG_FILE_DELETE] = EV_FILE_DELETE,  [VG_DNS] = EV_DNS_QUERY,
-	[VG_MMAP_EXEC] = EV_IMAGE_LOAD,	    [VG_ACCESS] = EV_PROCESS_ACCESS,
-	[VG_UTIMES] = EV_FILE_CREATE_TIME,  [VG_RAW_READ] = EV_RAW_ACCESS_READ,
-	[VG_FILE_MODIFY] = EV_FILE_MODIFY,  [VG_RENAME] = EV_FILE_RENAME,
-	[VG_ATTR] = EV_FILE_ATTRIBUTE_CHANGE, [VG_CREDS] = EV_PRIVILEGE_CHANGE,
-	[VG_NS] = EV_NAMESPACE_CHANGE,	    [VG_MOUNT] = EV_MOUNT,
-	[VG_BPF] = EV_BPF_EVENT,	    [VG_MODULE] = EV_DRIVER_LOAD,
-	[VG_LISTEN] = EV_NETWORK_LISTEN,   [VG_SIGNAL] = EV_TAMPER_ALERT,
+    [VG_EXEC] = EV_PROCESS_CREATE,
+    [VG_EXIT] = EV_PROCESS_TERMINATE,
+    [VG_NET] = EV_NETWORK_CONNECT,
+    [VG_FILE_CREATE] = EV_FILE_CREATE,
+    [VG_FILE_DELETE] = EV_FILE_DELETE,
+    [VG_DNS] = EV_DNS_QUERY,
+    [VG_MMAP_EXEC] = EV_IMAGE_LOAD,
+    [VG_ACCESS] = EV_PROCESS_ACCESS,
+    [VG_UTIMES] = EV_FILE_CREATE_TIME,
+    [VG_RAW_READ] = EV_RAW_ACCESS_READ,
+    [VG_FILE_MODIFY] = EV_FILE_MODIFY,
+    [VG_RENAME] = EV_FILE_RENAME,
+    [VG_ATTR] = EV_FILE_ATTRIBUTE_CHANGE,
+    [VG_CREDS] = EV_PRIVILEGE_CHANGE,
+    [VG_NS] = EV_NAMESPACE_CHANGE,
+    [VG_MOUNT] = EV_MOUNT,
+    [VG_BPF] = EV_BPF_EVENT,
+    [VG_MODULE] = EV_DRIVER_LOAD,
+    [VG_LISTEN] = EV_NETWORK_LISTEN,
+    [VG_SIGNAL] = EV_TAMPER_ALERT,
 };
 
 static uint64_t mute_mask(const struct ruleset *rs, const char *image);
@@ -172,14 +182,15 @@ static void emit_config(struct sensor *S)
 
 static void health_names_init(struct sensor *S)
 {
-	static const char *const suffix[6] = {"Seen",	   "Emitted",	    "Filtered",
-					      "Capped",	   "DroppedKernel", "DroppedUser"};
+	static const char *const suffix[6] = {"Seen",	"Emitted",	 "Filtered",
+					      "Capped", "DroppedKernel", "DroppedUser"};
 	size_t n;
 	const struct vevent_def *const *evs = schema__events(&n);
 
 	for (size_t i = 0; i < n; i++)
 		for (int k = 0; k < 6; k++)
-			snprintf(S->health_names[evs[i]->id][k], 48, "%s%s", evs[i]->name, suffix[k]);
+			snprintf(S->health_names[evs[i]->id][k], 48, "%s%s", evs[i]->name,
+				 suffix[k]);
 }
 
 static uint64_t kernel_drops_for(struct sensor *S, unsigned eid)
@@ -227,7 +238,7 @@ static void emit_health(struct sensor *S)
 	vrec__set_uint(r, VF_SinkQueueDepth, qdepth);
 	vrec__set_uint(r, VF_CpuMs,
 		       (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
-			       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000);
+			   (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000);
 	vrec__set_uint(r, VF_RssKiB, (uint64_t)ru.ru_maxrss);
 	/* This record counts itself as seen and emitted before it goes out,
 	 * so the totals it shows add up. */
@@ -447,8 +458,8 @@ static void status_snapshot(void *ctx, struct strbuf *out, bool json)
 	vrec__fmt_time(S->started_real_ns, t);
 	if (!json) {
 		strbuf__addf(out, "vigil %s, pid %u, up %llu s (since %s UTC)\n", VIGIL_VERSION,
-			     S->self_pid, (unsigned long long)((now - S->started_real_ns) / 1000000000ull),
-			     t);
+			     S->self_pid,
+			     (unsigned long long)((now - S->started_real_ns) / 1000000000ull), t);
 		strbuf__addf(out, "config: %s (SHA256 %s)\n", ruleset__path(S->rs),
 			     ruleset__sha256(S->rs));
 		strbuf__addf(out, "ring buffer: %u%% used; process cache: %llu entries\n",
@@ -469,20 +480,21 @@ static void status_snapshot(void *ctx, struct strbuf *out, bool json)
 			uint64_t kf = kernel_filtered_for(S, evs[i]->id);
 			if (c->seen + kd + kf == 0)
 				continue;
-			strbuf__addf(out, "%-24s %10llu %10llu %10llu %8llu %8llu %8llu\n",
-				     evs[i]->name, (unsigned long long)(c->seen + kd + kf),
-				     (unsigned long long)c->emitted,
-				     (unsigned long long)(c->filtered + kf),
-				     (unsigned long long)c->capped, (unsigned long long)kd,
-				     (unsigned long long)c->dropped_user);
+			strbuf__addf(
+			    out, "%-24s %10llu %10llu %10llu %8llu %8llu %8llu\n", evs[i]->name,
+			    (unsigned long long)(c->seen + kd + kf), (unsigned long long)c->emitted,
+			    (unsigned long long)(c->filtered + kf), (unsigned long long)c->capped,
+			    (unsigned long long)kd, (unsigned long long)c->dropped_user);
 		}
 		return;
 	}
-	strbuf__addf(out, "{\"version\":\"%s\",\"pid\":%u,\"uptime_s\":%llu,\"config\":", VIGIL_VERSION,
+	strbuf__addf(out,
+		     "{\"version\":\"%s\",\"pid\":%u,\"uptime_s\":%llu,\"config\":", VIGIL_VERSION,
 		     S->self_pid, (unsigned long long)((now - S->started_real_ns) / 1000000000ull));
 	json__add_str(out, ruleset__path(S->rs), strlen(ruleset__path(S->rs)));
-	strbuf__addf(out, ",\"ring_buffer_used_pct\":%u,\"proc_cache_entries\":%llu,"
-			  "\"cap_keys_live\":%llu,\"cap_keys_evicted\":%llu,\"outputs\":[",
+	strbuf__addf(out,
+		     ",\"ring_buffer_used_pct\":%u,\"proc_cache_entries\":%llu,"
+		     "\"cap_keys_live\":%llu,\"cap_keys_evicted\":%llu,\"outputs\":[",
 		     bpf_sensor__rb_used_pct(S->bpf), (unsigned long long)ps.entries,
 		     (unsigned long long)cs.keys_live, (unsigned long long)cs.keys_evicted);
 	for (size_t i = 0; i < S->n_sinks; i++) {
@@ -523,25 +535,24 @@ static const struct {
 	unsigned event[2];
 	bool mutable; /* false: also needed for something other than its events */
 } gated[] = {
-	{VG_NET, {EV_NETWORK_CONNECT}, true},
-	{VG_FILE_CREATE, {EV_FILE_CREATE}, true},
-	{VG_FILE_DELETE, {EV_FILE_DELETE}, true},
-	{VG_DNS, {EV_DNS_QUERY, EV_NETWORK_CONNECT}, false}, /* hostnames for every 3 */
-	{VG_MMAP_EXEC, {EV_IMAGE_LOAD}, true},
-	{VG_ACCESS, {EV_PROCESS_ACCESS, EV_PROCESS_TAMPERING}, false}, /* tamper checks */
-	{VG_UTIMES, {EV_FILE_CREATE_TIME}, true},
-	{VG_RAW_READ, {EV_RAW_ACCESS_READ}, true},
-	{VG_FILE_MODIFY, {EV_FILE_MODIFY, EV_FILE_EXECUTABLE_DETECTED}, true},
-	{VG_RENAME, {EV_FILE_RENAME}, true},
-	{VG_ATTR, {EV_FILE_ATTRIBUTE_CHANGE, EV_FILE_EXECUTABLE_DETECTED}, true},
-	{VG_CREDS, {EV_PRIVILEGE_CHANGE}, true},
-	{VG_NS, {EV_NAMESPACE_CHANGE}, true},
-	{VG_MOUNT, {EV_MOUNT}, true},
-	{VG_BPF, {EV_BPF_EVENT}, true},
-	{VG_MODULE, {EV_DRIVER_LOAD}, true},
-	{VG_LISTEN, {EV_NETWORK_LISTEN}, true},
+    {VG_NET, {EV_NETWORK_CONNECT}, true},
+    {VG_FILE_CREATE, {EV_FILE_CREATE}, true},
+    {VG_FILE_DELETE, {EV_FILE_DELETE}, true},
+    {VG_DNS, {EV_DNS_QUERY, EV_NETWORK_CONNECT}, false}, /* hostnames for every 3 */
+    {VG_MMAP_EXEC, {EV_IMAGE_LOAD}, true},
+    {VG_ACCESS, {EV_PROCESS_ACCESS, EV_PROCESS_TAMPERING}, false}, /* tamper checks */
+    {VG_UTIMES, {EV_FILE_CREATE_TIME}, true},
+    {VG_RAW_READ, {EV_RAW_ACCESS_READ}, true},
+    {VG_FILE_MODIFY, {EV_FILE_MODIFY, EV_FILE_EXECUTABLE_DETECTED}, true},
+    {VG_RENAME, {EV_FILE_RENAME}, true},
+    {VG_ATTR, {EV_FILE_ATTRIBUTE_CHANGE, EV_FILE_EXECUTABLE_DETECTED}, true},
+    {VG_CREDS, {EV_PRIVILEGE_CHANGE}, true},
+    {VG_NS, {EV_NAMESPACE_CHANGE}, true},
+    {VG_MOUNT, {EV_MOUNT}, true},
+    {VG_BPF, {EV_BPF_EVENT}, true},
+    {VG_MODULE, {EV_DRIVER_LOAD}, true},
+    {VG_LISTEN, {EV_NETWORK_LISTEN}, true},
 };
-
 
 /* Which kernel record types the config needs. Process records always flow:
  * the cache needs them whatever is logged. */
@@ -667,8 +678,8 @@ static void reload(struct sensor *S)
 		if (err.line > 0)
 			snprintf(msg, sizeof(msg), "%s:%d: %s", err.file, err.line, err.msg);
 		else
-			snprintf(msg, sizeof(msg), "%s: %s", err.file[0] ? err.file : S->o->config_path,
-				 err.msg);
+			snprintf(msg, sizeof(msg), "%s: %s",
+				 err.file[0] ? err.file : S->o->config_path, err.msg);
 		log_warnx("reload failed, keeping the previous configuration: %s", msg);
 		emit_error(S, 16, msg);
 		return;
@@ -676,7 +687,8 @@ static void reload(struct sensor *S)
 	{
 		struct caps_state *ncaps = caps_state__new(nrs, 0);
 		if (ncaps == NULL) {
-			log_warnx("reload: out of memory for caps, keeping the previous configuration");
+			log_warnx(
+			    "reload: out of memory for caps, keeping the previous configuration");
 			ruleset__free(nrs);
 			emit_error(S, 16, "reload: out of memory for caps");
 			return;
@@ -834,7 +846,7 @@ static int loop(struct sensor *S, int sfd, int tfd)
 					flush_caps(S, false);
 					if (S->health_interval_s &&
 					    now - S->last_health_mono >=
-						    (uint64_t)S->health_interval_s * 1000000000ull) {
+						(uint64_t)S->health_interval_s * 1000000000ull) {
 						S->last_health_mono = now;
 						emit_health(S);
 					}

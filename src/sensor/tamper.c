@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #define MAX_LINKS 256
-#define WATCH_MASK (IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB | IN_CREATE)
+#define WATCH_MASK                                                                                 \
+	(IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB |        \
+	 IN_CREATE)
 
 struct watched {
 	int wd;
@@ -124,10 +126,11 @@ void tamper__on_inotify(struct tamper *t, tamper_alert_fn *alert, void *ctx)
 				 * close follows in the same batch. */
 				if ((ev->mask & IN_MODIFY) && !(ev->mask & IN_CLOSE_WRITE))
 					continue;
-				snprintf(detail, sizeof(detail), "%s %s/%s %s", t->w[i].what, t->w[i].dir,
-					 t->w[i].name, how);
-				alert(ctx, strcmp(t->w[i].what, "binary") == 0 ? "BinaryModified"
-									       : "ConfigModified",
+				snprintf(detail, sizeof(detail), "%s %s/%s %s", t->w[i].what,
+					 t->w[i].dir, t->w[i].name, how);
+				alert(ctx,
+				      strcmp(t->w[i].what, "binary") == 0 ? "BinaryModified"
+									  : "ConfigModified",
 				      detail);
 			}
 		}
@@ -167,8 +170,8 @@ void tamper__tick(struct tamper *t, tamper_alert_fn *alert, void *ctx)
 		int bad = bpf_sensor__check_links(t->bpf, t->links, t->nlinks, what, sizeof(what));
 		/* Report once per change, not every second. */
 		if (bad > 0 && !t->reported_links) {
-			snprintf(detail, sizeof(detail), "%d of the sensor's %zu BPF links: %s", bad,
-				 t->nlinks, what);
+			snprintf(detail, sizeof(detail), "%d of the sensor's %zu BPF links: %s",
+				 bad, t->nlinks, what);
 			alert(ctx, "ProbeDetached", detail);
 		}
 		t->reported_links = bad > 0;

@@ -119,9 +119,9 @@ static void jsonl_close(struct sink *s)
 }
 
 const struct sink_ops sink_jsonl_ops = {
-	.kind = "jsonl",
-	.open = jsonl_open,
-	.write = jsonl_write,
-	.flush = jsonl_flush,
-	.close = jsonl_close,
+    .kind = "jsonl",
+    .open = jsonl_open,
+    .write = jsonl_write,
+    .flush = jsonl_flush,
+    .close = jsonl_close,
 };

@@ -16,10 +16,10 @@ struct spec_kind {
 };
 
 static const struct spec_kind kinds[] = {
-	{"jsonl:", &sink_jsonl_ops},
-	{"sqlite:", &sink_sqlite_ops},
-	{"syslog", &sink_syslog_ops}, /* syslog, syslog:udp://..., syslog?mode=... */
-	{"nats://", &sink_nats_ops},
+    {"jsonl:", &sink_jsonl_ops},
+    {"sqlite:", &sink_sqlite_ops},
+    {"syslog", &sink_syslog_ops}, /* syslog, syslog:udp://..., syslog?mode=... */
+    {"nats://", &sink_nats_ops},
 };
 
 static const struct spec_kind *find_kind(const char *spec, const char **arg)

@@ -54,7 +54,8 @@ int main(int argc, char **argv)
 			rc = 1;
 		} else {
 			waitpid(child, &st, 0);
-			if (ptrace(PTRACE_POKEDATA, child, (void *)&target_word, (void *)val) != 0) {
+			if (ptrace(PTRACE_POKEDATA, child, (void *)&target_word, (void *)val) !=
+			    0) {
 				perror("PTRACE_POKEDATA");
 				rc = 1;
 			}
@@ -79,7 +80,8 @@ int main(int argc, char **argv)
 		int fd;
 		snprintf(path, sizeof(path), "/proc/%d/mem", child);
 		fd = open(path, O_RDWR);
-		if (fd < 0 || pwrite(fd, &val, sizeof(val), (off_t)(long)&target_word) != sizeof(val)) {
+		if (fd < 0 ||
+		    pwrite(fd, &val, sizeof(val), (off_t)(long)&target_word) != sizeof(val)) {
 			perror("/proc/PID/mem");
 			rc = 1;
 		}

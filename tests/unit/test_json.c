@@ -22,7 +22,8 @@ static void test_escapes(void **state)
 	struct strbuf sb;
 	strbuf__init(&sb, 0);
 	assert_string_equal(esc("a\"b\\c", 5, &sb), "\"a\\\"b\\\\c\"");
-	assert_string_equal(esc("\n\r\t\x01\x1f\x7f", 6, &sb), "\"\\n\\r\\t\\u0001\\u001f\\u007f\"");
+	assert_string_equal(esc("\n\r\t\x01\x1f\x7f", 6, &sb),
+			    "\"\\n\\r\\t\\u0001\\u001f\\u007f\"");
 	assert_string_equal(esc("x\0y", 3, &sb), "\"x\\u0000y\"");
 	strbuf__free(&sb);
 }
@@ -39,8 +40,7 @@ static void test_utf8(void **state)
 	assert_string_equal(esc("a\xc3", 2, &sb), "\"a\\ufffd\"");
 	assert_string_equal(esc("\xc0\xaf", 2, &sb), "\"\\ufffd\\ufffd\"");
 	assert_string_equal(esc("\xed\xa0\x80", 3, &sb), "\"\\ufffd\\ufffd\\ufffd\"");
-	assert_string_equal(esc("\xf5\x80\x80\x80", 4, &sb),
-			    "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
+	assert_string_equal(esc("\xf5\x80\x80\x80", 4, &sb), "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
 	strbuf__free(&sb);
 }
 
@@ -58,14 +58,15 @@ static void test_record(void **state)
 	vrec__set_str(&rec, VF_Image, "/usr/bin/\"q\"");
 	vrec__set_int(&rec, VF_ExitCode, 3);
 	json__add_record(&sb, &rec);
-	assert_string_equal(strbuf__cstr(&sb),
-			    "{\"EventID\":5,\"Event\":\"ProcessTerminate\",\"Computer\":\"host1\","
-			    "\"SequenceNumber\":42,\"RuleName\":\"-\",\"UtcTime\":\"2026-01-02 "
-			    "03:04:05.678\",\"ProcessGuid\":\"-\",\"ProcessId\":1234,\"Image\":"
-			    "\"/usr/bin/\\\"q\\\"\",\"User\":\"-\",\"ExitCode\":3,"
-			    "\"InitiatingProcessCommandLine\":\"-\",\"InitiatingProcessParentGuid\":"
-			    "\"-\",\"InitiatingProcessParentImage\":\"-\",\"InitiatingProcessHashes\":"
-			    "\"-\",\"ContainerId\":\"-\"}");
+	assert_string_equal(
+	    strbuf__cstr(&sb),
+	    "{\"EventID\":5,\"Event\":\"ProcessTerminate\",\"Computer\":\"host1\","
+	    "\"SequenceNumber\":42,\"RuleName\":\"-\",\"UtcTime\":\"2026-01-02 "
+	    "03:04:05.678\",\"ProcessGuid\":\"-\",\"ProcessId\":1234,\"Image\":"
+	    "\"/usr/bin/\\\"q\\\"\",\"User\":\"-\",\"ExitCode\":3,"
+	    "\"InitiatingProcessCommandLine\":\"-\",\"InitiatingProcessParentGuid\":"
+	    "\"-\",\"InitiatingProcessParentImage\":\"-\",\"InitiatingProcessHashes\":"
+	    "\"-\",\"ContainerId\":\"-\"}");
 	/* Reset clears only what was set, and the record is reusable. */
 	vrec__reset(&rec, schema__event(EV_ERROR));
 	assert_null(vrec__get(&rec, VF_Image, NULL));
@@ -82,10 +83,10 @@ static void test_time(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_escapes),
-		cmocka_unit_test(test_utf8),
-		cmocka_unit_test(test_record),
-		cmocka_unit_test(test_time),
+	    cmocka_unit_test(test_escapes),
+	    cmocka_unit_test(test_utf8),
+	    cmocka_unit_test(test_record),
+	    cmocka_unit_test(test_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

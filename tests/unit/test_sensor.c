@@ -142,11 +142,12 @@ static void test_cache_snapshot_self(void **state)
 	assert_non_null(f);
 	assert_non_null(fgets(buf, sizeof(buf), f));
 	fclose(f);
-	assert_int_equal(sscanf(strrchr(buf, ')') + 2,
-				"%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
-				"%*d %*d %llu",
-				&start),
-			 1);
+	assert_int_equal(
+	    sscanf(strrchr(buf, ')') + 2,
+		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+		   "%*d %*d %llu",
+		   &start),
+	    1);
 	assert_true(proc_cache__snapshot(pc) > 1);
 	p = proc_cache__peek(pc, (uint32_t)getpid(), start);
 	assert_non_null(p);
@@ -319,8 +320,12 @@ static void test_decode_exit_net_file(void **state)
 	proc_cache__exec(d.pc, FAKE_PID, identity__ticks(&id, 1000000000ull), 1, 0, "/bin/sh",
 			 "sh -c exit 3", "/");
 
-	x.hdr = (struct vg_hdr){.type = VG_EXIT, .version = 1, .size = sizeof(x), .pid = FAKE_PID,
-				.start_ns = 1000000000ull, .ts = 2000000000ull};
+	x.hdr = (struct vg_hdr){.type = VG_EXIT,
+				.version = 1,
+				.size = sizeof(x),
+				.pid = FAKE_PID,
+				.start_ns = 1000000000ull,
+				.ts = 2000000000ull};
 	x.exit_code = 3 << 8;
 	assert_int_equal(decoder__decode(&d, &x, sizeof(x), &rec), 1);
 	assert_int_equal(rec.def->id, 5);
@@ -378,14 +383,14 @@ static void test_decode_ext(void **state)
 	struct vg_ns n;
 	struct vg_signal sg;
 	const char *path = "/usr/bin/true"; /* any file: hashed as the module */
-	struct vg_hdr h = {.version = 1, .pid = FAKE_PID, .start_ns = 1000000000ull,
-			   .ts = 2000000000ull};
+	struct vg_hdr h = {
+	    .version = 1, .pid = FAKE_PID, .start_ns = 1000000000ull, .ts = 2000000000ull};
 
 	d.pc = proc_cache__new(&id, 128);
 	d.hc = hash_cache__new(16, HASH_SHA256);
 	d.svc = services__load("/nonexistent");
-	proc_cache__exec(d.pc, FAKE_PID, identity__ticks(&id, 1000000000ull), 1, 0, "/usr/sbin/insmod",
-			 "insmod x.ko", "/");
+	proc_cache__exec(d.pc, FAKE_PID, identity__ticks(&id, 1000000000ull), 1, 0,
+			 "/usr/sbin/insmod", "insmod x.ko", "/");
 
 	memset(buf, 0, sizeof(*m));
 	m->hdr = h;
@@ -438,7 +443,8 @@ static void test_decode_ext(void **state)
 	sg.kind = VG_PROT_AUDITD;
 	assert_int_equal(decoder__decode(&d, &sg, sizeof(sg), &rec), 1);
 	assert_int_equal(rec.def->id, EV_TAMPER_ALERT);
-	assert_string_equal(vrec__get(&rec, VF_Detail, NULL), "SIGKILL (9) sent to auditd (pid 4242)");
+	assert_string_equal(vrec__get(&rec, VF_Detail, NULL),
+			    "SIGKILL (9) sent to auditd (pid 4242)");
 
 	proc_cache__free(d.pc);
 	hash_cache__free(d.hc);
@@ -457,16 +463,18 @@ static void test_hash_cache(void **state)
 	assert_int_equal(write(fd, "abc", 3), 3);
 	close(fd);
 	assert_int_equal(hash_cache__get(hc, path, NULL, NULL, out), 0);
-	assert_string_equal(out, "SHA256=BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD");
+	assert_string_equal(
+	    out, "SHA256=BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD");
 	assert_int_equal(hash_cache__get(hc, path, NULL, NULL, out), 0);
 	hash_cache__stats(hc, &st);
 	assert_int_equal(st.misses, 1);
 	assert_int_equal(st.hits, 1);
 	hash_cache__set_algos(hc, HASH_MD5 | HASH_SHA1 | HASH_SHA256);
 	assert_int_equal(hash_cache__get(hc, path, NULL, NULL, out), 0);
-	assert_string_equal(out, "MD5=900150983CD24FB0D6963F7D28E17F72,"
-				 "SHA1=A9993E364706816ABA3E25717850C26C9CD0D89D,"
-				 "SHA256=BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD");
+	assert_string_equal(
+	    out, "MD5=900150983CD24FB0D6963F7D28E17F72,"
+		 "SHA1=A9993E364706816ABA3E25717850C26C9CD0D89D,"
+		 "SHA256=BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD");
 	unlink(path);
 	assert_true(hash_cache__get(hc, path, NULL, NULL, out) < 0);
 	assert_string_equal(out, "-");
@@ -476,16 +484,16 @@ static void test_hash_cache(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_guid_format_and_uniqueness),
-		cmocka_unit_test(test_cache_pid_reuse_and_fork),
-		cmocka_unit_test(test_cache_bounded_and_gc),
-		cmocka_unit_test(test_cache_snapshot_self),
-		cmocka_unit_test(test_helpers),
-		cmocka_unit_test(test_container_id),
-		cmocka_unit_test(test_decode_exec_and_malformed),
-		cmocka_unit_test(test_decode_exit_net_file),
-		cmocka_unit_test(test_decode_ext),
-		cmocka_unit_test(test_hash_cache),
+	    cmocka_unit_test(test_guid_format_and_uniqueness),
+	    cmocka_unit_test(test_cache_pid_reuse_and_fork),
+	    cmocka_unit_test(test_cache_bounded_and_gc),
+	    cmocka_unit_test(test_cache_snapshot_self),
+	    cmocka_unit_test(test_helpers),
+	    cmocka_unit_test(test_container_id),
+	    cmocka_unit_test(test_decode_exec_and_malformed),
+	    cmocka_unit_test(test_decode_exit_net_file),
+	    cmocka_unit_test(test_decode_ext),
+	    cmocka_unit_test(test_hash_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
