@@ -24,6 +24,7 @@
 #include "sinks/sink.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -898,7 +899,15 @@ int sensor__run(const struct sensor_opts *o)
 		rc = EX_NOPERM;
 		goto out;
 	}
-	/* Before any thread (sink workers) exists, so all inherit it. */
+	/* Before any thread (sink workers) exists, so all inherit both: the
+	 * signals go to the signalfd only (a worker thread with them unblocked
+	 * would be killed by the default action), and the capabilities. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	harden__drop_caps();
 	S->rs = load_rules(o->config_path, &err);
 	if (S->rs == NULL) {
@@ -967,13 +976,6 @@ int sensor__run(const struct sensor_opts *o)
 		}
 	}
 
-	/* Signals first, so a TERM during start-up is not lost. */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (sfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) != 0) {

@@ -151,7 +151,8 @@ XML
 
 @test "vigil status answers while the sensor runs, and refuses a non-root user" {
 	start_sensor --control-socket "$WORK/ctl.sock"
-	/bin/true
+	/usr/bin/true vigil-status
+	wait_event '.CommandLine=="/usr/bin/true vigil-status"' >/dev/null
 	run "$VIGIL" status --socket "$WORK/ctl.sock"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"ProcessCreate"* ]]

@@ -1,0 +1,127 @@
+#!/usr/bin/env bats
+# End-to-end tests of the outputs with the real sensor: the embedded
+# defaults, hunting over a real run, a kill -9 mid-write, Sysmon XML over
+# syslog and NATS JetStream from the live sensor. (tests/sinks/ has the
+# sink-level integration tests: NATS restarts, clusters, spools.)
+
+load lib
+
+setup() {
+	[ "$(id -u)" -eq 0 ] || { echo "e2e tests need root" >&2; return 1; }
+	PY=/usr/bin/python3
+	WORK="$BATS_TEST_TMPDIR/work"
+	mkdir -p "$WORK"
+	S="$BATS_TEST_TMPDIR/state"
+}
+
+teardown() {
+	teardown_sensor
+	[ -n "${BG_PID:-}" ] && kill "$BG_PID" 2>/dev/null || true
+	[ -n "${NATS_PID:-}" ] && kill "$NATS_PID" 2>/dev/null || true
+	true
+}
+
+@test "default outputs: events.jsonl and vigil.db in the state dir, 0600, and hunts over the real run" {
+	OUT="$S/events.jsonl"
+	"$VIGIL" run --state-dir "$S" --health-interval 0 \
+		--config "$BATS_TEST_DIRNAME/../fixtures/configs/all-events.xml" 2>>"$BATS_TEST_TMPDIR/sensor.log" &
+	SENSOR_PID=$!
+	for i in $(seq 1 200); do grep -qs '"State":"Started"' "$OUT" && break; sleep 0.05; done
+	/usr/bin/true vigil-hunt-me
+	cp /bin/true "$WORK/dropper"
+	$PY -c "import socket; l=socket.socket(); l.bind(('127.0.0.1',0)); l.listen(1); socket.create_connection(l.getsockname()).close()"
+	rm "$WORK/dropper"
+	wait_event ".EventID==23 and .TargetFilename==\"$WORK/dropper\"" >/dev/null
+	sleep 1.5 # the store commits at flush; give it a tick
+	[ "$(stat -c %a "$S/events.jsonl")" = 600 ]
+	[ "$(stat -c %a "$S/vigil.db")" = 600 ]
+	# Hunts while the sensor writes.
+	run "$VIGIL" hunt --db "$S/vigil.db" --format csv \
+		"SELECT Image, CommandLine FROM DeviceProcessEvents WHERE EventID = 1 AND CommandLine = '/usr/bin/true vigil-hunt-me'"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"/usr/bin/true,/usr/bin/true vigil-hunt-me"* ]]
+	run "$VIGIL" hunt --db "$S/vigil.db" --format json \
+		"SELECT TargetFilename FROM DeviceFileEvents WHERE EventID = 29 AND TargetFilename = '$WORK/dropper'"
+	[ "$status" -eq 0 ]
+	jq -e 'length == 1' <<<"$output"
+	run "$VIGIL" hunt --db "$S/vigil.db" "SELECT count(*) AS n FROM DeviceNetworkEvents WHERE EventID = 3 AND DestinationIp = '127.0.0.1'"
+	[ "$status" -eq 0 ]
+	run "$VIGIL" hunt --db "$S/vigil.db" "SELEC nonsense"
+	[ "$status" -eq 65 ]
+	run "$VIGIL" hunt --db "$S/vigil.db" "DELETE FROM DeviceProcessEvents"
+	[ "$status" -ne 0 ]
+	stop_sensor
+	# The same records in both outputs.
+	n=$(jq -s 'length' "$OUT")
+	run "$VIGIL" hunt --db "$S/vigil.db" --format csv "SELECT (SELECT count(*) FROM DeviceProcessEvents) + (SELECT count(*) FROM DeviceNetworkEvents) + (SELECT count(*) FROM DeviceFileEvents) + (SELECT count(*) FROM DeviceImageLoadEvents) + (SELECT count(*) FROM DeviceEvents) + (SELECT count(*) FROM DeviceAlerts)"
+	echo "jsonl $n, sqlite $output" >&2
+	[ "$(tail -n 1 <<<"$output" | tr -d "\r")" = "$n" ] # CSV lines end in CRLF (RFC 4180)
+}
+
+@test "kill -9 of the sensor mid-write leaves a store that opens and passes integrity_check" {
+	"$VIGIL" run --state-dir "$S" --health-interval 0 --output "sqlite:$S/vigil.db" \
+		--output "jsonl:$WORK/ev.jsonl" --config "$BATS_TEST_DIRNAME/../fixtures/configs/all-events.xml" 2>/dev/null &
+	SENSOR_PID=$!
+	OUT="$WORK/ev.jsonl"
+	for i in $(seq 1 200); do grep -qs '"State":"Started"' "$OUT" && break; sleep 0.05; done
+	( for i in $(seq 1 3000); do echo x >"$WORK/f$((i % 50))"; done ) &
+	sleep 0.7
+	kill -9 "$SENSOR_PID"
+	wait "$SENSOR_PID" || true
+	SENSOR_PID=
+	wait
+	[ "$(sqlite3 "$S/vigil.db" 'PRAGMA integrity_check')" = ok ]
+	[ "$(sqlite3 "$S/vigil.db" 'SELECT count(*) > 0 FROM DeviceFileEvents')" = 1 ]
+}
+
+@test "syslog from the live sensor: RFC 5424 over UDP carrying Sysmon for Linux's XML" {
+	$PY - "$WORK/syslog.txt" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('127.0.0.1', 46514))
+f = open(sys.argv[1], 'wb', buffering=0)
+while True:
+    m, _ = s.recvfrom(65535)
+    f.write(m + b'\n')
+PY
+	BG_PID=$!
+	sleep 0.3
+	start_sensor --output syslog:udp://127.0.0.1:46514
+	/usr/bin/true vigil-syslog
+	wait_event '.CommandLine=="/usr/bin/true vigil-syslog"' >/dev/null
+	for i in $(seq 1 100); do grep -aq 'vigil-syslog' "$WORK/syslog.txt" 2>/dev/null && break; sleep 0.05; done
+	line=$(grep -a 'vigil-syslog' "$WORK/syslog.txt" | head -n 1)
+	# RFC 5424 header, Sysmon's ident, then the event XML.
+	re='^<[0-9]+>1 [0-9T:.+-]+Z? [^ ]+ sysmon '
+	[[ "$line" =~ $re ]]
+	xml=${line#*<Event>}
+	xml="<Event>$xml"
+	printf '%s' "$xml" | $PY -c "
+import sys, xml.etree.ElementTree as ET
+e = ET.fromstring(sys.stdin.read())
+s = e.find('System')
+assert s.find('Provider').get('Name') == 'Linux-Sysmon'
+assert s.find('EventID').text == '1'
+d = {x.get('Name'): x.text for x in e.find('EventData')}
+assert d['CommandLine'] == '/usr/bin/true vigil-syslog', d
+assert d['Image'] == '/usr/bin/true'
+for k in ['RuleName','UtcTime','ProcessGuid','ProcessId','Image','CommandLine','CurrentDirectory','User','Hashes','ParentProcessGuid','ParentImage']:
+    assert k in d, k
+"
+}
+
+@test "NATS JetStream from the live sensor: every event of the run is in the stream, with its message id" {
+	command -v nats-server >/dev/null
+	nats-server -js -a 127.0.0.1 -p 44222 -sd "$WORK/js" >"$WORK/nats.log" 2>&1 &
+	NATS_PID=$!
+	for i in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/44222) 2>/dev/null && break; sleep 0.05; done
+	start_sensor --output "nats://127.0.0.1:44222?subject=vigil.e2e&stream=VIGILE2E"
+	for i in $(seq 1 20); do /usr/bin/true; done
+	stop_sensor
+	n=$(jq -s 'length' "$OUT")
+	first=$(jq -s 'map(.SequenceNumber) | min' "$OUT")
+	host=$(jq -r '.Computer' "$OUT" | head -n 1)
+	make -s build/sinks/natscheck >/dev/null
+	# Exactly the run's sequence numbers, each once, ids host-SequenceNumber.
+	"$BATS_TEST_DIRNAME/../../build/sinks/natscheck" nats://127.0.0.1:44222 VIGILE2E "$host" "$first" "$n"
+}
