@@ -89,6 +89,15 @@ struct {
 	__type(value, struct scratch);
 } scratch_map SEC(".maps");
 
+/* A program on a syscall's exit tracepoint that hands the return value to
+ * the handler its family shares (open/openat/creat/openat2, ...). */
+#define VG_ON_EXIT(fn, tp, handler)                                                                \
+	SEC("tp/syscalls/" tp)                                                                     \
+	int fn(struct trace_event_raw_sys_exit *ctx)                                               \
+	{                                                                                          \
+		return handler(ctx->ret);                                                          \
+	}
+
 static __always_inline __u64 rb_flags(void)
 {
 	return bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) >= wake_bytes ? BPF_RB_FORCE_WAKEUP

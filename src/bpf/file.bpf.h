@@ -52,29 +52,13 @@ static __always_inline int on_open_exit(long ret)
 	return 0;
 }
 
-SEC("tp/syscalls/sys_exit_openat")
-int vg_openat_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_open_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_openat_x, "sys_exit_openat", on_open_exit)
 
-SEC("tp/syscalls/sys_exit_open")
-int vg_open_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_open_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_open_x, "sys_exit_open", on_open_exit)
 
-SEC("tp/syscalls/sys_exit_creat")
-int vg_creat_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_open_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_creat_x, "sys_exit_creat", on_open_exit)
 
-SEC("tp/syscalls/sys_exit_openat2")
-int vg_openat2_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_open_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_openat2_x, "sys_exit_openat2", on_open_exit)
 
 struct unlink_call {
 	__u64 upath;
@@ -173,22 +157,10 @@ int vg_rmdir_e(struct trace_event_raw_sys_enter *ctx)
 	return unlink_enter(AT_FDCWD, ctx->args[0], AT_REMOVEDIR);
 }
 
-SEC("tp/syscalls/sys_exit_unlinkat")
-int vg_unlinkat_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return unlink_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_unlinkat_x, "sys_exit_unlinkat", unlink_exit)
 
-SEC("tp/syscalls/sys_exit_unlink")
-int vg_unlink_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return unlink_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_unlink_x, "sys_exit_unlink", unlink_exit)
 
-SEC("tp/syscalls/sys_exit_rmdir")
-int vg_rmdir_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return unlink_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_rmdir_x, "sys_exit_rmdir", unlink_exit)
 
 #endif

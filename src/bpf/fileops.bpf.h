@@ -416,29 +416,13 @@ static __always_inline int utimes_exit(long ret)
 	return 0;
 }
 
-SEC("tp/syscalls/sys_exit_utimensat")
-int vg_utimensat_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return utimes_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_utimensat_x, "sys_exit_utimensat", utimes_exit)
 
-SEC("tp/syscalls/sys_exit_utimes")
-int vg_utimes_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return utimes_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_utimes_x, "sys_exit_utimes", utimes_exit)
 
-SEC("tp/syscalls/sys_exit_futimesat")
-int vg_futimesat_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return utimes_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_futimesat_x, "sys_exit_futimesat", utimes_exit)
 
-SEC("tp/syscalls/sys_exit_utime")
-int vg_utime_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return utimes_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_utime_x, "sys_exit_utime", utimes_exit)
 
 /* ---- rename ---- */
 
@@ -511,23 +495,11 @@ static __always_inline int rename_exit(long ret)
 	return 0;
 }
 
-SEC("tp/syscalls/sys_exit_rename")
-int vg_rename_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return rename_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_rename_x, "sys_exit_rename", rename_exit)
 
-SEC("tp/syscalls/sys_exit_renameat")
-int vg_renameat_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return rename_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_renameat_x, "sys_exit_renameat", rename_exit)
 
-SEC("tp/syscalls/sys_exit_renameat2")
-int vg_renameat2_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return rename_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_renameat2_x, "sys_exit_renameat2", rename_exit)
 
 /* ---- mode, owner, xattr ---- */
 
@@ -705,26 +677,19 @@ static __always_inline int attr_exit(long ret)
 	return 0;
 }
 
-#define ATTR_EXIT(fn, tp)                                                                          \
-	SEC("tp/syscalls/" tp)                                                                     \
-	int fn(struct trace_event_raw_sys_exit *ctx)                                               \
-	{                                                                                          \
-		return attr_exit(ctx->ret);                                                        \
-	}
-
-ATTR_EXIT(vg_chmod_x, "sys_exit_chmod")
-ATTR_EXIT(vg_fchmod_x, "sys_exit_fchmod")
-ATTR_EXIT(vg_fchmodat_x, "sys_exit_fchmodat")
-ATTR_EXIT(vg_fchmodat2_x, "sys_exit_fchmodat2")
-ATTR_EXIT(vg_chown_x, "sys_exit_chown")
-ATTR_EXIT(vg_lchown_x, "sys_exit_lchown")
-ATTR_EXIT(vg_fchown_x, "sys_exit_fchown")
-ATTR_EXIT(vg_fchownat_x, "sys_exit_fchownat")
-ATTR_EXIT(vg_setxattr_x, "sys_exit_setxattr")
-ATTR_EXIT(vg_lsetxattr_x, "sys_exit_lsetxattr")
-ATTR_EXIT(vg_fsetxattr_x, "sys_exit_fsetxattr")
-ATTR_EXIT(vg_rmxattr_x, "sys_exit_removexattr")
-ATTR_EXIT(vg_lrmxattr_x, "sys_exit_lremovexattr")
-ATTR_EXIT(vg_frmxattr_x, "sys_exit_fremovexattr")
+VG_ON_EXIT(vg_chmod_x, "sys_exit_chmod", attr_exit)
+VG_ON_EXIT(vg_fchmod_x, "sys_exit_fchmod", attr_exit)
+VG_ON_EXIT(vg_fchmodat_x, "sys_exit_fchmodat", attr_exit)
+VG_ON_EXIT(vg_fchmodat2_x, "sys_exit_fchmodat2", attr_exit)
+VG_ON_EXIT(vg_chown_x, "sys_exit_chown", attr_exit)
+VG_ON_EXIT(vg_lchown_x, "sys_exit_lchown", attr_exit)
+VG_ON_EXIT(vg_fchown_x, "sys_exit_fchown", attr_exit)
+VG_ON_EXIT(vg_fchownat_x, "sys_exit_fchownat", attr_exit)
+VG_ON_EXIT(vg_setxattr_x, "sys_exit_setxattr", attr_exit)
+VG_ON_EXIT(vg_lsetxattr_x, "sys_exit_lsetxattr", attr_exit)
+VG_ON_EXIT(vg_fsetxattr_x, "sys_exit_fsetxattr", attr_exit)
+VG_ON_EXIT(vg_rmxattr_x, "sys_exit_removexattr", attr_exit)
+VG_ON_EXIT(vg_lrmxattr_x, "sys_exit_lremovexattr", attr_exit)
+VG_ON_EXIT(vg_frmxattr_x, "sys_exit_fremovexattr", attr_exit)
 
 #endif

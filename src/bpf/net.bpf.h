@@ -183,17 +183,9 @@ static __always_inline int on_accept_exit(long ret)
 	return emit_net(sk, VG_NET_ACCEPT, IPPROTO_TCP);
 }
 
-SEC("tp/syscalls/sys_exit_accept")
-int vg_accept_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_accept_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_accept_x, "sys_exit_accept", on_accept_exit)
 
-SEC("tp/syscalls/sys_exit_accept4")
-int vg_accept4_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_accept_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_accept4_x, "sys_exit_accept4", on_accept_exit)
 
 static __always_inline int sock_call_enter(int fd, __u64 uaddr, __u32 is_msg)
 {
@@ -289,11 +281,7 @@ int vg_connect_e(struct trace_event_raw_sys_enter *ctx)
 	return sock_call_enter((int)ctx->args[0], ctx->args[1], 0);
 }
 
-SEC("tp/syscalls/sys_exit_connect")
-int vg_connect_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return sock_call_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_connect_x, "sys_exit_connect", sock_call_exit)
 
 SEC("tp/syscalls/sys_enter_sendto")
 int vg_sendto_e(struct trace_event_raw_sys_enter *ctx)
@@ -301,11 +289,7 @@ int vg_sendto_e(struct trace_event_raw_sys_enter *ctx)
 	return sock_call_enter((int)ctx->args[0], ctx->args[4], 0);
 }
 
-SEC("tp/syscalls/sys_exit_sendto")
-int vg_sendto_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return sock_call_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_sendto_x, "sys_exit_sendto", sock_call_exit)
 
 SEC("tp/syscalls/sys_enter_sendmsg")
 int vg_sendmsg_e(struct trace_event_raw_sys_enter *ctx)
@@ -313,11 +297,7 @@ int vg_sendmsg_e(struct trace_event_raw_sys_enter *ctx)
 	return sock_call_enter((int)ctx->args[0], ctx->args[1], 1);
 }
 
-SEC("tp/syscalls/sys_exit_sendmsg")
-int vg_sendmsg_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return sock_call_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_sendmsg_x, "sys_exit_sendmsg", sock_call_exit)
 
 /* ---- listen() and UDP bind() (NetworkListen) ---- */
 
@@ -495,11 +475,7 @@ int vg_recvfrom_e(struct trace_event_raw_sys_enter *ctx)
 	return dns_enter((int)ctx->args[0], ctx->args[1], ctx->args[4], 0);
 }
 
-SEC("tp/syscalls/sys_exit_recvfrom")
-int vg_recvfrom_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return dns_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_recvfrom_x, "sys_exit_recvfrom", dns_exit)
 
 SEC("tp/syscalls/sys_enter_recvmsg")
 int vg_recvmsg_e(struct trace_event_raw_sys_enter *ctx)
@@ -507,11 +483,7 @@ int vg_recvmsg_e(struct trace_event_raw_sys_enter *ctx)
 	return dns_enter((int)ctx->args[0], ctx->args[1], 0, 1);
 }
 
-SEC("tp/syscalls/sys_exit_recvmsg")
-int vg_recvmsg_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return dns_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_recvmsg_x, "sys_exit_recvmsg", dns_exit)
 
 SEC("tp/syscalls/sys_enter_read")
 int vg_read_e(struct trace_event_raw_sys_enter *ctx)
@@ -522,10 +494,6 @@ int vg_read_e(struct trace_event_raw_sys_enter *ctx)
 	return dns_enter((int)ctx->args[0], ctx->args[1], 0, 0);
 }
 
-SEC("tp/syscalls/sys_exit_read")
-int vg_read_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return dns_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_read_x, "sys_exit_read", dns_exit)
 
 #endif

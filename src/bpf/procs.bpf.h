@@ -89,11 +89,7 @@ int vg_ptrace_e(struct trace_event_raw_sys_enter *ctx)
 	return access_enter(VG_ACC_PTRACE, (__u32)ctx->args[0], (__u32)ctx->args[1]);
 }
 
-SEC("tp/syscalls/sys_exit_ptrace")
-int vg_ptrace_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return access_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_ptrace_x, "sys_exit_ptrace", access_exit)
 
 SEC("tp/syscalls/sys_enter_process_vm_readv")
 int vg_vmread_e(struct trace_event_raw_sys_enter *ctx)
@@ -101,11 +97,7 @@ int vg_vmread_e(struct trace_event_raw_sys_enter *ctx)
 	return access_enter(VG_ACC_VM_READ, 0, (__u32)ctx->args[0]);
 }
 
-SEC("tp/syscalls/sys_exit_process_vm_readv")
-int vg_vmread_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return access_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_vmread_x, "sys_exit_process_vm_readv", access_exit)
 
 SEC("tp/syscalls/sys_enter_process_vm_writev")
 int vg_vmwrite_e(struct trace_event_raw_sys_enter *ctx)
@@ -113,11 +105,7 @@ int vg_vmwrite_e(struct trace_event_raw_sys_enter *ctx)
 	return access_enter(VG_ACC_VM_WRITE, 0, (__u32)ctx->args[0]);
 }
 
-SEC("tp/syscalls/sys_exit_process_vm_writev")
-int vg_vmwrite_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return access_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_vmwrite_x, "sys_exit_process_vm_writev", access_exit)
 
 /* ---- credentials ---- */
 
@@ -248,11 +236,7 @@ int vg_setns_e(struct trace_event_raw_sys_enter *ctx)
 	return ns_enter(VG_SYS_SETNS, ctx->args[1]);
 }
 
-SEC("tp/syscalls/sys_exit_setns")
-int vg_setns_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return ns_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_setns_x, "sys_exit_setns", ns_exit)
 
 SEC("tp/syscalls/sys_enter_unshare")
 int vg_unshare_e(struct trace_event_raw_sys_enter *ctx)
@@ -260,11 +244,7 @@ int vg_unshare_e(struct trace_event_raw_sys_enter *ctx)
 	return ns_enter(VG_SYS_UNSHARE, ctx->args[0]);
 }
 
-SEC("tp/syscalls/sys_exit_unshare")
-int vg_unshare_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return ns_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_unshare_x, "sys_exit_unshare", ns_exit)
 
 SEC("tp/syscalls/sys_enter_clone")
 int vg_clone_e(struct trace_event_raw_sys_enter *ctx)
@@ -353,11 +333,7 @@ int vg_mount_e(struct trace_event_raw_sys_enter *ctx)
 	return mount_enter(VG_SYS_MOUNT, ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3]);
 }
 
-SEC("tp/syscalls/sys_exit_mount")
-int vg_mount_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return mount_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_mount_x, "sys_exit_mount", mount_exit)
 
 SEC("tp/syscalls/sys_enter_umount")
 int vg_umount_e(struct trace_event_raw_sys_enter *ctx)
@@ -365,11 +341,7 @@ int vg_umount_e(struct trace_event_raw_sys_enter *ctx)
 	return mount_enter(VG_SYS_UMOUNT, 0, ctx->args[0], 0, ctx->args[1]);
 }
 
-SEC("tp/syscalls/sys_exit_umount")
-int vg_umount_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return mount_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_umount_x, "sys_exit_umount", mount_exit)
 
 SEC("tp/syscalls/sys_enter_move_mount")
 int vg_mvmount_e(struct trace_event_raw_sys_enter *ctx)
@@ -377,11 +349,7 @@ int vg_mvmount_e(struct trace_event_raw_sys_enter *ctx)
 	return mount_enter(VG_SYS_MOVE_MOUNT, ctx->args[1], ctx->args[3], 0, ctx->args[4]);
 }
 
-SEC("tp/syscalls/sys_exit_move_mount")
-int vg_mvmount_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return mount_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_mvmount_x, "sys_exit_move_mount", mount_exit)
 
 /* ---- BPF ---- */
 
@@ -494,11 +462,7 @@ int vg_initmod_e(struct trace_event_raw_sys_enter *ctx)
 	return module_enter(VG_SYS_INIT_MODULE, -1);
 }
 
-SEC("tp/syscalls/sys_exit_init_module")
-int vg_initmod_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return module_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_initmod_x, "sys_exit_init_module", module_exit)
 
 SEC("tp/syscalls/sys_enter_finit_module")
 int vg_finitmod_e(struct trace_event_raw_sys_enter *ctx)
@@ -506,11 +470,7 @@ int vg_finitmod_e(struct trace_event_raw_sys_enter *ctx)
 	return module_enter(VG_SYS_FINIT_MODULE, (int)ctx->args[0]);
 }
 
-SEC("tp/syscalls/sys_exit_finit_module")
-int vg_finitmod_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return module_exit(ctx->ret);
-}
+VG_ON_EXIT(vg_finitmod_x, "sys_exit_finit_module", module_exit)
 
 /* ---- signals to protected processes (tamper) ---- */
 

@@ -66,6 +66,14 @@ void dec_set_initiator(struct decoder *d, struct vrec *rec, struct proc *p, uint
 	dec_set_s(rec, VF_ContainerId, p->container);
 }
 
+void dec_begin(struct decoder *d, struct vrec *rec, unsigned event_id, uint64_t boot_ts,
+	       struct proc *p, uint32_t uid)
+{
+	vrec__reset(rec, schema__event(event_id));
+	dec_set_time(d, rec, boot_ts);
+	dec_set_initiator(d, rec, p, uid);
+}
+
 struct proc *dec_hdr_proc(struct decoder *d, const struct vg_hdr *h)
 {
 	return proc_cache__lookup(d->pc, h->pid, identity__ticks(d->id, h->start_ns));
@@ -177,9 +185,7 @@ static int decode_exit(struct decoder *d, const struct vg_exit *x, struct vrec *
 
 	if (p == NULL)
 		return -ENOMEM;
-	vrec__reset(rec, schema__event(5));
-	dec_set_time(d, rec, x->hdr.ts);
-	dec_set_initiator(d, rec, p, x->hdr.uid);
+	dec_begin(d, rec, 5, x->hdr.ts, p, x->hdr.uid);
 	vrec__set_int(rec, VF_ExitCode, exit_code_from_status(x->exit_code));
 	proc_cache__exit(d->pc, p, x->hdr.ts);
 	return 1;
@@ -223,9 +229,7 @@ static int decode_net(struct decoder *d, const struct vg_net *n, struct vrec *re
 		return -ENOMEM;
 	net_addr_str(n->family, n->laddr, l, &l6);
 	net_addr_str(n->family, n->raddr, r, &r6);
-	vrec__reset(rec, schema__event(3));
-	dec_set_time(d, rec, n->hdr.ts);
-	dec_set_initiator(d, rec, p, n->hdr.uid);
+	dec_begin(d, rec, 3, n->hdr.ts, p, n->hdr.uid);
 	vrec__set_str(rec, VF_Protocol, udp ? "udp" : "tcp");
 	vrec__set_str(rec, VF_Initiated, inbound ? "false" : "true");
 	vrec__set_str(rec, VF_SourceIsIpv6, (inbound ? r6 : l6) ? "true" : "false");
@@ -255,9 +259,7 @@ static int decode_file_create(struct decoder *d, const struct vg_file *f, size_t
 	p = dec_hdr_proc(d, &f->hdr);
 	if (p == NULL)
 		return -ENOMEM;
-	vrec__reset(rec, schema__event(11));
-	dec_set_time(d, rec, f->hdr.ts);
-	dec_set_initiator(d, rec, p, f->hdr.uid);
+	dec_begin(d, rec, 11, f->hdr.ts, p, f->hdr.uid);
 	vrec__set_str(rec, VF_TargetFilename, path);
 	vrec__set_ref(rec, VF_CreationUtcTime, vrec__get(rec, VF_UtcTime, NULL), 23);
 	return 1;
@@ -315,9 +317,7 @@ static int decode_file_delete(struct decoder *d, const struct vg_file_delete *f,
 	p = dec_hdr_proc(d, &f->hdr);
 	if (p == NULL)
 		return -ENOMEM;
-	vrec__reset(rec, schema__event(23));
-	dec_set_time(d, rec, f->hdr.ts);
-	dec_set_initiator(d, rec, p, f->hdr.uid);
+	dec_begin(d, rec, 23, f->hdr.ts, p, f->hdr.uid);
 	vrec__set_str(rec, VF_TargetFilename, full);
 	vrec__set_str(rec, VF_Hashes, "-");
 	vrec__set_str(rec, VF_IsExecutable, "-");

@@ -111,9 +111,7 @@ static int decode_dns(struct decoder *d, const struct vg_dns *e, size_t size, st
 		return -ENOMEM;
 	for (size_t i = 0; d->dns && i < m.n_addrs; i++)
 		dns_cache__add(d->dns, m.addrs[i].family, m.addrs[i].addr, m.qname, e->hdr.ts);
-	vrec__reset(rec, schema__event(EV_DNS_QUERY));
-	dec_set_time(d, rec, e->hdr.ts);
-	dec_set_initiator(d, rec, p, e->hdr.uid);
+	dec_begin(d, rec, EV_DNS_QUERY, e->hdr.ts, p, e->hdr.uid);
 	dec_set_s(rec, VF_QueryName, m.qname);
 	vrec__set_str(rec, VF_QueryStatus, dns__status(m.rcode, st));
 	dec_set_s(rec, VF_QueryResults, m.results);
@@ -184,9 +182,7 @@ static int decode_fpath(struct decoder *d, const struct vg_fpath *e, size_t size
 		return -ENOMEM;
 	switch (e->hdr.type) {
 	case VG_MMAP_EXEC:
-		vrec__reset(rec, schema__event(EV_IMAGE_LOAD));
-		dec_set_time(d, rec, e->hdr.ts);
-		dec_set_initiator(d, rec, p, e->hdr.uid);
+		dec_begin(d, rec, EV_IMAGE_LOAD, e->hdr.ts, p, e->hdr.uid);
 		vrec__set_str(rec, VF_ImageLoaded, path);
 		vrec__set_str(rec, VF_FileVersion, "-");
 		vrec__set_str(rec, VF_Description, "-");
@@ -202,15 +198,11 @@ static int decode_fpath(struct decoder *d, const struct vg_fpath *e, size_t size
 		vrec__set_str(rec, VF_SignatureStatus, "-");
 		return 1;
 	case VG_RAW_READ:
-		vrec__reset(rec, schema__event(EV_RAW_ACCESS_READ));
-		dec_set_time(d, rec, e->hdr.ts);
-		dec_set_initiator(d, rec, p, e->hdr.uid);
+		dec_begin(d, rec, EV_RAW_ACCESS_READ, e->hdr.ts, p, e->hdr.uid);
 		vrec__set_str(rec, VF_Device, path);
 		return 1;
 	default: /* VG_FILE_MODIFY */
-		vrec__reset(rec, schema__event(EV_FILE_MODIFY));
-		dec_set_time(d, rec, e->hdr.ts);
-		dec_set_initiator(d, rec, p, e->hdr.uid);
+		dec_begin(d, rec, EV_FILE_MODIFY, e->hdr.ts, p, e->hdr.uid);
 		vrec__set_str(rec, VF_TargetFilename, path);
 		exec_detected(d, rec, p, e->hdr.uid, path, e->mode);
 		return 1;
@@ -303,9 +295,7 @@ static int decode_access(struct decoder *d, const struct vg_access *a, size_t si
 	src = dec_hdr_proc(d, &a->hdr);
 	if (src == NULL)
 		return -ENOMEM;
-	vrec__reset(rec, schema__event(EV_PROCESS_ACCESS));
-	dec_set_time(d, rec, a->hdr.ts);
-	dec_set_initiator(d, rec, src, a->hdr.uid);
+	dec_begin(d, rec, EV_PROCESS_ACCESS, a->hdr.ts, src, a->hdr.uid);
 	vrec__set_str(rec, VF_SourceProcessGUID, src->guid);
 	vrec__set_uint(rec, VF_SourceProcessId, src->pid);
 	vrec__set_uint(rec, VF_SourceThreadId, a->hdr.tid);
@@ -352,9 +342,7 @@ static int decode_utimes(struct decoder *d, const struct vg_utimes *e, size_t si
 	p = dec_hdr_proc(d, &e->hdr);
 	if (p == NULL)
 		return -ENOMEM;
-	vrec__reset(rec, schema__event(EV_FILE_CREATE_TIME));
-	dec_set_time(d, rec, e->hdr.ts);
-	dec_set_initiator(d, rec, p, e->hdr.uid);
+	dec_begin(d, rec, EV_FILE_CREATE_TIME, e->hdr.ts, p, e->hdr.uid);
 	vrec__set_str(rec, VF_TargetFilename, path);
 	fmt_ts(e->new_mtime_sec, e->new_mtime_nsec, t);
 	vrec__set_str(rec, VF_CreationUtcTime, t);
@@ -381,9 +369,7 @@ static int decode_rename(struct decoder *d, const struct vg_rename *e, size_t si
 	p = dec_hdr_proc(d, &e->hdr);
 	if (p == NULL)
 		return -ENOMEM;
-	vrec__reset(rec, schema__event(EV_FILE_RENAME));
-	dec_set_time(d, rec, e->hdr.ts);
-	dec_set_initiator(d, rec, p, e->hdr.uid);
+	dec_begin(d, rec, EV_FILE_RENAME, e->hdr.ts, p, e->hdr.uid);
 	vrec__set_str(rec, VF_SourceFilename, from);
 	vrec__set_str(rec, VF_TargetFilename, to);
 	return 1;
@@ -419,9 +405,7 @@ static int decode_attr(struct decoder *d, const struct vg_attr *e, size_t size, 
 	p = dec_hdr_proc(d, &e->hdr);
 	if (p == NULL)
 		return -ENOMEM;
-	vrec__reset(rec, schema__event(EV_FILE_ATTRIBUTE_CHANGE));
-	dec_set_time(d, rec, e->hdr.ts);
-	dec_set_initiator(d, rec, p, e->hdr.uid);
+	dec_begin(d, rec, EV_FILE_ATTRIBUTE_CHANGE, e->hdr.ts, p, e->hdr.uid);
 	vrec__set_str(rec, VF_TargetFilename, path);
 	switch (e->kind) {
 	case VG_ATTR_MODE:
@@ -511,9 +495,7 @@ static int decode_creds(struct decoder *d, const struct vg_creds *e, struct vrec
 	p->uid = e->new_uid;
 	p->euid = e->new_euid;
 	p->gid = e->new_gid;
-	vrec__reset(rec, schema__event(EV_PRIVILEGE_CHANGE));
-	dec_set_time(d, rec, e->hdr.ts);
-	dec_set_initiator(d, rec, p, e->old_uid);
+	dec_begin(d, rec, EV_PRIVILEGE_CHANGE, e->hdr.ts, p, e->old_uid);
 	vrec__set_str(rec, VF_Syscall, sys_name(e->syscall));
 	/* Effective ids: they are what the kernel checks. */
 	vrec__set_uint(rec, VF_OldUid, e->old_euid);
@@ -558,9 +540,7 @@ static int decode_ns(struct decoder *d, const struct vg_ns *e, struct vrec *rec)
 
 	if (p == NULL)
 		return -ENOMEM;
-	vrec__reset(rec, schema__event(EV_NAMESPACE_CHANGE));
-	dec_set_time(d, rec, e->hdr.ts);
-	dec_set_initiator(d, rec, p, e->hdr.uid);
+	dec_begin(d, rec, EV_NAMESPACE_CHANGE, e->hdr.ts, p, e->hdr.uid);
 	vrec__set_str(rec, VF_Syscall, sys_name(e->syscall));
 	ns_names(e->syscall, e->flags, names);
 	vrec__set_str(rec, VF_Namespaces, names);
@@ -580,9 +560,7 @@ static int decode_mount(struct decoder *d, const struct vg_mount *e, size_t size
 	p = dec_hdr_proc(d, &e->hdr);
 	if (p == NULL)
 		return -ENOMEM;
-	vrec__reset(rec, schema__event(EV_MOUNT));
-	dec_set_time(d, rec, e->hdr.ts);
-	dec_set_initiator(d, rec, p, e->hdr.uid);
+	dec_begin(d, rec, EV_MOUNT, e->hdr.ts, p, e->hdr.uid);
 	vrec__set_str(rec, VF_Syscall, sys_name(e->syscall));
 	dec_set_s(rec, VF_Source, src);
 	dec_set_s(rec, VF_Target, tgt);
@@ -659,9 +637,7 @@ static int decode_bpf(struct decoder *d, const struct vg_bpf *e, struct vrec *re
 		return -ENOMEM;
 	memcpy(name, e->name, 16);
 	name[16] = '\0';
-	vrec__reset(rec, schema__event(EV_BPF_EVENT));
-	dec_set_time(d, rec, e->hdr.ts);
-	dec_set_initiator(d, rec, p, e->hdr.uid);
+	dec_begin(d, rec, EV_BPF_EVENT, e->hdr.ts, p, e->hdr.uid);
 	vrec__set_str(rec, VF_BpfCommand, bpf_cmd_name(e->cmd));
 	vrec__set_str(rec, VF_BpfProgramType, bpf_prog_type_name(e->prog_type, buf));
 	if (e->prog_id)
@@ -683,9 +659,7 @@ static int decode_module(struct decoder *d, const struct vg_module *e, size_t si
 	p = dec_hdr_proc(d, &e->hdr);
 	if (p == NULL)
 		return -ENOMEM;
-	vrec__reset(rec, schema__event(EV_DRIVER_LOAD));
-	dec_set_time(d, rec, e->hdr.ts);
-	dec_set_initiator(d, rec, p, e->hdr.uid);
+	dec_begin(d, rec, EV_DRIVER_LOAD, e->hdr.ts, p, e->hdr.uid);
 	dec_set_s(rec, VF_ImageLoaded, path);
 	if (path[0])
 		file_hashes(d, path, h);
@@ -705,9 +679,7 @@ static int decode_listen(struct decoder *d, const struct vg_net *n, struct vrec 
 	if (p == NULL)
 		return -ENOMEM;
 	net_addr_str(n->family, n->laddr, l, &v6);
-	vrec__reset(rec, schema__event(EV_NETWORK_LISTEN));
-	dec_set_time(d, rec, n->hdr.ts);
-	dec_set_initiator(d, rec, p, n->hdr.uid);
+	dec_begin(d, rec, EV_NETWORK_LISTEN, n->hdr.ts, p, n->hdr.uid);
 	vrec__set_str(rec, VF_Protocol, n->proto == 17 ? "udp" : "tcp");
 	vrec__set_str(rec, VF_LocalIp, l);
 	vrec__set_uint(rec, VF_LocalPort, n->lport);

@@ -14,6 +14,10 @@ void dec_set_time(struct decoder *d, struct vrec *rec, uint64_t boot_ns);
 void dec_set_s(struct vrec *rec, enum vf_id f, const char *s);
 const char *dec_proc_hashes(struct decoder *d, struct proc *p);
 void dec_set_initiator(struct decoder *d, struct vrec *rec, struct proc *p, uint32_t uid);
+/* Starts rec as an event_id caused by p: clears it, sets UtcTime from the
+ * kernel's boot-time timestamp and the initiating-process fields. */
+void dec_begin(struct decoder *d, struct vrec *rec, unsigned event_id, uint64_t boot_ts,
+	       struct proc *p, uint32_t uid);
 struct proc *dec_hdr_proc(struct decoder *d, const struct vg_hdr *h);
 /* Copies len bytes at *off out of a record of size bytes (bounds-checked)
  * into out (NUL-terminated, cut to n-1); advances *off. -EINVAL when the
