@@ -200,6 +200,22 @@ static __always_inline void fill_hdr(struct vg_hdr *h, __u16 type, __u32 size)
 	h->cpu = bpf_get_smp_processor_id();
 }
 
+/* Starts a record in the per-CPU scratch: clears its fixed part (size, a
+ * compile-time constant once inlined) and fills the header. *rec points at
+ * it; the caller appends strings after it and sets hdr.size. NULL when the
+ * scratch is unavailable. */
+static __always_inline struct scratch *scratch_rec(__u16 type, __u32 size, void **rec)
+{
+	struct scratch *sc = get_scratch();
+
+	if (!sc)
+		return NULL;
+	__builtin_memset(sc->ev, 0, size);
+	fill_hdr((struct vg_hdr *)sc->ev, type, 0);
+	*rec = sc->ev;
+	return sc;
+}
+
 /* Sends size bytes of a scratch-built record; counts it either way. */
 static __always_inline void submit(void *data, __u32 size, __u32 type)
 {

@@ -35,12 +35,9 @@ static __always_inline int on_open_exit(long ret)
 	on_open_extra((int)ret, f);
 	if (!(BPF_CORE_READ(f, f_mode) & FMODE_CREATED) || !type_enabled(VG_FILE_CREATE))
 		return 0;
-	sc = get_scratch();
+	sc = scratch_rec(VG_FILE_CREATE, sizeof(*e), (void **)&e);
 	if (!sc)
 		return 0;
-	e = (void *)sc->ev;
-	__builtin_memset(e, 0, sizeof(*e));
-	fill_hdr(&e->hdr, VG_FILE_CREATE, 0);
 	e->mode = BPF_CORE_READ(f, f_inode, i_mode);
 	e->ino = BPF_CORE_READ(f, f_inode, i_ino);
 	e->path_len = append_path(sc, sizeof(*e), BPF_CORE_READ(f, f_path.dentry),
@@ -102,12 +99,9 @@ static __always_inline int unlink_exit(long ret)
 	bpf_map_delete_elem(&unlink_calls, &tid);
 	if (ret != 0)
 		return 0;
-	sc = get_scratch();
+	sc = scratch_rec(VG_FILE_DELETE, sizeof(*e), (void **)&e);
 	if (!sc)
 		return 0;
-	e = (void *)sc->ev;
-	__builtin_memset(e, 0, sizeof(*e));
-	fill_hdr(&e->hdr, VG_FILE_DELETE, 0);
 	if (call.flags & AT_REMOVEDIR)
 		e->flags |= VG_DEL_F_RMDIR;
 	off = sizeof(*e);

@@ -388,12 +388,9 @@ static __always_inline int utimes_exit(long ret)
 
 	if (!call_take(VG_UTIMES, &c) || ret != 0)
 		return 0;
-	sc = get_scratch();
+	sc = scratch_rec(VG_UTIMES, sizeof(*e), (void **)&e);
 	if (!sc)
 		return 0;
-	e = (void *)sc->ev;
-	__builtin_memset(e, 0, sizeof(*e));
-	fill_hdr(&e->hdr, VG_UTIMES, 0);
 	e->syscall = (__u32)c.a[0];
 	e->new_mtime_sec = (__s64)c.a[3];
 	e->new_mtime_nsec = (__u32)c.a[4];
@@ -472,12 +469,9 @@ static __always_inline int rename_exit(long ret)
 
 	if (!call_take(VG_RENAME, &c) || ret != 0)
 		return 0;
-	sc = get_scratch();
+	sc = scratch_rec(VG_RENAME, sizeof(*e), (void **)&e);
 	if (!sc)
 		return 0;
-	e = (void *)sc->ev;
-	__builtin_memset(e, 0, sizeof(*e));
-	fill_hdr(&e->hdr, VG_RENAME, 0);
 	e->flags = (__u32)c.a[4];
 	off = sizeof(*e);
 	e->old_base_len = append_base(sc, off, (int)c.a[0], c.a[1], &trunc);
@@ -641,12 +635,9 @@ static __always_inline int attr_exit(long ret)
 
 	if (!call_take(VG_ATTR, &c) || ret != 0)
 		return 0;
-	sc = get_scratch();
+	sc = scratch_rec(VG_ATTR, sizeof(*e), (void **)&e);
 	if (!sc)
 		return 0;
-	e = (void *)sc->ev;
-	__builtin_memset(e, 0, sizeof(*e));
-	fill_hdr(&e->hdr, VG_ATTR, 0);
 	e->syscall = (__u32)c.a[0];
 	e->kind = (__u32)c.a[1];
 	e->has_old = (__u32)c.x[0];

@@ -436,12 +436,9 @@ static __always_inline int dns_exit(long ret)
 		buf = (__u64)iov.iov_base;
 		addr = (__u64)mh.msg_name;
 	}
-	sc = get_scratch();
+	sc = scratch_rec(VG_DNS, sizeof(*e), (void **)&e);
 	if (!sc)
 		return 0;
-	e = (void *)sc->ev;
-	__builtin_memset(e, 0, sizeof(*e));
-	fill_hdr(&e->hdr, VG_DNS, 0);
 	e->proto = (__u8)c.a[5];
 	e->port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);

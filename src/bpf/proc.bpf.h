@@ -46,12 +46,9 @@ int BPF_PROG(vg_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	}
 	if (!type_enabled(VG_EXEC))
 		return 0;
-	sc = get_scratch();
+	sc = scratch_rec(VG_EXEC, sizeof(*e), (void **)&e);
 	if (!sc)
 		return 0;
-	e = (void *)sc->ev;
-	__builtin_memset(e, 0, sizeof(*e));
-	fill_hdr(&e->hdr, VG_EXEC, 0);
 
 	e->ppid = BPF_CORE_READ(p, real_parent, tgid);
 	e->parent_start_ns = BPF_CORE_READ(p, real_parent, group_leader, start_boottime);

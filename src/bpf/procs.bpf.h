@@ -307,12 +307,9 @@ static __always_inline int mount_exit(long ret)
 
 	if (!call_take(VG_MOUNT, &c) || ret < 0)
 		return 0;
-	sc = get_scratch();
+	sc = scratch_rec(VG_MOUNT, sizeof(*e), (void **)&e);
 	if (!sc)
 		return 0;
-	e = (void *)sc->ev;
-	__builtin_memset(e, 0, sizeof(*e));
-	fill_hdr(&e->hdr, VG_MOUNT, 0);
 	e->syscall = (__u32)c.a[0];
 	e->flags = c.a[4];
 	off = sizeof(*e);
@@ -442,12 +439,9 @@ static __always_inline int module_exit(long ret)
 
 	if (!call_take(VG_MODULE, &c) || ret != 0)
 		return 0;
-	sc = get_scratch();
+	sc = scratch_rec(VG_MODULE, sizeof(*e), (void **)&e);
 	if (!sc)
 		return 0;
-	e = (void *)sc->ev;
-	__builtin_memset(e, 0, sizeof(*e));
-	fill_hdr(&e->hdr, VG_MODULE, 0);
 	e->syscall = (__u32)c.a[0];
 	if (c.a[0] == VG_SYS_FINIT_MODULE)
 		e->path_len = append_fd_path(sc, sizeof(*e), (int)c.a[1], &trunc);
