@@ -340,18 +340,26 @@ int vg_listen_e(struct trace_event_raw_sys_enter *ctx)
 	return fd_enter(TAG_LISTEN, (int)ctx->args[0]);
 }
 
-SEC("tp/syscalls/sys_exit_listen")
-int vg_listen_x(struct trace_event_raw_sys_exit *ctx)
+/* After a successful listen() or bind(): reports the socket when it has
+ * the protocol that call matters for. TCP binds are reported at listen();
+ * a UDP bind is its "listen". */
+static __always_inline int listen_exit(__u32 tag, long ret, __u8 proto, __u8 kind)
 {
 	struct call c;
 	struct sock *sk;
 
-	if (!call_take(TAG_LISTEN, &c) || ctx->ret != 0)
+	if (!call_take(tag, &c) || ret != 0)
 		return 0;
 	sk = fd_sock((int)c.a[0]);
-	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != proto)
 		return 0;
-	return listen_emit(sk, VG_NET_LISTEN, IPPROTO_TCP);
+	return listen_emit(sk, kind, proto);
+}
+
+SEC("tp/syscalls/sys_exit_listen")
+int vg_listen_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return listen_exit(TAG_LISTEN, ctx->ret, IPPROTO_TCP, VG_NET_LISTEN);
 }
 
 SEC("tp/syscalls/sys_enter_bind")
@@ -363,16 +371,7 @@ int vg_bind_e(struct trace_event_raw_sys_enter *ctx)
 SEC("tp/syscalls/sys_exit_bind")
 int vg_bind_x(struct trace_event_raw_sys_exit *ctx)
 {
-	struct call c;
-	struct sock *sk;
-
-	if (!call_take(TAG_BIND, &c) || ctx->ret != 0)
-		return 0;
-	sk = fd_sock((int)c.a[0]);
-	/* TCP binds are reported at listen(); a UDP bind is its "listen". */
-	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
-		return 0;
-	return listen_emit(sk, VG_NET_BIND, IPPROTO_UDP);
+	return listen_exit(TAG_BIND, ctx->ret, IPPROTO_UDP, VG_NET_BIND);
 }
 
 /* ---- DNS: messages received from port 53 ---- */
