@@ -139,6 +139,17 @@ volatile __u32 mute_active = 0;
 
 static __always_inline void count_filtered(__u32 type);
 
+/*
+ * The current task, as a pointer for BPF_CORE_READ. bpf_get_current_task()
+ * exists on every supported kernel (4.8+); the BTF-typed variant needs 5.11,
+ * and every read here goes through CO-RE probe reads anyway, so the older
+ * helper costs nothing and keeps 5.8-5.10 loading.
+ */
+static __always_inline struct task_struct *vg_current_task(void)
+{
+	return (struct task_struct *)bpf_get_current_task();
+}
+
 static __always_inline bool type_enabled(__u32 type)
 {
 	__u32 *on = bpf_map_lookup_elem(&enabled, &type);
@@ -185,7 +196,7 @@ static __always_inline struct scratch *get_scratch(void)
 /* Fills the common header from the current task. */
 static __always_inline void fill_hdr(struct vg_hdr *h, __u16 type, __u32 size)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = vg_current_task();
 	__u64 id = bpf_get_current_pid_tgid();
 
 	h->type = type;
@@ -239,9 +250,10 @@ struct walk_ctx {
 	__u8 trunc;
 };
 
-/* One step of the walk, as a bpf_loop() callback: verified once, whatever
- * the depth, which keeps the verifier's work small. Returns 1 to stop. */
-static long walk_step(__u64 i, void *data)
+/* One step of the walk. Returns 1 to stop. Kept a real BPF function (not
+ * inlined), so the verifier checks its body once per calling context rather
+ * than once per unrolled copy. */
+static __noinline long walk_step(__u32 i, struct walk_ctx *data)
 {
 	struct walk_ctx *w = data;
 	struct dentry *dentry = w->dentry;
@@ -299,7 +311,12 @@ static __always_inline __u32 walk_path(struct scratch *sc, struct dentry *dentry
 	    .pos = VG_PATH_MAX,
 	};
 
-	bpf_loop(VG_PATH_DEPTH, walk_step, &w, 0);
+	/* A bounded loop, not bpf_loop(): bpf_loop needs 5.17, and an object
+	 * that merely references it (a BPF_PSEUDO_FUNC load) is refused by
+	 * older verifiers even on a path that never runs. */
+	for (__u32 i = 0; i < VG_PATH_DEPTH; i++)
+		if (walk_step(i, &w))
+			break;
 	if (w.trunc)
 		*trunc = 1;
 	if (w.pos >= VG_PATH_MAX) {
@@ -326,7 +343,7 @@ static __always_inline __u32 append_path(struct scratch *sc, __u32 off, struct d
 /* The struct file behind fd in the current task, or NULL. */
 static __always_inline struct file *fd_file(int fd)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = vg_current_task();
 	struct files_struct *files = BPF_CORE_READ(task, files);
 	struct fdtable *fdt;
 	struct file **fds;
@@ -426,7 +443,7 @@ static __always_inline __u32 append_base(struct scratch *sc, __u32 off, int dirf
 		return 0;
 	if (dirfd != AT_FDCWD)
 		return append_fd_path(sc, off, dirfd, trunc);
-	task = bpf_get_current_task_btf();
+	task = vg_current_task();
 	return append_path(sc, off, BPF_CORE_READ(task, fs, pwd.dentry),
 			   BPF_CORE_READ(task, fs, pwd.mnt), trunc);
 }

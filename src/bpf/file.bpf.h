@@ -108,7 +108,7 @@ static __always_inline int unlink_exit(long ret)
 
 	bpf_probe_read_user(&first, 1, (void *)call.upath);
 	if (first != '/') {
-		struct task_struct *task = bpf_get_current_task_btf();
+		struct task_struct *task = vg_current_task();
 		if (call.dirfd == AT_FDCWD) {
 			e->base_len = append_path(sc, off, BPF_CORE_READ(task, fs, pwd.dentry),
 						  BPF_CORE_READ(task, fs, pwd.mnt), &trunc);

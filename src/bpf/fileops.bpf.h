@@ -275,7 +275,7 @@ int vg_mmap_x(struct trace_event_raw_sys_exit *ctx)
 	if (!f)
 		return 0;
 	k.tgid = bpf_get_current_pid_tgid() >> 32;
-	k.start_ns = BPF_CORE_READ(bpf_get_current_task_btf(), group_leader, start_boottime);
+	k.start_ns = BPF_CORE_READ(vg_current_task(), group_leader, start_boottime);
 	k.ino = BPF_CORE_READ(f, f_inode, i_ino);
 	k.dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
 	if (bpf_map_lookup_elem(&img_seen, &k))

@@ -101,8 +101,7 @@ int BPF_PROG(vg_tcp_state, const struct sock *sk, const int oldstate, const int 
 		i.pid = id >> 32;
 		i.tid = (__u32)id;
 		i.uid = (__u32)bpf_get_current_uid_gid();
-		i.start_ns =
-		    BPF_CORE_READ(bpf_get_current_task_btf(), group_leader, start_boottime);
+		i.start_ns = BPF_CORE_READ(vg_current_task(), group_leader, start_boottime);
 		bpf_map_update_elem(&tcp_pending, &key, &i, BPF_ANY);
 		return 0;
 	}

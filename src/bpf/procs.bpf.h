@@ -109,16 +109,37 @@ VG_ON_EXIT(vg_vmwrite_x, "sys_exit_process_vm_writev", access_exit)
 
 /* ---- credentials ---- */
 
+/* Before 6.3 a capability set was `struct kernel_cap_struct { u32 cap[2]; }`;
+ * since then it is `struct { u64 val; }`. The ___old flavour lets CO-RE
+ * relocate against whichever this kernel has. */
+struct kernel_cap_struct___old {
+	__u32 cap[2];
+} __attribute__((preserve_access_index));
+
+struct cred___old {
+	struct kernel_cap_struct___old cap_effective;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 read_cap_effective(const struct cred *cr)
+{
+	struct cred___old *old = (void *)cr;
+
+	if (bpf_core_field_exists(cr->cap_effective.val))
+		return BPF_CORE_READ(cr, cap_effective.val);
+	return (__u64)BPF_CORE_READ(old, cap_effective.cap[0]) |
+	       (__u64)BPF_CORE_READ(old, cap_effective.cap[1]) << 32;
+}
+
 static __always_inline void read_creds(__u64 *ids, __u64 *caps)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
+	struct task_struct *t = vg_current_task();
 	const struct cred *cr = BPF_CORE_READ(t, cred);
 	__u64 uid = BPF_CORE_READ(cr, uid.val), euid = BPF_CORE_READ(cr, euid.val);
 	__u64 gid = BPF_CORE_READ(cr, gid.val), egid = BPF_CORE_READ(cr, egid.val);
 
 	ids[0] = uid | (euid << 32);
 	ids[1] = gid | (egid << 32);
-	*caps = BPF_CORE_READ(cr, cap_effective.val);
+	*caps = read_cap_effective(cr);
 }
 
 static __always_inline int creds_enter(__u32 sys)

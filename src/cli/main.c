@@ -13,6 +13,7 @@ static const struct {
 	const char *help;
 } cmds[] = {
     {"run", cmd_run, "run the sensor in the foreground"},
+    {"check", cmd_kernel_check, "what this kernel lets vigil see (run this first)"},
     {"validate", cmd_validate, "check a Sysmon XML configuration"},
     {"status", cmd_status, "show the running sensor's counters"},
     {"hunt", cmd_hunt, "query the SQLite hunting store"},

@@ -50,7 +50,7 @@ DEF(ev_network_connect, 3, VFAM_NETWORK, PF, "NetworkConnect", VF_RuleName, VF_U
     VF_SourceIp, VF_SourceHostname, VF_SourcePort, VF_SourcePortName, VF_DestinationIsIpv6,
     VF_DestinationIp, VF_DestinationHostname, VF_DestinationPort, VF_DestinationPortName, EXTRAS);
 DEF(ev_sensor_state, 4, VFAM_DEVICE_EVENTS, EVF_DAEMON, "SensorStateChange", VF_UtcTime, VF_State,
-    VF_Version, VF_SchemaVersion);
+    VF_Version, VF_SchemaVersion, VF_Kernel, VF_UnavailableEvents, VF_DegradedEvents);
 DEF(ev_process_terminate, 5, VFAM_PROCESS, PF, "ProcessTerminate", VF_RuleName, VF_UtcTime,
     VF_ProcessGuid, VF_ProcessId, VF_Image, VF_User, VF_ExitCode, EXTRAS);
 DEF(ev_driver_load, 6, VFAM_DEVICE_EVENTS, PF, "DriverLoad", VF_RuleName, VF_UtcTime,
@@ -105,7 +105,8 @@ DEF(ev_cap_summary, 240, VFAM_DEVICE_EVENTS, EVF_DAEMON, "CapSummary", VF_RuleNa
     VF_MinIntervalMs, VF_MedianIntervalMs, VF_MaxIntervalMs);
 /* SensorHealth's per-type counters are dynamic fields (record.h), after these. */
 DEF(ev_sensor_health, 241, VFAM_DEVICE_EVENTS, EVF_DAEMON, "SensorHealth", VF_UtcTime,
-    VF_RingBufferUsedPct, VF_SinkQueueDepth, VF_CpuMs, VF_RssKiB);
+    VF_RingBufferUsedPct, VF_SinkQueueDepth, VF_CpuMs, VF_RssKiB, VF_UnavailableEvents,
+    VF_DegradedEvents);
 DEF(ev_detection_alert, 242, VFAM_ALERTS, EVF_DAEMON, "DetectionAlert", VF_UtcTime, VF_RuleId,
     VF_RuleTitle, VF_RuleLevel, VF_Tags, VF_MatchedEventID, VF_MatchedSequenceNumber,
     VF_ProcessGuid, VF_Image);

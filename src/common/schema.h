@@ -139,7 +139,10 @@
 	X(InitiatingProcessCommandLine, STR)                                                       \
 	X(InitiatingProcessParentGuid, STR)                                                        \
 	X(InitiatingProcessParentImage, STR)                                                       \
-	X(InitiatingProcessHashes, STR)
+	X(InitiatingProcessHashes, STR)                                                            \
+	X(Kernel, STR)                                                                             \
+	X(UnavailableEvents, STR)                                                                  \
+	X(DegradedEvents, STR)
 
 enum vf_id {
 	VF_NONE = 0,

@@ -25,31 +25,76 @@ struct bpf_sensor {
 	 * (libbpf 1.1 has no API for it). */
 	const volatile uint64_t *cons_pos, *prod_pos;
 	size_t page;
+	struct prog_status progs[VG_MAX_PROGS];
+	size_t nprogs;
 };
 
 static int verbose_libbpf;
 
+/* libbpf's warnings during a load attempt, kept to name the program that
+ * failed and the verifier's reason (the log is printed in full only with
+ * -v). Bounded: the verifier log of a big program can run to megabytes, and
+ * the reason is at its end, so only the tail is kept. */
+#define CAPTURE_MAX (256 * 1024)
+static struct {
+	bool on;
+	char *buf;
+	size_t len;
+} capture;
+
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	if (capture.on && level == LIBBPF_WARN) {
+		va_list aq;
+		char *msg = NULL;
+		int n;
+
+		va_copy(aq, ap);
+		n = vasprintf(&msg, fmt, aq);
+		va_end(aq);
+		if (n > 0 && capture.buf != NULL) {
+			size_t take = (size_t)n > CAPTURE_MAX ? CAPTURE_MAX : (size_t)n;
+			const char *src = msg + (size_t)n - take;
+			if (capture.len + take > CAPTURE_MAX) {
+				/* Keep the newest text: slide the window. */
+				size_t drop = capture.len + take - CAPTURE_MAX;
+				memmove(capture.buf, capture.buf + drop, capture.len - drop);
+				capture.len -= drop;
+			}
+			memcpy(capture.buf + capture.len, src, take);
+			capture.len += take;
+			capture.buf[capture.len] = '\0';
+		}
+		free(msg);
+	}
 	if (!verbose_libbpf || (level == LIBBPF_DEBUG && verbose_libbpf < 2))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
 
-/* A program on a tracepoint this kernel lacks (init_module on a kernel
- * without modules, fchmodat2 before 6.6) is not loaded: the event type it
- * feeds just never occurs here. */
-static bool tracepoint_exists(const char *sec)
+/* The tracefs events directory, or NULL when tracefs is not there or the
+ * kernel refuses it (lockdown=confidentiality refuses tracefs). */
+static const char *tracefs_events(int *err)
 {
-	char path[256];
-
-	if (strncmp(sec, "tp/", 3) != 0)
-		return true;
-	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s/id", sec + 3);
-	if (access(path, F_OK) == 0)
-		return true;
-	snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/events/%s/id", sec + 3);
-	return access(path, F_OK) == 0;
+	static const char *const dirs[] = {"/sys/kernel/tracing/events",
+					   "/sys/kernel/debug/tracing/events"};
+	*err = ENOENT;
+	for (size_t i = 0; i < 2; i++) {
+		char probe[96];
+		snprintf(probe, sizeof(probe), "%s/sched/sched_process_exec/id", dirs[i]);
+		if (access(probe, R_OK) == 0) {
+			/* Readable in name; lockdown refuses the open itself. */
+			FILE *f = fopen(probe, "r");
+			if (f != NULL) {
+				fclose(f);
+				return dirs[i];
+			}
+			*err = errno;
+		} else if (errno != ENOENT) {
+			*err = errno;
+		}
+	}
+	return NULL;
 }
 
 /* Syscall tracepoints are found through tracefs; hosts that boot without
@@ -60,15 +105,190 @@ static void ensure_tracefs(void)
 	    access("/sys/kernel/debug/tracing/events", F_OK) == 0)
 		return;
 	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) != 0)
-		log_warn("tracefs is not mounted and mounting it failed; "
-			 "syscall tracepoints will not attach");
+		log_debug("mounting tracefs on /sys/kernel/tracing failed: %s", strerror(errno));
+}
+
+/* Where a tp/ program's tracepoint is: present, absent, or unknowable.
+ * tp_btf and raw_tp programs attach by name, without tracefs. */
+static enum prog_state tracepoint_state(const char *sec, const char *events, int events_err)
+{
+	char path[256];
+
+	if (strncmp(sec, "tp/", 3) != 0)
+		return PROG_LOADED;
+	if (events == NULL)
+		return events_err == ENOENT ? PROG_NO_TP : PROG_NO_TRACEFS;
+	snprintf(path, sizeof(path), "%s/%s/id", events, sec + 3);
+	return access(path, F_OK) == 0 ? PROG_LOADED : PROG_NO_TP;
+}
+
+/* From libbpf's captured warnings: the program whose load failed, and the
+ * one line that says why. libbpf 1.1 writes "prog 'NAME': BPF program load
+ * failed: ..." then the verifier log; an unresolvable CO-RE relocation is
+ * rewritten into the log by libbpf as "... unresolvable CO-RE relocation". */
+static bool failed_prog(const char *log, char *name, size_t name_size, char *why, size_t why_size)
+{
+	const char *p = strstr(log, "prog '"), *q, *best = NULL;
+	const char *line, *end;
+	size_t best_len = 0;
+
+	/* The last "prog '...': BPF program load failed" names the culprit. */
+	for (const char *f = log; (f = strstr(f, "': BPF program load failed")) != NULL; f++)
+		p = f;
+	if (p == NULL)
+		return false;
+	if (strncmp(p, "prog '", 6) != 0) {
+		const char *b = p;
+		while (b > log && strncmp(b, "prog '", 6) != 0)
+			b--;
+		p = b;
+	}
+	if (strncmp(p, "prog '", 6) != 0)
+		return false;
+	p += 6;
+	q = strchr(p, '\'');
+	if (q == NULL || (size_t)(q - p) >= name_size)
+		return false;
+	memcpy(name, p, (size_t)(q - p));
+	name[q - p] = '\0';
+
+	/* The reason: a CO-RE line if there is one, else the last line of
+	 * the verifier log before its statistics, else libbpf's own line. */
+	for (line = log; *line; line = *end ? end + 1 : end) {
+		size_t len;
+		end = strchr(line, '\n');
+		if (end == NULL)
+			end = line + strlen(line);
+		len = (size_t)(end - line);
+		if (len == 0 || strncmp(line, "processed ", 10) == 0 ||
+		    strncmp(line, "verification time", 17) == 0 ||
+		    strncmp(line, "stack depth", 11) == 0 || strstr(line, "-- END PROG LOAD LOG") ||
+		    strstr(line, "-- BEGIN PROG LOAD LOG"))
+			continue;
+		if (strstr(line, "unresolvable CO-RE relocation") != NULL) {
+			best = line;
+			best_len = len;
+			break;
+		}
+		if (strstr(line, "failed to load") || strstr(line, "failed to relocate") ||
+		    strncmp(line, "libbpf: ", 8) == 0)
+			continue;
+		best = line;
+		best_len = len;
+	}
+	if (best == NULL) {
+		snprintf(why, why_size, "BPF program load failed");
+		return true;
+	}
+	if (best_len >= why_size)
+		best_len = why_size - 1;
+	memcpy(why, best, best_len);
+	why[best_len] = '\0';
+	return true;
+}
+
+/* Opens the object and sets what must be set before load. */
+static struct vigil_bpf *open_object(const struct bpf_sensor_opts *o)
+{
+	struct vigil_bpf *skel = vigil_bpf__open();
+
+	if (skel == NULL)
+		return NULL;
+	skel->rodata->self_tgid = o->self_tgid;
+	if (o->ringbuf_bytes)
+		bpf_map__set_max_entries(skel->maps.rb, o->ringbuf_bytes);
+	/* Wake the reader at an eighth full: far from overflowing, and rare
+	 * enough that a busy host pays for few wakeups. */
+	skel->rodata->wake_bytes = bpf_map__max_entries(skel->maps.rb) / 8;
+	return skel;
+}
+
+/*
+ * Loads the object, leaving out what this kernel cannot run. libbpf loads
+ * a whole object or nothing, so a refused program is recorded, switched
+ * off, and the object is opened and loaded again; each round removes one
+ * program, and the status table says which and why. Returns the loaded
+ * skeleton, or NULL with *err set.
+ */
+static struct vigil_bpf *load_tolerant(const struct bpf_sensor_opts *o, struct prog_status *ps,
+				       size_t *nps, int *err)
+{
+	const char *events;
+	int events_err;
+	struct vigil_bpf *skel = NULL;
+
+	events = tracefs_events(&events_err);
+	*nps = 0;
+	for (int round = 0; round < VG_MAX_PROGS; round++) {
+		struct bpf_program *prog;
+		size_t i = 0;
+		char name[32], why[200];
+
+		skel = open_object(o);
+		if (skel == NULL) {
+			*err = -errno;
+			return NULL;
+		}
+		bpf_object__for_each_program(prog, skel->obj)
+		{
+			struct prog_status *p = &ps[i];
+			if (i >= VG_MAX_PROGS)
+				break;
+			if (round == 0) {
+				memset(p, 0, sizeof(*p));
+				snprintf(p->name, sizeof(p->name), "%s", bpf_program__name(prog));
+				snprintf(p->section, sizeof(p->section), "%s",
+					 bpf_program__section_name(prog));
+				p->state =
+				    (uint8_t)tracepoint_state(p->section, events, events_err);
+				if (p->state == PROG_NO_TP)
+					snprintf(p->why, sizeof(p->why),
+						 "no tracepoint %s on this kernel",
+						 strrchr(p->section, '/') + 1);
+				if (p->state == PROG_NO_TRACEFS)
+					snprintf(p->why, sizeof(p->why),
+						 "tracefs refused (%s): syscall tracepoints cannot "
+						 "be attached",
+						 strerror(events_err));
+				if (p->state == PROG_LOADED && o->skip != NULL &&
+				    o->skip(p->name, o->skip_ctx))
+					p->state = PROG_NOT_WANTED;
+			}
+			bpf_program__set_autoload(prog, p->state == PROG_LOADED);
+			i++;
+		}
+		*nps = i;
+		capture.len = 0;
+		if (capture.buf)
+			capture.buf[0] = '\0';
+		capture.on = true;
+		*err = vigil_bpf__load(skel);
+		capture.on = false;
+		if (*err == 0)
+			return skel;
+		vigil_bpf__destroy(skel);
+		skel = NULL;
+		if (*err == -EPERM || *err == -EACCES || capture.buf == NULL ||
+		    !failed_prog(capture.buf, name, sizeof(name), why, sizeof(why)))
+			return NULL;
+		for (i = 0; i < *nps; i++)
+			if (strcmp(ps[i].name, name) == 0)
+				break;
+		if (i == *nps || ps[i].state != PROG_LOADED)
+			return NULL; /* the same program again: not progress */
+		ps[i].state = PROG_FAILED;
+		ps[i].err = *err;
+		snprintf(ps[i].why, sizeof(ps[i].why), "%s", why);
+		log_warnx("BPF program %s refused by this kernel, its events are off: %s", name,
+			  why);
+	}
+	return NULL;
 }
 
 struct bpf_sensor *bpf_sensor__start(const struct bpf_sensor_opts *o, ring_buffer_sample_fn cb,
 				     void *ctx)
 {
 	struct bpf_sensor *s = calloc(1, sizeof(*s));
-	struct bpf_program *prog;
 	int err;
 
 	if (s == NULL)
@@ -78,29 +298,16 @@ struct bpf_sensor *bpf_sensor__start(const struct bpf_sensor_opts *o, ring_buffe
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
 		log_warnx("this kernel has no BTF (/sys/kernel/btf/vmlinux missing): "
 			  "vigil needs CONFIG_DEBUG_INFO_BTF=y");
+		errno = ENOTSUP;
 		goto fail;
 	}
 	ensure_tracefs();
-	s->skel = vigil_bpf__open();
+	if (capture.buf == NULL)
+		capture.buf = malloc(CAPTURE_MAX + 1);
+	s->skel = load_tolerant(o, s->progs, &s->nprogs, &err);
+	free(capture.buf);
+	capture.buf = NULL;
 	if (s->skel == NULL) {
-		log_warn("cannot open the BPF object");
-		goto fail;
-	}
-	s->skel->rodata->self_tgid = o->self_tgid;
-	if (o->ringbuf_bytes)
-		bpf_map__set_max_entries(s->skel->maps.rb, o->ringbuf_bytes);
-	/* Wake the reader at an eighth full: far from overflowing, and rare
-	 * enough that a busy host pays for few wakeups. */
-	s->skel->rodata->wake_bytes = bpf_map__max_entries(s->skel->maps.rb) / 8;
-	bpf_object__for_each_program(prog, s->skel->obj)
-	{
-		bool ok = tracepoint_exists(bpf_program__section_name(prog));
-		if (!ok)
-			log_debug("no tracepoint for %s: not loaded", bpf_program__name(prog));
-		bpf_program__set_autoload(prog, ok);
-	}
-	err = vigil_bpf__load(s->skel);
-	if (err) {
 		if (err == -EPERM || err == -EACCES)
 			log_warnx(
 			    "the kernel refused the BPF programs (%s): run as root, and check "
@@ -109,8 +316,11 @@ struct bpf_sensor *bpf_sensor__start(const struct bpf_sensor_opts *o, ring_buffe
 		else
 			log_warnx("loading the BPF programs failed: %s (-v shows libbpf's log)",
 				  strerror(-err));
+		errno = -err;
 		goto fail;
 	}
+	if (o->load_only)
+		return s;
 	for (uint32_t t = 0; t < VG_TYPE_MAX; t++)
 		if (o->want[t])
 			bpf_sensor__set_enabled(s, t, true);
@@ -118,6 +328,7 @@ struct bpf_sensor *bpf_sensor__start(const struct bpf_sensor_opts *o, ring_buffe
 	if (err) {
 		log_warnx("attaching the BPF programs failed: %s (-v shows libbpf's log)",
 			  strerror(-err));
+		errno = -err;
 		goto fail;
 	}
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.rb), cb, ctx, NULL);
@@ -138,8 +349,16 @@ struct bpf_sensor *bpf_sensor__start(const struct bpf_sensor_opts *o, ring_buffe
 		s->ncpus = 1;
 	return s;
 fail:
+	err = errno;
 	bpf_sensor__stop(s);
+	errno = err;
 	return NULL;
+}
+
+size_t bpf_sensor__prog_status(const struct bpf_sensor *s, const struct prog_status **out)
+{
+	*out = s->progs;
+	return s->nprogs;
 }
 
 struct detach_job {

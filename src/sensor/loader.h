@@ -7,6 +7,7 @@
 #ifndef VIGIL_LOADER_H
 #define VIGIL_LOADER_H
 
+#include "sensor/progs.h"
 #include "vigil/event.h"
 
 #include <bpf/libbpf.h>
@@ -15,18 +16,32 @@
 
 struct bpf_sensor;
 
+/* Programs in the object, with room to grow. */
+#define VG_MAX_PROGS 256
+
 struct bpf_sensor_opts {
 	uint32_t self_tgid;
 	uint32_t ringbuf_bytes; /* power of two ≥ 4096 */
 	bool want[VG_TYPE_MAX]; /* record types collected at start (the enabled map) */
 	int verbose;
+	bool load_only; /* `vigil check`: load, report, attach nothing */
+	/* Optional: true for a program not to load at all (its events are
+	 * all off in the config). */
+	bool (*skip)(const char *prog, void *ctx);
+	void *skip_ctx;
 };
 
 /* Opens, loads and attaches; sample_cb gets every ring-buffer record.
- * Returns NULL after logging one clear line. */
+ * A program this kernel refuses is left out (logged once, with its name
+ * and the verifier's reason) and the rest run: bpf_sensor__prog_status
+ * says what was left out. Returns NULL, errno set, after logging one clear
+ * line when nothing could be loaded (ENOTSUP: no BTF). */
 struct bpf_sensor *bpf_sensor__start(const struct bpf_sensor_opts *o, ring_buffer_sample_fn cb,
 				     void *ctx);
 void bpf_sensor__stop(struct bpf_sensor *s);
+/* Every program of the object and what happened to it; *out stays valid
+ * until bpf_sensor__stop. */
+size_t bpf_sensor__prog_status(const struct bpf_sensor *s, const struct prog_status **out);
 /* The fd to poll for ring-buffer data. */
 int bpf_sensor__fd(const struct bpf_sensor *s);
 /* Consumes everything available; returns records consumed or -errno. */

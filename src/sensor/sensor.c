@@ -35,6 +35,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <sys/utsname.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -72,6 +73,9 @@ struct sensor {
 	struct ev_counters ctr[VIGIL_EVENT_ID_MAX];
 	uint64_t last_health_mono;
 	char health_names[VIGIL_EVENT_ID_MAX][6][48];
+	/* What this kernel cannot deliver (progs.h), computed once at start. */
+	struct event_avail *avail;
+	char unavailable[1024], degraded[1024], kernel[65];
 };
 
 /* Kernel record type → the event it produces (for drop attribution). */
@@ -163,6 +167,9 @@ static void emit_state(struct sensor *S, const char *state)
 	vrec__set_str(r, VF_State, state);
 	vrec__set_str(r, VF_Version, VIGIL_VERSION);
 	vrec__set_str(r, VF_SchemaVersion, VIGIL_SCHEMA_VERSION);
+	vrec__set_str(r, VF_Kernel, S->kernel);
+	vrec__set_str(r, VF_UnavailableEvents, S->unavailable);
+	vrec__set_str(r, VF_DegradedEvents, S->degraded);
 	emit_daemon(S, r);
 }
 
@@ -241,6 +248,8 @@ static void emit_health(struct sensor *S)
 		       (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
 			   (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000);
 	vrec__set_uint(r, VF_RssKiB, (uint64_t)ru.ru_maxrss);
+	vrec__set_str(r, VF_UnavailableEvents, S->unavailable);
+	vrec__set_str(r, VF_DegradedEvents, S->degraded);
 	/* This record counts itself as seen and emitted before it goes out,
 	 * so the totals it shows add up. */
 	S->ctr[EV_SENSOR_HEALTH].seen++;
@@ -443,6 +452,47 @@ static int on_record(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+/* One line per event this kernel cannot fully deliver, with the reason. */
+static void status_unavailable(struct sensor *S, struct strbuf *out)
+{
+	for (unsigned id = 0; id < VIGIL_EVENT_ID_MAX; id++) {
+		const struct vevent_def *ev = schema__event(id);
+		if (S->avail->state[id] == AVAIL_YES || ev == NULL)
+			continue;
+		strbuf__addf(out, "  %s %s: %s\n", ev->name,
+			     progs__avail_name((enum avail_state)S->avail->state[id]),
+			     S->avail->why[id]);
+	}
+}
+
+/* Works out what this kernel can deliver from the loader's per-program
+ * outcome. Returns false when even ProcessCreate is out of reach: a sensor
+ * without it is not worth running half-blind. */
+static bool assess_kernel(struct sensor *S)
+{
+	const struct prog_status *ps;
+	size_t n = bpf_sensor__prog_status(S->bpf, &ps);
+	struct utsname u;
+
+	if (uname(&u) == 0)
+		snprintf(S->kernel, sizeof(S->kernel), "%s", u.release);
+	else
+		snprintf(S->kernel, sizeof(S->kernel), "-");
+	progs__availability(ps, n, S->avail);
+	progs__list(S->avail, AVAIL_NO, S->unavailable, sizeof(S->unavailable));
+	progs__list(S->avail, AVAIL_DEGRADED, S->degraded, sizeof(S->degraded));
+	if (S->avail->state[EV_PROCESS_CREATE] == AVAIL_NO) {
+		log_warnx("this kernel cannot deliver ProcessCreate (%s); 'vigil check' "
+			  "shows what it lacks",
+			  S->avail->why[EV_PROCESS_CREATE]);
+		return false;
+	}
+	if (strcmp(S->unavailable, "-") != 0)
+		log_warnx("on kernel %s these events are unavailable: %s ('vigil check' says why)",
+			  S->kernel, S->unavailable);
+	return true;
+}
+
 /* The reply to `vigil status`: what an operator asks a running sensor. */
 static void status_snapshot(void *ctx, struct strbuf *out, bool json)
 {
@@ -463,6 +513,9 @@ static void status_snapshot(void *ctx, struct strbuf *out, bool json)
 			     (unsigned long long)((now - S->started_real_ns) / 1000000000ull), t);
 		strbuf__addf(out, "config: %s (SHA256 %s)\n", ruleset__path(S->rs),
 			     ruleset__sha256(S->rs));
+		strbuf__addf(out, "kernel %s: unavailable events: %s; degraded: %s\n", S->kernel,
+			     S->unavailable, S->degraded);
+		status_unavailable(S, out);
 		strbuf__addf(out, "ring buffer: %u%% used; process cache: %llu entries\n",
 			     bpf_sensor__rb_used_pct(S->bpf), (unsigned long long)ps.entries);
 		strbuf__addf(out, "caps: %llu keys live, %llu evicted, %llu summaries\n",
@@ -493,6 +546,12 @@ static void status_snapshot(void *ctx, struct strbuf *out, bool json)
 		     "{\"version\":\"%s\",\"pid\":%u,\"uptime_s\":%llu,\"config\":", VIGIL_VERSION,
 		     S->self_pid, (unsigned long long)((now - S->started_real_ns) / 1000000000ull));
 	json__add_str(out, ruleset__path(S->rs), strlen(ruleset__path(S->rs)));
+	strbuf__adds(out, ",\"kernel\":");
+	json__add_str(out, S->kernel, strlen(S->kernel));
+	strbuf__adds(out, ",\"unavailable_events\":");
+	json__add_str(out, S->unavailable, strlen(S->unavailable));
+	strbuf__adds(out, ",\"degraded_events\":");
+	json__add_str(out, S->degraded, strlen(S->degraded));
 	strbuf__addf(out,
 		     ",\"ring_buffer_used_pct\":%u,\"proc_cache_entries\":%llu,"
 		     "\"cap_keys_live\":%llu,\"cap_keys_evicted\":%llu,\"outputs\":[",
@@ -989,8 +1048,13 @@ int sensor__run(const struct sensor_opts *o)
 	bo.verbose = o->verbose;
 	for (int t = 0; t < VG_TYPE_MAX; t++)
 		bo.want[t] = true;
+	S->avail = calloc(1, sizeof(*S->avail));
+	if (S->avail == NULL) {
+		rc = EX_OSERR;
+		goto out;
+	}
 	S->bpf = bpf_sensor__start(&bo, on_record, S);
-	if (S->bpf == NULL) {
+	if (S->bpf == NULL || !assess_kernel(S)) {
 		rc = EX_UNAVAILABLE;
 		goto out;
 	}
@@ -1064,6 +1128,7 @@ out:
 	free(S->arec);
 	free(S->rec);
 	free(S->drec);
+	free(S->avail);
 	free(S);
 	return rc;
 }
