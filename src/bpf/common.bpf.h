@@ -53,6 +53,14 @@ const volatile __u32 self_tgid = 0;
  * Set by the loader from the ring size. */
 const volatile __u32 wake_bytes = 65536;
 
+/* Fault injection for the tests: when the loader sets this (from
+ * VIGIL_TEST_REFUSE_PROG=vg_rename_e), vg_rename_e carries an access the
+ * verifier refuses, so the tests see a genuine kernel refusal and what the
+ * sensor makes of it. At 0 the branch is dead: .rodata is frozen before
+ * load and the verifier prunes it, on every kernel since 5.2. */
+const volatile __u32 refuse_prog = 0;
+#define VG_REFUSE_RENAME 1
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20); /* resized by the loader */

@@ -53,41 +53,12 @@ struct fact {
 	char detail[256];
 };
 
-/* The lockdown mode: the bracketed word of /sys/kernel/security/lockdown
- * ("none", "integrity", "confidentiality"), or "unknown". */
-static void lockdown_mode(char *out, size_t size)
-{
-	char line[128] = "";
-	FILE *f = fopen("/sys/kernel/security/lockdown", "r");
-	char *a, *b;
-
-	if (f == NULL && errno == ENOENT &&
-	    mount("securityfs", "/sys/kernel/security", "securityfs", 0, NULL) == 0)
-		f = fopen("/sys/kernel/security/lockdown", "r");
-	if (f == NULL) {
-		snprintf(out, size, "unknown (no lockdown LSM)");
-		return;
-	}
-	if (fgets(line, sizeof(line), f) == NULL)
-		line[0] = '\0';
-	fclose(f);
-	a = strchr(line, '[');
-	b = a ? strchr(a, ']') : NULL;
-	if (a == NULL || b == NULL) {
-		snprintf(out, size, "unknown");
-		return;
-	}
-	snprintf(out, size, "%.*s", (int)(b - a - 1), a + 1);
-}
-
 static size_t probe_facts(struct fact *f, char *lockdown, size_t lsize)
 {
 	size_t n = 0;
 	const char *tf = NULL;
-	static const char *const tfs[] = {"/sys/kernel/tracing/events/sched/sched_process_exec/id",
-					  "/sys/kernel/debug/tracing/events/sched/"
-					  "sched_process_exec/id"};
 	int tf_err = ENOENT;
+	char why[160];
 
 	f[n].name = "BTF";
 	f[n].ok = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
@@ -96,31 +67,24 @@ static size_t probe_facts(struct fact *f, char *lockdown, size_t lsize)
 			 : "missing: the kernel needs CONFIG_DEBUG_INFO_BTF=y");
 	n++;
 
-	lockdown_mode(lockdown, lsize);
+	bpf_sensor__lockdown(lockdown, lsize);
 	f[n].name = "lockdown";
 	f[n].ok = strcmp(lockdown, "confidentiality") != 0;
 	snprintf(f[n].detail, sizeof(f[n].detail), "%s%s", lockdown,
-		 f[n].ok ? ""
-			 : ": tracefs and bpf_probe_read_kernel are refused, so syscall "
-			   "tracepoints and kernel-memory reads are unavailable");
+		 f[n].ok ? "" : ": the kernel disables tracefs and refuses bpf_probe_read_kernel");
 	n++;
 
-	if (access("/sys/kernel/tracing/events", F_OK) != 0)
-		mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
-	for (size_t i = 0; i < 2 && tf == NULL; i++) {
-		FILE *t = fopen(tfs[i], "r");
-		if (t != NULL) {
-			fclose(t);
-			tf = tfs[i];
-		} else if (errno != ENOENT) {
-			tf_err = errno;
-		}
-	}
+	tf = bpf_sensor__tracefs(&tf_err);
 	f[n].name = "tracefs";
 	f[n].ok = tf != NULL;
-	snprintf(f[n].detail, sizeof(f[n].detail), "%s",
-		 tf ? "syscall tracepoints can attach" : "");
-	if (!tf)
+	if (tf)
+		snprintf(f[n].detail, sizeof(f[n].detail), "%s: syscall tracepoints can attach",
+			 tf);
+	else if (tf_err == EPERM)
+		snprintf(f[n].detail, sizeof(f[n].detail),
+			 "mounted but empty: the kernel disabled tracing (lockdown), so no "
+			 "syscall tracepoint can be looked up or attached");
+	else
 		snprintf(f[n].detail, sizeof(f[n].detail), "unusable (%s): no syscall tracepoints",
 			 strerror(tf_err));
 	n++;
@@ -132,11 +96,11 @@ static size_t probe_facts(struct fact *f, char *lockdown, size_t lsize)
 	n++;
 
 	f[n].name = "probe_read_kernel";
-	f[n].ok = libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_probe_read_kernel,
-					  NULL) == 1;
-	snprintf(f[n].detail, sizeof(f[n].detail), "%s",
+	f[n].ok = bpf_sensor__probe_read_kernel(why, sizeof(why)) == 0;
+	snprintf(f[n].detail, sizeof(f[n].detail), "%s%s",
 		 f[n].ok ? "kernel-memory reads (paths, process details)"
-			 : "refused: programs that read kernel memory cannot load");
+			 : "refused, so programs that read kernel memory cannot load: ",
+		 f[n].ok ? "" : why);
 	n++;
 
 	return n;

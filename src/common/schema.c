@@ -106,7 +106,7 @@ DEF(ev_cap_summary, 240, VFAM_DEVICE_EVENTS, EVF_DAEMON, "CapSummary", VF_RuleNa
 /* SensorHealth's per-type counters are dynamic fields (record.h), after these. */
 DEF(ev_sensor_health, 241, VFAM_DEVICE_EVENTS, EVF_DAEMON, "SensorHealth", VF_UtcTime,
     VF_RingBufferUsedPct, VF_SinkQueueDepth, VF_CpuMs, VF_RssKiB, VF_UnavailableEvents,
-    VF_DegradedEvents);
+    VF_DegradedEvents, VF_AttachedPrograms, VF_AttachedProgramNames);
 DEF(ev_detection_alert, 242, VFAM_ALERTS, EVF_DAEMON, "DetectionAlert", VF_UtcTime, VF_RuleId,
     VF_RuleTitle, VF_RuleLevel, VF_Tags, VF_MatchedEventID, VF_MatchedSequenceNumber,
     VF_ProcessGuid, VF_Image);

@@ -142,7 +142,9 @@
 	X(InitiatingProcessHashes, STR)                                                            \
 	X(Kernel, STR)                                                                             \
 	X(UnavailableEvents, STR)                                                                  \
-	X(DegradedEvents, STR)
+	X(DegradedEvents, STR)                                                                     \
+	X(AttachedPrograms, INT)                                                                   \
+	X(AttachedProgramNames, STR)
 
 enum vf_id {
 	VF_NONE = 0,

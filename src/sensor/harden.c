@@ -93,7 +93,6 @@ int harden__seccomp(void)
 	    "add_key",
 	    "request_key",
 	    "open_by_handle_at",
-	    "perf_event_open",
 	    "setuid",
 	    "setgid",
 	    "setreuid",
@@ -122,6 +121,22 @@ int harden__seccomp(void)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
 		if (err < 0)
 			goto out;
+	}
+	/* perf_event_open stays, for tracepoint events only: a reload
+	 * attaches the programs the new config needs (loader.c), and libbpf
+	 * attaches a tracepoint through a perf event opened with pid -1. A
+	 * real pid (watching one process) is refused. Refusing the call
+	 * outright would buy little: bpf() must stay, and it can attach raw
+	 * tracepoints by itself. The int pid reaches the filter zero- or
+	 * sign-extended, so "below 0xffffffff" is exactly "not -1". */
+	{
+		int nr = seccomp_syscall_resolve_name("perf_event_open");
+		if (nr != __NR_SCMP_ERROR) {
+			err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
+					       SCMP_A1(SCMP_CMP_LT, 0xffffffffull));
+			if (err < 0)
+				goto out;
+		}
 	}
 	err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (err == 0)

@@ -16,7 +16,9 @@
  * (TSYNC) refuses with EPERM the system calls a compromised sensor could
  * abuse and a working one never makes: exec, ptrace and process_vm_*,
  * module and kexec loading, mount and pivot_root, reboot, swap, keyring,
- * open_by_handle_at, perf_event_open and setuid-family calls.
+ * open_by_handle_at and setuid-family calls, and perf_event_open on any
+ * single process (tracepoint events, pid -1, stay: a reload attaches the
+ * programs its config needs).
  */
 #ifndef VIGIL_HARDEN_H
 #define VIGIL_HARDEN_H

@@ -22,7 +22,9 @@ struct bpf_sensor;
 struct bpf_sensor_opts {
 	uint32_t self_tgid;
 	uint32_t ringbuf_bytes; /* power of two ≥ 4096 */
-	bool want[VG_TYPE_MAX]; /* record types collected at start (the enabled map) */
+	/* Record types collected at start: the enabled map, and which programs
+	 * are attached (bpf_sensor__set_attached). */
+	bool want[VG_TYPE_MAX];
 	int verbose;
 	bool load_only; /* `vigil check`: load, report, attach nothing */
 	/* Optional: true for a program not to load at all (its events are
@@ -39,6 +41,22 @@ struct bpf_sensor_opts {
 struct bpf_sensor *bpf_sensor__start(const struct bpf_sensor_opts *o, ring_buffer_sample_fn cb,
 				     void *ctx);
 void bpf_sensor__stop(struct bpf_sensor *s);
+/* The tracefs events directory (mounting tracefs if needed), or NULL with
+ * *err ENOENT (no tracefs) or EPERM (there, but tracing is disabled). */
+const char *bpf_sensor__tracefs(int *err);
+/* The kernel's lockdown mode ("none", "integrity", "confidentiality"). */
+void bpf_sensor__lockdown(char *out, size_t size);
+/* Whether tracing programs may call bpf_probe_read_kernel here: 0, or -1
+ * with the verifier's reason (lockdown=confidentiality refuses it). */
+int bpf_sensor__probe_read_kernel(char *why, size_t size);
+/* Attaches the loaded programs that feed any record type in types (bit
+ * per vg_type) and detaches the others; exec, fork and exit always stay.
+ * A program not attached costs the traced processes nothing. Returns 0 or
+ * the -errno of the first program that failed to attach (logged). */
+int bpf_sensor__set_attached(struct bpf_sensor *s, uint64_t types);
+/* Writes the attached programs' names, comma-separated (cut with "…" to
+ * fit), and returns how many are attached. */
+size_t bpf_sensor__attached(const struct bpf_sensor *s, char *buf, size_t size);
 /* Every program of the object and what happened to it; *out stays valid
  * until bpf_sensor__stop. */
 size_t bpf_sensor__prog_status(const struct bpf_sensor *s, const struct prog_status **out);

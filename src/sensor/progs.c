@@ -253,3 +253,54 @@ void progs__list(const struct event_avail *a, enum avail_state st, char *buf, si
 	else if (len >= size && size > 4)
 		memcpy(buf + size - 4, "…", 4); /* cut, and marked as cut */
 }
+
+/* From libbpf's captured warnings: the program whose load failed, and the
+ * one line that says why. libbpf 1.1 writes "prog 'NAME': BPF program load
+ * failed: ..." then the verifier log, into which it writes "failed to
+ * resolve CO-RE relocation <type.field>" where a relocation did not fit.
+ * The reason is that CO-RE line if there is one, else the verifier's last
+ * line before its statistics. */
+bool progs__failed_prog(const char *log, char *name, size_t name_size, char *why, size_t why_size)
+{
+	static const char mark[] = "': BPF program load failed";
+	const char *hit = NULL, *start, *end, *line;
+	char best[200] = "", cur[200];
+
+	for (const char *f = log; (f = strstr(f, mark)) != NULL; f++)
+		hit = f;
+	if (hit == NULL)
+		return false;
+	for (start = hit; start > log && strncmp(start, "prog '", 6) != 0; start--)
+		;
+	if (strncmp(start, "prog '", 6) != 0 || (size_t)(hit - start - 6) >= name_size)
+		return false;
+	memcpy(name, start + 6, (size_t)(hit - start - 6));
+	name[hit - start - 6] = '\0';
+
+	for (line = hit; *line; line = *end ? end + 1 : end) {
+		size_t len;
+		end = strchr(line, '\n');
+		if (end == NULL)
+			end = line + strlen(line);
+		len = (size_t)(end - line);
+		if (len >= sizeof(cur))
+			len = sizeof(cur) - 1;
+		memcpy(cur, line, len);
+		cur[len] = '\0';
+		if (strstr(cur, "failed to resolve CO-RE relocation") != NULL ||
+		    strstr(cur, "unresolvable CO-RE relocation") != NULL) {
+			snprintf(best, sizeof(best), "%s", cur);
+			break;
+		}
+		if (strstr(cur, "-- END PROG LOAD LOG") != NULL)
+			break;
+		if (len == 0 || strncmp(cur, "libbpf: ", 8) == 0 ||
+		    strncmp(cur, "processed ", 10) == 0 ||
+		    strncmp(cur, "verification time", 17) == 0 ||
+		    strncmp(cur, "stack depth", 11) == 0)
+			continue;
+		snprintf(best, sizeof(best), "%s", cur);
+	}
+	snprintf(why, why_size, "%s", best[0] ? best : "BPF program load failed");
+	return true;
+}

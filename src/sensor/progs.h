@@ -65,6 +65,11 @@ void progs__list(const struct event_avail *a, enum avail_state st, char *buf, si
 /* The core events without which vigil does not start: 1, 3, 5, 11, 23. */
 extern const uint16_t progs_core_events[5];
 
+/* From libbpf's warnings of a failed object load: the program the kernel
+ * refused and the one line that says why (a CO-RE line, else the
+ * verifier's last). Returns false when no program is named. */
+bool progs__failed_prog(const char *log, char *name, size_t name_size, char *why, size_t why_size);
+
 const char *progs__state_name(enum prog_state st);
 const char *progs__avail_name(enum avail_state st);
 

@@ -76,6 +76,8 @@ struct sensor {
 	/* What this kernel cannot deliver (progs.h), computed once at start. */
 	struct event_avail *avail;
 	char unavailable[1024], degraded[1024], kernel[65];
+	char attached[4096]; /* names of the attached BPF programs */
+	size_t n_attached;
 };
 
 /* Kernel record type → the event it produces (for drop attribution). */
@@ -170,6 +172,8 @@ static void emit_state(struct sensor *S, const char *state)
 	vrec__set_str(r, VF_Kernel, S->kernel);
 	vrec__set_str(r, VF_UnavailableEvents, S->unavailable);
 	vrec__set_str(r, VF_DegradedEvents, S->degraded);
+	vrec__set_uint(r, VF_AttachedPrograms, S->n_attached);
+	vrec__set_str(r, VF_AttachedProgramNames, S->attached);
 	emit_daemon(S, r);
 }
 
@@ -250,6 +254,8 @@ static void emit_health(struct sensor *S)
 	vrec__set_uint(r, VF_RssKiB, (uint64_t)ru.ru_maxrss);
 	vrec__set_str(r, VF_UnavailableEvents, S->unavailable);
 	vrec__set_str(r, VF_DegradedEvents, S->degraded);
+	vrec__set_uint(r, VF_AttachedPrograms, S->n_attached);
+	vrec__set_str(r, VF_AttachedProgramNames, S->attached);
 	/* This record counts itself as seen and emitted before it goes out,
 	 * so the totals it shows add up. */
 	S->ctr[EV_SENSOR_HEALTH].seen++;
@@ -516,6 +522,7 @@ static void status_snapshot(void *ctx, struct strbuf *out, bool json)
 		strbuf__addf(out, "kernel %s: unavailable events: %s; degraded: %s\n", S->kernel,
 			     S->unavailable, S->degraded);
 		status_unavailable(S, out);
+		strbuf__addf(out, "attached BPF programs (%zu): %s\n", S->n_attached, S->attached);
 		strbuf__addf(out, "ring buffer: %u%% used; process cache: %llu entries\n",
 			     bpf_sensor__rb_used_pct(S->bpf), (unsigned long long)ps.entries);
 		strbuf__addf(out, "caps: %llu keys live, %llu evicted, %llu summaries\n",
@@ -552,6 +559,8 @@ static void status_snapshot(void *ctx, struct strbuf *out, bool json)
 	json__add_str(out, S->unavailable, strlen(S->unavailable));
 	strbuf__adds(out, ",\"degraded_events\":");
 	json__add_str(out, S->degraded, strlen(S->degraded));
+	strbuf__addf(out, ",\"attached_programs\":%zu,\"attached_program_names\":", S->n_attached);
+	json__add_str(out, S->attached, strlen(S->attached));
 	strbuf__addf(out,
 		     ",\"ring_buffer_used_pct\":%u,\"proc_cache_entries\":%llu,"
 		     "\"cap_keys_live\":%llu,\"cap_keys_evicted\":%llu,\"outputs\":[",
@@ -614,21 +623,39 @@ static const struct {
     {VG_LISTEN, {EV_NETWORK_LISTEN}, true},
 };
 
-/* Which kernel record types the config needs. Process records always flow:
- * the cache needs them whatever is logged. */
+/* Which kernel record types the config needs (bit per vg_type). Process
+ * records always flow: the cache needs them whatever is logged. Access to
+ * the sensor and signals to it are tamper signs whatever the config logs. */
+static uint64_t collection_mask(const struct ruleset *rs)
+{
+	uint64_t mask = (1ull << VG_EXEC) | (1ull << VG_FORK) | (1ull << VG_EXIT) |
+			(1ull << VG_ACCESS) | (1ull << VG_SIGNAL);
+
+	for (size_t i = 0; i < sizeof(gated) / sizeof(gated[0]); i++)
+		for (int k = 0; k < 2 && gated[i].event[k]; k++)
+			if (ruleset__event_mode(rs, gated[i].event[k]) != RULES_MODE_NONE)
+				mask |= 1ull << gated[i].type;
+	return mask;
+}
+
+/* Switches collection to what the config needs: programs whose record
+ * types are all off are detached (an attached syscall tracepoint costs
+ * every task a slower syscall path), the others attached; then the
+ * enabled map follows. Types that stay on keep their programs attached
+ * throughout, so a reload loses none of their events. */
 static void apply_collection(struct sensor *S)
 {
+	uint64_t mask = collection_mask(S->rs);
+
+	bpf_sensor__set_attached(S->bpf, mask);
 	for (size_t i = 0; i < sizeof(gated) / sizeof(gated[0]); i++) {
-		bool on = false;
-		for (int k = 0; k < 2 && gated[i].event[k]; k++)
-			on |= ruleset__event_mode(S->rs, gated[i].event[k]) != RULES_MODE_NONE;
-		/* Access to the sensor itself is a tamper sign whatever the
-		 * config logs. */
-		if (gated[i].type == VG_ACCESS)
-			on = true;
+		bool on = (mask >> gated[i].type) & 1;
 		bpf_sensor__set_enabled(S->bpf, gated[i].type, on);
 		log_debug("collect record type %u: %s", gated[i].type, on ? "on" : "off");
 	}
+	S->n_attached = bpf_sensor__attached(S->bpf, S->attached, sizeof(S->attached));
+	if (S->tamper != NULL)
+		tamper__set_links(S->tamper, S->bpf);
 }
 
 static struct ruleset *load_rules(const char *path, struct rules_error *err)
@@ -1047,7 +1074,7 @@ int sensor__run(const struct sensor_opts *o)
 	bo.ringbuf_bytes = o->ringbuf_bytes;
 	bo.verbose = o->verbose;
 	for (int t = 0; t < VG_TYPE_MAX; t++)
-		bo.want[t] = true;
+		bo.want[t] = (collection_mask(S->rs) >> t) & 1;
 	S->avail = calloc(1, sizeof(*S->avail));
 	if (S->avail == NULL) {
 		rc = EX_OSERR;

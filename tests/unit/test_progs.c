@@ -125,12 +125,49 @@ static void test_nothing_lost(void **state)
 	assert_string_equal(buf, "-");
 }
 
+/* libbpf 1.1's words for a refused program, as the loader captures them. */
+static void test_failure_parsing(void **state)
+{
+	static const char core_log[] =
+	    "libbpf: prog 'vg_setuid_e': relo #3: patched insn #12 (LDX/ST/STX) off 8 -> 8\n"
+	    "libbpf: prog 'vg_setuid_e': BPF program load failed: Invalid argument\n"
+	    "libbpf: prog 'vg_setuid_e': -- BEGIN PROG LOAD LOG --\n"
+	    "0: R1=ctx(off=0,imm=0) R10=fp0\n"
+	    "30: <invalid CO-RE relocation>\n"
+	    "failed to resolve CO-RE relocation <byte_off> [160] struct cred.cap_effective.val "
+	    "(0:23:0 @ offset 72)\n"
+	    "processed 30 insns (limit 1000000) max_states_per_insn 0 total_states 2\n"
+	    "-- END PROG LOAD LOG --\n"
+	    "libbpf: prog 'vg_setuid_e': failed to load: -22\n"
+	    "libbpf: failed to load object 'vigil_bpf'\n";
+	static const char verifier_log[] =
+	    "libbpf: prog 'vg_rename_e': BPF program load failed: Permission denied\n"
+	    "libbpf: prog 'vg_rename_e': -- BEGIN PROG LOAD LOG --\n"
+	    "invalid bpf_context access off=65536 size=8\n"
+	    "processed 4 insns (limit 1000000) max_states_per_insn 0 total_states 0\n"
+	    "-- END PROG LOAD LOG --\n"
+	    "libbpf: prog 'vg_rename_e': failed to load: -13\n";
+	char name[32], why[200];
+
+	(void)state;
+	assert_true(progs__failed_prog(core_log, name, sizeof(name), why, sizeof(why)));
+	assert_string_equal(name, "vg_setuid_e");
+	assert_string_equal(why, "failed to resolve CO-RE relocation <byte_off> [160] struct "
+				 "cred.cap_effective.val (0:23:0 @ offset 72)");
+	assert_true(progs__failed_prog(verifier_log, name, sizeof(name), why, sizeof(why)));
+	assert_string_equal(name, "vg_rename_e");
+	assert_string_equal(why, "invalid bpf_context access off=65536 size=8");
+	assert_false(
+	    progs__failed_prog("libbpf: failed to open\n", name, sizeof(name), why, sizeof(why)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_every_program_has_a_row),
 	    cmocka_unit_test(test_availability),
 	    cmocka_unit_test(test_nothing_lost),
+	    cmocka_unit_test(test_failure_parsing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,104 @@
+#!/usr/bin/env bats
+# End-to-end tests of what vigil makes of the kernel it runs on: `vigil
+# check`, the Started event's kernel fields, a program the verifier
+# refuses, a kernel without BTF, and lockdown=confidentiality. The kernel
+# matrix (tests/kernels) runs this file on every kernel it boots, so each
+# test states what must hold on any supported kernel. What vigil must say
+# where lockdown=confidentiality refuses it is tests/kernels/lockdown.bats,
+# run in the matrix's confidentiality guest.
+
+load lib
+
+setup() {
+	[ "$(id -u)" -eq 0 ] || { echo "e2e tests need root" >&2; return 1; }
+	WORK="$BATS_TEST_TMPDIR/work"
+	mkdir -p "$WORK"
+	cp "$BATS_TEST_DIRNAME/../fixtures/configs/all-events.xml" "$WORK/vigil.xml"
+}
+
+teardown() {
+	teardown_sensor
+}
+
+@test "vigil check: core events available, every kernel event has a state, exit 0" {
+	run "$VIGIL" check --json
+	[ "$status" -eq 0 ]
+	j="$output"
+	[ "$(jq -r .kernel <<<"$j")" = "$(uname -r)" ]
+	[ "$(jq -r .core_ok <<<"$j")" = true ]
+	[ "$(jq -r .probes.BTF.ok <<<"$j")" = true ]
+	[ "$(jq -r '.probes["ring buffer"].ok' <<<"$j")" = true ]
+	for ev in ProcessCreate NetworkConnect ProcessTerminate FileCreate FileDelete; do
+		[ "$(jq -r ".events.$ev.state" <<<"$j")" = available ]
+	done
+	# Every event fed by the kernel has one of the three states, and
+	# each one not available says why.
+	[ "$(jq '[.events[] | select(.state != "available" and .state != "degraded" and .state != "unavailable")] | length' <<<"$j")" -eq 0 ]
+	[ "$(jq '[.events[] | select(.state != "available" and (.why | length) == 0)] | length' <<<"$j")" -eq 0 ]
+	# No program was refused on a supported kernel.
+	[ "$(jq '[.programs[] | select(.state == "refused by the kernel")] | length' <<<"$j")" -eq 0 ]
+	# The table form says the same.
+	run "$VIGIL" check
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"core events: OK"* ]]
+}
+
+@test "Started names the kernel and what it cannot deliver, as vigil check does; SensorHealth repeats it" {
+	unavail=$("$VIGIL" check --json | jq -r '[.events | to_entries[] | select(.value.state == "unavailable") | .key] | join(",")')
+	start_sensor --config "$WORK/vigil.xml"
+	s=$(wait_event '.EventID==4 and .State=="Started"')
+	[ "$(field "$s" Kernel)" = "$(uname -r)" ]
+	# Same set, whatever the order.
+	want=$(tr ',' '\n' <<<"${unavail:--}" | sort | paste -sd,)
+	[ -n "$unavail" ] || want=-
+	got=$(field "$s" UnavailableEvents | tr ',' '\n' | sort | paste -sd,)
+	[ "$got" = "$want" ]
+	[ "$(field "$s" DegradedEvents)" = "-" ]
+	stop_sensor
+	h=$(jq -c 'select(.EventID==241)' "$OUT" | tail -n 1)
+	[ "$(field "$h" UnavailableEvents)" = "$(field "$s" UnavailableEvents)" ]
+	[ "$(field "$h" AttachedPrograms)" -gt 50 ]
+}
+
+@test "a program the verifier refuses is logged once with its reason; its events are degraded, everything else runs" {
+	export VIGIL_TEST_REFUSE_PROG=vg_rename_e
+	run "$VIGIL" check
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"FileRename               degraded"* ]]
+	[[ "$output" == *"why: vg_rename_e: invalid bpf_context access"* ]]
+
+	start_sensor --config "$WORK/vigil.xml" --control-socket "$BATS_TEST_TMPDIR/ctl.sock"
+	s=$(wait_event '.EventID==4 and .State=="Started"')
+	[ "$(field "$s" DegradedEvents)" = FileRename ]
+	# One line in the log, with the program and the verifier's words.
+	[ "$(grep -c 'vg_rename_e refused' "$BATS_TEST_TMPDIR/sensor.log")" -eq 1 ]
+	grep -q 'vg_rename_e refused by this kernel, its events are off: invalid bpf_context access' \
+		"$BATS_TEST_TMPDIR/sensor.log"
+	# vigil status says it too.
+	run "$VIGIL" status --socket "$BATS_TEST_TMPDIR/ctl.sock"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"FileRename degraded: vg_rename_e: invalid bpf_context access"* ]]
+	# The rest of the sensor works: mv (renameat2) is still reported,
+	# and so are processes and files.
+	echo x >"$WORK/a"
+	mv "$WORK/a" "$WORK/b"
+	wait_event ".EventID==201 and .TargetFilename==\"$WORK/b\"" >/dev/null
+	wait_event ".EventID==11 and .TargetFilename==\"$WORK/a\"" >/dev/null
+	wait_event '.EventID==1 and (.Image|endswith("/mv"))' >/dev/null
+	stop_sensor
+	h=$(jq -c 'select(.EventID==241)' "$OUT" | tail -n 1)
+	[ "$(field "$h" DegradedEvents)" = FileRename ]
+}
+
+@test "a kernel without BTF: one clear line naming what is missing, exit 69, for run and check" {
+	# Hide the kernel's BTF in a private mount namespace: what the
+	# sensor sees is exactly a kernel built without it.
+	run unshare -m sh -c "mount -t tmpfs none /sys/kernel/btf &&
+		\"$VIGIL\" run --output jsonl:$WORK/ev.jsonl --state-dir $WORK/state"
+	[ "$status" -eq 69 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"no BTF (/sys/kernel/btf/vmlinux missing)"*"CONFIG_DEBUG_INFO_BTF=y"* ]]
+	run unshare -m sh -c "mount -t tmpfs none /sys/kernel/btf && \"$VIGIL\" check"
+	[ "$status" -eq 69 ]
+	[[ "$output" == *"BTF                NO   missing: the kernel needs CONFIG_DEBUG_INFO_BTF=y"* ]]
+}
