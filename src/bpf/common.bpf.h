@@ -10,8 +10,9 @@
  * Paths are rebuilt by walking dentries and mounts up to the global root
  * (host view, so a containerised process's files show where they really
  * are), like d_path() but bounded: at most VG_PATH_DEPTH components and
- * VG_PATH_MAX bytes; a longer path keeps its last components and the record
- * is flagged VG_HF_TRUNCATED.
+ * VG_PATH_MAX bytes; a longer path keeps its last components behind a "…"
+ * marker ("…/usr/bin/x": never mistaken for /usr/bin/x) and the record is
+ * flagged VG_HF_TRUNCATED.
  */
 #ifndef VIGIL_COMMON_BPF_H
 #define VIGIL_COMMON_BPF_H
@@ -285,8 +286,9 @@ static __noinline long walk_step(__u32 i, struct walk_ctx *data)
 	 * the walk stops after it. */
 	name = BPF_CORE_READ(dentry, d_name);
 	len = name.len;
-	/* Keep pos ≥ 1 so lengths stay below VG_PATH_MAX. */
-	if (len + 2 > pos || pos > VG_PATH_MAX) {
+	/* Keep pos ≥ 4: lengths stay below VG_PATH_MAX, and a cut path has
+	 * room for its "…" marker in front. */
+	if (len + 5 > pos || pos > VG_PATH_MAX) {
 		w->trunc = 1;
 		return 1;
 	}
@@ -325,8 +327,19 @@ static __always_inline __u32 walk_path(struct scratch *sc, struct dentry *dentry
 	for (__u32 i = 0; i < VG_PATH_DEPTH; i++)
 		if (walk_step(i, &w))
 			break;
-	if (w.trunc)
+	if (w.trunc) {
 		*trunc = 1;
+		/* A cut path never looks whole: "…" (UTF-8) goes before what
+		 * is kept, so "…/usr/bin/x" cannot match a rule on
+		 * "/usr/bin/" that the real path (/tmp/.../usr/bin/x) would
+		 * not. */
+		if (w.pos >= 4 && w.pos < VG_PATH_MAX) {
+			sc->path[(w.pos - 3) & (VG_PATH_MAX - 1)] = (char)0xe2;
+			sc->path[(w.pos - 2) & (VG_PATH_MAX - 1)] = (char)0x80;
+			sc->path[(w.pos - 1) & (VG_PATH_MAX - 1)] = (char)0xa6;
+			w.pos -= 3;
+		}
+	}
 	if (w.pos >= VG_PATH_MAX) {
 		w.pos = VG_PATH_MAX - 1;
 		sc->path[VG_PATH_MAX - 1] = '/';
@@ -384,13 +397,32 @@ struct {
 	__type(value, struct call);
 } calls SEC(".maps");
 
+/* A record that cannot be kept track of (a state map full, an entry that
+ * will not go in) is an event lost in the kernel: counted as seen and
+ * dropped, so SensorHealth's DroppedKernel shows it. */
+static __always_inline void count_lost(__u32 type)
+{
+	count(type, true);
+}
+
+/* Stores a state entry; counts the event lost when the map refuses it. */
+static __always_inline void state_put(void *map, const void *key, const void *val, __u32 type)
+{
+	if (bpf_map_update_elem(map, key, val, BPF_ANY) != 0)
+		count_lost(type);
+}
+
 static __always_inline struct call *call_new(__u32 tag)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct call c = {.tag = tag};
+	struct call *p;
 
 	bpf_map_update_elem(&calls, &tid, &c, BPF_ANY);
-	return bpf_map_lookup_elem(&calls, &tid);
+	p = bpf_map_lookup_elem(&calls, &tid);
+	if (!p)
+		count_lost(tag & 0xff); /* tags are a vg_type in the low byte */
+	return p;
 }
 
 /* Takes the stored call of this thread if it has this tag (copied out,

@@ -77,7 +77,7 @@ static __always_inline int unlink_enter(int dirfd, __u64 upath, __u32 flags)
 
 	if (is_self() || !type_enabled(VG_FILE_DELETE))
 		return 0;
-	bpf_map_update_elem(&unlink_calls, &tid, &c, BPF_ANY);
+	state_put(&unlink_calls, &tid, &c, VG_FILE_DELETE);
 	return 0;
 }
 

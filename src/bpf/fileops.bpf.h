@@ -102,7 +102,7 @@ static __always_inline void on_open_extra(int fd, struct file *f)
 	if ((fmode & FMODE_WRITE) && type_enabled(VG_FILE_MODIFY)) {
 		__u64 k = (__u64)f;
 		__u32 zero = 0;
-		bpf_map_update_elem(&wfiles, &k, &zero, BPF_ANY);
+		state_put(&wfiles, &k, &zero, VG_FILE_MODIFY);
 	}
 }
 

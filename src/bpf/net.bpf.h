@@ -102,7 +102,7 @@ int BPF_PROG(vg_tcp_state, const struct sock *sk, const int oldstate, const int 
 		i.tid = (__u32)id;
 		i.uid = (__u32)bpf_get_current_uid_gid();
 		i.start_ns = BPF_CORE_READ(vg_current_task(), group_leader, start_boottime);
-		bpf_map_update_elem(&tcp_pending, &key, &i, BPF_ANY);
+		state_put(&tcp_pending, &key, &i, VG_NET);
 		return 0;
 	}
 	if (oldstate != TCP_SYN_SENT)
@@ -200,7 +200,7 @@ static __always_inline int sock_call_enter(int fd, __u64 uaddr, __u32 is_msg)
 	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
 		return 0;
 	c.sk = (__u64)sk;
-	bpf_map_update_elem(&sock_calls, &tid, &c, BPF_ANY);
+	state_put(&sock_calls, &tid, &c, VG_NET);
 	return 0;
 }
 
@@ -429,8 +429,10 @@ static __always_inline int dns_exit(long ret)
 		struct user_msghdr mh = {};
 		struct iovec iov = {};
 		if (bpf_probe_read_user(&mh, sizeof(mh), (void *)buf) ||
-		    bpf_probe_read_user(&iov, sizeof(iov), mh.msg_iov))
+		    bpf_probe_read_user(&iov, sizeof(iov), mh.msg_iov)) {
+			count_lost(VG_DNS); /* a DNS answer we could not read */
 			return 0;
+		}
 		buf = (__u64)iov.iov_base;
 		addr = (__u64)mh.msg_name;
 	}
@@ -456,8 +458,10 @@ static __always_inline int dns_exit(long ret)
 	if (e->port != 53)
 		return 0;
 	len = ret > VG_DNS_PAYLOAD_MAX ? VG_DNS_PAYLOAD_MAX : (__u32)ret;
-	if (bpf_probe_read_user(sc->ev + sizeof(*e), len & (VG_DNS_PAYLOAD_MAX - 1), (void *)buf))
+	if (bpf_probe_read_user(sc->ev + sizeof(*e), len & (VG_DNS_PAYLOAD_MAX - 1), (void *)buf)) {
+		count_lost(VG_DNS); /* paged out: not readable from here */
 		return 0;
+	}
 	e->payload_len = len & (VG_DNS_PAYLOAD_MAX - 1);
 	e->hdr.size = sizeof(*e) + e->payload_len;
 	submit(e, e->hdr.size, VG_DNS);

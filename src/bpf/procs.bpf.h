@@ -378,6 +378,64 @@ static __always_inline struct bpf_prog *fd_prog(int fd)
 	return f ? BPF_CORE_READ(f, private_data) : NULL;
 }
 
+/* The sensor's own maps, by id (user space fills it after load): a write
+ * to one of them from another process is tampering, whatever the config
+ * logs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u32);
+} own_maps SEC(".maps");
+
+#define BPF_MAP_UPDATE_ELEM	       2
+#define BPF_MAP_DELETE_ELEM	       3
+#define BPF_MAP_LOOKUP_AND_DELETE_ELEM 21
+#define BPF_MAP_FREEZE		       22
+#define BPF_MAP_DELETE_BATCH	       27
+#define BPF_MAP_UPDATE_BATCH	       26
+#define BPF_MAP_LOOKUP_AND_DELETE_BATCH 25
+
+/* A bpf() command that changes a map aimed at one of the sensor's maps:
+ * reported at entry (an attempt is enough), as a VG_BPF record with the
+ * command and the map's id and name. */
+static __always_inline int own_map_write(__u32 cmd, __u64 uattr)
+{
+	__u32 mfd = 0, id = 0;
+	struct file *f;
+	struct bpf_map *map;
+	struct vg_bpf *e;
+
+	if (cmd == BPF_MAP_UPDATE_BATCH || cmd == BPF_MAP_DELETE_BATCH ||
+	    cmd == BPF_MAP_LOOKUP_AND_DELETE_BATCH)
+		bpf_probe_read_user(&mfd, 4, (void *)(uattr + 36)); /* batch.map_fd */
+	else
+		bpf_probe_read_user(&mfd, 4, (void *)uattr); /* map_fd comes first */
+	f = fd_file((int)mfd);
+	if (!f)
+		return 0;
+	map = BPF_CORE_READ(f, private_data);
+	if (!map)
+		return 0;
+	id = BPF_CORE_READ(map, id);
+	if (!bpf_map_lookup_elem(&own_maps, &id))
+		return 0;
+	e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);
+	if (!e) {
+		count(VG_BPF, true);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_hdr(&e->hdr, VG_BPF, sizeof(*e));
+	e->cmd = cmd;
+	e->flags = VG_BPF_F_OWN_MAP;
+	e->prog_id = id;
+	BPF_CORE_READ_INTO(&e->name, map, name);
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	count(VG_BPF, false);
+	return 0;
+}
+
 SEC("tp/syscalls/sys_enter_bpf")
 int vg_bpf_e(struct trace_event_raw_sys_enter *ctx)
 {
@@ -385,7 +443,14 @@ int vg_bpf_e(struct trace_event_raw_sys_enter *ctx)
 	struct call *c;
 	__u32 pfd = 0;
 
-	if (is_self() || !type_enabled(VG_BPF))
+	if (is_self())
+		return 0;
+	if (cmd == BPF_MAP_UPDATE_ELEM || cmd == BPF_MAP_DELETE_ELEM ||
+	    cmd == BPF_MAP_LOOKUP_AND_DELETE_ELEM || cmd == BPF_MAP_FREEZE ||
+	    cmd == BPF_MAP_UPDATE_BATCH || cmd == BPF_MAP_DELETE_BATCH ||
+	    cmd == BPF_MAP_LOOKUP_AND_DELETE_BATCH)
+		return own_map_write(cmd, ctx->args[1]);
+	if (!type_enabled(VG_BPF))
 		return 0;
 	if (cmd != BPF_PROG_LOAD && cmd != BPF_PROG_ATTACH && cmd != BPF_LINK_CREATE &&
 	    cmd != BPF_RAW_TRACEPOINT_OPEN)

@@ -101,7 +101,7 @@ int dec_take(const char *base, size_t size, size_t *off, uint32_t len, char *out
 
 static int decode_exec(struct decoder *d, const struct vg_exec *e, size_t size, struct vrec *rec)
 {
-	static char image[VG_PATH_MAX + 1], args[VG_ARGS_MAX + 1], cwd[VG_PATH_MAX + 1];
+	static char image[VG_PATH_MAX + 1], args[VG_ARGS_MAX + 4], cwd[VG_PATH_MAX + 1];
 	size_t off = sizeof(*e);
 	uint64_t ticks = identity__ticks(d->id, e->hdr.start_ns);
 	uint64_t pticks = identity__ticks(d->id, e->parent_start_ns);
@@ -122,6 +122,11 @@ static int decode_exec(struct decoder *d, const struct vg_exec *e, size_t size, 
 		if (args[i] == '\0')
 			args[i] = ' ';
 	args[alen] = '\0';
+	/* The kernel cut a longer argv block at VG_ARGS_MAX - 1 and flagged
+	 * the record: the command line ends in "…", so it never passes for
+	 * the whole one. */
+	if ((e->hdr.flags & VG_HF_TRUNCATED) && e->args_len >= VG_ARGS_MAX - 1)
+		memcpy(args + alen, "…", sizeof("…"));
 
 	p = proc_cache__exec(d->pc, e->hdr.pid, ticks, e->ppid, pticks, image, args, cwd);
 	if (p == NULL)

@@ -580,6 +580,20 @@ static const char *bpf_cmd_name(uint32_t cmd)
 		return "BPF_RAW_TRACEPOINT_OPEN";
 	case 28:
 		return "BPF_LINK_CREATE";
+	case 2:
+		return "BPF_MAP_UPDATE_ELEM";
+	case 3:
+		return "BPF_MAP_DELETE_ELEM";
+	case 21:
+		return "BPF_MAP_LOOKUP_AND_DELETE_ELEM";
+	case 22:
+		return "BPF_MAP_FREEZE";
+	case 25:
+		return "BPF_MAP_LOOKUP_AND_DELETE_BATCH";
+	case 26:
+		return "BPF_MAP_UPDATE_BATCH";
+	case 27:
+		return "BPF_MAP_DELETE_BATCH";
 	default:
 		return "-";
 	}
@@ -637,6 +651,20 @@ static int decode_bpf(struct decoder *d, const struct vg_bpf *e, struct vrec *re
 		return -ENOMEM;
 	memcpy(name, e->name, 16);
 	name[16] = '\0';
+	if (e->flags & VG_BPF_F_OWN_MAP) {
+		/* Another process changing the sensor's maps can switch its
+		 * collection off: a TamperAlert, whatever the config logs. */
+		vrec__reset(rec, schema__event(EV_TAMPER_ALERT));
+		dec_set_time(d, rec, e->hdr.ts);
+		vrec__set_str(rec, VF_Type, "MapWrite");
+		vrec__setf(rec, VF_Detail, "%s on the sensor's map %s (id %u)", bpf_cmd_name(e->cmd),
+			   name, e->prog_id);
+		vrec__set_str(rec, VF_ProcessGuid, p->guid);
+		vrec__set_uint(rec, VF_ProcessId, p->pid);
+		dec_set_s(rec, VF_Image, p->image);
+		vrec__set_str(rec, VF_User, users__name(e->hdr.uid));
+		return 1;
+	}
 	dec_begin(d, rec, EV_BPF_EVENT, e->hdr.ts, p, e->hdr.uid);
 	vrec__set_str(rec, VF_BpfCommand, bpf_cmd_name(e->cmd));
 	vrec__set_str(rec, VF_BpfProgramType, bpf_prog_type_name(e->prog_type, buf));

@@ -299,6 +299,27 @@ static struct vigil_bpf *load_tolerant(const struct bpf_sensor_opts *o, struct p
 	return NULL;
 }
 
+/* Puts the id of every map of the object into own_maps, so the bpf()
+ * program can tell a write to one of them (see own_map_write). */
+static void register_own_maps(struct bpf_sensor *s)
+{
+	struct bpf_map *m;
+	int own = bpf_map__fd(s->skel->maps.own_maps);
+
+	bpf_object__for_each_map(m, s->skel->obj)
+	{
+		struct bpf_map_info info;
+		uint32_t len = sizeof(info), one = 1;
+		int fd = bpf_map__fd(m);
+
+		memset(&info, 0, sizeof(info));
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) != 0)
+			continue;
+		if (bpf_map_update_elem(own, &info.id, &one, BPF_ANY) != 0)
+			log_warn("cannot register map %s for tamper checks", bpf_map__name(m));
+	}
+}
+
 struct bpf_sensor *bpf_sensor__start(const struct bpf_sensor_opts *o, ring_buffer_sample_fn cb,
 				     void *ctx)
 {
@@ -334,6 +355,7 @@ struct bpf_sensor *bpf_sensor__start(const struct bpf_sensor_opts *o, ring_buffe
 	}
 	if (o->load_only)
 		return s;
+	register_own_maps(s);
 	{
 		uint64_t mask = 0;
 		for (uint32_t t = 0; t < VG_TYPE_MAX; t++)
@@ -371,6 +393,31 @@ fail:
 	bpf_sensor__stop(s);
 	errno = err;
 	return NULL;
+}
+
+int bpf_sensor__verify(struct bpf_sensor *s, uint64_t enabled_mask, bool mute_active,
+		       char *what, size_t whatlen)
+{
+	int fixed = 0;
+
+	what[0] = '\0';
+	for (uint32_t t = 0; t < VG_TYPE_MAX; t++) {
+		uint32_t v = 0, want = (enabled_mask >> t) & 1;
+		if (bpf_map__lookup_elem(s->skel->maps.enabled, &t, sizeof(t), &v, sizeof(v), 0) != 0)
+			continue;
+		if (v == want)
+			continue;
+		bpf_sensor__set_enabled(s, t, want);
+		if (fixed++ == 0)
+			snprintf(what, whatlen, "record type %u was switched %s in the enabled map", t,
+				 v ? "on" : "off");
+	}
+	if ((s->skel->bss->mute_active != 0) != mute_active) {
+		s->skel->bss->mute_active = mute_active;
+		if (fixed++ == 0)
+			snprintf(what, whatlen, "mute_active was changed in the .bss map");
+	}
+	return fixed;
 }
 
 size_t bpf_sensor__prog_status(const struct bpf_sensor *s, const struct prog_status **out)

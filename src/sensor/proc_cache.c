@@ -307,9 +307,12 @@ static void fill_from_proc(struct proc_cache *pc, struct proc *p, uint32_t ppid,
 			buf[l - 10] = '\0';
 		proc__set_str(&p->image, buf);
 	}
-	n = read_proc_file(p->pid, "cmdline", buf, sizeof(buf));
+	n = read_proc_file(p->pid, "cmdline", buf, sizeof(buf) - 4);
 	if (n > 0) {
 		join_args(buf, (size_t)n);
+		/* As long as the buffer: cut, and marked as cut. */
+		if ((size_t)n >= sizeof(buf) - 5)
+			strcat(buf, "…");
 		proc__set_str(&p->cmdline, buf);
 	}
 	if (read_link(p->pid, "cwd", buf, sizeof(buf)) == 0)

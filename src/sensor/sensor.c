@@ -105,6 +105,7 @@ static const uint16_t vg_event[VG_TYPE_MAX] = {
 };
 
 static uint64_t mute_mask(const struct ruleset *rs, const char *image);
+static uint64_t collection_mask(const struct ruleset *rs);
 
 static uint64_t mono_ns(void)
 {
@@ -358,6 +359,21 @@ static void flush_caps(struct sensor *S, bool all)
 static void on_tamper(void *ctx, const char *type, const char *detail)
 {
 	emit_tamper(ctx, type, detail, NULL);
+}
+
+/* Another root process can rewrite the sensor's control maps with bpftool
+ * and blind it. The bpf() program reports such writes as they happen
+ * (MapWrite); this check, once a second, puts the values back and says
+ * so, whatever the writer's route. */
+static void verify_maps(struct sensor *S)
+{
+	char what[160], detail[256];
+	int n = bpf_sensor__verify(S->bpf, collection_mask(S->rs), S->can_mute, what, sizeof(what));
+
+	if (n <= 0)
+		return;
+	snprintf(detail, sizeof(detail), "%s; %d value%s restored", what, n, n == 1 ? "" : "s");
+	emit_tamper(S, "MapTampered", detail, NULL);
 }
 
 /* Tamper signs in ordinary events: access to the sensor's memory, auditd
@@ -647,7 +663,10 @@ static void apply_collection(struct sensor *S)
 {
 	uint64_t mask = collection_mask(S->rs);
 
-	bpf_sensor__set_attached(S->bpf, mask);
+	/* bpf() stays attached whatever the config logs: it reports writes
+	 * to the sensor's own maps (a tamper sign); its eBPFEvent records
+	 * follow the enabled map like any other type. */
+	bpf_sensor__set_attached(S->bpf, mask | (1ull << VG_BPF));
 	for (size_t i = 0; i < sizeof(gated) / sizeof(gated[0]); i++) {
 		bool on = (mask >> gated[i].type) & 1;
 		bpf_sensor__set_enabled(S->bpf, gated[i].type, on);
@@ -930,6 +949,7 @@ static int loop(struct sensor *S, int sfd, int tfd)
 					identity__refresh_clock(&S->id);
 					proc_cache__gc(S->pc, now, 5000000000ull);
 					tamper__tick(S->tamper, on_tamper, S);
+					verify_maps(S);
 					flush_caps(S, false);
 					if (S->health_interval_s &&
 					    now - S->last_health_mono >=
