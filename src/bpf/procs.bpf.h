@@ -388,12 +388,12 @@ struct {
 	__type(value, __u32);
 } own_maps SEC(".maps");
 
-#define BPF_MAP_UPDATE_ELEM	       2
-#define BPF_MAP_DELETE_ELEM	       3
-#define BPF_MAP_LOOKUP_AND_DELETE_ELEM 21
-#define BPF_MAP_FREEZE		       22
-#define BPF_MAP_DELETE_BATCH	       27
-#define BPF_MAP_UPDATE_BATCH	       26
+#define BPF_MAP_UPDATE_ELEM		2
+#define BPF_MAP_DELETE_ELEM		3
+#define BPF_MAP_LOOKUP_AND_DELETE_ELEM	21
+#define BPF_MAP_FREEZE			22
+#define BPF_MAP_DELETE_BATCH		27
+#define BPF_MAP_UPDATE_BATCH		26
 #define BPF_MAP_LOOKUP_AND_DELETE_BATCH 25
 
 /* A bpf() command that changes a map aimed at one of the sensor's maps:

@@ -657,8 +657,8 @@ static int decode_bpf(struct decoder *d, const struct vg_bpf *e, struct vrec *re
 		vrec__reset(rec, schema__event(EV_TAMPER_ALERT));
 		dec_set_time(d, rec, e->hdr.ts);
 		vrec__set_str(rec, VF_Type, "MapWrite");
-		vrec__setf(rec, VF_Detail, "%s on the sensor's map %s (id %u)", bpf_cmd_name(e->cmd),
-			   name, e->prog_id);
+		vrec__setf(rec, VF_Detail, "%s on the sensor's map %s (id %u)",
+			   bpf_cmd_name(e->cmd), name, e->prog_id);
 		vrec__set_str(rec, VF_ProcessGuid, p->guid);
 		vrec__set_uint(rec, VF_ProcessId, p->pid);
 		dec_set_s(rec, VF_Image, p->image);

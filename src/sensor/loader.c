@@ -395,22 +395,23 @@ fail:
 	return NULL;
 }
 
-int bpf_sensor__verify(struct bpf_sensor *s, uint64_t enabled_mask, bool mute_active,
-		       char *what, size_t whatlen)
+int bpf_sensor__verify(struct bpf_sensor *s, uint64_t enabled_mask, bool mute_active, char *what,
+		       size_t whatlen)
 {
 	int fixed = 0;
 
 	what[0] = '\0';
 	for (uint32_t t = 0; t < VG_TYPE_MAX; t++) {
 		uint32_t v = 0, want = (enabled_mask >> t) & 1;
-		if (bpf_map__lookup_elem(s->skel->maps.enabled, &t, sizeof(t), &v, sizeof(v), 0) != 0)
+		if (bpf_map__lookup_elem(s->skel->maps.enabled, &t, sizeof(t), &v, sizeof(v), 0) !=
+		    0)
 			continue;
 		if (v == want)
 			continue;
 		bpf_sensor__set_enabled(s, t, want);
 		if (fixed++ == 0)
-			snprintf(what, whatlen, "record type %u was switched %s in the enabled map", t,
-				 v ? "on" : "off");
+			snprintf(what, whatlen, "record type %u was switched %s in the enabled map",
+				 t, v ? "on" : "off");
 	}
 	if ((s->skel->bss->mute_active != 0) != mute_active) {
 		s->skel->bss->mute_active = mute_active;

@@ -61,8 +61,8 @@ size_t bpf_sensor__attached(const struct bpf_sensor *s, char *buf, size_t size);
  * bpftool: the enabled map against enabled_mask (bit per vg_type) and
  * mute_active. Restores what differs; returns how many values it fixed,
  * describing the first in what. */
-int bpf_sensor__verify(struct bpf_sensor *s, uint64_t enabled_mask, bool mute_active,
-		       char *what, size_t whatlen);
+int bpf_sensor__verify(struct bpf_sensor *s, uint64_t enabled_mask, bool mute_active, char *what,
+		       size_t whatlen);
 /* Every program of the object and what happened to it; *out stays valid
  * until bpf_sensor__stop. */
 size_t bpf_sensor__prog_status(const struct bpf_sensor *s, const struct prog_status **out);
