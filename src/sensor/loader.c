@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/mount.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -419,6 +421,81 @@ int bpf_sensor__verify(struct bpf_sensor *s, uint64_t enabled_mask, bool mute_ac
 			snprintf(what, whatlen, "mute_active was changed in the .bss map");
 	}
 	return fixed;
+}
+
+/* State of one bpffs walk (nftw has no user pointer). */
+static struct {
+	const struct bpf_sensor *s;
+	char *what;
+	size_t whatlen;
+	int found;
+} pinwalk;
+
+static bool own_prog_id(const struct bpf_sensor *s, uint32_t id)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, s->skel->obj)
+	{
+		struct bpf_prog_info info;
+		uint32_t len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		memset(&info, 0, sizeof(info));
+		if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.id == id)
+			return true;
+	}
+	return false;
+}
+
+static int pin_visit(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	union {
+		struct bpf_prog_info prog;
+		struct bpf_link_info link;
+	} info;
+	uint32_t len = sizeof(info);
+	char link[64], kind[64];
+	ssize_t n;
+	int fd;
+	bool ours = false;
+
+	(void)st;
+	(void)ftw;
+	if (flag != FTW_F)
+		return 0;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	memset(&info, 0, sizeof(info));
+	/* What the pin holds: the fd's anon inode says (bpf-prog, bpf_link,
+	 * bpf-map), and each kind's info names the program differently. */
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, kind, sizeof(kind) - 1);
+	kind[n > 0 ? n : 0] = '\0';
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) {
+		if (strcmp(kind, "anon_inode:bpf-prog") == 0)
+			ours = own_prog_id(pinwalk.s, info.prog.id);
+		else if (strcmp(kind, "anon_inode:bpf_link") == 0)
+			ours = own_prog_id(pinwalk.s, info.link.prog_id);
+	}
+	close(fd);
+	if (ours && pinwalk.found++ == 0)
+		snprintf(pinwalk.what, pinwalk.whatlen, "%s pins one of the sensor's programs",
+			 path);
+	return 0;
+}
+
+int bpf_sensor__find_pins(const struct bpf_sensor *s, char *what, size_t whatlen)
+{
+	what[0] = '\0';
+	pinwalk.s = s;
+	pinwalk.what = what;
+	pinwalk.whatlen = whatlen;
+	pinwalk.found = 0;
+	if (nftw("/sys/fs/bpf", pin_visit, 16, FTW_PHYS) != 0 && errno != ENOENT)
+		return 0;
+	return pinwalk.found;
 }
 
 size_t bpf_sensor__prog_status(const struct bpf_sensor *s, const struct prog_status **out)

@@ -63,6 +63,10 @@ size_t bpf_sensor__attached(const struct bpf_sensor *s, char *buf, size_t size);
  * describing the first in what. */
 int bpf_sensor__verify(struct bpf_sensor *s, uint64_t enabled_mask, bool mute_active, char *what,
 		       size_t whatlen);
+/* Looks in /sys/fs/bpf for pins of the sensor's programs or of links to
+ * them: a pinned copy outlives the sensor and keeps running (or keeps a
+ * program loaded) after it stops. Returns how many, naming the first. */
+int bpf_sensor__find_pins(const struct bpf_sensor *s, char *what, size_t whatlen);
 /* Every program of the object and what happened to it; *out stays valid
  * until bpf_sensor__stop. */
 size_t bpf_sensor__prog_status(const struct bpf_sensor *s, const struct prog_status **out);

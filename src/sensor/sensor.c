@@ -365,6 +365,18 @@ static void on_tamper(void *ctx, const char *type, const char *detail)
  * and blind it. The bpf() program reports such writes as they happen
  * (MapWrite); this check, once a second, puts the values back and says
  * so, whatever the writer's route. */
+static void check_pins(struct sensor *S)
+{
+	char what[300], detail[400];
+	int n = bpf_sensor__find_pins(S->bpf, what, sizeof(what));
+
+	if (n <= 0)
+		return;
+	snprintf(detail, sizeof(detail), "%s (%d pinned in all): it would outlive the sensor", what,
+		 n);
+	emit_tamper(S, "PinnedCopy", detail, NULL);
+}
+
 static void verify_maps(struct sensor *S)
 {
 	char what[160], detail[256];
@@ -903,6 +915,7 @@ static int loop(struct sensor *S, int sfd, int tfd)
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	struct epoll_event ev = {.events = EPOLLIN}, evs[8];
 	uint64_t last_second = mono_ns();
+	unsigned pin_tick = 0;
 	bool stop = false;
 
 	if (ep < 0)
@@ -950,6 +963,9 @@ static int loop(struct sensor *S, int sfd, int tfd)
 					proc_cache__gc(S->pc, now, 5000000000ull);
 					tamper__tick(S->tamper, on_tamper, S);
 					verify_maps(S);
+					/* bpffs is small; every 10 s is plenty. */
+					if (++pin_tick % 10 == 0)
+						check_pins(S);
 					flush_caps(S, false);
 					if (S->health_interval_s &&
 					    now - S->last_health_mono >=
@@ -1145,6 +1161,7 @@ int sensor__run(const struct sensor_opts *o)
 	while (bpf_sensor__consume(S->bpf) > 0)
 		;
 	flush_caps(S, true);
+	check_pins(S);
 	emit_health(S);
 	emit_state(S, "Stopped");
 	flush_sinks(S);

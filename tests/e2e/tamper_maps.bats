@@ -43,3 +43,20 @@ sensor_map_id() {
 	/bin/sh -c ': after-restore'
 	wait_event '.EventID==1 and .CommandLine=="/bin/sh -c : after-restore"' >/dev/null
 }
+
+@test "a pinned copy of one of the sensor's programs is reported (it would outlive the sensor)" {
+	mount | grep -q ' /sys/fs/bpf ' || mount -t bpf bpf /sys/fs/bpf
+	pin="/sys/fs/bpf/vigil-e2e-pin-$$"
+	start_sensor
+	pid=$(grep -h '^prog_id:' /proc/"$SENSOR_PID"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -un | head -n 1)
+	[ -n "$pid" ]
+	bpftool prog pin id "$pid" "$pin"
+	stop_sensor
+	rm -f "$pin"
+	p=$(jq -c 'select(.EventID==243 and .Type=="PinnedCopy")' "$OUT" | head -n 1)
+	[ -n "$p" ]
+	[[ "$(field "$p" Detail)" == "$pin pins one of the sensor's programs (1 pinned in all): it would outlive the sensor" ]]
+	# The PinnedCopy comes before Stopped, so a collector sees it.
+	[ "$(jq -r 'select(.EventID==243 and .Type=="PinnedCopy") | .SequenceNumber' "$OUT" | head -n 1)" -lt \
+		"$(jq -r 'select(.EventID==4 and .State=="Stopped") | .SequenceNumber' "$OUT")" ]
+}

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# redis_bench.sh — what a syscall-heavy server loses to the sensor: Redis
+# throughput (SET+GET) with no sensor, vigil on Sysmon's defaults (no
+# --config), vigil on the shipped etc/vigil.xml, vigil logging every event,
+# and auditd with one execve rule, as Falco publishes its own overhead.
+#
+# Method: a local redis-server (no persistence) and redis-benchmark (-t
+# set,get -c 50 -n N -q --csv) from Debian. R rounds; in each round the
+# five setups run back to back (interleaved), so drift on the host affects
+# them alike. Reported per setup: the median requests/s over rounds for SET
+# and GET, the ratio to no sensor, and CPU per request (utime+stime of
+# redis-server, and of the sensor or auditd, from /proc, over the requests
+# served). Also each sensor's kernel drops (nothing may be lost).
+# Needs root; installs redis-server/redis-tools when missing. Prints a
+# Markdown section. Benchmarks are not tests: run it on a quiet machine.
+#
+# usage: bench/redis_bench.sh        (N=200000 R=5 PORT=6390, from the env)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-200000}
+R=${R:-5}
+PORT=${PORT:-6390}
+VIGIL=build/vigil
+TMP=$(mktemp -d /tmp/vigil-redis.XXXXXX)
+VPID= RPID= AUDITD=false
+
+cleanup() {
+	[ -n "$VPID" ] && { kill -TERM "$VPID" 2>/dev/null || true; wait "$VPID" 2>/dev/null || true; }
+	[ -n "$RPID" ] && { kill "$RPID" 2>/dev/null || true; wait "$RPID" 2>/dev/null || true; }
+	if $AUDITD; then auditctl -D >/dev/null 2>&1 || true; pkill -x auditd 2>/dev/null || true; fi
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+[ "$(id -u)" = 0 ] || { echo "redis_bench.sh: needs root" >&2; exit 77; }
+command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null ||
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null
+[ -x "$VIGIL" ] || make --no-print-directory "$VIGIL" >&2
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+redis-server --port "$PORT" --save '' --appendonly no --daemonize no \
+	--logfile "$TMP/redis.log" >/dev/null &
+RPID=$!
+for _ in $(seq 1 100); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && break; sleep 0.05; done
+
+# setup name → how to start and stop it
+start() {
+	case $1 in
+	none) ;;
+	vigil-default | vigil-shipped | vigil-all)
+		local cfg=()
+		[ "$1" = vigil-shipped ] && cfg=(--config etc/vigil.xml)
+		[ "$1" = vigil-all ] && cfg=(--config tests/fixtures/configs/all-events.xml)
+		"$VIGIL" run "${cfg[@]}" --output "jsonl:$TMP/ev-$1.jsonl" --state-dir "$TMP/state" \
+			--health-interval 0 --control-socket "$TMP/ctl.sock" 2>>"$TMP/vigil.log" &
+		VPID=$!
+		for _ in $(seq 1 400); do
+			grep -q '"State":"Started"' "$TMP/ev-$1.jsonl" 2>/dev/null && break
+			sleep 0.05
+		done
+		;;
+	auditd)
+		auditd >/dev/null 2>&1 || true
+		AUDITD=true
+		auditctl -e 1 >/dev/null
+		auditctl -a always,exit -F arch=b64 -S execve -k vigilbench >/dev/null
+		;;
+	esac
+}
+stop() {
+	case $1 in
+	vigil-*) kill -TERM "$VPID"; wait "$VPID" || true; VPID= ;;
+	auditd) auditctl -D >/dev/null; auditctl -e 0 >/dev/null; pkill -x auditd || true
+		AUDITD=false; sleep 0.5 ;;
+	esac
+}
+# The sensor's (or auditd's) pid, for its CPU.
+agent_pid() {
+	case $1 in
+	vigil-*) echo "$VPID" ;;
+	auditd) pgrep -x auditd | head -n 1 ;;
+	*) echo "" ;;
+	esac
+}
+
+SETUPS=(none vigil-default vigil-shipped vigil-all auditd)
+redis-benchmark -p "$PORT" -t set,get -c 50 -n 20000 -q >/dev/null # warm up
+for r in $(seq 1 "$R"); do
+	for s in "${SETUPS[@]}"; do
+		start "$s"
+		a=$(agent_pid "$s")
+		r0=$(cpu_ticks "$RPID")
+		a0=0
+		[ -n "$a" ] && a0=$(cpu_ticks "$a")
+		out=$(redis-benchmark -p "$PORT" -t set,get -c 50 -n "$N" -q --csv)
+		r1=$(cpu_ticks "$RPID")
+		a1=0
+		[ -n "$a" ] && a1=$(cpu_ticks "$a")
+		set_rps=$(awk -F'"' '$2=="SET" {print $4}' <<<"$out")
+		get_rps=$(awk -F'"' '$2=="GET" {print $4}' <<<"$out")
+		echo "$set_rps" >>"$TMP/$s.set"
+		echo "$get_rps" >>"$TMP/$s.get"
+		# CPU µs per request: clock ticks (100/s) over the 2N requests.
+		echo "$(( (r1 - r0) * 10000 * 1000 / (2 * N) ))" >>"$TMP/$s.rcpu"
+		echo "$(( (a1 - a0) * 10000 * 1000 / (2 * N) ))" >>"$TMP/$s.acpu"
+		if [[ $s == vigil-* ]]; then
+			stop "$s"
+			jq -r 'select(.EventID==241) | [to_entries[] | select(.key|endswith("DroppedKernel")) | .value] | add' \
+				"$TMP/ev-$s.jsonl" | tail -n 1 >>"$TMP/$s.drops"
+			rm -f "$TMP/ev-$s.jsonl"
+		else
+			stop "$s"
+		fi
+	done
+done
+
+bset=$(median <"$TMP/none.set")
+bget=$(median <"$TMP/none.get")
+echo "## Redis under the sensor"
+echo
+echo "Method: redis-server (no persistence) and redis-benchmark -t set,get -c 50 -n $N on"
+echo "loopback; $R rounds, the five setups interleaved in each; medians. CPU per request"
+echo "is utime+stime over 2N requests, in ns (clock-tick resolution). Host: $(nproc) cores,"
+echo "$(uname -r)."
+echo
+echo "| setup | SET req/s | vs none | GET req/s | vs none | redis CPU ns/req | agent CPU ns/req | kernel drops |"
+echo "|---|---|---|---|---|---|---|---|"
+for s in "${SETUPS[@]}"; do
+	ms=$(median <"$TMP/$s.set")
+	mg=$(median <"$TMP/$s.get")
+	rc=$(median <"$TMP/$s.rcpu")
+	ac=$(median <"$TMP/$s.acpu")
+	d=-
+	[ -f "$TMP/$s.drops" ] && d=$(sort -n "$TMP/$s.drops" | tail -n 1)
+	printf '| %s | %.0f | %+.1f%% | %.0f | %+.1f%% | %s | %s | %s |\n' "$s" "$ms" \
+		"$(echo "($ms / $bset - 1) * 100" | bc -l)" "$mg" "$(echo "($mg / $bget - 1) * 100" | bc -l)" \
+		"$rc" "$ac" "$d"
+done
