@@ -14,5 +14,6 @@ int cmd_hunt(int argc, char **argv);
 int cmd_sigma(int argc, char **argv);
 int cmd_coverage(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
+int cmd_schema(int argc, char **argv);
 
 #endif

@@ -1,0 +1,372 @@
+/*
+ * writer.c — the streaming JSON writer of the OCSF and ECS forms; see
+ * writer.h.
+ */
+#include "formats/writer.h"
+
+#include "common/json.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+void fw__begin(struct fw *w, struct strbuf *sb, const struct vrec *rec)
+{
+	w->sb = sb;
+	w->rec = rec;
+	w->depth = 0;
+	w->is_arr = 0;
+	w->more[0] = false;
+	/* Only the fields the record set can be marked: clear just those. */
+	for (unsigned i = 0; i < rec->nset; i++)
+		w->used[rec->set[i]] = 0;
+	memset(w->dused, 0, rec->ndyn);
+	strbuf__addc(sb, '{');
+}
+
+void fw__end(struct fw *w)
+{
+	while (w->depth > 0)
+		fw__close(w);
+	strbuf__addc(w->sb, '}');
+}
+
+static void sep(struct fw *w)
+{
+	if (w->more[w->depth])
+		strbuf__addc(w->sb, ',');
+	w->more[w->depth] = true;
+}
+
+void fw__key(struct fw *w, const char *k)
+{
+	size_t n = strlen(k);
+
+	sep(w);
+	strbuf__addc(w->sb, '"');
+	strbuf__add(w->sb, k, n);
+	strbuf__add(w->sb, "\":", 2);
+}
+
+static void push(struct fw *w, char c)
+{
+	strbuf__addc(w->sb, c);
+	if (w->depth + 1 < FW_MAX_DEPTH)
+		w->depth++;
+	w->more[w->depth] = false;
+}
+
+void fw__obj(struct fw *w, const char *k)
+{
+	fw__key(w, k);
+	push(w, '{');
+	w->is_arr &= ~(1u << w->depth);
+}
+
+void fw__arr(struct fw *w, const char *k)
+{
+	fw__key(w, k);
+	push(w, '[');
+	w->is_arr |= 1u << w->depth;
+}
+
+void fw__item_obj(struct fw *w)
+{
+	sep(w);
+	push(w, '{');
+	w->is_arr &= ~(1u << w->depth);
+}
+
+void fw__item_str(struct fw *w, const char *s, size_t len)
+{
+	sep(w);
+	json__add_str(w->sb, s, len);
+}
+
+void fw__close(struct fw *w)
+{
+	strbuf__addc(w->sb, (w->is_arr >> w->depth) & 1 ? ']' : '}');
+	if (w->depth > 0)
+		w->depth--;
+}
+
+void fw__str(struct fw *w, const char *k, const char *s, size_t len)
+{
+	fw__key(w, k);
+	json__add_str(w->sb, s, len);
+}
+
+void fw__lit(struct fw *w, const char *k, const char *s)
+{
+	fw__key(w, k);
+	strbuf__addc(w->sb, '"');
+	strbuf__adds(w->sb, s);
+	strbuf__addc(w->sb, '"');
+}
+
+void fw__int(struct fw *w, const char *k, int64_t v)
+{
+	char b[24];
+	int n = snprintf(b, sizeof(b), "%" PRId64, v);
+
+	fw__key(w, k);
+	strbuf__add(w->sb, b, (size_t)n);
+}
+
+void fw__bool(struct fw *w, const char *k, bool v)
+{
+	fw__key(w, k);
+	strbuf__adds(w->sb, v ? "true" : "false");
+}
+
+const char *fw__peek(const struct fw *w, enum vf_id f, size_t *len)
+{
+	size_t n;
+	const char *v = vrec__get(w->rec, f, &n);
+
+	if (v == NULL || n == 0 || (n == 1 && v[0] == '-'))
+		return NULL;
+	if (len)
+		*len = n;
+	return v;
+}
+
+const char *fw__take(struct fw *w, enum vf_id f, size_t *len)
+{
+	const char *v = fw__peek(w, f, len);
+
+	if (v)
+		w->used[f] = 1;
+	return v;
+}
+
+void fw__use(struct fw *w, enum vf_id f)
+{
+	w->used[f] = 1;
+}
+
+/* Index of a dynamic field named name with a value, or -1. */
+static int dyn_index(const struct vrec *rec, const char *name)
+{
+	for (unsigned i = 0; i < rec->ndyn; i++) {
+		const struct vrec_dyn *d = &rec->dyn[i];
+
+		if (strcmp(d->name, name) == 0 && d->val.s && d->val.len &&
+		    !(d->val.len == 1 && d->val.s[0] == '-'))
+			return (int)i;
+	}
+	return -1;
+}
+
+const char *fw__peek_named(const struct fw *w, const char *name, size_t *len)
+{
+	enum vf_id f = schema__field_by_name(name);
+	int i;
+
+	if (f != VF_NONE)
+		return fw__peek(w, f, len);
+	i = dyn_index(w->rec, name);
+	if (i < 0)
+		return NULL;
+	*len = w->rec->dyn[i].val.len;
+	return w->rec->dyn[i].val.s;
+}
+
+const char *fw__take_named(struct fw *w, const char *name, size_t *len)
+{
+	enum vf_id f = schema__field_by_name(name);
+	int i;
+
+	if (f != VF_NONE)
+		return fw__take(w, f, len);
+	i = dyn_index(w->rec, name);
+	if (i < 0)
+		return NULL;
+	w->dused[i] = 1;
+	*len = w->rec->dyn[i].val.len;
+	return w->rec->dyn[i].val.s;
+}
+
+bool fw__fstr(struct fw *w, const char *k, enum vf_id f)
+{
+	size_t n;
+	const char *v = fw__take(w, f, &n);
+
+	if (v)
+		fw__str(w, k, v, n);
+	return v != NULL;
+}
+
+bool fw__is_int(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	if (len == 0 || len > 19)
+		return false;
+	if (s[0] == '-') {
+		if (len == 1)
+			return false;
+		i = 1;
+	}
+	if (s[i] == '0' && len > i + 1)
+		return false;
+	for (; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+int64_t fw__to_int(const char *s, size_t len)
+{
+	int64_t v = 0;
+	bool neg = len && s[0] == '-';
+
+	for (size_t i = neg; i < len; i++)
+		v = v * 10 + (s[i] - '0');
+	return neg ? -v : v;
+}
+
+bool fw__fint(struct fw *w, const char *k, enum vf_id f)
+{
+	size_t n;
+	const char *v = fw__peek(w, f, &n);
+
+	if (v == NULL || !fw__is_int(v, n))
+		return false;
+	w->used[f] = 1;
+	fw__key(w, k);
+	strbuf__add(w->sb, v, n);
+	return true;
+}
+
+static void add_value(struct fw *w, const char *s, size_t n, bool is_int)
+{
+	if (is_int && fw__is_int(s, n))
+		strbuf__add(w->sb, s, n);
+	else
+		json__add_str(w->sb, s, n);
+}
+
+void fw__unmapped(struct fw *w, const char *k)
+{
+	const struct vrec *rec = w->rec;
+	bool open = false;
+
+	for (unsigned i = 0; i < rec->nset; i++) {
+		enum vf_id f = (enum vf_id)rec->set[i];
+		size_t n;
+		const char *v;
+
+		if (w->used[f])
+			continue;
+		w->used[f] = 1; /* a field set twice is written once */
+		v = fw__peek(w, f, &n);
+		if (v == NULL)
+			continue;
+		if (!open) {
+			fw__obj(w, k);
+			open = true;
+		}
+		fw__key(w, schema__field_name(f));
+		add_value(w, v, n, schema__field_kind(f) == VFK_INT);
+	}
+	for (unsigned i = 0; i < rec->ndyn; i++) {
+		const struct vrec_dyn *d = &rec->dyn[i];
+
+		if (w->dused[i] || d->val.s == NULL)
+			continue;
+		if (!open) {
+			fw__obj(w, k);
+			open = true;
+		}
+		sep(w);
+		json__add_str(w->sb, d->name, strlen(d->name));
+		strbuf__addc(w->sb, ':');
+		add_value(w, d->val.s, d->val.len, d->is_int);
+	}
+	if (open)
+		fw__close(w);
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * civil-calendar algorithm), and its inverse. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static bool digits(const char *s, unsigned n, unsigned *out)
+{
+	unsigned v = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+bool fw__parse_time_ms(const char *s, size_t len, int64_t *ms)
+{
+	unsigned y, mo, d, h, mi, se, frac = 0;
+
+	if (len < 19 || s[4] != '-' || s[7] != '-' || (s[10] != ' ' && s[10] != 'T') ||
+	    s[13] != ':' || s[16] != ':')
+		return false;
+	if (!digits(s, 4, &y) || !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) ||
+	    !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) || !digits(s + 17, 2, &se))
+		return false;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+		return false;
+	if (len >= 23 && s[19] == '.' && !digits(s + 20, 3, &frac))
+		return false;
+	*ms = ((days_from_civil(y, mo, d) * 86400) + h * 3600 + mi * 60 + se) * 1000 + frac;
+	return true;
+}
+
+const char *fw__basename(const char *s, size_t len, size_t *blen)
+{
+	const char *p = memrchr(s, '/', len);
+
+	if (p == NULL || p + 1 == s + len) {
+		*blen = len;
+		return s;
+	}
+	p++;
+	*blen = (size_t)(s + len - p);
+	return p;
+}
+
+void fw__iso_time(char out[32], uint64_t ts_ns)
+{
+	int64_t secs = (int64_t)(ts_ns / 1000000000ull), y;
+	unsigned ms = (unsigned)((ts_ns / 1000000ull) % 1000), m, d;
+	unsigned sod = (unsigned)(secs % 86400);
+
+	civil_from_days(secs / 86400, &y, &m, &d);
+	snprintf(out, 32, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", (unsigned)(y % 10000), m, d,
+		 sod / 3600, sod / 60 % 60, sod % 60, ms);
+}

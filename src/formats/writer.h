@@ -1,0 +1,77 @@
+/*
+ * writer.h — the streaming JSON writer the OCSF and ECS forms share.
+ *
+ * It writes nested objects straight into a strbuf (commas tracked per depth)
+ * and remembers which of the record's fields the mapping has placed, so that
+ * fw__unmapped() can put every other one under a catch-all object: the
+ * mapping code reads a field with fw__take (placed) or fw__peek (only looked
+ * at), and never loses one by forgetting it.
+ */
+#ifndef VIGIL_FORMAT_WRITER_H
+#define VIGIL_FORMAT_WRITER_H
+
+#include "common/record.h"
+#include "common/strbuf.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define FW_MAX_DEPTH 16
+
+struct fw {
+	struct strbuf *sb;
+	const struct vrec *rec;
+	unsigned depth;
+	bool more[FW_MAX_DEPTH];
+	uint32_t is_arr; /* bit d: depth d is an array */
+	uint8_t used[VF__COUNT];
+	uint8_t dused[VREC_MAX_DYN];
+};
+
+void fw__begin(struct fw *w, struct strbuf *sb, const struct vrec *rec);
+void fw__end(struct fw *w);
+
+/* Members of the current object. k is a plain literal (never escaped). */
+void fw__key(struct fw *w, const char *k);
+void fw__obj(struct fw *w, const char *k);
+void fw__arr(struct fw *w, const char *k);
+void fw__item_obj(struct fw *w); /* an object as the next array element */
+void fw__item_str(struct fw *w, const char *s, size_t len);
+void fw__close(struct fw *w); /* closes the innermost object or array */
+void fw__str(struct fw *w, const char *k, const char *s, size_t len);
+void fw__lit(struct fw *w, const char *k, const char *s);
+void fw__int(struct fw *w, const char *k, int64_t v);
+void fw__bool(struct fw *w, const char *k, bool v);
+
+/* A field's value, or NULL when absent, empty or "-". take marks it placed. */
+const char *fw__peek(const struct fw *w, enum vf_id f, size_t *len);
+const char *fw__take(struct fw *w, enum vf_id f, size_t *len);
+/* Marks f placed without reading it. */
+void fw__use(struct fw *w, enum vf_id f);
+/* A field by name: the catalogue if it has the name, else the record's
+ * dynamic fields (the contract's newer fields, before the catalogue has
+ * them). take marks it placed. */
+const char *fw__take_named(struct fw *w, const char *name, size_t *len);
+const char *fw__peek_named(const struct fw *w, const char *name, size_t *len);
+
+/* Writes f as a string member k when present; returns true when written. */
+bool fw__fstr(struct fw *w, const char *k, enum vf_id f);
+/* Writes f as a number member k when it holds an integer; a value that is
+ * not one is left for the catch-all, where it keeps its text. */
+bool fw__fint(struct fw *w, const char *k, enum vf_id f);
+
+/* Writes every field not placed yet as members of a new object k (skipped
+ * when there are none); numbers stay numbers. */
+void fw__unmapped(struct fw *w, const char *k);
+
+/* Helpers on values. */
+bool fw__is_int(const char *s, size_t len);
+int64_t fw__to_int(const char *s, size_t len);
+/* "YYYY-MM-DD HH:MM:SS[.mmm]" → ms since the epoch; false when not that. */
+bool fw__parse_time_ms(const char *s, size_t len, int64_t *ms);
+/* The part of a path after its last '/'. */
+const char *fw__basename(const char *s, size_t len, size_t *blen);
+/* Appends ts_ns as ISO 8601 UTC with ms, "YYYY-MM-DDTHH:MM:SS.mmmZ". */
+void fw__iso_time(char out[32], uint64_t ts_ns);
+
+#endif
