@@ -317,38 +317,58 @@ static void dns(struct fw *w)
 		fw__str(w, "name", v, n);
 		fw__close(w);
 	}
-	fw__fstr(w, "response_code", VF_QueryStatus);
+	if ((v = fw__peek(w, VF_QueryStatus, &n)) != NULL) {
+		static const char *const rc[] = {"NOERROR",  "FORMERR", "SERVFAIL",
+						 "NXDOMAIN", "NOTIMP",	"REFUSED"};
+
+		fw__use(w, VF_QueryStatus);
+		if (n == 1 && v[0] >= '0' && v[0] <= '5')
+			fw__lit(w, "response_code", rc[v[0] - '0']);
+		else
+			fw__str(w, "response_code", v, n);
+	}
 	if ((v = fw__take(w, VF_QueryResults, &n)) != NULL) {
 		const char *p = v, *end = v + n;
 		bool open = false;
 
+		size_t nip = 0;
+
 		while (p < end) {
 			const char *semi = memchr(p, ';', (size_t)(end - p));
-			const char *e = semi ? semi : end;
-			bool cname = false;
+			const char *e = semi ? semi : end, *type, *d;
+			size_t dn;
 
-			if (e - p > 5 && memcmp(p, "type:", 5) == 0) {
-				const char *q = p + 5;
-
-				while (q < e && *q == ' ')
-					q++;
-				cname = q < e && *q == '5';
-				while (q < e && *q != ' ')
-					q++;
-				while (q < e && *q == ' ')
-					q++;
-				p = q;
-			}
-			if (e > p) {
+			d = fw__dns_answer(p, e, &dn, &type);
+			if (dn) {
 				if (!open) {
 					fw__arr(w, "answers");
 					open = true;
 				}
 				fw__item_obj(w);
-				fw__str(w, "data", p, (size_t)(e - p));
-				if (cname)
-					fw__lit(w, "type", "CNAME");
+				fw__str(w, "data", d, dn);
+				if (type)
+					fw__lit(w, "type", type);
 				fw__close(w);
+				nip += type && type[0] == 'A';
+			}
+			p = e + 1;
+		}
+		if (open)
+			fw__close(w);
+		open = false;
+		/* dns.resolved_ip: the addresses alone */
+		for (p = v; nip && p < end;) {
+			const char *semi = memchr(p, ';', (size_t)(end - p));
+			const char *e = semi ? semi : end, *type, *d;
+			size_t dn;
+
+			d = fw__dns_answer(p, e, &dn, &type);
+			if (dn && type && type[0] == 'A') {
+				if (!open) {
+					fw__arr(w, "resolved_ip");
+					open = true;
+				}
+				fw__item_str(w, d, dn);
 			}
 			p = e + 1;
 		}

@@ -783,7 +783,14 @@ static void body_dns(struct octx *c)
 
 		fw__use(w, VF_QueryStatus);
 		fw__int(w, "rcode_id", (rc >= 0 && rc <= 11) || (rc >= 16 && rc <= 23) ? rc : 99);
-		fw__str(w, "rcode", v, n);
+		if (rc >= 0 && rc <= 5) {
+			static const char *const names[] = {"NoError",	"FormError", "ServError",
+							    "NXDomain", "NotImp",    "Refused"};
+
+			fw__lit(w, "rcode", names[rc]);
+		} else {
+			fw__str(w, "rcode", v, n);
+		}
 	}
 	/* QueryResults: "type:  5 cname;1.2.3.4;" */
 	if ((v = fw__take(w, VF_QueryResults, &n)) != NULL) {
@@ -792,32 +799,19 @@ static void body_dns(struct octx *c)
 
 		while (p < end) {
 			const char *semi = memchr(p, ';', (size_t)(end - p));
-			const char *e = semi ? semi : end;
-			const char *type = NULL;
-			size_t tn = 0;
+			const char *e = semi ? semi : end, *type, *d;
+			size_t dn;
 
-			if (e - p > 5 && memcmp(p, "type:", 5) == 0) {
-				const char *q = p + 5;
-
-				while (q < e && *q == ' ')
-					q++;
-				type = q;
-				while (q < e && *q != ' ')
-					q++;
-				tn = (size_t)(q - type);
-				while (q < e && *q == ' ')
-					q++;
-				p = q;
-			}
-			if (e > p) {
+			d = fw__dns_answer(p, e, &dn, &type);
+			if (dn) {
 				if (!open) {
 					fw__arr(w, "answers");
 					open = true;
 				}
 				fw__item_obj(w);
-				fw__str(w, "rdata", p, (size_t)(e - p));
-				if (type && tn == 1 && type[0] == '5')
-					fw__lit(w, "type", "CNAME");
+				fw__str(w, "rdata", d, dn);
+				if (type)
+					fw__lit(w, "type", type);
 				fw__close(w);
 			}
 			p = e + 1;

@@ -176,7 +176,7 @@ static const char *value_for(enum vf_id f)
 	case VF_QueryStatus:
 		return "0";
 	case VF_QueryResults:
-		return "type:  5 edge.example.net;93.184.215.14;";
+		return "type:  5 edge.example.net;::ffff:93.184.215.14;";
 	case VF_IsExecutable:
 		return "false";
 	case VF_Archived:

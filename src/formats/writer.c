@@ -370,3 +370,32 @@ void fw__iso_time(char out[32], uint64_t ts_ns)
 	snprintf(out, 32, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", (unsigned)(y % 10000), m, d,
 		 sod / 3600, sod / 60 % 60, sod % 60, ms);
 }
+
+const char *fw__dns_answer(const char *p, const char *e, size_t *n, const char **type)
+{
+	*type = NULL;
+	if (e - p > 5 && memcmp(p, "type:", 5) == 0) {
+		const char *q = p + 5;
+
+		while (q < e && *q == ' ')
+			q++;
+		if (e - q > 2 && q[0] == '5' && q[1] == ' ')
+			*type = "CNAME";
+		while (q < e && *q != ' ')
+			q++;
+		while (q < e && *q == ' ')
+			q++;
+		p = q;
+	} else if (e - p > 7 && memcmp(p, "::ffff:", 7) == 0 &&
+		   memchr(p + 7, '.', (size_t)(e - p - 7))) {
+		/* Sysmon writes A answers as IPv4-mapped addresses */
+		p += 7;
+		*type = "A";
+	} else if (memchr(p, ':', (size_t)(e - p))) {
+		*type = "AAAA";
+	} else if (memchr(p, '.', (size_t)(e - p))) {
+		*type = "A";
+	}
+	*n = (size_t)(e - p);
+	return p;
+}

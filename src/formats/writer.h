@@ -71,6 +71,11 @@ int64_t fw__to_int(const char *s, size_t len);
 bool fw__parse_time_ms(const char *s, size_t len, int64_t *ms);
 /* The part of a path after its last '/'. */
 const char *fw__basename(const char *s, size_t len, size_t *blen);
+/* One answer of QueryResults ("type:  5 name" for a CNAME, "::ffff:a.b.c.d"
+ * for an A record, an IPv6 address for AAAA) between p and e: returns its
+ * data (the address without the ::ffff: prefix) and sets *type to "CNAME",
+ * "A", "AAAA" or NULL. */
+const char *fw__dns_answer(const char *p, const char *e, size_t *n, const char **type);
 /* Appends ts_ns as ISO 8601 UTC with ms, "YYYY-MM-DDTHH:MM:SS.mmmZ". */
 void fw__iso_time(char out[32], uint64_t ts_ns);
 
