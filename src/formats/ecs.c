@@ -532,8 +532,7 @@ void ecs__add_record(struct strbuf *sb, const struct vrec *rec)
 	list(&w, "category", m ? m->category : "host");
 	list(&w, "type", m ? m->type : "info");
 	fw__str(&w, "action", rec->def->name, strlen(rec->def->name));
-	fw__key(&w, "code");
-	strbuf__addf(sb, "\"%u\"", id);
+	fw__int_str(&w, "code", id);
 	fw__int(&w, "sequence", (int64_t)rec->seq);
 	fw__lit(&w, "module", "vigil");
 	fw__lit(&w, "dataset", "vigil.events");

@@ -255,8 +255,8 @@ static void proc_obj(struct octx *c, const char *k, const struct pfields *pf)
 	if (img) {
 		const char *b = fw__basename(img, n, &bn);
 
+		/* the path is file.path (process.path would repeat it) */
 		fw__str(w, "name", b, bn);
-		fw__str(w, "path", img, n);
 		file_obj(c, "file", img, n, 1, pf->hashes);
 	}
 	if (pf->cmd)
@@ -316,12 +316,10 @@ static void actor(struct octx *c, const struct pfields *pf)
 	struct fw *w = &c->w;
 	size_t n;
 	const char *img = fw__peek(w, pf->image, &n);
-	const char *u = fw__peek(w, pf->user, NULL);
 
+	/* the user is actor.process.user; actor.user would repeat it */
 	fw__obj(w, "actor");
 	proc_obj(c, "process", pf);
-	if (u)
-		user_obj(w, "user", pf->user);
 	fw__close(w);
 	if (img) {
 		size_t bn;
@@ -950,31 +948,6 @@ static void body_base(struct octx *c, unsigned id)
 	}
 }
 
-static const char *category_name(unsigned cat)
-{
-	switch (cat) {
-	case 1:
-		return "System Activity";
-	case 2:
-		return "Findings";
-	case 3:
-		return "Identity & Access Management";
-	case 4:
-		return "Network Activity";
-	case 6:
-		return "Application Activity";
-	}
-	return "Uncategorized";
-}
-
-static const char *severity_name(int s)
-{
-	static const char *const names[] = {"Unknown", "Informational", "Low",	"Medium",
-					    "High",    "Critical",	"Fatal"};
-
-	return s >= 0 && s <= 6 ? names[s] : "Other";
-}
-
 void ocsf__add_record(struct strbuf *sb, const struct vrec *rec)
 {
 	struct octx c;
@@ -991,21 +964,17 @@ void ocsf__add_record(struct strbuf *sb, const struct vrec *rec)
 	c.nobs = 0;
 	fw__begin(w, sb, rec);
 	k = classify(w, id);
+	/* Only ids: the caption siblings (class_name, activity_name, ...) are
+	 * the schema's enum captions, which any OCSF consumer has; writing them
+	 * would add a fifth to every event. An activity that is Other is the
+	 * exception: its name says what it was. */
 	fw__int(w, "class_uid", cls_uid);
-	fw__lit(w, "class_name", m ? m->class_name : "Base Event");
 	fw__int(w, "category_uid", cat);
-	fw__lit(w, "category_name", category_name(cat));
 	fw__int(w, "activity_id", k.activity_id);
-	fw__lit(w, "activity_name", k.activity);
+	if (k.activity_id == 99)
+		fw__str(w, "activity_name", k.activity, strlen(k.activity));
 	fw__int(w, "type_uid", (int64_t)cls_uid * 100 + k.activity_id);
-	fw__key(w, "type_name");
-	strbuf__addc(sb, '"');
-	strbuf__adds(sb, m ? m->class_name : "Base Event");
-	strbuf__add(sb, ": ", 2);
-	strbuf__adds(sb, k.activity);
-	strbuf__addc(sb, '"');
 	fw__int(w, "severity_id", k.severity_id);
-	fw__lit(w, "severity", severity_name(k.severity_id));
 	if (ms == 0 && (v = fw__peek(w, VF_UtcTime, &n)) && fw__parse_time_ms(v, n, &pms))
 		ms = (uint64_t)pms;
 	fw__int(w, "time", (int64_t)ms);
@@ -1052,8 +1021,7 @@ void ocsf__add_record(struct strbuf *sb, const struct vrec *rec)
 	fw__lit(w, "version", OCSF_VERSION);
 	app_vigil(w, "product");
 	fw__int(w, "sequence", (int64_t)rec->seq);
-	fw__key(w, "event_code");
-	strbuf__addf(sb, "\"%u\"", id);
+	fw__int_str(w, "event_code", id);
 	fw__str(w, "log_name", rec->def->name, strlen(rec->def->name));
 	if ((v = fw__peek(w, VF_UtcTime, &n)) != NULL)
 		fw__str(w, "original_time", v, n);

@@ -22,36 +22,87 @@ void fw__begin(struct fw *w, struct strbuf *sb, const struct vrec *rec)
 	for (unsigned i = 0; i < rec->nset; i++)
 		w->used[rec->set[i]] = 0;
 	memset(w->dused, 0, rec->ndyn);
-	strbuf__addc(sb, '{');
+	fw__putc(sb, '{');
 }
 
 void fw__end(struct fw *w)
 {
 	while (w->depth > 0)
 		fw__close(w);
-	strbuf__addc(w->sb, '}');
+	fw__putc(w->sb, '}');
 }
 
 static void sep(struct fw *w)
 {
 	if (w->more[w->depth])
-		strbuf__addc(w->sb, ',');
+		fw__putc(w->sb, ',');
 	w->more[w->depth] = true;
 }
 
-void fw__key(struct fw *w, const char *k)
+void fw__key_n(struct fw *w, const char *k, size_t n)
 {
-	size_t n = strlen(k);
+	struct strbuf *sb = w->sb;
+	bool comma = w->more[w->depth];
 
-	sep(w);
-	strbuf__addc(w->sb, '"');
-	strbuf__add(w->sb, k, n);
-	strbuf__add(w->sb, "\":", 2);
+	w->more[w->depth] = true;
+	if (sb->len + n + 5 <= sb->cap) {
+		/* ,"k": straight into the buffer */
+		char *p = sb->buf + sb->len;
+
+		if (comma)
+			*p++ = ',';
+		*p++ = '"';
+		memcpy(p, k, n);
+		p += n;
+		*p++ = '"';
+		*p++ = ':';
+		*p = '\0';
+		sb->len = (size_t)(p - sb->buf);
+		return;
+	}
+	if (comma)
+		strbuf__addc(sb, ',');
+	strbuf__addc(sb, '"');
+	strbuf__add(sb, k, n);
+	strbuf__add(sb, "\":", 2);
+}
+
+/* 1 for the bytes a JSON string cannot hold as they are (or that need a
+ * UTF-8 check): control bytes, '"', '\\', DEL and everything non-ASCII. */
+static const uint8_t special[256] = {
+    [0 ... 0x1f] = 1,
+    ['"'] = 1,
+    ['\\'] = 1,
+    [0x7f ... 0xff] = 1,
+};
+
+void fw__jstr(struct strbuf *sb, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint8_t any = 0;
+
+	for (size_t i = 0; i < len; i++)
+		any |= special[u[i]];
+	if (any) {
+		json__add_str(sb, s, len);
+		return;
+	}
+	if (sb->len + len + 3 <= sb->cap) {
+		char *p = sb->buf + sb->len;
+
+		p[0] = '"';
+		memcpy(p + 1, s, len);
+		p[len + 1] = '"';
+		p[len + 2] = '\0';
+		sb->len += len + 2;
+		return;
+	}
+	json__add_str(sb, s, len);
 }
 
 static void push(struct fw *w, char c)
 {
-	strbuf__addc(w->sb, c);
+	fw__putc(w->sb, c);
 	if (w->depth + 1 < FW_MAX_DEPTH)
 		w->depth++;
 	w->more[w->depth] = false;
@@ -81,12 +132,12 @@ void fw__item_obj(struct fw *w)
 void fw__item_str(struct fw *w, const char *s, size_t len)
 {
 	sep(w);
-	json__add_str(w->sb, s, len);
+	fw__jstr(w->sb, s, len);
 }
 
 void fw__close(struct fw *w)
 {
-	strbuf__addc(w->sb, (w->is_arr >> w->depth) & 1 ? ']' : '}');
+	fw__putc(w->sb, (w->is_arr >> w->depth) & 1 ? ']' : '}');
 	if (w->depth > 0)
 		w->depth--;
 }
@@ -94,30 +145,67 @@ void fw__close(struct fw *w)
 void fw__str(struct fw *w, const char *k, const char *s, size_t len)
 {
 	fw__key(w, k);
-	json__add_str(w->sb, s, len);
+	fw__jstr(w->sb, s, len);
 }
 
-void fw__lit(struct fw *w, const char *k, const char *s)
+void fw__lit_n(struct fw *w, const char *k, size_t kn, const char *s, size_t n)
 {
-	fw__key(w, k);
-	strbuf__addc(w->sb, '"');
-	strbuf__adds(w->sb, s);
-	strbuf__addc(w->sb, '"');
+	struct strbuf *sb = w->sb;
+
+	fw__key_n(w, k, kn);
+	if (sb->len + n + 3 <= sb->cap) {
+		char *p = sb->buf + sb->len;
+
+		p[0] = '"';
+		memcpy(p + 1, s, n);
+		p[n + 1] = '"';
+		p[n + 2] = '\0';
+		sb->len += n + 2;
+		return;
+	}
+	strbuf__addc(sb, '"');
+	strbuf__add(sb, s, n);
+	strbuf__addc(sb, '"');
+}
+
+/* Decimal text of v into the end of b[24]; returns where it starts
+ * (snprintf costs more than the rest of a member). */
+static char *itoa_end(char b[24], int64_t v)
+{
+	char *p = b + 24;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	return p;
 }
 
 void fw__int(struct fw *w, const char *k, int64_t v)
 {
-	char b[24];
-	int n = snprintf(b, sizeof(b), "%" PRId64, v);
+	char b[24], *p = itoa_end(b, v);
 
 	fw__key(w, k);
-	strbuf__add(w->sb, b, (size_t)n);
+	fw__put(w->sb, p, (size_t)(b + 24 - p));
+}
+
+void fw__int_str(struct fw *w, const char *k, int64_t v)
+{
+	char b[24], *p = itoa_end(b, v);
+
+	fw__key(w, k);
+	fw__putc(w->sb, '"');
+	fw__put(w->sb, p, (size_t)(b + 24 - p));
+	fw__putc(w->sb, '"');
 }
 
 void fw__bool(struct fw *w, const char *k, bool v)
 {
 	fw__key(w, k);
-	strbuf__adds(w->sb, v ? "true" : "false");
+	fw__put(w->sb, v ? "true" : "false", strlen(v ? "true" : "false"));
 }
 
 const char *fw__peek(const struct fw *w, enum vf_id f, size_t *len)
@@ -159,9 +247,31 @@ static int dyn_index(const struct vrec *rec, const char *name)
 	return -1;
 }
 
+/* The catalogue id of a field name, or VF_NONE: looked up once per name
+ * and thread (callers pass literals, so the pointer is the key) and
+ * remembered, since the lookup is a scan of the catalogue. */
+static enum vf_id named_id(const char *name)
+{
+	static __thread struct {
+		const char *name;
+		enum vf_id f;
+	} cache[16];
+
+	for (unsigned i = 0; i < 16; i++) {
+		if (cache[i].name == name)
+			return cache[i].f;
+		if (cache[i].name == NULL) {
+			cache[i].name = name;
+			cache[i].f = schema__field_by_name(name);
+			return cache[i].f;
+		}
+	}
+	return schema__field_by_name(name);
+}
+
 const char *fw__peek_named(const struct fw *w, const char *name, size_t *len)
 {
-	enum vf_id f = schema__field_by_name(name);
+	enum vf_id f = named_id(name);
 	int i;
 
 	if (f != VF_NONE)
@@ -175,7 +285,7 @@ const char *fw__peek_named(const struct fw *w, const char *name, size_t *len)
 
 const char *fw__take_named(struct fw *w, const char *name, size_t *len)
 {
-	enum vf_id f = schema__field_by_name(name);
+	enum vf_id f = named_id(name);
 	int i;
 
 	if (f != VF_NONE)
@@ -236,16 +346,16 @@ bool fw__fint(struct fw *w, const char *k, enum vf_id f)
 		return false;
 	w->used[f] = 1;
 	fw__key(w, k);
-	strbuf__add(w->sb, v, n);
+	fw__put(w->sb, v, n);
 	return true;
 }
 
 static void add_value(struct fw *w, const char *s, size_t n, bool is_int)
 {
 	if (is_int && fw__is_int(s, n))
-		strbuf__add(w->sb, s, n);
+		fw__put(w->sb, s, n);
 	else
-		json__add_str(w->sb, s, n);
+		fw__jstr(w->sb, s, n);
 }
 
 void fw__unmapped(struct fw *w, const char *k)
@@ -268,7 +378,9 @@ void fw__unmapped(struct fw *w, const char *k)
 			fw__obj(w, k);
 			open = true;
 		}
-		fw__key(w, schema__field_name(f));
+		const char *fname = schema__field_name(f);
+
+		fw__key_n(w, fname, strlen(fname));
 		add_value(w, v, n, schema__field_kind(f) == VFK_INT);
 	}
 	for (unsigned i = 0; i < rec->ndyn; i++) {
@@ -281,8 +393,8 @@ void fw__unmapped(struct fw *w, const char *k)
 			open = true;
 		}
 		sep(w);
-		json__add_str(w->sb, d->name, strlen(d->name));
-		strbuf__addc(w->sb, ':');
+		fw__jstr(w->sb, d->name, strlen(d->name));
+		fw__putc(w->sb, ':');
 		add_value(w, d->val.s, d->val.len, d->is_int);
 	}
 	if (open)
@@ -366,9 +478,35 @@ void fw__iso_time(char out[32], uint64_t ts_ns)
 	unsigned ms = (unsigned)((ts_ns / 1000000ull) % 1000), m, d;
 	unsigned sod = (unsigned)(secs % 86400);
 
+	unsigned yy, hh = sod / 3600, mi = sod / 60 % 60, ss = sod % 60;
+
 	civil_from_days(secs / 86400, &y, &m, &d);
-	snprintf(out, 32, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", (unsigned)(y % 10000), m, d,
-		 sod / 3600, sod / 60 % 60, sod % 60, ms);
+	yy = (unsigned)(y % 10000);
+	out[0] = (char)('0' + yy / 1000);
+	out[1] = (char)('0' + yy / 100 % 10);
+	out[2] = (char)('0' + yy / 10 % 10);
+	out[3] = (char)('0' + yy % 10);
+	out[4] = '-';
+	out[5] = (char)('0' + m / 10);
+	out[6] = (char)('0' + m % 10);
+	out[7] = '-';
+	out[8] = (char)('0' + d / 10);
+	out[9] = (char)('0' + d % 10);
+	out[10] = 'T';
+	out[11] = (char)('0' + hh / 10);
+	out[12] = (char)('0' + hh % 10);
+	out[13] = ':';
+	out[14] = (char)('0' + mi / 10);
+	out[15] = (char)('0' + mi % 10);
+	out[16] = ':';
+	out[17] = (char)('0' + ss / 10);
+	out[18] = (char)('0' + ss % 10);
+	out[19] = '.';
+	out[20] = (char)('0' + ms / 100);
+	out[21] = (char)('0' + ms / 10 % 10);
+	out[22] = (char)('0' + ms % 10);
+	out[23] = 'Z';
+	out[24] = '\0';
 }
 
 const char *fw__dns_answer(const char *p, const char *e, size_t *n, const char **type)

@@ -28,19 +28,51 @@ struct fw {
 	uint8_t dused[VREC_MAX_DYN];
 };
 
+/* strbuf__add / __addc without the call when the buffer has room: the
+ * forms write many short pieces, and the call was a fifth of their cost. */
+static inline void fw__put(struct strbuf *sb, const void *p, size_t n)
+{
+	if (sb->len + n + 1 <= sb->cap) {
+		__builtin_memcpy(sb->buf + sb->len, p, n);
+		sb->len += n;
+		sb->buf[sb->len] = '\0';
+	} else {
+		strbuf__add(sb, p, n);
+	}
+}
+
+static inline void fw__putc(struct strbuf *sb, char c)
+{
+	if (sb->len + 2 <= sb->cap) {
+		sb->buf[sb->len++] = c;
+		sb->buf[sb->len] = '\0';
+	} else {
+		strbuf__addc(sb, c);
+	}
+}
+
+/* s[0..len) as a quoted JSON string: one copy when nothing needs escaping
+ * (the common case), json__add_str otherwise. */
+void fw__jstr(struct strbuf *sb, const char *s, size_t len);
+
 void fw__begin(struct fw *w, struct strbuf *sb, const struct vrec *rec);
 void fw__end(struct fw *w);
 
 /* Members of the current object. k is a plain literal (never escaped). */
-void fw__key(struct fw *w, const char *k);
+void fw__key_n(struct fw *w, const char *k, size_t n);
+#define fw__key(w, k) fw__key_n((w), (k), __builtin_strlen(k))
 void fw__obj(struct fw *w, const char *k);
 void fw__arr(struct fw *w, const char *k);
 void fw__item_obj(struct fw *w); /* an object as the next array element */
 void fw__item_str(struct fw *w, const char *s, size_t len);
 void fw__close(struct fw *w); /* closes the innermost object or array */
 void fw__str(struct fw *w, const char *k, const char *s, size_t len);
-void fw__lit(struct fw *w, const char *k, const char *s);
+/* A string member whose value needs no escaping (a literal, a caption). */
+void fw__lit_n(struct fw *w, const char *k, size_t kn, const char *s, size_t n);
+#define fw__lit(w, k, s) fw__lit_n((w), (k), __builtin_strlen(k), (s), __builtin_strlen(s))
 void fw__int(struct fw *w, const char *k, int64_t v);
+/* v as a JSON string of its decimal digits */
+void fw__int_str(struct fw *w, const char *k, int64_t v);
 void fw__bool(struct fw *w, const char *k, bool v);
 
 /* A field's value, or NULL when absent, empty or "-". take marks it placed. */
