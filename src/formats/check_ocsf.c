@@ -321,6 +321,26 @@ struct json_object *ocsf_schema__resolve(struct ocsf_schema *s, const char *name
 	return r;
 }
 
+/* The constraints of a class or object: its own, else the nearest
+ * definition's along `extends` (a definition's own replace its parent's). */
+static struct json_object *constraints_of(struct ocsf_schema *s, const char *name, bool is_class)
+{
+	struct json_object *table = is_class ? s->classes : s->objects;
+	struct json_object *def = get(table, name);
+
+	for (int depth = 0; def && depth < 8; depth++) {
+		struct json_object *c = get(def, "constraints"), *ext;
+
+		if (c)
+			return c;
+		ext = get(def, "extends");
+		if (!ext)
+			return NULL;
+		def = get(table, json_object_get_string(ext));
+	}
+	return NULL;
+}
+
 /* ---- checking --------------------------------------------------------- */
 
 struct octx {
@@ -374,6 +394,36 @@ static const char *base_type(struct ocsf_schema *s, const char *t)
 static void check_object(struct octx *c, const char *objname, struct json_object *attrs,
 			 struct json_object *v, const char *path);
 
+/* at_least_one / just_one of the definition's constraints. */
+static void check_constraints(struct octx *c, struct json_object *cons, struct json_object *v,
+			      const char *path)
+{
+	static const char *const kinds[] = {"at_least_one", "just_one"};
+
+	for (int k = 0; k < 2; k++) {
+		struct json_object *names = get(cons, kinds[k]);
+		char list[512] = "";
+		size_t have = 0, len = 0;
+
+		if (!names || !json_object_is_type(names, json_type_array))
+			continue;
+		for (size_t i = 0; i < json_object_array_length(names); i++) {
+			const char *n = json_object_get_string(json_object_array_get_idx(names, i));
+
+			have += get(v, n) != NULL;
+			len += (size_t)snprintf(list + len,
+						len < sizeof(list) ? sizeof(list) - len : 0, "%s%s",
+						i ? ", " : "", n);
+			if (len >= sizeof(list))
+				len = sizeof(list) - 1;
+		}
+		if (have == 0 || (k == 1 && have > 1))
+			problem(c, path[0] ? path : "-",
+				k == 0 ? "needs at least one of: %s" : "needs exactly one of: %s",
+				list);
+	}
+}
+
 static void check_scalar(struct octx *c, const char *name, struct json_object *attr,
 			 const char *type, struct json_object *v, const char *path)
 {
@@ -385,8 +435,10 @@ static void check_scalar(struct octx *c, const char *name, struct json_object *a
 			problem(c, path, "expected an object (%s)", type);
 			return;
 		}
-		if (strcmp(type, "object") != 0)
+		if (strcmp(type, "object") != 0) {
 			check_object(c, type, ocsf_schema__resolve(s, type, false), v, path);
+			check_constraints(c, constraints_of(s, type, false), v, path);
+		}
 		return;
 	}
 	const char *bt = base_type(s, type);
@@ -560,5 +612,6 @@ int ocsf_schema__check(struct ocsf_schema *s, struct json_object *ev, schema_rep
 		    !get(ev, ak))
 			problem(&c, ak, "required attribute missing (class %s)", cname);
 	}
+	check_constraints(&c, constraints_of(s, cname, true), ev, "");
 	return c.problems;
 }

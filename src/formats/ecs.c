@@ -192,10 +192,13 @@ static void process(struct fw *w, unsigned id)
 				     .cmd = VF_ParentCommandLine,
 				     .user = VF_ParentUser};
 	} else if (id == 10 && fw__peek(w, VF_SourceProcessGUID, NULL)) {
+		/* the initiating process's extras describe the source */
 		self = (struct pf){.guid = VF_SourceProcessGUID,
 				   .pid = VF_SourceProcessId,
 				   .image = VF_SourceImage,
-				   .user = VF_SourceUser};
+				   .cmd = VF_InitiatingProcessCommandLine,
+				   .user = VF_SourceUser,
+				   .hashes = VF_InitiatingProcessHashes};
 	}
 	if (!any(w, self.guid, self.image) && !fw__peek(w, self.pid, NULL))
 		return;

@@ -564,17 +564,31 @@ static void body_process(struct octx *c, unsigned id)
 		return;
 	}
 	case 10: {
+		/* the initiating process's extras describe the source */
 		struct pfields src = {.guid = VF_SourceProcessGUID,
 				      .pid = VF_SourceProcessId,
 				      .image = VF_SourceImage,
-				      .user = VF_SourceUser};
+				      .user = VF_SourceUser,
+				      .cmd = VF_InitiatingProcessCommandLine,
+				      .hashes = VF_InitiatingProcessHashes,
+				      .pguid = VF_InitiatingProcessParentGuid,
+				      .pimage = VF_InitiatingProcessParentImage,
+				      .container = true};
 		struct pfields dst = {.guid = VF_TargetProcessGUID,
 				      .pid = VF_TargetProcessId,
 				      .image = VF_TargetImage,
 				      .user = VF_TargetUser};
 
 		/* The initiating-process fields repeat the source's. */
-		actor(c, fw__peek(w, VF_SourceProcessGUID, NULL) ? &src : &initiator);
+		if (fw__peek(w, VF_SourceProcessGUID, NULL)) {
+			actor(c, &src);
+			fw__use(w, VF_ProcessGuid);
+			fw__use(w, VF_ProcessId);
+			fw__use(w, VF_Image);
+			fw__use(w, VF_User);
+		} else {
+			actor(c, &initiator);
+		}
 		proc_obj(c, "process", &dst);
 		return;
 	}
@@ -684,6 +698,9 @@ static void body_module(struct octx *c)
 		obs(c, "module.file.path", 45, v, n);
 	}
 	fw__lit(w, "type", "Shared Object");
+	/* the loader's mappings and dlopen both load the standard way */
+	fw__int(w, "load_type_id", 1);
+	fw__lit(w, "load_type", "Standard");
 	fw__close(w);
 }
 
@@ -761,6 +778,19 @@ static void body_network(struct octx *c, unsigned id)
 	}
 }
 
+/* This host as an endpoint: DNS Activity and Authentication need one. */
+static void this_host(struct fw *w, const char *k)
+{
+	const char *host = w->rec->computer;
+
+	fw__obj(w, k);
+	if (host && *host && strcmp(host, "-") != 0)
+		fw__str(w, "hostname", host, strlen(host));
+	else
+		fw__lit(w, "name", "localhost");
+	fw__close(w);
+}
+
 static void body_dns(struct octx *c)
 {
 	struct fw *w = &c->w;
@@ -768,6 +798,8 @@ static void body_dns(struct octx *c)
 	const char *v;
 
 	actor(c, &initiator);
+	/* vigil sees the answer on this host; the server is not recorded */
+	this_host(w, "src_endpoint");
 	fw__obj(w, "query");
 	if ((v = fw__take(w, VF_QueryName, &n)) != NULL) {
 		fw__str(w, "hostname", v, n);
@@ -843,6 +875,7 @@ static void body_auth(struct octx *c)
 		fw__fstr(w, "ip", VF_RemoteAddress);
 		fw__close(w);
 	}
+	this_host(w, "dst_endpoint"); /* the host logged into */
 	fw__lit(w, "status", "Success");
 	fw__int(w, "status_id", 1);
 }

@@ -22,6 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "formats/check.h"
@@ -266,6 +269,12 @@ static void bad_observable(struct json_object *o)
 	json_object_object_add(ob, "type_id", json_object_new_int(1234));
 }
 
+static void no_endpoints(struct json_object *o)
+{
+	json_object_object_del(o, "src_endpoint");
+	json_object_object_del(o, "dst_endpoint");
+}
+
 static void test_ocsf_catches(void **state)
 {
 	(void)state;
@@ -281,6 +290,8 @@ static void test_ocsf_catches(void **state)
 	broken(ocsf, 0, RECFMT_OCSF, bad_type_uid, "type_uid", "class_uid * 100");
 	broken(ocsf, 0, RECFMT_OCSF, profile_not_declared, "process.container", "profile");
 	broken(ocsf, 0, RECFMT_OCSF, bad_observable, "observables[0].type_id", "enum");
+	/* sample 2 = NetworkConnect: the class's at_least_one constraint */
+	broken(ocsf, 2, RECFMT_OCSF, no_endpoints, "-", "at least one of");
 }
 
 static void ecs_drop_ts(struct json_object *o)
@@ -393,6 +404,31 @@ static void test_goldens_ecs(void **state)
 	goldens(RECFMT_ECS);
 }
 
+/* docs/schemas.md lists every row of the OCSF mapping table. */
+static void test_docs_table(void **state)
+{
+	char path[4096], *doc = NULL;
+	size_t cap = 0, n;
+	const struct ocsf_map *m = ocsf__maps(&n);
+	FILE *fp;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s.md", SCHEMA_DOCS);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	assert_true(getdelim(&doc, &cap, '\0', fp) > 0);
+	fclose(fp);
+	for (size_t i = 0; i < n; i++) {
+		char row[256];
+
+		snprintf(row, sizeof(row), "| %u | %s | %s (%u) |", m[i].event_id, m[i].event,
+			 m[i].class_name, m[i].class_uid);
+		if (!strstr(doc, row))
+			fail_msg("docs/schemas.md has no row '%s'", row);
+	}
+	free(doc);
+}
+
 /* The format option on output specs. */
 static void test_spec_format(void **state)
 {
@@ -436,6 +472,40 @@ static void test_sink_writes_format(void **state)
 	assert_non_null(strstr(line, "\"class_uid\":1007"));
 }
 
+/* syslog with format=ecs: the message is the ECS JSON object. */
+static void test_syslog_json(void **state)
+{
+	struct sink_env env = {.state_dir = "/tmp", .computer = "h", .syslog_ident = "vigil"};
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = 5};
+	struct sink **v = NULL;
+	size_t n = 0;
+	char spec[160], msg[65536];
+	ssize_t got;
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+	(void)state;
+	assert_true(fd >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/tmp/vigil-fmt-%d.sock", (int)getpid());
+	unlink(sa.sun_path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	snprintf(spec, sizeof(spec), "syslog:unix:%s?format=ecs", sa.sun_path);
+	assert_int_equal(sink__open_spec(spec, &env, &v, &n), 0);
+	format_samples__build(0, &rec);
+	assert_int_equal(sink__write(v[0], &rec), 0);
+	sink__flush(v[0]);
+	got = recv(fd, msg, sizeof(msg) - 1, 0);
+	sink__close(v[0]);
+	free(v);
+	close(fd);
+	unlink(sa.sun_path);
+	assert_true(got > 0);
+	msg[got] = '\0';
+	assert_non_null(strstr(msg, "{\"@timestamp\":\"2026-03-14T15:09:26.535Z\""));
+	assert_null(strstr(msg, "<Event"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -443,7 +513,8 @@ int main(void)
 	    cmocka_unit_test(test_every_event_mapped), cmocka_unit_test(test_nothing_dropped),
 	    cmocka_unit_test(test_ocsf_catches),       cmocka_unit_test(test_ecs_catches),
 	    cmocka_unit_test(test_goldens_ocsf),       cmocka_unit_test(test_goldens_ecs),
-	    cmocka_unit_test(test_spec_format),	       cmocka_unit_test(test_sink_writes_format),
+	    cmocka_unit_test(test_docs_table),	       cmocka_unit_test(test_spec_format),
+	    cmocka_unit_test(test_syslog_json),	       cmocka_unit_test(test_sink_writes_format),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
