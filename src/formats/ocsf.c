@@ -157,23 +157,19 @@ static void hashes(struct fw *w, const char *k, const char *v, size_t n)
 
 		if (eq && eq + 1 < e) {
 			int id = 99;
-			const char *cap = NULL;
 
 			for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
 				if ((size_t)(eq - p) == strlen(algs[i].name) &&
-				    strncasecmp(p, algs[i].name, (size_t)(eq - p)) == 0) {
+				    strncasecmp(p, algs[i].name, (size_t)(eq - p)) == 0)
 					id = algs[i].id;
-					cap = algs[i].caption;
-				}
 			if (!open) {
 				fw__arr(w, k);
 				open = true;
 			}
 			fw__item_obj(w);
+			/* the caption only for Other: the id says the rest */
 			fw__int(w, "algorithm_id", id);
-			if (cap)
-				fw__lit(w, "algorithm", cap);
-			else
+			if (id == 99)
 				fw__str(w, "algorithm", p, (size_t)(eq - p));
 			fw__str(w, "value", eq + 1, (size_t)(e - eq - 1));
 			fw__close(w);
@@ -614,8 +610,26 @@ static void body_process(struct octx *c, unsigned id)
 	}
 	default:
 		/* Terminate, tampering, privilege change, rename: the process
-		 * acts on itself, so it is both actor and process. */
-		actor(c, &initiator);
+		 * acts on itself, so it is both actor and process. The full
+		 * process (with its parent) is `process`; the actor names it by
+		 * uid, pid and name rather than repeating it. */
+		struct pfields self = {
+		    .guid = VF_ProcessGuid, .pid = VF_ProcessId, .image = VF_Image};
+		size_t n, bn;
+		const char *img = fw__peek(w, VF_Image, &n);
+
+		fw__obj(w, "actor");
+		fw__obj(w, "process");
+		fw__fstr(w, "uid", self.guid);
+		fw__fint(w, "pid", self.pid);
+		if (img) {
+			const char *b = fw__basename(img, n, &bn);
+
+			fw__str(w, "name", b, bn);
+			obs(c, "actor.process.name", 9, b, bn);
+		}
+		fw__close(w);
+		fw__close(w);
 		proc_obj(c, "process", &initiator);
 		if (id == 5)
 			fw__fint(w, "exit_code", VF_ExitCode);
