@@ -4,8 +4,21 @@
 #include "formats/check_int.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+void check__problem(struct check_out *o, const char *path, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	o->report(o->ctx, path && path[0] ? path : "-", msg);
+	o->problems++;
+}
 
 struct schema_checker {
 	enum rec_format f;

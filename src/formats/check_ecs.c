@@ -36,15 +36,6 @@ void ecs_schema__free(struct ecs_schema *s)
 	free(s);
 }
 
-static struct json_object *get(struct json_object *o, const char *k)
-{
-	struct json_object *v = NULL;
-
-	if (o && k && json_object_is_type(o, json_type_object))
-		json_object_object_get_ex(o, k, &v);
-	return v;
-}
-
 static void trim(char *s)
 {
 	size_t n = strlen(s);
@@ -146,7 +137,8 @@ int ecs_schema__open(const char *dir, struct ecs_schema **out, char *err, size_t
 			char *v = line + 6;
 
 			trim(v);
-			json_object_array_add(get(cur_item, "expected"), json_object_new_string(v));
+			json_object_array_add(check__get(cur_item, "expected"),
+					      json_object_new_string(v));
 		} else if (strncmp(line, "  ", 2) == 0 && line[2] != ' ' && line[2] != '-') {
 			in_allowed = in_expected = false;
 		} else if (strncmp(line, "    ", 4) == 0 && line[4] != ' ' && line[4] != '-') {
@@ -170,22 +162,10 @@ int ecs_schema__open(const char *dir, struct ecs_schema **out, char *err, size_t
 
 struct ectx {
 	struct ecs_schema *s;
-	schema_report_fn report;
-	void *ctx;
-	int problems;
+	struct check_out out;
 };
 
-static void problem(struct ectx *c, const char *path, const char *fmt, const char *arg)
-{
-	char msg[512];
-
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	snprintf(msg, sizeof(msg), fmt, arg);
-#pragma GCC diagnostic pop
-	c->report(c->ctx, path, msg);
-	c->problems++;
-}
+#define problem(c, path, ...) check__problem(&(c)->out, (path), __VA_ARGS__)
 
 static bool is_date(const char *s)
 {
@@ -265,13 +245,14 @@ static void walk(struct ectx *c, struct json_object *o, const char *prefix)
 		snprintf(p, sizeof(p), "%s%s%s", prefix, prefix[0] ? "." : "", k);
 		if (strcmp(p, ECS_CUSTOM) == 0 || strncmp(p, ECS_CUSTOM ".", 6) == 0)
 			continue;
-		t = get(c->s->fields, p);
+		t = check__get(c->s->fields, p);
 		if (t) {
 			const char *ty = json_object_get_string(t);
 
 			/* object-typed fields may hold arrays of objects whose
 			 * members are fields too (dns.answers.data) */
-			if (json_object_is_type(v, json_type_array) && get(c->s->prefixes, p) &&
+			if (json_object_is_type(v, json_type_array) &&
+			    check__get(c->s->prefixes, p) &&
 			    (!strcmp(ty, "object") || !strcmp(ty, "nested"))) {
 				for (size_t i = 0; i < json_object_array_length(v); i++) {
 					struct json_object *e = json_object_array_get_idx(v, i);
@@ -284,15 +265,15 @@ static void walk(struct ectx *c, struct json_object *o, const char *prefix)
 				}
 				continue;
 			}
-			if (json_object_is_type(v, json_type_object) && get(c->s->prefixes, p) &&
-			    strcmp(ty, "flattened") != 0) {
+			if (json_object_is_type(v, json_type_object) &&
+			    check__get(c->s->prefixes, p) && strcmp(ty, "flattened") != 0) {
 				walk(c, v, p);
 				continue;
 			}
 			check_leaf(c, ty, v, p);
 			continue;
 		}
-		if (get(c->s->prefixes, p)) {
+		if (check__get(c->s->prefixes, p)) {
 			if (json_object_is_type(v, json_type_object))
 				walk(c, v, p);
 			else
@@ -310,7 +291,7 @@ static struct json_object *at(struct json_object *o, const char *path)
 	char buf[256];
 	const char *dot;
 
-	if ((v = get(o, path)) != NULL)
+	if ((v = check__get(o, path)) != NULL)
 		return v;
 	dot = strchr(path, '.');
 	while (dot) {
@@ -320,7 +301,7 @@ static struct json_object *at(struct json_object *o, const char *path)
 			return NULL;
 		memcpy(buf, path, n);
 		buf[n] = '\0';
-		if ((v = get(o, buf)) != NULL && json_object_is_type(v, json_type_object))
+		if ((v = check__get(o, buf)) != NULL && json_object_is_type(v, json_type_object))
 			return at(v, dot + 1);
 		dot = strchr(dot + 1, '.');
 	}
@@ -329,7 +310,7 @@ static struct json_object *at(struct json_object *o, const char *path)
 
 static void allowed(struct ectx *c, const char *field, struct json_object *v)
 {
-	struct json_object *al = get(c->s->allowed, field);
+	struct json_object *al = check__get(c->s->allowed, field);
 	size_t n = json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 1;
 
 	for (size_t i = 0; al && i < n; i++) {
@@ -338,7 +319,7 @@ static void allowed(struct ectx *c, const char *field, struct json_object *v)
 		const char *s =
 		    json_object_is_type(e, json_type_string) ? json_object_get_string(e) : NULL;
 
-		if (!s || !get(al, s))
+		if (!s || !check__get(al, s))
 			problem(c, field, "value '%s' is not one of ECS's allowed values",
 				s ? s : json_object_to_json_string(e));
 	}
@@ -347,7 +328,7 @@ static void allowed(struct ectx *c, const char *field, struct json_object *v)
 int ecs_schema__check(struct ecs_schema *s, struct json_object *ev, schema_report_fn report,
 		      void *ctx)
 {
-	struct ectx c = {.s = s, .report = report, .ctx = ctx};
+	struct ectx c = {.s = s, .out = {.report = report, .ctx = ctx}};
 	struct json_object *cat, *typ;
 
 	walk(&c, ev, "");
@@ -369,7 +350,7 @@ int ecs_schema__check(struct ecs_schema *s, struct json_object *ev, schema_repor
 	cat = at(ev, "event.category");
 	typ = at(ev, "event.type");
 	if (cat && typ) {
-		struct json_object *al = get(s->allowed, "event.category");
+		struct json_object *al = check__get(s->allowed, "event.category");
 		size_t nc =
 		    json_object_is_type(cat, json_type_array) ? json_object_array_length(cat) : 1;
 		size_t nt =
@@ -386,8 +367,8 @@ int ecs_schema__check(struct ecs_schema *s, struct json_object *ev, schema_repor
 				struct json_object *cv = json_object_is_type(cat, json_type_array)
 							     ? json_object_array_get_idx(cat, j)
 							     : cat;
-				struct json_object *ex =
-				    get(get(al, json_object_get_string(cv)), "expected");
+				struct json_object *ex = check__get(
+				    check__get(al, json_object_get_string(cv)), "expected");
 
 				for (size_t k = 0; ex && k < json_object_array_length(ex); k++)
 					if (!strcmp(json_object_get_string(
@@ -401,5 +382,5 @@ int ecs_schema__check(struct ecs_schema *s, struct json_object *ev, schema_repor
 					ts);
 		}
 	}
-	return c.problems;
+	return c.out.problems;
 }

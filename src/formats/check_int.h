@@ -10,6 +10,27 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
+/* Where a check's problems go, and how many there were. */
+struct check_out {
+	schema_report_fn report;
+	void *ctx;
+	int problems;
+};
+
+/* Reports one problem at path ("-" when empty). */
+void check__problem(struct check_out *o, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The member k of object o, or NULL (also when o is not an object). */
+static inline struct json_object *check__get(struct json_object *o, const char *k)
+{
+	struct json_object *v = NULL;
+
+	if (o && k && json_object_is_type(o, json_type_object))
+		json_object_object_get_ex(o, k, &v);
+	return v;
+}
+
 struct ocsf_schema;
 int ocsf_schema__open(const char *dir, struct ocsf_schema **out, char *err, size_t errlen);
 void ocsf_schema__free(struct ocsf_schema *s);

@@ -42,8 +42,6 @@ static struct json_object *load(const char *dir, const char *rel, char *err, siz
 	return o;
 }
 
-static struct json_object *get(struct json_object *o, const char *k);
-
 /* The category uid of a class definition (its own, or inherited through
  * `extends`), or NULL. */
 static struct json_object *category_of(struct ocsf_schema *s, struct json_object *def)
@@ -54,22 +52,13 @@ static struct json_object *category_of(struct ocsf_schema *s, struct json_object
 
 		if (json_object_object_get_ex(def, "category", &c) &&
 		    (n = json_object_get_string(c)) != NULL)
-			return get(s->categories, n);
+			return check__get(s->categories, n);
 		if (!json_object_object_get_ex(def, "extends", &c) ||
 		    (n = json_object_get_string(c)) == NULL)
 			return NULL;
-		def = get(s->classes, n);
+		def = check__get(s->classes, n);
 	}
 	return NULL;
-}
-
-static struct json_object *get(struct json_object *o, const char *k)
-{
-	struct json_object *v = NULL;
-
-	if (o && json_object_is_type(o, json_type_object))
-		json_object_object_get_ex(o, k, &v);
-	return v;
 }
 
 static int load_dir(struct ocsf_schema *s, const char *rel, struct json_object *into, char *err,
@@ -95,7 +84,7 @@ static int load_dir(struct ocsf_schema *s, const char *rel, struct json_object *
 		snprintf(sub, sizeof(sub), "%s/%s", rel, e->d_name);
 		if (n > 5 && strcmp(e->d_name + n - 5, ".json") == 0) {
 			struct json_object *o = load(s->dir, sub, err, errlen);
-			struct json_object *nm = get(o, "name");
+			struct json_object *nm = check__get(o, "name");
 
 			if (o == NULL) {
 				rc = -EINVAL;
@@ -122,7 +111,7 @@ static int load_dir(struct ocsf_schema *s, const char *rel, struct json_object *
 
 static void add_observable(struct ocsf_schema *s, struct json_object *def)
 {
-	struct json_object *o = get(def, "observable");
+	struct json_object *o = check__get(def, "observable");
 	char k[16];
 
 	if (o && json_object_is_type(o, json_type_int)) {
@@ -168,11 +157,11 @@ int ocsf_schema__open(const char *dir, struct ocsf_schema **out, char *err, size
 		return -ENOENT;
 	}
 	s->dict = dict;
-	s->dict_attrs = get(dict, "attributes");
-	s->dict_types = get(get(dict, "types"), "attributes");
-	json_object_object_foreach(get(cats, "attributes"), cn, cv)
+	s->dict_attrs = check__get(dict, "attributes");
+	s->dict_types = check__get(check__get(dict, "types"), "attributes");
+	json_object_object_foreach(check__get(cats, "attributes"), cn, cv)
 	{
-		struct json_object *u = get(cv, "uid");
+		struct json_object *u = check__get(cv, "uid");
 
 		if (u)
 			json_object_object_add(s->categories, cn, json_object_get(u));
@@ -188,7 +177,7 @@ int ocsf_schema__open(const char *dir, struct ocsf_schema **out, char *err, size
 	/* class_uid = category uid * 1000 + uid; base_event is 0 */
 	json_object_object_foreach(s->classes, name, def)
 	{
-		struct json_object *u = get(def, "uid"), *cat = category_of(s, def);
+		struct json_object *u = check__get(def, "uid"), *cat = category_of(s, def);
 		char k[16];
 
 		if (strcmp(name, "base_event") == 0) {
@@ -230,7 +219,7 @@ static void merge_attr(struct json_object *dst, struct json_object *src, const c
 	json_object_object_foreach(src, k, v)
 	{
 		if (strcmp(k, "enum") == 0 && json_object_is_type(v, json_type_object)) {
-			struct json_object *e = get(dst, "enum");
+			struct json_object *e = check__get(dst, "enum");
 
 			if (!e) {
 				e = json_object_new_object();
@@ -260,8 +249,9 @@ static void include(struct ocsf_schema *s, struct json_object *into, struct json
 
 		if (!p)
 			continue;
-		merge_attrs(s, into, get(p, "attributes"),
-			    get(p, "name") ? json_object_get_string(get(p, "name")) : NULL);
+		merge_attrs(s, into, check__get(p, "attributes"),
+			    check__get(p, "name") ? json_object_get_string(check__get(p, "name"))
+						  : NULL);
 		json_object_put(p);
 	}
 }
@@ -269,7 +259,7 @@ static void include(struct ocsf_schema *s, struct json_object *into, struct json
 static void merge_attrs(struct ocsf_schema *s, struct json_object *into, struct json_object *attrs,
 			const char *profile)
 {
-	struct json_object *incs = get(attrs, "$include");
+	struct json_object *incs = check__get(attrs, "$include");
 
 	if (incs && json_object_is_type(incs, json_type_array))
 		include(s, into, incs);
@@ -279,7 +269,7 @@ static void merge_attrs(struct ocsf_schema *s, struct json_object *into, struct 
 
 		if (k[0] == '$' || !json_object_is_type(v, json_type_object))
 			continue;
-		dst = get(into, k);
+		dst = check__get(into, k);
 		if (!dst) {
 			dst = json_object_new_object();
 			json_object_object_add(into, k, dst);
@@ -295,14 +285,14 @@ struct json_object *ocsf_schema__resolve(struct ocsf_schema *s, const char *name
 	struct json_object *table = is_class ? s->classes : s->objects, *def, *r, *ext;
 
 	snprintf(key, sizeof(key), "%c:%s", is_class ? 'c' : 'o', name);
-	if ((r = get(s->resolved, key)) != NULL)
+	if ((r = check__get(s->resolved, key)) != NULL)
 		return r;
-	def = get(table, name);
+	def = check__get(table, name);
 	if (!def)
 		return NULL;
 	r = json_object_new_object();
 	json_object_object_add(s->resolved, key, r);
-	ext = get(def, "extends");
+	ext = check__get(def, "extends");
 	if (ext) {
 		struct json_object *p =
 		    ocsf_schema__resolve(s, json_object_get_string(ext), is_class);
@@ -317,7 +307,7 @@ struct json_object *ocsf_schema__resolve(struct ocsf_schema *s, const char *name
 			}
 		}
 	}
-	merge_attrs(s, r, get(def, "attributes"), NULL);
+	merge_attrs(s, r, check__get(def, "attributes"), NULL);
 	return r;
 }
 
@@ -326,17 +316,17 @@ struct json_object *ocsf_schema__resolve(struct ocsf_schema *s, const char *name
 static struct json_object *constraints_of(struct ocsf_schema *s, const char *name, bool is_class)
 {
 	struct json_object *table = is_class ? s->classes : s->objects;
-	struct json_object *def = get(table, name);
+	struct json_object *def = check__get(table, name);
 
 	for (int depth = 0; def && depth < 8; depth++) {
-		struct json_object *c = get(def, "constraints"), *ext;
+		struct json_object *c = check__get(def, "constraints"), *ext;
 
 		if (c)
 			return c;
-		ext = get(def, "extends");
+		ext = check__get(def, "extends");
 		if (!ext)
 			return NULL;
-		def = get(table, json_object_get_string(ext));
+		def = check__get(table, json_object_get_string(ext));
 	}
 	return NULL;
 }
@@ -346,26 +336,14 @@ static struct json_object *constraints_of(struct ocsf_schema *s, const char *nam
 struct octx {
 	struct ocsf_schema *s;
 	struct json_object *profiles; /* of the event */
-	schema_report_fn report;
-	void *ctx;
-	int problems;
+	struct check_out out;
 };
 
-static void problem(struct octx *c, const char *path, const char *fmt, const char *arg)
-{
-	char msg[512];
-
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	snprintf(msg, sizeof(msg), fmt, arg);
-#pragma GCC diagnostic pop
-	c->report(c->ctx, path[0] ? path : "-", msg);
-	c->problems++;
-}
+#define problem(c, path, ...) check__problem(&(c)->out, (path), __VA_ARGS__)
 
 static bool profile_on(struct octx *c, struct json_object *attr)
 {
-	struct json_object *p = get(attr, "profile");
+	struct json_object *p = check__get(attr, "profile");
 	const char *pn;
 
 	if (!p || json_object_is_type(p, json_type_null))
@@ -382,7 +360,7 @@ static bool profile_on(struct octx *c, struct json_object *attr)
 static const char *base_type(struct ocsf_schema *s, const char *t)
 {
 	for (int i = 0; i < 8; i++) {
-		struct json_object *d = get(s->dict_types, t), *up = get(d, "type");
+		struct json_object *d = check__get(s->dict_types, t), *up = check__get(d, "type");
 
 		if (!up)
 			return t;
@@ -401,7 +379,7 @@ static void check_constraints(struct octx *c, struct json_object *cons, struct j
 	static const char *const kinds[] = {"at_least_one", "just_one"};
 
 	for (int k = 0; k < 2; k++) {
-		struct json_object *names = get(cons, kinds[k]);
+		struct json_object *names = check__get(cons, kinds[k]);
 		char list[512] = "";
 		size_t have = 0, len = 0;
 
@@ -410,7 +388,7 @@ static void check_constraints(struct octx *c, struct json_object *cons, struct j
 		for (size_t i = 0; i < json_object_array_length(names); i++) {
 			const char *n = json_object_get_string(json_object_array_get_idx(names, i));
 
-			have += get(v, n) != NULL;
+			have += check__get(v, n) != NULL;
 			len += (size_t)snprintf(list + len,
 						len < sizeof(list) ? sizeof(list) - len : 0, "%s%s",
 						i ? ", " : "", n);
@@ -430,7 +408,7 @@ static void check_scalar(struct octx *c, const char *name, struct json_object *a
 	struct ocsf_schema *s = c->s;
 	enum json_type jt = json_object_get_type(v);
 
-	if (get(s->objects, type) || strcmp(type, "object") == 0) {
+	if (check__get(s->objects, type) || strcmp(type, "object") == 0) {
 		if (jt != json_type_object) {
 			problem(c, path, "expected an object (%s)", type);
 			return;
@@ -452,7 +430,7 @@ static void check_scalar(struct octx *c, const char *name, struct json_object *a
 	else if (strcmp(bt, "boolean_t") == 0 && jt != json_type_boolean)
 		problem(c, path, "expected a boolean (%s)", type);
 	else if (jt == json_type_int) {
-		struct json_object *en = get(attr, "enum");
+		struct json_object *en = check__get(attr, "enum");
 		char k[24];
 
 		if (strcmp(name, "type_id") == 0 && strstr(path, "observables[")) {
@@ -461,9 +439,9 @@ static void check_scalar(struct octx *c, const char *name, struct json_object *a
 		snprintf(k, sizeof(k), "%lld", (long long)json_object_get_int64(v));
 		/* the dictionary's enum (0 Unknown, 99 Other, ...) and the
 		 * class's or object's own values together */
-		struct json_object *den = get(get(s->dict_attrs, name), "enum");
+		struct json_object *den = check__get(check__get(s->dict_attrs, name), "enum");
 
-		if ((en || den) && !get(en, k) && !get(den, k))
+		if ((en || den) && !check__get(en, k) && !check__get(den, k))
 			problem(c, path, "value %s is not in the attribute's enum", k);
 	}
 }
@@ -471,9 +449,10 @@ static void check_scalar(struct octx *c, const char *name, struct json_object *a
 static void check_attr(struct octx *c, const char *name, struct json_object *attr,
 		       struct json_object *v, const char *path)
 {
-	struct json_object *d = get(c->s->dict_attrs, name);
-	struct json_object *t = get(attr, "type") ? get(attr, "type") : get(d, "type");
-	struct json_object *arr = get(d, "is_array");
+	struct json_object *d = check__get(c->s->dict_attrs, name);
+	struct json_object *t =
+	    check__get(attr, "type") ? check__get(attr, "type") : check__get(d, "type");
+	struct json_object *arr = check__get(d, "is_array");
 	const char *type = t ? json_object_get_string(t) : "string_t";
 
 	if (!d) {
@@ -507,26 +486,27 @@ static void check_object(struct octx *c, const char *objname, struct json_object
 	}
 	json_object_object_foreach(v, k, val)
 	{
-		struct json_object *a = get(attrs, k);
+		struct json_object *a;
 
 		snprintf(p, sizeof(p), "%s%s%s", path, path[0] ? "." : "", k);
+		a = check__get(attrs, k);
 		if (!a) {
 			problem(c, p, "unknown attribute of %s", objname);
 			continue;
 		}
 		if (!profile_on(c, a)) {
 			problem(c, p, "attribute of profile %s, not in metadata.profiles",
-				json_object_get_string(get(a, "profile")));
+				json_object_get_string(check__get(a, "profile")));
 			continue;
 		}
 		check_attr(c, k, a, val, p);
 	}
 	json_object_object_foreach(attrs, ak, av)
 	{
-		struct json_object *r = get(av, "requirement");
+		struct json_object *r = check__get(av, "requirement");
 
 		if (r && strcmp(json_object_get_string(r), "required") == 0 && profile_on(c, av) &&
-		    !get(v, ak)) {
+		    !check__get(v, ak)) {
 			snprintf(p, sizeof(p), "%s%s%s", path, path[0] ? "." : "", ak);
 			problem(c, p, "required attribute missing (%s)", objname);
 		}
@@ -535,7 +515,7 @@ static void check_object(struct octx *c, const char *objname, struct json_object
 
 static int64_t int_of(struct json_object *o, const char *k, bool *ok)
 {
-	struct json_object *v = get(o, k);
+	struct json_object *v = check__get(o, k);
 
 	*ok = v && json_object_is_type(v, json_type_int);
 	return *ok ? json_object_get_int64(v) : -1;
@@ -544,7 +524,7 @@ static int64_t int_of(struct json_object *o, const char *k, bool *ok)
 int ocsf_schema__check(struct ocsf_schema *s, struct json_object *ev, schema_report_fn report,
 		       void *ctx)
 {
-	struct octx c = {.s = s, .report = report, .ctx = ctx};
+	struct octx c = {.s = s, .out = {.report = report, .ctx = ctx}};
 	bool ok1, ok2, ok3, ok4;
 	int64_t cls = int_of(ev, "class_uid", &ok1), cat = int_of(ev, "category_uid", &ok2);
 	int64_t act = int_of(ev, "activity_id", &ok3), tu = int_of(ev, "type_uid", &ok4);
@@ -554,16 +534,16 @@ int ocsf_schema__check(struct ocsf_schema *s, struct json_object *ev, schema_rep
 
 	if (!ok1) {
 		problem(&c, "class_uid", "missing or not an integer%s", "");
-		return c.problems;
+		return c.out.problems;
 	}
 	snprintf(k, sizeof(k), "%lld", (long long)cls);
-	name = get(s->by_uid, k);
+	name = check__get(s->by_uid, k);
 	if (!name) {
 		problem(&c, "class_uid", "no class %s in the schema", k);
-		return c.problems;
+		return c.out.problems;
 	}
 	cname = json_object_get_string(name);
-	def = get(s->classes, cname);
+	def = check__get(s->classes, cname);
 	if (ok2) {
 		struct json_object *cu = category_of(s, def);
 		int64_t want = cu ? json_object_get_int64(cu) : 0;
@@ -577,7 +557,7 @@ int ocsf_schema__check(struct ocsf_schema *s, struct json_object *ev, schema_rep
 		snprintf(k, sizeof(k), "%lld", (long long)(cls * 100 + act));
 		problem(&c, "type_uid", "must be class_uid * 100 + activity_id (%s)", k);
 	}
-	c.profiles = get(get(ev, "metadata"), "profiles");
+	c.profiles = check__get(check__get(ev, "metadata"), "profiles");
 	if (c.profiles && !json_object_is_type(c.profiles, json_type_array))
 		c.profiles = NULL;
 	attrs = ocsf_schema__resolve(s, cname, true);
@@ -585,7 +565,7 @@ int ocsf_schema__check(struct ocsf_schema *s, struct json_object *ev, schema_rep
 	 * gives the base event's {0}. Checked above instead. */
 	json_object_object_foreach(ev, ek, ev2)
 	{
-		struct json_object *a = get(attrs, ek);
+		struct json_object *a = check__get(attrs, ek);
 
 		if (strcmp(ek, "class_uid") == 0 || strcmp(ek, "category_uid") == 0 ||
 		    strcmp(ek, "type_uid") == 0) {
@@ -599,19 +579,19 @@ int ocsf_schema__check(struct ocsf_schema *s, struct json_object *ev, schema_rep
 		}
 		if (!profile_on(&c, a)) {
 			problem(&c, ek, "attribute of profile %s, not in metadata.profiles",
-				json_object_get_string(get(a, "profile")));
+				json_object_get_string(check__get(a, "profile")));
 			continue;
 		}
 		check_attr(&c, ek, a, ev2, ek);
 	}
 	json_object_object_foreach(attrs, ak, av)
 	{
-		struct json_object *r = get(av, "requirement");
+		struct json_object *r = check__get(av, "requirement");
 
 		if (r && strcmp(json_object_get_string(r), "required") == 0 && profile_on(&c, av) &&
-		    !get(ev, ak))
+		    !check__get(ev, ak))
 			problem(&c, ak, "required attribute missing (class %s)", cname);
 	}
 	check_constraints(&c, constraints_of(s, cname, true), ev, "");
-	return c.problems;
+	return c.out.problems;
 }

@@ -65,25 +65,6 @@ const struct ecs_map *ecs__map(unsigned event_id)
 	return NULL;
 }
 
-static bool eq(const char *v, size_t n, const char *lit)
-{
-	return v && n == strlen(lit) && memcmp(v, lit, n) == 0;
-}
-
-/* "a,b" → ["a","b"] */
-static void list(struct fw *w, const char *k, const char *csv)
-{
-	fw__arr(w, k);
-	while (*csv) {
-		const char *e = strchr(csv, ',');
-		size_t n = e ? (size_t)(e - csv) : strlen(csv);
-
-		fw__item_str(w, csv, n);
-		csv += n + (e != NULL);
-	}
-	fw__close(w);
-}
-
 /* "MD5=..,SHA256=.." → hash: {md5, sha256}; names ECS has no field for go
  * to the catch-all with the whole string. */
 static void hash_obj(struct fw *w, enum vf_id f)
@@ -293,11 +274,11 @@ static void network(struct fw *w, unsigned id)
 		if (v) {
 			fw__use(w, VF_SourceIsIpv6);
 			fw__use(w, VF_DestinationIsIpv6);
-			fw__lit(w, "type", eq(v, n, "true") ? "ipv6" : "ipv4");
+			fw__lit(w, "type", fw__eq(v, n, "true") ? "ipv6" : "ipv4");
 		}
 		v = fw__take(w, VF_Initiated, &n);
 		if (v)
-			fw__lit(w, "direction", eq(v, n, "true") ? "egress" : "ingress");
+			fw__lit(w, "direction", fw__eq(v, n, "true") ? "egress" : "ingress");
 	}
 	fw__close(w);
 	if (id == 204) {
@@ -330,54 +311,9 @@ static void dns(struct fw *w)
 		else
 			fw__str(w, "response_code", v, n);
 	}
-	if ((v = fw__take(w, VF_QueryResults, &n)) != NULL) {
-		const char *p = v, *end = v + n;
-		bool open = false;
-
-		size_t nip = 0;
-
-		while (p < end) {
-			const char *semi = memchr(p, ';', (size_t)(end - p));
-			const char *e = semi ? semi : end, *type, *d;
-			size_t dn;
-
-			d = fw__dns_answer(p, e, &dn, &type);
-			if (dn) {
-				if (!open) {
-					fw__arr(w, "answers");
-					open = true;
-				}
-				fw__item_obj(w);
-				fw__str(w, "data", d, dn);
-				if (type)
-					fw__lit(w, "type", type);
-				fw__close(w);
-				nip += type && type[0] == 'A';
-			}
-			p = e + 1;
-		}
-		if (open)
-			fw__close(w);
-		open = false;
-		/* dns.resolved_ip: the addresses alone */
-		for (p = v; nip && p < end;) {
-			const char *semi = memchr(p, ';', (size_t)(end - p));
-			const char *e = semi ? semi : end, *type, *d;
-			size_t dn;
-
-			d = fw__dns_answer(p, e, &dn, &type);
-			if (dn && type && type[0] == 'A') {
-				if (!open) {
-					fw__arr(w, "resolved_ip");
-					open = true;
-				}
-				fw__item_str(w, d, dn);
-			}
-			p = e + 1;
-		}
-		if (open)
-			fw__close(w);
-	}
+	if ((v = fw__take(w, VF_QueryResults, &n)) != NULL &&
+	    fw__dns_answers(w, "answers", "data", v, n) > 0)
+		fw__dns_answers(w, "resolved_ip", NULL, v, n);
 	fw__close(w);
 }
 
@@ -403,7 +339,8 @@ static void body(struct fw *w, unsigned id)
 		break;
 	case 210:
 		v = fw__take_named(w, "LinkType", &n);
-		file_obj(w, VF_TargetFilename, eq(v, n, "symbolic") ? "symlink" : "file", VF_NONE);
+		file_obj(w, VF_TargetFilename, fw__eq(v, n, "symbolic") ? "symlink" : "file",
+			 VF_NONE);
 		break;
 	case 211:
 		file_obj(w, VF_TargetFilename, "dir", VF_NONE);
@@ -463,21 +400,8 @@ static void body(struct fw *w, unsigned id)
 		fw__fstr(w, "name", VF_RuleTitle);
 		fw__lit(w, "ruleset", "sigma");
 		fw__close(w);
-		if ((v = fw__take(w, VF_Tags, &n)) != NULL) {
-			const char *p = v, *end = v + n;
-
-			fw__arr(w, "tags");
-			while (p < end) {
-				const char *e = memchr(p, ',', (size_t)(end - p));
-
-				if (e == NULL)
-					e = end;
-				if (e > p)
-					fw__item_str(w, p, (size_t)(e - p));
-				p = e + 1;
-			}
-			fw__close(w);
-		}
+		if ((v = fw__take(w, VF_Tags, &n)) != NULL)
+			fw__csv(w, "tags", v, n); /* Sigma tags */
 		break;
 	case 243:
 		fw__obj(w, "rule");
@@ -503,7 +427,7 @@ static int level_severity(const char *v, size_t n)
 	static const char *const lv[] = {"informational", "low", "medium", "high", "critical"};
 
 	for (int i = 0; i < 5; i++)
-		if (eq(v, n, lv[i]))
+		if (fw__eq(v, n, lv[i]))
 			return 21 + i * 20; /* 21, 41, 61, 81, 101: Elastic's risk bands */
 	return 0;
 }
@@ -513,7 +437,7 @@ void ecs__add_record(struct strbuf *sb, const struct vrec *rec)
 	struct fw w;
 	unsigned id = rec->def->id;
 	const struct ecs_map *m = ecs__map(id);
-	const char *host = rec->computer, *v;
+	const char *host = rec->computer, *v, *cat, *typ;
 	char iso[32];
 	size_t n;
 	uint64_t ts = rec->ts_ns;
@@ -532,8 +456,10 @@ void ecs__add_record(struct strbuf *sb, const struct vrec *rec)
 
 	fw__obj(&w, "event");
 	fw__lit(&w, "kind", m ? m->kind : "event");
-	list(&w, "category", m ? m->category : "host");
-	list(&w, "type", m ? m->type : "info");
+	cat = m ? m->category : "host";
+	typ = m ? m->type : "info";
+	fw__csv(&w, "category", cat, strlen(cat));
+	fw__csv(&w, "type", typ, strlen(typ));
 	fw__str(&w, "action", rec->def->name, strlen(rec->def->name));
 	fw__int_str(&w, "code", id);
 	fw__int(&w, "sequence", (int64_t)rec->seq);

@@ -405,22 +405,17 @@ static void app_vigil(struct fw *w, const char *k)
 	fw__close(w);
 }
 
-static bool eq(const char *v, size_t n, const char *lit)
-{
-	return v && n == strlen(lit) && memcmp(v, lit, n) == 0;
-}
-
 static int level_severity(const char *v, size_t n)
 {
-	if (eq(v, n, "informational"))
+	if (fw__eq(v, n, "informational"))
 		return 1;
-	if (eq(v, n, "low"))
+	if (fw__eq(v, n, "low"))
 		return 2;
-	if (eq(v, n, "medium"))
+	if (fw__eq(v, n, "medium"))
 		return 3;
-	if (eq(v, n, "high"))
+	if (fw__eq(v, n, "high"))
 		return 4;
-	if (eq(v, n, "critical"))
+	if (fw__eq(v, n, "critical"))
 		return 5;
 	return 0;
 }
@@ -448,8 +443,8 @@ static struct cls classify(const struct fw *w, unsigned id)
 		return (struct cls){1, "Open", 1};
 	case 4:
 		v = fw__peek(w, VF_State, &n);
-		return eq(v, n, "Stopped") ? (struct cls){4, "Stop", 1}
-					   : (struct cls){3, "Start", 1};
+		return fw__eq(v, n, "Stopped") ? (struct cls){4, "Stop", 1}
+					       : (struct cls){3, "Start", 1};
 	case 5:
 		return (struct cls){2, "Terminate", 1};
 	case 6:
@@ -472,21 +467,21 @@ static struct cls classify(const struct fw *w, unsigned id)
 		return (struct cls){4, "Delete", 1};
 	case 25:
 		v = fw__peek(w, VF_Type, &n);
-		return eq(v, n, "Memory write") ? (struct cls){4, "Inject", 3}
-						: (struct cls){99, "Other", 3};
+		return fw__eq(v, n, "Memory write") ? (struct cls){4, "Inject", 3}
+						    : (struct cls){99, "Other", 3};
 	case 29:
 	case 200:
 		return (struct cls){3, "Update", 1};
 	case 100:
 		v = fw__peek(w, VF_BpfCommand, &n);
-		return eq(v, n, "BPF_PROG_LOAD") ? (struct cls){1, "Create", 1}
-						 : (struct cls){4, "Invoke", 1};
+		return fw__eq(v, n, "BPF_PROG_LOAD") ? (struct cls){1, "Create", 1}
+						     : (struct cls){4, "Invoke", 1};
 	case 201:
 		return (struct cls){5, "Rename", 1};
 	case 202:
 		v = fw__peek(w, VF_Change, &n);
-		return eq(v, n, "xattr") ? (struct cls){6, "Set Attributes", 1}
-					 : (struct cls){7, "Set Security", 1};
+		return fw__eq(v, n, "xattr") ? (struct cls){6, "Set Attributes", 1}
+					     : (struct cls){7, "Set Security", 1};
 	case 203:
 		return (struct cls){5, "Set User ID", 1};
 	case 204:
@@ -503,8 +498,8 @@ static struct cls classify(const struct fw *w, unsigned id)
 		size_t en;
 		const char *e = fw__peek_named(w, "Error", &en);
 
-		return eq(e, en, "ECONNREFUSED") ? (struct cls){5, "Refuse", 1}
-						 : (struct cls){4, "Fail", 1};
+		return fw__eq(e, en, "ECONNREFUSED") ? (struct cls){5, "Refuse", 1}
+						     : (struct cls){4, "Fail", 1};
 	}
 	case 212:
 		return (struct cls){99, "Rename", 1};
@@ -680,7 +675,7 @@ static void body_file(struct octx *c, unsigned id)
 		return;
 	case 210:
 		v = fw__take_named(w, "LinkType", &n);
-		file_field(c, "file", VF_TargetFilename, eq(v, n, "symbolic") ? 7 : 1, VF_NONE);
+		file_field(c, "file", VF_TargetFilename, fw__eq(v, n, "symbolic") ? 7 : 1, VF_NONE);
 		if (v)
 			fw__str(w, "component", v, n); /* the link kind */
 		return;
@@ -776,7 +771,7 @@ static void body_network(struct octx *c, unsigned id)
 		 VF_DestinationPortName);
 	fw__use(w, VF_SourceIsIpv6);
 	fw__use(w, VF_DestinationIsIpv6);
-	conn_info(c, eq(v, n, "true") ? 2 : eq(v, n, "false") ? 1 : 0);
+	conn_info(c, fw__eq(v, n, "true") ? 2 : fw__eq(v, n, "false") ? 1 : 0);
 	if (id == 209) {
 		const char *e = fw__take_named(w, "Error", &n);
 
@@ -837,32 +832,8 @@ static void body_dns(struct octx *c)
 		}
 	}
 	/* QueryResults: "type:  5 cname;1.2.3.4;" */
-	if ((v = fw__take(w, VF_QueryResults, &n)) != NULL) {
-		const char *p = v, *end = v + n;
-		bool open = false;
-
-		while (p < end) {
-			const char *semi = memchr(p, ';', (size_t)(end - p));
-			const char *e = semi ? semi : end, *type, *d;
-			size_t dn;
-
-			d = fw__dns_answer(p, e, &dn, &type);
-			if (dn) {
-				if (!open) {
-					fw__arr(w, "answers");
-					open = true;
-				}
-				fw__item_obj(w);
-				fw__str(w, "rdata", d, dn);
-				if (type)
-					fw__lit(w, "type", type);
-				fw__close(w);
-			}
-			p = e + 1;
-		}
-		if (open)
-			fw__close(w);
-	}
+	if ((v = fw__take(w, VF_QueryResults, &n)) != NULL)
+		fw__dns_answers(w, "answers", "rdata", v, n);
 }
 
 static void body_auth(struct octx *c)
@@ -913,22 +884,8 @@ static void body_finding(struct octx *c, unsigned id)
 		if ((v = fw__peek(w, VF_RuleTitle, &n)) != NULL)
 			fw__str(w, "name", v, n);
 		fw__close(w);
-		if ((v = fw__take(w, VF_Tags, &n)) != NULL) {
-			/* Sigma tags, comma separated */
-			const char *p = v, *end = v + n;
-
-			fw__arr(w, "types");
-			while (p < end) {
-				const char *e = memchr(p, ',', (size_t)(end - p));
-
-				if (e == NULL)
-					e = end;
-				if (e > p)
-					fw__item_str(w, p, (size_t)(e - p));
-				p = e + 1;
-			}
-			fw__close(w);
-		}
+		if ((v = fw__take(w, VF_Tags, &n)) != NULL)
+			fw__csv(w, "types", v, n); /* Sigma tags */
 	} else {
 		fw__fstr(w, "title", VF_Type);
 		fw__fstr(w, "desc", VF_Detail);

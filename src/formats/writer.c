@@ -305,21 +305,8 @@ bool fw__fstr(struct fw *w, const char *k, enum vf_id f)
 
 bool fw__is_int(const char *s, size_t len)
 {
-	size_t i = 0;
-
-	if (len == 0 || len > 19)
-		return false;
-	if (s[0] == '-') {
-		if (len == 1)
-			return false;
-		i = 1;
-	}
-	if (s[i] == '0' && len > i + 1)
-		return false;
-	for (; i < len; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
+	/* 19 digits at most, so that fw__to_int cannot overflow */
+	return len <= 19 && json__is_integer(s, len);
 }
 
 int64_t fw__to_int(const char *s, size_t len)
@@ -531,4 +518,56 @@ const char *fw__dns_answer(const char *p, const char *e, size_t *n, const char *
 	}
 	*n = (size_t)(e - p);
 	return p;
+}
+
+unsigned fw__dns_answers(struct fw *w, const char *k, const char *data_key, const char *v, size_t n)
+{
+	const char *p = v, *end = v + n;
+	bool open = false;
+	unsigned naddr = 0;
+
+	while (p < end) {
+		const char *semi = memchr(p, ';', (size_t)(end - p));
+		const char *e = semi ? semi : end, *type, *d;
+		size_t dn;
+
+		d = fw__dns_answer(p, e, &dn, &type);
+		p = e + 1;
+		if (dn == 0 || (data_key == NULL && !(type && type[0] == 'A')))
+			continue;
+		if (!open) {
+			fw__arr(w, k);
+			open = true;
+		}
+		naddr += type && type[0] == 'A';
+		if (data_key == NULL) {
+			fw__item_str(w, d, dn);
+			continue;
+		}
+		fw__item_obj(w);
+		fw__str(w, data_key, d, dn);
+		if (type)
+			fw__lit(w, "type", type);
+		fw__close(w);
+	}
+	if (open)
+		fw__close(w);
+	return naddr;
+}
+
+void fw__csv(struct fw *w, const char *k, const char *v, size_t n)
+{
+	const char *p = v, *end = v + n;
+
+	fw__arr(w, k);
+	while (p < end) {
+		const char *e = memchr(p, ',', (size_t)(end - p));
+
+		if (e == NULL)
+			e = end;
+		if (e > p)
+			fw__item_str(w, p, (size_t)(e - p));
+		p = e + 1;
+	}
+	fw__close(w);
 }

@@ -108,6 +108,20 @@ const char *fw__basename(const char *s, size_t len, size_t *blen);
  * data (the address without the ::ffff: prefix) and sets *type to "CNAME",
  * "A", "AAAA" or NULL. */
 const char *fw__dns_answer(const char *p, const char *e, size_t *n, const char **type);
+/* Writes "a,b,c" v[0..n) as the array of strings k. */
+void fw__csv(struct fw *w, const char *k, const char *v, size_t n);
+
+/* True when v[0..n) is the text lit (v may be NULL). */
+static inline bool fw__eq(const char *v, size_t n, const char *lit)
+{
+	return v && n == __builtin_strlen(lit) && __builtin_memcmp(v, lit, n) == 0;
+}
+
+/* Writes QueryResults v[0..n) as array k: objects {data_key: data, type}
+ * when data_key is given, else only the A and AAAA addresses as strings.
+ * Returns the number of addresses. */
+unsigned fw__dns_answers(struct fw *w, const char *k, const char *data_key, const char *v,
+			 size_t n);
 /* Appends ts_ns as ISO 8601 UTC with ms, "YYYY-MM-DDTHH:MM:SS.mmmZ". */
 void fw__iso_time(char out[32], uint64_t ts_ns);
 
