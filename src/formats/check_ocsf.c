@@ -36,9 +36,19 @@ static struct json_object *load(const char *dir, const char *rel, char *err, siz
 
 	snprintf(path, sizeof(path), "%s/%s", dir, rel);
 	o = json_object_from_file(path);
-	if (o == NULL)
-		snprintf(err, errlen, "%s: cannot read or parse (%s)", path,
-			 json_util_get_last_err() ? json_util_get_last_err() : "?");
+	if (o == NULL) {
+		const char *why = json_util_get_last_err();
+		size_t n;
+
+		snprintf(err, errlen, "%s: cannot read or parse it (%s", path, why ? why : "?");
+		n = strlen(err);
+		while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == ' '))
+			err[--n] = '\0';
+		if (n + 2 <= errlen) {
+			err[n] = ')';
+			err[n + 1] = '\0';
+		}
+	}
 	return o;
 }
 

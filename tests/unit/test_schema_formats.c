@@ -18,6 +18,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -506,6 +507,54 @@ static void test_syslog_json(void **state)
 	assert_null(strstr(msg, "<Event"));
 }
 
+/* nats with format=ocsf: with the server down, the record waits in the
+ * disk spool, in the OCSF form it will be published in. */
+static void test_nats_spooled_json(void **state)
+{
+	struct sink_env env = {.state_dir = "/tmp", .computer = "h"};
+	struct sink **v = NULL;
+	size_t n = 0;
+	char dir[] = "/tmp/vigil-fmt-spool-XXXXXX", spec[512];
+	bool found = false;
+	struct dirent *e;
+	DIR *d;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	/* port 9 (discard): nothing speaks NATS there */
+	snprintf(spec, sizeof(spec),
+		 "nats://127.0.0.1:9?subject=x&stream=FMT&format=ocsf&spool_dir=%s", dir);
+	assert_int_equal(sink__open_spec(spec, &env, &v, &n), 0);
+	assert_int_equal(v[0]->format, RECFMT_OCSF);
+	format_samples__build(0, &rec);
+	assert_int_equal(sink__write(v[0], &rec), 0);
+	sink__close(v[0]);
+	free(v);
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		char path[4200], buf[1 << 16];
+		size_t got;
+		FILE *fp;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		fp = fopen(path, "r");
+		if (fp) {
+			/* one record: the segment is a few KiB */
+			got = fread(buf, 1, sizeof(buf), fp);
+			if (memmem(buf, got, "\"class_uid\":1007", 16))
+				found = true;
+			fclose(fp);
+		}
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+	assert_true(found);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -514,7 +563,8 @@ int main(void)
 	    cmocka_unit_test(test_ocsf_catches),       cmocka_unit_test(test_ecs_catches),
 	    cmocka_unit_test(test_goldens_ocsf),       cmocka_unit_test(test_goldens_ecs),
 	    cmocka_unit_test(test_docs_table),	       cmocka_unit_test(test_spec_format),
-	    cmocka_unit_test(test_syslog_json),	       cmocka_unit_test(test_sink_writes_format),
+	    cmocka_unit_test(test_syslog_json),	       cmocka_unit_test(test_nats_spooled_json),
+	    cmocka_unit_test(test_sink_writes_format),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
