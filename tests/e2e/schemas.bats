@@ -43,7 +43,9 @@ PY
 
 @test "one workload in ocsf, ecs and sysmon at once: every OCSF and ECS record passes vigil schema check, same records in all three" {
 	dns_responder
-	start_sensor --config "$CFG" --output "jsonl:$A?format=ocsf" --output "jsonl:$B?format=ecs"
+	# vigil's own Sigma rules fire on the BPF load and the ptrace below
+	start_sensor --config "$CFG" --sigma "$BATS_TEST_DIRNAME/../../rules/sigma" \
+		--output "jsonl:$A?format=ocsf" --output "jsonl:$B?format=ecs"
 	# exec, DNS to the loopback responder, a loopback connect and listen
 	/bin/echo vigil-schema-exec >/dev/null
 	$PY - <<'PY'
@@ -77,16 +79,20 @@ PY
 	umount "$WORK/mnt"
 	"$H/bpfload" >/dev/null
 	child=$("$H/inject" ptrace)
+	# a login session, the kernel path pam_loginuid takes (telemetry.bats)
+	bash -c 'echo 1000 > /proc/self/loginuid && exec /bin/echo vigil-schema-login' >/dev/null
 	wait_event ".EventID==23 and .TargetFilename==\"$WORK/exe\"" >/dev/null
 	wait_event ".EventID==10 and .TargetProcessId==$child" >/dev/null
 	wait_event '.EventID==22 and .QueryName=="vigil-schema.example"' >/dev/null
 	wait_event '.EventID==206 and .Syscall=="umount"' >/dev/null
+	wait_event '.EventID==207' >/dev/null
+	wait_event '.EventID==242' >/dev/null
 	stop_sensor
 
 	# the event types this workload covers, in the sysmon form
 	ids=$(jq -r .EventID "$OUT" | sort -n | uniq | tr '\n' ' ')
 	echo "event ids: $ids"
-	for id in 1 2 3 4 5 7 10 11 16 22 23 25 29 100 200 201 202 203 204 205 206 241; do
+	for id in 1 2 3 4 5 7 10 11 16 22 23 25 29 100 200 201 202 203 204 205 206 207 241 242; do
 		[[ " $ids " == *" $id "* ]] || { echo "no event $id" >&2; false; }
 	done
 
@@ -129,6 +135,15 @@ PY
 	[ "$(printf '%s' "$d" | jq -r '.answers[0].rdata')" = 127.0.0.3 ]
 	d=$(jq -c 'select(.dns.question.name=="vigil-schema.example")' "$B" | head -n 1)
 	[ "$(printf '%s' "$d" | jq -r '.dns.answers[0].data')" = 127.0.0.3 ]
+	# a Sigma detection: Detection Finding in OCSF, an alert in ECS
+	al=$(jq -c 'select(.EventID==242)' "$OUT" | head -n 1)
+	seq=$(field "$al" SequenceNumber)
+	o=$(jq -c "select(.metadata.sequence==$seq)" "$A")
+	[ "$(field "$o" class_uid)" = 2004 ]
+	[ "$(field "$o" finding_info.analytic.uid)" = "$(field "$al" RuleId)" ]
+	e=$(jq -c "select(.event.sequence==$seq)" "$B")
+	[ "$(field "$e" event.kind)" = alert ]
+	[ "$(field "$e" rule.id)" = "$(field "$al" RuleId)" ]
 }
 
 @test "vigil schema check reports FILE:LINE: field: message and exits 65 on invalid records" {
