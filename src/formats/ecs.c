@@ -187,6 +187,8 @@ static void process(struct fw *w, unsigned id)
 	proc_fields(w, &self);
 	if (id == 5)
 		fw__fint(w, "exit_code", VF_ExitCode);
+	if (id == 1)
+		fw__env(w, "env_vars", false);
 	if (any(w, parent.guid, parent.image)) {
 		fw__obj(w, "parent");
 		proc_fields(w, &parent);
@@ -201,6 +203,17 @@ static void process(struct fw *w, unsigned id)
 
 		fw__obj(w, "user");
 		fw__str(w, "name", v, n);
+		if (id == 203 && (fw__peek(w, VF_NewUid, NULL) || fw__peek(w, VF_NewGid, NULL))) {
+			/* the credentials the call gave: ECS ids are keywords */
+			fw__obj(w, "effective");
+			fw__fstr(w, "id", VF_NewUid);
+			if (fw__peek(w, VF_NewGid, NULL)) {
+				fw__obj(w, "group");
+				fw__fstr(w, "id", VF_NewGid);
+				fw__close(w);
+			}
+			fw__close(w);
+		}
 		fw__close(w);
 	}
 	if (id == 10 && fw__peek(w, VF_SourceProcessGUID, NULL)) {

@@ -234,6 +234,7 @@ struct pfields {
 	enum vf_id guid, pid, image, cmd, user, hashes, cwd;
 	enum vf_id pguid, ppid, pimage, pcmd, puser; /* its parent */
 	bool container;
+	bool env;     /* ProcessCreate's Environment */
 	bool session; /* LogonGuid and Tty as its login session */
 };
 
@@ -259,6 +260,8 @@ static void proc_obj(struct octx *c, const char *k, const struct pfields *pf)
 		fw__fstr(w, "cmd_line", pf->cmd);
 	if (pf->cwd)
 		fw__fstr(w, "working_directory", pf->cwd);
+	if (pf->env)
+		fw__env(w, "environment_variables", true);
 	if (pf->user)
 		user_obj(w, "user", pf->user);
 	if (pf->session && (fw__peek(w, VF_LogonGuid, NULL) || fw__peek(w, VF_Tty, NULL))) {
@@ -543,7 +546,8 @@ static void body_process(struct octx *c, unsigned id)
 					.pcmd = VF_ParentCommandLine,
 					.puser = VF_ParentUser,
 					.container = true,
-					.session = true};
+					.session = true,
+					.env = true};
 		size_t n;
 		const char *cmd = fw__peek(w, VF_CommandLine, &n);
 

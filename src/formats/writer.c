@@ -571,3 +571,31 @@ void fw__csv(struct fw *w, const char *k, const char *v, size_t n)
 	}
 	fw__close(w);
 }
+
+void fw__env(struct fw *w, const char *k, bool as_objects)
+{
+	size_t n;
+	const char *v = fw__take_named(w, "Environment", &n), *p, *end;
+
+	if (!v)
+		return;
+	fw__arr(w, k);
+	for (p = v, end = v + n; p < end;) {
+		const char *e = memchr(p, ';', (size_t)(end - p));
+		const char *eq;
+
+		if (e == NULL)
+			e = end;
+		eq = memchr(p, '=', (size_t)(e - p));
+		if (e > p && !as_objects) {
+			fw__item_str(w, p, (size_t)(e - p));
+		} else if (e > p && eq) {
+			fw__item_obj(w);
+			fw__str(w, "name", p, (size_t)(eq - p));
+			fw__str(w, "value", eq + 1, (size_t)(e - eq - 1));
+			fw__close(w);
+		}
+		p = e + 1;
+	}
+	fw__close(w);
+}

@@ -108,6 +108,10 @@ const char *fw__basename(const char *s, size_t len, size_t *blen);
  * data (the address without the ::ffff: prefix) and sets *type to "CNAME",
  * "A", "AAAA" or NULL. */
 const char *fw__dns_answer(const char *p, const char *e, size_t *n, const char **type);
+/* Writes ProcessCreate's Environment ("NAME=value;NAME=value") as the
+ * array k: of {name, value} objects, or of the "NAME=value" strings. */
+void fw__env(struct fw *w, const char *k, bool as_objects);
+
 /* Writes "a,b,c" v[0..n) as the array of strings k. */
 void fw__csv(struct fw *w, const char *k, const char *v, size_t n);
 

@@ -174,7 +174,7 @@ static void test_nothing_dropped(void **state)
 	assert_true(json_object_object_get_ex(v, "SomethingNew", &v));
 	assert_int_equal(json_object_get_int(v), 42);
 	json_object_object_get_ex(o, "unmapped", &v);
-	assert_true(json_object_object_get_ex(v, "Environment", NULL));
+	assert_true(json_object_object_get_ex(v, "TerminalSessionId", NULL));
 	assert_true(json_object_object_get_ex(v, "LogonId", NULL));
 	json_object_put(o);
 
