@@ -62,11 +62,12 @@ static int split_format(const struct spec_kind *k, const char *spec, const char 
 		const char *amp = strchr(p, '&');
 		size_t n = amp ? (size_t)(amp - p) : strlen(p);
 
-		if (n > 7 && strncmp(p, "format=", 7) == 0) {
-			char v[16];
+		if (n >= 7 && strncmp(p, "format=", 7) == 0) {
+			char v[16] = "";
 
-			if (n - 7 >= sizeof(v) || (memcpy(v, p + 7, n - 7), v[n - 7] = '\0',
-						   rec_format__parse(v, fmt) < 0)) {
+			if (n - 7 < sizeof(v))
+				memcpy(v, p + 7, n - 7);
+			if (n - 7 >= sizeof(v) || rec_format__parse(v, fmt) < 0) {
 				fprintf(stderr,
 					"vigil: output '%s': format must be sysmon, ocsf or ecs\n",
 					spec);

@@ -440,6 +440,7 @@ static void test_spec_format(void **state)
 	assert_int_equal(sink__check_spec("syslog?format=ecs"), 0);
 	assert_int_equal(sink__check_spec("nats://127.0.0.1:4222?subject=a&format=ocsf"), 0);
 	assert_int_not_equal(sink__check_spec("jsonl:/tmp/x.jsonl?format=cef"), 0);
+	assert_int_not_equal(sink__check_spec("jsonl:/tmp/x.jsonl?format="), 0);
 	assert_int_not_equal(sink__check_spec("sqlite:/tmp/x.db?format=ocsf"), 0);
 }
 
