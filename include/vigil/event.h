@@ -257,12 +257,16 @@ struct vg_mount {
 };
 
 /* VG_BPF. */
+/* VG_BPF. With VG_BPF_F_OWN_MAP: a command that changes one of the sensor's
+ * own maps, from another process; prog_id is then the map's id and name its
+ * name (a TamperAlert, whatever the config logs). */
+#define VG_BPF_F_OWN_MAP 0x01
 struct vg_bpf {
 	struct vg_hdr hdr;
 	__u32 cmd;
 	__u32 prog_type;
 	__u32 prog_id;
-	__u32 pad;
+	__u32 flags; /* VG_BPF_F_* */
 	char name[16];
 };
 

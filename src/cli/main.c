@@ -20,6 +20,7 @@ static const struct {
     {"sigma", cmd_sigma, "check Sigma rules or scan recorded events"},
     {"coverage", cmd_coverage, "ATT&CK coverage of a configuration"},
     {"simulate", cmd_simulate, "run safe ATT&CK simulations"},
+    {"schema", cmd_schema, "validate OCSF or ECS events against the schema"},
 };
 
 static void usage(FILE *f)

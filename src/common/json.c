@@ -106,7 +106,7 @@ void json__add_str(struct strbuf *sb, const char *str, size_t len)
 	strbuf__addc(sb, '"');
 }
 
-static bool is_integer(const char *s, size_t len)
+bool json__is_integer(const char *s, size_t len)
 {
 	size_t i = 0;
 
@@ -128,7 +128,7 @@ static bool is_integer(const char *s, size_t len)
 
 static void add_value(struct strbuf *sb, const char *s, size_t len, bool is_int)
 {
-	if (is_int && is_integer(s, len))
+	if (is_int && json__is_integer(s, len))
 		strbuf__add(sb, s, len);
 	else
 		json__add_str(sb, s, len);

@@ -14,6 +14,10 @@
 /* Appends s[0..len) as a quoted JSON string. */
 void json__add_str(struct strbuf *sb, const char *s, size_t len);
 
+/* True when s[0..len) is a JSON integer (no sign but '-', no leading
+ * zero) of at most 20 characters. */
+bool json__is_integer(const char *s, size_t len);
+
 /* Appends rec as one JSON object (no newline): EventID, Event, Computer,
  * SequenceNumber, then the EventData fields in catalogue order ("-" for
  * absent ones), then dynamic fields. INT fields print as numbers when their

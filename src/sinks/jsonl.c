@@ -88,7 +88,7 @@ static int jsonl_write(struct sink *s, const struct vrec *rec)
 	struct jsonl *j = s->priv;
 	size_t before = j->out.len;
 
-	json__add_record(&j->out, rec);
+	sink__serialize(s, &j->out, rec);
 	strbuf__addc(&j->out, '\n');
 	if (j->out.overflow) {
 		/* Only a record larger than the whole buffer gets here: drop

@@ -636,7 +636,7 @@ static int ns_write(struct sink *s, const struct vrec *rec)
 	int idl, err;
 
 	strbuf__clear(&n->out);
-	json__add_record(&n->out, rec);
+	sink__serialize(s, &n->out, rec);
 	if (n->out.overflow) {
 		n->out.overflow = false;
 		return -E2BIG;

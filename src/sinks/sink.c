@@ -34,10 +34,70 @@ static const struct spec_kind *find_kind(const char *spec, const char **arg)
 	return NULL;
 }
 
+/*
+ * Takes `format=V` out of the spec's `?k=v&...` options into *fmt and writes
+ * the rest of arg to out, so that each sink parses only its own options.
+ * Returns 0, or -EINVAL after printing why (a bad value, or a format on an
+ * output that is not JSON-capable).
+ */
+static int split_format(const struct spec_kind *k, const char *spec, const char *arg, char *out,
+			size_t outsz, enum rec_format *fmt)
+{
+	const char *q = strchr(arg, '?'), *p;
+	size_t len;
+	bool any = false;
+
+	*fmt = RECFMT_SYSMON;
+	if (strlen(arg) >= outsz) {
+		fprintf(stderr, "vigil: output '%s' is too long\n", spec);
+		return -EINVAL;
+	}
+	if (q == NULL) {
+		strcpy(out, arg);
+		return 0;
+	}
+	len = (size_t)(q - arg);
+	memcpy(out, arg, len);
+	for (p = q + 1; *p;) {
+		const char *amp = strchr(p, '&');
+		size_t n = amp ? (size_t)(amp - p) : strlen(p);
+
+		if (n >= 7 && strncmp(p, "format=", 7) == 0) {
+			char v[16] = "";
+
+			if (n - 7 < sizeof(v))
+				memcpy(v, p + 7, n - 7);
+			if (n - 7 >= sizeof(v) || rec_format__parse(v, fmt) < 0) {
+				fprintf(stderr,
+					"vigil: output '%s': format must be sysmon, ocsf or ecs\n",
+					spec);
+				return -EINVAL;
+			}
+			if (k->ops == &sink_sqlite_ops) {
+				fprintf(stderr,
+					"vigil: output '%s': format applies to jsonl, syslog and "
+					"nats outputs\n",
+					spec);
+				return -EINVAL;
+			}
+		} else if (n > 0) {
+			out[len++] = any ? '&' : '?';
+			memcpy(out + len, p, n);
+			len += n;
+			any = true;
+		}
+		p += n + (amp != NULL);
+	}
+	out[len] = '\0';
+	return 0;
+}
+
 int sink__check_spec(const char *spec)
 {
 	const struct spec_kind *k;
 	const char *arg;
+	char rest[4096];
+	enum rec_format fmt;
 
 	if (strcmp(spec, "default") == 0)
 		return 0;
@@ -49,6 +109,9 @@ int sink__check_spec(const char *spec)
 			spec);
 		return -EINVAL;
 	}
+	if (split_format(k, spec, arg, rest, sizeof(rest), &fmt) < 0)
+		return -EINVAL;
+	arg = rest;
 	if (k->ops->check != NULL)
 		return k->ops->check(arg);
 	if (*arg == '\0') {
@@ -61,13 +124,20 @@ int sink__check_spec(const char *spec)
 static int open_one(const struct spec_kind *k, const char *spec, const char *arg,
 		    const struct sink_env *env, struct sink ***v, size_t *n)
 {
-	struct sink *s = calloc(1, sizeof(*s));
+	struct sink *s;
 	struct sink **nv;
+	char rest[4096];
+	enum rec_format fmt;
 	int err;
 
+	if (split_format(k, spec, arg, rest, sizeof(rest), &fmt) < 0)
+		return -EINVAL;
+	arg = rest;
+	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return -ENOMEM;
 	s->ops = k->ops;
+	s->format = fmt;
 	s->spec = strdup(spec);
 	if (s->spec == NULL) {
 		free(s);
@@ -121,6 +191,11 @@ int sink__write(struct sink *s, const struct vrec *rec)
 	else
 		s->st.written++;
 	return err;
+}
+
+void sink__serialize(const struct sink *s, struct strbuf *sb, const struct vrec *rec)
+{
+	rec_format__add(sb, rec, s->format);
 }
 
 int sink__flush(struct sink *s)

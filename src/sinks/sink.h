@@ -13,6 +13,8 @@
 #define VIGIL_SINK_H
 
 #include "common/record.h"
+#include "common/strbuf.h"
+#include "formats/format.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -59,6 +61,10 @@ struct sink {
 	void *priv;
 	char *spec;
 	struct sink_stats st;
+	/* `?format=sysmon|ocsf|ecs` on jsonl, syslog and nats specs: sink.c
+	 * takes it off the spec before the sink sees the rest, and the sink
+	 * serialises every record with sink__serialize(). */
+	enum rec_format format;
 };
 
 /* Checks an output spec's syntax without opening anything. Returns 0, or
@@ -70,6 +76,8 @@ int sink__check_spec(const char *spec);
 int sink__open_spec(const char *spec, const struct sink_env *env, struct sink ***v, size_t *n);
 
 int sink__write(struct sink *s, const struct vrec *rec);
+/* Appends rec as one JSON object in the sink's format (no newline). */
+void sink__serialize(const struct sink *s, struct strbuf *sb, const struct vrec *rec);
 int sink__flush(struct sink *s);
 void sink__close(struct sink *s);
 

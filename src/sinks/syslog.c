@@ -489,7 +489,10 @@ static int slog_write(struct sink *s, const struct vrec *rec)
 			     us, rec->computer ? rec->computer : l->hostname, l->cfg.ident,
 			     l->xo.pid);
 	}
-	sysmon_xml__add_record(sb, rec, &l->xo);
+	if (s->format == RECFMT_SYSMON)
+		sysmon_xml__add_record(sb, rec, &l->xo);
+	else
+		sink__serialize(s, sb, rec); /* JSON in the message */
 	if (sb->overflow) {
 		sb->overflow = false;
 		return -E2BIG;
