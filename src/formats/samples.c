@@ -61,6 +61,14 @@ size_t format_samples__count(void)
 static const char *value_for(enum vf_id f)
 {
 	switch (f) {
+	case VF_Kernel:
+		return "6.1.0-57-amd64";
+	case VF_UnavailableEvents:
+		return "DriverLoad";
+	case VF_AttachedPrograms:
+		return "16";
+	case VF_AttachedProgramNames:
+		return "vg_exec,vg_fork,vg_exit,vg_openat_x";
 	case VF_RuleName:
 		return "-";
 	case VF_UtcTime:
