@@ -10,28 +10,65 @@
 #include "cli/commands.h"
 #include "coverage/coverage.h"
 #include "rules/rules.h"
+#include "sensor/loader.h"
+#include "sensor/progs.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vigil coverage [--config FILE] [--attack v18|v17|union]\n"
 		"                      [--format table|json|navigator|html] [-o OUT]\n"
-		"                      [--verified RESULTS.json] [--data DIR]\n"
+		"                      [--verified RESULTS.json] [--data DIR] [--kernel]\n"
 		"       vigil coverage --compare A.xml B.xml [--format table|json] [-o OUT]\n"
 		"\n"
 		"Scores each Linux ATT&CK technique: covered / applicable data components,\n"
 		"with DeTT&CT visibility levels 0-4. Without --config, Sysmon's builtin\n"
 		"defaults (ProcessCreate and ProcessTerminate only). --verified marks each\n"
 		"technique verified/failed/theoretical from a `vigil simulate -o` file.\n"
+		"--kernel (root) probes this kernel as `vigil check` does: events it\n"
+		"cannot deliver count as not collected, degraded ones as partial.\n"
 		"Data directory: --data, else $VIGIL_DATADIR, else %s.\n",
 		VIGIL_DATADIR);
+}
+
+/* Marks in c what the running kernel cannot deliver (`vigil check`'s
+ * answer). Returns 0 or an exit code. */
+static int apply_kernel(struct cov_collect *c)
+{
+	struct event_avail *av = calloc(1, sizeof(*av));
+	struct utsname u;
+	int err;
+
+	if (av == NULL)
+		return EX_OSERR;
+	if (geteuid() != 0) {
+		fprintf(stderr,
+			"vigil coverage: --kernel must run as root (it loads BPF programs)\n");
+		free(av);
+		return EX_NOPERM;
+	}
+	err = bpf_sensor__probe_avail(av, 0);
+	if (err != 0) {
+		fprintf(stderr, "vigil coverage: cannot probe this kernel: %s\n", strerror(-err));
+		free(av);
+		return EX_UNAVAILABLE;
+	}
+	snprintf(c->kernel, sizeof(c->kernel), "%s", uname(&u) == 0 ? u.release : "-");
+	for (unsigned id = 0; id < VIGIL_EVENT_ID_MAX; id++)
+		if (av->state[id] != AVAIL_YES)
+			snprintf(c->ev[id].kernel, sizeof(c->ev[id].kernel), "%s: %s",
+				 progs__avail_name((enum avail_state)av->state[id]), av->why[id]);
+	free(av);
+	return 0;
 }
 
 /* Loads a config (NULL = builtin) into c. Returns 0 or an exit code. */
@@ -81,21 +118,17 @@ static int write_out(const char *out, struct strbuf *sb)
 int cmd_coverage(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"attack", required_argument, NULL, 'a'},
-	    {"format", required_argument, NULL, 'f'},
-	    {"output", required_argument, NULL, 'o'},
-	    {"data", required_argument, NULL, 'd'},
-	    {"compare", no_argument, NULL, 'C'},
-	    {"verified", required_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},	{"attack", required_argument, NULL, 'a'},
+	    {"format", required_argument, NULL, 'f'},	{"output", required_argument, NULL, 'o'},
+	    {"data", required_argument, NULL, 'd'},	{"compare", no_argument, NULL, 'C'},
+	    {"verified", required_argument, NULL, 'v'}, {"kernel", no_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},		{NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *out = NULL, *verified = NULL;
 	const char *dir = getenv("VIGIL_DATADIR");
 	enum cov_model model = COV_MODEL_V18;
 	enum cov_format fmt = COV_FMT_TABLE;
-	bool compare = false;
+	bool compare = false, kernel = false;
 	struct cov_collect *a = NULL, *b = NULL;
 	struct cov_verified *ver = NULL;
 	struct cov_data *d = NULL;
@@ -149,6 +182,9 @@ int cmd_coverage(int argc, char **argv)
 		case 'v':
 			verified = optarg;
 			break;
+		case 'k':
+			kernel = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -201,6 +237,8 @@ int cmd_coverage(int argc, char **argv)
 		}
 	} else {
 		rc = load_collect(config, a);
+		if (!rc && kernel)
+			rc = apply_kernel(a);
 		if (rc)
 			goto out;
 		if (cov_report(d, a, ver, fmt, &sb)) {

@@ -48,10 +48,16 @@ struct cov_event_cfg {
 	/* Caps on this event type: a hook for vigil's future <Cap> extension of
 	 * the XML config. Always "none" until caps exist; printed as is. */
 	char caps[COV_CAPS_MAX];
+	/* What the running kernel does with it (`vigil coverage --kernel`):
+	 * "" when untested or available, else "degraded: why" or
+	 * "unavailable: why". Unavailable counts as not collected; degraded
+	 * caps the data components it gives at partial. */
+	char kernel[320];
 };
 
 struct cov_collect {
 	char source[256]; /* config path, or "(builtin)" */
+	char kernel[80];  /* the kernel release --kernel probed, or "" */
 	struct cov_event_cfg ev[VIGIL_EVENT_ID_MAX];
 };
 

@@ -664,9 +664,12 @@ int cov_data__evaluate(const struct cov_data *d, const struct cov_collect *c, si
 			const struct cov_event_cfg *ec = &c->ev[row->event];
 			enum cov_dc_state st;
 
-			if (row->dc != t->dc[i] || ec->level == COV_OFF)
+			if (row->dc != t->dc[i] || ec->level == COV_OFF ||
+			    strncmp(ec->kernel, "unavailable", 11) == 0)
 				continue;
-			st = (ec->level == COV_ALL && !row->partial) ? COV_DC_FULL : COV_DC_PARTIAL;
+			st = (ec->level == COV_ALL && !row->partial && ec->kernel[0] == '\0')
+				 ? COV_DC_FULL
+				 : COV_DC_PARTIAL;
 			if (st > r->state)
 				r->state = st;
 			append(r->events, sizeof(r->events), "%s%s(%u)", r->events[0] ? "; " : "",
@@ -677,6 +680,8 @@ int cov_data__evaluate(const struct cov_data *d, const struct cov_collect *c, si
 				append(r->events, sizeof(r->events), " partial mapping");
 			if (strcmp(ec->caps, "none") != 0)
 				append(r->events, sizeof(r->events), " caps: %s", ec->caps);
+			if (ec->kernel[0])
+				append(r->events, sizeof(r->events), " degraded on this kernel");
 		}
 		if (r->state == COV_DC_FULL)
 			out->n_full++;

@@ -102,6 +102,11 @@ static void json_events(struct strbuf *sb, const struct cov_collect *c)
 		strbuf__addf(sb, "],\"rule_count\":%u,", e->nrules);
 		jkey(sb, "caps");
 		jstr(sb, e->caps);
+		if (e->kernel[0]) {
+			strbuf__addc(sb, ',');
+			jkey(sb, "kernel");
+			jstr(sb, e->kernel);
+		}
 		strbuf__addc(sb, '}');
 	}
 	strbuf__addc(sb, ']');
@@ -295,6 +300,20 @@ static int report_table(const struct cov_data *d, const struct cov_collect *c,
 			any = true;
 		}
 		strbuf__adds(sb, any ? "\n\n" : " none\n\n");
+	}
+	if (c->kernel[0]) {
+		/* What the running kernel cannot deliver, with the reason:
+		 * those events count as not collected. */
+		strbuf__addf(sb, "kernel %s:", c->kernel);
+		bool any = false;
+		for (size_t i = 0; i < nev; i++) {
+			const struct cov_event_cfg *e = &c->ev[evs[i]->id];
+			if (!e->kernel[0] || e->level == COV_OFF)
+				continue;
+			strbuf__addf(sb, "\n  %s(%u) %s", evs[i]->name, evs[i]->id, e->kernel);
+			any = true;
+		}
+		strbuf__adds(sb, any ? "\n\n" : " every collected event available\n\n");
 	}
 	for (size_t i = 0; i < cov_data__count(d); i++) {
 		enum cov_verdict v;

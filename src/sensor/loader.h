@@ -67,6 +67,10 @@ int bpf_sensor__verify(struct bpf_sensor *s, uint64_t enabled_mask, bool mute_ac
  * them: a pinned copy outlives the sensor and keeps running (or keeps a
  * program loaded) after it stops. Returns how many, naming the first. */
 int bpf_sensor__find_pins(const struct bpf_sensor *s, char *what, size_t whatlen);
+/* Loads every program without attaching (as `vigil check` does) and
+ * fills av with what this kernel can deliver. Returns 0 or -errno (no BTF:
+ * -ENOTSUP), logged. */
+int bpf_sensor__probe_avail(struct event_avail *av, int verbose);
 /* Every program of the object and what happened to it; *out stays valid
  * until bpf_sensor__stop. */
 size_t bpf_sensor__prog_status(const struct bpf_sensor *s, const struct prog_status **out);

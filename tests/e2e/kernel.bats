@@ -100,3 +100,17 @@ teardown() {
 	[ "$status" -eq 69 ]
 	[[ "$output" == *"BTF                NO   missing: the kernel needs CONFIG_DEBUG_INFO_BTF=y"* ]]
 }
+
+@test "vigil coverage --kernel marks what this kernel cannot deliver, as vigil check says" {
+	cfg="$BATS_TEST_DIRNAME/../fixtures/configs/all-events.xml"
+	unavail=$("$VIGIL" check --json 2>/dev/null | jq -r '[.events | to_entries[] | select(.value.state == "unavailable") | .key] | sort | join(",")')
+	j=$("$VIGIL" coverage --config "$cfg" --kernel --format json)
+	marked=$(jq -r '[.events[] | select((.kernel // "") | startswith("unavailable")) | .Event] | sort | join(",")' <<<"$j")
+	[ "$marked" = "$unavail" ]
+	# Without --kernel nothing is marked, and the table names the kernel.
+	[ "$("$VIGIL" coverage --config "$cfg" --format json | jq '[.events[] | select(.kernel)] | length')" -eq 0 ]
+	"$VIGIL" coverage --config "$cfg" --kernel | grep -q "^kernel $(uname -r):"
+	# Not as root: refused, one line.
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups "$VIGIL" coverage --config "$cfg" --kernel
+	[ "$status" -eq 77 ]
+}
