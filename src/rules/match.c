@@ -46,6 +46,12 @@
 #define MAX_PATTERN 1024
 #define FOLD_TLS    65536
 
+/* Hyperscan compiles at about 35 µs per literal here; from this many values
+ * on one field, the linear-time litset.c builds instead (a reload of 100,000
+ * values takes well under a second, see BENCHMARKS.md). Below it Hyperscan's
+ * faster scan wins. */
+uint32_t rules__litset_min = 2048;
+
 static __thread hs_scratch_t *tls_scratch;
 static __thread uint64_t tls_gen;
 static __thread char tls_fold[FOLD_TLS];
@@ -373,6 +379,38 @@ static char *hs_literal(const char *v, size_t len, int op)
 	return e;
 }
 
+/* The contains-type values of slot si into a litset: the values are already
+ * folded, and pattern ids are the same as Hyperscan's would be. */
+static int compile_litset(struct revent *ev, uint8_t si, uint32_t npat)
+{
+	struct rslot *sl = &ev->slots[si];
+	const char **vals = calloc(npat, sizeof(*vals));
+	uint32_t *lens = calloc(npat, sizeof(*lens)), *ids = calloc(npat, sizeof(*ids));
+	uint32_t k = 0;
+	int rc = -ENOMEM;
+
+	if (vals && lens && ids) {
+		for (uint32_t i = 0; i < ev->nconds; i++) {
+			const struct rcond *c = &ev->conds[i];
+
+			if (c->slot != si || !is_hs_op(c->op) || c->always || c->naive)
+				continue;
+			for (uint32_t v = 0; v < c->nvals; v++, k++) {
+				vals[k] = c->vals[v];
+				lens[k] = c->lens[v];
+				ids[k] = c->pat_base + v;
+			}
+		}
+		rc = litset__build(vals, lens, ids, k, &sl->ls);
+		if (rc == 0)
+			sl->npat = npat;
+	}
+	free(vals);
+	free(lens);
+	free(ids);
+	return rc;
+}
+
 static int compile_slot(struct ruleset *rs, struct revent *ev, uint8_t si, struct rules_error *err)
 {
 	struct rslot *sl = &ev->slots[si];
@@ -447,6 +485,8 @@ static int compile_slot(struct ruleset *rs, struct revent *ev, uint8_t si, struc
 			continue;
 		for (uint32_t v = 0; v < c->nvals; v++) {
 			sl->pat2cond[c->pat_base + v] = i;
+			if (npat >= rules__litset_min)
+				continue; /* compile_litset reads the values itself */
 			exprs[k] = hs_literal(c->vals[v], c->lens[v], c->op);
 			if (exprs[k] == NULL) {
 				rc = -ENOMEM;
@@ -456,6 +496,10 @@ static int compile_slot(struct ruleset *rs, struct revent *ev, uint8_t si, struc
 			ids[k] = c->pat_base + v;
 			k++;
 		}
+	}
+	if (rc == 0 && npat >= rules__litset_min) {
+		rc = compile_litset(ev, si, npat);
+		goto out;
 	}
 	if (rc == 0) {
 		hs_compile_error_t *ce = NULL;
@@ -676,6 +720,7 @@ void rules__release(struct ruleset *rs)
 
 			if (sl->db)
 				hs_free_database(sl->db);
+			litset__free(sl->ls);
 			tab_free(&sl->eq);
 			tab_free(&sl->pre);
 			tab_free(&sl->suf);
@@ -746,6 +791,18 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
 	}
 	s->m[s->nm++] = id;
 	return 0;
+}
+
+/* A litset reports a value at every occurrence; Hyperscan's SINGLEMATCH
+ * reports it once, which "contains all" counts on: keep the first only. */
+static int on_lit(uint32_t id, void *ctx)
+{
+	struct fstate *s = ctx;
+
+	for (uint16_t i = 0; i < s->nm; i++)
+		if (s->m[i] == id)
+			return 0;
+	return on_match(id, 0, 0, 0, ctx);
 }
 
 static void scratch_exit(void *p)
@@ -868,6 +925,8 @@ static struct fstate *prep(struct mctx *mc, uint8_t si)
 				s->suf[s->nsuf++] = e;
 		}
 	}
+	if (sl->ls)
+		litset__scan(sl->ls, buf, len, on_lit, s);
 	if (sl->db) {
 		hs_scratch_t *scr = scratch_for(mc->rs);
 
