@@ -289,8 +289,7 @@ int litset__scan(const struct litset *ls, const char *s, size_t len,
 			}
 			node = ls->fail[node];
 		}
-		for (uint32_t o = ls->out[node] != NONE ? node : ls->dict[node]; o;
-		     o = ls->dict[o])
+		for (uint32_t o = ls->out[node] != NONE ? node : ls->dict[node]; o; o = ls->dict[o])
 			for (uint32_t v = ls->out[o]; v != NONE; v = ls->next_out[v])
 				if (on_hit(ls->ids[v], ctx))
 					return 1;

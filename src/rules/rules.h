@@ -40,6 +40,16 @@ struct ruleset *ruleset__load_file(const char *path, struct rules_error *err);
 /* Same, from memory; name is used in errors. */
 struct ruleset *ruleset__load_buf(const char *buf, size_t len, const char *name,
 				  struct rules_error *err);
+/* Checks that nobody but root could have written path (a config file, or a
+ * directory of rule files with everything under it): it and every
+ * directory above it up to / are owned by root and not writable by group
+ * or others (a sticky directory such as /tmp may be). Symbolic links are
+ * resolved, and the directories holding the link are checked too. Returns
+ * 0; -EPERM with err->file the offending path and err->msg the reason
+ * ("mode 0666 is writable by others", "owned by uid 65534, not root");
+ * or -errno when path cannot be resolved. */
+int ruleset__check_perms(const char *path, struct rules_error *err);
+
 /* Sysmon's behaviour with no config: ProcessCreate and ProcessTerminate
  * logged, everything else not. */
 struct ruleset *ruleset__builtin(void);
