@@ -149,3 +149,87 @@ stop_load() {
 	latest=$(jq -r 'select(.EventID==1 and (.CommandLine | startswith("/bin/true vigil-cut-"))) | .UtcTime' "$OUT" | sort | tail -n 1)
 	[[ ! "$latest" > "$cfg_time" ]]
 }
+
+# refused CMD...: runs CMD, which must exit 78 with exactly the line $want.
+refused() {
+	run "$@"
+	[ "$status" -eq 78 ]
+	[ "$output" = "$want" ] || { echo "got: $output"; echo "want: $want"; false; }
+}
+
+@test "config permissions: a 0666 file, a file owned by nobody, a group-writable directory are refused by run and validate" {
+	mkdir -p "$WORK/p"
+	chmod 755 "$WORK/p"
+	write_all_config "$WORK/p/vigil.xml"
+	run "$VIGIL" validate "$WORK/p/vigil.xml"
+	[ "$status" -eq 0 ]
+	sfx="(use --insecure-config-perms to override)"
+	chmod 666 "$WORK/p/vigil.xml"
+	want="vigil: $WORK/p/vigil.xml: refusing: mode 0666 is writable by others $sfx"
+	refused "$VIGIL" validate "$WORK/p/vigil.xml"
+	refused "$VIGIL" run --config "$WORK/p/vigil.xml" --output jsonl:- --state-dir "$WORK/s"
+	chmod 644 "$WORK/p/vigil.xml"
+	chown nobody "$WORK/p/vigil.xml"
+	want="vigil: $WORK/p/vigil.xml: refusing: owned by uid $(id -u nobody), not root $sfx"
+	refused "$VIGIL" validate "$WORK/p/vigil.xml"
+	refused "$VIGIL" run --config "$WORK/p/vigil.xml" --output jsonl:- --state-dir "$WORK/s"
+	chown root "$WORK/p/vigil.xml"
+	chmod 775 "$WORK/p"
+	want="vigil: $WORK/p: refusing: directory mode 0775 is writable by its group $sfx"
+	refused "$VIGIL" validate "$WORK/p/vigil.xml"
+	refused "$VIGIL" run --config "$WORK/p/vigil.xml" --output jsonl:- --state-dir "$WORK/s"
+	chmod 755 "$WORK/p"
+	# A Sigma rule in a directory given to --sigma, writable by others.
+	mkdir -p "$WORK/sigma"
+	chmod 755 "$WORK/sigma"
+	printf 'title: t\nlogsource: {product: linux, category: process_creation}\ndetection: {sel: {Image: /x}, condition: sel}\n' >"$WORK/sigma/r.yml"
+	chmod 646 "$WORK/sigma/r.yml"
+	want="vigil: $WORK/sigma/r.yml: refusing: mode 0646 is writable by others $sfx"
+	refused "$VIGIL" run --config "$WORK/p/vigil.xml" --sigma "$WORK/sigma" --output jsonl:- --state-dir "$WORK/s"
+	# A root-owned file in a root-owned sticky directory (like /tmp) is fine:
+	# nobody else can rename or replace it there.
+	mkdir -p "$WORK/sticky"
+	chmod 1777 "$WORK/sticky"
+	write_all_config "$WORK/sticky/vigil.xml"
+	run "$VIGIL" validate "$WORK/sticky/vigil.xml"
+	[ "$status" -eq 0 ]
+}
+
+@test "config permissions: --insecure-config-perms loads with a warning on stderr and an Error (255) record" {
+	mkdir -p "$WORK/p"
+	chmod 755 "$WORK/p"
+	write_all_config "$WORK/p/vigil.xml"
+	chmod 666 "$WORK/p/vigil.xml"
+	run "$VIGIL" validate --insecure-config-perms "$WORK/p/vigil.xml"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"vigil: warning: $WORK/p/vigil.xml: mode 0666 is writable by others; loaded anyway (--insecure-config-perms)"* ]]
+	[[ "$output" == *"configuration OK"* ]]
+	start_sensor --config "$WORK/p/vigil.xml" --insecure-config-perms --control-socket "$CTL"
+	grep -q "vigil: warning: $WORK/p/vigil.xml: mode 0666 is writable by others" "$BATS_TEST_TMPDIR/sensor.log"
+	e=$(wait_event '.EventID==255')
+	[ "$(field "$e" Description)" = "$WORK/p/vigil.xml: mode 0666 is writable by others; loaded anyway (--insecure-config-perms)" ]
+	# A reload of it is allowed too, and reported again.
+	kill -HUP "$SENSOR_PID"
+	wait_event '.EventID==16 and .Configuration!=null' >/dev/null
+	for i in $(seq 1 100); do
+		[ "$(count_events '.EventID==255')" -ge 2 ] && [ "$(count_events '.EventID==16')" -ge 2 ] && break
+		sleep 0.05
+	done
+	[ "$(count_events '.EventID==255')" -eq 2 ]
+	[ "$(count_events '.EventID==16')" -eq 2 ]
+	stop_sensor
+}
+
+@test "config permissions: at SIGHUP a file made writable by others is refused, the old rules stay, Error (255)" {
+	write_all_config "$WORK/vigil.xml"
+	start_sensor --config "$WORK/vigil.xml" --control-socket "$CTL"
+	write_huge_config "$WORK/vigil.xml"
+	chmod 666 "$WORK/vigil.xml"
+	kill -HUP "$SENSOR_PID"
+	e=$(wait_event '.EventID==255')
+	[ "$(field "$e" Description)" = "$WORK/vigil.xml: refusing: mode 0666 is writable by others (use --insecure-config-perms to override)" ]
+	/bin/true vigil-cut-old-rules
+	wait_event '.EventID==1 and .CommandLine=="/bin/true vigil-cut-old-rules"' >/dev/null
+	stop_sensor
+	[ "$(count_events '.EventID==16')" -eq 1 ]
+}
