@@ -553,6 +553,11 @@ out:
  * therefore changes no outcome, given that the kernel compares the same path
  * the sensor puts in Image. Filters with several clauses (AND) are never used:
  * there the image alone does not decide. */
+static char ascii_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+}
+
 static int kernel_excludes(struct ruleset *rs, struct revent *ev)
 {
 	size_t n = 0, cap = 0;
@@ -604,7 +609,47 @@ static int kernel_excludes(struct ruleset *rs, struct revent *ev)
 	ev->kexcl = out;
 	ev->nkexcl = n;
 	(void)rs;
+	if (n == 0)
+		return 0;
+	ev->kexcl_lc = calloc(n, sizeof(*ev->kexcl_lc));
+	if (ev->kexcl_lc == NULL || tab_init(&ev->kexcl_tab, (uint32_t)n, 0, false))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(out[i]);
+		char *lc = malloc(l + 1);
+
+		if (lc == NULL)
+			return -ENOMEM;
+		for (size_t k = 0; k <= l; k++)
+			lc[k] = ascii_lower(out[i][k]);
+		ev->kexcl_lc[i] = lc;
+		if (tab_insert(&ev->kexcl_tab, hash_bytes(lc, l), lc, (uint32_t)l, 0))
+			return -ENOMEM;
+	}
 	return 0;
+}
+
+bool ruleset__kernel_image_excluded(const struct ruleset *rs, unsigned event_id,
+				    const char *image)
+{
+	const struct revent *ev = rs && event_id < VIGIL_EVENT_ID_MAX ? rs->ev[event_id] : NULL;
+	char stack[512] = "", *lc = stack;
+	size_t l;
+	bool hit;
+
+	if (ev == NULL || ev->nkexcl == 0 || image == NULL)
+		return false;
+	l = strlen(image);
+	if (l >= sizeof(stack) && (lc = malloc(l + 1)) == NULL) {
+		/* Not muting is always safe: user space still filters. */
+		return false;
+	}
+	for (size_t k = 0; k < l; k++)
+		lc[k] = ascii_lower(image[k]);
+	hit = tab_find(&ev->kexcl_tab, hash_bytes(lc, l), lc, l) != NULL;
+	if (lc != stack)
+		free(lc);
+	return hit;
 }
 
 static bool is_positive_op(int op)
@@ -726,9 +771,13 @@ void rules__release(struct ruleset *rs)
 			tab_free(&sl->suf);
 			free(sl->pat2cond);
 		}
-		for (size_t i = 0; i < ev->nkexcl; i++)
+		for (size_t i = 0; i < ev->nkexcl; i++) {
 			free((char *)ev->kexcl[i]);
+			free(ev->kexcl_lc ? ev->kexcl_lc[i] : NULL);
+		}
 		free(ev->kexcl);
+		free(ev->kexcl_lc);
+		tab_free(&ev->kexcl_tab);
 		free(ev->conds);
 		free(ev->incl);
 		free(ev->excl);

@@ -76,6 +76,11 @@ enum rules_mode ruleset__event_mode(const struct ruleset *rs, unsigned event_id)
 size_t ruleset__kernel_image_excludes(const struct ruleset *rs, unsigned event_id,
 				      const char *const **paths);
 
+/* Whether image (compared ignoring ASCII case) is one of those paths: a
+ * hash lookup, for the sensor's per-exec kernel pre-filter. */
+bool ruleset__kernel_image_excluded(const struct ruleset *rs, unsigned event_id,
+				    const char *image);
+
 /* Options. */
 unsigned ruleset__hash_algorithms(const struct ruleset *rs); /* default SHA256 */
 /* Sysmon's FieldSizes: maximum length of field f, 0 when unlimited. */

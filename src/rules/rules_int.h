@@ -136,6 +136,11 @@ struct revent {
 
 	size_t nkexcl;
 	const char **kexcl;
+	/* The same paths ASCII-lowercased (kexcl_lc), in a hash table, for
+	 * ruleset__kernel_image_excluded: one lookup per exec, whatever the
+	 * number of paths. */
+	char **kexcl_lc;
+	struct htab kexcl_tab;
 };
 
 struct ruleset {

@@ -590,18 +590,13 @@ static uint64_t mute_mask(const struct ruleset *rs, const char *image)
 		bool all = gated[i].mutable;
 		for (int k = 0; all && k < 2 && gated[i].event[k]; k++) {
 			unsigned ev = gated[i].event[k];
-			const char *const *paths;
-			size_t n;
-			bool hit = false;
-
 			if (ruleset__event_mode(rs, ev) == RULES_MODE_NONE)
 				continue;
-			n = ruleset__kernel_image_excludes(rs, ev, &paths);
 			/* ASCII case folding only: where the rules engine
-			 * folds more, the user-space filter still drops. */
-			for (size_t j = 0; j < n && !hit; j++)
-				hit = strcasecmp(paths[j], image) == 0;
-			all = hit;
+			 * folds more, the user-space filter still drops. A
+			 * hash lookup: a list of 100,000 paths costs an exec
+			 * (and a reload) no more than one. */
+			all = ruleset__kernel_image_excluded(rs, ev, image);
 		}
 		if (all)
 			mask |= 1ull << gated[i].type;

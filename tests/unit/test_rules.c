@@ -633,6 +633,15 @@ static void test_kernel_excludes(void **state)
 		assert_false(m(rs, NULL));
 	}
 	assert_int_equal(ruleset__kernel_image_excludes(rs, EV_FILE_CREATE, &paths), 0);
+	/* The per-exec lookup: exactly these paths, ASCII case ignored. */
+	assert_true(ruleset__kernel_image_excluded(rs, EV_PROCESS_CREATE, "/usr/sbin/cron"));
+	assert_true(ruleset__kernel_image_excluded(rs, EV_PROCESS_CREATE, "/USR/bin/B"));
+	assert_true(ruleset__kernel_image_excluded(rs, EV_PROCESS_CREATE, "/usr/lib/x"));
+	assert_false(ruleset__kernel_image_excluded(rs, EV_PROCESS_CREATE, "/usr/bin/and"));
+	assert_false(ruleset__kernel_image_excluded(rs, EV_PROCESS_CREATE, "relative"));
+	assert_false(ruleset__kernel_image_excluded(rs, EV_PROCESS_CREATE, "/usr/bin/ls"));
+	assert_false(ruleset__kernel_image_excluded(rs, EV_PROCESS_CREATE, ""));
+	assert_false(ruleset__kernel_image_excluded(rs, EV_FILE_CREATE, "/usr/sbin/cron"));
 	ruleset__free(rs);
 }
 
