@@ -9,13 +9,17 @@
  * failure links, and scans in O(field length + matches reported).
  *
  * Layout: the trie's nodes are numbered breadth first, so the children of a
- * node are contiguous (first[node] .. first[node + 1]) and sorted by their
- * byte (label[]); a transition is a binary search in that range. The root
- * has a dense 256-entry table, which is where a scan spends most bytes.
- * fail[] is the Aho-Corasick failure link, out[] the first value ending at
- * a node (next_out[] chains the others), dict[] the nearest node on the
- * failure chain that has values (0 = none: the root never has any, because
- * empty values are never put here).
+ * node are contiguous (first .. first + nchild) and sorted by their byte
+ * (label); a transition is a binary search in that range. What a scan reads
+ * per byte (first, nchild, fail, hit, label) sits in one 16-byte struct, so
+ * a step costs one cache line, not one per array: with 100,000 values the
+ * automaton is far larger than the cache. The root has a dense 256-entry
+ * table, which is where a scan spends most bytes. fail is the Aho-Corasick
+ * failure link; hit is the node itself when a value ends there, else the
+ * nearest such node on its failure chain (0 = none: the root never has a
+ * value, because empty values are never put here). The value lists (out[],
+ * next_out[]) and the chain of value-holding nodes (dict[]) are read only
+ * on a hit.
  *
  * Values are matched byte for byte; the caller folds case on both sides.
  */
@@ -27,12 +31,18 @@
 
 #define NONE UINT32_MAX
 
+struct lnode {
+	uint32_t first;	 /* first child */
+	uint32_t fail;	 /* failure link */
+	uint32_t hit;	 /* this node or the nearest one on the failure chain with values */
+	uint16_t nchild; /* children: first .. first + nchild - 1 */
+	uint8_t label;	 /* the byte on the edge into the node */
+};
+
 struct litset {
 	uint32_t nnodes, nvals;
-	uint32_t *first;    /* nnodes + 1 */
-	uint8_t *label;	    /* nnodes: the byte on the edge into the node */
-	uint32_t *fail;	    /* nnodes */
-	uint32_t *dict;	    /* nnodes */
+	struct lnode *node; /* nnodes */
+	uint32_t *dict;	    /* nnodes: the next node with values after hit's own */
 	uint32_t *out;	    /* nnodes: first value ending here, NONE if none */
 	uint32_t *next_out; /* nvals */
 	uint32_t *ids;	    /* nvals: the caller's id of each value */
@@ -58,16 +68,16 @@ static int cmp_val(const void *a, const void *b, void *arg)
 	return x < y ? -1 : x > y;
 }
 
-static uint32_t go(const struct litset *ls, uint32_t node, uint8_t b)
+static uint32_t go(const struct litset *ls, const struct lnode *n, uint8_t b)
 {
-	uint32_t lo = ls->first[node], hi = ls->first[node + 1];
+	uint32_t lo = n->first, hi = n->first + n->nchild;
 
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
 
-		if (ls->label[mid] == b)
+		if (ls->node[mid].label == b)
 			return mid;
-		if (ls->label[mid] < b)
+		if (ls->node[mid].label < b)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -79,9 +89,7 @@ void litset__free(struct litset *ls)
 {
 	if (ls == NULL)
 		return;
-	free(ls->first);
-	free(ls->label);
-	free(ls->fail);
+	free(ls->node);
 	free(ls->dict);
 	free(ls->out);
 	free(ls->next_out);
@@ -97,34 +105,25 @@ struct dfs_trie {
 	uint8_t *label;
 };
 
-static int dfs_add(struct dfs_trie *t, uint32_t parent, uint8_t b, uint32_t *node)
+/* Room for the most nodes the values can make (one per byte, plus the
+ * root): allocated once, so the build never copies a growing array. */
+static int dfs_init(struct dfs_trie *t, uint64_t max)
 {
-	uint32_t v = t->n;
+	if (max > UINT32_MAX - 1)
+		return -E2BIG;
+	t->cap = (uint32_t)max;
+	t->child = malloc(max * sizeof(uint32_t));
+	t->sibling = malloc(max * sizeof(uint32_t));
+	t->last = malloc(max * sizeof(uint32_t));
+	t->out = malloc(max * sizeof(uint32_t));
+	t->label = malloc(max);
+	return t->child && t->sibling && t->last && t->out && t->label ? 0 : -ENOMEM;
+}
 
-	if (v == t->cap) {
-		uint32_t nc = t->cap ? t->cap * 2 : 1024;
-		void *p[5];
+static void dfs_add(struct dfs_trie *t, uint32_t parent, uint8_t b, uint32_t *node)
+{
+	uint32_t v = t->n++;
 
-		p[0] = realloc(t->child, nc * sizeof(uint32_t));
-		if (p[0])
-			t->child = p[0];
-		p[1] = realloc(t->sibling, nc * sizeof(uint32_t));
-		if (p[1])
-			t->sibling = p[1];
-		p[2] = realloc(t->last, nc * sizeof(uint32_t));
-		if (p[2])
-			t->last = p[2];
-		p[3] = realloc(t->out, nc * sizeof(uint32_t));
-		if (p[3])
-			t->out = p[3];
-		p[4] = realloc(t->label, nc);
-		if (p[4])
-			t->label = p[4];
-		if (!p[0] || !p[1] || !p[2] || !p[3] || !p[4])
-			return -ENOMEM;
-		t->cap = nc;
-	}
-	t->n++;
 	t->child[v] = t->sibling[v] = t->last[v] = t->out[v] = NONE;
 	t->label[v] = b;
 	if (v > 0) {
@@ -136,7 +135,6 @@ static int dfs_add(struct dfs_trie *t, uint32_t parent, uint8_t b, uint32_t *nod
 		t->last[parent] = v;
 	}
 	*node = v;
-	return 0;
 }
 
 static void dfs_free(struct dfs_trie *t)
@@ -156,6 +154,7 @@ int litset__build(const char *const *vals, const uint32_t *lens, const uint32_t 
 	struct litset *ls = NULL;
 	uint32_t *order = NULL, *stack = NULL, *newid = NULL, *queue = NULL;
 	uint32_t maxlen = 0, prev = NONE, root;
+	uint64_t total = 1;
 	int rc = -ENOMEM;
 
 	*out = NULL;
@@ -163,6 +162,7 @@ int litset__build(const char *const *vals, const uint32_t *lens, const uint32_t 
 		if (lens[i] == 0)
 			return -EINVAL; /* empty values are "always", never here */
 		maxlen = lens[i] > maxlen ? lens[i] : maxlen;
+		total += lens[i];
 	}
 	order = malloc((n ? n : 1) * sizeof(*order));
 	stack = malloc(((size_t)maxlen + 1) * sizeof(*stack));
@@ -179,8 +179,11 @@ int litset__build(const char *const *vals, const uint32_t *lens, const uint32_t 
 		order[i] = i;
 	qsort_r(order, n, sizeof(*order), cmp_val, &sc);
 
-	if (dfs_add(&t, 0, 0, &root))
+	rc = dfs_init(&t, total);
+	if (rc)
 		goto out;
+	rc = -ENOMEM;
+	dfs_add(&t, 0, 0, &root);
 	stack[0] = root;
 	for (uint32_t k = 0; k < n; k++) {
 		uint32_t v = order[k], l = lens[v], common = 0, node;
@@ -193,8 +196,7 @@ int litset__build(const char *const *vals, const uint32_t *lens, const uint32_t 
 				common++;
 		}
 		for (uint32_t d = common; d < l; d++) {
-			if (dfs_add(&t, stack[d], (uint8_t)vals[v][d], &node))
-				goto out;
+			dfs_add(&t, stack[d], (uint8_t)vals[v][d], &node);
 			stack[d + 1] = node;
 		}
 		node = stack[l];
@@ -207,13 +209,11 @@ int litset__build(const char *const *vals, const uint32_t *lens, const uint32_t 
 	ls->nnodes = t.n;
 	newid = malloc((size_t)t.n * sizeof(*newid));
 	queue = malloc((size_t)t.n * sizeof(*queue));
-	ls->first = malloc(((size_t)t.n + 1) * sizeof(*ls->first));
-	ls->label = malloc(t.n);
-	ls->fail = calloc(t.n, sizeof(*ls->fail));
+	ls->node = calloc(t.n, sizeof(*ls->node));
 	ls->dict = calloc(t.n, sizeof(*ls->dict));
 	ls->out = malloc((size_t)t.n * sizeof(*ls->out));
-	if (newid == NULL || queue == NULL || ls->first == NULL || ls->label == NULL ||
-	    ls->fail == NULL || ls->dict == NULL || ls->out == NULL)
+	if (newid == NULL || queue == NULL || ls->node == NULL || ls->dict == NULL ||
+	    ls->out == NULL)
 		goto out;
 	{
 		uint32_t head = 0, tail = 0;
@@ -222,36 +222,41 @@ int litset__build(const char *const *vals, const uint32_t *lens, const uint32_t 
 		newid[root] = 0;
 		while (head < tail) {
 			uint32_t u = queue[head], nu = head++;
+			struct lnode *nd = &ls->node[nu];
 
-			ls->first[nu] = tail;
-			ls->label[nu] = t.label[u];
+			nd->first = tail;
+			nd->label = t.label[u];
 			ls->out[nu] = t.out[u];
 			for (uint32_t c = t.child[u]; c != NONE; c = t.sibling[c]) {
 				newid[c] = tail;
 				queue[tail++] = c;
+				nd->nchild++;
 			}
 		}
-		ls->first[t.n] = t.n;
 	}
 
 	/* Failure and dictionary links, parents before children. */
 	for (uint32_t b = 0; b < 256; b++)
-		ls->root[b] = go(ls, 0, (uint8_t)b);
+		ls->root[b] = go(ls, &ls->node[0], (uint8_t)b);
 	for (uint32_t u = 0; u < ls->nnodes; u++) {
-		for (uint32_t v = ls->first[u]; v < ls->first[u + 1]; v++) {
-			uint8_t b = ls->label[v];
-			uint32_t f = ls->fail[u], nx = 0;
+		const struct lnode *pu = &ls->node[u];
+
+		for (uint32_t v = pu->first; v < pu->first + pu->nchild; v++) {
+			struct lnode *pv = &ls->node[v];
+			uint32_t f = pu->fail, nx = 0;
 
 			if (u != 0) {
 				for (;;) {
-					nx = f == 0 ? ls->root[b] : go(ls, f, b);
+					nx = f == 0 ? ls->root[pv->label]
+						    : go(ls, &ls->node[f], pv->label);
 					if (nx || f == 0)
 						break;
-					f = ls->fail[f];
+					f = ls->node[f].fail;
 				}
 			}
-			ls->fail[v] = nx;
-			ls->dict[v] = ls->out[nx] != NONE ? nx : ls->dict[nx];
+			pv->fail = nx;
+			ls->dict[v] = ls->node[nx].hit;
+			pv->hit = ls->out[v] != NONE ? v : ls->dict[v];
 		}
 	}
 	*out = ls;
@@ -270,6 +275,7 @@ out:
 int litset__scan(const struct litset *ls, const char *s, size_t len,
 		 int (*on_hit)(uint32_t id, void *ctx), void *ctx)
 {
+	const struct lnode *nodes = ls->node;
 	uint32_t node = 0;
 
 	for (size_t i = 0; i < len; i++) {
@@ -282,14 +288,14 @@ int litset__scan(const struct litset *ls, const char *s, size_t len,
 				node = ls->root[b];
 				break;
 			}
-			nx = go(ls, node, b);
+			nx = go(ls, &nodes[node], b);
 			if (nx) {
 				node = nx;
 				break;
 			}
-			node = ls->fail[node];
+			node = nodes[node].fail;
 		}
-		for (uint32_t o = ls->out[node] != NONE ? node : ls->dict[node]; o; o = ls->dict[o])
+		for (uint32_t o = nodes[node].hit; o; o = ls->dict[o])
 			for (uint32_t v = ls->out[o]; v != NONE; v = ls->next_out[v])
 				if (on_hit(ls->ids[v], ctx))
 					return 1;

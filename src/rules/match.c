@@ -629,8 +629,7 @@ static int kernel_excludes(struct ruleset *rs, struct revent *ev)
 	return 0;
 }
 
-bool ruleset__kernel_image_excluded(const struct ruleset *rs, unsigned event_id,
-				    const char *image)
+bool ruleset__kernel_image_excluded(const struct ruleset *rs, unsigned event_id, const char *image)
 {
 	const struct revent *ev = rs && event_id < VIGIL_EVENT_ID_MAX ? rs->ev[event_id] : NULL;
 	char stack[512] = "", *lc = stack;

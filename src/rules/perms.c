@@ -41,8 +41,7 @@ static int problem(struct rules_error *err, const char *path, const char *fmt, .
 }
 
 /* One file or directory. parent: it is a directory above the config. */
-static int check_one(const char *path, const struct stat *st, bool parent,
-		     struct rules_error *err)
+static int check_one(const char *path, const struct stat *st, bool parent, struct rules_error *err)
 {
 	unsigned mode = st->st_mode & 07777;
 

@@ -78,8 +78,7 @@ size_t ruleset__kernel_image_excludes(const struct ruleset *rs, unsigned event_i
 
 /* Whether image (compared ignoring ASCII case) is one of those paths: a
  * hash lookup, for the sensor's per-exec kernel pre-filter. */
-bool ruleset__kernel_image_excluded(const struct ruleset *rs, unsigned event_id,
-				    const char *image);
+bool ruleset__kernel_image_excluded(const struct ruleset *rs, unsigned event_id, const char *image);
 
 /* Options. */
 unsigned ruleset__hash_algorithms(const struct ruleset *rs); /* default SHA256 */
