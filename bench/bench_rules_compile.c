@@ -97,7 +97,10 @@ static void one(unsigned n, int shape, bool hyperscan)
 	char cl[256];
 	unsigned logged = 0;
 
-	rules__litset_min = hyperscan ? UINT32_MAX : 2048;
+	uint32_t dflt = rules__litset_min;
+
+	if (hyperscan)
+		rules__litset_min = UINT32_MAX;
 	for (int r = 0; r < 3; r++) {
 		struct rules_error e;
 
@@ -132,21 +135,21 @@ static void one(unsigned n, int shape, bool hyperscan)
 			logged += ruleset__match(rs, &recs[i], &name);
 		}
 	printf("%8u %-6s %-9s %10.1f %10.1f %8.1f\n", n, shape ? "paths" : "tokens",
-	       hyperscan || n < rules__litset_min ? "hyperscan" : "litset", t[1] * 1e3, (now() - t0) / (200.0 * NREC) * 1e9,
-	       100.0 * logged / (200.0 * NREC));
+	       hyperscan || n < dflt ? "hyperscan" : "litset", t[1] * 1e3,
+	       (now() - t0) / (200.0 * NREC) * 1e9, 100.0 * logged / (200.0 * NREC));
 	ruleset__free(rs);
 	free(xml);
-	rules__litset_min = 2048;
+	rules__litset_min = dflt;
 }
 
 int main(int argc, char **argv)
 {
-	static const unsigned sizes[] = {1000, 10000, 30000, 100000, 300000};
+	static const unsigned sizes[] = {1000, 10000, 16384, 30000, 100000, 300000};
 	bool quick = argc > 1 && strcmp(argv[1], "-q") == 0;
 
 	printf("vigil rules compile: one contains any list of N values\n");
-	printf("%8s %-6s %-9s %10s %10s %8s\n", "values", "shape", "matcher", "load_ms",
-	       "match_ns", "logged%");
+	printf("%8s %-6s %-9s %10s %10s %8s\n", "values", "shape", "matcher", "load_ms", "match_ns",
+	       "logged%");
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 		if (quick && sizes[s] != 100000)
 			continue;
