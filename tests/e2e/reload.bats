@@ -112,7 +112,11 @@ stop_load() {
 	write_huge_config "$WORK/huge.xml"
 	start_sensor --config "$WORK/vigil.xml" --control-socket "$CTL"
 	start_load
-	sleep 1
+	# Enough of a stream before the reload, however busy the machine is.
+	for i in $(seq 1 400); do
+		[ "$(wc -l <"$WORK/load.log" 2>/dev/null || echo 0)" -ge 30 ] && break
+		sleep 0.05
+	done
 	cp "$WORK/huge.xml" "$WORK/vigil.xml"
 	/bin/true vigil-cut-0
 	t_hup=$EPOCHREALTIME
@@ -136,7 +140,7 @@ stop_load() {
 			[ -n "${seen[$i]:-}" ] || missing="$missing $i"
 		fi
 	done <"$WORK/load.log"
-	[ "$n" -gt 20 ]
+	[ "$n" -ge 25 ]
 	# And the one run just before the SIGHUP, still in the ring buffer then.
 	[ -n "${seen[0]:-}" ] || missing="$missing 0"
 	[ -z "$missing" ] || { echo "filtered by the new rules although before SIGHUP:$missing"; false; }
