@@ -23,15 +23,6 @@
 
 #define NREC 128
 
-static unsigned long long rng = 88172645463325252ull;
-static unsigned rnd(unsigned n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (unsigned)(rng % n);
-}
-
 static double now(void)
 {
 	struct timespec ts;
@@ -118,7 +109,8 @@ static void one(unsigned n, int shape, bool hyperscan)
 	for (int i = 0; i < NREC; i++) {
 		char v[64];
 
-		value(v, sizeof(v), rnd(n * 2), shape); /* half of them are in the list */
+		/* Spread over twice the list: half of them are in it. */
+		value(v, sizeof(v), (unsigned)((i * 2654435761ull) % (2ull * n)), shape);
 		snprintf(cl, sizeof(cl),
 			 "/usr/bin/python3 -m worker --config /etc/app/worker-%d.yaml --log-level "
 			 "info --queue jobs-%d %s --retries 3 --timeout 30s --user svc",

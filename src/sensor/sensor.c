@@ -59,6 +59,7 @@ struct sensor {
 	struct caps_state *caps;
 	struct vrec *crec; /* CapSummary scratch */
 	struct control *ctl;
+	struct reload_job *rl; /* the SIGHUP compile thread, see reload() */
 	unsigned health_interval_s;
 	uint64_t started_real_ns;
 	uint32_t self_pid;
@@ -73,7 +74,6 @@ struct sensor {
 	struct ev_counters ctr[VIGIL_EVENT_ID_MAX];
 	uint64_t last_health_mono;
 	char health_names[VIGIL_EVENT_ID_MAX][6][48];
-	struct reload_job *rl; /* the SIGHUP compile thread, see reload() */
 };
 
 /* Kernel record type → the event it produces (for drop attribution). */
