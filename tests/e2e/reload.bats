@@ -237,3 +237,38 @@ refused() {
 	stop_sensor
 	[ "$(count_events '.EventID==16')" -eq 1 ]
 }
+
+@test "SIGHUPs during a compile are queued once: the file as last written applies, with one more ConfigChange" {
+	write_all_config "$WORK/vigil.xml"
+	write_huge_config "$WORK/huge.xml"
+	cat >"$WORK/final.xml" <<'XML'
+<Sysmon schemaversion="4.90">
+  <EventFiltering>
+    <RuleGroup groupRelation="or">
+      <ProcessCreate onmatch="include">
+        <CommandLine condition="contains">vigil-final</CommandLine>
+      </ProcessCreate>
+    </RuleGroup>
+  </EventFiltering>
+</Sysmon>
+XML
+	start_sensor --config "$WORK/vigil.xml" --control-socket "$CTL"
+	cp "$WORK/huge.xml" "$WORK/next.xml" && mv "$WORK/next.xml" "$WORK/vigil.xml"
+	kill -HUP "$SENSOR_PID"
+	sleep 0.05
+	cp "$WORK/final.xml" "$WORK/next.xml" && mv "$WORK/next.xml" "$WORK/vigil.xml"
+	kill -HUP "$SENSOR_PID"
+	sleep 0.01
+	kill -HUP "$SENSOR_PID"
+	final="SHA256=$(sha256sum "$WORK/final.xml" | cut -d' ' -f1 | tr a-f A-F)"
+	wait_event ".EventID==16 and .ConfigurationFileHash==\"$final\"" >/dev/null
+	/bin/true vigil-final-check
+	/bin/true vigil-not-included
+	wait_event '.EventID==1 and .CommandLine=="/bin/true vigil-final-check"' >/dev/null
+	stop_sensor
+	[ "$(count_events '.CommandLine=="/bin/true vigil-not-included"')" -eq 0 ]
+	# The start, the first compile, and one for the two queued SIGHUPs.
+	[ "$(count_events '.EventID==16')" -eq 3 ]
+	[ "$(jq -r 'select(.EventID==16) | .ConfigurationFileHash' "$OUT" | tail -n 1)" = "$final" ]
+	[ "$(count_events '.EventID==255')" -eq 0 ]
+}
