@@ -65,6 +65,15 @@ static int check_tree(const char *path, int depth, struct rules_error *err)
 
 	if (lstat(path, &st) != 0)
 		return problem(err, path, "cannot be read (errno %u)", (unsigned)errno);
+	if (S_ISLNK(st.st_mode)) {
+		/* A link's own mode means nothing; its owner and what it points
+		 * to do. Linked directories are not descended into (no loops). */
+		if (st.st_uid != 0)
+			return check_one(path, &st, false, err);
+		if (stat(path, &st) != 0)
+			return problem(err, path, "cannot be read (errno %u)", (unsigned)errno);
+		return check_one(path, &st, false, err);
+	}
 	rc = check_one(path, &st, false, err);
 	if (rc || !S_ISDIR(st.st_mode))
 		return rc;
