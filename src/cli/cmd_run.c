@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 
 #include "common/log.h"
+#include "rules/rules.h"
 #include "sensor/sensor.h"
 #include "sinks/sink.h"
 
@@ -36,6 +37,9 @@ static void usage(FILE *f)
 		"                         /run/vigil/control.sock, root only)\n"
 		"      --sigma PATH       Sigma rules (file or directory) to run on every\n"
 		"                         logged event; matches become DetectionAlert (242)\n"
+		"      --insecure-config-perms  load configuration and Sigma files that\n"
+		"                         someone other than root could have written (refused\n"
+		"                         otherwise), with a warning\n"
 		"  -v, --verbose          more logging; twice for libbpf's debug log\n"
 		"\nSee vigil(8).\n");
 }
@@ -57,6 +61,25 @@ static int parse_size(const char *s, uint32_t *out)
 	return 0;
 }
 
+/* Refuses a configuration file (or Sigma path) that someone other than root
+ * could have written, unless overridden: then it warns. A path that cannot
+ * be resolved is left to the loader, which names the real error. */
+bool config_perms_ok(const char *path, bool override)
+{
+	struct rules_error err;
+
+	if (ruleset__check_perms(path, &err) != -EPERM)
+		return true;
+	if (override) {
+		fprintf(stderr, "vigil: warning: %s: %s; loaded anyway (--insecure-config-perms)\n",
+			err.file, err.msg);
+		return true;
+	}
+	fprintf(stderr, "vigil: %s: refusing: %s (use --insecure-config-perms to override)\n",
+		err.file, err.msg);
+	return false;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -68,6 +91,7 @@ int cmd_run(int argc, char **argv)
 	    {"proc-cache", required_argument, NULL, 'P'},
 	    {"sigma", required_argument, NULL, 'S'},
 	    {"control-socket", required_argument, NULL, 'C'},
+	    {"insecure-config-perms", no_argument, NULL, 'I'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -132,6 +156,9 @@ int cmd_run(int argc, char **argv)
 			}
 			o.sigma_paths[o.n_sigma++] = optarg;
 			break;
+		case 'I':
+			o.insecure_config_perms = true;
+			break;
 		case 'v':
 			o.verbose++;
 			break;
@@ -160,7 +187,15 @@ int cmd_run(int argc, char **argv)
 		}
 		o.config_path = abs_config;
 	}
-	rc = sensor__run(&o);
+	if (o.config_path && !config_perms_ok(o.config_path, o.insecure_config_perms))
+		rc = EX_CONFIG;
+	else
+		rc = EX_OK;
+	for (size_t i = 0; rc == EX_OK && i < o.n_sigma; i++)
+		if (!config_perms_ok(o.sigma_paths[i], o.insecure_config_perms))
+			rc = EX_CONFIG;
+	if (rc == EX_OK)
+		rc = sensor__run(&o);
 	free(abs_config);
 	return rc;
 }

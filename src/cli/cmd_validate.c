@@ -4,7 +4,8 @@
  * compile the matchers) and says whether it is usable, like `ntpd -n`.
  *
  * Exit codes: 0 and "configuration OK" on stdout when valid; EX_CONFIG with
- * "FILE:LINE: message" on stderr when not; EX_NOINPUT when the file cannot be
+ * "FILE:LINE: message" on stderr when not, or when someone other than root
+ * could have written it (as `vigil run` refuses it); EX_NOINPUT when the file cannot be
  * read; EX_USAGE for bad arguments. Warnings (Windows-only events and options)
  * go to stderr and do not fail validation.
  */
@@ -21,13 +22,16 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vigil validate [-v] FILE\n"
+	fprintf(f, "usage: vigil validate [-v] [--insecure-config-perms] FILE\n"
 		   "\n"
 		   "Checks a Sysmon XML configuration (schema 3.x to 4.90) as the sensor\n"
 		   "would load it. Prints \"configuration OK\" and exits 0 when it is valid;\n"
 		   "otherwise prints FILE:LINE: message and exits 78 (EX_CONFIG).\n"
+		   "Like the sensor, it refuses (78) a file that someone other than root\n"
+		   "could have written.\n"
 		   "\n"
 		   "  -v       also print, per event type, how it is filtered\n"
+		   "  --insecure-config-perms  check such a file anyway, with a warning\n"
 		   "  --help   this text\n");
 }
 
@@ -64,7 +68,7 @@ int cmd_validate(int argc, char **argv)
 	struct rules_error err;
 	struct ruleset *rs;
 	const char *path = NULL;
-	bool verbose = false;
+	bool verbose = false, insecure = false;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -72,6 +76,8 @@ int cmd_validate(int argc, char **argv)
 			return 0;
 		} else if (strcmp(argv[i], "-v") == 0) {
 			verbose = true;
+		} else if (strcmp(argv[i], "--insecure-config-perms") == 0) {
+			insecure = true;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			fprintf(stderr, "vigil validate: unknown option %s\n", argv[i]);
 			usage(stderr);
@@ -91,6 +97,8 @@ int cmd_validate(int argc, char **argv)
 		fprintf(stderr, "vigil validate: %s: %s\n", path, strerror(errno));
 		return EX_NOINPUT;
 	}
+	if (!config_perms_ok(path, insecure))
+		return EX_CONFIG;
 	rs = ruleset__load_file(path, &err);
 	if (rs == NULL) {
 		if (err.line > 0)

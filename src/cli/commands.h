@@ -7,6 +7,8 @@
 #ifndef VIGIL_COMMANDS_H
 #define VIGIL_COMMANDS_H
 
+#include <stdbool.h>
+
 int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_status(int argc, char **argv);
@@ -16,5 +18,10 @@ int cmd_coverage(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_kernel_check(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
+
+/* cmd_run.c: false (after a one-line error) when path could have been
+ * written by someone other than root; with override, true after a warning.
+ * `vigil run` and `vigil validate` apply it alike. */
+bool config_perms_ok(const char *path, bool override);
 
 #endif

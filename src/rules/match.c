@@ -13,7 +13,10 @@
  * database holding every contains-type value of every condition on that
  * field. The scan reports each pattern at most once (HS_FLAG_SINGLEMATCH);
  * pattern ids are contiguous per condition, so "contains all" is "every id of
- * my range was seen" and "excludes any" is "not every id was seen". Fields
+ * my range was seen" and "excludes any" is "not every id was seen". A field
+ * with rules__litset_min values or more gets a litset (litset.c) instead of
+ * the Hyperscan database, with the same ids; it reports every occurrence,
+ * and on_lit keeps the first of each so the counts stay the same. Fields
  * are prepared lazily, the first time a filter needs them, so an event that
  * an early exclude drops never touches the rest.
  *
@@ -45,6 +48,13 @@
  * literal length is limited. */
 #define MAX_PATTERN 1024
 #define FOLD_TLS    65536
+
+/* Hyperscan compiles at about 35 µs per literal here; from this many values
+ * on one field, the linear-time litset.c builds instead (100,000 values in
+ * about 0.3 s, see BENCHMARKS.md). Below it Hyperscan's scan, several times
+ * faster, wins, and its compile (at most ~0.6 s) runs in the reload thread,
+ * off the event loop. */
+uint32_t rules__litset_min = 16384;
 
 static __thread hs_scratch_t *tls_scratch;
 static __thread uint64_t tls_gen;
@@ -373,6 +383,38 @@ static char *hs_literal(const char *v, size_t len, int op)
 	return e;
 }
 
+/* The contains-type values of slot si into a litset: the values are already
+ * folded, and pattern ids are the same as Hyperscan's would be. */
+static int compile_litset(struct revent *ev, uint8_t si, uint32_t npat)
+{
+	struct rslot *sl = &ev->slots[si];
+	const char **vals = calloc(npat, sizeof(*vals));
+	uint32_t *lens = calloc(npat, sizeof(*lens)), *ids = calloc(npat, sizeof(*ids));
+	uint32_t k = 0;
+	int rc = -ENOMEM;
+
+	if (vals && lens && ids) {
+		for (uint32_t i = 0; i < ev->nconds; i++) {
+			const struct rcond *c = &ev->conds[i];
+
+			if (c->slot != si || !is_hs_op(c->op) || c->always || c->naive)
+				continue;
+			for (uint32_t v = 0; v < c->nvals; v++, k++) {
+				vals[k] = c->vals[v];
+				lens[k] = c->lens[v];
+				ids[k] = c->pat_base + v;
+			}
+		}
+		rc = litset__build(vals, lens, ids, k, &sl->ls);
+		if (rc == 0)
+			sl->npat = npat;
+	}
+	free(vals);
+	free(lens);
+	free(ids);
+	return rc;
+}
+
 static int compile_slot(struct ruleset *rs, struct revent *ev, uint8_t si, struct rules_error *err)
 {
 	struct rslot *sl = &ev->slots[si];
@@ -447,6 +489,8 @@ static int compile_slot(struct ruleset *rs, struct revent *ev, uint8_t si, struc
 			continue;
 		for (uint32_t v = 0; v < c->nvals; v++) {
 			sl->pat2cond[c->pat_base + v] = i;
+			if (npat >= rules__litset_min)
+				continue; /* compile_litset reads the values itself */
 			exprs[k] = hs_literal(c->vals[v], c->lens[v], c->op);
 			if (exprs[k] == NULL) {
 				rc = -ENOMEM;
@@ -456,6 +500,10 @@ static int compile_slot(struct ruleset *rs, struct revent *ev, uint8_t si, struc
 			ids[k] = c->pat_base + v;
 			k++;
 		}
+	}
+	if (rc == 0 && npat >= rules__litset_min) {
+		rc = compile_litset(ev, si, npat);
+		goto out;
 	}
 	if (rc == 0) {
 		hs_compile_error_t *ce = NULL;
@@ -509,6 +557,11 @@ out:
  * therefore changes no outcome, given that the kernel compares the same path
  * the sensor puts in Image. Filters with several clauses (AND) are never used:
  * there the image alone does not decide. */
+static char ascii_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+}
+
 static int kernel_excludes(struct ruleset *rs, struct revent *ev)
 {
 	size_t n = 0, cap = 0;
@@ -560,7 +613,46 @@ static int kernel_excludes(struct ruleset *rs, struct revent *ev)
 	ev->kexcl = out;
 	ev->nkexcl = n;
 	(void)rs;
+	if (n == 0)
+		return 0;
+	ev->kexcl_lc = calloc(n, sizeof(*ev->kexcl_lc));
+	if (ev->kexcl_lc == NULL || tab_init(&ev->kexcl_tab, (uint32_t)n, 0, false))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(out[i]);
+		char *lc = malloc(l + 1);
+
+		if (lc == NULL)
+			return -ENOMEM;
+		for (size_t k = 0; k <= l; k++)
+			lc[k] = ascii_lower(out[i][k]);
+		ev->kexcl_lc[i] = lc;
+		if (tab_insert(&ev->kexcl_tab, hash_bytes(lc, l), lc, (uint32_t)l, 0))
+			return -ENOMEM;
+	}
 	return 0;
+}
+
+bool ruleset__kernel_image_excluded(const struct ruleset *rs, unsigned event_id, const char *image)
+{
+	const struct revent *ev = rs && event_id < VIGIL_EVENT_ID_MAX ? rs->ev[event_id] : NULL;
+	char stack[512] = "", *lc = stack;
+	size_t l;
+	bool hit;
+
+	if (ev == NULL || ev->nkexcl == 0 || image == NULL)
+		return false;
+	l = strlen(image);
+	if (l >= sizeof(stack) && (lc = malloc(l + 1)) == NULL) {
+		/* Not muting is always safe: user space still filters. */
+		return false;
+	}
+	for (size_t k = 0; k < l; k++)
+		lc[k] = ascii_lower(image[k]);
+	hit = tab_find(&ev->kexcl_tab, hash_bytes(lc, l), lc, l) != NULL;
+	if (lc != stack)
+		free(lc);
+	return hit;
 }
 
 static bool is_positive_op(int op)
@@ -676,14 +768,19 @@ void rules__release(struct ruleset *rs)
 
 			if (sl->db)
 				hs_free_database(sl->db);
+			litset__free(sl->ls);
 			tab_free(&sl->eq);
 			tab_free(&sl->pre);
 			tab_free(&sl->suf);
 			free(sl->pat2cond);
 		}
-		for (size_t i = 0; i < ev->nkexcl; i++)
+		for (size_t i = 0; i < ev->nkexcl; i++) {
 			free((char *)ev->kexcl[i]);
+			free(ev->kexcl_lc ? ev->kexcl_lc[i] : NULL);
+		}
 		free(ev->kexcl);
+		free(ev->kexcl_lc);
+		tab_free(&ev->kexcl_tab);
 		free(ev->conds);
 		free(ev->incl);
 		free(ev->excl);
@@ -746,6 +843,18 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
 	}
 	s->m[s->nm++] = id;
 	return 0;
+}
+
+/* A litset reports a value at every occurrence; Hyperscan's SINGLEMATCH
+ * reports it once, which "contains all" counts on: keep the first only. */
+static int on_lit(uint32_t id, void *ctx)
+{
+	struct fstate *s = ctx;
+
+	for (uint16_t i = 0; i < s->nm; i++)
+		if (s->m[i] == id)
+			return 0;
+	return on_match(id, 0, 0, 0, ctx);
 }
 
 static void scratch_exit(void *p)
@@ -868,6 +977,8 @@ static struct fstate *prep(struct mctx *mc, uint8_t si)
 				s->suf[s->nsuf++] = e;
 		}
 	}
+	if (sl->ls)
+		litset__scan(sl->ls, buf, len, on_lit, s);
 	if (sl->db) {
 		hs_scratch_t *scr = scratch_for(mc->rs);
 

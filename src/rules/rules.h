@@ -40,6 +40,16 @@ struct ruleset *ruleset__load_file(const char *path, struct rules_error *err);
 /* Same, from memory; name is used in errors. */
 struct ruleset *ruleset__load_buf(const char *buf, size_t len, const char *name,
 				  struct rules_error *err);
+/* Checks that nobody but root could have written path (a config file, or a
+ * directory of rule files with everything under it): it and every
+ * directory above it up to / are owned by root and not writable by group
+ * or others (a sticky directory such as /tmp may be). Symbolic links are
+ * resolved, and the directories holding the link are checked too. Returns
+ * 0; -EPERM with err->file the offending path and err->msg the reason
+ * ("mode 0666 is writable by others", "owned by uid 65534, not root");
+ * or -errno when path cannot be resolved. */
+int ruleset__check_perms(const char *path, struct rules_error *err);
+
 /* Sysmon's behaviour with no config: ProcessCreate and ProcessTerminate
  * logged, everything else not. */
 struct ruleset *ruleset__builtin(void);
@@ -65,6 +75,10 @@ enum rules_mode ruleset__event_mode(const struct ruleset *rs, unsigned event_id)
  * *paths points into the ruleset. */
 size_t ruleset__kernel_image_excludes(const struct ruleset *rs, unsigned event_id,
 				      const char *const **paths);
+
+/* Whether image (compared ignoring ASCII case) is one of those paths: a
+ * hash lookup, for the sensor's per-exec kernel pre-filter. */
+bool ruleset__kernel_image_excluded(const struct ruleset *rs, unsigned event_id, const char *image);
 
 /* Options. */
 unsigned ruleset__hash_algorithms(const struct ruleset *rs); /* default SHA256 */

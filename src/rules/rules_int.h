@@ -92,6 +92,8 @@ struct htab {
 	uint8_t *lens;
 };
 
+struct litset;
+
 struct rslot {
 	enum vf_id field;
 	struct htab eq;	   /* is, is not, is any, image */
@@ -99,6 +101,7 @@ struct rslot {
 	struct htab pre;   /* begin with, not begin with */
 	struct htab suf;   /* end with, not end with */
 	hs_database_t *db; /* contains-type values; NULL when none */
+	struct litset *ls; /* the same, in place of db for large value sets */
 	uint32_t npat;
 	uint32_t *pat2cond; /* npat entries: Hyperscan id -> condition */
 };
@@ -133,6 +136,11 @@ struct revent {
 
 	size_t nkexcl;
 	const char **kexcl;
+	/* The same paths ASCII-lowercased (kexcl_lc), in a hash table, for
+	 * ruleset__kernel_image_excluded: one lookup per exec, whatever the
+	 * number of paths. */
+	char **kexcl_lc;
+	struct htab kexcl_tab;
 };
 
 struct ruleset {
@@ -185,6 +193,21 @@ long rules__check_conds(const struct ruleset *rs, const struct vrec *rec);
  * evaluated naively, no index, no compiled matcher. The reference the tests
  * and the fuzzer hold the fast path to. */
 bool rules__match_naive(const struct ruleset *rs, const struct vrec *rec, const char **rule_name);
+
+/* Multi-literal substring matcher (litset.c) for large value sets, which
+ * Hyperscan compiles too slowly. Build: n values (non-empty, compared byte
+ * for byte), each with the caller's id; 0 or -errno. Scan: calls on_hit for
+ * every value occurrence (a value may be reported more than once) and stops
+ * when on_hit returns nonzero; returns 1 if stopped, else 0. */
+int litset__build(const char *const *vals, const uint32_t *lens, const uint32_t *ids, uint32_t n,
+		  struct litset **out);
+int litset__scan(const struct litset *ls, const char *s, size_t len,
+		 int (*on_hit)(uint32_t id, void *ctx), void *ctx);
+void litset__free(struct litset *ls);
+
+/* A slot with at least this many contains-type values uses a litset instead
+ * of Hyperscan (tests lower it to compare both against the naive path). */
+extern uint32_t rules__litset_min;
 
 /* Names of the operators, as written in the XML. */
 extern const char *const rules__op_names[ROP__COUNT];

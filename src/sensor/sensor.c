@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -59,6 +60,7 @@ struct sensor {
 	struct caps_state *caps;
 	struct vrec *crec; /* CapSummary scratch */
 	struct control *ctl;
+	struct reload_job *rl; /* the SIGHUP compile thread, see reload() */
 	unsigned health_interval_s;
 	uint64_t started_real_ns;
 	uint32_t self_pid;
@@ -705,18 +707,13 @@ static uint64_t mute_mask(const struct ruleset *rs, const char *image)
 		bool all = gated[i].mutable;
 		for (int k = 0; all && k < 2 && gated[i].event[k]; k++) {
 			unsigned ev = gated[i].event[k];
-			const char *const *paths;
-			size_t n;
-			bool hit = false;
-
 			if (ruleset__event_mode(rs, ev) == RULES_MODE_NONE)
 				continue;
-			n = ruleset__kernel_image_excludes(rs, ev, &paths);
 			/* ASCII case folding only: where the rules engine
-			 * folds more, the user-space filter still drops. */
-			for (size_t j = 0; j < n && !hit; j++)
-				hit = strcasecmp(paths[j], image) == 0;
-			all = hit;
+			 * folds more, the user-space filter still drops. A
+			 * hash lookup: a list of 100,000 paths costs an exec
+			 * (and a reload) no more than one. */
+			all = ruleset__kernel_image_excluded(rs, ev, image);
 		}
 		if (all)
 			mask |= 1ull << gated[i].type;
@@ -781,49 +778,192 @@ static void set_health_interval(struct sensor *S)
 	S->health_interval_s = cfg >= 0 ? (unsigned)cfg : S->o->health_interval_s;
 }
 
+/* SIGHUP: the new configuration is read and compiled by a thread of its
+ * own, while the loop keeps consuming events with the old rules and
+ * answering `vigil status` (a 100,000-value list used to freeze the reader
+ * for seconds, and the kernel dropped what it could not queue). One compile
+ * at a time: a SIGHUP during a compile is remembered once and served when it
+ * ends, so the last file written is the one that applies. The thread signals
+ * an eventfd; the loop thread then drains the ring buffer with the old rules
+ * and swaps (reload_finish), so the ConfigChange record is a clean cut. */
+struct reload_job {
+	pthread_t thr;
+	bool running; /* a thread exists and is not joined yet */
+	bool queued;  /* a SIGHUP came during the compile */
+	int efd;      /* eventfd, readable when the thread is done */
+	/* Written by the thread before it signals efd. */
+	struct ruleset *nrs;
+	struct caps_state *ncaps;
+	char msg[900];	       /* why it failed, when nrs is NULL */
+	char perms_warn[1100]; /* loaded in spite of insecure permissions */
+};
+
+/* "FILE: reason" of a permissions problem, for messages. */
+static void perms_msg(const struct rules_error *e, char *out, size_t len)
+{
+	snprintf(out, len, "%s: %s", e->file, e->msg);
+}
+
+static void *reload_thread(void *arg)
+{
+	struct sensor *S = arg;
+	struct reload_job *rl = S->rl;
+	struct rules_error err;
+	char what[800];
+	uint64_t one = 1;
+
+	rl->msg[0] = rl->perms_warn[0] = '\0';
+	rl->nrs = NULL;
+	rl->ncaps = NULL;
+	if (ruleset__check_perms(S->o->config_path, &err) == -EPERM) {
+		perms_msg(&err, what, sizeof(what));
+		if (!S->o->insecure_config_perms) {
+			snprintf(rl->msg, sizeof(rl->msg),
+				 "%s: refusing: %s (use --insecure-config-perms to override)",
+				 err.file, err.msg);
+			goto out;
+		}
+		snprintf(rl->perms_warn, sizeof(rl->perms_warn),
+			 "%s; loaded anyway (--insecure-config-perms)", what);
+	}
+	rl->nrs = load_rules(S->o->config_path, &err);
+	if (rl->nrs == NULL) {
+		if (err.line > 0)
+			snprintf(rl->msg, sizeof(rl->msg), "%s:%d: %s", err.file, err.line,
+				 err.msg);
+		else
+			snprintf(rl->msg, sizeof(rl->msg), "%s: %s",
+				 err.file[0] ? err.file : S->o->config_path, err.msg);
+		goto out;
+	}
+	rl->ncaps = caps_state__new(rl->nrs, 0);
+	if (rl->ncaps == NULL) {
+		ruleset__free(rl->nrs);
+		rl->nrs = NULL;
+		snprintf(rl->msg, sizeof(rl->msg), "reload: out of memory for caps");
+	}
+out:
+	if (write(rl->efd, &one, sizeof(one)) != sizeof(one))
+		log_warn("reload: cannot wake the event loop");
+	return NULL;
+}
+
+/* On SIGHUP, in the loop thread: start a compile, or queue one. */
 static void reload(struct sensor *S)
 {
-	struct rules_error err;
-	struct ruleset *nrs;
-	char msg[900];
+	struct reload_job *rl = S->rl;
+	int err;
 
 	if (S->o->config_path == NULL) {
 		log_info("SIGHUP: no config file, keeping Sysmon's defaults");
 		return;
 	}
-	nrs = load_rules(S->o->config_path, &err);
-	if (nrs == NULL) {
-		if (err.line > 0)
-			snprintf(msg, sizeof(msg), "%s:%d: %s", err.file, err.line, err.msg);
-		else
-			snprintf(msg, sizeof(msg), "%s: %s",
-				 err.file[0] ? err.file : S->o->config_path, err.msg);
-		log_warnx("reload failed, keeping the previous configuration: %s", msg);
+	if (rl->running) {
+		rl->queued = true;
+		return;
+	}
+	err = pthread_create(&rl->thr, NULL, reload_thread, S);
+	if (err != 0) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "reload: cannot start the compile thread: %s",
+			 strerror(err));
+		log_warnx("%s, keeping the previous configuration", msg);
 		emit_error(S, 16, msg);
 		return;
 	}
-	{
-		struct caps_state *ncaps = caps_state__new(nrs, 0);
-		if (ncaps == NULL) {
-			log_warnx(
-			    "reload: out of memory for caps, keeping the previous configuration");
-			ruleset__free(nrs);
-			emit_error(S, 16, "reload: out of memory for caps");
-			return;
-		}
+	rl->running = true;
+}
+
+/* Waits for a running compile and takes its result. */
+static void reload_join(struct reload_job *rl)
+{
+	uint64_t n;
+
+	if (!rl->running)
+		return;
+	pthread_join(rl->thr, NULL);
+	rl->running = false;
+	if (read(rl->efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_warn("reload: eventfd");
+}
+
+/* The compile thread is done (efd readable): swap in the loop thread. */
+static void reload_finish(struct sensor *S)
+{
+	struct reload_job *rl = S->rl;
+
+	reload_join(rl);
+	if (rl->perms_warn[0]) {
+		log_warnx("warning: %s", rl->perms_warn);
+		emit_error(S, 16, rl->perms_warn);
+	}
+	if (rl->nrs == NULL) {
+		log_warnx("reload failed, keeping the previous configuration: %s", rl->msg);
+		emit_error(S, 16, rl->msg);
+	} else {
+		/* Whatever the kernel queued up to now happened under the old
+		 * rules: judge it with them before the cut. */
+		bpf_sensor__consume(S->bpf);
 		/* What the old caps held back is reported before they go. */
 		flush_caps(S, true);
 		caps_state__free(S->caps);
-		S->caps = ncaps;
+		S->caps = rl->ncaps;
+		ruleset__free(S->rs);
+		S->rs = rl->nrs;
+		rl->nrs = NULL;
+		rl->ncaps = NULL;
+		set_health_interval(S);
+		hash_cache__set_algos(S->hc, ruleset__hash_algorithms(S->rs));
+		apply_collection(S);
+		apply_mutes(S);
+		log_info("configuration reloaded from %s", S->o->config_path);
+		emit_config(S);
 	}
-	ruleset__free(S->rs);
-	S->rs = nrs;
-	set_health_interval(S);
-	hash_cache__set_algos(S->hc, ruleset__hash_algorithms(S->rs));
-	apply_collection(S);
-	apply_mutes(S);
-	log_info("configuration reloaded from %s", S->o->config_path);
-	emit_config(S);
+	if (rl->queued) {
+		rl->queued = false;
+		reload(S);
+	}
+}
+
+static int reload_init(struct sensor *S)
+{
+	S->rl = calloc(1, sizeof(*S->rl));
+	if (S->rl == NULL)
+		return -ENOMEM;
+	S->rl->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	return S->rl->efd < 0 ? -errno : 0;
+}
+
+/* At stop: a compile still running is waited for (it ends on its own) and
+ * its result dropped. */
+static void reload_free(struct sensor *S)
+{
+	struct reload_job *rl = S->rl;
+
+	if (rl == NULL)
+		return;
+	reload_join(rl);
+	caps_state__free(rl->ncaps);
+	ruleset__free(rl->nrs);
+	if (rl->efd >= 0)
+		close(rl->efd);
+	free(rl);
+	S->rl = NULL;
+}
+
+/* With --insecure-config-perms, the start-up load is reported too. */
+static void report_insecure_perms(struct sensor *S)
+{
+	struct rules_error err;
+	char what[800], msg[900];
+
+	if (!S->o->insecure_config_perms || S->o->config_path == NULL ||
+	    ruleset__check_perms(S->o->config_path, &err) != -EPERM)
+		return;
+	perms_msg(&err, what, sizeof(what));
+	snprintf(msg, sizeof(msg), "%s; loaded anyway (--insecure-config-perms)", what);
+	emit_error(S, 16, msg);
 }
 
 static void sigma_report(const struct sigma_report *r, void *ctx)
@@ -934,6 +1074,8 @@ static int loop(struct sensor *S, int sfd, int tfd)
 		ev.data.fd = control__fd(S->ctl);
 		epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
 	}
+	ev.data.fd = S->rl->efd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
 
 	while (!stop) {
 		int n = epoll_wait(ep, evs, 8, -1);
@@ -974,6 +1116,9 @@ static int loop(struct sensor *S, int sfd, int tfd)
 						emit_health(S);
 					}
 				}
+				flush_sinks(S);
+			} else if (fd == S->rl->efd) {
+				reload_finish(S);
 				flush_sinks(S);
 			} else if (S->ctl && fd == control__fd(S->ctl)) {
 				control__handle(S->ctl, status_snapshot, S);
@@ -1098,6 +1243,11 @@ int sensor__run(const struct sensor_opts *o)
 		}
 	}
 
+	if (reload_init(S) != 0) {
+		log_warn("cannot set up reloads");
+		rc = EX_OSERR;
+		goto out;
+	}
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (sfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) != 0) {
@@ -1152,10 +1302,12 @@ int sensor__run(const struct sensor_opts *o)
 		 ruleset__path(S->rs), S->n_sinks);
 	emit_state(S, "Started");
 	emit_config(S);
+	report_insecure_perms(S);
 	flush_sinks(S);
 	S->last_health_mono = mono_ns();
 
 	rc = loop(S, sfd, tfd);
+	reload_free(S);
 
 	/* Drain what the kernel already queued, then say goodbye. */
 	while (bpf_sensor__consume(S->bpf) > 0)
@@ -1184,6 +1336,7 @@ out:
 		close(sfd);
 	if (tfd >= 0)
 		close(tfd);
+	reload_free(S);
 	tamper__free(S->tamper);
 	control__close(S->ctl);
 	caps_state__free(S->caps);

@@ -10,6 +10,7 @@
 #ifndef VIGIL_SENSOR_H
 #define VIGIL_SENSOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,10 @@ struct sensor_opts {
 	size_t n_sigma;
 	const char *control_path; /* NULL: CONTROL_DEFAULT_PATH */
 	int verbose;
+	/* --insecure-config-perms: load configuration files that someone other
+	 * than root could have written, with a warning (see
+	 * ruleset__check_perms). */
+	bool insecure_config_perms;
 };
 
 /* Runs until SIGINT/SIGTERM; returns a sysexits code (0 on a clean stop). */

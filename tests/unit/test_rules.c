@@ -633,6 +633,15 @@ static void test_kernel_excludes(void **state)
 		assert_false(m(rs, NULL));
 	}
 	assert_int_equal(ruleset__kernel_image_excludes(rs, EV_FILE_CREATE, &paths), 0);
+	/* The per-exec lookup: exactly these paths, ASCII case ignored. */
+	assert_true(ruleset__kernel_image_excluded(rs, EV_PROCESS_CREATE, "/usr/sbin/cron"));
+	assert_true(ruleset__kernel_image_excluded(rs, EV_PROCESS_CREATE, "/USR/bin/B"));
+	assert_true(ruleset__kernel_image_excluded(rs, EV_PROCESS_CREATE, "/usr/lib/x"));
+	assert_false(ruleset__kernel_image_excluded(rs, EV_PROCESS_CREATE, "/usr/bin/and"));
+	assert_false(ruleset__kernel_image_excluded(rs, EV_PROCESS_CREATE, "relative"));
+	assert_false(ruleset__kernel_image_excluded(rs, EV_PROCESS_CREATE, "/usr/bin/ls"));
+	assert_false(ruleset__kernel_image_excluded(rs, EV_PROCESS_CREATE, ""));
+	assert_false(ruleset__kernel_image_excluded(rs, EV_FILE_CREATE, "/usr/sbin/cron"));
 	ruleset__free(rs);
 }
 
@@ -918,6 +927,82 @@ static void test_threads(void **state)
 	ruleset__free(rs);
 }
 
+/* The litset path (litset.c) in place of Hyperscan for every contains-type
+ * value set: the same tests, held to the same naive reference. */
+static uint32_t litset_default;
+
+static int litset_on(void **state)
+{
+	litset_default = rules__litset_min;
+	rules__litset_min = 1;
+	return 0;
+}
+
+static int litset_off(void **state)
+{
+	rules__litset_min = litset_default;
+	return 0;
+}
+
+static void test_litset_overlaps(void **state)
+{
+	/* Values that are suffixes and prefixes of one another, found through
+	 * the failure and dictionary links, each counted once. */
+	struct ruleset *rs = load(CFG(
+	    "<RuleGroup groupRelation=\"or\"><ProcessCreate onmatch=\"include\">"
+	    "<CommandLine name=\"all\" condition=\"contains all\">he;she;his;hers;s</CommandLine>"
+	    "<Image name=\"any\" condition=\"contains any\">abcd;bc;c;xyzzy</Image>"
+	    "</ProcessCreate></RuleGroup>"));
+	const char *name;
+
+	set_pc("/bin/q", "ushers his");
+	assert_true(m(rs, &name));
+	assert_string_equal(name, "all");
+	set_pc("/bin/q", "ushers hi");
+	assert_false(m(rs, &name));
+	set_pc("/bin/aBC", "x");
+	assert_true(m(rs, &name));
+	assert_string_equal(name, "any");
+	set_pc("/bin/xyzzY", "x");
+	assert_true(m(rs, NULL));
+	set_pc("/bin/xyzz", "x");
+	assert_false(m(rs, NULL));
+	ruleset__free(rs);
+}
+
+static void test_huge_list(void **state)
+{
+	/* 100,000 values: compiled (through the litset at the default
+	 * threshold), and every probe decided as the naive path does. */
+	size_t cap = 4u << 20, len = 0;
+	char *xml = malloc(cap);
+	struct ruleset *rs;
+	char v[96];
+
+	assert_non_null(xml);
+	len += snprintf(xml + len, cap - len,
+			CFG_HEAD "<RuleGroup groupRelation=\"or\">"
+				 "<ProcessCreate onmatch=\"exclude\">"
+				 "<CommandLine condition=\"contains any\">");
+	for (int i = 0; i < 100000; i++)
+		len += snprintf(xml + len, cap - len, "tok%d/%x;", i, (unsigned)(i * 2654435761u));
+	len += snprintf(xml + len, cap - len,
+			"</CommandLine></ProcessCreate></RuleGroup></EventFiltering></Sysmon>");
+	rs = load(xml);
+	for (int i = 0; i < 100000; i += 7919) {
+		snprintf(v, sizeof(v), "run TOK%d/%x now", i, (unsigned)(i * 2654435761u));
+		set_pc("/bin/x", v);
+		assert_false(m(rs, NULL));
+		snprintf(v, sizeof(v), "run tok%d/ now", i);
+		set_pc("/bin/x", v);
+		assert_true(m(rs, NULL));
+	}
+	ruleset__free(rs);
+	free(xml);
+}
+
+#define LIT(t) cmocka_unit_test_setup_teardown(t, litset_on, litset_off)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -944,6 +1029,21 @@ int main(void)
 	    cmocka_unit_test(test_threads),
 	    cmocka_unit_test(test_differential),
 	    cmocka_unit_test(test_prefix_overflow_long_values),
+	    cmocka_unit_test(test_litset_overlaps),
+	    cmocka_unit_test(test_huge_list),
+	    LIT(test_is),
+	    LIT(test_contains),
+	    LIT(test_empty_values),
+	    LIT(test_case_unicode),
+	    LIT(test_precedence),
+	    LIT(test_and_group),
+	    LIT(test_rules_compound),
+	    LIT(test_long_lists),
+	    LIT(test_many_matches),
+	    LIT(test_threads),
+	    LIT(test_differential),
+	    LIT(test_prefix_overflow_long_values),
+	    LIT(test_litset_overlaps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,7 +8,9 @@
  * compiled matchers (hash tables, Hyperscan databases, case folding) run on
  * hostile values too, and the compiled answer of every condition is checked
  * against the naive reference evaluator, and the whole decision (logged or
- * not, and RuleName) against the unindexed reference matcher.
+ * not, and RuleName) against the unindexed reference matcher. Inputs of odd
+ * length put every contains-type value set on the litset (litset.c) instead
+ * of Hyperscan, so both matchers meet hostile values.
  */
 #include "rules/rules_int.h"
 
@@ -18,11 +20,17 @@
 #include <string.h>
 
 static struct vrec rec;
+static uint32_t litset_default;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct rules_error err;
-	struct ruleset *rs = ruleset__load_buf((const char *)data, size, "fuzz.xml", &err);
+	struct ruleset *rs;
+
+	if (litset_default == 0)
+		litset_default = rules__litset_min;
+	rules__litset_min = (size & 1) ? 1 : litset_default;
+	rs = ruleset__load_buf((const char *)data, size, "fuzz.xml", &err);
 	size_t n;
 	const struct vevent_def *const *evs;
 	const char *val;
@@ -42,6 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct rules_event_summary sum;
 		const char *const *paths;
 		const char *name;
+		size_t n_paths;
 
 		vrec__reset(&rec, def);
 		for (unsigned k = 0; k < def->nfields; k++) {
@@ -62,7 +71,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t k = 0; k < sum.n_include; k++)
 			if (sum.include_names[k] == NULL)
 				abort();
-		(void)ruleset__kernel_image_excludes(rs, def->id, &paths);
+		n_paths = ruleset__kernel_image_excludes(rs, def->id, &paths);
+		for (size_t k = 0; k < n_paths; k++)
+			if (!ruleset__kernel_image_excluded(rs, def->id, paths[k]))
+				abort(); /* the per-exec lookup misses a listed path */
 		ruleset__apply_field_sizes(rs, &rec);
 	}
 	ruleset__free(rs);
