@@ -494,7 +494,9 @@ static int slog_write(struct sink *s, const struct vrec *rec)
 		sb->overflow = false;
 		return -E2BIG;
 	}
-	err = mqueue__push(l->q, NULL, 0, sb->buf, sb->len + 1 /* keep the NUL */);
+	/* Exactly the message: no NUL goes on the wire (the queue keeps one
+	 * after the payload for syslog(3), outside len). */
+	err = mqueue__push(l->q, NULL, 0, sb->buf, sb->len);
 	s->st.queue_depth = mqueue__depth(l->q);
 	return err;
 }
