@@ -22,6 +22,7 @@
 #include "sensor/seqno.h"
 #include "sensor/tamper.h"
 #include "sinks/sink.h"
+#include "sinks/sinkopt.h"
 
 #include <dirent.h>
 #include <pthread.h>
@@ -949,7 +950,9 @@ int sensor__run(const struct sensor_opts *o)
 	for (size_t i = 0; i < (o->n_outputs ? o->n_outputs : 1); i++) {
 		const char *spec = o->n_outputs ? o->outputs[i] : "default";
 		if (sink__open_spec(spec, &env, &S->sinks, &S->n_sinks) != 0) {
-			log_warnx("cannot open output '%s'", spec);
+			char shown[1024];
+			sinkopt__redact(spec, shown, sizeof(shown));
+			log_warnx("cannot open output '%s'", shown);
 			rc = EX_CANTCREAT;
 			goto out;
 		}

@@ -4,6 +4,7 @@
 #include "sinks/sink.h"
 
 #include "common/log.h"
+#include "sinks/sinkopt.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -43,10 +44,12 @@ int sink__check_spec(const char *spec)
 		return 0;
 	k = find_kind(spec, &arg);
 	if (k == NULL) {
+		char shown[1024];
+		sinkopt__redact(spec, shown, sizeof(shown));
 		fprintf(stderr,
 			"vigil: unknown output '%s' (expected jsonl:PATH, jsonl:-, sqlite:PATH, "
 			"syslog[:udp://H:P|tcp://H:P|unix:PATH], nats://H:P, default)\n",
-			spec);
+			shown);
 		return -EINVAL;
 	}
 	if (k->ops->check != NULL)
@@ -63,16 +66,23 @@ static int open_one(const struct spec_kind *k, const char *spec, const char *arg
 {
 	struct sink *s = calloc(1, sizeof(*s));
 	struct sink **nv;
+	char shown[4096];
 	int err;
 
 	if (s == NULL)
 		return -ENOMEM;
 	s->ops = k->ops;
-	s->spec = strdup(spec);
+	/* Only the redacted form is kept: status, logs and events use it. */
+	sinkopt__redact(spec, shown, sizeof(shown));
+	s->spec = strdup(shown);
 	if (s->spec == NULL) {
 		free(s);
 		return -ENOMEM;
 	}
+	/* Output<N><Kind>: N is the position among the opened outputs, so
+	 * the names stay the same for the same command line. */
+	snprintf(s->label, sizeof(s->label), "Output%zu%c%s", *n + 1, k->ops->kind[0] - 'a' + 'A',
+		 k->ops->kind + 1);
 	err = k->ops->open(s, arg, env);
 	if (err < 0) {
 		free(s->spec);
@@ -116,11 +126,56 @@ int sink__write(struct sink *s, const struct vrec *rec)
 {
 	int err = s->ops->write(s, rec);
 
+	s->st.in++;
 	if (err < 0)
 		s->st.dropped++;
 	else
 		s->st.written++;
 	return err;
+}
+
+int sink__health_check(struct sink *s, uint64_t now_ms)
+{
+	struct sink_health *h = &s->health;
+	uint64_t bad = s->st.dropped + s->st.errors;
+	uint64_t progress = s->st.written + s->st.replayed + s->st.acked;
+	bool progressed = progress != h->last_progress;
+
+	if (bad != h->last_bad)
+		h->bad_pending = true;
+	h->last_bad = bad;
+	h->last_progress = progress;
+	if (h->last_event_ms != 0 && now_ms - h->last_event_ms < SINK_HEALTH_HOLD_MS)
+		return 0;
+	if (!h->failing && (h->bad_pending || s->st.down)) {
+		h->failing = true;
+		h->bad_pending = false;
+		h->last_event_ms = now_ms;
+		return 1;
+	}
+	if (h->failing && !h->bad_pending && !s->st.down && progressed) {
+		h->failing = false;
+		h->last_event_ms = now_ms;
+		return -1;
+	}
+	h->bad_pending = false; /* more loss while failing: the same episode */
+	return 0;
+}
+
+void sink__add_health(struct sink *s, struct vrec *r)
+{
+	/* Field names must outlive the record: kept per sink, built once. */
+	static const char *const suffix[7] = {"In",	 "Written",  "Dropped",	    "Errors",
+					      "Spooled", "Replayed", "SpoolCorrupt"};
+	const uint64_t v[7] = {s->st.in,      s->st.written,  s->st.dropped,	  s->st.errors,
+			       s->st.spooled, s->st.replayed, s->st.spool_corrupt};
+
+	for (int k = 0; k < 7; k++) {
+		if (s->health_names[k][0] == '\0')
+			snprintf(s->health_names[k], sizeof(s->health_names[k]), "%s%s", s->label,
+				 suffix[k]);
+		vrec__add_dyn_uint(r, s->health_names[k], v[k]);
+	}
 }
 
 int sink__flush(struct sink *s)

@@ -122,6 +122,6 @@ for k in ['RuleName','UtcTime','ProcessGuid','ProcessId','Image','CommandLine','
 	first=$(jq -s 'map(.SequenceNumber) | min' "$OUT")
 	host=$(jq -r '.Computer' "$OUT" | head -n 1)
 	make -s build/sinks/natscheck >/dev/null
-	# Exactly the run's sequence numbers, each once, ids host-SequenceNumber.
+	# Exactly the run's sequence numbers, each once, no message id used twice.
 	"$BATS_TEST_DIRNAME/../../build/sinks/natscheck" nats://127.0.0.1:44222 VIGILE2E "$host" "$first" "$n"
 }
