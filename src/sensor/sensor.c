@@ -114,6 +114,7 @@ static bool deliver(struct sensor *S, struct vrec *rec)
 	bool any = false;
 
 	rec->seq = seqno__next(&S->seq);
+	seqno__note(&S->seq, rec->ts_ns);
 	rec->computer = S->id.hostname;
 	for (size_t i = 0; i < S->n_sinks; i++)
 		if (sink__write(S->sinks[i], rec) == 0)
@@ -155,6 +156,20 @@ static void emit_error(struct sensor *S, int code, const char *msg)
 	vrec__set_int(r, VF_ID, code);
 	vrec__set_str(r, VF_Description, msg);
 	emit_daemon(S, r);
+}
+
+/* An Error (ID 241) when an output starts failing and when it recovers:
+ * its losses reach the telemetry, not only `vigil status`. */
+static void check_outputs(struct sensor *S)
+{
+	char msg[1200];
+
+	for (size_t i = 0; i < S->n_sinks; i++) {
+		if (sink__health_check(S->sinks[i], mono_ns() / 1000000ull, msg, sizeof(msg)) == 0)
+			continue;
+		log_warnx("%s", msg);
+		emit_error(S, EV_SENSOR_HEALTH, msg);
+	}
 }
 
 static void emit_state(struct sensor *S, const char *state)
@@ -280,6 +295,8 @@ static void emit_health(struct sensor *S)
 		bpf_sensor__stats(S->bpf, VG_FORK, &fs);
 		vrec__add_dyn_uint(r, "ProcessForkDroppedKernel", fs.dropped);
 	}
+	for (size_t i = 0; i < S->n_sinks; i++)
+		sink__add_health(S->sinks[i], r);
 	if (!deliver(S, r)) {
 		S->ctr[EV_SENSOR_HEALTH].emitted--;
 		S->ctr[EV_SENSOR_HEALTH].dropped_user++;
@@ -470,10 +487,7 @@ static void status_snapshot(void *ctx, struct strbuf *out, bool json)
 			     (unsigned long long)cs.keys_live, (unsigned long long)cs.keys_evicted,
 			     (unsigned long long)cs.summaries);
 		for (size_t i = 0; i < S->n_sinks; i++)
-			strbuf__addf(out, "output %s: written %llu, dropped %llu, errors %llu\n",
-				     S->sinks[i]->spec, (unsigned long long)S->sinks[i]->st.written,
-				     (unsigned long long)S->sinks[i]->st.dropped,
-				     (unsigned long long)S->sinks[i]->st.errors);
+			sink__status(S->sinks[i], out, false);
 		strbuf__addf(out, "%-24s %10s %10s %10s %8s %8s %8s\n", "event", "seen", "emitted",
 			     "filtered", "capped", "dropK", "dropU");
 		for (size_t i = 0; i < n; i++) {
@@ -500,12 +514,9 @@ static void status_snapshot(void *ctx, struct strbuf *out, bool json)
 		     bpf_sensor__rb_used_pct(S->bpf), (unsigned long long)ps.entries,
 		     (unsigned long long)cs.keys_live, (unsigned long long)cs.keys_evicted);
 	for (size_t i = 0; i < S->n_sinks; i++) {
-		strbuf__adds(out, i ? ",{\"spec\":" : "{\"spec\":");
-		json__add_str(out, S->sinks[i]->spec, strlen(S->sinks[i]->spec));
-		strbuf__addf(out, ",\"written\":%llu,\"dropped\":%llu,\"errors\":%llu}",
-			     (unsigned long long)S->sinks[i]->st.written,
-			     (unsigned long long)S->sinks[i]->st.dropped,
-			     (unsigned long long)S->sinks[i]->st.errors);
+		if (i)
+			strbuf__addc(out, ',');
+		sink__status(S->sinks[i], out, true);
 	}
 	strbuf__adds(out, "],\"events\":{");
 	for (size_t i = 0, k = 0; i < n; i++) {
@@ -527,6 +538,7 @@ static void flush_sinks(struct sensor *S)
 {
 	for (size_t i = 0; i < S->n_sinks; i++)
 		sink__flush(S->sinks[i]);
+	seqno__checkpoint(&S->seq);
 }
 
 /* Which events each gated kernel record type feeds. A type is collected
@@ -846,6 +858,7 @@ static int loop(struct sensor *S, int sfd, int tfd)
 					proc_cache__gc(S->pc, now, 5000000000ull);
 					tamper__tick(S->tamper, on_tamper, S);
 					flush_caps(S, false);
+					check_outputs(S);
 					if (S->health_interval_s &&
 					    now - S->last_health_mono >=
 						(uint64_t)S->health_interval_s * 1000000000ull) {
@@ -1026,7 +1039,16 @@ int sensor__run(const struct sensor_opts *o)
 	S->started_real_ns = identity__boot_to_real(&S->id, mono_ns());
 	log_info("sensor started: %zu processes known, config %s, %zu output(s)", snap,
 		 ruleset__path(S->rs), S->n_sinks);
+	seqno__mark_running(&S->seq, S->started_real_ns);
 	emit_state(S, "Started");
+	{
+		/* Right after Started: the run before this one was cut off. */
+		char msg[512];
+		if (seqno__unclean(&S->seq, msg, sizeof(msg))) {
+			log_warnx("%s", msg);
+			emit_error(S, EV_SENSOR_STATE, msg);
+		}
+	}
 	emit_config(S);
 	flush_sinks(S);
 	S->last_health_mono = mono_ns();
@@ -1040,6 +1062,7 @@ int sensor__run(const struct sensor_opts *o)
 	emit_health(S);
 	emit_state(S, "Stopped");
 	flush_sinks(S);
+	seqno__mark_stopped(&S->seq);
 	log_info("sensor stopped");
 out:
 	for (size_t i = 0; i < S->n_sinks; i++)

@@ -114,6 +114,7 @@ struct ns {
 	atomic_int_fast64_t inflight; /* published, outcome not yet known */
 	atomic_bool spool_empty;      /* the publisher's view, for flush() */
 	uint64_t reported_dropped, reported_spooled;
+	uint64_t spool_foreign; /* publisher thread */
 	bool warned_dup;
 	uint64_t last_lat_ms; /* event thread: last percentile scan */
 	atomic_uint_fast64_t lat_hist[NS_LAT_BUCKETS + 1];
@@ -457,8 +458,10 @@ static void replay_batch(struct ns *n)
 		if (len < 0)
 			break;
 		idl = (unsigned char)n->rbuf[0];
-		if (len < 1 || (size_t)len < 1 + idl)
-			continue; /* not one of ours: skip */
+		if (len < 1 || (size_t)len < 1 + idl) {
+			n->spool_foreign++; /* intact but not one of ours: skipped, counted */
+			continue;
+		}
 		memcpy(id, n->rbuf + 1, idl);
 		id[idl] = '\0';
 		s = publish(n, id, n->rbuf + 1 + idl, (size_t)len - 1 - idl);
@@ -532,7 +535,7 @@ static void *publisher(void *arg)
 		{
 			struct spool_stats ss;
 			spool__stats(n->spool, &ss);
-			atomic_store(&n->spool_corrupt, ss.corrupt);
+			atomic_store(&n->spool_corrupt, ss.corrupt + n->spool_foreign);
 		}
 		if (now_ms() - n->last_sync_ms >= 1000) {
 			spool__sync(n->spool);

@@ -3,6 +3,7 @@
  */
 #include "sinks/sink.h"
 
+#include "common/json.h"
 #include "common/log.h"
 #include "sinks/sinkopt.h"
 
@@ -134,7 +135,7 @@ int sink__write(struct sink *s, const struct vrec *rec)
 	return err;
 }
 
-int sink__health_check(struct sink *s, uint64_t now_ms)
+int sink__health_check(struct sink *s, uint64_t now_ms, char *msg, size_t n)
 {
 	struct sink_health *h = &s->health;
 	uint64_t bad = s->st.dropped + s->st.errors;
@@ -151,11 +152,22 @@ int sink__health_check(struct sink *s, uint64_t now_ms)
 		h->failing = true;
 		h->bad_pending = false;
 		h->last_event_ms = now_ms;
+		snprintf(msg, n,
+			 "output %s (%s) is failing%s: %llu records dropped, %llu errors, %llu "
+			 "spooled so far",
+			 s->label, s->spec, s->st.down ? " (cannot reach its server)" : "",
+			 (unsigned long long)s->st.dropped, (unsigned long long)s->st.errors,
+			 (unsigned long long)s->st.spooled);
 		return 1;
 	}
 	if (h->failing && !h->bad_pending && !s->st.down && progressed) {
 		h->failing = false;
 		h->last_event_ms = now_ms;
+		snprintf(msg, n,
+			 "output %s (%s) recovered: delivering again; %llu records dropped, %llu "
+			 "errors, %llu spooled in all",
+			 s->label, s->spec, (unsigned long long)s->st.dropped,
+			 (unsigned long long)s->st.errors, (unsigned long long)s->st.spooled);
 		return -1;
 	}
 	h->bad_pending = false; /* more loss while failing: the same episode */
@@ -176,6 +188,35 @@ void sink__add_health(struct sink *s, struct vrec *r)
 				 suffix[k]);
 		vrec__add_dyn_uint(r, s->health_names[k], v[k]);
 	}
+}
+
+void sink__status(const struct sink *s, struct strbuf *out, bool json)
+{
+	const struct sink_stats *t = &s->st;
+
+	if (json) {
+		strbuf__adds(out, "{\"name\":");
+		json__add_str(out, s->label, strlen(s->label));
+		strbuf__adds(out, ",\"spec\":");
+		json__add_str(out, s->spec, strlen(s->spec));
+		strbuf__addf(out,
+			     ",\"in\":%llu,\"written\":%llu,\"dropped\":%llu,\"errors\":%llu,"
+			     "\"spooled\":%llu,\"replayed\":%llu,\"spool_corrupt\":%llu,"
+			     "\"failing\":%s}",
+			     (unsigned long long)t->in, (unsigned long long)t->written,
+			     (unsigned long long)t->dropped, (unsigned long long)t->errors,
+			     (unsigned long long)t->spooled, (unsigned long long)t->replayed,
+			     (unsigned long long)t->spool_corrupt,
+			     s->health.failing ? "true" : "false");
+		return;
+	}
+	strbuf__addf(out,
+		     "output %s %s: in %llu, written %llu, dropped %llu, errors %llu, spooled "
+		     "%llu, replayed %llu, spool_corrupt %llu%s\n",
+		     s->label, s->spec, (unsigned long long)t->in, (unsigned long long)t->written,
+		     (unsigned long long)t->dropped, (unsigned long long)t->errors,
+		     (unsigned long long)t->spooled, (unsigned long long)t->replayed,
+		     (unsigned long long)t->spool_corrupt, s->health.failing ? " (failing)" : "");
 }
 
 int sink__flush(struct sink *s)

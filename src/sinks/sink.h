@@ -13,6 +13,7 @@
 #define VIGIL_SINK_H
 
 #include "common/record.h"
+#include "common/strbuf.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -102,14 +103,18 @@ int sink__open_spec(const char *spec, const struct sink_env *env, struct sink **
 int sink__write(struct sink *s, const struct vrec *rec);
 /* Once a second on the event thread, after flush: returns 1 when the
  * output starts failing (records dropped, I/O errors, or down), -1 when a
- * failing output delivers again with no new loss, else 0. At most one
+ * failing output delivers again with no new loss, else 0; for 1 and -1 msg
+ * gets the one line to log and emit. At most one
  * transition per output every SINK_HEALTH_HOLD_MS, so a flapping output
  * cannot flood the telemetry; what happened meanwhile shows at the next. */
 #define SINK_HEALTH_HOLD_MS 10000
-int sink__health_check(struct sink *s, uint64_t now_ms);
+int sink__health_check(struct sink *s, uint64_t now_ms, char *msg, size_t n);
 /* Appends the output's counters to a SensorHealth record as
  * <label>In/Written/Dropped/Errors/Spooled/Replayed/SpoolCorrupt. */
 void sink__add_health(struct sink *s, struct vrec *r);
+/* The same counters, for `vigil status`: one text line, or one JSON
+ * object. */
+void sink__status(const struct sink *s, struct strbuf *out, bool json);
 int sink__flush(struct sink *s);
 void sink__close(struct sink *s);
 

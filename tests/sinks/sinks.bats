@@ -317,3 +317,35 @@ s.bind(("127.0.0.1", '"$BASE"')); s.listen(8); c, _ = s.accept(); time.sleep(60)
 	echo "$output"
 	[[ "$output" != *"s3cr3t"* ]]
 }
+
+@test "nats: a corrupted spool: damaged records skipped and counted, all the others delivered" {
+	spec="nats://127.0.0.1:$BASE?stream=S9&subject=s9.ev"
+	# No server: 6000 records go to the spool.
+	run $FEED -n 6000 -c h13 -d "$T" "$spec"
+	echo "$output"
+	[[ "$output" == *"spooled 6000"* ]]
+	seg=$(find "$T/spool/nats-S9" -name '*.seg' | sort | head -n 1)
+	size=$(stat -c %s "$seg")
+	[ "$size" -gt 200000 ]
+	# Flip one byte in each of four records spread over the segment (a
+	# header, payloads), and overwrite a 300-byte run with zeros.
+	for off in 1000 40000 80001 120002; do
+		printf '\x5a' | dd of="$seg" bs=1 seek=$off conv=notrunc status=none
+	done
+	dd if=/dev/zero of="$seg" bs=1 seek=160000 count=300 conv=notrunc status=none
+	start_nats n1 $BASE
+	run $FEED -n 0 -c h13 -d "$T" -a 60 -t 1 "$spec"
+	echo "$output"
+	corrupt=$(sed -n 's/.*spool_corrupt \([0-9]*\).*/\1/p' <<<"$output")
+	replayed=$(sed -n 's/.* replayed \([0-9]*\).*/\1/p' <<<"$output")
+	[ "$corrupt" -ge 5 ]
+	[ "$corrupt" -le 8 ]
+	run $CHECK nats://127.0.0.1:$BASE S9 h13 1 6000
+	echo "$output"
+	missing=$(sed -n 's/.*missing \([0-9]*\).*/\1/p' <<<"$output")
+	# Only the damaged records are missing; everything else arrived once.
+	[ "$missing" -ge 5 ]
+	[ "$missing" -le 8 ]
+	[ "$replayed" -eq $((6000 - missing)) ]
+	[[ "$output" == *"duplicates 0 foreign 0 ids_reused 0" ]]
+}

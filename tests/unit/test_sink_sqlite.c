@@ -256,6 +256,7 @@ static void test_disk_full(void **state)
 	assert_true(s->st.dropped >= (uint64_t)fails);
 	assert_true(s->st.written > 0);
 	assert_int_equal(s->st.written + s->st.dropped, 2000);
+	assert_int_equal(s->st.in, s->st.written + s->st.dropped + s->st.spooled);
 	sink__close(s);
 }
 
