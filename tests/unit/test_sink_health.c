@@ -93,8 +93,9 @@ static void test_health_fields(void **state)
 	struct sink **v = NULL;
 	size_t n = 0;
 	struct vrec *r = calloc(1, sizeof(*r));
-	const char *want[] = {"Output1JsonlIn",	     "Output1JsonlWritten", "Output1JsonlDropped",
-			      "Output1JsonlErrors",  "Output1JsonlSpooled", "Output1JsonlReplayed",
+	const char *want[] = {"Output1JsonlIn",		  "Output1JsonlWritten",
+			      "Output1JsonlDropped",	  "Output1JsonlErrors",
+			      "Output1JsonlSpooled",	  "Output1JsonlReplayed",
 			      "Output1JsonlSpoolCorrupt", "Output2SqliteIn"};
 
 	(void)state;

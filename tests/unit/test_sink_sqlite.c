@@ -260,6 +260,37 @@ static void test_disk_full(void **state)
 	sink__close(s);
 }
 
+/* Invalid UTF-8 is stored as the JSONL output has it (each bad byte
+ * U+FFFD), so every reader can decode every row; the column and the Json
+ * copy agree. */
+static void test_invalid_utf8(void **state)
+{
+	char path[256], spec[300];
+	uint64_t now = (uint64_t)time(NULL) * 1000000000ull;
+	struct sink *s;
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/utf8.db", dir);
+	snprintf(spec, sizeof(spec), "sqlite:%s", path);
+	s = open_sink(spec);
+	fill(1, 1, now);
+	vrec__set_str(&rec, VF_CommandLine, "cat \xff\xfe-\xc3(\xe2\x82 caf\xc3\xa9");
+	vrec__set_str(&rec, VF_Image, "/tmp/\xed\xa0\x80x"); /* a surrogate */
+	assert_int_equal(sink__write(s, &rec), 0);
+	sink__close(s);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_string_equal(
+	    q_text(db, "SELECT CommandLine FROM DeviceProcessEvents"),
+	    "cat \xef\xbf\xbd\xef\xbf\xbd-\xef\xbf\xbd(\xef\xbf\xbd\xef\xbf\xbd caf\xc3\xa9");
+	assert_string_equal(q_text(db, "SELECT Image FROM DeviceProcessEvents"),
+			    "/tmp/\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdx");
+	assert_int_equal(q_int(db,
+			       "SELECT CommandLine = json_extract(Json, '$.CommandLine') AND "
+			       "Image = json_extract(Json, '$.Image') FROM DeviceProcessEvents"),
+			 1);
+	sqlite3_close(db);
+}
+
 static void test_bad_specs(void **state)
 {
 	assert_int_equal(sink__check_spec("sqlite:"), -EINVAL);
@@ -290,7 +321,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_write_and_query), cmocka_unit_test(test_retention_age),
 	    cmocka_unit_test(test_retention_size),  cmocka_unit_test(test_disk_full),
-	    cmocka_unit_test(test_bad_specs),
+	    cmocka_unit_test(test_bad_specs),	    cmocka_unit_test(test_invalid_utf8),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
