@@ -18,6 +18,7 @@ void json__add_str(struct strbuf *sb, const char *str, size_t len)
 	strbuf__addc(sb, '"');
 	while (i < len) {
 		unsigned char c = s[i];
+		uint32_t cp = 0;
 		size_t n;
 
 		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
@@ -59,10 +60,18 @@ void json__add_str(struct strbuf *sb, const char *str, size_t len)
 			i++;
 			continue;
 		}
-		n = utf8__seq(s + i, len - i, NULL);
+		n = utf8__seq(s + i, len - i, &cp);
 		if (n == 0) {
 			strbuf__add(sb, "\\ufffd", 6);
 			i++;
+			continue;
+		}
+		if (cp <= 0x9f) {
+			/* C1 controls (U+0080-U+009F): escaped like C0, so the
+			 * text is safe on a terminal; JSON readers get the same. */
+			char esc[6] = {'\\', 'u', '0', '0', hex[cp >> 4], hex[cp & 15]};
+			strbuf__add(sb, esc, 6);
+			i += n;
 			continue;
 		}
 		strbuf__add(sb, s + i, n);

@@ -349,3 +349,30 @@ s.bind(("127.0.0.1", '"$BASE"')); s.listen(8); c, _ = s.accept(); time.sleep(60)
 	[ "$replayed" -eq $((6000 - missing)) ]
 	[[ "$output" == *"duplicates 0 foreign 0 ids_reused 0" ]]
 }
+
+@test "hunt: control characters, C1, DEL and invalid UTF-8 are escaped in table, csv and json" {
+	db=$T/evil.db
+	# ESC[2J (clear screen), CSI as C1 (U+009B), DEL, a lone 0xff, a CR
+	# that would hide text, BEL, and a column name holding ESC.
+	sqlite3 "$db" "CREATE TABLE t (v TEXT); INSERT INTO t VALUES (CAST(X'411b5b324a42c29b33316d437f44ff450d460747e282ac' AS TEXT));"
+	for fmt in table csv json; do
+		"$VIGIL" hunt --db "$db" --format "$fmt" "SELECT v, v AS \"x$(printf '\033')y\" FROM t" >"$T/out.$fmt" 2>&1
+		python3 - "$T/out.$fmt" "$fmt" <<'PY'
+import sys
+b = open(sys.argv[1], 'rb').read()
+fmt = sys.argv[2]
+t = b.decode('utf-8')  # valid UTF-8 throughout, or this raises
+body = t.replace('\r\n', '\n') if fmt == 'csv' else t
+bad = [hex(ord(c)) for c in body if (ord(c) < 0x20 and c != '\n') or 0x7f <= ord(c) <= 0x9f]
+assert not bad, (fmt, bad, t)
+assert '\u20ac' in t, t  # valid text passes unchanged
+if fmt == 'json':
+    import json
+    v = json.loads(t)[0]
+    assert v['v'] == 'A\x1b[2JB\x9b31mC\x7fD\ufffdE\rF\x07G\u20ac', v
+else:
+    assert '\\x1b[2J' in t and '\\u009b31m' in t and '\\x7f' in t and '\\xff' in t and '\\x0d' in t, t
+print(fmt, 'ok')
+PY
+	done
+}

@@ -13,10 +13,12 @@
 
 static void test_valid(void **state)
 {
-	static const char *const ok[] = {"", "plain", "caf\xc3\xa9", "\xe2\x82\xac",
-					 "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf"};
-	static const char *const bad[] = {"\xff",	  "\x80",	  "\xc0\xaf", /* overlong */
-					  "\xed\xa0\x80", /* surrogate */
+	static const char *const ok[] = {
+	    "", "plain", "caf\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf"};
+	static const char *const bad[] = {"\xff",
+					  "\x80",
+					  "\xc0\xaf",	      /* overlong */
+					  "\xed\xa0\x80",     /* surrogate */
 					  "\xf4\x90\x80\x80", /* > U+10FFFF */
 					  "\xe2\x82",	      /* cut */
 					  "a\xc3"};
