@@ -6,6 +6,7 @@
 #include "sinks/spool.h"
 
 #include "common/log.h"
+#include "sinks/outfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -179,9 +180,10 @@ static int write_commit(struct spool *sp)
 	n = snprintf(line, sizeof(line), "%s %08x\n", body, crc_of(body, (size_t)n));
 	snprintf(tmp, sizeof(tmp), "%s/commit.tmp", sp->dir);
 	snprintf(path, sizeof(path), "%s/commit", sp->dir);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	unlink(tmp); /* a leftover of a crash mid-commit */
+	fd = outfile__create(tmp, O_WRONLY);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (write(fd, line, (size_t)n) != n || fsync(fd) < 0)
 		err = errno ? -errno : -EIO;
 	close(fd);
@@ -241,10 +243,15 @@ static int open_write_seg(struct spool *sp)
 {
 	char path[4200];
 
+	bool created;
+
 	seg_name(sp, sp->w_seg, path, sizeof(path));
-	sp->w_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (sp->w_fd < 0)
-		return -errno;
+	sp->w_fd = outfile__open(path, O_WRONLY | O_APPEND, &created);
+	if (sp->w_fd < 0) {
+		int err = sp->w_fd;
+		sp->w_fd = -1;
+		return err;
+	}
 	fsync(sp->dirfd); /* the new name itself must survive a crash */
 	return 0;
 }
@@ -268,13 +275,34 @@ struct spool *spool__open(const char *dir, uint64_t max_bytes, uint64_t seg_byte
 	sp->w_fd = sp->r_fd = -1;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		goto fail;
-	sp->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	sp->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sp->dirfd < 0)
 		goto fail;
+	/* Nobody else may plant or change records (see outfile.h): the
+	 * directory and every file in it must be ours alone. */
+	err = outfile__check(sp->dirfd, dir, true);
+	if (err < 0) {
+		errno = -err;
+		goto fail;
+	}
 	any = scan_dir(sp, &lo, &hi);
 	if (any < 0) {
 		errno = -any;
 		goto fail;
+	}
+	{
+		char path[4200];
+
+		snprintf(path, sizeof(path), "%s/commit", dir);
+		err = outfile__check_path(path);
+		for (uint64_t s = lo; any && s <= hi && err == 0; s++) {
+			seg_name(sp, s, path, sizeof(path));
+			err = outfile__check_path(path);
+		}
+		if (err < 0) {
+			errno = -err;
+			goto fail;
+		}
 	}
 	if (!any) {
 		lo = hi = 1;

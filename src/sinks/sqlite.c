@@ -47,13 +47,15 @@
  * the event thread for long; freed pages go back to the OS with incremental vacuum. A full disk
  * (SQLITE_FULL) rolls the open batch back, counts its records as dropped,
  * and the sink keeps going. Files are created 0600 (SQLite gives the -wal
- * and -shm files the database file's mode).
+ * and -shm files the database file's mode); an existing store is used only
+ * when it is ours and not writable by others (outfile.h).
  */
 #include "sinks/sink.h"
 
 #include "common/json.h"
 #include "common/log.h"
 #include "common/utf8.h"
+#include "sinks/outfile.h"
 #include "sinks/sinkopt.h"
 
 #include <errno.h>
@@ -405,18 +407,38 @@ static int sq_open(struct sink *s, const char *arg, const struct sink_env *env)
 	}
 	strbuf__init(&q->json, 16u << 20);
 	strbuf__init(&q->fix, 16u << 20);
-	/* Create the file ourselves so it is 0600 whatever the umask. */
-	fd = open(q->cfg.path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		int err = -errno;
-		log_warn("cannot open output %s", q->cfg.path);
-		sq_free(q);
-		return err;
+	/* Never take over a store (see outfile.h): the database and the
+	 * files SQLite keeps beside it are created by us, 0600, whatever the
+	 * umask, or must be ours and not writable by others. -wal and -shm
+	 * are created before SQLite opens them, so nobody can plant them
+	 * between a check and SQLite's own open. */
+	{
+		static const char *const side[] = {"-journal", "-wal", "-shm"};
+		char sp[4200];
+		bool created;
+		int err = 0;
+
+		for (size_t i = 0; i < 3 && err == 0; i++) {
+			snprintf(sp, sizeof(sp), "%s%s", q->cfg.path, side[i]);
+			err = outfile__check_path(sp);
+		}
+		fd = err == 0 ? outfile__open(q->cfg.path, O_RDWR, &created) : err;
+		if (fd >= 0)
+			close(fd);
+		for (size_t i = 1; i < 3 && fd >= 0; i++) {
+			snprintf(sp, sizeof(sp), "%s%s", q->cfg.path, side[i]);
+			fd = outfile__open(sp, O_RDWR, &created);
+			if (fd >= 0)
+				close(fd);
+		}
+		if (fd < 0) { /* logged: one line naming the file and why */
+			sq_free(q);
+			return fd;
+		}
 	}
-	close(fd);
-	rc =
-	    sqlite3_open_v2(q->cfg.path, &q->db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	rc = sqlite3_open_v2(q->cfg.path, &q->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+			     NULL);
 	if (rc != SQLITE_OK) {
 		log_warnx("cannot open output %s: %s", q->cfg.path,
 			  q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sinks/spool.h"
@@ -229,6 +230,43 @@ static void test_corrupt_middle(void **state)
 	spool__close(sp);
 }
 
+/* The spool is never taken over: a directory or a segment that someone
+ * else owns or can write is refused; new segments are 0600. */
+static void test_not_taken_over(void **state)
+{
+	char d[256], seg[300];
+	struct spool *sp;
+	struct stat st;
+
+	sub(d, sizeof(d), "t");
+	assert_int_equal(mkdir(d, 0700), 0);
+	assert_int_equal(chmod(d, 0777), 0);
+	errno = 0;
+	assert_null(spool__open(d, 1 << 20, 4096));
+	assert_int_equal(errno, EPERM);
+	assert_int_equal(chmod(d, 0700), 0);
+	sp = spool__open(d, 1 << 20, 4096);
+	assert_non_null(sp);
+	put(sp, 1);
+	spool__close(sp);
+	snprintf(seg, sizeof(seg), "%s/%020d.seg", d, 1);
+	assert_int_equal(stat(seg, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* A segment made world-writable: refused, not appended to. */
+	assert_int_equal(chmod(seg, 0666), 0);
+	errno = 0;
+	assert_null(spool__open(d, 1 << 20, 4096));
+	assert_int_equal(errno, EPERM);
+	if (geteuid() == 0) {
+		assert_int_equal(chmod(seg, 0600), 0);
+		assert_int_equal(chown(seg, 65534, 65534), 0);
+		assert_null(spool__open(d, 1 << 20, 4096));
+		assert_int_equal(chown(d, 65534, 65534), 0);
+		assert_int_equal(chown(seg, 0, 0), 0);
+		assert_null(spool__open(d, 1 << 20, 4096)); /* the directory's owner */
+	}
+}
+
 static void test_full(void **state)
 {
 	char dir[256];
@@ -268,7 +306,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_write_replay),   cmocka_unit_test(test_torn_tail),
 	    cmocka_unit_test(test_corrupt_crc),	   cmocka_unit_test(test_full),
-	    cmocka_unit_test(test_corrupt_middle),
+	    cmocka_unit_test(test_corrupt_middle), cmocka_unit_test(test_not_taken_over),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
