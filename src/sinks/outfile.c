@@ -53,6 +53,31 @@ int outfile__create(const char *path, int flags)
 	return fd;
 }
 
+/* Opens an existing path without following a symlink (or a FIFO's
+ * blocking) and checks it. Returns the fd or -errno (logged); -ENOENT is
+ * not logged when quiet_enoent. */
+static int open_existing(const char *path, int flags, bool quiet_enoent)
+{
+	int fd = open(path, flags | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC), err;
+
+	if (fd < 0) {
+		err = -errno;
+		if (err == -ELOOP)
+			log_warnx("refusing %s: it is a symbolic link", path);
+		else if (err != -ENOENT || !quiet_enoent)
+			log_warn("cannot open %s", path);
+		return err;
+	}
+	err = outfile__check(fd, path, false);
+	if (err < 0) {
+		close(fd);
+		return err;
+	}
+	/* A regular file: O_NONBLOCK only kept a FIFO from blocking the open. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
 int outfile__open(const char *path, int flags, bool *created)
 {
 	int fd, err;
@@ -68,40 +93,17 @@ int outfile__open(const char *path, int flags, bool *created)
 		log_warn("cannot create %s", path);
 		return err;
 	}
-	fd = open(path, flags | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		if (err == -ELOOP)
-			log_warnx("refusing %s: it is a symbolic link", path);
-		else
-			log_warn("cannot open %s", path);
-		return err;
-	}
-	err = outfile__check(fd, path, false);
-	if (err < 0) {
-		close(fd);
-		return err;
-	}
-	/* Regular file: O_NONBLOCK only kept a FIFO from blocking the open. */
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	return fd;
+	return open_existing(path, flags, false);
 }
 
 int outfile__check_path(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC), err;
+	int fd = open_existing(path, O_RDONLY, true);
 
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		err = -errno;
-		if (err == -ELOOP)
-			log_warnx("refusing %s: it is a symbolic link", path);
-		else
-			log_warn("cannot open %s", path);
-		return err;
-	}
-	err = outfile__check(fd, path, false);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
 	close(fd);
-	return err;
+	return 0;
 }
