@@ -621,7 +621,7 @@ static void make_id_prefix(char *out, size_t n)
 
 	id8("/etc/machine-id", m);
 	id8("/proc/sys/kernel/random/boot_id", b);
-	if (getrandom(&nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce))
+	if (getrandom(&nonce, sizeof(nonce), GRND_NONBLOCK) != (ssize_t)sizeof(nonce))
 		nonce = now_ns() ^ ((uint64_t)getpid() << 32); /* no entropy yet: still unique */
 	snprintf(out, n, "%s-%s-%016llx-", m, b, (unsigned long long)nonce);
 }
