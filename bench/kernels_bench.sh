@@ -12,7 +12,8 @@
 # workload), and the host with itself. Prints a Markdown section.
 #
 # usage: bench/kernels_bench.sh    (KERNELS="5.10 6.1 6.12" N=2000 EXECS=200
-#                                   CONNS=200, from the env; needs root)
+#                                   CONNS=200 HOST=1, from the env; HOST=0
+#                                   leaves the host's column out; needs root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KERNELS=${KERNELS:-5.10 6.1 6.12}
@@ -31,8 +32,10 @@ for k in $KERNELS; do
 		--env "CONNS=$CONNS" --env TOP=200 -- bench/hook_cost.sh >"$TMP/$k.md"
 	cols+=("$k")
 done
-N=$N EXECS=$EXECS CONNS=$CONNS TOP=200 bench/hook_cost.sh >"$TMP/host.md"
-cols+=(host)
+if [ "${HOST:-1}" = 1 ]; then
+	N=$N EXECS=$EXECS CONNS=$CONNS TOP=200 bench/hook_cost.sh >"$TMP/host.md"
+	cols+=(host)
+fi
 
 # program → ns/run, per kernel; then one table, programs in the first
 # kernel's order (busiest first).

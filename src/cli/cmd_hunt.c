@@ -9,11 +9,18 @@
  * keeps writing. Formats:
  *   table  columns aligned for a terminal (rows are buffered to size the
  *          columns, up to --max-rows, default 10000; cells are cut at 60
- *          characters and control bytes shown as '?');
+ *          characters);
  *   json   one JSON array of objects, a key per column; integers and reals
  *          as numbers, NULL as null;
  *   csv    RFC 4180: a header line, CRLF line ends, fields quoted when they
- *          hold a comma, quote, CR or LF, quotes doubled.
+ *          hold a comma or a quote, quotes doubled.
+ * Event fields are attacker-controlled (a file name is any bytes), and all
+ * three formats end up on terminals, so none of them lets a control
+ * character through: in table and csv, C0 controls (TAB, CR and LF too),
+ * DEL and each byte of invalid UTF-8 show as \xHH, and C1 controls
+ * (U+0080-U+009F, which terminals may take as CSI and the like) as \u00HH;
+ * json escapes C0, DEL and C1 as \u00HH and gives invalid UTF-8 as U+FFFD
+ * (json__add_str, as the JSONL output). Column names get the same.
  * Exit codes: 0; EX_USAGE for bad arguments; EX_NOINPUT when the database
  * cannot be opened; EX_DATAERR for SQL that SQLite rejects (its message is
  * printed).
@@ -22,6 +29,7 @@
 
 #include "common/json.h"
 #include "common/strbuf.h"
+#include "common/utf8.h"
 
 #include <getopt.h>
 #include <sqlite3.h>
@@ -46,39 +54,66 @@ static void usage(FILE *f)
 		"  formats: table (aligned), json (one array of objects), csv (RFC 4180)\n");
 }
 
-static void csv_field(FILE *out, const char *s, int len)
+/* Appends s[0..len) safe for a terminal (see the top): C0, DEL and
+ * invalid bytes as \xHH, C1 as \u00HH, the rest as is. */
+static void add_shown(struct strbuf *sb, const char *str, size_t len)
 {
-	bool quote = false;
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
 
-	for (int i = 0; i < len; i++)
-		if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n') {
-			quote = true;
-			break;
-		}
-	if (!quote) {
-		fwrite(s, 1, (size_t)len, out);
-		return;
+	while (i < len) {
+		uint32_t cp = 0;
+		size_t k = utf8__seq(s + i, len - i, &cp);
+
+		if (k == 0 || cp < 0x20 || cp == 0x7f) {
+			strbuf__addf(sb, "\\x%02x", s[i]);
+			k = 1;
+		} else if (cp >= 0x80 && cp <= 0x9f)
+			strbuf__addf(sb, "\\u%04x", (unsigned)cp);
+		else
+			strbuf__add(sb, s + i, k);
+		i += k;
 	}
-	fputc('"', out);
-	for (int i = 0; i < len; i++) {
-		if (s[i] == '"')
-			fputc('"', out);
-		fputc(s[i], out);
-	}
-	fputc('"', out);
 }
 
-/* A table cell as shown: cut, control bytes replaced. Returns its width
- * in characters (UTF-8 continuation bytes do not count). */
+static void csv_field(FILE *out, const char *s, int len)
+{
+	struct strbuf sb;
+	bool quote;
+
+	strbuf__init(&sb, 64u << 20);
+	add_shown(&sb, s, (size_t)len);
+	/* CR and LF are escaped by now: only a comma or a quote needs quotes. */
+	quote = sb.len > 0 && (memchr(sb.buf, ',', sb.len) || memchr(sb.buf, '"', sb.len));
+	if (!quote) {
+		fwrite(sb.buf, 1, sb.len, out);
+	} else {
+		fputc('"', out);
+		for (size_t i = 0; i < sb.len; i++) {
+			if (sb.buf[i] == '"')
+				fputc('"', out);
+			fputc(sb.buf[i], out);
+		}
+		fputc('"', out);
+	}
+	strbuf__free(&sb);
+}
+
+/* A table cell as shown: escaped (add_shown), cut at HUNT_CELL_MAX
+ * characters. Returns its width in characters (UTF-8 continuation bytes
+ * do not count). */
 static size_t cell_text(const char *s, int len, char *out, size_t cap)
 {
+	struct strbuf sb;
 	size_t o = 0, width = 0;
 
-	for (int i = 0; i < len && o + 4 < cap; i++) {
-		unsigned char c = (unsigned char)s[i];
+	strbuf__init(&sb, 64u << 20);
+	add_shown(&sb, s, (size_t)len);
+	for (size_t i = 0; i < sb.len && o + 4 < cap; i++) {
+		unsigned char c = (unsigned char)sb.buf[i];
 
 		if ((c & 0xc0) != 0x80) {
-			if (width == HUNT_CELL_MAX - 1 && i + 1 < len) {
+			if (width == HUNT_CELL_MAX - 1 && i + 1 < sb.len) {
 				memcpy(out + o, "\xe2\x80\xa6", 3); /* … */
 				o += 3;
 				width++;
@@ -86,9 +121,10 @@ static size_t cell_text(const char *s, int len, char *out, size_t cap)
 			}
 			width++;
 		}
-		out[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+		out[o++] = (char)c;
 	}
 	out[o] = '\0';
+	strbuf__free(&sb);
 	return width;
 }
 

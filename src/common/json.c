@@ -3,44 +3,11 @@
  */
 #include "common/json.h"
 
+#include "common/utf8.h"
+
 #include <inttypes.h>
 #include <stdint.h>
 #include <string.h>
-
-/* Length of the valid UTF-8 sequence at s (≤ n bytes), or 0 if invalid.
- * Rejects overlongs, surrogates and code points above U+10FFFF. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-	size_t need;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < need)
-		return 0;
-	for (size_t i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((need == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (need == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return need;
-}
 
 void json__add_str(struct strbuf *sb, const char *str, size_t len)
 {
@@ -51,6 +18,7 @@ void json__add_str(struct strbuf *sb, const char *str, size_t len)
 	strbuf__addc(sb, '"');
 	while (i < len) {
 		unsigned char c = s[i];
+		uint32_t cp = 0;
 		size_t n;
 
 		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
@@ -92,10 +60,18 @@ void json__add_str(struct strbuf *sb, const char *str, size_t len)
 			i++;
 			continue;
 		}
-		n = utf8_seq(s + i, len - i);
+		n = utf8__seq(s + i, len - i, &cp);
 		if (n == 0) {
 			strbuf__add(sb, "\\ufffd", 6);
 			i++;
+			continue;
+		}
+		if (cp <= 0x9f) {
+			/* C1 controls (U+0080-U+009F): escaped like C0, so the
+			 * text is safe on a terminal; JSON readers get the same. */
+			char esc[6] = {'\\', 'u', '0', '0', hex[cp >> 4], hex[cp & 15]};
+			strbuf__add(sb, esc, 6);
+			i += n;
 			continue;
 		}
 		strbuf__add(sb, s + i, n);

@@ -1,9 +1,10 @@
 /*
  * json.h — JSON text output: string escaping and whole-record serialisation.
  *
- * Escaping follows RFC 8259: quote, backslash and control bytes are escaped;
- * valid UTF-8 passes through; each byte of an invalid UTF-8 sequence becomes
- * U+FFFD, so the output is always valid JSON whatever a command line held.
+ * Escaping follows RFC 8259: quote, backslash and control characters are
+ * escaped — C0, DEL and the C1 controls U+0080-U+009F, so that the text is
+ * safe to print on a terminal; other valid UTF-8 passes through; each byte of an invalid UTF-8
+ * sequence becomes U+FFFD, so the output is always valid JSON whatever a command line held.
  */
 #ifndef VIGIL_JSON_H
 #define VIGIL_JSON_H

@@ -26,7 +26,7 @@
 #include <stddef.h>
 
 #define VREC_ARENA   32768
-#define VREC_MAX_DYN 256
+#define VREC_MAX_DYN 512 /* SensorHealth: ~200 per-event counters, 7 per output */
 
 struct vrec_val {
 	const char *s; /* NULL when absent */

@@ -9,6 +9,8 @@
  */
 #include "detect/sigma_int.h"
 
+#include "common/utf8.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -62,42 +64,6 @@ bool sv_has_wild(const struct sv *v)
 	return false;
 }
 
-/* Decodes one UTF-8 code point; returns its length or 0 when invalid. */
-static size_t utf8_decode(const uint8_t *s, size_t n, uint32_t *cp)
-{
-	uint32_t c = s[0];
-	size_t need;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 2;
-		c &= 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 3;
-		c &= 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 4;
-		c &= 0x07;
-	} else {
-		return 0;
-	}
-	if (n < need)
-		return 0;
-	for (size_t i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((need == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-	    (need == 4 && (c < 0x10000 || c > 0x10ffff)))
-		return 0;
-	*cp = c;
-	return need;
-}
-
 static void put16(struct sv *o, uint16_t u, bool be)
 {
 	o->b[o->n++] = be ? (uint8_t)(u >> 8) : (uint8_t)u;
@@ -116,7 +82,7 @@ int sv_utf16(struct sg_arena *a, const struct sv *in, int which, struct sv *out)
 		put16(out, 0xfeff, false);
 	for (size_t i = 0; i < in->n;) {
 		uint32_t cp;
-		size_t k = utf8_decode(in->b + i, in->n - i, &cp);
+		size_t k = utf8__seq(in->b + i, in->n - i, &cp);
 
 		if (k == 0)
 			return -EINVAL;

@@ -22,6 +22,7 @@
 #include "sensor/seqno.h"
 #include "sensor/tamper.h"
 #include "sinks/sink.h"
+#include "sinks/sinkopt.h"
 
 #include <dirent.h>
 #include <pthread.h>
@@ -122,6 +123,7 @@ static bool deliver(struct sensor *S, struct vrec *rec)
 	bool any = false;
 
 	rec->seq = seqno__next(&S->seq);
+	seqno__note(&S->seq, rec->ts_ns);
 	rec->computer = S->id.hostname;
 	for (size_t i = 0; i < S->n_sinks; i++)
 		if (sink__write(S->sinks[i], rec) == 0)
@@ -163,6 +165,20 @@ static void emit_error(struct sensor *S, int code, const char *msg)
 	vrec__set_int(r, VF_ID, code);
 	vrec__set_str(r, VF_Description, msg);
 	emit_daemon(S, r);
+}
+
+/* An Error (ID 241) when an output starts failing and when it recovers:
+ * its losses reach the telemetry, not only `vigil status`. */
+static void check_outputs(struct sensor *S)
+{
+	char msg[1200];
+
+	for (size_t i = 0; i < S->n_sinks; i++) {
+		if (sink__health_check(S->sinks[i], mono_ns() / 1000000ull, msg, sizeof(msg)) == 0)
+			continue;
+		log_warnx("%s", msg);
+		emit_error(S, EV_SENSOR_HEALTH, msg);
+	}
 }
 
 static void emit_state(struct sensor *S, const char *state)
@@ -297,6 +313,8 @@ static void emit_health(struct sensor *S)
 		bpf_sensor__stats(S->bpf, VG_FORK, &fs);
 		vrec__add_dyn_uint(r, "ProcessForkDroppedKernel", fs.dropped);
 	}
+	for (size_t i = 0; i < S->n_sinks; i++)
+		sink__add_health(S->sinks[i], r);
 	if (!deliver(S, r)) {
 		S->ctr[EV_SENSOR_HEALTH].emitted--;
 		S->ctr[EV_SENSOR_HEALTH].dropped_user++;
@@ -559,10 +577,7 @@ static void status_snapshot(void *ctx, struct strbuf *out, bool json)
 			     (unsigned long long)cs.keys_live, (unsigned long long)cs.keys_evicted,
 			     (unsigned long long)cs.summaries);
 		for (size_t i = 0; i < S->n_sinks; i++)
-			strbuf__addf(out, "output %s: written %llu, dropped %llu, errors %llu\n",
-				     S->sinks[i]->spec, (unsigned long long)S->sinks[i]->st.written,
-				     (unsigned long long)S->sinks[i]->st.dropped,
-				     (unsigned long long)S->sinks[i]->st.errors);
+			sink__status(S->sinks[i], out, false);
 		strbuf__addf(out, "%-24s %10s %10s %10s %8s %8s %8s\n", "event", "seen", "emitted",
 			     "filtered", "capped", "dropK", "dropU");
 		for (size_t i = 0; i < n; i++) {
@@ -597,12 +612,9 @@ static void status_snapshot(void *ctx, struct strbuf *out, bool json)
 		     bpf_sensor__rb_used_pct(S->bpf), (unsigned long long)ps.entries,
 		     (unsigned long long)cs.keys_live, (unsigned long long)cs.keys_evicted);
 	for (size_t i = 0; i < S->n_sinks; i++) {
-		strbuf__adds(out, i ? ",{\"spec\":" : "{\"spec\":");
-		json__add_str(out, S->sinks[i]->spec, strlen(S->sinks[i]->spec));
-		strbuf__addf(out, ",\"written\":%llu,\"dropped\":%llu,\"errors\":%llu}",
-			     (unsigned long long)S->sinks[i]->st.written,
-			     (unsigned long long)S->sinks[i]->st.dropped,
-			     (unsigned long long)S->sinks[i]->st.errors);
+		if (i)
+			strbuf__addc(out, ',');
+		sink__status(S->sinks[i], out, true);
 	}
 	strbuf__adds(out, "],\"events\":{");
 	for (size_t i = 0, k = 0; i < n; i++) {
@@ -624,6 +636,7 @@ static void flush_sinks(struct sensor *S)
 {
 	for (size_t i = 0; i < S->n_sinks; i++)
 		sink__flush(S->sinks[i]);
+	seqno__checkpoint(&S->seq);
 }
 
 /* Which events each gated kernel record type feeds. A type is collected
@@ -1109,6 +1122,7 @@ static int loop(struct sensor *S, int sfd, int tfd)
 					if (++pin_tick % 10 == 0)
 						check_pins(S);
 					flush_caps(S, false);
+					check_outputs(S);
 					if (S->health_interval_s &&
 					    now - S->last_health_mono >=
 						(uint64_t)S->health_interval_s * 1000000000ull) {
@@ -1216,7 +1230,9 @@ int sensor__run(const struct sensor_opts *o)
 	for (size_t i = 0; i < (o->n_outputs ? o->n_outputs : 1); i++) {
 		const char *spec = o->n_outputs ? o->outputs[i] : "default";
 		if (sink__open_spec(spec, &env, &S->sinks, &S->n_sinks) != 0) {
-			log_warnx("cannot open output '%s'", spec);
+			char shown[1024];
+			sinkopt__redact(spec, shown, sizeof(shown));
+			log_warnx("cannot open output '%s'", shown);
 			rc = EX_CANTCREAT;
 			goto out;
 		}
@@ -1300,7 +1316,16 @@ int sensor__run(const struct sensor_opts *o)
 	S->started_real_ns = identity__boot_to_real(&S->id, mono_ns());
 	log_info("sensor started: %zu processes known, config %s, %zu output(s)", snap,
 		 ruleset__path(S->rs), S->n_sinks);
+	seqno__mark_running(&S->seq, S->started_real_ns);
 	emit_state(S, "Started");
+	{
+		/* Right after Started: the run before this one was cut off. */
+		char msg[512];
+		if (seqno__unclean(&S->seq, msg, sizeof(msg))) {
+			log_warnx("%s", msg);
+			emit_error(S, EV_SENSOR_STATE, msg);
+		}
+	}
 	emit_config(S);
 	report_insecure_perms(S);
 	flush_sinks(S);
@@ -1317,6 +1342,7 @@ int sensor__run(const struct sensor_opts *o)
 	emit_health(S);
 	emit_state(S, "Stopped");
 	flush_sinks(S);
+	seqno__mark_stopped(&S->seq);
 	log_info("sensor stopped");
 out:
 	for (size_t i = 0; i < S->n_sinks; i++)

@@ -1,7 +1,11 @@
 /*
  * nats.c — the NATS JetStream sink, with a disk spool for outages.
  *
- * Spec: nats://HOST:PORT[,HOST:PORT...][?OPTS]
+ * Spec: nats://[USER:PASSWORD@|TOKEN@]HOST:PORT[,...][?OPTS]
+ * (credentials go to the server and nowhere else: every place that shows
+ * the spec or a server — stderr, `vigil status`, events — shows
+ * USER:***@ or ***@, see sinkopt__redact; a password cannot hold ',' '?'
+ * or '@')
  * OPTS: subject=S (default vigil.events), stream=N (default VIGIL),
  *   replicas=R (when the sink creates the stream, default 1),
  *   dupe_window=10m (the stream's duplicate window, when created),
@@ -11,12 +15,22 @@
  *   spool_max=256M, spool_dir=PATH (default $STATE/spool/nats-STREAM).
  *
  * Each record is published as its JSON object with the header
- * Nats-Msg-Id: <computer>-<SequenceNumber>. The stream's duplicate window
- * drops a second copy of an id, which is what turns the at-least-once
- * delivery below into exactly-once in the stream — within that window: a
- * stream the sink creates gets dupe_window (10 min); a record replayed
- * after a longer outage than the window of an existing stream may land
- * twice (never lost).
+ * Nats-Msg-Id: MMMMMMMM-BBBBBBBB-NNNNNNNNNNNNNNNN-SEQ — the first 8 hex
+ * digits of /etc/machine-id and of the boot id, a random 64-bit nonce drawn
+ * at every open, and the record's SequenceNumber. The stream's duplicate
+ * window drops a second copy of an id, which is what turns the
+ * at-least-once delivery below into exactly-once in the stream — within
+ * that window: a stream the sink creates gets dupe_window (10 min); a
+ * record replayed after a longer outage than the window of an existing
+ * stream may land twice (never lost). The id is unique per sink instance
+ * and never reused: a host whose state dir was lost (SequenceNumbers start
+ * over), or two hosts with the same name (cloned VMs, containers), never
+ * publish an id the stream already holds — with <computer>-<seq> ids the
+ * stream silently dropped such records as duplicates. The spool keeps each
+ * record's original id, so a record replayed after a crash or an outage is
+ * still recognised by the stream. A direct (not replayed) publish that
+ * JetStream acknowledges as a duplicate was NOT stored under our id: it is
+ * counted dropped, with a warning.
  *
  * Threads: write() (event thread) serialises and pushes onto a bounded
  * queue — a full queue is a counted drop, never a wait. A publisher thread
@@ -52,6 +66,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,7 +77,8 @@
 #define NS_LAT_RING	(1u << 17)
 
 struct ns_cfg {
-	char urls[NS_MAX_SERVERS][300];
+	char urls[NS_MAX_SERVERS][600];	 /* with credentials: for the library only */
+	char shown[NS_MAX_SERVERS][300]; /* credentials hidden: for messages */
 	int nurls;
 	char subject[256];
 	char stream[128];
@@ -77,8 +93,8 @@ struct ns_cfg {
 
 struct ns {
 	struct ns_cfg cfg;
-	char computer[256];
-	struct strbuf out; /* event thread only */
+	char id_prefix[48]; /* MMMMMMMM-BBBBBBBB-NNNNNNNNNNNNNNNN- */
+	struct strbuf out;  /* event thread only */
 	struct mqueue *q;
 	struct mqueue *retry; /* failed direct publishes, from the ack handler */
 	struct spool *spool;
@@ -93,9 +109,13 @@ struct ns {
 	unsigned replay_backoff_ms;
 	/* Counters shared with the ack handler and the event thread. */
 	atomic_uint_fast64_t published, acked, failed, replay_failed, spooled, dropped;
+	atomic_uint_fast64_t replayed, dup_lost, spool_corrupt;
+	atomic_bool down;
 	atomic_int_fast64_t inflight; /* published, outcome not yet known */
 	atomic_bool spool_empty;      /* the publisher's view, for flush() */
-	uint64_t reported_dropped;
+	uint64_t reported_dropped, reported_spooled;
+	uint64_t spool_foreign; /* publisher thread */
+	bool warned_dup;
 	uint64_t last_lat_ms; /* event thread: last percentile scan */
 	atomic_uint_fast64_t lat_hist[NS_LAT_BUCKETS + 1];
 	atomic_uint_fast64_t write_ns[NS_LAT_RING];
@@ -122,7 +142,7 @@ static int parse_spec(const char *arg, struct ns_cfg *cfg, const char *state_dir
 	const char *q = strchr(arg, '?');
 	size_t hlen = q ? (size_t)(q - arg) : strlen(arg);
 	const char *p = arg, *end = arg + hlen;
-	char key[32], val[4096];
+	char key[32], val[4096], shown[4096];
 	bool dir_set = false;
 	int r;
 
@@ -135,26 +155,47 @@ static int parse_spec(const char *arg, struct ns_cfg *cfg, const char *state_dir
 	cfg->ack_wait_s = 5;
 	cfg->queue = 131072;
 	cfg->spool_max = 256u << 20;
+	/* Messages show the spec with its secrets hidden. */
+	snprintf(val, sizeof(val), "nats://%s", arg);
+	sinkopt__redact(val, shown, sizeof(shown));
 	if (hlen == 0) {
-		fprintf(stderr, "vigil: output 'nats://%s' needs HOST:PORT\n", arg);
+		fprintf(stderr, "vigil: output '%s' needs HOST:PORT\n", shown);
 		return -EINVAL;
 	}
 	while (p < end) {
 		const char *comma = memchr(p, ',', (size_t)(end - p));
 		size_t n = comma ? (size_t)(comma - p) : (size_t)(end - p);
-		char host[256];
+		const char *at = NULL, *hp = p;
+		char host[256], user[300] = "";
+		bool v6;
 		unsigned port;
 
+		for (const char *c = p; c < p + n; c++)
+			if (*c == '@')
+				at = c;
+		if (at != NULL) {
+			if ((size_t)(at - p) == 0 || (size_t)(at - p) >= sizeof(user)) {
+				fprintf(stderr, "vigil: output '%s': bad credentials\n", shown);
+				return -EINVAL;
+			}
+			memcpy(user, p, (size_t)(at - p));
+			user[at - p] = '\0';
+			hp = at + 1;
+		}
 		if (cfg->nurls >= NS_MAX_SERVERS ||
-		    sinkopt__hostport(p, n, host, sizeof(host), &port) < 0) {
+		    sinkopt__hostport(hp, (size_t)(p + n - hp), host, sizeof(host), &port) < 0) {
 			fprintf(stderr,
-				"vigil: output 'nats://%s': bad server '%.*s' (expected "
-				"HOST:PORT[,HOST:PORT...], at most %d)\n",
-				arg, (int)n, p, NS_MAX_SERVERS);
+				"vigil: output '%s': bad server '%.*s' (expected "
+				"[USER:PASSWORD@]HOST:PORT[,...], at most %d)\n",
+				shown, (int)(p + n - hp), hp, NS_MAX_SERVERS);
 			return -EINVAL;
 		}
-		snprintf(cfg->urls[cfg->nurls++], sizeof(cfg->urls[0]),
-			 strchr(host, ':') ? "nats://[%s]:%u" : "nats://%s:%u", host, port);
+		v6 = strchr(host, ':') != NULL;
+		snprintf(cfg->urls[cfg->nurls], sizeof(cfg->urls[0]), "nats://%s%s%s%s%s:%u", user,
+			 *user ? "@" : "", v6 ? "[" : "", host, v6 ? "]" : "", port);
+		sinkopt__redact(cfg->urls[cfg->nurls], cfg->shown[cfg->nurls],
+				sizeof(cfg->shown[0]));
+		cfg->nurls++;
 		p += n + (comma ? 1 : 0);
 	}
 	q = q ? q + 1 : NULL;
@@ -186,16 +227,15 @@ static int parse_spec(const char *arg, struct ns_cfg *cfg, const char *state_dir
 			ok = false;
 		if (!ok) {
 			fprintf(stderr,
-				"vigil: output nats: bad option '%s=%s' (options: subject=, "
+				"vigil: output %s: bad option '%s=%s' (options: subject=, "
 				"stream=, replicas=1-5, dupe_window=10m, max_pending=N, "
 				"ack_wait=5s, queue=N, spool_max=256M, spool_dir=/PATH)\n",
-				key, val);
+				shown, key, val);
 			return -EINVAL;
 		}
 	}
 	if (r < 0) {
-		fprintf(stderr, "vigil: output nats://%s: malformed options (expected k=v&k=v)\n",
-			arg);
+		fprintf(stderr, "vigil: output %s: malformed options (expected k=v&k=v)\n", shown);
 		return -EINVAL;
 	}
 	if (!dir_set)
@@ -242,7 +282,13 @@ static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void
 	struct ns *n = closure;
 
 	atomic_fetch_sub(&n->inflight, 1);
-	if (pa != NULL) {
+	if (pa != NULL && pa->Duplicate && !atomic_load(&n->replaying)) {
+		/* A first publish the stream calls a duplicate was not stored:
+		 * the stream holds another record under this id. Ids are unique
+		 * per instance, so this is a loss to count, never ignore. */
+		atomic_fetch_add(&n->dup_lost, 1);
+		atomic_fetch_add(&n->dropped, 1);
+	} else if (pa != NULL) {
 		atomic_fetch_add(&n->acked, 1);
 		note_latency(n, msg);
 	} else if (atomic_load(&n->replaying)) {
@@ -412,8 +458,10 @@ static void replay_batch(struct ns *n)
 		if (len < 0)
 			break;
 		idl = (unsigned char)n->rbuf[0];
-		if (len < 1 || (size_t)len < 1 + idl)
-			continue; /* not one of ours: skip */
+		if (len < 1 || (size_t)len < 1 + idl) {
+			n->spool_foreign++; /* intact but not one of ours: skipped, counted */
+			continue;
+		}
 		memcpy(id, n->rbuf + 1, idl);
 		id[idl] = '\0';
 		s = publish(n, id, n->rbuf + 1 + idl, (size_t)len - 1 - idl);
@@ -435,6 +483,7 @@ static void replay_batch(struct ns *n)
 	if (s == NATS_OK && atomic_load(&n->replay_failed) == 0) {
 		if (sent > 0 && spool__commit(n->spool) < 0)
 			log_warn("nats: cannot persist the spool's read offset");
+		atomic_fetch_add(&n->replayed, (uint64_t)sent);
 		n->replay_backoff_ms = 0;
 		return;
 	}
@@ -465,7 +514,8 @@ static void *publisher(void *arg)
 			n->warned_down = false;
 		}
 		if (!up && !n->warned_down && m != NULL) {
-			log_warnx("nats: server unreachable; spooling to %s", n->cfg.spool_dir);
+			log_warnx("nats: %s unreachable; spooling to %s", n->cfg.shown[0],
+				  n->cfg.spool_dir);
 			n->warned_down = true;
 		}
 		if (up && spool__empty(n->spool)) {
@@ -481,6 +531,12 @@ static void *publisher(void *arg)
 		if (up && !spool__empty(n->spool) && !stopping)
 			replay_batch(n);
 		atomic_store(&n->spool_empty, spool__empty(n->spool));
+		atomic_store(&n->down, !up);
+		{
+			struct spool_stats ss;
+			spool__stats(n->spool, &ss);
+			atomic_store(&n->spool_corrupt, ss.corrupt + n->spool_foreign);
+		}
 		if (now_ms() - n->last_sync_ms >= 1000) {
 			spool__sync(n->spool);
 			n->last_sync_ms = now_ms();
@@ -534,6 +590,42 @@ static void on_connected(natsConnection *nc, void *closure)
 	log_debug("nats: connected");
 }
 
+/* The first 8 hex digits of a 128-bit id file (machine-id, boot_id), or
+ * zeros. */
+static void id8(const char *path, char out[9])
+{
+	char buf[64] = "";
+	FILE *f = fopen(path, "re");
+	size_t o = 0;
+
+	if (f != NULL) {
+		if (fgets(buf, sizeof(buf), f) == NULL)
+			buf[0] = '\0';
+		fclose(f);
+	}
+	for (const char *c = buf; *c && o < 8; c++)
+		if ((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f'))
+			out[o++] = *c;
+	while (o < 8)
+		out[o++] = '0';
+	out[8] = '\0';
+}
+
+/* MMMMMMMM-BBBBBBBB-NNNNNNNNNNNNNNNN-: machine, boot, and a nonce from
+ * getrandom — unique per open, so ids are never reused whatever the
+ * SequenceNumbers do (see the top). */
+static void make_id_prefix(char *out, size_t n)
+{
+	char m[9], b[9];
+	uint64_t nonce = 0;
+
+	id8("/etc/machine-id", m);
+	id8("/proc/sys/kernel/random/boot_id", b);
+	if (getrandom(&nonce, sizeof(nonce), GRND_NONBLOCK) != (ssize_t)sizeof(nonce))
+		nonce = now_ns() ^ ((uint64_t)getpid() << 32); /* no entropy yet: still unique */
+	snprintf(out, n, "%s-%s-%016llx-", m, b, (unsigned long long)nonce);
+}
+
 static int ns_open(struct sink *s, const char *arg, const struct sink_env *env)
 {
 	struct ns *n = calloc(1, sizeof(*n));
@@ -550,10 +642,7 @@ static int ns_open(struct sink *s, const char *arg, const struct sink_env *env)
 		free(n);
 		return err;
 	}
-	if (env != NULL && env->computer != NULL)
-		snprintf(n->computer, sizeof(n->computer), "%s", env->computer);
-	else if (gethostname(n->computer, sizeof(n->computer) - 1) < 0)
-		strcpy(n->computer, "localhost");
+	make_id_prefix(n->id_prefix, sizeof(n->id_prefix));
 	strbuf__init(&n->out, 16u << 20);
 	n->q = mqueue__new(n->cfg.queue, 512u << 20);
 	n->retry = mqueue__new(SIZE_MAX, SIZE_MAX); /* bounded by max_pending */
@@ -597,7 +686,7 @@ static int ns_open(struct sink *s, const char *arg, const struct sink_env *env)
 		st = natsConnection_Connect(&n->nc, opts);
 		if (st == NATS_NOT_YET_CONNECTED) {
 			log_warnx("nats: %s unreachable; spooling to %s and retrying",
-				  n->cfg.urls[0], n->cfg.spool_dir);
+				  n->cfg.shown[0], n->cfg.spool_dir);
 			n->warned_down = true;
 			st = NATS_OK;
 		}
@@ -641,8 +730,7 @@ static int ns_write(struct sink *s, const struct vrec *rec)
 		n->out.overflow = false;
 		return -E2BIG;
 	}
-	idl = snprintf(id, sizeof(id), "%s-%llu", rec->computer ? rec->computer : n->computer,
-		       (unsigned long long)rec->seq);
+	idl = snprintf(id, sizeof(id), "%s%llu", n->id_prefix, (unsigned long long)rec->seq);
 	if (idl < 0 || (size_t)idl >= sizeof(id))
 		return -ENAMETOOLONG;
 	atomic_store(&n->write_ns[rec->seq % NS_LAT_RING], now_ns());
@@ -665,15 +753,26 @@ static uint64_t percentile(struct ns *n, uint64_t total, double pct)
 static int ns_flush(struct sink *s)
 {
 	struct ns *n = s->priv;
-	uint64_t d = atomic_load(&n->dropped), total = 0;
+	uint64_t d = atomic_load(&n->dropped), sp = atomic_load(&n->spooled), total = 0;
+	uint64_t dup = atomic_load(&n->dup_lost);
 
-	/* Records dropped after queueing were counted written then. */
+	/* Records dropped or spooled after queueing were counted written
+	 * then: they move, so that in = written + dropped + spooled. */
 	s->st.dropped += d - n->reported_dropped;
-	s->st.written -=
-	    d - n->reported_dropped <= s->st.written ? d - n->reported_dropped : s->st.written;
+	s->st.spooled += sp - n->reported_spooled;
+	s->st.written -= d - n->reported_dropped + sp - n->reported_spooled;
 	n->reported_dropped = d;
+	n->reported_spooled = sp;
+	if (dup > 0 && !n->warned_dup) {
+		log_warnx("nats: stream %s already held %llu of our message ids; those records "
+			  "were not stored (counted dropped)",
+			  n->cfg.stream, (unsigned long long)dup);
+		n->warned_dup = true;
+	}
 	s->st.acked = atomic_load(&n->acked);
-	s->st.spooled = atomic_load(&n->spooled);
+	s->st.replayed = atomic_load(&n->replayed);
+	s->st.spool_corrupt = atomic_load(&n->spool_corrupt);
+	s->st.down = atomic_load(&n->down);
 	s->st.errors = atomic_load(&n->failed);
 	{
 		/* Backlog: queued, in flight, and 1 while the spool holds any. */

@@ -63,7 +63,7 @@ struct mq_msg *mq_msg__new(const char *key, size_t key_len, const void *data, si
 
 	if (key_len > UINT32_MAX / 2 || len > UINT32_MAX / 2)
 		return NULL;
-	m = malloc(sizeof(*m) + key_len + 1 + len);
+	m = malloc(sizeof(*m) + key_len + 1 + len + 1);
 	if (m == NULL)
 		return NULL;
 	m->next = NULL;
@@ -75,6 +75,7 @@ struct mq_msg *mq_msg__new(const char *key, size_t key_len, const void *data, si
 	m->data = m->buf + key_len + 1;
 	if (len)
 		memcpy(m->data, data, len);
+	m->data[len] = '\0';
 	return m;
 }
 

@@ -16,7 +16,7 @@
 struct mq_msg {
 	struct mq_msg *next;
 	uint32_t key_len; /* key bytes first, NUL-terminated, then data */
-	uint32_t len;	  /* payload bytes */
+	uint32_t len;	  /* payload bytes (a NUL follows them, not counted) */
 	char *data;	  /* points into buf */
 	char buf[];
 };

@@ -3,7 +3,9 @@
  */
 #include "sinks/sink.h"
 
+#include "common/json.h"
 #include "common/log.h"
+#include "sinks/sinkopt.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -47,9 +49,12 @@ static int split_format(const struct spec_kind *k, const char *spec, const char 
 	size_t len;
 	bool any = false;
 
+	char shown[1024];
+
+	sinkopt__redact(spec, shown, sizeof(shown)); /* messages never show a password */
 	*fmt = RECFMT_SYSMON;
 	if (strlen(arg) >= outsz) {
-		fprintf(stderr, "vigil: output '%s' is too long\n", spec);
+		fprintf(stderr, "vigil: output '%s' is too long\n", shown);
 		return -EINVAL;
 	}
 	if (q == NULL) {
@@ -70,14 +75,14 @@ static int split_format(const struct spec_kind *k, const char *spec, const char 
 			if (n - 7 >= sizeof(v) || rec_format__parse(v, fmt) < 0) {
 				fprintf(stderr,
 					"vigil: output '%s': format must be sysmon, ocsf or ecs\n",
-					spec);
+					shown);
 				return -EINVAL;
 			}
 			if (k->ops == &sink_sqlite_ops) {
 				fprintf(stderr,
 					"vigil: output '%s': format applies to jsonl, syslog and "
 					"nats outputs\n",
-					spec);
+					shown);
 				return -EINVAL;
 			}
 		} else if (n > 0) {
@@ -103,10 +108,12 @@ int sink__check_spec(const char *spec)
 		return 0;
 	k = find_kind(spec, &arg);
 	if (k == NULL) {
+		char shown[1024];
+		sinkopt__redact(spec, shown, sizeof(shown));
 		fprintf(stderr,
 			"vigil: unknown output '%s' (expected jsonl:PATH, jsonl:-, sqlite:PATH, "
 			"syslog[:udp://H:P|tcp://H:P|unix:PATH], nats://H:P, default)\n",
-			spec);
+			shown);
 		return -EINVAL;
 	}
 	if (split_format(k, spec, arg, rest, sizeof(rest), &fmt) < 0)
@@ -126,7 +133,7 @@ static int open_one(const struct spec_kind *k, const char *spec, const char *arg
 {
 	struct sink *s;
 	struct sink **nv;
-	char rest[4096];
+	char rest[4096], shown[4096];
 	enum rec_format fmt;
 	int err;
 
@@ -138,11 +145,17 @@ static int open_one(const struct spec_kind *k, const char *spec, const char *arg
 		return -ENOMEM;
 	s->ops = k->ops;
 	s->format = fmt;
-	s->spec = strdup(spec);
+	/* Only the redacted form is kept: status, logs and events use it. */
+	sinkopt__redact(spec, shown, sizeof(shown));
+	s->spec = strdup(shown);
 	if (s->spec == NULL) {
 		free(s);
 		return -ENOMEM;
 	}
+	/* Output<N><Kind>: N is the position among the opened outputs, so
+	 * the names stay the same for the same command line. */
+	snprintf(s->label, sizeof(s->label), "Output%zu%c%s", *n + 1, k->ops->kind[0] - 'a' + 'A',
+		 k->ops->kind + 1);
 	err = k->ops->open(s, arg, env);
 	if (err < 0) {
 		free(s->spec);
@@ -186,6 +199,7 @@ int sink__write(struct sink *s, const struct vrec *rec)
 {
 	int err = s->ops->write(s, rec);
 
+	s->st.in++;
 	if (err < 0)
 		s->st.dropped++;
 	else
@@ -196,6 +210,90 @@ int sink__write(struct sink *s, const struct vrec *rec)
 void sink__serialize(const struct sink *s, struct strbuf *sb, const struct vrec *rec)
 {
 	rec_format__add(sb, rec, s->format);
+}
+
+int sink__health_check(struct sink *s, uint64_t now_ms, char *msg, size_t n)
+{
+	struct sink_health *h = &s->health;
+	uint64_t bad = s->st.dropped + s->st.errors;
+	uint64_t progress = s->st.written + s->st.replayed + s->st.acked;
+	bool progressed = progress != h->last_progress;
+
+	if (bad != h->last_bad)
+		h->bad_pending = true;
+	h->last_bad = bad;
+	h->last_progress = progress;
+	if (h->last_event_ms != 0 && now_ms - h->last_event_ms < SINK_HEALTH_HOLD_MS)
+		return 0;
+	if (!h->failing && (h->bad_pending || s->st.down)) {
+		h->failing = true;
+		h->bad_pending = false;
+		h->last_event_ms = now_ms;
+		snprintf(msg, n,
+			 "output %s (%s) is failing%s: %llu records dropped, %llu errors, %llu "
+			 "spooled so far",
+			 s->label, s->spec, s->st.down ? " (cannot reach its server)" : "",
+			 (unsigned long long)s->st.dropped, (unsigned long long)s->st.errors,
+			 (unsigned long long)s->st.spooled);
+		return 1;
+	}
+	if (h->failing && !h->bad_pending && !s->st.down && progressed) {
+		h->failing = false;
+		h->last_event_ms = now_ms;
+		snprintf(msg, n,
+			 "output %s (%s) recovered: delivering again; %llu records dropped, %llu "
+			 "errors, %llu spooled in all",
+			 s->label, s->spec, (unsigned long long)s->st.dropped,
+			 (unsigned long long)s->st.errors, (unsigned long long)s->st.spooled);
+		return -1;
+	}
+	h->bad_pending = false; /* more loss while failing: the same episode */
+	return 0;
+}
+
+void sink__add_health(struct sink *s, struct vrec *r)
+{
+	/* Field names must outlive the record: kept per sink, built once. */
+	static const char *const suffix[7] = {"In",	 "Written",  "Dropped",	    "Errors",
+					      "Spooled", "Replayed", "SpoolCorrupt"};
+	const uint64_t v[7] = {s->st.in,      s->st.written,  s->st.dropped,	  s->st.errors,
+			       s->st.spooled, s->st.replayed, s->st.spool_corrupt};
+
+	for (int k = 0; k < 7; k++) {
+		if (s->health_names[k][0] == '\0')
+			snprintf(s->health_names[k], sizeof(s->health_names[k]), "%s%s", s->label,
+				 suffix[k]);
+		vrec__add_dyn_uint(r, s->health_names[k], v[k]);
+	}
+}
+
+void sink__status(const struct sink *s, struct strbuf *out, bool json)
+{
+	const struct sink_stats *t = &s->st;
+
+	if (json) {
+		strbuf__adds(out, "{\"name\":");
+		json__add_str(out, s->label, strlen(s->label));
+		strbuf__adds(out, ",\"spec\":");
+		json__add_str(out, s->spec, strlen(s->spec));
+		strbuf__addf(out,
+			     ",\"in\":%llu,\"written\":%llu,\"dropped\":%llu,\"errors\":%llu,"
+			     "\"spooled\":%llu,\"replayed\":%llu,\"spool_corrupt\":%llu,"
+			     "\"failing\":%s}",
+			     (unsigned long long)t->in, (unsigned long long)t->written,
+			     (unsigned long long)t->dropped, (unsigned long long)t->errors,
+			     (unsigned long long)t->spooled, (unsigned long long)t->replayed,
+			     (unsigned long long)t->spool_corrupt,
+			     s->health.failing ? "true" : "false");
+		return;
+	}
+	strbuf__addf(out,
+		     "output %s %s: in %llu, written %llu, dropped %llu, errors %llu, spooled "
+		     "%llu, replayed %llu, spool_corrupt %llu%s\n",
+		     s->label, s->spec, (unsigned long long)t->in, (unsigned long long)t->written,
+		     (unsigned long long)t->dropped, (unsigned long long)t->errors,
+		     (unsigned long long)t->spooled, (unsigned long long)t->replayed,
+		     (unsigned long long)t->spool_corrupt, s->health.failing ? " (failing)" : "");
 }
 
 int sink__flush(struct sink *s)

@@ -27,16 +27,34 @@ struct sink_env {
 	bool sysmon_compat; /* syslog: use Sysmon for Linux's header values */
 };
 
+/* Accounting, the same for every output: each record given to write() is
+ * counted once in `in`, and ends up in exactly one of written, dropped and
+ * spooled, so in = written + dropped + spooled at every flush():
+ *   written   taken by the output: written to its file or store, or
+ *             handed to its sender (queued, sent, in flight);
+ *   dropped   lost, counted: refused at write (queue full, too large), or a
+ *             batch a full disk rolled back, or a record a network output
+ *             gave up on later (spool full, a message id JetStream says it
+ *             already has) — those move from written to dropped;
+ *   spooled   put in the disk spool instead (NATS: server down or slow, or
+ *             still unacknowledged at stop) — moved from written.
+ * Outside the sum: errors (I/O failures; one may drop many records),
+ * replayed (records delivered from the spool, this run's or an earlier
+ * one's) and spool_corrupt (spooled records found damaged, skipped). */
 struct sink_stats {
+	uint64_t in;
 	uint64_t written;
 	uint64_t dropped;
 	uint64_t errors;
+	uint64_t spooled;
+	uint64_t replayed;
+	uint64_t spool_corrupt;
+	bool down; /* the output cannot deliver now (server unreachable) */
 	uint64_t queue_depth;
 	/* Network sinks, updated at flush(): records the server acknowledged,
 	 * records that went through the disk spool, and the added latency
 	 * write→ack (µs) at the 50th and 99th percentile. */
 	uint64_t acked;
-	uint64_t spooled;
 	uint64_t lat_p50_us;
 	uint64_t lat_p99_us;
 };
@@ -56,15 +74,27 @@ struct sink_ops {
 	void (*close)(struct sink *s);
 };
 
+/* Failing/recovered tracking for the Error (255) events; see
+ * sink__health_check. */
+struct sink_health {
+	bool failing;
+	bool bad_pending;
+	uint64_t last_bad, last_progress;
+	uint64_t last_event_ms;
+};
+
 struct sink {
 	const struct sink_ops *ops;
 	void *priv;
-	char *spec;
+	char *spec;	/* as given, but with secrets hidden (sinkopt__redact) */
+	char label[32]; /* "Output<N><Kind>", the SensorHealth field prefix */
 	struct sink_stats st;
 	/* `?format=sysmon|ocsf|ecs` on jsonl, syslog and nats specs: sink.c
 	 * takes it off the spec before the sink sees the rest, and the sink
 	 * serialises every record with sink__serialize(). */
 	enum rec_format format;
+	struct sink_health health;
+	char health_names[7][48];
 };
 
 /* Checks an output spec's syntax without opening anything. Returns 0, or
@@ -78,6 +108,20 @@ int sink__open_spec(const char *spec, const struct sink_env *env, struct sink **
 int sink__write(struct sink *s, const struct vrec *rec);
 /* Appends rec as one JSON object in the sink's format (no newline). */
 void sink__serialize(const struct sink *s, struct strbuf *sb, const struct vrec *rec);
+/* Once a second on the event thread, after flush: returns 1 when the
+ * output starts failing (records dropped, I/O errors, or down), -1 when a
+ * failing output delivers again with no new loss, else 0; for 1 and -1 msg
+ * gets the one line to log and emit. At most one
+ * transition per output every SINK_HEALTH_HOLD_MS, so a flapping output
+ * cannot flood the telemetry; what happened meanwhile shows at the next. */
+#define SINK_HEALTH_HOLD_MS 10000
+int sink__health_check(struct sink *s, uint64_t now_ms, char *msg, size_t n);
+/* Appends the output's counters to a SensorHealth record as
+ * <label>In/Written/Dropped/Errors/Spooled/Replayed/SpoolCorrupt. */
+void sink__add_health(struct sink *s, struct vrec *r);
+/* The same counters, for `vigil status`: one text line, or one JSON
+ * object. */
+void sink__status(const struct sink *s, struct strbuf *out, bool json);
 int sink__flush(struct sink *s);
 void sink__close(struct sink *s);
 

@@ -163,3 +163,51 @@ int sinkopt__hostport(const char *s, size_t len, char *host, size_t host_size, u
 	*port = (unsigned)p;
 	return 0;
 }
+
+void sinkopt__redact(const char *spec, char *out, size_t n)
+{
+	const char *auth = strstr(spec, "://");
+	const char *end;
+	size_t o = 0;
+
+	if (n == 0)
+		return;
+#define PUT(p, len)                                                                                \
+	do {                                                                                       \
+		size_t l_ = (len);                                                                 \
+		if (l_ > n - 1 - o)                                                                \
+			l_ = n - 1 - o;                                                            \
+		memcpy(out + o, (p), l_);                                                          \
+		o += l_;                                                                           \
+	} while (0)
+	if (auth == NULL) {
+		PUT(spec, strlen(spec));
+		out[o] = '\0';
+		return;
+	}
+	auth += 3;
+	PUT(spec, (size_t)(auth - spec));
+	end = auth + strcspn(auth, "?");
+	while (auth < end) {
+		const char *comma = memchr(auth, ',', (size_t)(end - auth));
+		const char *eoe = comma ? comma : end, *at = NULL;
+
+		for (const char *c = auth; c < eoe; c++)
+			if (*c == '@')
+				at = c;
+		if (at != NULL) {
+			const char *colon = memchr(auth, ':', (size_t)(at - auth));
+			if (colon != NULL) /* user:password@: the user stays */
+				PUT(auth, (size_t)(colon - auth + 1));
+			PUT("***", 3);
+			auth = at;
+		}
+		PUT(auth, (size_t)(eoe - auth));
+		if (comma != NULL)
+			PUT(",", 1);
+		auth = comma ? comma + 1 : end;
+	}
+	PUT(end, strlen(end));
+#undef PUT
+	out[o] = '\0';
+}

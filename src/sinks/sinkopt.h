@@ -27,4 +27,10 @@ int sinkopt__uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
  * Returns 0 or -EINVAL. */
 int sinkopt__hostport(const char *s, size_t len, char *host, size_t host_size, unsigned *port);
 
+/* Copies spec to out (size n, always terminated) with the secrets of every
+ * URL authority in it hidden: "nats://alice:pw@h:1,tok@h:2?x=y" becomes
+ * "nats://alice:***@h:1,***@h:2?x=y". The one function everything that
+ * shows an output spec (stderr, `vigil status`, events) goes through. */
+void sinkopt__redact(const char *spec, char *out, size_t n);
+
 #endif

@@ -6,6 +6,7 @@
 #include "sinks/spool.h"
 
 #include "common/log.h"
+#include "sinks/outfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -20,7 +21,11 @@
 #include <zlib.h>
 
 #define SPOOL_MAX_RECORD (64u << 20)
-#define SPOOL_HDR	 8
+#define SPOOL_HDR	 16
+/* The first byte, 0xF5, never occurs in UTF-8, so the magic cannot appear
+ * inside a record (the NATS sink spools JSON, always valid UTF-8, and hex
+ * ids): a reader that lost the framing finds the next record by it. */
+static const unsigned char spool_magic[4] = {0xf5, 'V', 'g', 0x02};
 
 struct spool {
 	char dir[4096];
@@ -57,6 +62,50 @@ static void put32(unsigned char *p, uint32_t v)
 static uint32_t get32(const unsigned char *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Builds a record header: magic | len | CRC of the payload | CRC of the
+ * first 12 header bytes. */
+static void make_hdr(unsigned char *h, const void *data, uint32_t len)
+{
+	memcpy(h, spool_magic, 4);
+	put32(h + 4, len);
+	put32(h + 8, crc_of(data, len));
+	put32(h + 12, crc_of(h, 12));
+}
+
+/* True when h is an intact header; sets its payload length and CRC. */
+static bool hdr_ok(const unsigned char *h, uint32_t *len, uint32_t *crc)
+{
+	if (memcmp(h, spool_magic, 4) != 0 || crc_of(h, 12) != get32(h + 12))
+		return false;
+	*len = get32(h + 4);
+	*crc = get32(h + 8);
+	return *len <= SPOOL_MAX_RECORD;
+}
+
+/* The offset of the next intact header in fd after off whose record fits
+ * before size, or size when there is none: where a reader that met a
+ * damaged header picks the framing up again. */
+static uint64_t resync(int fd, uint64_t off, uint64_t size)
+{
+	unsigned char chunk[65536];
+
+	while (off + SPOOL_HDR <= size) {
+		size_t want = size - off < sizeof(chunk) ? (size_t)(size - off) : sizeof(chunk);
+		ssize_t got = pread(fd, chunk, want, (off_t)off);
+
+		if (got < SPOOL_HDR)
+			break;
+		for (size_t i = 0; i + SPOOL_HDR <= (size_t)got; i++) {
+			uint32_t len, crc;
+			if (chunk[i] == spool_magic[0] && hdr_ok(chunk + i, &len, &crc) &&
+			    off + i + SPOOL_HDR + len <= size)
+				return off + i;
+		}
+		off += (uint64_t)got - (SPOOL_HDR - 1); /* a header may straddle chunks */
+	}
+	return size;
 }
 
 static uint64_t file_size(const struct spool *sp, uint64_t seg)
@@ -131,9 +180,10 @@ static int write_commit(struct spool *sp)
 	n = snprintf(line, sizeof(line), "%s %08x\n", body, crc_of(body, (size_t)n));
 	snprintf(tmp, sizeof(tmp), "%s/commit.tmp", sp->dir);
 	snprintf(path, sizeof(path), "%s/commit", sp->dir);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	unlink(tmp); /* a leftover of a crash mid-commit */
+	fd = outfile__create(tmp, O_WRONLY);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (write(fd, line, (size_t)n) != n || fsync(fd) < 0)
 		err = errno ? -errno : -EIO;
 	close(fd);
@@ -144,27 +194,33 @@ static int write_commit(struct spool *sp)
 	return err;
 }
 
-/* Scans seg from off, returning the end of its last whole, valid record. */
+/* Scans seg from off, returning the end of its last whole, valid record:
+ * what follows it is a torn append (a crash) and is cut. Damaged records
+ * before it stay, for the reader to skip and count. */
 static uint64_t valid_end(const struct spool *sp, uint64_t seg, uint64_t off)
 {
 	char path[4200];
 	unsigned char hdr[SPOOL_HDR];
 	char *buf = NULL;
 	size_t cap = 0;
+	uint64_t size, good = off;
+	struct stat sb;
 	int fd;
 
 	seg_name(sp, seg, path, sizeof(path));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	for (;;) {
-		uint32_t len;
+	size = fstat(fd, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+	while (off + SPOOL_HDR <= size) {
+		uint32_t len, crc;
 
 		if (pread(fd, hdr, SPOOL_HDR, (off_t)off) != SPOOL_HDR)
 			break;
-		len = get32(hdr);
-		if (len > SPOOL_MAX_RECORD)
-			break;
+		if (!hdr_ok(hdr, &len, &crc) || off + SPOOL_HDR + len > size) {
+			off = resync(fd, off + 1, size);
+			continue;
+		}
 		if (len > cap) {
 			char *nb = realloc(buf, len);
 			if (nb == NULL)
@@ -174,23 +230,28 @@ static uint64_t valid_end(const struct spool *sp, uint64_t seg, uint64_t off)
 		}
 		if (pread(fd, buf, len, (off_t)(off + SPOOL_HDR)) != (ssize_t)len)
 			break;
-		if (crc_of(buf, len) != get32(hdr + 4))
-			break;
 		off += SPOOL_HDR + len;
+		if (crc_of(buf, len) == crc)
+			good = off;
 	}
 	free(buf);
 	close(fd);
-	return off;
+	return good;
 }
 
 static int open_write_seg(struct spool *sp)
 {
 	char path[4200];
 
+	bool created;
+
 	seg_name(sp, sp->w_seg, path, sizeof(path));
-	sp->w_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (sp->w_fd < 0)
-		return -errno;
+	sp->w_fd = outfile__open(path, O_WRONLY | O_APPEND, &created);
+	if (sp->w_fd < 0) {
+		int err = sp->w_fd;
+		sp->w_fd = -1;
+		return err;
+	}
 	fsync(sp->dirfd); /* the new name itself must survive a crash */
 	return 0;
 }
@@ -214,13 +275,34 @@ struct spool *spool__open(const char *dir, uint64_t max_bytes, uint64_t seg_byte
 	sp->w_fd = sp->r_fd = -1;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		goto fail;
-	sp->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	sp->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sp->dirfd < 0)
 		goto fail;
+	/* Nobody else may plant or change records (see outfile.h): the
+	 * directory and every file in it must be ours alone. */
+	err = outfile__check(sp->dirfd, dir, true);
+	if (err < 0) {
+		errno = -err;
+		goto fail;
+	}
 	any = scan_dir(sp, &lo, &hi);
 	if (any < 0) {
 		errno = -any;
 		goto fail;
+	}
+	{
+		char path[4200];
+
+		snprintf(path, sizeof(path), "%s/commit", dir);
+		err = outfile__check_path(path);
+		for (uint64_t s = lo; any && s <= hi && err == 0; s++) {
+			seg_name(sp, s, path, sizeof(path));
+			err = outfile__check_path(path);
+		}
+		if (err < 0) {
+			errno = -err;
+			goto fail;
+		}
 	}
 	if (!any) {
 		lo = hi = 1;
@@ -340,8 +422,7 @@ int spool__append(struct spool *sp, const void *data, size_t len)
 		if (err < 0)
 			return err;
 	}
-	put32(hdr, (uint32_t)len);
-	put32(hdr + 4, crc_of(data, len));
+	make_hdr(hdr, data, (uint32_t)len);
 	iov[0].iov_base = hdr;
 	iov[0].iov_len = SPOOL_HDR;
 	iov[1].iov_base = (void *)data;
@@ -370,7 +451,7 @@ long spool__read(struct spool *sp, char **buf, size_t *cap)
 	unsigned char hdr[SPOOL_HDR];
 
 	for (;;) {
-		uint32_t len;
+		uint32_t len, crc;
 
 		if (at_end(sp, sp->r_seg, sp->r_off))
 			return -ENOENT;
@@ -402,9 +483,14 @@ long spool__read(struct spool *sp, char **buf, size_t *cap)
 			sp->r_off = 0;
 			continue;
 		}
-		len = get32(hdr);
-		if (len > SPOOL_MAX_RECORD || sp->r_off + SPOOL_HDR + len > sp->r_size)
-			goto corrupt;
+		if (!hdr_ok(hdr, &len, &crc) || sp->r_off + SPOOL_HDR + len > sp->r_size) {
+			/* A damaged header: one damaged record (or run of
+			 * them), counted once; the framing is picked up
+			 * again at the next intact header. */
+			sp->st.corrupt++;
+			sp->r_off = resync(sp->r_fd, sp->r_off + 1, sp->r_size);
+			continue;
+		}
 		if (len > *cap || *buf == NULL) {
 			char *nb = realloc(*buf, len ? len : 1);
 			if (nb == NULL)
@@ -412,20 +498,20 @@ long spool__read(struct spool *sp, char **buf, size_t *cap)
 			*buf = nb;
 			*cap = len ? len : 1;
 		}
-		if (pread(sp->r_fd, *buf, len, (off_t)(sp->r_off + SPOOL_HDR)) != (ssize_t)len ||
-		    crc_of(*buf, len) != get32(hdr + 4))
-			goto corrupt;
-		sp->r_off += SPOOL_HDR + len;
-		return (long)len;
-	corrupt:
-		/* Framing is lost from here: skip the rest of the segment. */
-		sp->st.corrupt++;
-		if (sp->r_seg == sp->w_seg) {
-			sp->r_off = sp->w_off;
-			return -ENOENT;
+		if (pread(sp->r_fd, *buf, len, (off_t)(sp->r_off + SPOOL_HDR)) != (ssize_t)len) {
+			/* The file shrank under us: nothing more to read. */
+			sp->st.corrupt++;
+			sp->r_off = sp->r_size;
+			continue;
 		}
-		sp->r_seg++;
-		sp->r_off = 0;
+		sp->r_off += SPOOL_HDR + len;
+		if (crc_of(*buf, len) != crc) {
+			/* The header is intact, the payload is not: exactly
+			 * this record is skipped. */
+			sp->st.corrupt++;
+			continue;
+		}
+		return (long)len;
 	}
 }
 

@@ -9,15 +9,22 @@
  *
  * On disk, in DIR:
  *   NNNNNNNNNNNNNNNNNNNN.seg   segments, records framed as
- *                              u32 length (LE) | u32 CRC-32 of the payload
- *                              (LE) | payload
+ *                              magic F5 56 67 02 | u32 length (LE) |
+ *                              u32 CRC-32 of the payload (LE) |
+ *                              u32 CRC-32 of the 12 bytes before (LE) |
+ *                              payload
  *   commit                     "SEGMENT OFFSET CRC\n", the committed read
  *                              position, replaced atomically (write, fsync,
  *                              rename)
- * A torn or corrupt record at the tail of the newest segment (a crash mid
- * append) is cut off at open; a corrupt record elsewhere ends that segment
- * for the reader (counted in `corrupt`). Fully read segments are deleted at
- * commit.
+ * A damaged record is skipped and counted in `corrupt`, and the records
+ * after it are still delivered: a bad payload CRC under an intact header
+ * skips exactly that record; a damaged header makes the reader look for
+ * the next intact header (the magic's first byte never occurs in the UTF-8
+ * the sink spools). At open, bytes after the last intact record of the
+ * newest segment are a torn append (a crash mid-write) and are cut. Fully
+ * read segments are deleted at commit. (The framing before the magic was
+ * added — 0.1.0 development builds — reads as damaged: counted, not
+ * silently lost.)
  *
  * fsync policy: appends go through write(2) unsynced and are fsync'd by
  * spool__sync (the caller does it about once a second and at close) and

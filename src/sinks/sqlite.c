@@ -24,7 +24,9 @@
  *   Json TEXT              the whole record as vigil's JSON object, so a
  *                          field without a column (dynamic SensorHealth
  *                          counters) is still there: json_extract(Json, '$.X').
- * Absent fields are NULL (the JSON keeps Sysmon's "-"). An older database
+ * Absent fields are NULL (the JSON keeps Sysmon's "-"). Text is stored as
+ * the JSON output carries it: invalid UTF-8 (a file name is any bytes) has
+ * each bad byte replaced by U+FFFD, so readers never fail on a row. An older database
  * missing a column gets it added with ALTER TABLE at open.
  *
  * Write path: on the event thread (it is a local file), one prepared INSERT
@@ -45,12 +47,15 @@
  * the event thread for long; freed pages go back to the OS with incremental vacuum. A full disk
  * (SQLITE_FULL) rolls the open batch back, counts its records as dropped,
  * and the sink keeps going. Files are created 0600 (SQLite gives the -wal
- * and -shm files the database file's mode).
+ * and -shm files the database file's mode); an existing store is used only
+ * when it is ours and not writable by others (outfile.h).
  */
 #include "sinks/sink.h"
 
 #include "common/json.h"
 #include "common/log.h"
+#include "common/utf8.h"
+#include "sinks/outfile.h"
 #include "sinks/sinkopt.h"
 
 #include <errno.h>
@@ -117,6 +122,7 @@ struct sq {
 	struct sq_table t[VFAM__COUNT];
 	struct sq_ins *ins[VIGIL_EVENT_ID_MAX]; /* prepared on first use */
 	struct strbuf json;
+	struct strbuf fix; /* a value made valid UTF-8 (bind_text) */
 	bool in_tx;
 	uint64_t tx_start_ms; /* when the open transaction began */
 	uint64_t pending;     /* records in the open transaction */
@@ -383,6 +389,7 @@ static void sq_free(struct sq *q)
 	if (q->db)
 		sqlite3_close(q->db);
 	strbuf__free(&q->json);
+	strbuf__free(&q->fix);
 	free(q);
 }
 
@@ -399,18 +406,39 @@ static int sq_open(struct sink *s, const char *arg, const struct sink_env *env)
 		return -EINVAL;
 	}
 	strbuf__init(&q->json, 16u << 20);
-	/* Create the file ourselves so it is 0600 whatever the umask. */
-	fd = open(q->cfg.path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		int err = -errno;
-		log_warn("cannot open output %s", q->cfg.path);
-		sq_free(q);
-		return err;
+	strbuf__init(&q->fix, 16u << 20);
+	/* Never take over a store (see outfile.h): the database and the
+	 * files SQLite keeps beside it are created by us, 0600, whatever the
+	 * umask, or must be ours and not writable by others. -wal and -shm
+	 * are created before SQLite opens them, so nobody can plant them
+	 * between a check and SQLite's own open. */
+	{
+		static const char *const side[] = {"-journal", "-wal", "-shm"};
+		char sp[4200];
+		bool created;
+		int err = 0;
+
+		for (size_t i = 0; i < 3 && err == 0; i++) {
+			snprintf(sp, sizeof(sp), "%s%s", q->cfg.path, side[i]);
+			err = outfile__check_path(sp);
+		}
+		fd = err == 0 ? outfile__open(q->cfg.path, O_RDWR, &created) : err;
+		if (fd >= 0)
+			close(fd);
+		for (size_t i = 1; i < 3 && fd >= 0; i++) {
+			snprintf(sp, sizeof(sp), "%s%s", q->cfg.path, side[i]);
+			fd = outfile__open(sp, O_RDWR, &created);
+			if (fd >= 0)
+				close(fd);
+		}
+		if (fd < 0) { /* logged: one line naming the file and why */
+			sq_free(q);
+			return fd;
+		}
 	}
-	close(fd);
-	rc =
-	    sqlite3_open_v2(q->cfg.path, &q->db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	rc = sqlite3_open_v2(q->cfg.path, &q->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+			     NULL);
 	if (rc != SQLITE_OK) {
 		log_warnx("cannot open output %s: %s", q->cfg.path,
 			  q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
@@ -484,7 +512,23 @@ static bool parse_i64(const char *s, size_t len, int64_t *out)
 	return true;
 }
 
-static void bind_value(sqlite3_stmt *st, int idx, const char *v, size_t len, bool is_int)
+/* Binds text as the JSONL output carries it: valid UTF-8 in place (the
+ * usual case, no copy); otherwise with each byte of an invalid sequence
+ * replaced by U+FFFD (utf8__add_valid, what json__add_str does), so every
+ * reader can decode every row and the column equals the Json copy. */
+static void bind_text(struct sq *q, sqlite3_stmt *st, int idx, const char *v, size_t len)
+{
+	if (utf8__valid(v, len)) {
+		sqlite3_bind_text(st, idx, v, (int)len, SQLITE_STATIC);
+		return;
+	}
+	strbuf__clear(&q->fix);
+	utf8__add_valid(&q->fix, v, len);
+	sqlite3_bind_text(st, idx, q->fix.buf, (int)q->fix.len, SQLITE_TRANSIENT);
+}
+
+static void bind_value(struct sq *q, sqlite3_stmt *st, int idx, const char *v, size_t len,
+		       bool is_int)
 {
 	int64_t n;
 
@@ -493,7 +537,7 @@ static void bind_value(sqlite3_stmt *st, int idx, const char *v, size_t len, boo
 	else if (is_int && parse_i64(v, len, &n))
 		sqlite3_bind_int64(st, idx, n);
 	else
-		sqlite3_bind_text(st, idx, v, (int)len, SQLITE_STATIC);
+		bind_text(q, st, idx, v, len);
 }
 
 /* Rolls back the open batch after a failure and counts its records as
@@ -762,7 +806,7 @@ static int sq_write(struct sink *s, const struct vrec *rec)
 			break;
 		case COL_COMPUTER:
 			if (rec->computer)
-				sqlite3_bind_text(st, idx, rec->computer, -1, SQLITE_STATIC);
+				bind_text(q, st, idx, rec->computer, strlen(rec->computer));
 			else
 				sqlite3_bind_null(st, idx);
 			break;
@@ -773,7 +817,7 @@ static int sq_write(struct sink *s, const struct vrec *rec)
 			v = vrec__get(rec, VF_CommandLine, &len);
 			if (v == NULL)
 				v = vrec__get(rec, VF_InitiatingProcessCommandLine, &len);
-			bind_value(st, idx, v, len, false);
+			bind_value(q, st, idx, v, len, false);
 			break;
 		case COL_JSON:
 			sqlite3_bind_text(st, idx, q->json.buf, (int)q->json.len, SQLITE_STATIC);
@@ -785,7 +829,7 @@ static int sq_write(struct sink *s, const struct vrec *rec)
 				v = utc;
 				len = 23;
 			}
-			bind_value(st, idx, v, len, schema__field_kind(c->f) == VFK_INT);
+			bind_value(q, st, idx, v, len, schema__field_kind(c->f) == VFK_INT);
 			break;
 		}
 	}

@@ -77,6 +77,7 @@ struct slog {
 	uint64_t stop_deadline_ms; /* set before stop; read by the sender */
 	atomic_int fd;		   /* the sender's; close() may shut it down */
 	atomic_uint_fast64_t sent, send_dropped, send_errors;
+	atomic_bool down; /* the last attempt to reach the collector failed */
 	uint64_t reported_dropped, reported_errors;
 };
 
@@ -364,9 +365,10 @@ static void *sender(void *arg)
 				err = send_one(l, m);
 			if (err == 0 || err == -EMSGSIZE) {
 				struct mq_msg *next = m->next;
-				if (err == 0)
+				if (err == 0) {
 					atomic_fetch_add(&l->sent, 1);
-				else
+					atomic_store(&l->down, false);
+				} else
 					atomic_fetch_add(&l->send_dropped, 1);
 				free(m);
 				m = next;
@@ -375,6 +377,7 @@ static void *sender(void *arg)
 				continue;
 			}
 			atomic_fetch_add(&l->send_errors, 1);
+			atomic_store(&l->down, true);
 			if (!warned)
 				log_warnx("syslog collector %s: %s; retrying with backoff",
 					  l->cfg.target, strerror(-err));
@@ -452,6 +455,7 @@ static int slog_open(struct sink *s, const char *arg, const struct sink_env *env
 	if (l->cfg.mode == SLOG_LOCAL)
 		openlog(l->cfg.ident, LOG_NDELAY, l->cfg.facility << 3);
 	err = connect_fd(l);
+	atomic_store(&l->down, err < 0 && l->cfg.mode != SLOG_LOCAL);
 	if (err < 0 && l->cfg.mode != SLOG_LOCAL)
 		log_warnx("syslog collector %s: %s; will keep retrying", l->cfg.target,
 			  strerror(-err));
@@ -497,7 +501,9 @@ static int slog_write(struct sink *s, const struct vrec *rec)
 		sb->overflow = false;
 		return -E2BIG;
 	}
-	err = mqueue__push(l->q, NULL, 0, sb->buf, sb->len + 1 /* keep the NUL */);
+	/* Exactly the message: no NUL goes on the wire (the queue keeps one
+	 * after the payload for syslog(3), outside len). */
+	err = mqueue__push(l->q, NULL, 0, sb->buf, sb->len);
 	s->st.queue_depth = mqueue__depth(l->q);
 	return err;
 }
@@ -517,6 +523,7 @@ static int slog_flush(struct sink *s)
 	l->reported_dropped = d;
 	l->reported_errors = e;
 	s->st.queue_depth = mqueue__depth(l->q);
+	s->st.down = atomic_load(&l->down);
 	return 0;
 }
 

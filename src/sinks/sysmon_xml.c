@@ -8,6 +8,8 @@
  */
 #include "sinks/sysmon_xml.h"
 
+#include "common/utf8.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -65,45 +67,6 @@ bool sysmon_xml__is_extra(unsigned event_id, enum vf_id f)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-	size_t need;
-	unsigned min, cp;
-
-	if (c < 0xc2)
-		return 0; /* continuation byte or overlong lead */
-	if (c < 0xe0) {
-		need = 2;
-		min = 0x80;
-		cp = c & 0x1f;
-	} else if (c < 0xf0) {
-		need = 3;
-		min = 0x800;
-		cp = c & 0x0f;
-	} else if (c < 0xf5) {
-		need = 4;
-		min = 0x10000;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < need)
-		return 0;
-	for (size_t i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	/* U+FFFE and U+FFFF are not XML characters either. */
-	if (cp == 0xfffe || cp == 0xffff)
-		return 0;
-	return need;
-}
-
 void sysmon_xml__add_escaped(struct strbuf *sb, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -115,8 +78,11 @@ void sysmon_xml__add_escaped(struct strbuf *sb, const char *s, size_t len)
 		size_t adv = 1;
 
 		if (c >= 0x80) {
-			adv = utf8_seq(p + i, len - i);
-			if (adv == 0) {
+			uint32_t cp = 0;
+
+			adv = utf8__seq(p + i, len - i, &cp);
+			/* U+FFFE and U+FFFF are not XML characters either. */
+			if (adv == 0 || cp == 0xfffe || cp == 0xffff) {
 				rep = "\xef\xbf\xbd";
 				adv = 1;
 			}

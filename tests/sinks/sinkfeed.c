@@ -11,9 +11,11 @@
  * server in the middle of it); -a waits, after the burst, until the sink
  * reports ACK_TARGET records (default COUNT; more when a spool from an
  * earlier run is replayed too) acknowledged, or the timeout passes.
- * Prints one line: "written W dropped D acked A spooled S write_ms T" (T:
- * time spent in the write loop, i.e. on the event thread) and exits 0, or
- * 1 when -a was given and not everything was acknowledged.
+ * Prints one line: "in I written W dropped D acked A spooled S replayed R
+ * spool_corrupt C write_ms T" (T: time spent in the write loop, i.e. on the
+ * event thread) and exits 0, 1 when -a was given and not everything was
+ * acknowledged, or 2 when I != W + D + S (the accounting every output
+ * keeps, see sink.h).
  */
 #include "sinks/sink.h"
 
@@ -168,10 +170,18 @@ int main(int argc, char **argv)
 	}
 	/* Close by hand so the stats the sink folds in at close are kept. */
 	s->ops->close(s);
-	printf("written %llu dropped %llu acked %llu spooled %llu write_ms %llu\n",
-	       (unsigned long long)s->st.written, (unsigned long long)s->st.dropped,
-	       (unsigned long long)s->st.acked, (unsigned long long)s->st.spooled,
-	       (unsigned long long)write_ms);
+	printf("in %llu written %llu dropped %llu acked %llu spooled %llu replayed %llu "
+	       "spool_corrupt %llu write_ms %llu\n",
+	       (unsigned long long)s->st.in, (unsigned long long)s->st.written,
+	       (unsigned long long)s->st.dropped, (unsigned long long)s->st.acked,
+	       (unsigned long long)s->st.spooled, (unsigned long long)s->st.replayed,
+	       (unsigned long long)s->st.spool_corrupt, (unsigned long long)write_ms);
+	/* The accounting invariant every output keeps. */
+	if (s->st.in != s->st.written + s->st.dropped + s->st.spooled) {
+		fprintf(stderr, "sinkfeed: in %llu != written + dropped + spooled\n",
+			(unsigned long long)s->st.in);
+		rc = 2;
+	}
 	free(s->spec);
 	free(s);
 	free(v);

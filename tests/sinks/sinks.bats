@@ -89,7 +89,7 @@ kill_nats() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"unreachable"* ]]
-	[[ "$output" == *"written 6000 dropped 0 acked 0 spooled 6000"* ]]
+	[[ "$output" == *"in 6000 written 0 dropped 0 acked 0 spooled 6000"* ]]
 	[ -n "$(find "$T/spool/nats-S3" -name '*.seg' -size +1k)" ]
 	start_nats n1 $BASE
 	# A new sink replays the old spool first, then its own records.
@@ -97,6 +97,7 @@ kill_nats() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"replaying"* ]]
+	[[ "$output" == *"replayed 10000 "* ]] # the old 6000, then its own 4000
 	run $CHECK nats://127.0.0.1:$BASE S3 h3 1 10000
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -114,7 +115,7 @@ kill_nats() {
 	[ "$dropped" -gt 0 ]
 	[ "$spooled" -gt 0 ]
 	[ $((dropped + spooled)) -eq 5000 ]
-	[[ "$output" == *"written $spooled dropped $dropped"* ]]
+	[[ "$output" == *"in 5000 written 0 dropped $dropped"* ]]
 	[ "$(du -sk "$T/spool/nats-S4" | cut -f1)" -le 80 ]
 }
 
@@ -254,4 +255,124 @@ s.bind(("127.0.0.1", '"$BASE"')); s.listen(8); c, _ = s.accept(); time.sleep(60)
 	wait $recv
 	cat "$T/recv.out"
 	grep -q "received 1000 valid 1000 unique 1000 app edr provider Acme-EDR" "$T/recv.out"
+}
+
+@test "nats: sequence numbers starting over (state dir lost) still reach the stream: nothing deduplicated away" {
+	start_nats n1 $BASE
+	spec="nats://127.0.0.1:$BASE?stream=S6&subject=s6.ev"
+	run $FEED -n 3000 -c h11 -d "$T/run1" -a 60 "$spec"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# The state dir (seqno and spool) is gone: the next run numbers from 1
+	# again. Its records are new events and must all be stored.
+	run $FEED -n 3000 -c h11 -d "$T/run2" -a 60 "$spec"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"written 3000 dropped 0 acked 3000"* ]]
+	run $CHECK nats://127.0.0.1:$BASE S6 h11 1 3000 2
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "msgs 6000 last_seq 6000 missing 0 duplicates 0 foreign 0 ids_reused 0" ]]
+}
+
+@test "nats: two hosts with the same host name publish to one stream: nothing lost" {
+	start_nats n1 $BASE
+	spec="nats://127.0.0.1:$BASE?stream=S7&subject=s7.ev"
+	$FEED -n 5000 -r 5000 -c clone -d "$T/a" -a 60 "$spec" >"$T/a.out" 2>&1 &
+	a=$!
+	$FEED -n 5000 -r 5000 -c clone -d "$T/b" -a 60 "$spec" >"$T/b.out" 2>&1 &
+	b=$!
+	wait $a
+	wait $b
+	cat "$T/a.out" "$T/b.out"
+	grep -q "written 5000 dropped 0 acked 5000" "$T/a.out"
+	grep -q "written 5000 dropped 0 acked 5000" "$T/b.out"
+	run $CHECK nats://127.0.0.1:$BASE S7 clone 1 5000 2
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "msgs 10000 last_seq 10000 missing 0 duplicates 0 foreign 0 ids_reused 0" ]]
+}
+
+@test "nats: user:password@ in the URL authenticates and is never printed" {
+	start_nats n1 $BASE --user alice --pass 'Pw-s3cr3t'
+	spec="nats://alice:Pw-s3cr3t@127.0.0.1:$BASE?stream=S8&subject=s8.ev"
+	run $FEED -n 500 -c h12 -d "$T" -a 30 "$spec"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"written 500 dropped 0 acked 500"* ]]
+	[[ "$output" != *"s3cr3t"* ]]
+	# Unreachable server: the warning names the server, without the password.
+	run $FEED -n 10 -c h12 -d "$T/x" "nats://alice:Pw-s3cr3t@127.0.0.1:$((BASE + 9))?stream=S8"
+	echo "$output"
+	[[ "$output" == *"alice:***@127.0.0.1"* ]]
+	[[ "$output" != *"s3cr3t"* ]]
+	# A token, and a spec error: neither echoes the secret.
+	run $FEED -n 1 "nats://tok-s3cr3t@127.0.0.1:$BASE?bogus=1"
+	echo "$output"
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"***@127.0.0.1"* ]]
+	[[ "$output" != *"s3cr3t"* ]]
+	# With a wrong password nothing is acknowledged, and still nothing leaks.
+	run $FEED -n 10 -c h12 -d "$T/y" "nats://alice:wrong-s3cr3t@127.0.0.1:$BASE?stream=S8"
+	echo "$output"
+	[[ "$output" != *"s3cr3t"* ]]
+}
+
+@test "nats: a corrupted spool: damaged records skipped and counted, all the others delivered" {
+	spec="nats://127.0.0.1:$BASE?stream=S9&subject=s9.ev"
+	# No server: 6000 records go to the spool.
+	run $FEED -n 6000 -c h13 -d "$T" "$spec"
+	echo "$output"
+	[[ "$output" == *"spooled 6000"* ]]
+	seg=$(find "$T/spool/nats-S9" -name '*.seg' | sort | head -n 1)
+	size=$(stat -c %s "$seg")
+	[ "$size" -gt 200000 ]
+	# Flip one byte in each of four records spread over the segment (a
+	# header, payloads), and overwrite a 300-byte run with zeros.
+	for off in 1000 40000 80001 120002; do
+		printf '\x5a' | dd of="$seg" bs=1 seek=$off conv=notrunc status=none
+	done
+	dd if=/dev/zero of="$seg" bs=1 seek=160000 count=300 conv=notrunc status=none
+	start_nats n1 $BASE
+	run $FEED -n 0 -c h13 -d "$T" -a 60 -t 1 "$spec"
+	echo "$output"
+	corrupt=$(sed -n 's/.*spool_corrupt \([0-9]*\).*/\1/p' <<<"$output")
+	replayed=$(sed -n 's/.* replayed \([0-9]*\).*/\1/p' <<<"$output")
+	[ "$corrupt" -ge 5 ]
+	[ "$corrupt" -le 8 ]
+	run $CHECK nats://127.0.0.1:$BASE S9 h13 1 6000
+	echo "$output"
+	missing=$(sed -n 's/.*missing \([0-9]*\).*/\1/p' <<<"$output")
+	# Only the damaged records are missing; everything else arrived once.
+	[ "$missing" -ge 5 ]
+	[ "$missing" -le 8 ]
+	[ "$replayed" -eq $((6000 - missing)) ]
+	[[ "$output" == *"duplicates 0 foreign 0 ids_reused 0" ]]
+}
+
+@test "hunt: control characters, C1, DEL and invalid UTF-8 are escaped in table, csv and json" {
+	db=$T/evil.db
+	# ESC[2J (clear screen), CSI as C1 (U+009B), DEL, a lone 0xff, a CR
+	# that would hide text, BEL, and a column name holding ESC.
+	sqlite3 "$db" "CREATE TABLE t (v TEXT); INSERT INTO t VALUES (CAST(X'411b5b324a42c29b33316d437f44ff450d460747e282ac' AS TEXT));"
+	for fmt in table csv json; do
+		"$VIGIL" hunt --db "$db" --format "$fmt" "SELECT v, v AS \"x$(printf '\033')y\" FROM t" >"$T/out.$fmt" 2>&1
+		python3 - "$T/out.$fmt" "$fmt" <<'PY'
+import sys
+b = open(sys.argv[1], 'rb').read()
+fmt = sys.argv[2]
+t = b.decode('utf-8')  # valid UTF-8 throughout, or this raises
+body = t.replace('\r\n', '\n') if fmt == 'csv' else t
+bad = [hex(ord(c)) for c in body if (ord(c) < 0x20 and c != '\n') or 0x7f <= ord(c) <= 0x9f]
+assert not bad, (fmt, bad, t)
+assert '\u20ac' in t, t  # valid text passes unchanged
+if fmt == 'json':
+    import json
+    v = json.loads(t)[0]
+    assert v['v'] == 'A\x1b[2JB\x9b31mC\x7fD\ufffdE\rF\x07G\u20ac', v
+else:
+    assert '\\x1b[2J' in t and '\\u009b31m' in t and '\\x7f' in t and '\\xff' in t and '\\x0d' in t, t
+print(fmt, 'ok')
+PY
+	done
 }

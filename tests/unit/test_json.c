@@ -41,6 +41,8 @@ static void test_utf8(void **state)
 	assert_string_equal(esc("\xc0\xaf", 2, &sb), "\"\\ufffd\\ufffd\"");
 	assert_string_equal(esc("\xed\xa0\x80", 3, &sb), "\"\\ufffd\\ufffd\\ufffd\"");
 	assert_string_equal(esc("\xf5\x80\x80\x80", 4, &sb), "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
+	/* C1 controls (CSI is U+009B) are escaped like C0; U+00A0 is not. */
+	assert_string_equal(esc("\xc2\x9b\xc2\x80\xc2\xa0", 6, &sb), "\"\\u009b\\u0080\xc2\xa0\"");
 	strbuf__free(&sb);
 }
 

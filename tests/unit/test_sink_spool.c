@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sinks/spool.h"
@@ -172,6 +173,100 @@ static void test_corrupt_crc(void **state)
 	spool__close(sp);
 }
 
+/* Damage in the middle of the spool (bytes flipped in headers and
+ * payloads of several segments): exactly the damaged records are skipped
+ * and counted, every other record is still delivered, in order. */
+static void test_corrupt_middle(void **state)
+{
+	char dir[256], seg[300];
+	struct spool *sp;
+	struct spool_stats st;
+	unsigned next = 0, got = 0;
+	int fd;
+
+	sub(dir, sizeof(dir), "m");
+	sp = spool__open(dir, 1 << 20, 4096); /* 4 KiB segments: ~150 records each */
+	for (unsigned i = 0; i < 1000; i++)
+		put(sp, i);
+	spool__close(sp);
+	/* Records are 29 bytes on disk. Segment 1: a payload byte of record
+	 * 10, a header byte (length) of record 40. Segment 3: the magic of
+	 * one record. Segment 5: 3 bytes straddling two records. */
+	snprintf(seg, sizeof(seg), "%s/%020d.seg", dir, 1);
+	fd = open(seg, O_RDWR);
+	assert_int_equal(pwrite(fd, "Z", 1, 10 * 29 + 16 + 3), 1);
+	assert_int_equal(pwrite(fd, "\x7f", 1, 40 * 29 + 5), 1);
+	close(fd);
+	snprintf(seg, sizeof(seg), "%s/%020d.seg", dir, 3);
+	fd = open(seg, O_RDWR);
+	assert_int_equal(pwrite(fd, "\0", 1, 20 * 29), 1);
+	close(fd);
+	snprintf(seg, sizeof(seg), "%s/%020d.seg", dir, 5);
+	fd = open(seg, O_RDWR);
+	assert_int_equal(pwrite(fd, "\1\2\3", 3, 30 * 29 - 1), 3);
+	close(fd);
+
+	sp = spool__open(dir, 1 << 20, 4096);
+	assert_non_null(sp);
+	for (;;) {
+		long len = spool__read(sp, &buf, &cap);
+		char text[16];
+		unsigned i;
+
+		if (len == -ENOENT)
+			break;
+		assert_true(len == 13);
+		memcpy(text, buf, 13);
+		text[13] = '\0';
+		assert_int_equal(sscanf(text, "record-%06u", &i), 1);
+		assert_true(i >= next); /* in order, nothing twice */
+		next = i + 1;
+		got++;
+	}
+	spool__stats(sp, &st);
+	assert_int_equal(st.corrupt, 5);
+	assert_int_equal(got, 995);
+	assert_int_equal(next, 1000);
+	spool__close(sp);
+}
+
+/* The spool is never taken over: a directory or a segment that someone
+ * else owns or can write is refused; new segments are 0600. */
+static void test_not_taken_over(void **state)
+{
+	char d[256], seg[300];
+	struct spool *sp;
+	struct stat st;
+
+	sub(d, sizeof(d), "t");
+	assert_int_equal(mkdir(d, 0700), 0);
+	assert_int_equal(chmod(d, 0777), 0);
+	errno = 0;
+	assert_null(spool__open(d, 1 << 20, 4096));
+	assert_int_equal(errno, EPERM);
+	assert_int_equal(chmod(d, 0700), 0);
+	sp = spool__open(d, 1 << 20, 4096);
+	assert_non_null(sp);
+	put(sp, 1);
+	spool__close(sp);
+	snprintf(seg, sizeof(seg), "%s/%020d.seg", d, 1);
+	assert_int_equal(stat(seg, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* A segment made world-writable: refused, not appended to. */
+	assert_int_equal(chmod(seg, 0666), 0);
+	errno = 0;
+	assert_null(spool__open(d, 1 << 20, 4096));
+	assert_int_equal(errno, EPERM);
+	if (geteuid() == 0) {
+		assert_int_equal(chmod(seg, 0600), 0);
+		assert_int_equal(chown(seg, 65534, 65534), 0);
+		assert_null(spool__open(d, 1 << 20, 4096));
+		assert_int_equal(chown(d, 65534, 65534), 0);
+		assert_int_equal(chown(seg, 0, 0), 0);
+		assert_null(spool__open(d, 1 << 20, 4096)); /* the directory's owner */
+	}
+}
+
 static void test_full(void **state)
 {
 	char dir[256];
@@ -209,10 +304,9 @@ static void test_full(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_write_replay),
-	    cmocka_unit_test(test_torn_tail),
-	    cmocka_unit_test(test_corrupt_crc),
-	    cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_write_replay),   cmocka_unit_test(test_torn_tail),
+	    cmocka_unit_test(test_corrupt_crc),	   cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_corrupt_middle), cmocka_unit_test(test_not_taken_over),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,7 +257,95 @@ static void test_disk_full(void **state)
 	assert_true(s->st.dropped >= (uint64_t)fails);
 	assert_true(s->st.written > 0);
 	assert_int_equal(s->st.written + s->st.dropped, 2000);
+	assert_int_equal(s->st.in, s->st.written + s->st.dropped + s->st.spooled);
 	sink__close(s);
+}
+
+/* Invalid UTF-8 is stored as the JSONL output has it (each bad byte
+ * U+FFFD), so every reader can decode every row; the column and the Json
+ * copy agree. */
+static void test_invalid_utf8(void **state)
+{
+	char path[256], spec[300];
+	uint64_t now = (uint64_t)time(NULL) * 1000000000ull;
+	struct sink *s;
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/utf8.db", dir);
+	snprintf(spec, sizeof(spec), "sqlite:%s", path);
+	s = open_sink(spec);
+	fill(1, 1, now);
+	vrec__set_str(&rec, VF_CommandLine, "cat \xff\xfe-\xc3(\xe2\x82 caf\xc3\xa9");
+	vrec__set_str(&rec, VF_Image, "/tmp/\xed\xa0\x80x"); /* a surrogate */
+	assert_int_equal(sink__write(s, &rec), 0);
+	sink__close(s);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_string_equal(
+	    q_text(db, "SELECT CommandLine FROM DeviceProcessEvents"),
+	    "cat \xef\xbf\xbd\xef\xbf\xbd-\xef\xbf\xbd(\xef\xbf\xbd\xef\xbf\xbd caf\xc3\xa9");
+	assert_string_equal(q_text(db, "SELECT Image FROM DeviceProcessEvents"),
+			    "/tmp/\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdx");
+	assert_int_equal(q_int(db,
+			       "SELECT CommandLine = json_extract(Json, '$.CommandLine') AND "
+			       "Image = json_extract(Json, '$.Image') FROM DeviceProcessEvents"),
+			 1);
+	sqlite3_close(db);
+}
+
+/* An output file is never taken over: an existing database (or -wal)
+ * someone else owns or can write, or a symlink, is refused; a new one is
+ * created 0600, with its -wal and -shm. */
+static void test_not_taken_over(void **state)
+{
+	char path[256], spec[300], side[300];
+	struct sink_env env = {.state_dir = dir, .computer = "h1"};
+	struct sink **v = NULL;
+	size_t n = 0;
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/taken.db", dir);
+	snprintf(spec, sizeof(spec), "sqlite:%s", path);
+	/* World-writable (0666): anyone could add forged rows. */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(fchmod(fd, 0666), 0);
+	close(fd);
+	assert_int_equal(sink__open_spec(spec, &env, &v, &n), -EPERM);
+	assert_int_equal(n, 0);
+	if (geteuid() == 0) {
+		/* Owned by nobody, even 0600. */
+		assert_int_equal(chmod(path, 0600), 0);
+		assert_int_equal(chown(path, 65534, 65534), 0);
+		assert_int_equal(sink__open_spec(spec, &env, &v, &n), -EPERM);
+		assert_int_equal(chown(path, 0, 0), 0);
+	}
+	assert_int_equal(unlink(path), 0);
+	/* A symlink to somewhere else. */
+	assert_int_equal(symlink("/etc/passwd", path), 0);
+	assert_true(sink__open_spec(spec, &env, &v, &n) < 0);
+	assert_int_equal(unlink(path), 0);
+	/* A planted, writable -wal next to a fresh database. */
+	snprintf(side, sizeof(side), "%s-wal", path);
+	fd = open(side, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_int_equal(fchmod(fd, 0622), 0);
+	close(fd);
+	assert_int_equal(sink__open_spec(spec, &env, &v, &n), -EPERM);
+	assert_int_equal(unlink(side), 0);
+	unlink(path);
+	/* Fresh: 0600, and so are the -wal and -shm while it is open. */
+	umask(0);
+	assert_int_equal(sink__open_spec(spec, &env, &v, &n), 0);
+	umask(022);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(stat(side, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	assert_int_equal(stat(side, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	sink__close(v[0]);
+	free(v);
 }
 
 static void test_bad_specs(void **state)
@@ -289,7 +378,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_write_and_query), cmocka_unit_test(test_retention_age),
 	    cmocka_unit_test(test_retention_size),  cmocka_unit_test(test_disk_full),
-	    cmocka_unit_test(test_bad_specs),
+	    cmocka_unit_test(test_bad_specs),	    cmocka_unit_test(test_invalid_utf8),
+	    cmocka_unit_test(test_not_taken_over),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

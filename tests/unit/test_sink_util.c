@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sinks/queue.h"
@@ -106,6 +107,40 @@ static void test_options(void **state)
 	assert_int_equal(sinkopt__next(&p, k, sizeof(k), v, sizeof(v)), 0);
 }
 
+static void test_redact(void **state)
+{
+	static const char *const cases[][2] = {
+	    {"nats://alice:pw@h:1?stream=S", "nats://alice:***@h:1?stream=S"},
+	    {"nats://tok@h:1,bob:x@y@h2:2", "nats://***@h:1,bob:***@h2:2"},
+	    {"nats://h:1,h2:2?subject=a@b", "nats://h:1,h2:2?subject=a@b"},
+	    {"jsonl:/var/lib/vigil/a@b.jsonl", "jsonl:/var/lib/vigil/a@b.jsonl"},
+	    {"syslog:tcp://u:p@h:514", "syslog:tcp://u:***@h:514"},
+	};
+	char out[128], tiny[8];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sinkopt__redact(cases[i][0], out, sizeof(out));
+		assert_string_equal(out, cases[i][1]);
+	}
+	/* Cut, never overflowing, and the secret never shows even cut. */
+	sinkopt__redact("nats://al:secret@h:1", tiny, sizeof(tiny));
+	assert_string_equal(tiny, "nats://");
+}
+
+/* The payload is NUL-terminated outside its length, so a syslog message
+ * can be sent as exactly len bytes and still be a C string for syslog(3). */
+static void test_queue_nul(void **state)
+{
+	struct mq_msg *m = mq_msg__new("k", 1, "abc", 3);
+
+	(void)state;
+	assert_non_null(m);
+	assert_int_equal(m->len, 3);
+	assert_int_equal(m->data[3], '\0');
+	free(m);
+}
+
 static void test_queue_bounds(void **state)
 {
 	struct mqueue *q = mqueue__new(3, 100);
@@ -145,10 +180,9 @@ static void test_queue_bounds(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sizes_durations),
-	    cmocka_unit_test(test_hostport),
-	    cmocka_unit_test(test_options),
-	    cmocka_unit_test(test_queue_bounds),
+	    cmocka_unit_test(test_sizes_durations), cmocka_unit_test(test_hostport),
+	    cmocka_unit_test(test_options),	    cmocka_unit_test(test_queue_bounds),
+	    cmocka_unit_test(test_redact),	    cmocka_unit_test(test_queue_nul),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,129 @@
+/*
+ * test_sink_health.c — per-output accounting and the failing/recovered
+ * transitions behind the Error (255) events: every record given to an
+ * output is counted once in In and ends in exactly one of Written, Dropped
+ * and Spooled; an output that starts losing records reports once, and once
+ * more when it delivers again; a flapping output cannot flood; the
+ * SensorHealth field names are Output<N><Kind><Counter>.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sinks/sink.h"
+
+static bool fail_writes;
+static struct vrec rec;
+
+static int fake_write(struct sink *s, const struct vrec *r)
+{
+	(void)s;
+	(void)r;
+	return fail_writes ? -EIO : 0;
+}
+
+static const struct sink_ops fake_ops = {.kind = "fake", .write = fake_write};
+
+static void writes(struct sink *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		sink__write(s, &rec);
+}
+
+static void test_transitions(void **state)
+{
+	struct sink s = {.ops = &fake_ops, .spec = "fake:x"};
+	char msg[512];
+
+	(void)state;
+	snprintf(s.label, sizeof(s.label), "Output3Fake");
+	vrec__reset(&rec, schema__event(1));
+	fail_writes = false;
+	writes(&s, 10);
+	assert_int_equal(sink__health_check(&s, 1000, msg, sizeof(msg)), 0);
+	/* Starts failing: one event, naming the output and the loss. */
+	fail_writes = true;
+	writes(&s, 5);
+	assert_int_equal(s.st.in, 15);
+	assert_int_equal(s.st.written, 10);
+	assert_int_equal(s.st.dropped, 5);
+	assert_int_equal(sink__health_check(&s, 2000, msg, sizeof(msg)), 1);
+	assert_non_null(strstr(msg, "Output3Fake (fake:x) is failing"));
+	assert_non_null(strstr(msg, "5 records dropped"));
+	/* More loss is the same episode: no second event. */
+	writes(&s, 5);
+	assert_int_equal(sink__health_check(&s, 3000, msg, sizeof(msg)), 0);
+	/* Delivers again, but within the hold time: not yet. */
+	fail_writes = false;
+	writes(&s, 3);
+	assert_int_equal(sink__health_check(&s, 4000, msg, sizeof(msg)), 0);
+	/* After the hold, recovery needs records actually delivered. */
+	assert_int_equal(sink__health_check(&s, 12001, msg, sizeof(msg)), 0);
+	writes(&s, 1);
+	assert_int_equal(sink__health_check(&s, 13000, msg, sizeof(msg)), -1);
+	assert_non_null(strstr(msg, "recovered"));
+	assert_non_null(strstr(msg, "10 records dropped"));
+	/* Flapping: a new failure right after is held back, then told. */
+	fail_writes = true;
+	writes(&s, 1);
+	assert_int_equal(sink__health_check(&s, 14000, msg, sizeof(msg)), 0);
+	assert_int_equal(sink__health_check(&s, 23001, msg, sizeof(msg)), 1);
+	assert_int_equal(s.st.in, s.st.written + s.st.dropped + s.st.spooled);
+	/* A network output that is down fails without losing anything yet. */
+	{
+		struct sink d = {.ops = &fake_ops, .spec = "fake:y"};
+		fail_writes = false;
+		writes(&d, 2);
+		d.st.down = true;
+		assert_int_equal(sink__health_check(&d, 1000, msg, sizeof(msg)), 1);
+		assert_non_null(strstr(msg, "cannot reach"));
+	}
+}
+
+static void test_health_fields(void **state)
+{
+	char dir[] = "/tmp/vigil-health-XXXXXX", cmd[128];
+	struct sink_env env = {.computer = "h"};
+	struct sink **v = NULL;
+	size_t n = 0;
+	struct vrec *r = calloc(1, sizeof(*r));
+	const char *want[] = {"Output1JsonlIn",		  "Output1JsonlWritten",
+			      "Output1JsonlDropped",	  "Output1JsonlErrors",
+			      "Output1JsonlSpooled",	  "Output1JsonlReplayed",
+			      "Output1JsonlSpoolCorrupt", "Output2SqliteIn"};
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	env.state_dir = dir;
+	assert_int_equal(sink__open_spec("default", &env, &v, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0]->label, "Output1Jsonl");
+	assert_string_equal(v[1]->label, "Output2Sqlite");
+	vrec__reset(r, schema__event(241));
+	sink__add_health(v[0], r);
+	sink__add_health(v[1], r);
+	assert_int_equal(r->ndyn, 14);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		assert_string_equal(r->dyn[i].name, want[i]);
+	for (size_t i = 0; i < n; i++)
+		sink__close(v[i]);
+	free(v);
+	free(r);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_transitions),
+	    cmocka_unit_test(test_health_fields),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
