@@ -22,6 +22,7 @@ EXECS=${EXECS:-200}
 CONNS=${CONNS:-200}
 TMP=$(mktemp -d /tmp/vigil-kbench.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
+# KEEP=DIR keeps each kernel's full hook_cost.sh report there.
 
 [ "$(id -u)" = 0 ] || { echo "kernels_bench.sh: needs root" >&2; exit 77; }
 make --no-print-directory build/vigil build/bench/filestorm build/bench/execstorm >&2
@@ -32,6 +33,7 @@ for k in $KERNELS; do
 		--env "CONNS=$CONNS" --env TOP=200 -- bench/hook_cost.sh >"$TMP/$k.md"
 	cols+=("$k")
 done
+if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp "$TMP"/*.md "$KEEP"/; fi
 if [ "${HOST:-1}" = 1 ]; then
 	N=$N EXECS=$EXECS CONNS=$CONNS TOP=200 bench/hook_cost.sh >"$TMP/host.md"
 	cols+=(host)
@@ -43,7 +45,7 @@ for c in "${cols[@]}"; do
 	awk -F'|' '/^\| vg_/ { gsub(/ /, "", $2); gsub(/ /, "", $5); print $2, $5 }' \
 		"$TMP/$c.md" >"$TMP/$c.rows"
 done
-rel() { grep -m1 -o 'Host: 2 cores, [^.]*' "$TMP/$1.md" | sed 's/Host: 2 cores, //'; }
+rel() { sed -n 's/.*Host: [0-9]* cores*, \(.*\)\.$/\1/p' "$TMP/$1.md" | head -n 1; }
 
 echo "## Per-hook cost across kernels"
 echo

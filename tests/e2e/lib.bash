@@ -21,7 +21,9 @@ start_sensor() {
 		2>>"$BATS_TEST_TMPDIR/sensor.log" &
 	SENSOR_PID=$!
 	local i
-	for i in $(seq 1 200); do
+	# VIGIL_START_TIMEOUT (s): an emulated guest (tests/kernels) verifies
+	# the BPF programs many times slower than a real machine.
+	for i in $(seq 1 $((${VIGIL_START_TIMEOUT:-10} * 20))); do
 		if [ -s "$OUT" ] && grep -q '"State":"Started"' "$OUT" 2>/dev/null; then
 			return 0
 		fi
@@ -32,7 +34,7 @@ start_sensor() {
 		fi
 		sleep 0.05
 	done
-	echo "sensor did not start within 10 s" >&2
+	echo "sensor did not start within ${VIGIL_START_TIMEOUT:-10} s" >&2
 	cat "$BATS_TEST_TMPDIR/sensor.log" >&2
 	return 1
 }
