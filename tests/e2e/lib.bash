@@ -5,7 +5,7 @@
 # so tests never see each other's events.
 
 VIGIL="${VIGIL:-$BATS_TEST_DIRNAME/../../build/vigil}"
-SHARED="${SHARED:-$BATS_TEST_DIRNAME/../../../shared}"
+FIXTURES="$BATS_TEST_DIRNAME/../fixtures"
 
 # start_sensor [vigil run options...]: runs the sensor in the background
 # and waits for its Started record. Sets SENSOR_PID, OUT, STATE.

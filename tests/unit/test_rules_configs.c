@@ -1,6 +1,6 @@
 /*
  * test_rules_configs.c — real configurations: every Sysmon for Linux config
- * in ../shared/data/sysmon-configs loads and filters as Sysmon would, the
+ * in tests/fixtures/sysmon-configs loads and filters as Sysmon would, the
  * shipped etc/vigil.xml turns every filterable event on, and `vigil
  * validate` reports the right exit codes and lines for the fixtures in
  * tests/fixtures/configs. Tests run from the repository root.
@@ -18,7 +18,7 @@
 #include "cli/commands.h"
 #include "rules/rules_int.h"
 
-#define SHARED "../shared/data/sysmon-configs/"
+#define SHARED "tests/fixtures/sysmon-configs/"
 
 static struct vrec rec;
 
