@@ -3,6 +3,7 @@
  */
 #include "cli/commands.h"
 
+#include "common/datadir.h"
 #include "common/log.h"
 #include "sensor/sensor.h"
 #include "sinks/sink.h"
@@ -35,7 +36,8 @@ static void usage(FILE *f)
 		"      --control-socket PATH  where `vigil status` asks (default\n"
 		"                         /run/vigil/control.sock, root only)\n"
 		"      --sigma PATH       Sigma rules (file or directory) to run on every\n"
-		"                         logged event; matches become DetectionAlert (242)\n"
+		"                         logged event; matches become DetectionAlert (242);\n"
+		"                         `shipped` = vigil's own rules (DATADIR/sigma)\n"
 		"  -v, --verbose          more logging; twice for libbpf's debug log\n"
 		"\nSee vigil(8).\n");
 }
@@ -129,6 +131,16 @@ int cmd_run(int argc, char **argv)
 				fprintf(stderr, "vigil: at most %d --sigma paths\n",
 					SENSOR_MAX_OUTPUTS);
 				return EX_USAGE;
+			}
+			if (strcmp(optarg, "shipped") == 0) {
+				/* static: the sensor keeps the pointer */
+				static char shipped[4096];
+				if (datadir__sigma(shipped, sizeof(shipped)) != 0) {
+					fprintf(stderr, "vigil: --sigma shipped: no shipped rules "
+							"found (see vigil(8), FILES)\n");
+					return EX_CONFIG;
+				}
+				optarg = shipped;
 			}
 			o.sigma_paths[o.n_sigma++] = optarg;
 			break;
