@@ -137,3 +137,13 @@ void sink__close(struct sink *s)
 	free(s->spec);
 	free(s);
 }
+
+int sink__reopen(struct sink *s)
+{
+	int err;
+
+	if (s->ops->reopen == NULL)
+		return 0;
+	err = s->ops->reopen(s);
+	return err < 0 ? err : 1;
+}

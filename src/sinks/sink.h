@@ -52,6 +52,9 @@ struct sink_ops {
 	int (*write)(struct sink *s, const struct vrec *rec);
 	int (*flush)(struct sink *s);
 	void (*close)(struct sink *s);
+	/* Optional: closes and reopens the output by name (SIGUSR1, `vigil
+	 * rotate`), for logrotate's move-then-signal. Returns 0 or -errno. */
+	int (*reopen)(struct sink *s);
 };
 
 struct sink {
@@ -72,6 +75,9 @@ int sink__open_spec(const char *spec, const struct sink_env *env, struct sink **
 int sink__write(struct sink *s, const struct vrec *rec);
 int sink__flush(struct sink *s);
 void sink__close(struct sink *s);
+/* Reopens a sink that can (ops->reopen); 1 when it did, 0 when the sink has
+ * nothing to reopen, -errno on failure. */
+int sink__reopen(struct sink *s);
 
 /* The sinks that exist. Each lives in its own file. */
 extern const struct sink_ops sink_jsonl_ops;
