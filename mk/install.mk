@@ -19,6 +19,8 @@ SYSCONFDIR     ?= /etc
 LOCALSTATEDIR  ?= /var
 SYSTEMDUNITDIR ?= /lib/systemd/system
 INSTALL        ?= install
+# debian/rules binary needs root or fakeroot for file ownership in the .deb.
+ROOTCMD        := $(if $(filter 0,$(shell id -u)),,fakeroot)
 
 .PHONY: install deb
 install: $(B)/vigil
@@ -44,7 +46,7 @@ install: $(B)/vigil
 # repo; dh_builddeb puts the package in build/deb (debian/rules).
 deb:
 	dpkg-checkbuilddeps
-	fakeroot debian/rules clean
+	$(ROOTCMD) debian/rules clean
 	debian/rules build
-	fakeroot debian/rules binary
+	$(ROOTCMD) debian/rules binary
 	@ls build/deb/vigil_$(VERSION)_*.deb
