@@ -59,8 +59,8 @@ int notify__init(void)
 	if (sock[0] == '@')
 		N.addr.sun_path[0] = '\0';
 	/* An abstract name's length is exact; a path may carry its NUL. */
-	N.addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len +
-				 (sock[0] == '@' ? 0 : 1));
+	N.addr_len =
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + (sock[0] == '@' ? 0 : 1));
 	N.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (N.fd < 0) {
 		int err = -errno;
