@@ -30,6 +30,7 @@ static void usage(FILE *f)
 	    "                           syslog | syslog:udp://H:P | syslog:tcp://H:P |\n"
 	    "                           syslog:unix:PATH       Sysmon-format XML\n"
 	    "                           nats://H:P[,H:P]?subject=S&stream=N\n"
+	    "                           console:- | console:PATH  one readable line per event\n"
 	    "                           default   events.jsonl and vigil.db in the state dir\n"
 	    "  -s, --state-dir DIR    state and default outputs (default /var/lib/vigil)\n"
 	    "      --health-interval S  SensorHealth every S seconds (default 60, 0 off)\n"

@@ -16,10 +16,9 @@ struct spec_kind {
 };
 
 static const struct spec_kind kinds[] = {
-    {"jsonl:", &sink_jsonl_ops},
-    {"sqlite:", &sink_sqlite_ops},
+    {"jsonl:", &sink_jsonl_ops},  {"sqlite:", &sink_sqlite_ops},
     {"syslog", &sink_syslog_ops}, /* syslog, syslog:udp://..., syslog?mode=... */
-    {"nats://", &sink_nats_ops},
+    {"nats://", &sink_nats_ops},  {"console:", &sink_console_ops},
 };
 
 static const struct spec_kind *find_kind(const char *spec, const char **arg)
@@ -45,7 +44,8 @@ int sink__check_spec(const char *spec)
 	if (k == NULL) {
 		fprintf(stderr,
 			"vigil: unknown output '%s' (expected jsonl:PATH, jsonl:-, sqlite:PATH, "
-			"syslog[:udp://H:P|tcp://H:P|unix:PATH], nats://H:P, default)\n",
+			"syslog[:udp://H:P|tcp://H:P|unix:PATH], nats://H:P, console:-, "
+			"console:PATH, default)\n",
 			spec);
 		return -EINVAL;
 	}

@@ -84,5 +84,6 @@ extern const struct sink_ops sink_jsonl_ops;
 extern const struct sink_ops sink_sqlite_ops;
 extern const struct sink_ops sink_syslog_ops;
 extern const struct sink_ops sink_nats_ops;
+extern const struct sink_ops sink_console_ops;
 
 #endif

@@ -26,7 +26,7 @@ static void test_bad(void **state)
 {
 	static const char *const bad[] = {
 	    "jsonl:",
-	    "jsonl:/x?rotate=1K",	 /* below 4K */
+	    "jsonl:/x?rotate=1K", /* below 4K */
 	    "jsonl:/x?rotate=lots",
 	    "jsonl:/x?keep=0",
 	    "jsonl:/x?keep=1001",
