@@ -75,8 +75,8 @@ static bool wanted(const struct view *v, const struct vrec *rec, const char *lin
 
 		snprintf(id, sizeof(id), "%u", rec->def->id);
 		for (size_t i = 0; i < v->nev && !hit; i++)
-			hit = strcasecmp(v->ev[i], rec->def->name) == 0 ||
-			      strcmp(v->ev[i], id) == 0;
+			hit =
+			    strcasecmp(v->ev[i], rec->def->name) == 0 || strcmp(v->ev[i], id) == 0;
 		if (!hit)
 			return false;
 	}
@@ -223,9 +223,9 @@ static int run_view(struct view *v)
 int cmd_view(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"follow", no_argument, NULL, 'f'},	      {"event", required_argument, NULL, 'e'},
-	    {"grep", required_argument, NULL, 'g'},   {"color", required_argument, NULL, 'C'},
-	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
+	    {"follow", no_argument, NULL, 'f'},	    {"event", required_argument, NULL, 'e'},
+	    {"grep", required_argument, NULL, 'g'}, {"color", required_argument, NULL, 'C'},
+	    {"help", no_argument, NULL, 'h'},	    {NULL, 0, NULL, 0},
 	};
 	struct view v = {.path = VIEW_DEFAULT_FILE};
 	const char *color = "auto";

@@ -55,10 +55,10 @@ static size_t utf8_len(const unsigned char *s, size_t n, uint32_t *cp)
 /* Code points a terminal acts on rather than shows. */
 static bool unsafe_cp(uint32_t c)
 {
-	return (c >= 0x80 && c <= 0x9f) ||		/* C1 controls */
-	       c == 0x2028 || c == 0x2029 ||		/* line/paragraph separators */
-	       (c >= 0x200e && c <= 0x200f) ||		/* LRM, RLM */
-	       (c >= 0x202a && c <= 0x202e) ||		/* bidi embeddings, overrides */
+	return (c >= 0x80 && c <= 0x9f) ||		    /* C1 controls */
+	       c == 0x2028 || c == 0x2029 ||		    /* line/paragraph separators */
+	       (c >= 0x200e && c <= 0x200f) ||		    /* LRM, RLM */
+	       (c >= 0x202a && c <= 0x202e) ||		    /* bidi embeddings, overrides */
 	       (c >= 0x2066 && c <= 0x2069) || c == 0xfeff; /* isolates, BOM */
 }
 
@@ -143,8 +143,8 @@ static const struct target targets[] = {
     {255, {{VF_Detail, ""}}},
 };
 
-static const enum vf_id fallback[] = {VF_TargetFilename, VF_TargetImage, VF_ImageLoaded, VF_Detail,
-				      VF_Type, VF_State};
+static const enum vf_id fallback[] = {VF_TargetFilename, VF_TargetImage, VF_ImageLoaded,
+				      VF_Detail,	 VF_Type,	 VF_State};
 
 static void add_target(struct strbuf *sb, const struct vrec *rec)
 {
@@ -165,8 +165,8 @@ static void add_target(struct strbuf *sb, const struct vrec *rec)
 void evline__format(struct strbuf *sb, const struct vrec *rec, bool color)
 {
 	const char *name = rec->def ? rec->def->name : "?";
-	bool alert = rec->def && (rec->def->id == 242 || rec->def->id == 243 ||
-				  rec->def->id == 255);
+	bool alert =
+	    rec->def && (rec->def->id == 242 || rec->def->id == 243 || rec->def->id == 255);
 	char t[24];
 	size_t before;
 
