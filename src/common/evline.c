@@ -3,6 +3,7 @@
  */
 #include "common/evline.h"
 
+#include "common/json.h"
 #include "common/schema.h"
 
 #include <stdint.h>
@@ -14,43 +15,6 @@
 #define C_RED	"\033[31m"
 #define C_CYAN	"\033[36m"
 #define C_RESET "\033[0m"
-
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not. */
-static size_t utf8_len(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	/* overlong forms, surrogates, past U+10FFFF */
-	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
 
 /* Code points a terminal acts on rather than shows. */
 static bool unsafe_cp(uint32_t c)
@@ -69,7 +33,7 @@ void evline__escape(struct strbuf *sb, const char *s, size_t len)
 
 	while (i < len) {
 		uint32_t cp;
-		size_t n = utf8_len(p + i, len - i, &cp);
+		size_t n = json__utf8_seq(p + i, len - i, &cp);
 
 		if (n == 0 || (n == 1 && (cp < 0x20 || cp == 0x7f)) || p[i] == '\\') {
 			if (p[i] == '\\')

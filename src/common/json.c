@@ -7,16 +7,17 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at s (≤ n bytes), or 0 if invalid.
- * Rejects overlongs, surrogates and code points above U+10FFFF. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+size_t json__utf8_seq(const unsigned char *s, size_t n, uint32_t *cp_out)
 {
 	unsigned c = s[0];
 	size_t need;
 	uint32_t cp;
 
-	if (c < 0x80)
+	if (c < 0x80) {
+		if (cp_out)
+			*cp_out = c;
 		return 1;
+	}
 	if (c >= 0xc2 && c <= 0xdf) {
 		need = 2;
 		cp = c & 0x1f;
@@ -39,6 +40,8 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	if ((need == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
 	    (need == 4 && (cp < 0x10000 || cp > 0x10ffff)))
 		return 0;
+	if (cp_out)
+		*cp_out = cp;
 	return need;
 }
 
@@ -92,7 +95,7 @@ void json__add_str(struct strbuf *sb, const char *str, size_t len)
 			i++;
 			continue;
 		}
-		n = utf8_seq(s + i, len - i);
+		n = json__utf8_seq(s + i, len - i, NULL);
 		if (n == 0) {
 			strbuf__add(sb, "\\ufffd", 6);
 			i++;

@@ -11,6 +11,14 @@
 #include "common/record.h"
 #include "common/strbuf.h"
 
+#include <stddef.h>
+#include <stdint.h>
+
+/* Length of the valid UTF-8 sequence at s (≤ n bytes), or 0 if invalid;
+ * rejects overlongs, surrogates and code points above U+10FFFF. The code
+ * point goes to *cp when cp is not NULL. */
+size_t json__utf8_seq(const unsigned char *s, size_t n, uint32_t *cp);
+
 /* Appends s[0..len) as a quoted JSON string. */
 void json__add_str(struct strbuf *sb, const char *s, size_t len);
 

@@ -26,9 +26,17 @@
  * created 0600 with O_EXCL|O_NOFOLLOW under a temporary name and renamed
  * over PATH. SIGUSR1 or `vigil rotate` reopens PATH (reopen()), after
  * logrotate has moved the file away.
+ *
+ * The console output (console:- / console:PATH, with the same options) is
+ * this sink writing the readable line of common/evline.h instead of JSON:
+ * coloured only on a TTY without $NO_COLOR. A terminal that stops reading
+ * (Ctrl-S) holds up the event loop, which the kernel ring absorbs and
+ * counts as drops: it is for a person watching, the record of truth is the
+ * JSONL or SQLite output beside it.
  */
 #include "sinks/sink.h"
 
+#include "common/evline.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "sinks/sinkopt.h"
@@ -64,6 +72,8 @@ struct jsonl {
 	uint64_t size; /* of the open file, as we wrote it */
 	bool torn;     /* a cut-back failed: repair before the next write */
 	bool special;  /* a device or FIFO: no truncation, no rotation */
+	bool human;    /* console: evline's readable line instead of JSON */
+	bool color;
 	struct strbuf out;
 	uint64_t pending; /* records in out */
 	bool warned;
@@ -376,13 +386,14 @@ static int rotate_now(struct jsonl *j)
 	return 0;
 }
 
-static int jsonl_open(struct sink *s, const char *arg, const struct sink_env *env)
+static int open_as(struct sink *s, const char *arg, bool human)
 {
 	struct jsonl *j = calloc(1, sizeof(*j));
 	int err;
 
 	if (j == NULL)
 		return -ENOMEM;
+	j->human = human;
 	err = parse_spec(arg, &j->cfg);
 	if (err < 0) {
 		free(j);
@@ -400,9 +411,20 @@ static int jsonl_open(struct sink *s, const char *arg, const struct sink_env *en
 		}
 		j->own_fd = true;
 	}
+	j->color = human && evline__want_color(j->fd);
 	strbuf__init(&j->out, 64u << 20);
 	s->priv = j;
 	return 0;
+}
+
+static int jsonl_open(struct sink *s, const char *arg, const struct sink_env *env)
+{
+	return open_as(s, arg, false);
+}
+
+static int console_open(struct sink *s, const char *arg, const struct sink_env *env)
+{
+	return open_as(s, arg, true);
 }
 
 /* The records of out[0..n) that ended: their count, and where the last one
@@ -483,8 +505,12 @@ static int jsonl_write(struct sink *s, const struct vrec *rec)
 	struct jsonl *j = s->priv;
 	size_t before = j->out.len;
 
-	json__add_record(&j->out, rec);
-	strbuf__addc(&j->out, '\n');
+	if (j->human) {
+		evline__format(&j->out, rec, j->color);
+	} else {
+		json__add_record(&j->out, rec);
+		strbuf__addc(&j->out, '\n');
+	}
 	if (j->out.overflow) {
 		/* Only a record larger than the whole buffer gets here: drop
 		 * it alone, keep the lines before it. */
@@ -539,6 +565,16 @@ const struct sink_ops sink_jsonl_ops = {
     .kind = "jsonl",
     .check = jsonl_check,
     .open = jsonl_open,
+    .write = jsonl_write,
+    .flush = jsonl_flush,
+    .close = jsonl_close,
+    .reopen = jsonl_reopen,
+};
+
+const struct sink_ops sink_console_ops = {
+    .kind = "console",
+    .check = jsonl_check,
+    .open = console_open,
     .write = jsonl_write,
     .flush = jsonl_flush,
     .close = jsonl_close,
