@@ -64,9 +64,30 @@ static int beside_exe(const char *rel, const char *marker, char *buf, size_t len
 	return set(buf, len, real);
 }
 
+/* For a binary inside a build tree (<tree>/build/vigil,
+ * <tree>/build/san/tests/x): <tree>/rel, when it holds marker. */
+static int in_build_tree(const char *rel, const char *marker, char *buf, size_t len)
+{
+	char dir[PATH_MAX], cand[PATH_MAX + 64];
+	char *b, *last = NULL;
+
+	if (exe_dir(dir, sizeof(dir)) != 0)
+		return -ENOENT;
+	for (b = strstr(dir, "/build"); b; b = strstr(b + 1, "/build"))
+		if (b[6] == '/' || b[6] == '\0')
+			last = b;
+	if (last == NULL)
+		return -ENOENT;
+	*last = '\0';
+	if (snprintf(cand, sizeof(cand), "%s/%s", dir, rel) >= (int)sizeof(cand))
+		return -ENAMETOOLONG;
+	if (!has_file(cand, marker))
+		return -ENOENT;
+	return set(buf, len, cand);
+}
+
 int datadir__find(const char *explicit_dir, char *buf, size_t len)
 {
-	static const char *const rel[] = {"../share/vigil", "../data", "../../data"};
 	const char *env = getenv("VIGIL_DATADIR");
 
 	/* An explicit choice is taken as given, so its errors name it. */
@@ -74,9 +95,9 @@ int datadir__find(const char *explicit_dir, char *buf, size_t len)
 		return set(buf, len, explicit_dir);
 	if (env && env[0])
 		return set(buf, len, env);
-	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++)
-		if (beside_exe(rel[i], "event_dc_map.tsv", buf, len) == 0)
-			return 0;
+	if (beside_exe("../share/vigil", "event_dc_map.tsv", buf, len) == 0 ||
+	    in_build_tree("data", "event_dc_map.tsv", buf, len) == 0)
+		return 0;
 	if (set(buf, len, DATADIR_FHS) != 0)
 		return -ENAMETOOLONG;
 	return has_file(DATADIR_FHS, "event_dc_map.tsv") ? 0 : -ENOENT;
@@ -84,19 +105,18 @@ int datadir__find(const char *explicit_dir, char *buf, size_t len)
 
 int datadir__sigma(char *buf, size_t len)
 {
-	static const char *const rel[] = {"../rules/sigma", "../../rules/sigma"};
 	char dir[PATH_MAX];
 
 	/* An install keeps them in DATADIR/sigma; a build tree in rules/sigma,
 	 * which is tried first for a build-tree binary so that it never runs
 	 * an older installed copy. */
-	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++)
-		if (beside_exe(rel[i], "README.md", buf, len) == 0)
-			return 0;
+	if (in_build_tree("rules/sigma", "README.md", buf, len) == 0)
+		return 0;
 	if (datadir__find(NULL, dir, sizeof(dir)) == 0) {
+		struct stat st;
+
 		if (snprintf(buf, len, "%s/sigma", dir) >= (int)len)
 			return -ENAMETOOLONG;
-		struct stat st;
 		if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
 			return 0;
 	}

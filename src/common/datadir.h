@@ -6,8 +6,9 @@
  * Search order (man/vigil.8, FILES): an explicit directory (--data), then
  * $VIGIL_DATADIR, then ../share/vigil next to the running binary
  * (/usr/sbin/vigil -> /usr/share/vigil, /usr/local/sbin/vigil ->
- * /usr/local/share/vigil), then the source tree a build-tree binary sits in
- * (build/vigil -> data/, build/san/vigil -> data/), then /usr/share/vigil.
+ * /usr/local/share/vigil), then, for a binary under a build/ directory, the
+ * source tree's data/ (<tree>/build/vigil, <tree>/build/san/vigil ->
+ * <tree>/data), then /usr/share/vigil.
  * A directory counts only if it holds event_dc_map.tsv, so a stray empty
  * share/vigil cannot shadow the real one.
  */

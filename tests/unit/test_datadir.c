@@ -1,6 +1,6 @@
 /*
  * test_datadir.c — the data directory is found relative to the running
- * binary (build/tests/test_datadir -> ../../data), $VIGIL_DATADIR and an
+ * binary (<tree>/build[/san]/tests/test_datadir -> <tree>/data), $VIGIL_DATADIR and an
  * explicit directory take precedence, and the shipped Sigma rules are found
  * in the build tree's rules/sigma.
  */
