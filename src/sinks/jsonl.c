@@ -204,17 +204,18 @@ static int create_fresh(const char *path)
 
 /* Opens PATH for appending, by the rules at the top. A character device
  * or FIFO owned by root (/dev/null, a pipe to a shipper) is written as it is,
- * without repair or rotation; a symlink is refused. Returns fd or -errno. */
-static int open_output(struct jsonl *j)
+ * without repair or rotation (*special); a symlink is refused. Returns fd
+ * and its size in *size, or -errno. */
+static int open_path(struct jsonl *j, uint64_t *size, bool *special)
 {
 	const char *path = j->cfg.path;
 	struct stat st, fst;
 	int fd;
 
-	j->special = false;
+	*special = false;
 	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd >= 0) {
-		j->size = 0;
+		*size = 0;
 		return fd;
 	}
 	if (errno != EEXIST)
@@ -232,7 +233,7 @@ static int open_output(struct jsonl *j)
 			return -EPERM;
 		}
 		fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
-		j->special = true;
+		*special = true;
 		return fd < 0 ? -errno : fd;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -251,7 +252,7 @@ static int open_output(struct jsonl *j)
 				close(fd);
 				return (int)sz;
 			}
-			j->size = (uint64_t)sz;
+			*size = (uint64_t)sz;
 			return fd;
 		}
 		close(fd);
@@ -261,8 +262,33 @@ static int open_output(struct jsonl *j)
 		  path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
 	fd = create_fresh(path);
 	if (fd >= 0)
-		j->size = 0;
+		*size = 0;
 	return fd;
+}
+
+/* Opens PATH (open_path) and makes it the sink's file; the old one, if
+ * any, is closed only once the new one is open, so a failure keeps writing
+ * where it was. Returns 0 or -errno (logged with why). */
+static int switch_file(struct jsonl *j, const char *why)
+{
+	uint64_t size = 0;
+	bool special = false;
+	int fd = open_path(j, &size, &special);
+
+	if (fd < 0) {
+		if (why)
+			log_warnx("output %s: %s (%s): still writing the old file", j->cfg.path,
+				  why, strerror(-fd));
+		return fd;
+	}
+	if (j->own_fd)
+		close(j->fd);
+	j->fd = fd;
+	j->own_fd = true;
+	j->size = size;
+	j->special = special;
+	j->torn = false;
+	return 0;
 }
 
 /* Compresses PATH.0 into PATH.1.gz (via a temporary name), then removes
@@ -339,7 +365,7 @@ static void shift_rotated(const struct jsonl_cfg *c)
 static int rotate_now(struct jsonl *j)
 {
 	char aside[PATH_MAX + 16];
-	int fd;
+	int err;
 
 	if (j->cfg.gzip) {
 		if (j->worker_started && !atomic_load(&j->worker_done)) {
@@ -363,15 +389,11 @@ static int rotate_now(struct jsonl *j)
 		log_warn("output %s: cannot rotate", j->cfg.path);
 		return -errno;
 	}
-	fd = open_output(j);
-	if (fd < 0) {
-		log_warnx("output %s: cannot open a new file after rotating: %s", j->cfg.path,
-			  strerror(-fd));
-		/* Keep appending to the moved file rather than losing records. */
-		return fd;
-	}
-	close(j->fd);
-	j->fd = fd;
+	/* On failure, keep appending to the moved file rather than losing
+	 * records. */
+	err = switch_file(j, "cannot open a new file after rotating");
+	if (err < 0)
+		return err;
 	if (j->cfg.gzip) {
 		shift_rotated(&j->cfg); /* PATH.1 is free for the worker */
 		atomic_store(&j->worker_done, false);
@@ -402,14 +424,12 @@ static int open_as(struct sink *s, const char *arg, bool human)
 	if (strcmp(j->cfg.path, "-") == 0) {
 		j->fd = STDOUT_FILENO;
 	} else {
-		j->fd = open_output(j);
-		if (j->fd < 0) {
-			err = j->fd;
+		err = switch_file(j, NULL);
+		if (err < 0) {
 			log_warnx("cannot open output %s: %s", j->cfg.path, strerror(-err));
 			free(j);
 			return err;
 		}
-		j->own_fd = true;
 	}
 	j->color = human && evline__want_color(j->fd);
 	strbuf__init(&j->out, 64u << 20);
@@ -527,21 +547,11 @@ static int jsonl_write(struct sink *s, const struct vrec *rec)
 static int jsonl_reopen(struct sink *s)
 {
 	struct jsonl *j = s->priv;
-	int fd;
 
 	if (!j->own_fd)
 		return 0;
 	jsonl_flush(s);
-	fd = open_output(j);
-	if (fd < 0) {
-		log_warnx("output %s: reopen failed (%s): still writing the old file", j->cfg.path,
-			  strerror(-fd));
-		return fd;
-	}
-	close(j->fd);
-	j->fd = fd;
-	j->torn = false;
-	return 0;
+	return switch_file(j, "reopen failed");
 }
 
 static void jsonl_close(struct sink *s)
