@@ -59,10 +59,11 @@ $(B)/bench/%: bench/%.c $(B)/libvigil.a
 deps:
 	./scripts/install-deps
 
-# Runs the sensor in the foreground on the shipped default config, events to
-# the screen and to the embedded default outputs under /var/lib/vigil.
+# Runs the sensor in the foreground on the shipped default config: one
+# readable line per event on the screen (console:-, `vigil view` format),
+# and everything in the embedded default outputs under /var/lib/vigil.
 run: all
-	$(B)/vigil run --config etc/vigil.xml --output jsonl:- --output default
+	$(B)/vigil run --config etc/vigil.xml --output console:- --output default
 
 unit: $(UNIT_BINS)
 	@./tests/run-unit $(UNIT_BINS)

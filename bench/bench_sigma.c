@@ -14,7 +14,7 @@
  * 0.53 M ev/s with JSON parsing; 3,000 rules 1.0 M ev/s (1.0 us/ev),
  * 0.47 M ev/s with JSON. Compile: 0.12 s and 2.3 s.
  *
- * usage: bench_sigma [RULES_DIR] (default ../shared/data/sigma; run from the
+ * usage: bench_sigma [RULES_DIR] (default tests/fixtures/sigmahq; run from the
  * repository root). Prints one line per measurement. Times are the thread's
  * CPU time, so other load on the machine does not count against it.
  */
@@ -397,7 +397,7 @@ static void bench(const char *name, struct sigma_engine *e)
 
 int main(int argc, char **argv)
 {
-	const char *dir = argc > 1 ? argv[1] : "../shared/data/sigma";
+	const char *dir = argc > 1 ? argv[1] : "tests/fixtures/sigmahq";
 	struct sigma_engine *e;
 	char *gen;
 	double t0;

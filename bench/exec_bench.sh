@@ -17,7 +17,7 @@ N=${N:-4000}
 R=${R:-5}
 VIGIL=build/vigil
 STORM=build/bench/execstorm
-CFG=../shared/data/sysmon-configs/collect-all.xml
+CFG=tests/fixtures/sysmon-configs/collect-all.xml
 TMP=$(mktemp -d)
 trap 'kill $VPID 2>/dev/null || true; auditctl -D >/dev/null 2>&1 || true; pkill -x auditd 2>/dev/null || true; rm -rf "$TMP"' EXIT
 VPID=

@@ -4,10 +4,11 @@
  * its logged event types provide (see src/coverage/coverage.h).
  *
  * The ATT&CK data and vigil's event mapping are read at run time from the
- * data directory: --data DIR, else $VIGIL_DATADIR, else the compile-time
- * default (the source tree's data/ for a build-tree binary).
+ * data directory, found by datadir__find() (--data DIR, $VIGIL_DATADIR,
+ * ../share/vigil beside the binary, the build tree's data/, /usr/share/vigil).
  */
 #include "cli/commands.h"
+#include "common/datadir.h"
 #include "coverage/coverage.h"
 #include "rules/rules.h"
 #include "sensor/loader.h"
@@ -24,20 +25,19 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vigil coverage [--config FILE] [--attack v18|v17|union]\n"
-		"                      [--format table|json|navigator|html] [-o OUT]\n"
-		"                      [--verified RESULTS.json] [--data DIR] [--kernel]\n"
-		"       vigil coverage --compare A.xml B.xml [--format table|json] [-o OUT]\n"
-		"\n"
-		"Scores each Linux ATT&CK technique: covered / applicable data components,\n"
-		"with DeTT&CT visibility levels 0-4. Without --config, Sysmon's builtin\n"
-		"defaults (ProcessCreate and ProcessTerminate only). --verified marks each\n"
-		"technique verified/failed/theoretical from a `vigil simulate -o` file.\n"
-		"--kernel (root) probes this kernel as `vigil check` does: events it\n"
-		"cannot deliver count as not collected, degraded ones as partial.\n"
-		"Data directory: --data, else $VIGIL_DATADIR, else %s.\n",
-		VIGIL_DATADIR);
+	fprintf(f, "usage: vigil coverage [--config FILE] [--attack v18|v17|union]\n"
+		   "                      [--format table|json|navigator|html] [-o OUT]\n"
+		   "                      [--verified RESULTS.json] [--data DIR] [--kernel]\n"
+		   "       vigil coverage --compare A.xml B.xml [--format table|json] [-o OUT]\n"
+		   "\n"
+		   "Scores each Linux ATT&CK technique: covered / applicable data components,\n"
+		   "with DeTT&CT visibility levels 0-4. Without --config, Sysmon's builtin\n"
+		   "defaults (ProcessCreate and ProcessTerminate only). --verified marks each\n"
+		   "technique verified/failed/theoretical from a `vigil simulate -o` file.\n"
+		   "--kernel (root) probes this kernel as `vigil check` does: events it\n"
+		   "cannot deliver count as not collected, degraded ones as partial.\n"
+		   "Data directory: --data, else $VIGIL_DATADIR, else ../share/vigil beside\n"
+		   "the binary, else the build tree's data/, else /usr/share/vigil.\n");
 }
 
 /* Marks in c what the running kernel cannot deliver (`vigil check`'s
@@ -125,7 +125,8 @@ int cmd_coverage(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},		{NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *out = NULL, *verified = NULL;
-	const char *dir = getenv("VIGIL_DATADIR");
+	const char *dir = NULL;
+	char dirbuf[4096];
 	enum cov_model model = COV_MODEL_V18;
 	enum cov_format fmt = COV_FMT_TABLE;
 	bool compare = false, kernel = false;
@@ -203,8 +204,8 @@ int cmd_coverage(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
-	if (!dir || !dir[0])
-		dir = VIGIL_DATADIR;
+	datadir__find(dir, dirbuf, sizeof(dirbuf)); /* a miss is reported by the load */
+	dir = dirbuf;
 	d = cov_data__load(dir, model, err, sizeof(err));
 	if (!d) {
 		fprintf(stderr, "vigil coverage: %s\n", err);

@@ -3,6 +3,7 @@
  */
 #include "cli/commands.h"
 
+#include "common/datadir.h"
 #include "common/log.h"
 #include "rules/rules.h"
 #include "sensor/sensor.h"
@@ -17,31 +18,36 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vigil run [--config FILE] [--output SPEC]... [--state-dir DIR] [-v]\n"
-		"\n"
-		"  -c, --config FILE      Sysmon XML configuration (default: Sysmon's built-in\n"
-		"                         defaults, ProcessCreate and ProcessTerminate only)\n"
-		"  -o, --output SPEC      where events go; repeatable:\n"
-		"                           jsonl:PATH | jsonl:-   JSON lines to a file or stdout\n"
-		"                           sqlite:PATH[?max_age=7d&max_size=512M]\n"
-		"                           syslog | syslog:udp://H:P | syslog:tcp://H:P |\n"
-		"                           syslog:unix:PATH       Sysmon-format XML\n"
-		"                           nats://H:P[,H:P]?subject=S&stream=N\n"
-		"                           default   events.jsonl and vigil.db in the state dir\n"
-		"  -s, --state-dir DIR    state and default outputs (default /var/lib/vigil)\n"
-		"      --health-interval S  SensorHealth every S seconds (default 60, 0 off)\n"
-		"      --ringbuf-size BYTES ring buffer size, a power of two (default 16M)\n"
-		"      --proc-cache N     process cache entries (default 65536)\n"
-		"      --control-socket PATH  where `vigil status` asks (default\n"
-		"                         /run/vigil/control.sock, root only)\n"
-		"      --sigma PATH       Sigma rules (file or directory) to run on every\n"
-		"                         logged event; matches become DetectionAlert (242)\n"
-		"      --insecure-config-perms  load configuration and Sigma files that\n"
-		"                         someone other than root could have written (refused\n"
-		"                         otherwise), with a warning\n"
-		"  -v, --verbose          more logging; twice for libbpf's debug log\n"
-		"\nSee vigil(8).\n");
+	fprintf(
+	    f,
+	    "usage: vigil run [--config FILE] [--output SPEC]... [--state-dir DIR] [-v]\n"
+	    "\n"
+	    "  -c, --config FILE      Sysmon XML configuration (default: Sysmon's built-in\n"
+	    "                         defaults, ProcessCreate and ProcessTerminate only)\n"
+	    "  -o, --output SPEC      where events go; repeatable:\n"
+	    "                           jsonl:PATH[?rotate=100M&keep=5&compress=gzip] | jsonl:-\n"
+	    "                                                  JSON lines to a file or stdout\n"
+	    "                           sqlite:PATH[?max_age=7d&max_size=512M]\n"
+	    "                           syslog | syslog:udp://H:P | syslog:tcp://H:P |\n"
+	    "                           syslog:unix:PATH       Sysmon-format XML\n"
+	    "                           nats://H:P[,H:P]?subject=S&stream=N\n"
+	    "                           (jsonl, syslog and nats take ?format=sysmon|ocsf|ecs)\n"
+	    "                           console:- | console:PATH  one readable line per event\n"
+	    "                           default   events.jsonl and vigil.db in the state dir\n"
+	    "  -s, --state-dir DIR    state and default outputs (default /var/lib/vigil)\n"
+	    "      --health-interval S  SensorHealth every S seconds (default 60, 0 off)\n"
+	    "      --ringbuf-size BYTES ring buffer size, a power of two (default 16M)\n"
+	    "      --proc-cache N     process cache entries (default 65536)\n"
+	    "      --control-socket PATH  where `vigil status` asks (default\n"
+	    "                         /run/vigil/control.sock, root only)\n"
+	    "      --sigma PATH       Sigma rules (file or directory) to run on every\n"
+	    "                         logged event; matches become DetectionAlert (242);\n"
+	    "                         `shipped` = vigil's own rules (DATADIR/sigma)\n"
+	    "      --insecure-config-perms  load configuration and Sigma files that\n"
+	    "                         someone other than root could have written (refused\n"
+	    "                         otherwise), with a warning\n"
+	    "  -v, --verbose          more logging; twice for libbpf's debug log\n"
+	    "\nSee vigil(8).\n");
 }
 
 static int parse_size(const char *s, uint32_t *out)
@@ -153,6 +159,16 @@ int cmd_run(int argc, char **argv)
 				fprintf(stderr, "vigil: at most %d --sigma paths\n",
 					SENSOR_MAX_OUTPUTS);
 				return EX_USAGE;
+			}
+			if (strcmp(optarg, "shipped") == 0) {
+				/* static: the sensor keeps the pointer */
+				static char shipped[4096];
+				if (datadir__sigma(shipped, sizeof(shipped)) != 0) {
+					fprintf(stderr, "vigil: --sigma shipped: no shipped rules "
+							"found (see vigil(8), FILES)\n");
+					return EX_CONFIG;
+				}
+				optarg = shipped;
 			}
 			o.sigma_paths[o.n_sigma++] = optarg;
 			break;

@@ -166,13 +166,13 @@ static int show_reply(struct strbuf *sb)
 	return EX_PROTOCOL;
 }
 
+static int request(const char *path, const char *req);
+
 int cmd_status(int argc, char **argv)
 {
 	const char *path = CONTROL_DEFAULT_PATH;
 	const char *req;
-	struct strbuf sb;
 	bool json = false;
-	int fd, rc;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -196,10 +196,43 @@ int cmd_status(int argc, char **argv)
 		}
 	}
 
+	req = json ? "status json\n" : "status\n";
+	return request(path, req);
+}
+
+/* `vigil rotate [--socket PATH]`: the sensor reopens its output files (as
+ * on SIGUSR1), after logrotate has moved them. Same exits as status. */
+int cmd_rotate(int argc, char **argv)
+{
+	const char *path = CONTROL_DEFAULT_PATH;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("usage: vigil rotate [--socket PATH]\n\nAsks the running sensor "
+			       "to reopen its output files (as SIGUSR1 does),\nafter logrotate "
+			       "moved them. Needs root.\n");
+			return 0;
+		} else if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc) {
+			path = argv[++i];
+		} else if (strncmp(argv[i], "--socket=", 9) == 0) {
+			path = argv[i] + 9;
+		} else {
+			fprintf(stderr, "vigil rotate: unexpected argument %s\n", argv[i]);
+			return EX_USAGE;
+		}
+	}
+	return request(path, "rotate\n");
+}
+
+/* Sends one request line and prints the reply. */
+static int request(const char *path, const char *req)
+{
+	struct strbuf sb;
+	int fd, rc;
+
 	fd = dial(path);
 	if (fd < 0)
 		return -fd;
-	req = json ? "status json\n" : "status\n";
 	if (!send_all(fd, req, strlen(req))) {
 		/* The sensor may have refused us already: read its reason. */
 		if (errno != EPIPE && errno != ECONNRESET) {

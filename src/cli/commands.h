@@ -12,6 +12,8 @@
 int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_rotate(int argc, char **argv);
+int cmd_view(int argc, char **argv);
 int cmd_hunt(int argc, char **argv);
 int cmd_sigma(int argc, char **argv);
 int cmd_coverage(int argc, char **argv);

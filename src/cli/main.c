@@ -16,6 +16,8 @@ static const struct {
     {"check", cmd_kernel_check, "what this kernel lets vigil see (run this first)"},
     {"validate", cmd_validate, "check a Sysmon XML configuration"},
     {"status", cmd_status, "show the running sensor's counters"},
+    {"rotate", cmd_rotate, "make the running sensor reopen its output files"},
+    {"view", cmd_view, "show recorded events as readable lines"},
     {"hunt", cmd_hunt, "query the SQLite hunting store"},
     {"sigma", cmd_sigma, "check Sigma rules or scan recorded events"},
     {"coverage", cmd_coverage, "ATT&CK coverage of a configuration"},

@@ -12,6 +12,9 @@
 #include "common/record.h"
 #include "common/strbuf.h"
 
+#include <stddef.h>
+#include <stdint.h>
+
 /* Appends s[0..len) as a quoted JSON string. */
 void json__add_str(struct strbuf *sb, const char *s, size_t len);
 

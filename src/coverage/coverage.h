@@ -24,11 +24,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Default data directory (the repo's data/ when built from the tree). */
-#ifndef VIGIL_DATADIR
-#define VIGIL_DATADIR "/usr/share/vigil"
-#endif
-
 enum cov_model { COV_MODEL_V18 = 0, COV_MODEL_V17, COV_MODEL_UNION };
 
 /* How much of an event type a configuration collects. */

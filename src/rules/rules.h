@@ -4,7 +4,7 @@
  * A ruleset is immutable once built: the sensor builds a new one on SIGHUP
  * and swaps the pointer only when the new file is valid, so a failed reload
  * keeps the old rules. Matching follows Sysmon's semantics exactly (see
- * ../shared/data/sysmon-configs/README.md): case-insensitive, exclude before
+ * tests/fixtures/sysmon-configs/README.md): case-insensitive, exclude before
  * include, first matching block decides, per-event defaults.
  *
  * No libbpf here: the sensor asks the ruleset which events are wanted and

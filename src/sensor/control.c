@@ -56,6 +56,9 @@ struct control {
 	ino_t ino;
 	struct control_stats stats;
 	struct conn conns[CONTROL_MAX_CLIENTS];
+	/* "rotate": reopens the outputs (control__set_rotate) */
+	void (*rotate)(void *ctx, struct strbuf *out);
+	void *rotate_ctx;
 };
 
 static uint64_t now_ns(void)
@@ -352,11 +355,14 @@ static void conn_reply(struct control *c, struct conn *k, char *line,
 {
 	struct epoll_event ev = {.events = EPOLLOUT};
 	size_t n = strlen(line);
-	bool json;
+	bool json, rotate = false;
 
 	if (n > 0 && line[n - 1] == '\r')
 		line[--n] = '\0';
-	if (strcmp(line, "status") == 0) {
+	if (strcmp(line, "rotate") == 0 && c->rotate) {
+		rotate = true;
+		json = false;
+	} else if (strcmp(line, "status") == 0) {
 		json = false;
 	} else if (strcmp(line, "status json") == 0) {
 		json = true;
@@ -364,13 +370,16 @@ static void conn_reply(struct control *c, struct conn *k, char *line,
 		conn_drop(c, k, "ERR request: expected \"status\" or \"status json\"\n");
 		return;
 	}
-	if (snapshot == NULL) {
+	if (snapshot == NULL && !rotate) {
 		conn_drop(c, k, "ERR internal: no snapshot available\n");
 		return;
 	}
 	strbuf__init(&k->out, CONTROL_REPLY_MAX);
 	strbuf__adds(&k->out, "OK\n");
-	snapshot(ctx, &k->out, json);
+	if (rotate)
+		c->rotate(c->rotate_ctx, &k->out);
+	else
+		snapshot(ctx, &k->out, json);
 	if (k->out.overflow) {
 		conn_drop(c, k, "ERR internal: status does not fit the reply limit\n");
 		return;
@@ -530,4 +539,12 @@ void control__handle(struct control *c, void (*snapshot)(void *ctx, struct strbu
 			conn_drop(c, k, NULL);
 	}
 	arm_timer(c);
+}
+
+void control__set_rotate(struct control *c, void (*fn)(void *ctx, struct strbuf *out), void *ctx)
+{
+	if (c == NULL)
+		return;
+	c->rotate = fn;
+	c->rotate_ctx = ctx;
 }

@@ -8,7 +8,8 @@
  * the event path at most one non-blocking syscall per call.
  *
  * Wire protocol, one request per connection:
- *   request:  "status\n" or "status json\n" (at most 64 bytes, CR tolerated)
+ *   request:  "status\n" or "status json\n" (at most 64 bytes, CR tolerated),
+ *             or "rotate\n" (reopen the output files, as SIGUSR1 does)
  *   reply:    "OK\n" followed by the snapshot text, then the server closes;
  *             or one line "ERR <kind>: <message>\n" and close, where kind is
  *             "denied" (peer is not uid 0), "request" (malformed or unknown
@@ -70,6 +71,10 @@ struct control_stats {
 	uint64_t refused; /* non-root peers turned away */
 	uint64_t dropped; /* timed out, malformed, busy, or gone mid-reply */
 };
+
+/* Serves "rotate" requests: fn appends what it did to out (after "OK\n").
+ * Without it, "rotate" is refused as an unknown request. */
+void control__set_rotate(struct control *c, void (*fn)(void *ctx, struct strbuf *out), void *ctx);
 
 /* Copies the counters into *out. */
 void control__stats(const struct control *c, struct control_stats *out);

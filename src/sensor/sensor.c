@@ -18,6 +18,7 @@
 #include "sensor/control.h"
 #include "sensor/decode.h"
 #include "sensor/harden.h"
+#include "sensor/notify.h"
 #include "sensor/loader.h"
 #include "sensor/seqno.h"
 #include "sensor/tamper.h"
@@ -1063,6 +1064,24 @@ static int make_state_dir(const char *dir)
 	return 0;
 }
 
+/* SIGUSR1 and `vigil rotate`: every output that writes a file reopens it
+ * by name, after logrotate has moved the old one away. */
+static void reopen_sinks(void *ctx, struct strbuf *out)
+{
+	struct sensor *S = ctx;
+	int n = 0, failed = 0;
+
+	flush_sinks(S);
+	for (size_t i = 0; i < S->n_sinks; i++) {
+		int r = sink__reopen(S->sinks[i]);
+		n += r > 0;
+		failed += r < 0;
+	}
+	log_info("reopened %d output(s), %d failed", n, failed);
+	if (out)
+		strbuf__addf(out, "reopened %d output(s), %d failed\n", n, failed);
+}
+
 static int loop(struct sensor *S, int sfd, int tfd)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC);
@@ -1102,16 +1121,26 @@ static int loop(struct sensor *S, int sfd, int tfd)
 				struct signalfd_siginfo si;
 				if (read(sfd, &si, sizeof(si)) != sizeof(si))
 					continue;
-				if (si.ssi_signo == SIGHUP)
+				if (si.ssi_signo == SIGHUP) {
+					char m[64];
+					snprintf(m, sizeof(m), "RELOADING=1\nMONOTONIC_USEC=%llu",
+						 (unsigned long long)(mono_ns() / 1000));
+					notify__send(m);
 					reload(S);
-				else
+					notify__send("READY=1");
+				} else if (si.ssi_signo == SIGUSR1) {
+					reopen_sinks(S, NULL);
+				} else {
+					notify__send("STOPPING=1");
 					stop = true;
+				}
 			} else if (fd == tfd) {
 				uint64_t ticks;
 				uint64_t now = mono_ns();
 				if (read(tfd, &ticks, sizeof(ticks)) < 0)
 					continue;
 				bpf_sensor__consume(S->bpf);
+				notify__tick(now); /* from the loop: a stall stops it */
 				if (now - last_second >= 1000000000ull) {
 					last_second = now;
 					identity__refresh_clock(&S->id);
@@ -1187,8 +1216,10 @@ int sensor__run(const struct sensor_opts *o)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	notify__init();
 	harden__drop_caps();
 	S->rs = load_rules(o->config_path, &err);
 	if (S->rs == NULL) {
@@ -1330,6 +1361,10 @@ int sensor__run(const struct sensor_opts *o)
 	report_insecure_perms(S);
 	flush_sinks(S);
 	S->last_health_mono = mono_ns();
+	control__set_rotate(S->ctl, reopen_sinks, S);
+	/* Only now: the probes are attached and Started is written. */
+	notify__send("READY=1\nSTATUS=sensor running");
+	notify__tick(mono_ns());
 
 	rc = loop(S, sfd, tfd);
 	reload_free(S);
@@ -1365,6 +1400,7 @@ out:
 	reload_free(S);
 	tamper__free(S->tamper);
 	control__close(S->ctl);
+	notify__close();
 	caps_state__free(S->caps);
 	free(S->crec);
 	sigma__free(S->sigma);

@@ -18,10 +18,9 @@ struct spec_kind {
 };
 
 static const struct spec_kind kinds[] = {
-    {"jsonl:", &sink_jsonl_ops},
-    {"sqlite:", &sink_sqlite_ops},
+    {"jsonl:", &sink_jsonl_ops},  {"sqlite:", &sink_sqlite_ops},
     {"syslog", &sink_syslog_ops}, /* syslog, syslog:udp://..., syslog?mode=... */
-    {"nats://", &sink_nats_ops},
+    {"nats://", &sink_nats_ops},  {"console:", &sink_console_ops},
 };
 
 static const struct spec_kind *find_kind(const char *spec, const char **arg)
@@ -112,7 +111,8 @@ int sink__check_spec(const char *spec)
 		sinkopt__redact(spec, shown, sizeof(shown));
 		fprintf(stderr,
 			"vigil: unknown output '%s' (expected jsonl:PATH, jsonl:-, sqlite:PATH, "
-			"syslog[:udp://H:P|tcp://H:P|unix:PATH], nats://H:P, default)\n",
+			"syslog[:udp://H:P|tcp://H:P|unix:PATH], nats://H:P, console:-, "
+			"console:PATH, default)\n",
 			shown);
 		return -EINVAL;
 	}
@@ -309,4 +309,14 @@ void sink__close(struct sink *s)
 		s->ops->close(s);
 	free(s->spec);
 	free(s);
+}
+
+int sink__reopen(struct sink *s)
+{
+	int err;
+
+	if (s->ops->reopen == NULL)
+		return 0;
+	err = s->ops->reopen(s);
+	return err < 0 ? err : 1;
 }

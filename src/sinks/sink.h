@@ -72,6 +72,9 @@ struct sink_ops {
 	int (*write)(struct sink *s, const struct vrec *rec);
 	int (*flush)(struct sink *s);
 	void (*close)(struct sink *s);
+	/* Optional: closes and reopens the output by name (SIGUSR1, `vigil
+	 * rotate`), for logrotate's move-then-signal. Returns 0 or -errno. */
+	int (*reopen)(struct sink *s);
 };
 
 /* Failing/recovered tracking for the Error (255) events; see
@@ -124,11 +127,15 @@ void sink__add_health(struct sink *s, struct vrec *r);
 void sink__status(const struct sink *s, struct strbuf *out, bool json);
 int sink__flush(struct sink *s);
 void sink__close(struct sink *s);
+/* Reopens a sink that can (ops->reopen); 1 when it did, 0 when the sink has
+ * nothing to reopen, -errno on failure. */
+int sink__reopen(struct sink *s);
 
 /* The sinks that exist. Each lives in its own file. */
 extern const struct sink_ops sink_jsonl_ops;
 extern const struct sink_ops sink_sqlite_ops;
 extern const struct sink_ops sink_syslog_ops;
 extern const struct sink_ops sink_nats_ops;
+extern const struct sink_ops sink_console_ops;
 
 #endif

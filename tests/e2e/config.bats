@@ -5,7 +5,7 @@
 
 load lib
 
-CONFIGS="$BATS_TEST_DIRNAME/../../../shared/data/sysmon-configs"
+CONFIGS="$BATS_TEST_DIRNAME/../fixtures/sysmon-configs"
 
 setup() {
 	[ "$(id -u)" -eq 0 ] || { echo "e2e tests need root" >&2; return 1; }

@@ -5,12 +5,12 @@
 # so tests never see each other's events.
 
 VIGIL="${VIGIL:-$BATS_TEST_DIRNAME/../../build/vigil}"
+FIXTURES="$BATS_TEST_DIRNAME/../fixtures"
 
 # The sensor refuses configuration files (and directories above them) that
 # group or others can write, so the files the tests write are created
 # root-only-writable whatever umask the runner has.
 umask 022
-SHARED="${SHARED:-$BATS_TEST_DIRNAME/../../../shared}"
 
 # start_sensor [vigil run options...]: runs the sensor in the background
 # and waits for its Started record. Sets SENSOR_PID, OUT, STATE.

@@ -80,7 +80,7 @@ SH
 }
 
 @test "TCP over loopback v4 and v6: connect (Initiated=true) and accept (Initiated=false)" {
-	start_sensor --config "$SHARED/data/sysmon-configs/collect-all.xml"
+	start_sensor --config "$FIXTURES/sysmon-configs/collect-all.xml"
 	for addr in 127.0.0.1 ::1; do
 		$PY - "$addr" "$WORK/port" <<'PY' &
 import socket, sys
@@ -118,7 +118,7 @@ PY
 }
 
 @test "UDP: first datagram to a peer is reported once, with port names" {
-	start_sensor --config "$SHARED/data/sysmon-configs/collect-all.xml"
+	start_sensor --config "$FIXTURES/sysmon-configs/collect-all.xml"
 	$PY -c "
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -135,7 +135,7 @@ for i in range(5): s.sendto(b'x', ('127.0.0.1', 9))
 
 @test "FileCreate only for files that did not exist; FileDelete on unlink and unlinkat" {
 	echo old >"$WORK/existing"
-	start_sensor --config "$SHARED/data/sysmon-configs/collect-all.xml"
+	start_sensor --config "$FIXTURES/sysmon-configs/collect-all.xml"
 	echo new >"$WORK/created"
 	echo again >>"$WORK/existing"       # O_CREAT on an existing file: no event
 	echo more >"$WORK/created"          # truncating the now-existing file: no event
@@ -163,12 +163,12 @@ while True: time.sleep(0.1)
 " &
 	BG_PID=$!
 	sleep 0.3
-	start_sensor --config "$SHARED/data/sysmon-configs/collect-all.xml"
+	start_sensor --config "$FIXTURES/sysmon-configs/collect-all.xml"
 	kill -USR1 "$BG_PID"
 	a=$(wait_event ".EventID==11 and .TargetFilename==\"$WORK/mark1\"")
 	stop_sensor
 	OUT="$BATS_TEST_TMPDIR/events2.jsonl"
-	start_sensor --config "$SHARED/data/sysmon-configs/collect-all.xml"
+	start_sensor --config "$FIXTURES/sysmon-configs/collect-all.xml"
 	kill -USR1 "$BG_PID"
 	b=$(wait_event ".EventID==11 and .TargetFilename==\"$WORK/mark2\"")
 	[ "$(field "$a" ProcessGuid)" = "$(field "$b" ProcessGuid)" ]
@@ -182,7 +182,7 @@ while True: time.sleep(0.1)
 }
 
 @test "the sensor's own output writes never come back as events" {
-	start_sensor --config "$SHARED/data/sysmon-configs/collect-all.xml"
+	start_sensor --config "$FIXTURES/sysmon-configs/collect-all.xml"
 	spid=$SENSOR_PID
 	# A second output file is created by the sensor after its probes
 	# are attached: still no FileCreate for it, nor anything of its pid.

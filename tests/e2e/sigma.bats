@@ -7,7 +7,7 @@
 
 load lib
 
-RULES="$BATS_TEST_DIRNAME/../../../shared/data/sigma/rules/linux"
+RULES="$BATS_TEST_DIRNAME/../fixtures/sigmahq/rules/linux"
 
 setup() {
 	[ "$(id -u)" -eq 0 ] || { echo "e2e tests need root" >&2; return 1; }

@@ -21,7 +21,7 @@
 #include "cli/commands.h"
 #include "rules/caps.h"
 
-#define SHARED "../shared/data/sysmon-configs/"
+#define SHARED "tests/fixtures/sysmon-configs/"
 #define FIX    "tests/fixtures/configs/"
 #define MS     1000000ull
 #define SEC    (1000 * MS)

@@ -1,6 +1,6 @@
 /*
  * test_rules_configs.c — real configurations: every Sysmon for Linux config
- * in ../shared/data/sysmon-configs loads and filters as Sysmon would, the
+ * in tests/fixtures/sysmon-configs loads and filters as Sysmon would, the
  * shipped etc/vigil.xml turns every filterable event on, and `vigil
  * validate` reports the right exit codes and lines for the fixtures in
  * tests/fixtures/configs. Tests run from the repository root.
@@ -18,7 +18,7 @@
 #include "cli/commands.h"
 #include "rules/rules_int.h"
 
-#define SHARED "../shared/data/sysmon-configs/"
+#define SHARED "tests/fixtures/sysmon-configs/"
 
 static struct vrec rec;
 
@@ -211,6 +211,40 @@ static void test_shipped_default(void **state)
 	vrec__set_str(&rec, VF_Image, "/tmp/x");
 	vrec__set_str(&rec, VF_ImageLoaded, "/usr/lib/x86_64-linux-gnu/libc.so.6");
 	assert_true(m(rs, NULL));
+	/* A program merely named like a system one, from a writable place,
+	 * gets no exclusion. */
+	vrec__set_str(&rec, VF_Image, "/tmp/usr/bin/ls");
+	assert_true(m(rs, NULL));
+	/* The production exclusions need the exact root-owned binary AND the
+	 * root-only directory it keeps its state in. */
+	static const struct {
+		unsigned ev;
+		const char *image, *target;
+		bool logged;
+	} f[] = {
+	    {EV_FILE_MODIFY, "/usr/lib/systemd/systemd-journald",
+	     "/var/log/journal/x/system.journal", false},
+	    {EV_FILE_MODIFY, "/usr/lib/systemd/systemd-journald", "/etc/passwd", true},
+	    {EV_FILE_MODIFY, "/tmp/systemd-journald", "/var/log/journal/x/system.journal", true},
+	    {EV_FILE_MODIFY, "/usr/bin/vi", "/var/log/journal/x/system.journal", true},
+	    {EV_FILE_CREATE, "/usr/lib/systemd/systemd", "/run/systemd/units/invocation:x", false},
+	    {EV_FILE_CREATE, "/usr/lib/systemd/systemd", "/etc/systemd/system/x.service", true},
+	    {EV_FILE_DELETE, "/usr/lib/systemd/systemd-logind", "/run/systemd/sessions/3", false},
+	    {EV_FILE_CREATE, "/usr/sbin/vigil", "/var/lib/vigil/events.jsonl", false},
+	    {EV_FILE_CREATE, "/tmp/vigil", "/var/lib/vigil/events.jsonl", true},
+	    {EV_FILE_CREATE, "/usr/sbin/vigil", "/etc/cron.d/x", true},
+	    {EV_FILE_MODIFY, "/usr/lib/sysstat/sadc", "/var/log/sysstat/sa04", false},
+	    {EV_FILE_MODIFY, "/usr/lib/sysstat/sadc", "/root/.ssh/authorized_keys", true},
+	};
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		vrec__reset(&rec, schema__event(f[i].ev));
+		vrec__set_str(&rec, VF_Image, f[i].image);
+		vrec__set_str(&rec, VF_TargetFilename, f[i].target);
+		if (m(rs, NULL) != f[i].logged)
+			print_message("%s writing %s: logged should be %d\n", f[i].image,
+				      f[i].target, f[i].logged);
+		assert_int_equal(m(rs, NULL), f[i].logged);
+	}
 	assert_int_equal(ruleset__hash_algorithms(rs), RULES_HASH_SHA256);
 	ruleset__free(rs);
 }

@@ -1162,7 +1162,7 @@ static void test_sigmahq_linux(void **state)
 	struct sigma_engine *e = sigma__new();
 	struct setrep s = {0};
 
-	assert_int_equal(sigma__add_path(e, "../shared/data/sigma"), 0);
+	assert_int_equal(sigma__add_path(e, "tests/fixtures/sigmahq"), 0);
 	assert_int_equal(sigma__compile(e, on_set, &s), 0);
 	assert_int_equal(s.n[0] + s.n[1] + s.n[2] + s.n[3], 248);
 	/* process_creation 144 + file_event 18 + network_connection 5 */
@@ -1174,9 +1174,9 @@ static void test_sigmahq_linux(void **state)
 	sigma__free(e);
 
 	/* and each rule in the three categories on its own */
-	static const char *dirs[] = {"../shared/data/sigma/rules/linux/process_creation",
-				     "../shared/data/sigma/rules/linux/network_connection",
-				     "../shared/data/sigma/rules/linux/file_event"};
+	static const char *dirs[] = {"tests/fixtures/sigmahq/rules/linux/process_creation",
+				     "tests/fixtures/sigmahq/rules/linux/network_connection",
+				     "tests/fixtures/sigmahq/rules/linux/file_event"};
 	int total = 0;
 	for (size_t d = 0; d < 3; d++) {
 		memset(&s, 0, sizeof(s));
@@ -1237,7 +1237,7 @@ static void test_scan_fixture(void **state)
 			"--rules",
 			"rules/sigma",
 			"--rules",
-			"../shared/data/sigma/rules/linux/process_creation",
+			"tests/fixtures/sigmahq/rules/linux/process_creation",
 			"-o",
 			out,
 			"tests/fixtures/sigma/events.jsonl",
