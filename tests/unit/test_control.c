@@ -574,7 +574,11 @@ static void test_stuck_reader(void **state)
 	assert_int_equal(st.dropped, 1);
 	assert_int_equal(st.served, 0);
 	assert_true(ms_now() - t0 >= 900);
-	assert_true(worst < 100);
+	/* A handle call that blocked on the stuck client would last until the
+	 * client is dropped (~1 s) or forever; a busy machine (ASan, a loaded
+	 * CI host) can stretch a non-blocking call to 100+ ms, so the bound
+	 * only separates the two. */
+	assert_true(worst < 900);
 	close(fd);
 	control__close(c);
 }
