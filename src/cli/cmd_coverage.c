@@ -50,12 +50,6 @@ static int apply_kernel(struct cov_collect *c)
 
 	if (av == NULL)
 		return EX_OSERR;
-	if (geteuid() != 0) {
-		fprintf(stderr,
-			"vigil coverage: --kernel must run as root (it loads BPF programs)\n");
-		free(av);
-		return EX_NOPERM;
-	}
 	err = bpf_sensor__probe_avail(av, 0);
 	if (err != 0) {
 		fprintf(stderr, "vigil coverage: cannot probe this kernel: %s\n", strerror(-err));
@@ -203,6 +197,11 @@ int cmd_coverage(int argc, char **argv)
 	if (!compare && optind != argc) {
 		usage(stderr);
 		return EX_USAGE;
+	}
+	if (kernel && geteuid() != 0) {
+		fprintf(stderr,
+			"vigil coverage: --kernel must run as root (it loads BPF programs)\n");
+		return EX_NOPERM;
 	}
 	datadir__find(dir, dirbuf, sizeof(dirbuf)); /* a miss is reported by the load */
 	dir = dirbuf;
