@@ -32,6 +32,11 @@ install: $(B)/vigil
 	$(INSTALL) -m 0644 data/event_dc_map.tsv $(DESTDIR)$(DATADIR)/
 	$(INSTALL) -m 0644 data/attack/* $(DESTDIR)$(DATADIR)/attack/
 	$(INSTALL) -m 0644 rules/sigma/* $(DESTDIR)$(DATADIR)/sigma/
+	# The OCSF and ECS schemas `vigil schema check` reads, with their
+	# licences (directory trees: copied whole, then modes set).
+	cp -R data/ocsf-1.8.0 data/ecs-9.3.0 $(DESTDIR)$(DATADIR)/
+	find $(DESTDIR)$(DATADIR)/ocsf-1.8.0 $(DESTDIR)$(DATADIR)/ecs-9.3.0 -type d -exec chmod 0755 {} +
+	find $(DESTDIR)$(DATADIR)/ocsf-1.8.0 $(DESTDIR)$(DATADIR)/ecs-9.3.0 -type f -exec chmod 0644 {} +
 	$(INSTALL) -m 0644 man/vigil.8 $(DESTDIR)$(MANDIR)/man8/vigil.8
 	test -e $(DESTDIR)$(SYSCONFDIR)/vigil/vigil.xml || \
 		$(INSTALL) -m 0644 etc/vigil.xml $(DESTDIR)$(SYSCONFDIR)/vigil/vigil.xml

@@ -1,4 +1,4 @@
 # schemas.mk — `vigil schema check` reads the shipped OCSF / ECS schemas
-# from the same data directory as `vigil coverage` (VIGIL_DATADIR, coverage.mk).
-$(B)/src/cli/cmd_schema.o: CPPFLAGS += $(COV_DATADIR_DEF)
+# from the data directory found at run time (src/common/datadir.c); only the
+# unit test, never installed, is told where this tree's data/ is.
 $(B)/tests/test_schema_formats: CPPFLAGS += $(COV_DATADIR_DEF) -DSCHEMA_DOCS='"$(abspath docs/schemas)"'

@@ -4,14 +4,15 @@
  * or ECS 9.3.0 schema shipped in the data directory (data/ocsf-1.8.0,
  * data/ecs-9.3.0), or against the schema directory DIR given with --schema.
  *
- * The data directory is found as `vigil coverage` finds the ATT&CK data:
- * $VIGIL_DATADIR, else the compile-time VIGIL_DATADIR.
+ * The data directory is found like the ATT&CK data (src/common/datadir.h):
+ * nothing is compiled in.
  *
  * Output: one `FILE:LINE: field: message` per problem, then
  * `N records, N valid, N invalid`. Exit 0 when every record is valid,
  * EX_DATAERR (65) otherwise, EX_NOINPUT / EX_USAGE for bad arguments.
  */
 #include "cli/commands.h"
+#include "common/datadir.h"
 
 #include "formats/check.h"
 
@@ -22,10 +23,6 @@
 #include <string.h>
 #include <sysexits.h>
 
-#ifndef VIGIL_DATADIR
-#define VIGIL_DATADIR "/usr/share/vigil"
-#endif
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -33,9 +30,9 @@ static void usage(FILE *f)
 		"Validates each JSON line of FILE ('-' for stdin) against the OCSF 1.8.0 or\n"
 		"ECS 9.3.0 schema. --schema DIR names a schema directory (the OCSF source with\n"
 		"dictionary.json, or a directory with ecs_flat.yml); the default is the shipped\n"
-		"one under the data directory ($VIGIL_DATADIR, else %s).\n"
-		"Exit 0 when every record is valid, 65 when any is not.\n",
-		VIGIL_DATADIR);
+		"one under the data directory ($VIGIL_DATADIR, else ../share/vigil beside\n"
+		"the binary, else the build tree's data/, else /usr/share/vigil).\n"
+		"Exit 0 when every record is valid, 65 when any is not.\n");
 }
 
 struct where {
@@ -99,10 +96,11 @@ int cmd_schema(int argc, char **argv)
 	if (schema) {
 		snprintf(dir, sizeof(dir), "%s", schema);
 	} else {
-		const char *d = getenv("VIGIL_DATADIR");
+		char d[3800];
 
-		if (!d || !d[0])
-			d = VIGIL_DATADIR;
+		/* Same search as the other data (datadir.h); a missing one is
+		 * reported below with the path tried. */
+		datadir__find(NULL, d, sizeof(d));
 		snprintf(dir, sizeof(dir), "%s/%s", d,
 			 fmt == RECFMT_OCSF ? "ocsf-1.8.0" : "ecs-9.3.0");
 	}
