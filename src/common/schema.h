@@ -1,5 +1,5 @@
 /*
- * schema.h — the event catalogue of ../shared/design/EVENTS.md, as data.
+ * schema.h — the event catalogue of docs/EVENTS.md (the event contract), as data.
  *
  * Every module that names a field or an event goes through this table: the
  * Sysmon config parser (which fields an event has), the Sigma engine (field
