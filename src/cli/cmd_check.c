@@ -114,14 +114,6 @@ static bool is_core(unsigned id)
 	return false;
 }
 
-static int sample_none(void *ctx, void *data, size_t size)
-{
-	(void)ctx;
-	(void)data;
-	(void)size;
-	return 0;
-}
-
 int cmd_kernel_check(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -175,7 +167,7 @@ int cmd_kernel_check(int argc, char **argv)
 		bo.verbose = verbose;
 		bo.self_tgid = (uint32_t)getpid();
 		bo.ringbuf_bytes = 4096 * 16;
-		bpf = bpf_sensor__start(&bo, sample_none, NULL);
+		bpf = bpf_sensor__start(&bo, NULL, NULL);
 		if (bpf != NULL)
 			nps = bpf_sensor__prog_status(bpf, &ps);
 	}

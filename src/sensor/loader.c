@@ -774,14 +774,6 @@ int bpf_sensor__unprotect(struct bpf_sensor *s, uint32_t pid)
 	return bpf_map__delete_elem(s->skel->maps.protected, &pid, sizeof(pid), 0);
 }
 
-static int sample_none(void *ctx, void *data, size_t size)
-{
-	(void)ctx;
-	(void)data;
-	(void)size;
-	return 0;
-}
-
 int bpf_sensor__probe_avail(struct event_avail *av, int verbose)
 {
 	struct bpf_sensor_opts bo = {0};
@@ -793,7 +785,7 @@ int bpf_sensor__probe_avail(struct event_avail *av, int verbose)
 	bo.verbose = verbose;
 	bo.self_tgid = (uint32_t)getpid();
 	bo.ringbuf_bytes = 4096 * 16;
-	s = bpf_sensor__start(&bo, sample_none, NULL);
+	s = bpf_sensor__start(&bo, NULL, NULL);
 	if (s == NULL)
 		return -errno;
 	n = bpf_sensor__prog_status(s, &ps);

@@ -37,7 +37,8 @@ struct bpf_sensor_opts {
  * A program this kernel refuses is left out (logged once, with its name
  * and the verifier's reason) and the rest run: bpf_sensor__prog_status
  * says what was left out. Returns NULL, errno set, after logging one clear
- * line when nothing could be loaded (ENOTSUP: no BTF). */
+ * line when nothing could be loaded (ENOTSUP: no BTF). sample_cb may be
+ * NULL with load_only, which sets up no ring buffer reader. */
 struct bpf_sensor *bpf_sensor__start(const struct bpf_sensor_opts *o, ring_buffer_sample_fn cb,
 				     void *ctx);
 void bpf_sensor__stop(struct bpf_sensor *s);
