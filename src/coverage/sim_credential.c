@@ -48,22 +48,14 @@ int sim_do_process_vm_readv(struct sim_ctx *ctx)
 
 int sim_do_grep_creds(struct sim_ctx *ctx)
 {
-	int rc;
+	static const char *const argv[] = {"grep", "-ri", "password", "${TMP}/app", NULL};
 
-	if (sim_create_file(ctx, "app/config.ini", "password=hunter2\n", 0600))
-		return 1;
-	rc = sim_runv(ctx, "grep", "-ri", "password", "${TMP}/app");
-	sim_rm_rel(ctx, "app/config.ini");
-	return rc;
+	return sim_exec_on_file(ctx, "app/config.ini", "password=hunter2\n", 0600, argv);
 }
 
 int sim_do_find_keys(struct sim_ctx *ctx)
 {
-	int rc;
+	static const char *const argv[] = {"find", "${TMP}", "-name", "*.pem", NULL};
 
-	if (sim_create_file(ctx, "keys/id.pem", "-----BEGIN PRIVATE KEY-----\n", 0600))
-		return 1;
-	rc = sim_runv(ctx, "find", "${TMP}", "-name", "*.pem");
-	sim_rm_rel(ctx, "keys/id.pem");
-	return rc;
+	return sim_exec_on_file(ctx, "keys/id.pem", "-----BEGIN PRIVATE KEY-----\n", 0600, argv);
 }

@@ -52,10 +52,7 @@ int sim_do_chmod(struct sim_ctx *ctx)
 
 int sim_do_hidden_file(struct sim_ctx *ctx)
 {
-	if (sim_create_file(ctx, ".vigil-hidden", "x\n", 0644))
-		return 1;
-	sim_rm_rel(ctx, ".vigil-hidden");
-	return 0;
+	return sim_drop_file(ctx, ".vigil-hidden", "x\n", 0644);
 }
 
 int sim_do_masquerade(struct sim_ctx *ctx)
@@ -87,30 +84,20 @@ int sim_do_rename_utility(struct sim_ctx *ctx)
 
 int sim_do_clear_logs(struct sim_ctx *ctx)
 {
-	if (sim_create_file(ctx, "var/log/auth.log", "Jan  1 sshd[1]: Accepted password\n", 0640))
-		return 1;
 	/* Truncate-and-write, as log wipers do. */
-	if (sim_put_file(ctx, "var/log/auth.log", "\n", O_TRUNC, 0640, NULL, 0))
-		return 1;
-	sim_rm_rel(ctx, "var/log/auth.log");
-	return 0;
+	return sim_rewrite_file(ctx, "var/log/auth.log", "Jan  1 sshd[1]: Accepted password\n",
+				"\n", O_TRUNC, 0640);
 }
 
 int sim_do_clear_history(struct sim_ctx *ctx)
 {
-	if (sim_create_file(ctx, "home/user/.bash_history", "ls\nwhoami\n", 0600))
-		return 1;
-	sim_rm_rel(ctx, "home/user/.bash_history");
-	return 0;
+	return sim_drop_file(ctx, "home/user/.bash_history", "ls\nwhoami\n", 0600);
 }
 
 int sim_do_audit_rules(struct sim_ctx *ctx)
 {
-	if (sim_create_file(ctx, "etc/audit/rules.d/audit.rules", "-w /etc/shadow -p wa\n", 0640) ||
-	    sim_put_file(ctx, "etc/audit/rules.d/audit.rules", "-D\n", O_TRUNC, 0640, NULL, 0))
-		return 1;
-	sim_rm_rel(ctx, "etc/audit/rules.d/audit.rules");
-	return 0;
+	return sim_rewrite_file(ctx, "etc/audit/rules.d/audit.rules", "-w /etc/shadow -p wa\n",
+				"-D\n", O_TRUNC, 0640);
 }
 
 int sim_do_base64(struct sim_ctx *ctx)
@@ -156,10 +143,7 @@ int sim_do_memfd_exec(struct sim_ctx *ctx)
 
 int sim_do_ld_preload(struct sim_ctx *ctx)
 {
-	if (sim_create_file(ctx, "etc/ld.so.preload", "/nonexistent/libvigilsim.so\n", 0644))
-		return 1;
-	sim_rm_rel(ctx, "etc/ld.so.preload");
-	return 0;
+	return sim_drop_file(ctx, "etc/ld.so.preload", "/nonexistent/libvigilsim.so\n", 0644);
 }
 
 int sim_do_unshare(struct sim_ctx *ctx)

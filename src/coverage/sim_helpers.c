@@ -183,6 +183,50 @@ void sim_rm_rel(struct sim_ctx *ctx, const char *rel)
 	unlink(path);
 }
 
+int sim_drop_file(struct sim_ctx *ctx, const char *rel, const char *content, mode_t mode)
+{
+	if (sim_create_file(ctx, rel, content, mode))
+		return 1;
+	sim_rm_rel(ctx, rel);
+	return 0;
+}
+
+int sim_rewrite_file(struct sim_ctx *ctx, const char *rel, const char *content, const char *then,
+		     int flags, mode_t mode)
+{
+	if (sim_create_file(ctx, rel, content, mode) ||
+	    sim_put_file(ctx, rel, then, flags, mode, NULL, 0))
+		return 1;
+	sim_rm_rel(ctx, rel);
+	return 0;
+}
+
+int sim_append_to_copy(struct sim_ctx *ctx, const char *from, const char *rel, const char *append,
+		       mode_t mode)
+{
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s/%s", ctx->tmp, rel);
+	if (sim_mkdirs(p) || sim_copy_file(from, p, mode))
+		return 1;
+	if (sim_put_file(ctx, rel, append, O_APPEND, mode, NULL, 0))
+		return 1;
+	unlink(p);
+	return 0;
+}
+
+int sim_exec_on_file(struct sim_ctx *ctx, const char *rel, const char *content, mode_t mode,
+		     const char *const *argv)
+{
+	int rc;
+
+	if (sim_create_file(ctx, rel, content, mode))
+		return 1;
+	rc = sim_exec(ctx, argv);
+	sim_rm_rel(ctx, rel);
+	return rc;
+}
+
 /* A loopback TCP listener on an ephemeral port (recorded in ctx->port). */
 int sim_tcp_listener(struct sim_ctx *ctx)
 {

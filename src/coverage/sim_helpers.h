@@ -36,6 +36,24 @@ int sim_copy_file(const char *from, const char *to, mode_t mode);
 /* Removes ${TMP}/rel, ignoring errors (the runner removes ${TMP} anyway). */
 void sim_rm_rel(struct sim_ctx *ctx, const char *rel);
 
+/* The whole of a simulation whose behaviour is that a file appears: creates
+ * ${TMP}/rel with content, then removes it. */
+int sim_drop_file(struct sim_ctx *ctx, const char *rel, const char *content, mode_t mode);
+/* Creates ${TMP}/rel with content, writes then into it again opened with
+ * flags (O_APPEND or O_TRUNC: the modification is the behaviour), then
+ * removes it. */
+int sim_rewrite_file(struct sim_ctx *ctx, const char *rel, const char *content, const char *then,
+		     int flags, mode_t mode);
+/* Copies the host's file from to ${TMP}/rel (parents made), appends append
+ * to the copy, then removes it: a system file modified, on a copy only. */
+int sim_append_to_copy(struct sim_ctx *ctx, const char *from, const char *rel, const char *append,
+		       mode_t mode);
+/* Creates ${TMP}/rel with content, runs argv over it (sim_exec) and removes
+ * it again. Returns 1 when the file could not be made, else what sim_exec
+ * returned. */
+int sim_exec_on_file(struct sim_ctx *ctx, const char *rel, const char *content, mode_t mode,
+		     const char *const *argv);
+
 /* A loopback TCP listener on an ephemeral port recorded in ctx->port.
  * Returns the socket, or -1. */
 int sim_tcp_listener(struct sim_ctx *ctx);

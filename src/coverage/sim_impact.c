@@ -9,11 +9,8 @@
 
 int sim_do_destroy(struct sim_ctx *ctx)
 {
-	if (sim_create_file(ctx, "data.db", "important\n", 0644) ||
-	    sim_put_file(ctx, "data.db", "\0\0\0\0\0\0\0\0\0\0", O_TRUNC, 0644, NULL, 0))
-		return 1;
-	sim_rm_rel(ctx, "data.db");
-	return 0;
+	return sim_rewrite_file(ctx, "data.db", "important\n", "\0\0\0\0\0\0\0\0\0\0", O_TRUNC,
+				0644);
 }
 
 int sim_do_encrypt(struct sim_ctx *ctx)
@@ -28,9 +25,5 @@ int sim_do_encrypt(struct sim_ctx *ctx)
 
 int sim_do_manipulate(struct sim_ctx *ctx)
 {
-	if (sim_create_file(ctx, "ledger.csv", "alice,100\n", 0644) ||
-	    sim_put_file(ctx, "ledger.csv", "alice,900\n", O_TRUNC, 0644, NULL, 0))
-		return 1;
-	sim_rm_rel(ctx, "ledger.csv");
-	return 0;
+	return sim_rewrite_file(ctx, "ledger.csv", "alice,100\n", "alice,900\n", O_TRUNC, 0644);
 }

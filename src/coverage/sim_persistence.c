@@ -13,10 +13,7 @@
 
 int sim_do_cron(struct sim_ctx *ctx)
 {
-	if (sim_create_file(ctx, "etc/cron.d/vigil-sim", "* * * * * root /bin/true\n", 0644))
-		return 1;
-	sim_rm_rel(ctx, "etc/cron.d/vigil-sim");
-	return 0;
+	return sim_drop_file(ctx, "etc/cron.d/vigil-sim", "* * * * * root /bin/true\n", 0644);
 }
 
 int sim_do_rename_into_cron(struct sim_ctx *ctx)
@@ -35,78 +32,45 @@ int sim_do_rename_into_cron(struct sim_ctx *ctx)
 
 int sim_do_systemd_service(struct sim_ctx *ctx)
 {
-	if (sim_create_file(ctx, "etc/systemd/system/vigil-sim.service",
-			    "[Service]\nExecStart=/bin/true\n", 0644))
-		return 1;
-	sim_rm_rel(ctx, "etc/systemd/system/vigil-sim.service");
-	return 0;
+	return sim_drop_file(ctx, "etc/systemd/system/vigil-sim.service",
+			     "[Service]\nExecStart=/bin/true\n", 0644);
 }
 
 int sim_do_systemd_timer(struct sim_ctx *ctx)
 {
-	if (sim_create_file(ctx, "etc/systemd/system/vigil-sim.timer",
-			    "[Timer]\nOnCalendar=hourly\n", 0644))
-		return 1;
-	sim_rm_rel(ctx, "etc/systemd/system/vigil-sim.timer");
-	return 0;
+	return sim_drop_file(ctx, "etc/systemd/system/vigil-sim.timer",
+			     "[Timer]\nOnCalendar=hourly\n", 0644);
 }
 
 int sim_do_bashrc(struct sim_ctx *ctx)
 {
 	/* The file exists first, as a user's .bashrc would; then it is appended. */
-	if (sim_create_file(ctx, "home/user/.bashrc", "# bashrc\n", 0644) ||
-	    sim_put_file(ctx, "home/user/.bashrc", "alias ls='ls; /bin/true'\n", O_APPEND, 0644,
-			 NULL, 0))
-		return 1;
-	sim_rm_rel(ctx, "home/user/.bashrc");
-	return 0;
+	return sim_rewrite_file(ctx, "home/user/.bashrc", "# bashrc\n",
+				"alias ls='ls; /bin/true'\n", O_APPEND, 0644);
 }
 
 int sim_do_authorized_keys(struct sim_ctx *ctx)
 {
-	if (sim_create_file(ctx, "home/user/.ssh/authorized_keys",
-			    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForVigilSimulation sim\n",
-			    0600))
-		return 1;
-	sim_rm_rel(ctx, "home/user/.ssh/authorized_keys");
-	return 0;
+	return sim_drop_file(ctx, "home/user/.ssh/authorized_keys",
+			     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForVigilSimulation sim\n",
+			     0600);
 }
 
 int sim_do_passwd(struct sim_ctx *ctx)
 {
-	char p[512];
-
-	snprintf(p, sizeof(p), "%s/etc/passwd", ctx->tmp);
-	if (sim_mkdirs(p) || sim_copy_file("/etc/passwd", p, 0644))
-		return 1;
-	if (sim_put_file(ctx, "etc/passwd",
-			 "vigilsim:x:4242:4242::/nonexistent:/usr/sbin/nologin\n", O_APPEND, 0644,
-			 NULL, 0))
-		return 1;
-	unlink(p);
-	return 0;
+	return sim_append_to_copy(ctx, "/etc/passwd", "etc/passwd",
+				  "vigilsim:x:4242:4242::/nonexistent:/usr/sbin/nologin\n", 0644);
 }
 
 int sim_do_rc_local(struct sim_ctx *ctx)
 {
-	if (sim_create_file(ctx, "etc/rc.local", "#!/bin/sh\n/bin/true\nexit 0\n", 0755))
-		return 1;
-	sim_rm_rel(ctx, "etc/rc.local");
-	return 0;
+	return sim_drop_file(ctx, "etc/rc.local", "#!/bin/sh\n/bin/true\nexit 0\n", 0755);
 }
 
 int sim_do_binary_patch(struct sim_ctx *ctx)
 {
-	char p[512];
-
-	snprintf(p, sizeof(p), "%s/bin/ls", ctx->tmp);
-	if (sim_mkdirs(p) || sim_copy_file("/bin/true", p, 0755))
-		return 1;
-	if (sim_put_file(ctx, "bin/ls",
-			 "\x7f"
-			 "backdoor",
-			 O_APPEND, 0755, NULL, 0))
-		return 1;
-	unlink(p);
-	return 0;
+	return sim_append_to_copy(ctx, "/bin/true", "bin/ls",
+				  "\x7f"
+				  "backdoor",
+				  0755);
 }

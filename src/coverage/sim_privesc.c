@@ -8,6 +8,7 @@
 #include "coverage/sim_tactics.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -72,17 +73,26 @@ static int ptrace_attach_wait(pid_t p)
 	return 0;
 }
 
-int sim_do_ptrace_poke(struct sim_ctx *ctx)
+/* Attaches to an idle child of the simulation's own and reads (peek) or
+ * writes (poke) sim_poke_target in it. */
+static int ptrace_child(struct sim_ctx *ctx, bool poke)
 {
 	pid_t p = sim_idle_child(ctx);
 	int rc = 1;
 
 	if (p < 0)
 		return 1;
-	/* Writes into the child's own copy of a variable: it changes nothing
-	 * anyone uses, and the child is killed right after. */
 	if (ptrace_attach_wait(p) == 0) {
-		rc = ptrace(PTRACE_POKEDATA, p, (void *)&sim_poke_target, (void *)2L) ? 1 : 0;
+		if (poke) {
+			/* Writes into the child's own copy of a variable: it changes
+			 * nothing anyone uses, and the child is killed right after. */
+			rc = ptrace(PTRACE_POKEDATA, p, (void *)&sim_poke_target, (void *)2L) ? 1
+											      : 0;
+		} else {
+			errno = 0;
+			ptrace(PTRACE_PEEKDATA, p, (void *)&sim_poke_target, NULL);
+			rc = errno ? 1 : 0;
+		}
 		ptrace(PTRACE_DETACH, p, NULL, NULL);
 	} else {
 		snprintf(ctx->note, sizeof(ctx->note), "ptrace attach: %s", strerror(errno));
@@ -91,21 +101,12 @@ int sim_do_ptrace_poke(struct sim_ctx *ctx)
 	return rc;
 }
 
+int sim_do_ptrace_poke(struct sim_ctx *ctx)
+{
+	return ptrace_child(ctx, true);
+}
+
 int sim_do_ptrace_peek(struct sim_ctx *ctx)
 {
-	pid_t p = sim_idle_child(ctx);
-	int rc = 1;
-
-	if (p < 0)
-		return 1;
-	if (ptrace_attach_wait(p) == 0) {
-		errno = 0;
-		ptrace(PTRACE_PEEKDATA, p, (void *)&sim_poke_target, NULL);
-		rc = errno ? 1 : 0;
-		ptrace(PTRACE_DETACH, p, NULL, NULL);
-	} else {
-		snprintf(ctx->note, sizeof(ctx->note), "ptrace attach: %s", strerror(errno));
-	}
-	sim_reap(p);
-	return rc;
+	return ptrace_child(ctx, false);
 }
