@@ -21,6 +21,7 @@
 #include "sensor/notify.h"
 #include "sensor/loader.h"
 #include "sensor/seqno.h"
+#include "sensor/sensor_int.h"
 #include "sensor/tamper.h"
 #include "sinks/sink.h"
 #include "sinks/sinkopt.h"
@@ -42,47 +43,6 @@
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
-
-struct ev_counters {
-	uint64_t seen, emitted, filtered, capped, dropped_user;
-};
-
-struct sensor {
-	const struct sensor_opts *o;
-	struct identity id;
-	struct proc_cache *pc;
-	struct hash_cache *hc;
-	struct services *svc;
-	struct dns_cache *dns;
-	struct decoder dec;
-	struct ruleset *rs;
-	struct bpf_sensor *bpf;
-	struct tamper *tamper;
-	bool can_mute; /* the config has image excludes the kernel can apply */
-	struct caps_state *caps;
-	struct vrec *crec; /* CapSummary scratch */
-	struct control *ctl;
-	struct reload_job *rl; /* the SIGHUP compile thread, see reload() */
-	unsigned health_interval_s;
-	uint64_t started_real_ns;
-	uint32_t self_pid;
-	struct sigma_engine *sigma; /* NULL without --sigma */
-	struct vrec *arec;	    /* alert scratch */
-	uint64_t sigma_errors;
-	struct sink **sinks;
-	size_t n_sinks;
-	struct seqno seq;
-	struct vrec *rec;  /* the record being decoded */
-	struct vrec *drec; /* daemon-event scratch */
-	struct ev_counters ctr[VIGIL_EVENT_ID_MAX];
-	uint64_t last_health_mono;
-	char health_names[VIGIL_EVENT_ID_MAX][6][48];
-	/* What this kernel cannot deliver (progs.h), computed once at start. */
-	struct event_avail *avail;
-	char unavailable[1024], degraded[1024], kernel[65];
-	char attached[4096]; /* names of the attached BPF programs */
-	size_t n_attached;
-};
 
 /* Kernel record type → the event it produces (for drop attribution). */
 static const uint16_t vg_event[VG_TYPE_MAX] = {

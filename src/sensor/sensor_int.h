@@ -1,0 +1,71 @@
+/*
+ * sensor_int.h — the running sensor's state, shared by its files; not part
+ * of the sensor's API (that is sensor.h).
+ *
+ * sensor.c owns the lifecycle and the loop. The other files each take one
+ * concern of the same struct sensor.
+ */
+#ifndef VIGIL_SENSOR_INT_H
+#define VIGIL_SENSOR_INT_H
+
+#include "common/schema.h"
+#include "sensor/decode.h"
+#include "sensor/seqno.h"
+#include "sensor/sensor.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct bpf_sensor;
+struct caps_state;
+struct control;
+struct event_avail;
+struct reload_job;
+struct ruleset;
+struct sigma_engine;
+struct sink;
+struct tamper;
+
+struct ev_counters {
+	uint64_t seen, emitted, filtered, capped, dropped_user;
+};
+
+struct sensor {
+	const struct sensor_opts *o;
+	struct identity id;
+	struct proc_cache *pc;
+	struct hash_cache *hc;
+	struct services *svc;
+	struct dns_cache *dns;
+	struct decoder dec;
+	struct ruleset *rs;
+	struct bpf_sensor *bpf;
+	struct tamper *tamper;
+	bool can_mute; /* the config has image excludes the kernel can apply */
+	struct caps_state *caps;
+	struct vrec *crec; /* CapSummary scratch */
+	struct control *ctl;
+	struct reload_job *rl; /* the SIGHUP compile thread, see reload() */
+	unsigned health_interval_s;
+	uint64_t started_real_ns;
+	uint32_t self_pid;
+	struct sigma_engine *sigma; /* NULL without --sigma */
+	struct vrec *arec;	    /* alert scratch */
+	uint64_t sigma_errors;
+	struct sink **sinks;
+	size_t n_sinks;
+	struct seqno seq;
+	struct vrec *rec;  /* the record being decoded */
+	struct vrec *drec; /* daemon-event scratch */
+	struct ev_counters ctr[VIGIL_EVENT_ID_MAX];
+	uint64_t last_health_mono;
+	char health_names[VIGIL_EVENT_ID_MAX][6][48];
+	/* What this kernel cannot deliver (progs.h), computed once at start. */
+	struct event_avail *avail;
+	char unavailable[1024], degraded[1024], kernel[65];
+	char attached[4096]; /* names of the attached BPF programs */
+	size_t n_attached;
+};
+
+#endif
