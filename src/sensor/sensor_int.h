@@ -12,6 +12,7 @@
 #include "sensor/decode.h"
 #include "sensor/seqno.h"
 #include "sensor/sensor.h"
+#include "vigil/event.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,6 +26,7 @@ struct reload_job;
 struct ruleset;
 struct sigma_engine;
 struct sink;
+struct strbuf;
 struct tamper;
 
 struct ev_counters {
@@ -67,5 +69,29 @@ struct sensor {
 	char attached[4096]; /* names of the attached BPF programs */
 	size_t n_attached;
 };
+
+/* sensor.c: the pipeline's last steps, for the other files. */
+
+/* Now on CLOCK_BOOTTIME, the kernel records' clock, in ns. */
+uint64_t mono_ns(void);
+/* Sends a finished record to every sink. Returns true if any took it. */
+bool deliver(struct sensor *S, struct vrec *rec);
+/* A daemon event: starts S->drec with the current time and returns it. */
+struct vrec *daemon_rec(struct sensor *S, unsigned id);
+/* Emits an Error (255) with code and msg. */
+void emit_error(struct sensor *S, int code, const char *msg);
+
+/* health.c: counters out to SensorHealth and `vigil status`. */
+
+/* Kernel record type → the event it produces (for drop attribution). */
+extern const uint16_t vg_event[VG_TYPE_MAX];
+/* Builds the SensorHealth field names ("ProcessCreateSeen", ...) once. */
+void health_names_init(struct sensor *S);
+/* Emits one SensorHealth (241) with every counter. */
+void emit_health(struct sensor *S);
+/* An Error when an output starts failing or recovers. */
+void check_outputs(struct sensor *S);
+/* The reply to `vigil status` (text, or one JSON object). */
+void status_snapshot(void *ctx, struct strbuf *out, bool json);
 
 #endif
