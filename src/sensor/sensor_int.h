@@ -94,4 +94,15 @@ void check_outputs(struct sensor *S);
 /* The reply to `vigil status` (text, or one JSON object). */
 void status_snapshot(void *ctx, struct strbuf *out, bool json);
 
+/* mute.c: kernel collection gates and per-process mutes. */
+
+/* Which kernel record types the config needs (bit per vg_type). */
+uint64_t collection_mask(const struct ruleset *rs);
+/* Attaches, detaches and enables programs to match collection_mask. */
+void apply_collection(struct sensor *S);
+/* The record types the kernel may drop for a process running image. */
+uint64_t mute_mask(const struct ruleset *rs, const char *image);
+/* (Re)computes the kernel pre-filter for every known process. */
+void apply_mutes(struct sensor *S);
+
 #endif
