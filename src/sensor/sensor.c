@@ -20,7 +20,6 @@
 #include "sinks/sink.h"
 #include "sinks/sinkopt.h"
 
-#include <dirent.h>
 #include <pthread.h>
 #include <errno.h>
 #include <signal.h>
@@ -73,7 +72,7 @@ struct vrec *daemon_rec(struct sensor *S, unsigned id)
 
 static void detect(struct sensor *S, const struct vrec *rec);
 
-static void emit_daemon(struct sensor *S, struct vrec *r)
+void emit_daemon(struct sensor *S, struct vrec *r)
 {
 	struct ev_counters *c = &S->ctr[r->def->id];
 
@@ -149,25 +148,6 @@ static void detect(struct sensor *S, const struct vrec *rec)
 		S->sigma_errors++;
 }
 
-/* A TamperAlert (243); actor, when known, is the process behind it. */
-static void emit_tamper(struct sensor *S, const char *type, const char *detail,
-			const struct vrec *actor)
-{
-	struct vrec *r = daemon_rec(S, EV_TAMPER_ALERT);
-	static const enum vf_id who[] = {VF_ProcessGuid, VF_ProcessId, VF_Image, VF_User};
-
-	vrec__set_str(r, VF_Type, type);
-	vrec__set_str(r, VF_Detail, detail);
-	for (size_t i = 0; actor && i < sizeof(who) / sizeof(who[0]); i++) {
-		size_t len;
-		const char *v = vrec__get(actor, who[i], &len);
-		if (v)
-			vrec__set(r, who[i], v, len);
-	}
-	log_warnx("tamper: %s: %s", type, detail);
-	emit_daemon(S, r);
-}
-
 static void on_cap_summary(void *ctx, struct vrec *rec)
 {
 	emit_daemon(ctx, rec);
@@ -177,87 +157,6 @@ static void flush_caps(struct sensor *S, bool all)
 {
 	uint64_t now = identity__boot_to_real(&S->id, mono_ns());
 	caps_state__flush(S->caps, now, all, S->crec, on_cap_summary, S);
-}
-
-static void on_tamper(void *ctx, const char *type, const char *detail)
-{
-	emit_tamper(ctx, type, detail, NULL);
-}
-
-/* Another root process can rewrite the sensor's control maps with bpftool
- * and blind it. The bpf() program reports such writes as they happen
- * (MapWrite); this check, once a second, puts the values back and says
- * so, whatever the writer's route. */
-static void check_pins(struct sensor *S)
-{
-	char what[300], detail[400];
-	int n = bpf_sensor__find_pins(S->bpf, what, sizeof(what));
-
-	if (n <= 0)
-		return;
-	snprintf(detail, sizeof(detail), "%s (%d pinned in all): it would outlive the sensor", what,
-		 n);
-	emit_tamper(S, "PinnedCopy", detail, NULL);
-}
-
-static void verify_maps(struct sensor *S)
-{
-	char what[160], detail[256];
-	int n = bpf_sensor__verify(S->bpf, collection_mask(S->rs), S->can_mute, what, sizeof(what));
-
-	if (n <= 0)
-		return;
-	snprintf(detail, sizeof(detail), "%s; %d value%s restored", what, n, n == 1 ? "" : "s");
-	emit_tamper(S, "MapTampered", detail, NULL);
-}
-
-/* Tamper signs in ordinary events: access to the sensor's memory, auditd
- * coming and going, audit rules being cleared. They are checked before the
- * config filter, so a config that logs none of these events still gets
- * the alert. */
-static void tamper_checks(struct sensor *S, const struct vrec *rec)
-{
-	int64_t v;
-	size_t len;
-	const char *img, *cmd;
-	char detail[512];
-
-	switch (rec->def->id) {
-	case EV_PROCESS_ACCESS:
-		if (vrec__get_int(rec, VF_TargetProcessId, &v) && v == S->self_pid) {
-			snprintf(detail, sizeof(detail), "%s of the sensor (pid %u)",
-				 vrec__get(rec, VF_GrantedAccess, NULL), S->self_pid);
-			emit_tamper(S, "ProcessAccess", detail, rec);
-		}
-		break;
-	case EV_PROCESS_CREATE:
-		img = vrec__get(rec, VF_Image, &len);
-		cmd = vrec__get(rec, VF_CommandLine, NULL);
-		if (img == NULL || cmd == NULL || !vrec__get_int(rec, VF_ProcessId, &v))
-			break;
-		if (S->can_mute) {
-			uint64_t mask = mute_mask(S->rs, img);
-			if (mask)
-				bpf_sensor__mute(S->bpf, (uint32_t)v, mask);
-		}
-		if (len >= 7 && strcmp(img + len - 7, "/auditd") == 0)
-			bpf_sensor__protect(S->bpf, (uint32_t)v, VG_PROT_AUDITD);
-		if (len >= 9 && strcmp(img + len - 9, "/auditctl") == 0 &&
-		    (strstr(cmd, " -e 0") || strstr(cmd, " -D"))) {
-			snprintf(detail, sizeof(detail), "audit disabled or its rules cleared: %s",
-				 cmd);
-			emit_tamper(S, "AuditDisabled", detail, rec);
-		}
-		break;
-	case EV_PROCESS_TERMINATE:
-		img = vrec__get(rec, VF_Image, &len);
-		if (img && len >= 7 && strcmp(img + len - 7, "/auditd") == 0 &&
-		    vrec__get_int(rec, VF_ProcessId, &v))
-			bpf_sensor__unprotect(S->bpf, (uint32_t)v);
-		break;
-	default:
-		break;
-	}
 }
 
 /* One decoded event: filter, name the rule, deliver, count. */
@@ -584,33 +483,6 @@ static int load_sigma(struct sensor *S)
 		 sigma__rule_count(S->sigma), sigma__correlation_count(S->sigma),
 		 counts[SIGMA_NO_SOURCE], counts[SIGMA_UNSUPPORTED] + counts[SIGMA_ERROR]);
 	return 0;
-}
-
-/* auditd's pids, from /proc, so that signals to them are reported. */
-static void protect_auditd(struct sensor *S)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		char path[64], comm[32] = "";
-		char *end;
-		unsigned long pid = strtoul(de->d_name, &end, 10);
-		FILE *f;
-
-		if (*end != '\0' || pid == 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%lu/comm", pid);
-		f = fopen(path, "re");
-		if (f == NULL)
-			continue;
-		if (fgets(comm, sizeof(comm), f) && strcmp(comm, "auditd\n") == 0)
-			bpf_sensor__protect(S->bpf, (uint32_t)pid, VG_PROT_AUDITD);
-		fclose(f);
-	}
-	closedir(d);
 }
 
 static int make_state_dir(const char *dir)

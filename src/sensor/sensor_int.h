@@ -78,6 +78,8 @@ uint64_t mono_ns(void);
 bool deliver(struct sensor *S, struct vrec *rec);
 /* A daemon event: starts S->drec with the current time and returns it. */
 struct vrec *daemon_rec(struct sensor *S, unsigned id);
+/* Counts and delivers a daemon event r, then runs detection on it. */
+void emit_daemon(struct sensor *S, struct vrec *r);
 /* Emits an Error (255) with code and msg. */
 void emit_error(struct sensor *S, int code, const char *msg);
 
@@ -104,5 +106,19 @@ void apply_collection(struct sensor *S);
 uint64_t mute_mask(const struct ruleset *rs, const char *image);
 /* (Re)computes the kernel pre-filter for every known process. */
 void apply_mutes(struct sensor *S);
+
+/* tamper_rules.c: tamper signs that need the sensor's state. */
+
+/* tamper_alert_fn (tamper.h) for tamper.c's findings: a TamperAlert. */
+void on_tamper(void *ctx, const char *type, const char *detail);
+/* Tamper signs in a decoded event, before the config filter; also mutes
+ * a new process for the kernel when the config allows (mute.c). */
+void tamper_checks(struct sensor *S, const struct vrec *rec);
+/* Puts back control-map values someone rewrote, and says so. */
+void verify_maps(struct sensor *S);
+/* A TamperAlert when the sensor's BPF objects are pinned in bpffs. */
+void check_pins(struct sensor *S);
+/* Marks the running auditd's pids so that signals to them are reported. */
+void protect_auditd(struct sensor *S);
 
 #endif
