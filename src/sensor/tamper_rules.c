@@ -39,10 +39,8 @@ void on_tamper(void *ctx, const char *type, const char *detail)
 	emit_tamper(ctx, type, detail, NULL);
 }
 
-/* Another root process can rewrite the sensor's control maps with bpftool
- * and blind it. The bpf() program reports such writes as they happen
- * (MapWrite); this check, once a second, puts the values back and says
- * so, whatever the writer's route. */
+/* A pinned copy of the sensor's programs or links keeps running after the
+ * sensor stops. Checked every 10 s and at stop. */
 void check_pins(struct sensor *S)
 {
 	char what[300], detail[400];
@@ -55,6 +53,10 @@ void check_pins(struct sensor *S)
 	emit_tamper(S, "PinnedCopy", detail, NULL);
 }
 
+/* Another root process can rewrite the sensor's control maps with bpftool
+ * and blind it. The bpf() program reports such writes as they happen
+ * (MapWrite); this check, once a second, puts the values back and says
+ * so, whatever the writer's route. */
 void verify_maps(struct sensor *S)
 {
 	char what[160], detail[256];
