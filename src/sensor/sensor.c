@@ -518,38 +518,58 @@ static void reopen_sinks(void *ctx, struct strbuf *out)
 		strbuf__addf(out, "reopened %d output(s), %d failed\n", n, failed);
 }
 
+/* Runs until SIGINT/SIGTERM (0), or until epoll fails (-errno, logged): a
+ * loop that cannot wait for its inputs would spin or stall, blind. */
 static int loop(struct sensor *S, int sfd, int tfd)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC);
-	struct epoll_event ev = {.events = EPOLLIN}, evs[8];
+	/* The tamper and control fds are -1 when unavailable: the sensor
+	 * runs without them (said at start-up). */
+	const struct {
+		int fd;
+		const char *what;
+	} in[] = {
+	    {bpf_sensor__fd(S->bpf), "ring buffer"},
+	    {sfd, "signalfd"},
+	    {tfd, "timerfd"},
+	    {tamper__fd(S->tamper), "tamper inotify fd"},
+	    {S->ctl ? control__fd(S->ctl) : -1, "control socket"},
+	    {S->rl->efd, "reload eventfd"},
+	};
+	struct epoll_event evs[8];
 	uint64_t last_second = mono_ns();
 	unsigned pin_tick = 0;
 	bool stop = false;
+	int err = 0;
 
-	if (ep < 0)
-		return EX_OSERR;
-	ev.data.fd = bpf_sensor__fd(S->bpf);
-	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
-	ev.data.fd = sfd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
-	ev.data.fd = tfd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
-	if (tamper__fd(S->tamper) >= 0) {
-		ev.data.fd = tamper__fd(S->tamper);
-		epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	if (ep < 0) {
+		err = -errno;
+		log_warn("event loop: epoll_create1");
+		return err;
 	}
-	if (S->ctl) {
-		ev.data.fd = control__fd(S->ctl);
-		epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		struct epoll_event ev = {.events = EPOLLIN, .data.fd = in[i].fd};
+
+		if (in[i].fd < 0)
+			continue;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, in[i].fd, &ev) != 0) {
+			err = -errno;
+			log_warn("event loop: cannot watch the %s", in[i].what);
+			close(ep);
+			return err;
+		}
 	}
-	ev.data.fd = S->rl->efd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
 
 	while (!stop) {
 		int n = epoll_wait(ep, evs, 8, -1);
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0) {
+			err = -errno;
+			log_warn("event loop: epoll_wait failed, stopping");
+			break;
+		}
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
 
@@ -611,7 +631,7 @@ static int loop(struct sensor *S, int sfd, int tfd)
 		}
 	}
 	close(ep);
-	return 0;
+	return err;
 }
 
 int sensor__run(const struct sensor_opts *o)
@@ -802,7 +822,8 @@ int sensor__run(const struct sensor_opts *o)
 	notify__send("READY=1\nSTATUS=sensor running");
 	notify__tick(mono_ns());
 
-	rc = loop(S, sfd, tfd);
+	/* An event loop that failed still drains and says Stopped below. */
+	rc = loop(S, sfd, tfd) < 0 ? EX_OSERR : 0;
 	reload_free(S);
 
 	/* Drain what the kernel already queued, then say goodbye. */
