@@ -54,7 +54,8 @@ void check_outputs(struct sensor *S)
 	char msg[1200];
 
 	for (size_t i = 0; i < S->n_sinks; i++) {
-		if (sink__health_check(S->sinks[i], mono_ns() / 1000000ull, msg, sizeof(msg)) == 0)
+		if (sink__health_check(S->sinks[i], mono_ns() / NSEC_PER_MSEC, msg, sizeof(msg)) ==
+		    0)
 			continue;
 		log_warnx("%s", msg);
 		emit_error(S, EV_SENSOR_HEALTH, msg);
@@ -201,7 +202,7 @@ void status_snapshot(void *ctx, struct strbuf *out, bool json)
 	if (!json) {
 		strbuf__addf(out, "vigil %s, pid %u, up %llu s (since %s UTC)\n", VIGIL_VERSION,
 			     S->self_pid,
-			     (unsigned long long)((now - S->started_real_ns) / 1000000000ull), t);
+			     (unsigned long long)((now - S->started_real_ns) / NSEC_PER_SEC), t);
 		strbuf__addf(out, "config: %s (SHA256 %s)\n", ruleset__path(S->rs),
 			     ruleset__sha256(S->rs));
 		strbuf__addf(out, "kernel %s: unavailable events: %s; degraded: %s\n", S->kernel,
@@ -233,7 +234,7 @@ void status_snapshot(void *ctx, struct strbuf *out, bool json)
 	}
 	strbuf__addf(out,
 		     "{\"version\":\"%s\",\"pid\":%u,\"uptime_s\":%llu,\"config\":", VIGIL_VERSION,
-		     S->self_pid, (unsigned long long)((now - S->started_real_ns) / 1000000000ull));
+		     S->self_pid, (unsigned long long)((now - S->started_real_ns) / NSEC_PER_SEC));
 	json__add_str(out, ruleset__path(S->rs), strlen(ruleset__path(S->rs)));
 	strbuf__adds(out, ",\"kernel\":");
 	json__add_str(out, S->kernel, strlen(S->kernel));

@@ -40,7 +40,7 @@ uint64_t mono_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 /* Sends a finished record to every sink. Returns true if any took it. */
@@ -580,7 +580,7 @@ static int loop(struct sensor *S, int sfd, int tfd)
 				if (si.ssi_signo == SIGHUP) {
 					char m[64];
 					snprintf(m, sizeof(m), "RELOADING=1\nMONOTONIC_USEC=%llu",
-						 (unsigned long long)(mono_ns() / 1000));
+						 (unsigned long long)(mono_ns() / NSEC_PER_USEC));
 					notify__send(m);
 					reload(S);
 					notify__send("READY=1");
@@ -597,10 +597,10 @@ static int loop(struct sensor *S, int sfd, int tfd)
 					continue;
 				bpf_sensor__consume(S->bpf);
 				notify__tick(now); /* from the loop: a stall stops it */
-				if (now - last_second >= 1000000000ull) {
+				if (now - last_second >= NSEC_PER_SEC) {
 					last_second = now;
 					identity__refresh_clock(&S->id);
-					proc_cache__gc(S->pc, now, 5000000000ull);
+					proc_cache__gc(S->pc, now, 5 * NSEC_PER_SEC);
 					tamper__tick(S->tamper, on_tamper, S);
 					verify_maps(S);
 					/* bpffs is small; every 10 s is plenty. */
@@ -610,7 +610,7 @@ static int loop(struct sensor *S, int sfd, int tfd)
 					check_outputs(S);
 					if (S->health_interval_s &&
 					    now - S->last_health_mono >=
-						(uint64_t)S->health_interval_s * 1000000000ull) {
+						(uint64_t)S->health_interval_s * NSEC_PER_SEC) {
 						S->last_health_mono = now;
 						emit_health(S);
 					}
@@ -643,7 +643,7 @@ int sensor__run(const struct sensor_opts *o)
 	/* The reader polls the ring every 50 ms (records are committed without
 	 * a wakeup until enough wait, see wake_bytes in common.bpf.h), and
 	 * does its housekeeping once a second. */
-	struct itimerspec its = {{0, 50000000}, {0, 50000000}};
+	struct itimerspec its = {{0, 50 * NSEC_PER_MSEC}, {0, 50 * NSEC_PER_MSEC}};
 	sigset_t mask;
 	int sfd = -1, tfd = -1, rc = EX_SOFTWARE;
 	size_t snap;

@@ -18,6 +18,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Until src/common/duration.h (issue 14) provides them for the whole tree;
+ * the guards let both coexist. */
+#ifndef NSEC_PER_SEC
+#define NSEC_PER_SEC 1000000000ull
+#endif
+#ifndef NSEC_PER_MSEC
+#define NSEC_PER_MSEC 1000000ull
+#endif
+#ifndef NSEC_PER_USEC
+#define NSEC_PER_USEC 1000ull
+#endif
+
 struct bpf_sensor;
 struct caps_state;
 struct control;
