@@ -75,34 +75,22 @@ void health_names_init(struct sensor *S)
 				 suffix[k]);
 }
 
-static uint64_t kernel_drops_for(struct sensor *S, unsigned eid)
+/* What the kernel counted for event eid, summed over the record types that
+ * feed it: records it dropped (ring buffer full), and events it did not
+ * produce because the config excludes the process's image (attributed to
+ * the record type's main event). */
+static void kernel_counts_for(struct sensor *S, unsigned eid, uint64_t *dropped, uint64_t *filtered)
 {
 	struct vg_stats st;
-	uint64_t total = 0;
 
+	*dropped = *filtered = 0;
 	for (uint32_t t = 0; t < VG_TYPE_MAX; t++) {
 		if (vg_event[t] != eid)
 			continue;
 		bpf_sensor__stats(S->bpf, t, &st);
-		total += st.dropped;
+		*dropped += st.dropped;
+		*filtered += st.filtered;
 	}
-	return total;
-}
-
-/* Events the kernel did not produce because the config excludes the
- * process's image (attributed to the record type's main event). */
-static uint64_t kernel_filtered_for(struct sensor *S, unsigned eid)
-{
-	struct vg_stats st;
-	uint64_t total = 0;
-
-	for (uint32_t t = 0; t < VG_TYPE_MAX; t++) {
-		if (vg_event[t] != eid)
-			continue;
-		bpf_sensor__stats(S->bpf, t, &st);
-		total += st.filtered;
-	}
-	return total;
 }
 
 void emit_health(struct sensor *S)
@@ -133,7 +121,9 @@ void emit_health(struct sensor *S)
 	for (size_t i = 0; i < n; i++) {
 		unsigned id = evs[i]->id;
 		struct ev_counters *c = &S->ctr[id];
-		uint64_t kd = kernel_drops_for(S, id), kf = kernel_filtered_for(S, id);
+		uint64_t kd, kf;
+
+		kernel_counts_for(S, id, &kd, &kf);
 
 		kfiltered += kf;
 		vrec__add_dyn_uint(r, S->health_names[id][0], c->seen + kd + kf);
@@ -220,8 +210,9 @@ void status_snapshot(void *ctx, struct strbuf *out, bool json)
 			     "filtered", "capped", "dropK", "dropU");
 		for (size_t i = 0; i < n; i++) {
 			struct ev_counters *c = &S->ctr[evs[i]->id];
-			uint64_t kd = kernel_drops_for(S, evs[i]->id);
-			uint64_t kf = kernel_filtered_for(S, evs[i]->id);
+			uint64_t kd, kf;
+
+			kernel_counts_for(S, evs[i]->id, &kd, &kf);
 			if (c->seen + kd + kf == 0)
 				continue;
 			strbuf__addf(
@@ -257,8 +248,9 @@ void status_snapshot(void *ctx, struct strbuf *out, bool json)
 	strbuf__adds(out, "],\"events\":{");
 	for (size_t i = 0, k = 0; i < n; i++) {
 		struct ev_counters *c = &S->ctr[evs[i]->id];
-		uint64_t kd = kernel_drops_for(S, evs[i]->id);
-		uint64_t kf = kernel_filtered_for(S, evs[i]->id);
+		uint64_t kd, kf;
+
+		kernel_counts_for(S, evs[i]->id, &kd, &kf);
 		strbuf__addf(out,
 			     "%s\"%s\":{\"seen\":%llu,\"emitted\":%llu,\"filtered\":%llu,"
 			     "\"capped\":%llu,\"dropped_kernel\":%llu,\"dropped_user\":%llu}",
