@@ -1,6 +1,9 @@
 /*
- * sensor.c — the event loop and pipeline; see sensor.h. The counters and
- * what reports them are in health.c.
+ * sensor.c — the sensor's lifecycle (start, reload, stop), the event loop
+ * and the pipeline; see sensor.h. Its other concerns have files of their
+ * own, sharing struct sensor through sensor_int.h: health.c (counters,
+ * SensorHealth, `vigil status`), mute.c (kernel collection gates and
+ * mutes), tamper_rules.c (tamper signs that need the sensor's state).
  */
 #include "sensor/sensor.h"
 

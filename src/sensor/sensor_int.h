@@ -2,8 +2,9 @@
  * sensor_int.h — the running sensor's state, shared by its files; not part
  * of the sensor's API (that is sensor.h).
  *
- * sensor.c owns the lifecycle and the loop. The other files each take one
- * concern of the same struct sensor.
+ * sensor.c owns the lifecycle and the loop; health.c, mute.c and
+ * tamper_rules.c each take one concern of the same struct sensor. The
+ * functions below are grouped by the file that defines them.
  */
 #ifndef VIGIL_SENSOR_INT_H
 #define VIGIL_SENSOR_INT_H
