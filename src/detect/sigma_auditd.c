@@ -58,14 +58,22 @@ static const struct {
 	uint16_t event;
 	bool by_field;
 } syscalls[] = {
-    {"execve", EV_PROCESS_CREATE, false},    {"execveat", EV_PROCESS_CREATE, false},
-    {"connect", EV_NETWORK_CONNECT, false},  {"init_module", EV_DRIVER_LOAD, false},
-    {"finit_module", EV_DRIVER_LOAD, false}, {"bpf", EV_BPF_EVENT, false},
-    {"setuid", EV_PRIVILEGE_CHANGE, true},   {"setgid", EV_PRIVILEGE_CHANGE, true},
-    {"setreuid", EV_PRIVILEGE_CHANGE, true}, {"setregid", EV_PRIVILEGE_CHANGE, true},
-    {"setresuid", EV_PRIVILEGE_CHANGE, true}, {"setresgid", EV_PRIVILEGE_CHANGE, true},
-    {"unshare", EV_NAMESPACE_CHANGE, true},  {"setns", EV_NAMESPACE_CHANGE, true},
-    {"mount", EV_MOUNT, true},		     {"umount2", EV_MOUNT, true},
+    {"execve", EV_PROCESS_CREATE, false},
+    {"execveat", EV_PROCESS_CREATE, false},
+    {"connect", EV_NETWORK_CONNECT, false},
+    {"init_module", EV_DRIVER_LOAD, false},
+    {"finit_module", EV_DRIVER_LOAD, false},
+    {"bpf", EV_BPF_EVENT, false},
+    {"setuid", EV_PRIVILEGE_CHANGE, true},
+    {"setgid", EV_PRIVILEGE_CHANGE, true},
+    {"setreuid", EV_PRIVILEGE_CHANGE, true},
+    {"setregid", EV_PRIVILEGE_CHANGE, true},
+    {"setresuid", EV_PRIVILEGE_CHANGE, true},
+    {"setresgid", EV_PRIVILEGE_CHANGE, true},
+    {"unshare", EV_NAMESPACE_CHANGE, true},
+    {"setns", EV_NAMESPACE_CHANGE, true},
+    {"mount", EV_MOUNT, true},
+    {"umount2", EV_MOUNT, true},
 };
 
 bool sg_aud_is_auditd(const char *product, const char *service)
@@ -172,10 +180,10 @@ static void never(struct sg_aud *au, const char *key, const char *what)
 
 struct vals {
 	struct sg_aud *au;
-	int found;		  /* values that hold for this event */
-	int mapped;		  /* values that hold for some event */
+	int found;  /* values that hold for this event */
+	int mapped; /* values that hold for some event */
 	const char *first_unmapped;
-	int rec;		  /* type: the record type that holds */
+	int rec; /* type: the record type that holds */
 };
 
 static int on_type(const char *s, void *ctx)
@@ -191,7 +199,7 @@ static int on_type(const char *s, void *ctx)
 		return 0;
 	}
 	v->mapped++;
-	here = r == AR_PATH ? (ev == EV_PROCESS_CREATE || is_file_event(ev))
+	here = r == AR_PATH	 ? (ev == EV_PROCESS_CREATE || is_file_event(ev))
 	       : r == AR_SYSCALL ? true /* decided by SYSCALL */
 				 : ev == EV_PROCESS_CREATE;
 	if (here) {
@@ -273,7 +281,8 @@ int sg_aud_map(struct sg_aud *au, const struct yn *map, char *why, size_t n)
 		struct vals v = {.au = au};
 
 		if (each_value(type, on_type, &v)) {
-			snprintf(why, n, "'type' lists several record types vigil maps differently");
+			snprintf(why, n,
+				 "'type' lists several record types vigil maps differently");
 			return -AUD_UNSUPP;
 		}
 		if (v.mapped == 0) {

@@ -45,8 +45,8 @@ struct sg_aud_variant {
 struct sg_aud {
 	uint16_t event;
 	uint8_t role;
-	uint8_t rec;	   /* record type of the selection being compiled */
-	char never[192];   /* why some selection can never match anywhere */
+	uint8_t rec;	 /* record type of the selection being compiled */
+	char never[192]; /* why some selection can never match anywhere */
 };
 
 enum sg_aud_result {
