@@ -124,8 +124,8 @@ static void test_keywords_search_the_arguments(void **state)
 	assert_int_equal(hits(e, EXEC("/usr/bin/truncate", "truncate -s +10 f")), 1);
 	assert_int_equal(hits(e, EXEC("/usr/bin/truncate", "truncate -s +10 of=f")), 0);
 	/* keywords read the EXECVE record (the arguments), not the parent's */
-	assert_int_equal(hits(e, mk(1, "Image", "/bin/ls", "CommandLine", "ls",
-				    "ParentCommandLine", "truncate -s 1 f", NULL)),
+	assert_int_equal(hits(e, mk(1, "Image", "/bin/ls", "CommandLine", "ls", "ParentCommandLine",
+				    "truncate -s 1 f", NULL)),
 			 0);
 	sigma__free(e);
 }
@@ -133,10 +133,10 @@ static void test_keywords_search_the_arguments(void **state)
 static void test_path_onto_file_events(void **state)
 {
 	struct reps rp = {0};
-	struct sigma_engine *e =
-	    aud("  sel:\n    type: PATH\n    name:\n      - /etc/profile\n      - '/home/*/.bashrc'\n"
-		"  condition: sel\n",
-		&rp);
+	struct sigma_engine *e = aud(
+	    "  sel:\n    type: PATH\n    name:\n      - /etc/profile\n      - '/home/*/.bashrc'\n"
+	    "  condition: sel\n",
+	    &rp);
 
 	assert_int_equal(rp.n[SIGMA_LOADED], 1);
 	/* one rule, however many events it compiled for */
@@ -147,12 +147,12 @@ static void test_path_onto_file_events(void **state)
 	assert_int_equal(hits(e, mk(202, "TargetFilename", "/etc/profile", NULL)), 1);
 	assert_int_equal(hits(e, mk(2, "TargetFilename", "/etc/profile", NULL)), 1);
 	/* a rename has a PATH record for each name */
-	assert_int_equal(hits(e, mk(201, "SourceFilename", "/tmp/x", "TargetFilename",
-				    "/etc/profile", NULL)),
-			 1);
-	assert_int_equal(hits(e, mk(201, "SourceFilename", "/etc/profile", "TargetFilename",
-				    "/tmp/x", NULL)),
-			 1);
+	assert_int_equal(
+	    hits(e, mk(201, "SourceFilename", "/tmp/x", "TargetFilename", "/etc/profile", NULL)),
+	    1);
+	assert_int_equal(
+	    hits(e, mk(201, "SourceFilename", "/etc/profile", "TargetFilename", "/tmp/x", NULL)),
+	    1);
 	/* the PATH record of an exec names the binary */
 	assert_int_equal(hits(e, EXEC("/etc/profile", "x")), 1);
 	assert_int_equal(hits(e, mk(200, "TargetFilename", "/etc/profile.bak", NULL)), 0);
@@ -165,8 +165,8 @@ static void test_path_onto_file_events(void **state)
 		"'/.config/systemd/user/'\n  condition: p and n\n",
 		&rp);
 	assert_int_equal(rp.n[SIGMA_LOADED], 1);
-	assert_int_equal(hits(e, mk(11, "TargetFilename", "/h/.config/systemd/user/a.service", NULL)),
-			 1);
+	assert_int_equal(
+	    hits(e, mk(11, "TargetFilename", "/h/.config/systemd/user/a.service", NULL)), 1);
 	assert_int_equal(hits(e, mk(201, "SourceFilename", "/h/x", "TargetFilename",
 				    "/h/.config/systemd/user/a.service", NULL)),
 			 1);
@@ -316,10 +316,11 @@ static void on_count(const struct sigma_report *r, void *ctx)
  * a source. The count is exact so that a change shows. */
 static void test_sigmahq_auditd(void **state)
 {
-	static const char *dirs[] = {"tests/fixtures/sigmahq/rules/linux/auditd",
-				     "tests/fixtures/sigmahq/rules-emerging-threats/2026/Exploits/"
-				     "CVE-2026-31431/"
-				     "lnx_auditd_exploit_cve_2026_31431_af_alg_socket_creation.yml"};
+	static const char *dirs[] = {
+	    "tests/fixtures/sigmahq/rules/linux/auditd",
+	    "tests/fixtures/sigmahq/rules-emerging-threats/2026/Exploits/"
+	    "CVE-2026-31431/"
+	    "lnx_auditd_exploit_cve_2026_31431_af_alg_socket_creation.yml"};
 	struct reps rp = {0};
 	struct sigma_engine *e = sigma__new();
 
