@@ -251,6 +251,19 @@ static int on_nametype(const char *s, void *ctx)
 	return 0;
 }
 
+/* Whether one of the values of a `SYSCALL` or `nametype` item stands for
+ * au's event; remembers the value when none stands for any event. */
+static int holds_here(struct sg_aud *au, const struct yn *val, int (*fn)(const char *, void *),
+		      const char *key)
+{
+	struct vals v = {.au = au};
+
+	each_value(val, fn, &v);
+	if (v.mapped == 0)
+		never(au, key, v.first_unmapped);
+	return v.found > 0;
+}
+
 int sg_aud_map(struct sg_aud *au, const struct yn *map, char *why, size_t n)
 {
 	const struct yn *type = NULL, *sys = NULL, *nt = NULL;
@@ -303,26 +316,12 @@ int sg_aud_map(struct sg_aud *au, const struct yn *map, char *why, size_t n)
 		if (!(au->event == EV_PROCESS_CREATE || is_file_event(au->event)) ||
 		    (au->event != EV_FILE_RENAME && au->role))
 			return 0;
-		if (nt) {
-			struct vals v = {.au = au};
-
-			each_value(nt, on_nametype, &v);
-			if (v.mapped == 0)
-				never(au, "nametype", v.first_unmapped);
-			return v.found > 0;
-		}
-		return 1;
+		return nt ? holds_here(au, nt, on_nametype, "nametype") : 1;
 	case AR_SYSCALL:
 		if (au->role)
 			return 0;
-		if (sys) {
-			struct vals v = {.au = au};
-
-			each_value(sys, on_syscall, &v);
-			if (v.mapped == 0)
-				never(au, "SYSCALL", v.first_unmapped);
-			return v.found > 0;
-		}
+		if (sys)
+			return holds_here(au, sys, on_syscall, "SYSCALL");
 		/* No syscall named: any syscall of the process; it matches once,
 		 * on the process's exec. */
 		return au->event == EV_PROCESS_CREATE;
