@@ -348,6 +348,11 @@ static int resolve(struct sigma_engine *e, struct sg_corr *c)
 			rfail(e, c->rule, SIGMA_UNSUPPORTED, "rule '%s' did not load", c->refs[b]);
 			return -1;
 		}
+		if (r->alt) {
+			rfail(e, c->rule, SIGMA_UNSUPPORTED,
+			      "rule '%s' matches several event types (auditd)", c->refs[b]);
+			return -1;
+		}
 		c->bases[b] = r;
 	}
 	for (uint32_t b = 0; b < c->nrefs; b++) {
@@ -476,6 +481,13 @@ int sigma__compile(struct sigma_engine *e, void (*report)(const struct sigma_rep
 					e->ncorr++;
 				}
 				e->rules[n++] = r;
+				/* auditd variants match as the rule itself */
+				for (struct sg_rule *a = r->alt; a; a = a->alt) {
+					a->feeds = r->feeds;
+					a->nfeeds = r->nfeeds;
+					a->suppressed = r->suppressed;
+					e->rules[n++] = a;
+				}
 			}
 		} else {
 			rep.file = it->entry->file;
@@ -501,7 +513,7 @@ int sigma__compile(struct sigma_engine *e, void (*report)(const struct sigma_rep
 
 size_t sigma__rule_count(const struct sigma_engine *e)
 {
-	return e->nrules;
+	return e->nrules - e->nalts;
 }
 
 size_t sigma__correlation_count(const struct sigma_engine *e)

@@ -24,9 +24,10 @@
  * bpf_event 100, file_modify 200, file_rename 201, file_attribute_change 202,
  * privilege_change 203, network_listen 204, namespace_change 205, mount 206,
  * logon_session 207, cap_summary 240, tamper_alert 243. file_create_time is
- * an alias of file_change, raw_access_read of raw_access_thread. Rules for a `service` (auditd,
- * syslog, ...) or for another product are reported as "no source": vigil never produces their
- * events, which is not an error.
+ * an alias of file_change, raw_access_read of raw_access_thread. `service: auditd` rules are
+ * mapped onto vigil's events by sigma_auditd.c (docs/sigma-auditd.md); rules for another
+ * `service` (syslog, ...) or another product are reported as "no source": vigil never produces
+ * their events, which is not an error.
  */
 #ifndef VIGIL_SIGMA_H
 #define VIGIL_SIGMA_H
@@ -60,7 +61,8 @@ enum sigma_status {
 };
 
 /* One line of sigma__compile's report. msg is the construct or the reason
- * ("" for SIGMA_LOADED); for SIGMA_NO_SOURCE it reads "service: auditd". */
+ * ("" for SIGMA_LOADED); for SIGMA_NO_SOURCE it reads "service: syslog", or for an auditd
+ * rule "service: auditd: " and the field or value that has no counterpart. */
 struct sigma_report {
 	const char *file;
 	int line; /* 0 when not tied to a line */

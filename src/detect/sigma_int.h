@@ -137,6 +137,7 @@ struct sg_rule {
 	struct sg_corr **feeds;
 	uint32_t nfeeds;
 	struct sg_rule *next;
+	struct sg_rule *alt; /* auditd: the next variant for another event */
 };
 
 /* Correlation definition as loaded; runtime state hangs off it. */
@@ -197,7 +198,8 @@ struct sigma_engine {
 	struct sg_rule **rules; /* after compile: loaded rules */
 	uint32_t nrules;
 	uint32_t ncorr;
-	uint32_t nall; /* all rules ever parsed (indices) */
+	uint32_t nall;	/* all rules ever parsed (indices) */
+	uint32_t nalts; /* auditd variants beyond a rule's first (sigma_load.c) */
 	bool compiled;
 	bool all_triggers; /* tests: scan every eager atom (no lazy demotion) */
 	uint64_t uid;

@@ -22,6 +22,7 @@
  * thousands of variants; `neq` over a list means "none of these"; time
  * modifiers read "YYYY-MM-DD HH:MM:SS" (or with 'T'), week is ISO 8601.
  */
+#include "detect/sigma_auditd.h"
 #include "detect/sigma_int.h"
 
 #include <ctype.h>
@@ -76,6 +77,7 @@ struct lctx {
 	struct sx **exprs;
 	uint32_t nids;
 	uint32_t first_atom;
+	struct sg_aud *aud; /* an auditd rule's variant (sigma_auditd.c), or NULL */
 };
 
 /* Records the first problem of a rule; later ones are consequences. */
@@ -672,6 +674,11 @@ out:
 	return m->neq ? sx_not(lc, x) : x;
 }
 
+static struct sx *compile_values(struct lctx *lc, const struct yn *k, const struct yn *v,
+				 uint16_t field, bool keyword, const struct mods *m);
+static struct sx *aud_item(struct lctx *lc, const struct yn *k, const struct yn *v,
+			   const char *name, struct mods *m);
+
 /* `Field|mods: value(s)` → expression. */
 static struct sx *compile_item(struct lctx *lc, const struct yn *k, const struct yn *v)
 {
@@ -705,15 +712,23 @@ static struct sx *compile_item(struct lctx *lc, const struct yn *k, const struct
 	if (parse_mods(lc, k->line, k->s, parts + 1, np - 1, &m))
 		return NULL;
 	keyword = parts[0][0] == '\0';
+	if (lc->aud)
+		return aud_item(lc, k, v, parts[0], &m);
 	if (!keyword && lookup_field(lc, k->line, parts[0], &field))
 		return NULL;
+	return compile_values(lc, k, v, field, keyword, &m);
+}
 
+/* The value(s) of an item, on field. */
+static struct sx *compile_values(struct lctx *lc, const struct yn *k, const struct yn *v,
+				 uint16_t field, bool keyword, const struct mods *m)
+{
 	if (v->kind == YN_MAP) {
 		fail(lc, v->line, SIGMA_ERROR, "value of '%s' must be a scalar or a list", k->s);
 		return NULL;
 	}
 	if (v->kind == YN_SCALAR)
-		return compile_value(lc, field, keyword, &m, v, k->s);
+		return compile_value(lc, field, keyword, m, v, k->s);
 	if (v->n == 0) {
 		fail(lc, v->line, SIGMA_ERROR, "empty value list for '%s'", k->s);
 		return NULL;
@@ -724,18 +739,56 @@ static struct sx *compile_item(struct lctx *lc, const struct yn *k, const struct
 		return NULL;
 	}
 	for (uint32_t i = 0; i < v->n; i++) {
-		kids[i] = compile_value(lc, field, keyword, &m, v->items[i], k->s);
+		kids[i] = compile_value(lc, field, keyword, m, v->items[i], k->s);
 		if (kids[i] == NULL)
 			return NULL;
 	}
 	/* neq over a list means "none of these", not "differs from one". */
-	if (m.neq && !m.all) {
+	if (m->neq && !m->all) {
 		for (uint32_t i = 0; i < v->n; i++)
 			kids[i] = kids[i]->kids[0];
 		struct sx *any = sx_join(lc, SX_OR, kids, v->n);
 		return any ? sx_not(lc, any) : NULL;
 	}
-	return sx_join(lc, m.all ? SX_AND : SX_OR, kids, v->n);
+	return sx_join(lc, m->all ? SX_AND : SX_OR, kids, v->n);
+}
+
+/* An item of an auditd rule: the record's field becomes the variant's
+ * event field(s), ORed when there are two (comm); an item that only restates
+ * the record type is true; a field with no counterpart fails the variant
+ * with the reason (sigma_auditd.c). Keywords search the record's text. */
+static struct sx *aud_item(struct lctx *lc, const struct yn *k, const struct yn *v,
+			   const char *name, struct mods *m)
+{
+	uint16_t fields[2];
+	struct sx *alt[2];
+	int nf = 0;
+	char why[256];
+	bool keyword = name[0] == '\0';
+
+	switch (sg_aud_field(lc->aud, name, fields, &nf, why, sizeof(why))) {
+	case AUD_TRUE:
+		return sx_new(lc, SX_TRUE, 0);
+	case AUD_NOSRC:
+		fail(lc, k->line, SIGMA_NO_SOURCE, "%s", why);
+		return NULL;
+	case AUD_UNSUPP:
+		fail(lc, k->line, SIGMA_UNSUPPORTED, "%s", why);
+		return NULL;
+	default:
+		break;
+	}
+	if (keyword && m->op == OP_EQ && !m->nx && !m->re && !m->cidr && !m->exists && m->cmp < 0 &&
+	    !m->tpart && !m->fieldref && !m->neq) {
+		m->op = OP_CONTAINS;
+		keyword = false;
+	}
+	for (int i = 0; i < nf; i++) {
+		alt[i] = compile_values(lc, k, v, fields[i], keyword, m);
+		if (alt[i] == NULL)
+			return NULL;
+	}
+	return sx_join(lc, SX_OR, alt, (uint32_t)nf);
 }
 
 static struct sx *compile_map(struct lctx *lc, const struct yn *map)
@@ -745,6 +798,17 @@ static struct sx *compile_map(struct lctx *lc, const struct yn *map)
 	if (map->n == 0) {
 		fail(lc, map->line, SIGMA_ERROR, "empty search identifier map");
 		return NULL;
+	}
+	if (lc->aud) {
+		char why[256];
+		int rc = sg_aud_map(lc->aud, map, why, sizeof(why));
+
+		if (rc < 0) {
+			fail(lc, map->line, SIGMA_UNSUPPORTED, "%s", why);
+			return NULL;
+		}
+		if (rc == 0) /* its record type is never this event */
+			return sx_new(lc, SX_FALSE, 0);
 	}
 	kids = sg_alloc(&lc->e->arena, map->n * sizeof(*kids));
 	if (kids == NULL) {
@@ -1303,6 +1367,8 @@ static int route(struct lctx *lc, const struct yn *doc)
 		snprintf(buf, sizeof(buf), "product: %s", product);
 		goto nosrc;
 	}
+	if (sg_aud_is_auditd(product, service) && category == NULL)
+		return 2; /* compiled per event: load_auditd */
 	if (service) {
 		snprintf(buf, sizeof(buf), "service: %s", service);
 		goto nosrc;
@@ -1403,6 +1469,104 @@ static struct sg_rule *new_rule(struct sigma_engine *e, const char *file, int li
 	return r;
 }
 
+/* Another compiled variant of rule r (auditd): the same info, its own index,
+ * no report line of its own. */
+static struct sg_rule *new_rule_alt(struct sigma_engine *e, const struct sg_rule *r)
+{
+	struct sg_rule *v = sg_alloc(&e->arena, sizeof(*v));
+
+	if (v == NULL)
+		return NULL;
+	v->info = r->info;
+	v->name = r->name;
+	v->idx = e->nall++;
+	return v;
+}
+
+/* Forgets a failed compilation of r: its atoms, condition and verdict. */
+static void drop_atoms(struct sigma_engine *e, uint32_t from)
+{
+	for (uint32_t i = from; i < e->natoms; i++)
+		if (e->atoms[i].re)
+			pcre2_code_free(e->atoms[i].re);
+	e->natoms = from;
+}
+
+/*
+ * An auditd rule is compiled once per vigil event its records can stand for
+ * (sigma_auditd.c). The first variant that can match is the rule itself;
+ * further ones hang off it (r->alt) with their own index and share its info,
+ * so the report has one line per rule. A variant whose condition is never
+ * true is dropped; a field with no counterpart fails only its variant. With
+ * no variant left the rule is "no source", with the first such reason.
+ */
+static void load_auditd(struct lctx *lc, const struct yn *doc)
+{
+	struct sigma_engine *e = lc->e;
+	struct sg_rule *r = lc->r, *last = r, *v = r;
+	const struct sg_aud_variant *vars;
+	size_t nv = sg_aud_variants(&vars);
+	struct sg_aud au = {0};
+	char why[256] = "", msg[300];
+	int why_line = 0;
+	bool kept = false;
+
+	for (size_t i = 0; i < nv; i++) {
+		const struct vevent_def *def = schema__event(vars[i].event);
+		uint32_t before = e->natoms;
+		struct lctx vl = {.e = e, .r = v, .def = def, .aud = &au};
+
+		if (def == NULL)
+			continue;
+		au.event = vars[i].event;
+		au.role = vars[i].role;
+		v->event_id = au.event;
+		if (load_detection(&vl, doc) == 0 && sg_aud_fold(v->cond) >= 0) {
+			if (v != r) {
+				last->alt = v;
+				last = v;
+				e->nalts++;
+			}
+			kept = true;
+			v = new_rule_alt(e, r);
+			if (v == NULL) {
+				oom(lc);
+				return;
+			}
+			continue;
+		}
+		drop_atoms(e, before);
+		if (v->msg && v->status != SIGMA_NO_SOURCE) {
+			/* invalid or unsupported Sigma: the rule fails */
+			r->status = v->status;
+			r->msg = v->msg;
+			r->msg_line = v->msg_line;
+			for (struct sg_rule *a = r->alt; a; a = a->alt)
+				e->nalts--;
+			r->alt = NULL;
+			return;
+		}
+		if (v->msg && why[0] == '\0') {
+			snprintf(why, sizeof(why), "%s", v->msg);
+			why_line = v->msg_line;
+		}
+		v->status = SIGMA_LOADED;
+		v->msg = NULL;
+		v->cond = NULL;
+	}
+	if (kept)
+		return;
+	r->status = SIGMA_NO_SOURCE;
+	r->msg_line = why[0] ? why_line : r->info.line;
+	snprintf(msg, sizeof(msg), "service: auditd: %s",
+		 why[0]	       ? why
+		 : au.never[0] ? au.never
+			       : "no selection maps to a vigil event");
+	r->msg = sg_strdup(&e->arena, msg);
+	if (r->msg == NULL)
+		oom(lc);
+}
+
 static void load_doc(struct sigma_engine *e, const struct yn *doc, const char *file)
 {
 	struct sg_rule *r = new_rule(e, file, doc->line);
@@ -1421,8 +1585,15 @@ static void load_doc(struct sigma_engine *e, const struct yn *doc, const char *f
 		load_correlation(&lc, sg_yaml_get(doc, "correlation"));
 		return;
 	}
-	if (route(&lc, doc))
+	switch (route(&lc, doc)) {
+	case 0:
+		break;
+	case 2:
+		load_auditd(&lc, doc);
 		return;
+	default:
+		return;
+	}
 	if (load_detection(&lc, doc)) {
 		/* Drop the failed rule's atoms so they never reach the matcher. */
 		for (uint32_t i = atoms_before; i < e->natoms; i++)

@@ -15,6 +15,7 @@
  * scratch) is thread-local and stamped with a generation number, so nothing
  * is cleared between events.
  */
+#include "detect/sigma_auditd.h"
 #include "detect/sigma_int.h"
 
 #include <errno.h>
@@ -131,6 +132,8 @@ const char *sg_field(const struct vrec *rec, unsigned f, size_t *len, char *buf)
 		}
 		return vrec__get(rec, VF_Computer, len);
 	default:
+		if (f >= SG_VF_ARG0) /* an auditd rule's virtual field */
+			return sg_aud_vfield(rec, f, len, buf);
 		return vrec__get(rec, (enum vf_id)f, len);
 	}
 }
@@ -404,7 +407,7 @@ int sg_matcher_build(struct sigma_engine *e, char *err, size_t errlen)
 
 	/* Which (event, field) pairs have atoms: walk events, then fields. */
 	for (unsigned ev = 0; ev < VIGIL_EVENT_ID_MAX; ev++) {
-		uint16_t fields[VF__COUNT + 1];
+		uint16_t fields[VF__COUNT + SG_AUD_NVFIELDS + 1];
 		uint32_t nf = 0, nkw = 0;
 		bool any = false;
 
