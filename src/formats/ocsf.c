@@ -880,13 +880,13 @@ static void body_auth(struct octx *c)
 static void body_finding(struct octx *c, unsigned id)
 {
 	struct fw *w = &c->w;
-	char uid[32];
-	int un = snprintf(uid, sizeof(uid), "vigil-%llu", (unsigned long long)w->rec->seq);
+	char b[32], *uid = fw__itoa_end(b + 8, (int64_t)w->rec->seq) - 6;
 	size_t n;
 	const char *v;
 
+	memcpy(uid, "vigil-", 6); /* "vigil-SEQ" */
 	fw__obj(w, "finding_info");
-	fw__str(w, "uid", uid, (size_t)un);
+	fw__lit_n(w, "uid", 3, uid, (size_t)(b + 32 - uid));
 	if (id == 242) {
 		fw__fstr(w, "title", VF_RuleTitle);
 		fw__obj(w, "analytic");

@@ -283,7 +283,7 @@ void fw__raw_n(struct fw *w, const char *raw, size_t n)
 
 /* Decimal text of v into the end of b[24], two digits a step; returns
  * where it starts (snprintf costs more than the rest of a member). */
-static char *itoa_end(char b[24], int64_t v)
+char *fw__itoa_end(char b[24], int64_t v)
 {
 	static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
 				       "25262728293031323334353637383940414243444546474849"
@@ -312,11 +312,18 @@ static char *itoa_end(char b[24], int64_t v)
 
 void fw__int_n(struct fw *w, const char *k, size_t kn, int64_t v)
 {
-	char b[24], *p = itoa_end(b, v);
-	size_t n = (size_t)(b + 24 - p);
+	char b[24], *p;
+	size_t n;
 	struct strbuf *sb = w->sb;
 
 	key(w, k, kn);
+	if (v >= 0 && v < 10 && sb->len + 2 <= sb->cap) {
+		/* ids and type_ids are mostly one digit */
+		sb->buf[sb->len++] = (char)('0' + v);
+		return;
+	}
+	p = fw__itoa_end(b, v);
+	n = (size_t)(b + 24 - p);
 	if (sb->len + n + 1 <= sb->cap) {
 		copy_small(sb->buf + sb->len, p, n);
 		sb->len += n;
@@ -327,7 +334,7 @@ void fw__int_n(struct fw *w, const char *k, size_t kn, int64_t v)
 
 void fw__int_str_n(struct fw *w, const char *k, size_t kn, int64_t v)
 {
-	char b[24], *p = itoa_end(b, v);
+	char b[24], *p = fw__itoa_end(b, v);
 
 	*--p = '"';
 	key(w, k, kn);

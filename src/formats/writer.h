@@ -163,6 +163,8 @@ static inline bool fw__eq(const char *v, size_t n, const char *lit)
  * Returns the number of addresses. */
 unsigned fw__dns_answers(struct fw *w, const char *k, const char *data_key, const char *v,
 			 size_t n);
+/* Decimal text of v at the end of b[24]; returns where it starts. */
+char *fw__itoa_end(char b[24], int64_t v);
 /* Appends ts_ns as ISO 8601 UTC with ms, "YYYY-MM-DDTHH:MM:SS.mmmZ". */
 void fw__iso_time(char out[32], uint64_t ts_ns);
 
