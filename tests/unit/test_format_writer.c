@@ -45,8 +45,8 @@ static void same_as_reference(const char *s, size_t n, size_t pad)
 
 static void test_jstr_every_position(void **state)
 {
-	static const unsigned char bad[] = {0x00, 0x01, '\n', 0x1f, '"', '\\', 0x7f, 0x80,
-					    0xc3, 0xff, 0x9f, 0xe2};
+	static const unsigned char bad[] = {0x00, 0x01, '\n', 0x1f, '"',  '\\',
+					    0x7f, 0x80, 0xc3, 0xff, 0x9f, 0xe2};
 	char s[48];
 
 	(void)state;
@@ -83,9 +83,20 @@ static void test_jstr_printable(void **state)
 
 static void test_members(void **state)
 {
-	static const int64_t v[] = {0,	       1,	  9,	     10,	 99,
-				    100,       101,	  12345,     -1,	 -10,
-				    1773500966535, INT64_MAX, INT64_MIN + 1, 4294967296};
+	static const int64_t v[] = {0,
+				    1,
+				    9,
+				    10,
+				    99,
+				    100,
+				    101,
+				    12345,
+				    -1,
+				    -10,
+				    1773500966535,
+				    INT64_MAX,
+				    INT64_MIN + 1,
+				    4294967296};
 	struct strbuf sb;
 	struct fw w;
 	struct vrec rec;
