@@ -10,8 +10,11 @@
  * runs the three forms one after another through a real `jsonl:FILE?format=`
  * sink (open, N writes, close: written and closed is durable for this sink)
  * to a fresh file in $TMPDIR, and also through the serialiser alone into
- * a memory buffer. The median round of each is reported; rounds interleave
- * the forms so that the shared machine's noise falls on all three alike.
+ * a memory buffer. Rounds interleave the forms so that the shared machine's
+ * noise falls on all three alike. Reported: the median rate of each form,
+ * and its ratio to the sysmon form taken within each round (the median and
+ * the lowest and highest of those per-round ratios): a load spike that hits
+ * one round moves both sides of its ratio, not one side of a median.
  */
 #include "formats/format.h"
 #include "formats/samples.h"
@@ -25,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_ROUNDS 15
+#define MAX_ROUNDS 31
 
 static double now_s(void)
 {
@@ -53,10 +56,29 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double median(double *v, int n)
+static double median(const double *v, int n)
 {
-	qsort(v, (size_t)n, sizeof(*v), cmp);
-	return v[n / 2];
+	double s[MAX_ROUNDS];
+
+	memcpy(s, v, (size_t)n * sizeof(*v));
+	qsort(s, (size_t)n, sizeof(*s), cmp);
+	return s[n / 2];
+}
+
+/* "93% (88-97%)": the median of the per-round ratios x[r] / base[r], and
+ * their range. */
+static void ratio(char *out, size_t size, const double *x, const double *base, int n)
+{
+	double r[MAX_ROUNDS] = {0}, lo, hi;
+
+	for (int i = 0; i < n; i++)
+		r[i] = 100.0 * x[i] / base[i];
+	lo = hi = r[0];
+	for (int i = 1; i < n; i++) {
+		lo = r[i] < lo ? r[i] : lo;
+		hi = r[i] > hi ? r[i] : hi;
+	}
+	snprintf(out, size, "%.0f%% (%.0f-%.0f%%)", median(r, n), lo, hi);
 }
 
 int main(int argc, char **argv)
@@ -131,22 +153,22 @@ int main(int argc, char **argv)
 			unlink(path);
 		}
 	}
-	printf("%zu records per round (the %zu event types' samples, cycled), %d rounds, "
-	       "median round\n\n",
-	       n, nrec, rounds);
+	printf(
+	    "%zu records per round (the %zu event types' samples, cycled), %d rounds; "
+	    "rates: median round; vs sysmon: median of the per-round ratios (lowest-highest)\n\n",
+	    n, nrec, rounds);
 	printf("| form | bytes/record | JSONL sink, records/s (wall) | vs sysmon | JSONL sink, "
 	       "records/CPU-s | vs sysmon | serialiser alone, records/s | vs sysmon |\n");
 	printf("|---|---|---|---|---|---|---|---|\n");
-	double base_sink = median(sink_rate[0], rounds), base_ser = median(ser_rate[0], rounds);
-	double base_cpu = median(sink_cpu[0], rounds);
 	for (int f = 0; f < 3; f++) {
-		double sr = f ? median(sink_rate[f], rounds) : base_sink;
-		double cr = f ? median(sink_cpu[f], rounds) : base_cpu;
-		double zr = f ? median(ser_rate[f], rounds) : base_ser;
+		char rs[64], rc[64], rz[64];
 
-		printf("| %s | %.0f | %.0f | %.0f%% | %.0f | %.0f%% | %.0f | %.0f%% |\n", names[f],
-		       bytes[f] / (double)nrec, sr, 100.0 * sr / base_sink, cr,
-		       100.0 * cr / base_cpu, zr, 100.0 * zr / base_ser);
+		ratio(rs, sizeof(rs), sink_rate[f], sink_rate[0], rounds);
+		ratio(rc, sizeof(rc), sink_cpu[f], sink_cpu[0], rounds);
+		ratio(rz, sizeof(rz), ser_rate[f], ser_rate[0], rounds);
+		printf("| %s | %.0f | %.0f | %s | %.0f | %s | %.0f | %s |\n", names[f],
+		       bytes[f] / (double)nrec, median(sink_rate[f], rounds), rs,
+		       median(sink_cpu[f], rounds), rc, median(ser_rate[f], rounds), rz);
 	}
 	strbuf__free(&sb);
 	free(recs);

@@ -198,7 +198,7 @@ static void process(struct fw *w, unsigned id)
 	}
 	fw__close(w);
 	if (fw__take(w, self.user, NULL)) {
-		size_t n;
+		size_t n = 0;
 		const char *v = fw__peek(w, self.user, &n);
 
 		fw__obj(w, "user");

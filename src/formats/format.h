@@ -6,7 +6,7 @@
  * `ecs` an Elastic Common Schema 9.3 document; docs/schemas.md has the
  * mapping and the reason for every class choice. Both write straight into
  * the caller's strbuf as record_json's inverse does, without building a tree,
- * so they cost about what the sysmon form costs (BENCHMARKS.md).
+ * so they cost less than the sysmon form does (BENCHMARKS.md).
  *
  * Nothing is dropped: a field the mapping does not place goes under
  * `unmapped` (OCSF) or the custom `vigil.*` field set (ECS).

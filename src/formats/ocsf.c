@@ -115,37 +115,43 @@ const struct ocsf_map *ocsf__maps(size_t *n)
 
 struct octx {
 	struct fw w;
-	bool container; /* the container profile is used */
+	bool container;	  /* the container profile is used */
+	const char *host; /* the record's computer, NULL when unknown */
+	size_t host_len;
 	unsigned nobs;
 	struct {
 		const char *name;
+		size_t name_len;
 		int type_id;
 		const char *v;
 		size_t n;
 	} obs[MAX_OBS];
 };
 
-static void obs(struct octx *c, const char *name, int type_id, const char *v, size_t n)
+static void obs_n(struct octx *c, const char *name, size_t name_len, int type_id, const char *v,
+		  size_t n)
 {
 	if (v == NULL || c->nobs >= MAX_OBS)
 		return;
 	c->obs[c->nobs].name = name;
+	c->obs[c->nobs].name_len = name_len;
 	c->obs[c->nobs].type_id = type_id;
 	c->obs[c->nobs].v = v;
 	c->obs[c->nobs].n = n;
 	c->nobs++;
 }
+/* name is a literal: its length is folded at compile time */
+#define obs(c, name, type_id, v, n) obs_n((c), (name), __builtin_strlen(name), (type_id), (v), (n))
 
 /* "MD5=..,SHA1=..,SHA256=.." → an array of fingerprints. */
 static void hashes(struct fw *w, const char *k, const char *v, size_t n)
 {
 	static const struct {
 		const char *name;
+		size_t len;
 		int id;
-		const char *caption;
 	} algs[] = {
-	    {"MD5", 1, "MD5"},	      {"SHA1", 2, "SHA-1"},	  {"SHA256", 3, "SHA-256"},
-	    {"SHA512", 4, "SHA-512"}, {"IMPHASH", 18, "Imphash"},
+	    {"SHA256", 6, 3}, {"MD5", 3, 1}, {"SHA1", 4, 2}, {"SHA512", 6, 4}, {"IMPHASH", 7, 18},
 	};
 	const char *p = v, *end = v + n;
 	bool open = false;
@@ -159,9 +165,11 @@ static void hashes(struct fw *w, const char *k, const char *v, size_t n)
 			int id = 99;
 
 			for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
-				if ((size_t)(eq - p) == strlen(algs[i].name) &&
-				    strncasecmp(p, algs[i].name, (size_t)(eq - p)) == 0)
+				if ((size_t)(eq - p) == algs[i].len &&
+				    strncasecmp(p, algs[i].name, algs[i].len) == 0) {
 					id = algs[i].id;
+					break;
+				}
 			if (!open) {
 				fw__arr(w, k);
 				open = true;
@@ -206,7 +214,10 @@ static void file_field(struct octx *c, const char *k, enum vf_id f, int type_id,
 
 	if (v) {
 		file_obj(c, k, v, n, type_id, hash_field);
-		obs(c, strcmp(k, "file") == 0 ? "file.path" : "file_result.path", 45, v, n);
+		if (k[4] == '\0') /* "file" */
+			obs(c, "file.path", 45, v, n);
+		else
+			obs(c, "file_result.path", 45, v, n);
 	} else {
 		/* file.name and type_id are required: an unknown file still
 		 * has them */
@@ -331,18 +342,14 @@ static void actor(struct octx *c, const struct pfields *pf)
 static void device(struct octx *c)
 {
 	struct fw *w = &c->w;
-	const char *host = w->rec->computer;
 
 	fw__obj(w, "device");
-	if (host && *host && strcmp(host, "-") != 0) {
-		fw__str(w, "hostname", host, strlen(host));
-		obs(c, "device.hostname", 1, host, strlen(host));
+	if (c->host) {
+		fw__str(w, "hostname", c->host, c->host_len);
+		obs(c, "device.hostname", 1, c->host, c->host_len);
 	}
-	fw__int(w, "type_id", 0);
-	fw__obj(w, "os");
-	fw__lit(w, "name", "Linux");
-	fw__int(w, "type_id", 200);
-	fw__close(w);
+	/* type Unknown, OS Linux: the same on every event, one copy */
+	fw__raw(w, "\"type_id\":0,\"os\":{\"name\":\"Linux\",\"type_id\":200}");
 	fw__close(w);
 }
 
@@ -399,12 +406,13 @@ static void conn_info(struct octx *c, int direction_id)
 	fw__close(w);
 }
 
+/* The app / product vigil as the members of an object. */
+#define APP_VIGIL "\"name\":\"vigil\",\"vendor_name\":\"vigil\",\"version\":\"" VIGIL_VERSION "\""
+
 static void app_vigil(struct fw *w, const char *k)
 {
-	fw__obj(w, k);
-	fw__lit(w, "name", "vigil");
-	fw__lit(w, "vendor_name", "vigil");
-	fw__lit(w, "version", VIGIL_VERSION);
+	fw__obj_n(w, k, strlen(k));
+	fw__raw(w, APP_VIGIL);
 	fw__close(w);
 }
 
@@ -792,13 +800,13 @@ static void body_network(struct octx *c, unsigned id)
 }
 
 /* This host as an endpoint: DNS Activity and Authentication need one. */
-static void this_host(struct fw *w, const char *k)
+static void this_host(struct octx *c, const char *k)
 {
-	const char *host = w->rec->computer;
+	struct fw *w = &c->w;
 
-	fw__obj(w, k);
-	if (host && *host && strcmp(host, "-") != 0)
-		fw__str(w, "hostname", host, strlen(host));
+	fw__obj_n(w, k, strlen(k));
+	if (c->host)
+		fw__str(w, "hostname", c->host, c->host_len);
 	else
 		fw__lit(w, "name", "localhost");
 	fw__close(w);
@@ -812,7 +820,7 @@ static void body_dns(struct octx *c)
 
 	actor(c, &initiator);
 	/* vigil sees the answer on this host; the server is not recorded */
-	this_host(w, "src_endpoint");
+	this_host(c, "src_endpoint");
 	fw__obj(w, "query");
 	if ((v = fw__take(w, VF_QueryName, &n)) != NULL) {
 		fw__str(w, "hostname", v, n);
@@ -864,7 +872,7 @@ static void body_auth(struct octx *c)
 		fw__fstr(w, "ip", VF_RemoteAddress);
 		fw__close(w);
 	}
-	this_host(w, "dst_endpoint"); /* the host logged into */
+	this_host(c, "dst_endpoint"); /* the host logged into */
 	fw__lit(w, "status", "Success");
 	fw__int(w, "status_id", 1);
 }
@@ -872,13 +880,13 @@ static void body_auth(struct octx *c)
 static void body_finding(struct octx *c, unsigned id)
 {
 	struct fw *w = &c->w;
-	char uid[32];
-	int un = snprintf(uid, sizeof(uid), "vigil-%llu", (unsigned long long)w->rec->seq);
+	char b[32], *uid = fw__itoa_end(b + 8, (int64_t)w->rec->seq) - 6;
 	size_t n;
 	const char *v;
 
+	memcpy(uid, "vigil-", 6); /* "vigil-SEQ" */
 	fw__obj(w, "finding_info");
-	fw__str(w, "uid", uid, (size_t)un);
+	fw__lit_n(w, "uid", 3, uid, (size_t)(b + 32 - uid));
 	if (id == 242) {
 		fw__fstr(w, "title", VF_RuleTitle);
 		fw__obj(w, "analytic");
@@ -970,6 +978,10 @@ void ocsf__add_record(struct strbuf *sb, const struct vrec *rec)
 
 	c.container = false;
 	c.nobs = 0;
+	c.host = rec->computer;
+	c.host_len = c.host ? strlen(c.host) : 0;
+	if (c.host_len == 0 || (c.host_len == 1 && c.host[0] == '-'))
+		c.host = NULL;
 	fw__begin(w, sb, rec);
 	k = classify(w, id);
 	/* Only ids: the caption siblings (class_name, activity_name, ...) are
@@ -1026,25 +1038,23 @@ void ocsf__add_record(struct strbuf *sb, const struct vrec *rec)
 	}
 
 	fw__obj(w, "metadata");
-	fw__lit(w, "version", OCSF_VERSION);
-	app_vigil(w, "product");
+	fw__raw(w, "\"version\":\"" OCSF_VERSION "\",\"product\":{" APP_VIGIL "}");
 	fw__int(w, "sequence", (int64_t)rec->seq);
 	fw__int_str(w, "event_code", id);
 	fw__str(w, "log_name", rec->def->name, strlen(rec->def->name));
 	if ((v = fw__peek(w, VF_UtcTime, &n)) != NULL)
 		fw__str(w, "original_time", v, n);
-	fw__arr(w, "profiles");
-	fw__item_str(w, "host", 4);
 	if (c.container)
-		fw__item_str(w, "container", 9);
-	fw__close(w);
+		fw__raw(w, "\"profiles\":[\"host\",\"container\"]");
+	else
+		fw__raw(w, "\"profiles\":[\"host\"]");
 	fw__close(w);
 
 	if (c.nobs) {
 		fw__arr(w, "observables");
 		for (unsigned i = 0; i < c.nobs; i++) {
 			fw__item_obj(w);
-			fw__str(w, "name", c.obs[i].name, strlen(c.obs[i].name));
+			fw__lit_n(w, "name", 4, c.obs[i].name, c.obs[i].name_len);
 			fw__int(w, "type_id", c.obs[i].type_id);
 			fw__str(w, "value", c.obs[i].v, c.obs[i].n);
 			fw__close(w);

@@ -30,6 +30,9 @@ void fw__end(struct fw *w)
 	while (w->depth > 0)
 		fw__close(w);
 	fw__putc(w->sb, '}');
+	/* the fast paths leave the terminator out; strbuf promises one */
+	if (w->sb->len < w->sb->cap)
+		w->sb->buf[w->sb->len] = '\0';
 }
 
 static void sep(struct fw *w)
@@ -39,25 +42,51 @@ static void sep(struct fw *w)
 	w->more[w->depth] = true;
 }
 
-void fw__key_n(struct fw *w, const char *k, size_t n)
+/* Copies n bytes without a call for the short pieces the forms are made of
+ * (keys, numbers): two overlapping loads and stores cover 4..16 bytes. */
+static inline void copy_small(char *d, const char *s, size_t n)
+{
+	if (n >= 8 && n <= 16) {
+		uint64_t a, b;
+
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4 && n < 8) {
+		uint32_t a, b;
+
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		memcpy(d, &a, 4);
+		memcpy(d + n - 4, &b, 4);
+	} else if (n > 0 && n < 4) {
+		d[0] = s[0];
+		d[n / 2] = s[n / 2];
+		d[n - 1] = s[n - 1];
+	} else if (n > 16) {
+		memcpy(d, s, n);
+	}
+}
+
+/* ,"k": straight into the buffer when it has room. */
+static inline void key(struct fw *w, const char *k, size_t n)
 {
 	struct strbuf *sb = w->sb;
 	bool comma = w->more[w->depth];
 
 	w->more[w->depth] = true;
-	if (sb->len + n + 5 <= sb->cap) {
-		/* ,"k": straight into the buffer */
+	if (__builtin_expect(sb->len + n + 5 <= sb->cap, 1)) {
 		char *p = sb->buf + sb->len;
 
-		if (comma)
-			*p++ = ',';
+		*p = ',';
+		p += comma;
 		*p++ = '"';
-		memcpy(p, k, n);
+		copy_small(p, k, n);
 		p += n;
-		*p++ = '"';
-		*p++ = ':';
-		*p = '\0';
-		sb->len = (size_t)(p - sb->buf);
+		p[0] = '"';
+		p[1] = ':';
+		sb->len = (size_t)(p + 2 - sb->buf);
 		return;
 	}
 	if (comma)
@@ -67,30 +96,114 @@ void fw__key_n(struct fw *w, const char *k, size_t n)
 	strbuf__add(sb, "\":", 2);
 }
 
+void fw__key_n(struct fw *w, const char *k, size_t n)
+{
+	key(w, k, n);
+}
+
+/* Non-zero when one of the 8 bytes of x needs escaping in JSON (below 0x20,
+ * '"', '\\', 0x7f, or not ASCII). Each test is the "has a zero / a smaller
+ * byte" bit trick: a borrow can only mark a byte above one that matched, so
+ * the answer for the word is exact. */
+static inline uint64_t esc8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\'), d = x ^ (ones * 0x7f);
+
+	return (x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b) |
+		((d - ones) & ~d)) &
+	       (ones * 0x80);
+}
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* The same for 16 bytes: bytes of 0x80 and above are negative as signed,
+ * so one signed compare with 0x20 takes them with the control bytes. */
+static inline int esc16(__m128i v)
+{
+	__m128i m = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+				 _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
+	return _mm_movemask_epi8(m);
+}
+#endif
+
+/* Copies s[0..n) to d while checking it: true when no byte needs escaping.
+ * Every load and store stays inside s[0..n) and d[0..n) (the last word
+ * overlaps the one before), so d needs no slack. */
+static inline bool copy_plain(char *d, const char *s, size_t n)
+{
+	uint64_t bad = 0, a, b;
+	size_t i = 0;
+
+#ifdef __SSE2__
+	if (n >= 16) {
+		int m = 0;
+		__m128i v;
+
+		for (; i + 16 <= n; i += 16) {
+			v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			m |= esc16(v);
+			_mm_storeu_si128((__m128i *)(void *)(d + i), v);
+		}
+		if (i < n) {
+			v = _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16));
+			m |= esc16(v);
+			_mm_storeu_si128((__m128i *)(void *)(d + n - 16), v);
+		}
+		return m == 0;
+	}
+#endif
+	if (n >= 8) {
+		for (; i + 8 <= n; i += 8) {
+			memcpy(&a, s + i, 8);
+			bad |= esc8(a);
+			memcpy(d + i, &a, 8);
+		}
+		if (i < n) {
+			memcpy(&a, s + n - 8, 8);
+			bad |= esc8(a);
+			memcpy(d + n - 8, &a, 8);
+		}
+		return bad == 0;
+	}
+	if (n >= 4) {
+		uint32_t lo, hi;
+
+		memcpy(&lo, s, 4);
+		memcpy(&hi, s + n - 4, 4);
+		memcpy(d, &lo, 4);
+		memcpy(d + n - 4, &hi, 4);
+		return esc8(lo | (uint64_t)hi << 32) == 0;
+	}
+	if (n == 0)
+		return true;
+	/* 1..3 bytes: the first, middle and last, the rest of the word 'A' */
+	a = 0x4141414141000000ull | (uint64_t)(unsigned char)s[0] |
+	    (uint64_t)(unsigned char)s[n / 2] << 8 | (uint64_t)(unsigned char)s[n - 1] << 16;
+	d[0] = s[0];
+	d[n / 2] = s[n / 2];
+	d[n - 1] = s[n - 1];
+	b = esc8(a);
+	return b == 0;
+}
+
 void fw__jstr(struct strbuf *sb, const char *s, size_t len)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	uint8_t any = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = u[i];
-
-		/* branch-free, so the compiler can do 16 bytes at a time */
-		any |= (uint8_t)((ch < 0x20) | (ch >= 0x7f) | (ch == '"') | (ch == '\\'));
-	}
-	if (any) {
-		json__add_str(sb, s, len);
-		return;
-	}
 	if (sb->len + len + 3 <= sb->cap) {
 		char *p = sb->buf + sb->len;
 
-		p[0] = '"';
-		memcpy(p + 1, s, len);
-		p[len + 1] = '"';
-		p[len + 2] = '\0';
-		sb->len += len + 2;
-		return;
+		/* copy and check in one pass; when something needs escaping
+		 * the copy is left past len and written over */
+		if (copy_plain(p + 1, s, len)) {
+			p[0] = '"';
+			p[len + 1] = '"';
+			sb->len += len + 2;
+			return;
+		}
 	}
 	json__add_str(sb, s, len);
 }
@@ -103,16 +216,16 @@ static void push(struct fw *w, char c)
 	w->more[w->depth] = false;
 }
 
-void fw__obj(struct fw *w, const char *k)
+void fw__obj_n(struct fw *w, const char *k, size_t kn)
 {
-	fw__key(w, k);
+	key(w, k, kn);
 	push(w, '{');
 	w->is_arr &= ~(1u << w->depth);
 }
 
-void fw__arr(struct fw *w, const char *k)
+void fw__arr_n(struct fw *w, const char *k, size_t kn)
 {
-	fw__key(w, k);
+	key(w, k, kn);
 	push(w, '[');
 	w->is_arr |= 1u << w->depth;
 }
@@ -137,9 +250,9 @@ void fw__close(struct fw *w)
 		w->depth--;
 }
 
-void fw__str(struct fw *w, const char *k, const char *s, size_t len)
+void fw__str_n(struct fw *w, const char *k, size_t kn, const char *s, size_t len)
 {
-	fw__key(w, k);
+	key(w, k, kn);
 	fw__jstr(w->sb, s, len);
 }
 
@@ -147,14 +260,13 @@ void fw__lit_n(struct fw *w, const char *k, size_t kn, const char *s, size_t n)
 {
 	struct strbuf *sb = w->sb;
 
-	fw__key_n(w, k, kn);
+	key(w, k, kn);
 	if (sb->len + n + 3 <= sb->cap) {
 		char *p = sb->buf + sb->len;
 
 		p[0] = '"';
-		memcpy(p + 1, s, n);
+		copy_small(p + 1, s, n);
 		p[n + 1] = '"';
-		p[n + 2] = '\0';
 		sb->len += n + 2;
 		return;
 	}
@@ -163,65 +275,80 @@ void fw__lit_n(struct fw *w, const char *k, size_t kn, const char *s, size_t n)
 	strbuf__addc(sb, '"');
 }
 
-/* Decimal text of v into the end of b[24]; returns where it starts
- * (snprintf costs more than the rest of a member). */
-static char *itoa_end(char b[24], int64_t v)
+void fw__raw_n(struct fw *w, const char *raw, size_t n)
 {
+	sep(w);
+	fw__put(w->sb, raw, n);
+}
+
+/* Decimal text of v into the end of b[24], two digits a step; returns
+ * where it starts (snprintf costs more than the rest of a member). */
+char *fw__itoa_end(char b[24], int64_t v)
+{
+	static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
+				       "25262728293031323334353637383940414243444546474849"
+				       "50515253545556575859606162636465666768697071727374"
+				       "75767778798081828384858687888990919293949596979899";
 	char *p = b + 24;
 	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
+	while (u >= 100) {
+		unsigned r = (unsigned)(u % 100);
+
+		u /= 100;
+		p -= 2;
+		memcpy(p, pairs + 2 * r, 2);
+	}
+	if (u >= 10) {
+		p -= 2;
+		memcpy(p, pairs + 2 * u, 2);
+	} else {
+		*--p = (char)('0' + u);
+	}
 	if (v < 0)
 		*--p = '-';
 	return p;
 }
 
-void fw__int(struct fw *w, const char *k, int64_t v)
+void fw__int_n(struct fw *w, const char *k, size_t kn, int64_t v)
 {
-	char b[24], *p = itoa_end(b, v);
-
-	fw__key(w, k);
-	fw__put(w->sb, p, (size_t)(b + 24 - p));
-}
-
-void fw__int_str(struct fw *w, const char *k, int64_t v)
-{
-	char b[24], *p = itoa_end(b, v);
-
-	fw__key(w, k);
-	fw__putc(w->sb, '"');
-	fw__put(w->sb, p, (size_t)(b + 24 - p));
-	fw__putc(w->sb, '"');
-}
-
-void fw__bool(struct fw *w, const char *k, bool v)
-{
-	fw__key(w, k);
-	fw__put(w->sb, v ? "true" : "false", strlen(v ? "true" : "false"));
-}
-
-const char *fw__peek(const struct fw *w, enum vf_id f, size_t *len)
-{
+	char b[24], *p;
 	size_t n;
-	const char *v = vrec__get(w->rec, f, &n);
+	struct strbuf *sb = w->sb;
 
-	if (v == NULL || n == 0 || (n == 1 && v[0] == '-'))
-		return NULL;
-	if (len)
-		*len = n;
-	return v;
+	key(w, k, kn);
+	if (v >= 0 && v < 10 && sb->len + 2 <= sb->cap) {
+		/* ids and type_ids are mostly one digit */
+		sb->buf[sb->len++] = (char)('0' + v);
+		return;
+	}
+	p = fw__itoa_end(b, v);
+	n = (size_t)(b + 24 - p);
+	if (sb->len + n + 1 <= sb->cap) {
+		copy_small(sb->buf + sb->len, p, n);
+		sb->len += n;
+		return;
+	}
+	strbuf__add(sb, p, n);
 }
 
-const char *fw__take(struct fw *w, enum vf_id f, size_t *len)
+void fw__int_str_n(struct fw *w, const char *k, size_t kn, int64_t v)
 {
-	const char *v = fw__peek(w, f, len);
+	char b[24], *p = fw__itoa_end(b, v);
 
+	*--p = '"';
+	key(w, k, kn);
+	fw__put(w->sb, p, (size_t)(b + 24 - p));
+	fw__putc(w->sb, '"');
+}
+
+void fw__bool_n(struct fw *w, const char *k, size_t kn, bool v)
+{
+	key(w, k, kn);
 	if (v)
-		w->used[f] = 1;
-	return v;
+		fw__put(w->sb, "true", 4);
+	else
+		fw__put(w->sb, "false", 5);
 }
 
 void fw__use(struct fw *w, enum vf_id f)
@@ -293,13 +420,13 @@ const char *fw__take_named(struct fw *w, const char *name, size_t *len)
 	return w->rec->dyn[i].val.s;
 }
 
-bool fw__fstr(struct fw *w, const char *k, enum vf_id f)
+bool fw__fstr_n(struct fw *w, const char *k, size_t kn, enum vf_id f)
 {
 	size_t n;
 	const char *v = fw__take(w, f, &n);
 
 	if (v)
-		fw__str(w, k, v, n);
+		fw__str_n(w, k, kn, v, n);
 	return v != NULL;
 }
 
@@ -319,7 +446,7 @@ int64_t fw__to_int(const char *s, size_t len)
 	return neg ? -v : v;
 }
 
-bool fw__fint(struct fw *w, const char *k, enum vf_id f)
+bool fw__fint_n(struct fw *w, const char *k, size_t kn, enum vf_id f)
 {
 	size_t n;
 	const char *v = fw__peek(w, f, &n);
@@ -327,8 +454,13 @@ bool fw__fint(struct fw *w, const char *k, enum vf_id f)
 	if (v == NULL || !fw__is_int(v, n))
 		return false;
 	w->used[f] = 1;
-	fw__key(w, k);
-	fw__put(w->sb, v, n);
+	key(w, k, kn);
+	if (w->sb->len + n + 1 <= w->sb->cap) {
+		copy_small(w->sb->buf + w->sb->len, v, n);
+		w->sb->len += n;
+	} else {
+		strbuf__add(w->sb, v, n);
+	}
 	return true;
 }
 
@@ -338,6 +470,27 @@ static void add_value(struct fw *w, const char *s, size_t n, bool is_int)
 		fw__put(w->sb, s, n);
 	else
 		fw__jstr(w->sb, s, n);
+}
+
+/* The catalogue's field names never change: their lengths are measured
+ * once, not at every unmapped member. */
+static uint8_t name_len[VF__COUNT];
+static pthread_once_t name_len_once = PTHREAD_ONCE_INIT;
+
+static void measure_names(void)
+{
+	for (unsigned f = 0; f < VF__COUNT; f++) {
+		const char *name = schema__field_name((enum vf_id)f);
+		size_t n = name ? strlen(name) : 0;
+
+		name_len[f] = (uint8_t)(n < 255 ? n : 255);
+	}
+}
+
+static size_t field_name_len(enum vf_id f)
+{
+	pthread_once(&name_len_once, measure_names);
+	return name_len[f] < 255 ? name_len[f] : strlen(schema__field_name(f));
 }
 
 void fw__unmapped(struct fw *w, const char *k)
@@ -360,9 +513,7 @@ void fw__unmapped(struct fw *w, const char *k)
 			fw__obj(w, k);
 			open = true;
 		}
-		const char *fname = schema__field_name(f);
-
-		fw__key_n(w, fname, strlen(fname));
+		key(w, schema__field_name(f), field_name_len(f));
 		add_value(w, v, n, schema__field_kind(f) == VFK_INT);
 	}
 	for (unsigned i = 0; i < rec->ndyn; i++) {
