@@ -228,8 +228,10 @@ static __always_inline struct scratch *scratch_rec(__u16 type, __u32 size, void 
 {
 	struct scratch *sc = get_scratch();
 
-	if (!sc)
+	if (!sc) {
+		count(type, true);
 		return NULL;
+	}
 	__builtin_memset(sc->ev, 0, size);
 	fill_hdr((struct vg_hdr *)sc->ev, type, 0);
 	*rec = sc->ev;
@@ -380,19 +382,48 @@ static __always_inline struct file *fd_file(int fd)
 	return f;
 }
 
+/*
+ * State maps and loss. A state map carries an event from one program to a
+ * later one (a syscall's entry to its exit, a socket's SYN_SENT to
+ * ESTABLISHED). If such an entry is lost, so is the event, so these maps
+ * are plain HASH maps, never LRU: an LRU map makes room by evicting another
+ * thread's entry, and that event then vanishes without a trace. A plain
+ * HASH map that is full refuses the update instead, and the refusal is
+ * counted (state_put, call_new) as a kernel drop of the record type, which
+ * SensorHealth reports as <Event>DroppedKernel. A refusal is counted at
+ * entry, before the call's outcome is known: a call that would have failed
+ * (or, for DNS, an unconnected UDP socket that would not have heard from
+ * port 53) counts as a loss too. Over-counting a loss is the safe side.
+ *
+ * The per-thread maps hold at most one entry per thread (a thread is in one
+ * syscall at a time, and a new entry replaces its own old one, which a full
+ * map allows), so VG_THREAD_STATE entries cover every thread that can be
+ * inside a traced syscall at once on a host with the default pid_max.
+ *
+ * Maps that only remember what was already reported (img_seen, udp_seen,
+ * acc_seen) stay LRU: an eviction there gives a second report, not a lost
+ * one. wfiles (files opened for writing, until their first release) stays
+ * LRU as well: files closed by exit() never reach a close() program, so a
+ * plain map would fill for good; see fileops.bpf.h.
+ *
+ * VIGIL_TEST_MAP_MAX (loader.c) shrinks a state map at load so the tests
+ * can fill it for real.
+ */
+#define VG_THREAD_STATE 32768
+
 /* Arguments of an in-flight syscall, by thread, from its sys_enter to its
  * sys_exit program. tag says which syscall stored them, so an exit never
  * reads another call's arguments. */
 struct call {
 	__u32 tag;
-	__u32 pad;
+	__u32 unread; /* an argument the entry could not read: see call_unread */
 	__u64 a[6];
 	__u64 x[4]; /* values read at entry (old mode, old creds, ...) */
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VG_THREAD_STATE);
 	__type(key, __u32);
 	__type(value, struct call);
 } calls SEC(".maps");
@@ -418,11 +449,27 @@ static __always_inline struct call *call_new(__u32 tag)
 	struct call c = {.tag = tag};
 	struct call *p;
 
-	bpf_map_update_elem(&calls, &tid, &c, BPF_ANY);
+	/* A refused update is a lost event (see "State maps and loss"). */
+	if (bpf_map_update_elem(&calls, &tid, &c, BPF_ANY) != 0) {
+		count_lost(tag & 0xff); /* tags are a vg_type in the low byte */
+		return NULL;
+	}
 	p = bpf_map_lookup_elem(&calls, &tid);
 	if (!p)
-		count_lost(tag & 0xff); /* tags are a vg_type in the low byte */
+		count_lost(tag & 0xff);
 	return p;
+}
+
+/* An entry program that could not read an argument it needs (user memory
+ * not paged in: tracepoints cannot fault) marks the call, and the exit
+ * counts the event lost if the call succeeded. An unreadable pointer the
+ * kernel also fails on gives no event either way, so nothing is counted. */
+static __always_inline void call_unread(__u32 tag)
+{
+	struct call *c = call_new(tag);
+
+	if (c)
+		c->unread = 1;
 }
 
 /* Takes the stored call of this thread if it has this tag (copied out,

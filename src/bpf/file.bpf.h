@@ -63,9 +63,11 @@ struct unlink_call {
 	__u32 flags;
 };
 
+/* Per thread, entry to exit: a plain HASH map whose refusals are counted
+ * (see "State maps and loss" in common.bpf.h). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VG_THREAD_STATE);
 	__type(key, __u32);
 	__type(value, struct unlink_call);
 } unlink_calls SEC(".maps");
@@ -122,8 +124,10 @@ static __always_inline int unlink_exit(long ret)
 	}
 	n = bpf_probe_read_user_str(sc->ev + (off & (SCRATCH_SZ / 2 - 1)), VG_PATH_MAX,
 				    (void *)call.upath);
-	if (n <= 0)
+	if (n <= 0) {
+		count_lost(VG_FILE_DELETE); /* deleted, but its name unreadable */
 		return 0;
+	}
 	e->path_len = n - 1; /* without the NUL */
 	off += e->path_len;
 	if (trunc)

@@ -30,7 +30,17 @@
 /* ---- open-time checks: raw block reads, /proc/PID/mem, write tracking ---- */
 
 /* Open files being watched for a first write, by struct file pointer (not
- * by fd: shells dup2() a redirection onto fd 1 and close the original). */
+ * by fd: shells dup2() a redirection onto fd 1 and close the original).
+ *
+ * This one stays LRU, by decision (see "State maps and loss" in
+ * common.bpf.h): a process that exits closes its files without a close()
+ * syscall, and a file opened for writing but never written is never
+ * released here, so entries are left behind by design and only eviction
+ * bounds them. Evicted first are roughly the entries untouched longest, which
+ * are almost always such leftovers; a file that is written and then held
+ * open while 65536 newer writable opens pass could lose its FileModify, and
+ * that eviction is the one loss not counted: the kernel does not report
+ * it to the program. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
@@ -44,8 +54,10 @@ static __always_inline void emit_fpath(__u32 type, struct file *f, __u32 flags)
 	struct vg_fpath *e;
 	__u8 trunc = 0;
 
-	if (!sc)
+	if (!sc) {
+		count_lost(type);
 		return;
+	}
 	e = (void *)sc->ev;
 	__builtin_memset(e, 0, sizeof(*e));
 	fill_hdr(&e->hdr, type, 0);
@@ -83,8 +95,10 @@ static __always_inline void on_open_extra(int fd, struct file *f)
 				struct vg_access *a;
 				__u8 trunc = 0;
 
-				if (!sc)
+				if (!sc) {
+					count_lost(VG_ACCESS);
 					return;
+				}
 				a = (void *)sc->ev;
 				__builtin_memset(a, 0, sizeof(*a));
 				fill_hdr(&a->hdr, VG_ACCESS, 0);
@@ -238,6 +252,8 @@ struct img_key {
 	__u64 dev;
 };
 
+/* Images already reported per process. LRU: an eviction gives a second
+ * report, not a lost one. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 131072);
@@ -316,6 +332,14 @@ static __always_inline int utimes_enter(__u32 sys, int dfd, __u64 upath, __s64 m
 	return 0;
 }
 
+/* The new times could not be read: the event is lost if the call works. */
+static __always_inline int utimes_unread(void)
+{
+	if (!is_self() && type_enabled(VG_UTIMES))
+		call_unread(VG_UTIMES);
+	return 0;
+}
+
 SEC("tp/syscalls/sys_enter_utimensat")
 int vg_utimensat_e(struct trace_event_raw_sys_enter *ctx)
 {
@@ -323,8 +347,10 @@ int vg_utimensat_e(struct trace_event_raw_sys_enter *ctx)
 	__s64 sec;
 	long nsec;
 
-	if (!ctx->args[2] || bpf_probe_read_user(ts, sizeof(ts), (void *)ctx->args[2]))
+	if (!ctx->args[2])
 		return 0; /* NULL times: set to now, not a timestomp */
+	if (bpf_probe_read_user(ts, sizeof(ts), (void *)ctx->args[2]))
+		return utimes_unread();
 	if (ts[1].tv_nsec == UTIME_OMIT) {
 		if (ts[0].tv_nsec == UTIME_OMIT || ts[0].tv_nsec == UTIME_NOW)
 			return 0;
@@ -351,8 +377,10 @@ static __always_inline int timeval_enter(__u32 sys, int dfd, __u64 upath, __u64 
 {
 	struct timeval___vg tv[2] = {};
 
-	if (!utv || bpf_probe_read_user(tv, sizeof(tv), (void *)utv))
+	if (!utv)
 		return 0;
+	if (bpf_probe_read_user(tv, sizeof(tv), (void *)utv))
+		return utimes_unread();
 	return utimes_enter(sys, dfd, upath, tv[1].tv_sec, (__u32)(tv[1].tv_usec * 1000));
 }
 
@@ -373,8 +401,10 @@ int vg_utime_e(struct trace_event_raw_sys_enter *ctx)
 {
 	long ut[2] = {}; /* struct utimbuf { actime, modtime } */
 
-	if (!ctx->args[1] || bpf_probe_read_user(ut, sizeof(ut), (void *)ctx->args[1]))
+	if (!ctx->args[1])
 		return 0;
+	if (bpf_probe_read_user(ut, sizeof(ut), (void *)ctx->args[1]))
+		return utimes_unread();
 	return utimes_enter(VG_SYS_UTIME, AT_FDCWD, ctx->args[0], ut[1], 0);
 }
 
@@ -388,6 +418,10 @@ static __always_inline int utimes_exit(long ret)
 
 	if (!call_take(VG_UTIMES, &c) || ret != 0)
 		return 0;
+	if (c.unread) {
+		count_lost(VG_UTIMES);
+		return 0;
+	}
 	sc = scratch_rec(VG_UTIMES, sizeof(*e), (void **)&e);
 	if (!sc)
 		return 0;

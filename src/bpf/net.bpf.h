@@ -28,8 +28,13 @@ struct initiator {
 	__u64 start_ns;
 };
 
+/* Connects in progress, SYN_SENT to ESTABLISHED. A plain HASH map: an
+ * evicted entry would be a connection never reported, a refused one is
+ * counted (see "State maps and loss" in common.bpf.h). Every entry leaves
+ * at the socket's next state change, which the kernel always makes (to
+ * ESTABLISHED or CLOSE), so entries cannot pile up. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64); /* struct sock * */
 	__type(value, struct initiator);
@@ -43,6 +48,8 @@ struct udp_key {
 	__u32 pad2;
 };
 
+/* (socket, peer) pairs already reported. LRU: an eviction gives a second
+ * report of the pair, not a lost one. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
@@ -50,7 +57,8 @@ struct {
 	__type(value, __u8);
 } udp_seen SEC(".maps");
 
-/* Arguments of an in-flight connect/sendto/sendmsg, by thread. */
+/* Arguments of an in-flight connect/sendto/sendmsg, by thread: a plain
+ * HASH map whose refusals are counted (see common.bpf.h). */
 struct sock_call {
 	__u64 sk;
 	__u64 uaddr; /* user sockaddr, or 0 */
@@ -59,8 +67,8 @@ struct sock_call {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VG_THREAD_STATE);
 	__type(key, __u32);
 	__type(value, struct sock_call);
 } sock_calls SEC(".maps");
@@ -213,6 +221,7 @@ static __always_inline int sock_call_exit(long ret)
 	struct udp_key k = {};
 	struct sockaddr_in6 sa = {};
 	__u64 uaddr;
+	__u32 is_msg;
 	struct sock *sk;
 	__u8 one = 1;
 
@@ -220,21 +229,25 @@ static __always_inline int sock_call_exit(long ret)
 		return 0;
 	uaddr = c->uaddr;
 	sk = (struct sock *)c->sk;
-	if (c->is_msg && uaddr) {
-		struct user_msghdr mh = {};
-		if (bpf_probe_read_user(&mh, sizeof(mh), (void *)uaddr) == 0)
-			uaddr = (__u64)mh.msg_name;
-		else
-			uaddr = 0;
-	}
+	is_msg = c->is_msg;
 	bpf_map_delete_elem(&sock_calls, &tid);
 	if (ret < 0)
 		return 0;
+	if (is_msg && uaddr) {
+		struct user_msghdr mh = {};
+		if (bpf_probe_read_user(&mh, sizeof(mh), (void *)uaddr) != 0) {
+			count_lost(VG_NET); /* sent, but to where is unreadable */
+			return 0;
+		}
+		uaddr = (__u64)mh.msg_name;
+	}
 
 	k.sk = (__u64)sk;
 	if (uaddr) {
-		if (bpf_probe_read_user(&sa, sizeof(sa), (void *)uaddr) != 0)
+		if (bpf_probe_read_user(&sa, sizeof(sa), (void *)uaddr) != 0) {
+			count_lost(VG_NET);
 			return 0;
+		}
 		k.port = __builtin_bswap16(sa.sin6_port);
 		if (sa.sin6_family == AF_INET)
 			__builtin_memcpy(k.addr, &((struct sockaddr_in *)&sa)->sin_addr, 4);

@@ -95,8 +95,10 @@ int BPF_PROG(vg_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	}
 	e->args_count = bprm->argc;
 	if (bpf_probe_read_user(sc->ev + (off & (SCRATCH_SZ / 2 - 1)), args_len & (VG_ARGS_MAX - 1),
-				(void *)arg_start) != 0)
-		args_len = 0;
+				(void *)arg_start) != 0) {
+		args_len = 0; /* not paged in: an empty line flagged cut, never a whole one */
+		trunc = 1;
+	}
 	e->args_len = args_len;
 	off += e->args_len;
 

@@ -30,6 +30,8 @@ struct acc_key {
 	__u32 request;
 };
 
+/* Accesses already reported. LRU: an eviction gives a second report, not
+ * a lost one (see "State maps and loss" in common.bpf.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
@@ -237,6 +239,10 @@ static __always_inline int ns_exit(long ret)
 
 	if (!call_take(VG_NS, &c) || ret < 0)
 		return 0;
+	if (c.unread) {
+		count_lost(VG_NS);
+		return 0;
+	}
 	e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);
 	if (!e) {
 		count(VG_NS, true);
@@ -287,8 +293,12 @@ int vg_clone3_e(struct trace_event_raw_sys_enter *ctx)
 {
 	__u64 flags = 0;
 
-	if (bpf_probe_read_user(&flags, sizeof(flags), (void *)ctx->args[0]))
+	if (bpf_probe_read_user(&flags, sizeof(flags), (void *)ctx->args[0])) {
+		/* Which namespaces are new is unknown: lost if it worked. */
+		if (!is_self() && type_enabled(VG_NS))
+			call_unread(VG_NS);
 		return 0;
+	}
 	return ns_enter(VG_SYS_CLONE3, flags);
 }
 

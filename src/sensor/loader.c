@@ -188,6 +188,43 @@ static enum prog_state tracepoint_state(const char *sec, const char *events, int
 	return access(path, F_OK) == 0 ? PROG_LOADED : PROG_NO_TP;
 }
 
+/*
+ * Test hook, named in the environment like VIGIL_TEST_REFUSE_PROG so no
+ * option advertises it: VIGIL_TEST_MAP_MAX=NAME:N[,NAME:N...] loads the
+ * named state map with room for N entries, so a test can fill it with a
+ * few blocked threads and see the refused entries counted (see "State
+ * maps and loss" in common.bpf.h). Only the state maps whose refusals are
+ * counted can be shrunk; anything else in the variable is ignored.
+ */
+static void shrink_state_maps(struct vigil_bpf *skel)
+{
+	static const char *const names[] = {"calls", "unlink_calls", "sock_calls", "tcp_pending"};
+	const char *v = getenv("VIGIL_TEST_MAP_MAX");
+
+	while (v != NULL && *v != '\0') {
+		const char *colon = strchr(v, ':');
+		const char *next = strchr(v, ',');
+		unsigned long n;
+		char *end;
+
+		if (colon == NULL || (next != NULL && next < colon))
+			break;
+		n = strtoul(colon + 1, &end, 10);
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			struct bpf_map *m;
+
+			if (strlen(names[i]) != (size_t)(colon - v) ||
+			    strncmp(names[i], v, (size_t)(colon - v)) != 0 || n == 0 ||
+			    n > 1u << 20 || (*end != '\0' && *end != ','))
+				continue;
+			m = bpf_object__find_map_by_name(skel->obj, names[i]);
+			if (m != NULL)
+				bpf_map__set_max_entries(m, (__u32)n);
+		}
+		v = next != NULL ? next + 1 : NULL;
+	}
+}
+
 /* Opens the object and sets what must be set before load. */
 static struct vigil_bpf *open_object(const struct bpf_sensor_opts *o)
 {
@@ -208,6 +245,7 @@ static struct vigil_bpf *open_object(const struct bpf_sensor_opts *o)
 		if (r != NULL && strcmp(r, "vg_rename_e") == 0)
 			skel->rodata->refuse_prog = 1;
 	}
+	shrink_state_maps(skel);
 	return skel;
 }
 
