@@ -46,11 +46,16 @@ enum vg_type {
 	VG_MODULE = 19,	     /* init_module/finit_module succeeded */
 	VG_LISTEN = 20,	     /* listen(), or bind() of a UDP socket */
 	VG_SIGNAL = 21,	     /* a signal sent to a protected process (the sensor, auditd) */
+	VG_LINK = 22,	     /* symlink/symlinkat/link/linkat succeeded */
+	VG_MKDIR = 23,	     /* mkdir/mkdirat created a directory */
+	VG_COMM = 24,	     /* a process renamed itself (prctl PR_SET_NAME, /proc/self/comm) */
+	VG_NET_FAIL = 25,    /* an outbound TCP connect that never established */
 	VG_TYPE_MAX = 64,    /* array bound for per-type maps */
 };
 
 #define VG_PATH_MAX 1024 /* longest path a record carries (longer: cut, flagged) */
 #define VG_ARGS_MAX 4096 /* longest argv block */
+#define VG_ENV_MAX  4096 /* most of an environment block a record carries */
 #define VG_COMM_LEN 16
 #define VG_TTY_LEN  32
 #define VG_CGRP_LEN 128
@@ -71,7 +76,10 @@ struct vg_hdr {
 	__u32 cpu;	/* cpu the event was seen on */
 };
 
-/* VG_EXEC. Followed by: image path, argv (NUL-separated), cwd. */
+/* VG_EXEC. Followed by: image path, argv (NUL-separated), cwd, the
+ * environment block (NUL-separated NAME=value, as much as fits; user space
+ * keeps only the variables that change how a program runs). Version 2
+ * added env_len/env_total. */
 #define VG_EXEC_F_MEMFD	  0x01 /* the executed file lives on an anonymous/memfd inode */
 #define VG_EXEC_F_DELETED 0x02 /* the executed file has no link left */
 struct vg_exec {
@@ -93,6 +101,8 @@ struct vg_exec {
 	__s64 mtime_sec;
 	__u32 mtime_nsec;
 	__u32 args_count; /* argc, when the argv block was cut */
+	__u32 env_len;	  /* bytes of the environment block that follow cwd */
+	__u32 env_total;  /* the whole block's size (env_len < env_total: cut) */
 	char comm[VG_COMM_LEN];
 	char tty[VG_TTY_LEN];
 	char cgroup[VG_CGRP_LEN]; /* leaf cgroup name, for ContainerId */
@@ -129,6 +139,49 @@ struct vg_net {
 	__u16 rport; /* remote port, host order */
 	__u8 laddr[16];
 	__u8 raddr[16];
+};
+
+/* VG_NET_FAIL: the layout of struct vg_net (kind VG_NET_CONNECT) with the
+ * socket's error in err: ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, ... or 0
+ * when the connecting process itself gave up (closed the socket while the
+ * SYN was unanswered). */
+struct vg_net_fail {
+	struct vg_net net;
+	__u32 err;
+	__u32 pad;
+};
+
+/* VG_LINK. Followed by: target base, target, link base, link path. For a
+ * symbolic link the target is the text stored in the link, verbatim (it is
+ * resolved from the link's directory, not the caller's), so its base is
+ * empty; for a hard link it is an existing file, resolved like any path. */
+#define VG_LINK_SYMBOLIC 1
+#define VG_LINK_HARD	 2
+struct vg_link {
+	struct vg_hdr hdr;
+	__u32 kind; /* VG_LINK_* */
+	__u32 old_base_len;
+	__u32 old_rel_len;
+	__u32 new_base_len;
+	__u32 new_rel_len;
+	__u32 pad;
+};
+
+/* VG_MKDIR. Followed by: base, path. */
+struct vg_mkdir {
+	struct vg_hdr hdr;
+	__u32 mode; /* the mode asked for (before the umask) */
+	__u32 base_len;
+	__u32 rel_len;
+	__u32 pad;
+};
+
+/* VG_COMM: old and new names as the kernel holds them (comm, 15 bytes and
+ * a NUL at most: a longer name given to prctl is cut by the kernel itself). */
+struct vg_comm {
+	struct vg_hdr hdr;
+	char old_comm[VG_COMM_LEN];
+	char new_comm[VG_COMM_LEN];
 };
 
 /* VG_FILE_CREATE. Followed by: path. */
@@ -341,7 +394,7 @@ struct vg_stats {
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct vg_hdr) == 40, "vg_hdr layout");
-_Static_assert(sizeof(struct vg_exec) == 40 + 88 + 16 + 32 + 128, "vg_exec layout");
+_Static_assert(sizeof(struct vg_exec) == 40 + 96 + 16 + 32 + 128, "vg_exec layout");
 _Static_assert(sizeof(struct vg_fork) == 56, "vg_fork layout");
 _Static_assert(sizeof(struct vg_exit) == 48, "vg_exit layout");
 _Static_assert(sizeof(struct vg_net) == 80, "vg_net layout");
@@ -360,6 +413,10 @@ _Static_assert(sizeof(struct vg_mount) == 64, "vg_mount layout");
 _Static_assert(sizeof(struct vg_bpf) == 72, "vg_bpf layout");
 _Static_assert(sizeof(struct vg_module) == 48, "vg_module layout");
 _Static_assert(sizeof(struct vg_signal) == 56, "vg_signal layout");
+_Static_assert(sizeof(struct vg_net_fail) == 88, "vg_net_fail layout");
+_Static_assert(sizeof(struct vg_link) == 64, "vg_link layout");
+_Static_assert(sizeof(struct vg_mkdir) == 56, "vg_mkdir layout");
+_Static_assert(sizeof(struct vg_comm) == 72, "vg_comm layout");
 #endif
 
 #endif

@@ -15,5 +15,6 @@
 #include "net.bpf.h"
 #include "file.bpf.h"
 #include "procs.bpf.h"
+#include "names.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
