@@ -50,12 +50,15 @@ enum vg_type {
 	VG_MKDIR = 23,	     /* mkdir/mkdirat created a directory */
 	VG_COMM = 24,	     /* a process renamed itself (prctl PR_SET_NAME, /proc/self/comm) */
 	VG_NET_FAIL = 25,    /* an outbound TCP connect that never established */
+	VG_SENS_READ = 26,   /* a file the config names opened for reading (struct vg_fpath) */
 	VG_TYPE_MAX = 64,    /* array bound for per-type maps */
 };
 
 #define VG_PATH_MAX 1024 /* longest path a record carries (longer: cut, flagged) */
 #define VG_ARGS_MAX 4096 /* longest argv block */
 #define VG_ENV_MAX  4096 /* most of an environment block a record carries */
+#define VG_SENS_DIRS_MAX  8192 /* directories SensitiveFileRead watches */
+#define VG_SENS_PATHS_MAX 2048 /* its rules' paths and prefixes */
 #define VG_COMM_LEN 16
 #define VG_TTY_LEN  32
 #define VG_CGRP_LEN 128
@@ -220,14 +223,14 @@ struct vg_dns {
 	__u8 peer[16];
 };
 
-/* VG_MMAP_EXEC / VG_RAW_READ / VG_FILE_MODIFY. Followed by: path. */
+/* VG_MMAP_EXEC / VG_RAW_READ / VG_FILE_MODIFY / VG_SENS_READ. Followed by: path. */
 struct vg_fpath {
 	struct vg_hdr hdr;
 	__u32 path_len;
 	__u32 mode; /* i_mode */
 	__u64 ino;
 	__u64 dev;   /* kernel dev_t */
-	__u32 flags; /* VG_RAW_READ: open flags; VG_MMAP_EXEC: prot */
+	__u32 flags; /* VG_RAW_READ: f_mode; VG_SENS_READ: open flags; VG_MMAP_EXEC: prot */
 	__u32 pad;
 };
 
