@@ -43,6 +43,10 @@ static struct {
 	bool on;
 	char *buf;
 	size_t len;
+	/* libbpf names the failed program in one line before the log; a log
+	 * longer than the window ("BPF program is too large", a megabyte of
+	 * trace) would slide that line out, so the newest one is kept apart. */
+	char head[256];
 } capture;
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -55,6 +59,8 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 		va_copy(aq, ap);
 		n = vasprintf(&msg, fmt, aq);
 		va_end(aq);
+		if (n > 0 && strstr(msg, "': BPF program load failed") != NULL)
+			snprintf(capture.head, sizeof(capture.head), "%s", msg);
 		if (n > 0 && capture.buf != NULL) {
 			size_t take = (size_t)n > CAPTURE_MAX ? CAPTURE_MAX : (size_t)n;
 			const char *src = msg + (size_t)n - take;
@@ -271,6 +277,7 @@ static struct vigil_bpf *load_tolerant(const struct bpf_sensor_opts *o, struct p
 		}
 		*nps = i;
 		capture.len = 0;
+		capture.head[0] = '\0';
 		if (capture.buf)
 			capture.buf[0] = '\0';
 		capture.on = true;
@@ -284,8 +291,20 @@ static struct vigil_bpf *load_tolerant(const struct bpf_sensor_opts *o, struct p
 		 * (not root, lockdown, unprivileged_bpf_disabled); the verifier
 		 * also answers EACCES for a program it refuses, and then
 		 * libbpf names it. */
-		if (capture.buf == NULL ||
-		    !progs__failed_prog(capture.buf, name, sizeof(name), why, sizeof(why)))
+		if (capture.buf == NULL)
+			return NULL;
+		if (strstr(capture.buf, "': BPF program load failed") == NULL && capture.head[0]) {
+			/* Put the naming line back in front of the kept tail. */
+			size_t hl = strnlen(capture.head, sizeof(capture.head));
+			size_t keep = capture.len + hl > CAPTURE_MAX ? CAPTURE_MAX - hl : capture.len;
+			/* The reason is at the end of the log: drop from the front. */
+			memmove(capture.buf + hl, capture.buf + (capture.len - keep), keep);
+			capture.len = keep;
+			memcpy(capture.buf, capture.head, hl);
+			capture.len += hl;
+			capture.buf[capture.len] = '\0';
+		}
+		if (!progs__failed_prog(capture.buf, name, sizeof(name), why, sizeof(why)))
 			return NULL;
 		for (i = 0; i < *nps; i++)
 			if (strcmp(ps[i].name, name) == 0)
