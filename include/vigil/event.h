@@ -346,6 +346,20 @@ struct vg_signal {
 #define VG_PROT_SELF   1
 #define VG_PROT_AUDITD 2
 
+/* Keys of SensitiveFileRead's kernel gate (sens.bpf.h), filled by user space:
+ * a directory by (superblock dev_t, inode), and a path or prefix for the
+ * LPM trie (prefixlen in bits; an exact path includes its NUL). */
+#define VG_SENS_KEY 256
+struct vg_sens_dir {
+	__u32 dev;
+	__u32 pad;
+	__u64 ino;
+};
+struct vg_sens_key {
+	__u32 prefixlen;
+	__u8 path[VG_SENS_KEY];
+};
+
 /* Syscalls named in records (stable numbers, not the arch's). */
 enum vg_sys {
 	VG_SYS_NONE = 0,

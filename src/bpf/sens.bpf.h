@@ -27,23 +27,10 @@
 
 #include "common.bpf.h"
 
-#define VG_SENS_KEY 256 /* bytes of path an LPM key holds (the trie's maximum) */
-
-struct sens_dir {
-	__u32 dev; /* kernel dev_t of the directory's superblock */
-	__u32 pad;
-	__u64 ino;
-};
-
-struct sens_key {
-	__u32 prefixlen; /* in bits */
-	__u8 path[VG_SENS_KEY];
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, VG_SENS_DIRS_MAX);
-	__type(key, struct sens_dir);
+	__type(key, struct vg_sens_dir);
 	__type(value, __u8);
 } sens_dirs SEC(".maps");
 
@@ -51,7 +38,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, VG_SENS_PATHS_MAX);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct sens_key);
+	__type(key, struct vg_sens_key);
 	__type(value, __u8);
 } sens_paths SEC(".maps");
 
@@ -63,7 +50,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct sens_key);
+	__type(value, struct vg_sens_key);
 } sens_scratch SEC(".maps");
 
 /* Whether the walked path sc->path[start..VG_PATH_MAX) is named by a rule:
@@ -71,7 +58,7 @@ struct {
 static __always_inline bool sens_named(struct scratch *sc, __u32 start)
 {
 	__u32 zero = 0, len = VG_PATH_MAX - start;
-	struct sens_key *k = bpf_map_lookup_elem(&sens_scratch, &zero);
+	struct vg_sens_key *k = bpf_map_lookup_elem(&sens_scratch, &zero);
 
 	if (!k || start >= VG_PATH_MAX)
 		return false;
@@ -106,7 +93,7 @@ static __always_inline void sens_read(struct file *f, __u32 fmode)
 	dentry = BPF_CORE_READ(f, f_path.dentry);
 	if (!sens_all) {
 		struct inode *dir = BPF_CORE_READ(dentry, d_parent, d_inode);
-		struct sens_dir key = {
+		struct vg_sens_dir key = {
 		    .dev = BPF_CORE_READ(dir, i_sb, s_dev),
 		    .ino = BPF_CORE_READ(dir, i_ino),
 		};

@@ -777,6 +777,48 @@ int bpf_sensor__set_mute_images(struct bpf_sensor *s, const char *const *paths,
 	return err;
 }
 
+/* Deletes every key of map fd that is not among the n keys of keys (each
+ * ksz bytes): the second half of replacing a map's contents in place. */
+static void drop_stale(int fd, const void *keys, size_t n, size_t ksz)
+{
+	unsigned char cur[sizeof(struct vg_sens_key)], next[sizeof(struct vg_sens_key)];
+	void *prev = NULL;
+
+	if (ksz > sizeof(cur))
+		return;
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		bool keep = false;
+
+		for (size_t i = 0; i < n && !keep; i++)
+			keep = memcmp((const unsigned char *)keys + i * ksz, next, ksz) == 0;
+		if (!keep && bpf_map_delete_elem(fd, next) == 0)
+			continue; /* next is gone: ask again from the same place */
+		memcpy(cur, next, ksz);
+		prev = cur;
+	}
+}
+
+int bpf_sensor__set_sens_gate(struct bpf_sensor *s, const struct vg_sens_dir *dirs, size_t ndirs,
+			      const struct vg_sens_key *keys, size_t nkeys, bool all)
+{
+	int dfd = bpf_map__fd(s->skel->maps.sens_dirs);
+	int pfd = bpf_map__fd(s->skel->maps.sens_paths);
+	uint8_t one = 1;
+
+	if (ndirs > VG_SENS_DIRS_MAX || nkeys > VG_SENS_PATHS_MAX)
+		return -E2BIG;
+	s->skel->bss->sens_all = all;
+	for (size_t i = 0; i < ndirs; i++)
+		if (bpf_map_update_elem(dfd, &dirs[i], &one, BPF_ANY) != 0)
+			return -errno;
+	for (size_t i = 0; i < nkeys; i++)
+		if (bpf_map_update_elem(pfd, &keys[i], &one, BPF_ANY) != 0)
+			return -errno;
+	drop_stale(dfd, dirs, ndirs, sizeof(*dirs));
+	drop_stale(pfd, keys, nkeys, sizeof(*keys));
+	return 0;
+}
+
 void bpf_sensor__set_mute_active(struct bpf_sensor *s, bool on)
 {
 	s->skel->bss->mute_active = on;
