@@ -54,14 +54,14 @@ enum vg_type {
 	VG_TYPE_MAX = 64,    /* array bound for per-type maps */
 };
 
-#define VG_PATH_MAX 1024 /* longest path a record carries (longer: cut, flagged) */
-#define VG_ARGS_MAX 4096 /* longest argv block */
-#define VG_ENV_MAX  4096 /* most of an environment block a record carries */
+#define VG_PATH_MAX	  1024 /* longest path a record carries (longer: cut, flagged) */
+#define VG_ARGS_MAX	  4096 /* longest argv block */
+#define VG_ENV_MAX	  4096 /* most of an environment block a record carries */
 #define VG_SENS_DIRS_MAX  8192 /* directories SensitiveFileRead watches */
 #define VG_SENS_PATHS_MAX 2048 /* its rules' paths and prefixes */
-#define VG_COMM_LEN 16
-#define VG_TTY_LEN  32
-#define VG_CGRP_LEN 128
+#define VG_COMM_LEN	  16
+#define VG_TTY_LEN	  32
+#define VG_CGRP_LEN	  128
 
 /* Header flags. */
 #define VG_HF_TRUNCATED 0x01 /* some variable-length string was cut */

@@ -63,7 +63,8 @@ static __always_inline bool sens_named(struct scratch *sc, __u32 start)
 	if (!k || start >= VG_PATH_MAX)
 		return false;
 	__builtin_memset(k->path, 0, sizeof(k->path));
-	bpf_probe_read_kernel(k->path, (len < VG_SENS_KEY ? len : VG_SENS_KEY - 1) & (VG_SENS_KEY - 1),
+	bpf_probe_read_kernel(k->path,
+			      (len < VG_SENS_KEY ? len : VG_SENS_KEY - 1) & (VG_SENS_KEY - 1),
 			      sc->path + (start & (VG_PATH_MAX - 1)));
 	/* Branch-free folding keeps this one verifier state per pass. */
 	for (__u32 i = 0; i < VG_SENS_KEY; i++) {

@@ -25,8 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int add(struct rules_kpaths *kp, const char *v, uint32_t len, const char *orig,
-	       bool prefix)
+static int add(struct rules_kpaths *kp, const char *v, uint32_t len, const char *orig, bool prefix)
 {
 	struct rules_kpath *nv;
 
@@ -121,8 +120,9 @@ int ruleset__kernel_path_includes(const struct ruleset *rs, unsigned event_id, e
 			if (clause_fits(ev, &f->clauses[ci], field))
 				cl = &f->clauses[ci];
 		if (cl == NULL) {
-			gate_off(kp, NULL, name,
-				 "needs a condition other than is / is any / begin with on the path");
+			gate_off(
+			    kp, NULL, name,
+			    "needs a condition other than is / is any / begin with on the path");
 			break;
 		}
 		for (uint32_t k = 0; k < cl->n && !kp->all; k++) {

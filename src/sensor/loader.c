@@ -296,7 +296,8 @@ static struct vigil_bpf *load_tolerant(const struct bpf_sensor_opts *o, struct p
 		if (strstr(capture.buf, "': BPF program load failed") == NULL && capture.head[0]) {
 			/* Put the naming line back in front of the kept tail. */
 			size_t hl = strnlen(capture.head, sizeof(capture.head));
-			size_t keep = capture.len + hl > CAPTURE_MAX ? CAPTURE_MAX - hl : capture.len;
+			size_t keep =
+			    capture.len + hl > CAPTURE_MAX ? CAPTURE_MAX - hl : capture.len;
 			/* The reason is at the end of the log: drop from the front. */
 			memmove(capture.buf + hl, capture.buf + (capture.len - keep), keep);
 			capture.len = keep;
