@@ -1,5 +1,7 @@
 /*
- * net.bpf.h — network connections: TCP connect and accept, UDP first send.
+ * net.bpf.h — network activity: TCP connect and accept, UDP first send
+ * (VG_NET), listen() and UDP bind() (VG_LISTEN), and DNS answers read from
+ * port 53 (VG_DNS).
  *
  * Outbound TCP: the CLOSE→SYN_SENT transition of inet_sock_set_state runs
  * in the connecting process, so the initiator is remembered per socket; the
@@ -117,7 +119,7 @@ int BPF_PROG(vg_tcp_state, const struct sock *sk, const int oldstate, const int 
 		} else {
 			__builtin_memset(n, 0, sizeof(*n));
 			n->hdr.type = VG_NET;
-			n->hdr.version = 1;
+			n->hdr.version = VG_NET_VERSION;
 			n->hdr.size = sizeof(*n);
 			n->hdr.ts = bpf_ktime_get_boot_ns();
 			n->hdr.pid = who->pid;
