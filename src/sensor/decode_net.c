@@ -98,7 +98,8 @@ int decode_dns(struct decoder *d, const void *data, size_t size, struct vrec *re
 
 	if (e->payload_len > size - sizeof(*e))
 		return -EINVAL;
-	if (dns__parse(payload, e->payload_len, e->proto == IPPROTO_TCP, m) != 0 || !m->is_response) {
+	if (dns__parse(payload, e->payload_len, e->proto == IPPROTO_TCP, m) != 0 ||
+	    !m->is_response) {
 		d->dns_unparsed++;
 		return 0;
 	}

@@ -24,7 +24,7 @@ int exit_code_from_status(int status)
 /* Extra records for an exec: tampering (memfd, deleted image) and a new
  * login session. parent may be NULL. */
 static void decode_exec_extras(struct decoder *d, const struct vg_exec *e, struct proc *p,
-			struct proc *parent, const struct vrec *create)
+			       struct proc *parent, const struct vrec *create)
 {
 	struct vrec *x;
 
@@ -366,4 +366,3 @@ int decode_ns(struct decoder *d, const void *data, size_t size, struct vrec *rec
 	vrec__set_str(rec, VF_Namespaces, names);
 	return 1;
 }
-

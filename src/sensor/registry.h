@@ -35,9 +35,9 @@ struct vg_type_info {
 	/* Events whose logging switches the type's collection on, 0-ended;
 	 * none: the type is not gated by the config. */
 	uint16_t gate[VG_GATE_EVENTS];
-	bool always;   /* collected whatever the config logs */
-	bool mutable;  /* may be muted per process when all gate events
-			* exclude its image; false: needed for more than them */
+	bool always;	  /* collected whatever the config logs */
+	bool mutable;	  /* may be muted per process when all gate events
+			   * exclude its image; false: needed for more than them */
 	const char *name; /* "VG_EXEC": for messages and tests */
 };
 
