@@ -10,9 +10,14 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/sysmacros.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080 /* Linux 5.6; older libc headers lack it */
+#endif
 
 int exit_code_from_status(int status)
 {
@@ -334,8 +339,9 @@ static void ns_names(uint32_t sys, uint64_t flags, char out[96])
 		uint64_t bit;
 		const char *name;
 	} ns[] = {
-	    {0x00020000, "mnt"},  {0x02000000, "cgroup"}, {0x04000000, "uts"}, {0x08000000, "ipc"},
-	    {0x10000000, "user"}, {0x20000000, "pid"},	  {0x40000000, "net"}, {0x00000080, "time"},
+	    {CLONE_NEWNS, "mnt"},  {CLONE_NEWCGROUP, "cgroup"}, {CLONE_NEWUTS, "uts"},
+	    {CLONE_NEWIPC, "ipc"}, {CLONE_NEWUSER, "user"},	{CLONE_NEWPID, "pid"},
+	    {CLONE_NEWNET, "net"}, {CLONE_NEWTIME, "time"},
 	};
 	size_t used = 0;
 

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <linux/bpf.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,27 +38,27 @@ int decode_mount(struct decoder *d, const void *data, size_t size, struct vrec *
 static const char *bpf_cmd_name(uint32_t cmd)
 {
 	switch (cmd) {
-	case 5:
+	case BPF_PROG_LOAD:
 		return "BPF_PROG_LOAD";
-	case 8:
+	case BPF_PROG_ATTACH:
 		return "BPF_PROG_ATTACH";
-	case 17:
+	case BPF_RAW_TRACEPOINT_OPEN:
 		return "BPF_RAW_TRACEPOINT_OPEN";
-	case 28:
+	case BPF_LINK_CREATE:
 		return "BPF_LINK_CREATE";
-	case 2:
+	case BPF_MAP_UPDATE_ELEM:
 		return "BPF_MAP_UPDATE_ELEM";
-	case 3:
+	case BPF_MAP_DELETE_ELEM:
 		return "BPF_MAP_DELETE_ELEM";
-	case 21:
+	case BPF_MAP_LOOKUP_AND_DELETE_ELEM:
 		return "BPF_MAP_LOOKUP_AND_DELETE_ELEM";
-	case 22:
+	case BPF_MAP_FREEZE:
 		return "BPF_MAP_FREEZE";
-	case 25:
+	case BPF_MAP_LOOKUP_AND_DELETE_BATCH:
 		return "BPF_MAP_LOOKUP_AND_DELETE_BATCH";
-	case 26:
+	case BPF_MAP_UPDATE_BATCH:
 		return "BPF_MAP_UPDATE_BATCH";
-	case 27:
+	case BPF_MAP_DELETE_BATCH:
 		return "BPF_MAP_DELETE_BATCH";
 	default:
 		return "-";

@@ -178,7 +178,8 @@ static void test_decoder_exec_typed(void **state)
 	struct vg_exec *e = (void *)buf;
 	struct vg_exit *x = (void *)buf;
 	const struct dec_exec *ex;
-	static const char img[] = "/usr/sbin/auditctl", args[] = "auditctl\0-e\0" "0";
+	static const char img[] = "/usr/sbin/auditctl", args[] = "auditctl\0-e\0"
+								 "0";
 	size_t off = sizeof(*e);
 
 	(void)state;
