@@ -31,6 +31,16 @@ void dec_set_s(struct vrec *rec, enum vf_id f, const char *s)
 	vrec__set_str(rec, f, s && *s ? s : "-");
 }
 
+/* A loaded image's Hashes, and the signature fields Linux has no source
+ * for (ImageLoad, DriverLoad). */
+void dec_set_image_hashes(struct vrec *rec, const char *hashes)
+{
+	vrec__set_str(rec, VF_Hashes, hashes);
+	vrec__set_str(rec, VF_Signed, "-");
+	vrec__set_str(rec, VF_Signature, "-");
+	vrec__set_str(rec, VF_SignatureStatus, "-");
+}
+
 /* Lazily hashes a process's image (cached per process and per file). */
 const char *dec_proc_hashes(struct decoder *d, struct proc *p)
 {

@@ -191,10 +191,7 @@ int decode_image_load(struct decoder *d, const void *data, size_t size, struct v
 	/* The cache stats the file for its identity (size and mtime are not
 	 * in the record). */
 	hash_cache__get(d->hc, path, NULL, NULL, h);
-	vrec__set_str(rec, VF_Hashes, h);
-	vrec__set_str(rec, VF_Signed, "-");
-	vrec__set_str(rec, VF_Signature, "-");
-	vrec__set_str(rec, VF_SignatureStatus, "-");
+	dec_set_image_hashes(rec, h);
 	return 1;
 }
 

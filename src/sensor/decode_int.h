@@ -13,6 +13,8 @@
 void dec_set_time(struct decoder *d, struct vrec *rec, uint64_t boot_ns);
 /* Sets f to s, or "-" when s is NULL or empty. */
 void dec_set_s(struct vrec *rec, enum vf_id f, const char *s);
+/* Sets Hashes, and Signed/Signature/SignatureStatus to "-". */
+void dec_set_image_hashes(struct vrec *rec, const char *hashes);
 const char *dec_proc_hashes(struct decoder *d, struct proc *p);
 void dec_set_initiator(struct decoder *d, struct vrec *rec, struct proc *p, uint32_t uid);
 /* Starts rec as an event_id caused by p: clears it, sets UtcTime from the

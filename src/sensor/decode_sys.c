@@ -156,10 +156,7 @@ int decode_module(struct decoder *d, const void *data, size_t size, struct vrec 
 	dec_set_s(rec, VF_ImageLoaded, path);
 	if (path[0])
 		hash_cache__get(d->hc, path, NULL, NULL, h);
-	vrec__set_str(rec, VF_Hashes, h);
-	vrec__set_str(rec, VF_Signed, "-");
-	vrec__set_str(rec, VF_Signature, "-");
-	vrec__set_str(rec, VF_SignatureStatus, "-");
+	dec_set_image_hashes(rec, h);
 	return 1;
 }
 
