@@ -4,9 +4,12 @@
  * This is the only header shared by both sides. Rules for changing it:
  *   - fixed-width __uN fields only, explicit padding, no bitfields;
  *   - every record starts with struct vg_hdr {type, version, size, ts, ...};
- *   - record type numbers are never reused; a changed layout bumps the
- *     record's version and user space rejects versions it does not know;
- *   - sizes and offsets are pinned with _Static_assert below.
+ *   - record type numbers are never reused; a changed layout bumps that
+ *     type's VG_*_VERSION below: the BPF side writes it into hdr.version
+ *     (vg_version()), and the decoder accepts exactly the version its
+ *     registry row names (src/sensor/registry.c), per type;
+ *   - sizes and offsets are pinned with _Static_assert below, checked by
+ *     both compilers (the BPF object and user space).
  *
  * Variable-length strings (paths, command lines) follow the fixed part of a
  * record, in the order the record's *_len fields list them; each length
@@ -62,6 +65,103 @@ enum vg_type {
 #define VG_COMM_LEN	  16
 #define VG_TTY_LEN	  32
 #define VG_CGRP_LEN	  128
+/* Layout version of each record type (hdr.version). Bump one when its
+ * struct changes; user space then rejects the old layout as malformed
+ * instead of misreading it. */
+#define VG_EXEC_VERSION	       2 /* 2: env_len, env_total */
+#define VG_FORK_VERSION	       1
+#define VG_EXIT_VERSION	       1
+#define VG_NET_VERSION	       1
+#define VG_FILE_CREATE_VERSION 1
+#define VG_FILE_DELETE_VERSION 1
+#define VG_DNS_VERSION	       1
+#define VG_MMAP_EXEC_VERSION   1
+#define VG_ACCESS_VERSION      1
+#define VG_UTIMES_VERSION      1
+#define VG_RAW_READ_VERSION    1
+#define VG_FILE_MODIFY_VERSION 1
+#define VG_RENAME_VERSION      1
+#define VG_ATTR_VERSION	       1
+#define VG_CREDS_VERSION       1
+#define VG_NS_VERSION	       1
+#define VG_MOUNT_VERSION       1
+#define VG_BPF_VERSION	       1
+#define VG_MODULE_VERSION      1
+#define VG_LISTEN_VERSION      1
+#define VG_SIGNAL_VERSION      1
+#define VG_LINK_VERSION	       1
+#define VG_MKDIR_VERSION       1
+#define VG_COMM_VERSION	       1
+#define VG_NET_FAIL_VERSION    1
+#define VG_SENS_READ_VERSION   1
+
+/* The version a record of type carries, 0 for an unknown type. Every BPF
+ * caller passes a constant type, so the switch folds to one store. */
+static inline __attribute__((always_inline)) __u8 vg_version(__u32 type)
+{
+	switch (type) {
+	case VG_EXEC:
+		return VG_EXEC_VERSION;
+	case VG_FORK:
+		return VG_FORK_VERSION;
+	case VG_EXIT:
+		return VG_EXIT_VERSION;
+	case VG_NET:
+		return VG_NET_VERSION;
+	case VG_FILE_CREATE:
+		return VG_FILE_CREATE_VERSION;
+	case VG_FILE_DELETE:
+		return VG_FILE_DELETE_VERSION;
+	case VG_DNS:
+		return VG_DNS_VERSION;
+	case VG_MMAP_EXEC:
+		return VG_MMAP_EXEC_VERSION;
+	case VG_ACCESS:
+		return VG_ACCESS_VERSION;
+	case VG_UTIMES:
+		return VG_UTIMES_VERSION;
+	case VG_RAW_READ:
+		return VG_RAW_READ_VERSION;
+	case VG_FILE_MODIFY:
+		return VG_FILE_MODIFY_VERSION;
+	case VG_RENAME:
+		return VG_RENAME_VERSION;
+	case VG_ATTR:
+		return VG_ATTR_VERSION;
+	case VG_CREDS:
+		return VG_CREDS_VERSION;
+	case VG_NS:
+		return VG_NS_VERSION;
+	case VG_MOUNT:
+		return VG_MOUNT_VERSION;
+	case VG_BPF:
+		return VG_BPF_VERSION;
+	case VG_MODULE:
+		return VG_MODULE_VERSION;
+	case VG_LISTEN:
+		return VG_LISTEN_VERSION;
+	case VG_SIGNAL:
+		return VG_SIGNAL_VERSION;
+	case VG_LINK:
+		return VG_LINK_VERSION;
+	case VG_MKDIR:
+		return VG_MKDIR_VERSION;
+	case VG_COMM:
+		return VG_COMM_VERSION;
+	case VG_NET_FAIL:
+		return VG_NET_FAIL_VERSION;
+	case VG_SENS_READ:
+		return VG_SENS_READ_VERSION;
+	default:
+		return 0;
+	}
+}
+
+#define VG_PATH_MAX 1024 /* longest path a record carries (longer: cut, flagged) */
+#define VG_ARGS_MAX 4096 /* longest argv block */
+#define VG_COMM_LEN 16
+#define VG_TTY_LEN  32
+#define VG_CGRP_LEN 128
 
 /* Header flags. */
 #define VG_HF_TRUNCATED 0x01 /* some variable-length string was cut */
@@ -409,7 +509,7 @@ struct vg_stats {
 			 * config for every event this type feeds (see "muted") */
 };
 
-#ifndef __bpf__
+/* Checked by both compilers: the BPF object and user space must agree. */
 _Static_assert(sizeof(struct vg_hdr) == 40, "vg_hdr layout");
 _Static_assert(sizeof(struct vg_exec) == 40 + 96 + 16 + 32 + 128, "vg_exec layout");
 _Static_assert(sizeof(struct vg_fork) == 56, "vg_fork layout");

@@ -1,5 +1,7 @@
 /*
- * net.bpf.h — network connections: TCP connect and accept, UDP first send.
+ * net.bpf.h — network activity: TCP connect and accept, UDP first send
+ * (VG_NET), listen() and UDP bind() (VG_LISTEN), and DNS answers read from
+ * port 53 (VG_DNS).
  *
  * Outbound TCP: the CLOSE→SYN_SENT transition of inet_sock_set_state runs
  * in the connecting process, so the initiator is remembered per socket; the
@@ -107,7 +109,7 @@ static __always_inline void tcp_report(const struct sock *sk, const struct initi
 	n = &f->net;
 	__builtin_memset(n, 0, sizeof(*n));
 	n->hdr.type = type;
-	n->hdr.version = 1;
+	n->hdr.version = vg_version(type);
 	n->hdr.size = size;
 	n->hdr.ts = bpf_ktime_get_boot_ns();
 	n->hdr.pid = who->pid;
