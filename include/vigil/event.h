@@ -534,6 +534,7 @@ _Static_assert(sizeof(struct vg_net_fail) == 88, "vg_net_fail layout");
 _Static_assert(sizeof(struct vg_link) == 64, "vg_link layout");
 _Static_assert(sizeof(struct vg_mkdir) == 56, "vg_mkdir layout");
 _Static_assert(sizeof(struct vg_comm) == 72, "vg_comm layout");
-#endif
+_Static_assert(sizeof(struct vg_sens_key) == 260, "vg_sens_key layout");
+_Static_assert(sizeof(struct vg_sens_dir) == 16, "vg_sens_dir layout");
 
 #endif

@@ -144,7 +144,13 @@
 	X(UnavailableEvents, STR)                                                                  \
 	X(DegradedEvents, STR)                                                                     \
 	X(AttachedPrograms, INT)                                                                   \
-	X(AttachedProgramNames, STR)
+	X(AttachedProgramNames, STR)                                                               \
+	X(Environment, STR)                                                                        \
+	X(Error, STR)                                                                              \
+	X(LinkTarget, STR)                                                                         \
+	X(LinkType, STR)                                                                           \
+	X(OldName, STR)                                                                            \
+	X(NewName, STR)
 
 enum vf_id {
 	VF_NONE = 0,
@@ -194,7 +200,7 @@ enum vigil_family {
 	  VF_Description, VF_Product, VF_Company, VF_OriginalFileName, VF_CommandLine,             \
 	  VF_CurrentDirectory, VF_User, VF_LogonGuid, VF_LogonId, VF_TerminalSessionId,            \
 	  VF_IntegrityLevel, VF_Hashes, VF_ParentProcessGuid, VF_ParentProcessId, VF_ParentImage,  \
-	  VF_ParentCommandLine, VF_ParentUser, VF_ContainerId, VF_Tty)                             \
+	  VF_ParentCommandLine, VF_ParentUser, VF_ContainerId, VF_Tty, VF_Environment)             \
 	X(FILE_CREATE_TIME, 2, VFAM_FILE, VIGIL_EVF_PF, "FileCreateTime", "file_change",           \
 	  "file_create_time", VF_RuleName, VF_UtcTime, VF_ProcessGuid, VF_ProcessId, VF_Image,     \
 	  VF_TargetFilename, VF_CreationUtcTime, VF_PreviousCreationUtcTime, VF_User,              \
@@ -272,6 +278,27 @@ enum vigil_family {
 	  NULL, VF_RuleName, VF_UtcTime, VF_ProcessGuid, VF_ProcessId, VF_Image, VF_User,          \
 	  VF_LogonGuid, VF_LogonId, VF_TerminalSessionId, VF_Tty, VF_RemoteAddress,                \
 	  VIGIL_EV_EXTRAS)                                                                         \
+	X(SENSITIVE_FILE_READ, 208, VFAM_FILE, VIGIL_EVF_PF, "SensitiveFileRead", "file_access",   \
+	  NULL, VF_RuleName, VF_UtcTime, VF_ProcessGuid, VF_ProcessId, VF_Image,                   \
+	  VF_TargetFilename, VF_Flags, VF_User, VIGIL_EV_EXTRAS)                                   \
+	X(NETWORK_CONNECT_FAILED, 209, VFAM_NETWORK, VIGIL_EVF_PF, "NetworkConnectFailed",         \
+	  "network_connection_failed", NULL, VF_RuleName, VF_UtcTime, VF_ProcessGuid,              \
+	  VF_ProcessId, VF_Image, VF_User, VF_Protocol, VF_Initiated, VF_SourceIsIpv6,             \
+	  VF_SourceIp, VF_SourceHostname, VF_SourcePort, VF_SourcePortName, VF_DestinationIsIpv6,  \
+	  VF_DestinationIp, VF_DestinationHostname, VF_DestinationPort, VF_DestinationPortName,    \
+	  VF_Error, VIGIL_EV_EXTRAS)                                                               \
+	X(FILE_LINK, 210, VFAM_FILE, VIGIL_EVF_PF, "FileLink", "file_link", NULL, VF_RuleName,     \
+	  VF_UtcTime, VF_ProcessGuid, VF_ProcessId, VF_Image, VF_TargetFilename, VF_LinkTarget,    \
+	  VF_LinkType, VF_User, VIGIL_EV_EXTRAS)                                                   \
+	X(DIRECTORY_CREATE, 211, VFAM_FILE, VIGIL_EVF_PF, "DirectoryCreate", "directory_create",   \
+	  NULL, VF_RuleName, VF_UtcTime, VF_ProcessGuid, VF_ProcessId, VF_Image,                   \
+	  VF_TargetFilename, VF_User, VIGIL_EV_EXTRAS)                                             \
+	X(PROCESS_RENAME, 212, VFAM_PROCESS, VIGIL_EVF_PF, "ProcessRename", "process_rename",      \
+	  NULL, VF_RuleName, VF_UtcTime, VF_ProcessGuid, VF_ProcessId, VF_Image, VF_OldName,       \
+	  VF_NewName, VF_User, VIGIL_EV_EXTRAS)                                                    \
+	X(PROCESS_FORK, 213, VFAM_PROCESS, VIGIL_EVF_PF, "ProcessFork", "process_fork", NULL,      \
+	  VF_RuleName, VF_UtcTime, VF_ProcessGuid, VF_ProcessId, VF_ParentProcessGuid,             \
+	  VF_ParentProcessId, VF_Image, VF_CommandLine, VF_User, VF_ContainerId)                   \
 	X(CAP_SUMMARY, 240, VFAM_DEVICE_EVENTS, EVF_DAEMON, "CapSummary", "cap_summary", NULL,     \
 	  VF_RuleName, VF_UtcTime, VF_CappedEvent, VF_CapName, VF_KeyFields, VF_Key, VF_Count,     \
 	  VF_FirstUtcTime, VF_LastUtcTime, VF_MinIntervalMs, VF_MedianIntervalMs,                  \

@@ -16,9 +16,9 @@
 #include <string.h>
 
 static const char *const default_env[] = {
-    "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT",   "PATH",	    "HISTFILE",
-    "HISTCONTROL", "HISTSIZE",	     "PROMPT_COMMAND", "BASH_ENV",   "ENV",
-    "http_proxy",  "https_proxy",    "ALL_PROXY",
+    "LD_PRELOAD",  "LD_LIBRARY_PATH", "LD_AUDIT",	"PATH",	    "HISTFILE",
+    "HISTCONTROL", "HISTSIZE",	      "PROMPT_COMMAND", "BASH_ENV", "ENV",
+    "http_proxy",  "https_proxy",     "ALL_PROXY",
 };
 
 static bool valid_name(const char *s, size_t n)
@@ -50,7 +50,8 @@ int rules__set_env(struct ruleset *rs, const char *text, char *why, size_t whyle
 			n--;
 		if (n > 0) {
 			if (!valid_name(a, n) || n >= RULES_ENV_NAME_MAX) {
-				snprintf(why, whylen, "VigilEnvironment: \"%.*s\" is not a variable name",
+				snprintf(why, whylen,
+					 "VigilEnvironment: \"%.*s\" is not a variable name",
 					 (int)(n > 64 ? 64 : n), a);
 				return -EINVAL;
 			}

@@ -34,6 +34,8 @@ struct dec_scratch {
 	char path[2 * VG_PATH_MAX + 2], path2[2 * VG_PATH_MAX + 2]; /* joined paths */
 	char s1[VG_PATH_MAX + 1], s2[VG_PATH_MAX + 1], s3[VG_PATH_MAX + 1];
 	char args[VG_ARGS_MAX + 4];
+	char env[VG_ENV_MAX + 1]; /* an exec's environment block */
+	char envout[2048];	  /* its Environment field */
 	struct dns_msg dns;
 };
 
@@ -64,6 +66,12 @@ struct decoder {
 	struct vrec *extra[DECODER_MAX_EXTRA]; /* allocated by the caller */
 	unsigned n_extra;
 	struct dec_exec exec; /* see decoder__exec() */
+	/* The variables ProcessCreate's Environment shows (the config's
+	 * <VigilEnvironment> or the default set; set by the sensor at each
+	 * load, see ruleset__env_names). NULL/0: the field is "-". */
+	const char *const *env_names;
+	size_t n_env;
+	bool want_fork; /* the config logs ProcessFork: forks become events */
 	struct dec_scratch buf;
 };
 

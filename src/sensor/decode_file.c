@@ -326,3 +326,91 @@ int decode_attr(struct decoder *d, const void *data, size_t size, struct vrec *r
 	}
 	return 1;
 }
+
+/* symlink/link: the new name, and what it points to. A symbolic link's
+ * target is the text stored in it, kept verbatim (a relative target is
+ * resolved from the link's own directory, not from the caller's cwd). */
+int decode_link(struct decoder *d, const void *data, size_t size, struct vrec *rec)
+{
+	const struct vg_link *e = data;
+	char *target = d->buf.path, *link = d->buf.path2;
+	size_t off = sizeof(*e);
+
+	if (e->kind == VG_LINK_SYMBOLIC) {
+		if (e->old_base_len != 0 ||
+		    dec_take(data, size, &off, e->old_rel_len, target, sizeof(d->buf.path)))
+			return -EINVAL;
+	} else if (take_path(d, data, size, &off, e->old_base_len, e->old_rel_len, target,
+			     sizeof(d->buf.path))) {
+		return -EINVAL;
+	}
+	if (take_path(d, data, size, &off, e->new_base_len, e->new_rel_len, link,
+		      sizeof(d->buf.path2)))
+		return -EINVAL;
+	if (dec_start(d, rec, EV_FILE_LINK, &e->hdr) == NULL)
+		return -ENOMEM;
+	vrec__set_str(rec, VF_TargetFilename, link);
+	dec_set_s(rec, VF_LinkTarget, target);
+	vrec__set_str(rec, VF_LinkType, e->kind == VG_LINK_SYMBOLIC ? "symbolic" : "hard");
+	return 1;
+}
+
+int decode_mkdir(struct decoder *d, const void *data, size_t size, struct vrec *rec)
+{
+	const struct vg_mkdir *e = data;
+	char *path = d->buf.path;
+	size_t off = sizeof(*e);
+
+	if (take_path(d, data, size, &off, e->base_len, e->rel_len, path, sizeof(d->buf.path)))
+		return -EINVAL;
+	if (dec_start(d, rec, EV_DIRECTORY_CREATE, &e->hdr) == NULL)
+		return -ENOMEM;
+	vrec__set_str(rec, VF_TargetFilename, path);
+	return 1;
+}
+
+/* open(2) flags as names: the access mode, then the flags that say how
+ * (O_NOFOLLOW, O_PATH, ...); creation flags do not occur (the file
+ * existed). */
+static void fmt_oflags(uint32_t fl, char *out, size_t n)
+{
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} names[] = {
+	    {O_APPEND, "O_APPEND"},   {O_NONBLOCK, "O_NONBLOCK"}, {O_SYNC, "O_SYNC"},
+	    {O_DIRECT, "O_DIRECT"},   {O_NOATIME, "O_NOATIME"},	  {O_NOFOLLOW, "O_NOFOLLOW"},
+	    {O_CLOEXEC, "O_CLOEXEC"}, {O_PATH, "O_PATH"},	  {O_TRUNC, "O_TRUNC"},
+	};
+	size_t len;
+
+	switch (fl & O_ACCMODE) {
+	case O_WRONLY:
+		len = (size_t)snprintf(out, n, "O_WRONLY");
+		break;
+	case O_RDWR:
+		len = (size_t)snprintf(out, n, "O_RDWR");
+		break;
+	default:
+		len = (size_t)snprintf(out, n, "O_RDONLY");
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && len < n; i++)
+		if ((fl & names[i].bit) == names[i].bit)
+			len += (size_t)snprintf(out + len, n - len, "|%s", names[i].name);
+}
+
+int decode_sens_read(struct decoder *d, const void *data, size_t size, struct vrec *rec)
+{
+	const struct vg_fpath *e = data;
+	struct proc *p;
+	char fl[160];
+	int r;
+	const char *path = fpath_start(d, data, size, rec, EV_SENSITIVE_FILE_READ, &p, &r);
+
+	if (path == NULL)
+		return r;
+	vrec__set_str(rec, VF_TargetFilename, path);
+	fmt_oflags(e->flags, fl, sizeof(fl));
+	vrec__set_str(rec, VF_Flags, fl);
+	return 1;
+}

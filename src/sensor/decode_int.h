@@ -62,5 +62,10 @@ int decode_mount(struct decoder *d, const void *data, size_t size, struct vrec *
 int decode_bpf(struct decoder *d, const void *data, size_t size, struct vrec *rec);
 int decode_module(struct decoder *d, const void *data, size_t size, struct vrec *rec);
 int decode_signal(struct decoder *d, const void *data, size_t size, struct vrec *rec);
+int decode_comm(struct decoder *d, const void *data, size_t size, struct vrec *rec);
+int decode_net_fail(struct decoder *d, const void *data, size_t size, struct vrec *rec);
+int decode_link(struct decoder *d, const void *data, size_t size, struct vrec *rec);
+int decode_mkdir(struct decoder *d, const void *data, size_t size, struct vrec *rec);
+int decode_sens_read(struct decoder *d, const void *data, size_t size, struct vrec *rec);
 
 #endif

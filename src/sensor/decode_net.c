@@ -1,5 +1,6 @@
 /*
- * decode_net.c — network records: connections (NetworkConnect), listening
+ * decode_net.c — network records: connections (NetworkConnect) and
+ * connects that failed (NetworkConnectFailed), listening
  * sockets (NetworkListen) and DNS answers (DnsQuery, which also feed the
  * hostname cache the other two name their peers from).
  */
@@ -36,9 +37,10 @@ static void hostname(struct decoder *d, struct vrec *rec, enum vf_id f, uint8_t 
 	dec_set_s(rec, f, name);
 }
 
-int decode_net(struct decoder *d, const void *data, size_t size, struct vrec *rec)
+/* The fields NetworkConnect and NetworkConnectFailed share. */
+static struct proc *net_fields(struct decoder *d, const struct vg_net *n, struct vrec *rec,
+			       unsigned event_id)
 {
-	const struct vg_net *n = data;
 	char l[64], r[64];
 	int l6, r6, udp = n->proto == IPPROTO_UDP;
 	/* Source is the side that initiated: the peer for an accept. */
@@ -47,12 +49,11 @@ int decode_net(struct decoder *d, const void *data, size_t size, struct vrec *re
 	uint16_t sport = inbound ? n->rport : n->lport, dport = inbound ? n->lport : n->rport;
 	struct proc *p;
 
-	(void)size;
 	net_addr_str(n->family, n->laddr, l, &l6);
 	net_addr_str(n->family, n->raddr, r, &r6);
-	p = dec_start(d, rec, EV_NETWORK_CONNECT, &n->hdr);
+	p = dec_start(d, rec, event_id, &n->hdr);
 	if (p == NULL)
-		return -ENOMEM;
+		return NULL;
 	vrec__set_str(rec, VF_Protocol, udp ? "udp" : "tcp");
 	vrec__set_str(rec, VF_Initiated, inbound ? "false" : "true");
 	vrec__set_str(rec, VF_SourceIsIpv6, (inbound ? r6 : l6) ? "true" : "false");
@@ -67,6 +68,57 @@ int decode_net(struct decoder *d, const void *data, size_t size, struct vrec *re
 	vrec__set_str(rec, VF_DestinationPortName, services__name(d->svc, dport, udp));
 	if (inbound)
 		snprintf(p->peer, sizeof(p->peer), "%s", r);
+	return p;
+}
+
+int decode_net(struct decoder *d, const void *data, size_t size, struct vrec *rec)
+{
+	(void)size;
+	return net_fields(d, data, rec, EV_NETWORK_CONNECT) ? 1 : -ENOMEM;
+}
+
+/* The errno a failed connect ended with, by its name. 0 is a connect the
+ * process itself abandoned (closed while the SYN was unanswered). */
+static const char *connect_error(uint32_t err, char buf[16])
+{
+	switch (err) {
+	case 0:
+		return "ECONNABORTED";
+	case ECONNREFUSED:
+		return "ECONNREFUSED";
+	case ETIMEDOUT:
+		return "ETIMEDOUT";
+	case ENETUNREACH:
+		return "ENETUNREACH";
+	case EHOSTUNREACH:
+		return "EHOSTUNREACH";
+	case ECONNRESET:
+		return "ECONNRESET";
+	case EHOSTDOWN:
+		return "EHOSTDOWN";
+	case ENETDOWN:
+		return "ENETDOWN";
+	case EACCES:
+		return "EACCES";
+	case EPERM:
+		return "EPERM";
+	case EPROTO:
+		return "EPROTO";
+	default:
+		snprintf(buf, 16, "E%u", err);
+		return buf;
+	}
+}
+
+int decode_net_fail(struct decoder *d, const void *data, size_t size, struct vrec *rec)
+{
+	const struct vg_net_fail *f = data;
+	char buf[16];
+
+	(void)size;
+	if (net_fields(d, &f->net, rec, EV_NETWORK_CONNECT_FAILED) == NULL)
+		return -ENOMEM;
+	vrec__set_str(rec, VF_Error, connect_error(f->err, buf));
 	return 1;
 }
 

@@ -5,6 +5,7 @@
  * changes.
  */
 #include "sensor/decode_int.h"
+#include "sensor/envsel.h"
 
 #include "sensor/users.h"
 
@@ -67,6 +68,25 @@ static void decode_exec_extras(struct decoder *d, const struct vg_exec *e, struc
 	}
 }
 
+/* Environment: the configured variables out of the block the kernel
+ * copied (envsel.c); a block it could not copy whole is marked cut and the
+ * event counted as truncated. */
+static void exec_environment(struct decoder *d, const struct vg_exec *e, const char *blk,
+			     struct vrec *rec)
+{
+	bool whole = e->env_len >= e->env_total, cut = false;
+
+	if (d->n_env == 0) {
+		vrec__set_str(rec, VF_Environment, "-");
+		return;
+	}
+	envsel__pick(blk, e->env_len, whole, d->env_names, d->n_env, d->buf.envout,
+		     sizeof(d->buf.envout), &cut);
+	vrec__set_str(rec, VF_Environment, d->buf.envout);
+	if (cut && !(e->hdr.flags & VG_HF_TRUNCATED))
+		d->truncated++;
+}
+
 int decode_exec(struct decoder *d, const void *data, size_t size, struct vrec *rec)
 {
 	const struct vg_exec *e = data;
@@ -81,6 +101,8 @@ int decode_exec(struct decoder *d, const void *data, size_t size, struct vrec *r
 	if (dec_take(data, size, &off, e->image_len, image, sizeof(d->buf.s1)) ||
 	    dec_take(data, size, &off, e->args_len, args, sizeof(d->buf.args)) ||
 	    dec_take(data, size, &off, e->cwd_len, cwd, sizeof(d->buf.s2)))
+		return -EINVAL;
+	if (e->env_len > size - off)
 		return -EINVAL;
 	/* argv is NUL-separated; CommandLine joins it with spaces, as Sysmon
 	 * for Linux does. */
@@ -149,6 +171,7 @@ int decode_exec(struct decoder *d, const void *data, size_t size, struct vrec *r
 	}
 	dec_set_s(rec, VF_ContainerId, p->container);
 	dec_set_s(rec, VF_Tty, p->tty);
+	exec_environment(d, e, (const char *)data + off, rec);
 	decode_exec_extras(d, e, p, parent, rec);
 	d->exec = (struct dec_exec){.kind = VG_EXEC,
 				    .pid = p->pid,
@@ -160,15 +183,47 @@ int decode_exec(struct decoder *d, const void *data, size_t size, struct vrec *r
 	return 1;
 }
 
+/* A fork updates the process cache; it is an event (ProcessFork) only when
+ * the config logs it, since every exec is preceded by one. */
 int decode_fork(struct decoder *d, const void *data, size_t size, struct vrec *rec)
 {
 	const struct vg_fork *f = data;
+	struct proc *c, *parent;
 
 	(void)size;
-	(void)rec;
-	proc_cache__fork(d->pc, f->hdr.pid, identity__ticks(d->id, f->hdr.start_ns), f->child_pid,
-			 identity__ticks(d->id, f->child_start_ns));
-	return 0;
+	c = proc_cache__fork(d->pc, f->hdr.pid, identity__ticks(d->id, f->hdr.start_ns),
+			     f->child_pid, identity__ticks(d->id, f->child_start_ns));
+	if (!d->want_fork || c == NULL)
+		return 0;
+	parent = dec_hdr_proc(d, &f->hdr);
+	vrec__reset(rec, schema__event(EV_PROCESS_FORK));
+	dec_set_time(d, rec, f->hdr.ts);
+	vrec__set_str(rec, VF_ProcessGuid, c->guid);
+	vrec__set_uint(rec, VF_ProcessId, c->pid);
+	vrec__set_str(rec, VF_ParentProcessGuid, c->pguid);
+	vrec__set_uint(rec, VF_ParentProcessId, f->hdr.pid);
+	dec_set_s(rec, VF_Image, c->image);
+	dec_set_s(rec, VF_CommandLine, c->cmdline);
+	dec_set_s(rec, VF_User, users__name(f->hdr.uid));
+	dec_set_s(rec, VF_ContainerId, parent ? parent->container : c->container);
+	return 1;
+}
+
+/* prctl(PR_SET_NAME) or a write to /proc/self/comm by the group leader. */
+int decode_comm(struct decoder *d, const void *data, size_t size, struct vrec *rec)
+{
+	const struct vg_comm *e = data;
+	char oldn[VG_COMM_LEN + 1], newn[VG_COMM_LEN + 1];
+
+	(void)size;
+	memcpy(oldn, e->old_comm, VG_COMM_LEN);
+	memcpy(newn, e->new_comm, VG_COMM_LEN);
+	oldn[VG_COMM_LEN] = newn[VG_COMM_LEN] = '\0';
+	if (dec_start(d, rec, EV_PROCESS_RENAME, &e->hdr) == NULL)
+		return -ENOMEM;
+	dec_set_s(rec, VF_OldName, oldn);
+	dec_set_s(rec, VF_NewName, newn);
+	return 1;
 }
 
 int decode_exit(struct decoder *d, const void *data, size_t size, struct vrec *rec)

@@ -60,6 +60,19 @@ static const struct vg_type_info types[VG_TYPE_MAX] = {
     /* Signals to the sensor or auditd are tamper signs whatever is logged. */
     [VG_SIGNAL] = {LAYOUT(VG_SIGNAL, vg_signal), .decode = decode_signal, .event = EV_TAMPER_ALERT,
 		   .always = true},
+    [VG_LINK] = {LAYOUT(VG_LINK, vg_link), .decode = decode_link, .event = EV_FILE_LINK,
+		 .gate = {EV_FILE_LINK}, .mutable = true},
+    [VG_MKDIR] = {LAYOUT(VG_MKDIR, vg_mkdir), .decode = decode_mkdir, .event = EV_DIRECTORY_CREATE,
+		  .gate = {EV_DIRECTORY_CREATE}, .mutable = true},
+    [VG_COMM] = {LAYOUT(VG_COMM, vg_comm), .decode = decode_comm, .event = EV_PROCESS_RENAME,
+		 .gate = {EV_PROCESS_RENAME}, .mutable = true},
+    [VG_NET_FAIL] = {LAYOUT(VG_NET_FAIL, vg_net_fail), .decode = decode_net_fail,
+		     .event = EV_NETWORK_CONNECT_FAILED, .gate = {EV_NETWORK_CONNECT_FAILED},
+		     .mutable = true},
+    /* Also gated by its include rules' paths in the kernel (sens_gate.c). */
+    [VG_SENS_READ] = {LAYOUT(VG_SENS_READ, vg_fpath), .decode = decode_sens_read,
+		      .event = EV_SENSITIVE_FILE_READ, .gate = {EV_SENSITIVE_FILE_READ},
+		      .mutable = true},
 };
 
 const struct vg_type_info *vg_type(unsigned kind)

@@ -22,7 +22,8 @@ static size_t pick(const char *blk, size_t len, bool whole, char *out, size_t ou
 
 static void test_picks_named_in_block_order(void **state)
 {
-	static const char blk[] = "HOME=/root\0LD_PRELOAD=/tmp/x.so\0TERM=xterm\0HISTFILE=/dev/null";
+	static const char blk[] =
+	    "HOME=/root\0LD_PRELOAD=/tmp/x.so\0TERM=xterm\0HISTFILE=/dev/null";
 	char out[256];
 	bool cut = true;
 
