@@ -298,7 +298,7 @@ enum vigil_family {
 	  VF_NewName, VF_User, VIGIL_EV_EXTRAS)                                                    \
 	X(PROCESS_FORK, 213, VFAM_PROCESS, VIGIL_EVF_PF, "ProcessFork", "process_fork", NULL,      \
 	  VF_RuleName, VF_UtcTime, VF_ProcessGuid, VF_ProcessId, VF_ParentProcessGuid,             \
-	  VF_ParentProcessId, VF_Image, VF_CommandLine, VF_User, VF_ContainerId)                   \
+	  VF_ParentProcessId, VF_Image, VF_CommandLine, VF_User, VIGIL_EV_EXTRAS)                  \
 	X(CAP_SUMMARY, 240, VFAM_DEVICE_EVENTS, EVF_DAEMON, "CapSummary", "cap_summary", NULL,     \
 	  VF_RuleName, VF_UtcTime, VF_CappedEvent, VF_CapName, VF_KeyFields, VF_Key, VF_Count,     \
 	  VF_FirstUtcTime, VF_LastUtcTime, VF_MinIntervalMs, VF_MedianIntervalMs,                  \

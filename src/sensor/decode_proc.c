@@ -188,24 +188,19 @@ int decode_exec(struct decoder *d, const void *data, size_t size, struct vrec *r
 int decode_fork(struct decoder *d, const void *data, size_t size, struct vrec *rec)
 {
 	const struct vg_fork *f = data;
-	struct proc *c, *parent;
+	struct proc *c;
 
 	(void)size;
 	c = proc_cache__fork(d->pc, f->hdr.pid, identity__ticks(d->id, f->hdr.start_ns),
 			     f->child_pid, identity__ticks(d->id, f->child_start_ns));
 	if (!d->want_fork || c == NULL)
 		return 0;
-	parent = dec_hdr_proc(d, &f->hdr);
-	vrec__reset(rec, schema__event(EV_PROCESS_FORK));
-	dec_set_time(d, rec, f->hdr.ts);
-	vrec__set_str(rec, VF_ProcessGuid, c->guid);
-	vrec__set_uint(rec, VF_ProcessId, c->pid);
+	/* The child is the process of the event (its initiating process,
+	 * with the extras); the forker is its parent. */
+	dec_begin(d, rec, EV_PROCESS_FORK, f->hdr.ts, c, f->hdr.uid);
 	vrec__set_str(rec, VF_ParentProcessGuid, c->pguid);
 	vrec__set_uint(rec, VF_ParentProcessId, f->hdr.pid);
-	dec_set_s(rec, VF_Image, c->image);
 	dec_set_s(rec, VF_CommandLine, c->cmdline);
-	dec_set_s(rec, VF_User, users__name(f->hdr.uid));
-	dec_set_s(rec, VF_ContainerId, parent ? parent->container : c->container);
 	return 1;
 }
 
