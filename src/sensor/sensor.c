@@ -1,17 +1,14 @@
 /*
- * sensor.c — the event loop and pipeline; see sensor.h.
- *
- * Accounting: for every EventID, Seen = Emitted + Filtered + Capped +
- * DroppedKernel + DroppedUser. Kernel drops are counted per record type in
- * the BPF stats map and attributed to the event that record type produces;
- * user-space drops are records that could not be decoded or that no sink
- * accepted. SensorHealth (241) reports all of it, periodically and at stop.
+ * sensor.c — the sensor's lifecycle (start, reload, stop), the event loop
+ * and the pipeline; see sensor.h. Its other concerns have files of their
+ * own, sharing struct sensor through sensor_int.h: health.c (counters,
+ * SensorHealth, `vigil status`), mute.c (kernel collection gates and
+ * mutes), tamper_rules.c (tamper signs that need the sensor's state).
  */
 #include "sensor/sensor.h"
 
 #include "common/log.h"
 #include "common/record.h"
-#include "common/json.h"
 #include "detect/sigma.h"
 #include "rules/caps.h"
 #include "rules/rules.h"
@@ -21,11 +18,11 @@
 #include "sensor/notify.h"
 #include "sensor/loader.h"
 #include "sensor/seqno.h"
+#include "sensor/sensor_int.h"
 #include "sensor/tamper.h"
 #include "sinks/sink.h"
 #include "sinks/sinkopt.h"
 
-#include <dirent.h>
 #include <pthread.h>
 #include <errno.h>
 #include <signal.h>
@@ -34,7 +31,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -43,83 +39,15 @@
 #include <time.h>
 #include <unistd.h>
 
-struct ev_counters {
-	uint64_t seen, emitted, filtered, capped, dropped_user;
-};
-
-struct sensor {
-	const struct sensor_opts *o;
-	struct identity id;
-	struct proc_cache *pc;
-	struct hash_cache *hc;
-	struct services *svc;
-	struct dns_cache *dns;
-	struct decoder dec;
-	struct ruleset *rs;
-	struct bpf_sensor *bpf;
-	struct tamper *tamper;
-	bool can_mute; /* the config has image excludes the kernel can apply */
-	struct caps_state *caps;
-	struct vrec *crec; /* CapSummary scratch */
-	struct control *ctl;
-	struct reload_job *rl; /* the SIGHUP compile thread, see reload() */
-	unsigned health_interval_s;
-	uint64_t started_real_ns;
-	uint32_t self_pid;
-	struct sigma_engine *sigma; /* NULL without --sigma */
-	struct vrec *arec;	    /* alert scratch */
-	uint64_t sigma_errors;
-	struct sink **sinks;
-	size_t n_sinks;
-	struct seqno seq;
-	struct vrec *rec;  /* the record being decoded */
-	struct vrec *drec; /* daemon-event scratch */
-	struct ev_counters ctr[VIGIL_EVENT_ID_MAX];
-	uint64_t last_health_mono;
-	char health_names[VIGIL_EVENT_ID_MAX][6][48];
-	/* What this kernel cannot deliver (progs.h), computed once at start. */
-	struct event_avail *avail;
-	char unavailable[1024], degraded[1024], kernel[65];
-	char attached[4096]; /* names of the attached BPF programs */
-	size_t n_attached;
-};
-
-/* Kernel record type → the event it produces (for drop attribution). */
-static const uint16_t vg_event[VG_TYPE_MAX] = {
-    [VG_EXEC] = EV_PROCESS_CREATE,
-    [VG_EXIT] = EV_PROCESS_TERMINATE,
-    [VG_NET] = EV_NETWORK_CONNECT,
-    [VG_FILE_CREATE] = EV_FILE_CREATE,
-    [VG_FILE_DELETE] = EV_FILE_DELETE,
-    [VG_DNS] = EV_DNS_QUERY,
-    [VG_MMAP_EXEC] = EV_IMAGE_LOAD,
-    [VG_ACCESS] = EV_PROCESS_ACCESS,
-    [VG_UTIMES] = EV_FILE_CREATE_TIME,
-    [VG_RAW_READ] = EV_RAW_ACCESS_READ,
-    [VG_FILE_MODIFY] = EV_FILE_MODIFY,
-    [VG_RENAME] = EV_FILE_RENAME,
-    [VG_ATTR] = EV_FILE_ATTRIBUTE_CHANGE,
-    [VG_CREDS] = EV_PRIVILEGE_CHANGE,
-    [VG_NS] = EV_NAMESPACE_CHANGE,
-    [VG_MOUNT] = EV_MOUNT,
-    [VG_BPF] = EV_BPF_EVENT,
-    [VG_MODULE] = EV_DRIVER_LOAD,
-    [VG_LISTEN] = EV_NETWORK_LISTEN,
-    [VG_SIGNAL] = EV_TAMPER_ALERT,
-};
-
-static uint64_t mute_mask(const struct ruleset *rs, const char *image);
-static uint64_t collection_mask(const struct ruleset *rs);
-
-static uint64_t mono_ns(void)
+uint64_t mono_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 /* Sends a finished record to every sink. Returns true if any took it. */
-static bool deliver(struct sensor *S, struct vrec *rec)
+bool deliver(struct sensor *S, struct vrec *rec)
 {
 	bool any = false;
 
@@ -133,7 +61,7 @@ static bool deliver(struct sensor *S, struct vrec *rec)
 }
 
 /* A daemon event: starts drec with the current time. */
-static struct vrec *daemon_rec(struct sensor *S, unsigned id)
+struct vrec *daemon_rec(struct sensor *S, unsigned id)
 {
 	struct vrec *r = S->drec;
 	char t[24];
@@ -147,7 +75,7 @@ static struct vrec *daemon_rec(struct sensor *S, unsigned id)
 
 static void detect(struct sensor *S, const struct vrec *rec);
 
-static void emit_daemon(struct sensor *S, struct vrec *r)
+void emit_daemon(struct sensor *S, struct vrec *r)
 {
 	struct ev_counters *c = &S->ctr[r->def->id];
 
@@ -159,27 +87,13 @@ static void emit_daemon(struct sensor *S, struct vrec *r)
 	detect(S, r);
 }
 
-static void emit_error(struct sensor *S, int code, const char *msg)
+void emit_error(struct sensor *S, int code, const char *msg)
 {
 	struct vrec *r = daemon_rec(S, EV_ERROR);
 
 	vrec__set_int(r, VF_ID, code);
 	vrec__set_str(r, VF_Description, msg);
 	emit_daemon(S, r);
-}
-
-/* An Error (ID 241) when an output starts failing and when it recovers:
- * its losses reach the telemetry, not only `vigil status`. */
-static void check_outputs(struct sensor *S)
-{
-	char msg[1200];
-
-	for (size_t i = 0; i < S->n_sinks; i++) {
-		if (sink__health_check(S->sinks[i], mono_ns() / 1000000ull, msg, sizeof(msg)) == 0)
-			continue;
-		log_warnx("%s", msg);
-		emit_error(S, EV_SENSOR_HEALTH, msg);
-	}
 }
 
 static void emit_state(struct sensor *S, const char *state)
@@ -212,116 +126,6 @@ static void emit_config(struct sensor *S)
 	emit_daemon(S, r);
 }
 
-static void health_names_init(struct sensor *S)
-{
-	static const char *const suffix[6] = {"Seen",	"Emitted",	 "Filtered",
-					      "Capped", "DroppedKernel", "DroppedUser"};
-	size_t n;
-	const struct vevent_def *const *evs = schema__events(&n);
-
-	for (size_t i = 0; i < n; i++)
-		for (int k = 0; k < 6; k++)
-			snprintf(S->health_names[evs[i]->id][k], 48, "%s%s", evs[i]->name,
-				 suffix[k]);
-}
-
-static uint64_t kernel_drops_for(struct sensor *S, unsigned eid)
-{
-	struct vg_stats st;
-	uint64_t total = 0;
-
-	for (uint32_t t = 0; t < VG_TYPE_MAX; t++) {
-		if (vg_event[t] != eid)
-			continue;
-		bpf_sensor__stats(S->bpf, t, &st);
-		total += st.dropped;
-	}
-	return total;
-}
-
-/* Events the kernel did not produce because the config excludes the
- * process's image (attributed to the record type's main event). */
-static uint64_t kernel_filtered_for(struct sensor *S, unsigned eid)
-{
-	struct vg_stats st;
-	uint64_t total = 0;
-
-	for (uint32_t t = 0; t < VG_TYPE_MAX; t++) {
-		if (vg_event[t] != eid)
-			continue;
-		bpf_sensor__stats(S->bpf, t, &st);
-		total += st.filtered;
-	}
-	return total;
-}
-
-static void emit_health(struct sensor *S)
-{
-	struct vrec *r = daemon_rec(S, EV_SENSOR_HEALTH);
-	struct rusage ru;
-	size_t n;
-	const struct vevent_def *const *evs = schema__events(&n);
-	uint64_t qdepth = 0, kfiltered = 0;
-
-	getrusage(RUSAGE_SELF, &ru);
-	for (size_t i = 0; i < S->n_sinks; i++)
-		qdepth += S->sinks[i]->st.queue_depth;
-	vrec__set_uint(r, VF_RingBufferUsedPct, bpf_sensor__rb_used_pct(S->bpf));
-	vrec__set_uint(r, VF_SinkQueueDepth, qdepth);
-	vrec__set_uint(r, VF_CpuMs,
-		       (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
-			   (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000);
-	vrec__set_uint(r, VF_RssKiB, (uint64_t)ru.ru_maxrss);
-	vrec__set_str(r, VF_UnavailableEvents, S->unavailable);
-	vrec__set_str(r, VF_DegradedEvents, S->degraded);
-	vrec__set_uint(r, VF_AttachedPrograms, S->n_attached);
-	vrec__set_str(r, VF_AttachedProgramNames, S->attached);
-	/* This record counts itself as seen and emitted before it goes out,
-	 * so the totals it shows add up. */
-	S->ctr[EV_SENSOR_HEALTH].seen++;
-	S->ctr[EV_SENSOR_HEALTH].emitted++;
-	for (size_t i = 0; i < n; i++) {
-		unsigned id = evs[i]->id;
-		struct ev_counters *c = &S->ctr[id];
-		uint64_t kd = kernel_drops_for(S, id), kf = kernel_filtered_for(S, id);
-
-		kfiltered += kf;
-		vrec__add_dyn_uint(r, S->health_names[id][0], c->seen + kd + kf);
-		vrec__add_dyn_uint(r, S->health_names[id][1], c->emitted);
-		vrec__add_dyn_uint(r, S->health_names[id][2], c->filtered + kf);
-		vrec__add_dyn_uint(r, S->health_names[id][3], c->capped);
-		vrec__add_dyn_uint(r, S->health_names[id][4], kd);
-		vrec__add_dyn_uint(r, S->health_names[id][5], c->dropped_user);
-	}
-	vrec__add_dyn_uint(r, "KernelFiltered", kfiltered);
-	vrec__add_dyn_uint(r, "DecoderMalformed", S->dec.malformed);
-	vrec__add_dyn_uint(r, "DecoderTruncated", S->dec.truncated);
-	vrec__add_dyn_uint(r, "DnsUnparsed", S->dec.dns_unparsed);
-	vrec__add_dyn_uint(r, "SigmaErrors", S->sigma_errors);
-	{
-		struct caps_stats cs;
-		struct proc_cache_stats ps;
-		caps_state__stats(S->caps, &cs);
-		vrec__add_dyn_uint(r, "CapKeysLive", cs.keys_live);
-		vrec__add_dyn_uint(r, "CapKeysEvicted", cs.keys_evicted);
-		vrec__add_dyn_uint(r, "CapSummaries", cs.summaries);
-		proc_cache__stats(S->pc, &ps);
-		vrec__add_dyn_uint(r, "ProcCacheEntries", ps.entries);
-		vrec__add_dyn_uint(r, "ProcCacheEvicted", ps.evicted);
-	}
-	{
-		struct vg_stats fs;
-		bpf_sensor__stats(S->bpf, VG_FORK, &fs);
-		vrec__add_dyn_uint(r, "ProcessForkDroppedKernel", fs.dropped);
-	}
-	for (size_t i = 0; i < S->n_sinks; i++)
-		sink__add_health(S->sinks[i], r);
-	if (!deliver(S, r)) {
-		S->ctr[EV_SENSOR_HEALTH].emitted--;
-		S->ctr[EV_SENSOR_HEALTH].dropped_user++;
-	}
-}
-
 static int on_sigma_match(const struct sigma_rule_info *rule, const struct vrec *ev, void *ctx)
 {
 	struct sensor *S = ctx;
@@ -347,25 +151,6 @@ static void detect(struct sensor *S, const struct vrec *rec)
 		S->sigma_errors++;
 }
 
-/* A TamperAlert (243); actor, when known, is the process behind it. */
-static void emit_tamper(struct sensor *S, const char *type, const char *detail,
-			const struct vrec *actor)
-{
-	struct vrec *r = daemon_rec(S, EV_TAMPER_ALERT);
-	static const enum vf_id who[] = {VF_ProcessGuid, VF_ProcessId, VF_Image, VF_User};
-
-	vrec__set_str(r, VF_Type, type);
-	vrec__set_str(r, VF_Detail, detail);
-	for (size_t i = 0; actor && i < sizeof(who) / sizeof(who[0]); i++) {
-		size_t len;
-		const char *v = vrec__get(actor, who[i], &len);
-		if (v)
-			vrec__set(r, who[i], v, len);
-	}
-	log_warnx("tamper: %s: %s", type, detail);
-	emit_daemon(S, r);
-}
-
 static void on_cap_summary(void *ctx, struct vrec *rec)
 {
 	emit_daemon(ctx, rec);
@@ -375,87 +160,6 @@ static void flush_caps(struct sensor *S, bool all)
 {
 	uint64_t now = identity__boot_to_real(&S->id, mono_ns());
 	caps_state__flush(S->caps, now, all, S->crec, on_cap_summary, S);
-}
-
-static void on_tamper(void *ctx, const char *type, const char *detail)
-{
-	emit_tamper(ctx, type, detail, NULL);
-}
-
-/* Another root process can rewrite the sensor's control maps with bpftool
- * and blind it. The bpf() program reports such writes as they happen
- * (MapWrite); this check, once a second, puts the values back and says
- * so, whatever the writer's route. */
-static void check_pins(struct sensor *S)
-{
-	char what[300], detail[400];
-	int n = bpf_sensor__find_pins(S->bpf, what, sizeof(what));
-
-	if (n <= 0)
-		return;
-	snprintf(detail, sizeof(detail), "%s (%d pinned in all): it would outlive the sensor", what,
-		 n);
-	emit_tamper(S, "PinnedCopy", detail, NULL);
-}
-
-static void verify_maps(struct sensor *S)
-{
-	char what[160], detail[256];
-	int n = bpf_sensor__verify(S->bpf, collection_mask(S->rs), S->can_mute, what, sizeof(what));
-
-	if (n <= 0)
-		return;
-	snprintf(detail, sizeof(detail), "%s; %d value%s restored", what, n, n == 1 ? "" : "s");
-	emit_tamper(S, "MapTampered", detail, NULL);
-}
-
-/* Tamper signs in ordinary events: access to the sensor's memory, auditd
- * coming and going, audit rules being cleared. They are checked before the
- * config filter, so a config that logs none of these events still gets
- * the alert. */
-static void tamper_checks(struct sensor *S, const struct vrec *rec)
-{
-	int64_t v;
-	size_t len;
-	const char *img, *cmd;
-	char detail[512];
-
-	switch (rec->def->id) {
-	case EV_PROCESS_ACCESS:
-		if (vrec__get_int(rec, VF_TargetProcessId, &v) && v == S->self_pid) {
-			snprintf(detail, sizeof(detail), "%s of the sensor (pid %u)",
-				 vrec__get(rec, VF_GrantedAccess, NULL), S->self_pid);
-			emit_tamper(S, "ProcessAccess", detail, rec);
-		}
-		break;
-	case EV_PROCESS_CREATE:
-		img = vrec__get(rec, VF_Image, &len);
-		cmd = vrec__get(rec, VF_CommandLine, NULL);
-		if (img == NULL || cmd == NULL || !vrec__get_int(rec, VF_ProcessId, &v))
-			break;
-		if (S->can_mute) {
-			uint64_t mask = mute_mask(S->rs, img);
-			if (mask)
-				bpf_sensor__mute(S->bpf, (uint32_t)v, mask);
-		}
-		if (len >= 7 && strcmp(img + len - 7, "/auditd") == 0)
-			bpf_sensor__protect(S->bpf, (uint32_t)v, VG_PROT_AUDITD);
-		if (len >= 9 && strcmp(img + len - 9, "/auditctl") == 0 &&
-		    (strstr(cmd, " -e 0") || strstr(cmd, " -D"))) {
-			snprintf(detail, sizeof(detail), "audit disabled or its rules cleared: %s",
-				 cmd);
-			emit_tamper(S, "AuditDisabled", detail, rec);
-		}
-		break;
-	case EV_PROCESS_TERMINATE:
-		img = vrec__get(rec, VF_Image, &len);
-		if (img && len >= 7 && strcmp(img + len - 7, "/auditd") == 0 &&
-		    vrec__get_int(rec, VF_ProcessId, &v))
-			bpf_sensor__unprotect(S->bpf, (uint32_t)v);
-		break;
-	default:
-		break;
-	}
 }
 
 /* One decoded event: filter, name the rule, deliver, count. */
@@ -507,19 +211,6 @@ static int on_record(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-/* One line per event this kernel cannot fully deliver, with the reason. */
-static void status_unavailable(struct sensor *S, struct strbuf *out)
-{
-	for (unsigned id = 0; id < VIGIL_EVENT_ID_MAX; id++) {
-		const struct vevent_def *ev = schema__event(id);
-		if (S->avail->state[id] == AVAIL_YES || ev == NULL)
-			continue;
-		strbuf__addf(out, "  %s %s: %s\n", ev->name,
-			     progs__avail_name((enum avail_state)S->avail->state[id]),
-			     S->avail->why[id]);
-	}
-}
-
 /* Works out what this kernel can deliver from the loader's per-program
  * outcome. Returns false when even ProcessCreate is out of reach: a sensor
  * without it is not worth running half-blind. */
@@ -548,91 +239,6 @@ static bool assess_kernel(struct sensor *S)
 	return true;
 }
 
-/* The reply to `vigil status`: what an operator asks a running sensor. */
-static void status_snapshot(void *ctx, struct strbuf *out, bool json)
-{
-	struct sensor *S = ctx;
-	size_t n;
-	const struct vevent_def *const *evs = schema__events(&n);
-	uint64_t now = identity__boot_to_real(&S->id, mono_ns());
-	struct caps_stats cs;
-	struct proc_cache_stats ps;
-	char t[24];
-
-	caps_state__stats(S->caps, &cs);
-	proc_cache__stats(S->pc, &ps);
-	vrec__fmt_time(S->started_real_ns, t);
-	if (!json) {
-		strbuf__addf(out, "vigil %s, pid %u, up %llu s (since %s UTC)\n", VIGIL_VERSION,
-			     S->self_pid,
-			     (unsigned long long)((now - S->started_real_ns) / 1000000000ull), t);
-		strbuf__addf(out, "config: %s (SHA256 %s)\n", ruleset__path(S->rs),
-			     ruleset__sha256(S->rs));
-		strbuf__addf(out, "kernel %s: unavailable events: %s; degraded: %s\n", S->kernel,
-			     S->unavailable, S->degraded);
-		status_unavailable(S, out);
-		strbuf__addf(out, "attached BPF programs (%zu): %s\n", S->n_attached, S->attached);
-		strbuf__addf(out, "ring buffer: %u%% used; process cache: %llu entries\n",
-			     bpf_sensor__rb_used_pct(S->bpf), (unsigned long long)ps.entries);
-		strbuf__addf(out, "caps: %llu keys live, %llu evicted, %llu summaries\n",
-			     (unsigned long long)cs.keys_live, (unsigned long long)cs.keys_evicted,
-			     (unsigned long long)cs.summaries);
-		for (size_t i = 0; i < S->n_sinks; i++)
-			sink__status(S->sinks[i], out, false);
-		strbuf__addf(out, "%-24s %10s %10s %10s %8s %8s %8s\n", "event", "seen", "emitted",
-			     "filtered", "capped", "dropK", "dropU");
-		for (size_t i = 0; i < n; i++) {
-			struct ev_counters *c = &S->ctr[evs[i]->id];
-			uint64_t kd = kernel_drops_for(S, evs[i]->id);
-			uint64_t kf = kernel_filtered_for(S, evs[i]->id);
-			if (c->seen + kd + kf == 0)
-				continue;
-			strbuf__addf(
-			    out, "%-24s %10llu %10llu %10llu %8llu %8llu %8llu\n", evs[i]->name,
-			    (unsigned long long)(c->seen + kd + kf), (unsigned long long)c->emitted,
-			    (unsigned long long)(c->filtered + kf), (unsigned long long)c->capped,
-			    (unsigned long long)kd, (unsigned long long)c->dropped_user);
-		}
-		return;
-	}
-	strbuf__addf(out,
-		     "{\"version\":\"%s\",\"pid\":%u,\"uptime_s\":%llu,\"config\":", VIGIL_VERSION,
-		     S->self_pid, (unsigned long long)((now - S->started_real_ns) / 1000000000ull));
-	json__add_str(out, ruleset__path(S->rs), strlen(ruleset__path(S->rs)));
-	strbuf__adds(out, ",\"kernel\":");
-	json__add_str(out, S->kernel, strlen(S->kernel));
-	strbuf__adds(out, ",\"unavailable_events\":");
-	json__add_str(out, S->unavailable, strlen(S->unavailable));
-	strbuf__adds(out, ",\"degraded_events\":");
-	json__add_str(out, S->degraded, strlen(S->degraded));
-	strbuf__addf(out, ",\"attached_programs\":%zu,\"attached_program_names\":", S->n_attached);
-	json__add_str(out, S->attached, strlen(S->attached));
-	strbuf__addf(out,
-		     ",\"ring_buffer_used_pct\":%u,\"proc_cache_entries\":%llu,"
-		     "\"cap_keys_live\":%llu,\"cap_keys_evicted\":%llu,\"outputs\":[",
-		     bpf_sensor__rb_used_pct(S->bpf), (unsigned long long)ps.entries,
-		     (unsigned long long)cs.keys_live, (unsigned long long)cs.keys_evicted);
-	for (size_t i = 0; i < S->n_sinks; i++) {
-		if (i)
-			strbuf__addc(out, ',');
-		sink__status(S->sinks[i], out, true);
-	}
-	strbuf__adds(out, "],\"events\":{");
-	for (size_t i = 0, k = 0; i < n; i++) {
-		struct ev_counters *c = &S->ctr[evs[i]->id];
-		uint64_t kd = kernel_drops_for(S, evs[i]->id);
-		uint64_t kf = kernel_filtered_for(S, evs[i]->id);
-		strbuf__addf(out,
-			     "%s\"%s\":{\"seen\":%llu,\"emitted\":%llu,\"filtered\":%llu,"
-			     "\"capped\":%llu,\"dropped_kernel\":%llu,\"dropped_user\":%llu}",
-			     k++ ? "," : "", evs[i]->name, (unsigned long long)(c->seen + kd + kf),
-			     (unsigned long long)c->emitted, (unsigned long long)(c->filtered + kf),
-			     (unsigned long long)c->capped, (unsigned long long)kd,
-			     (unsigned long long)c->dropped_user);
-	}
-	strbuf__adds(out, "}}\n");
-}
-
 static void flush_sinks(struct sensor *S)
 {
 	for (size_t i = 0; i < S->n_sinks; i++)
@@ -640,150 +246,10 @@ static void flush_sinks(struct sensor *S)
 	seqno__checkpoint(&S->seq);
 }
 
-/* Which events each gated kernel record type feeds. A type is collected
- * when any of them is logged; it can be muted for a process only when all
- * of them exclude its image. */
-static const struct {
-	uint32_t type;
-	unsigned event[2];
-	bool mutable; /* false: also needed for something other than its events */
-} gated[] = {
-    {VG_NET, {EV_NETWORK_CONNECT}, true},
-    {VG_FILE_CREATE, {EV_FILE_CREATE}, true},
-    {VG_FILE_DELETE, {EV_FILE_DELETE}, true},
-    {VG_DNS, {EV_DNS_QUERY, EV_NETWORK_CONNECT}, false}, /* hostnames for every 3 */
-    {VG_MMAP_EXEC, {EV_IMAGE_LOAD}, true},
-    {VG_ACCESS, {EV_PROCESS_ACCESS, EV_PROCESS_TAMPERING}, false}, /* tamper checks */
-    {VG_UTIMES, {EV_FILE_CREATE_TIME}, true},
-    {VG_RAW_READ, {EV_RAW_ACCESS_READ}, true},
-    {VG_FILE_MODIFY, {EV_FILE_MODIFY, EV_FILE_EXECUTABLE_DETECTED}, true},
-    {VG_RENAME, {EV_FILE_RENAME}, true},
-    {VG_ATTR, {EV_FILE_ATTRIBUTE_CHANGE, EV_FILE_EXECUTABLE_DETECTED}, true},
-    {VG_CREDS, {EV_PRIVILEGE_CHANGE}, true},
-    {VG_NS, {EV_NAMESPACE_CHANGE}, true},
-    {VG_MOUNT, {EV_MOUNT}, true},
-    {VG_BPF, {EV_BPF_EVENT}, true},
-    {VG_MODULE, {EV_DRIVER_LOAD}, true},
-    {VG_LISTEN, {EV_NETWORK_LISTEN}, true},
-};
-
-/* Which kernel record types the config needs (bit per vg_type). Process
- * records always flow: the cache needs them whatever is logged. Access to
- * the sensor and signals to it are tamper signs whatever the config logs. */
-static uint64_t collection_mask(const struct ruleset *rs)
-{
-	uint64_t mask = (1ull << VG_EXEC) | (1ull << VG_FORK) | (1ull << VG_EXIT) |
-			(1ull << VG_ACCESS) | (1ull << VG_SIGNAL);
-
-	for (size_t i = 0; i < sizeof(gated) / sizeof(gated[0]); i++)
-		for (int k = 0; k < 2 && gated[i].event[k]; k++)
-			if (ruleset__event_mode(rs, gated[i].event[k]) != RULES_MODE_NONE)
-				mask |= 1ull << gated[i].type;
-	return mask;
-}
-
-/* Switches collection to what the config needs: programs whose record
- * types are all off are detached (an attached syscall tracepoint costs
- * every task a slower syscall path), the others attached; then the
- * enabled map follows. Types that stay on keep their programs attached
- * throughout, so a reload loses none of their events. */
-static void apply_collection(struct sensor *S)
-{
-	uint64_t mask = collection_mask(S->rs);
-
-	/* bpf() stays attached whatever the config logs: it reports writes
-	 * to the sensor's own maps (a tamper sign); its eBPFEvent records
-	 * follow the enabled map like any other type. */
-	bpf_sensor__set_attached(S->bpf, mask | (1ull << VG_BPF));
-	for (size_t i = 0; i < sizeof(gated) / sizeof(gated[0]); i++) {
-		bool on = (mask >> gated[i].type) & 1;
-		bpf_sensor__set_enabled(S->bpf, gated[i].type, on);
-		log_debug("collect record type %u: %s", gated[i].type, on ? "on" : "off");
-	}
-	S->n_attached = bpf_sensor__attached(S->bpf, S->attached, sizeof(S->attached));
-	if (S->tamper != NULL)
-		tamper__set_links(S->tamper, S->bpf);
-}
-
 static struct ruleset *load_rules(const char *path, struct rules_error *err)
 {
 	memset(err, 0, sizeof(*err));
 	return path ? ruleset__load_file(path, err) : ruleset__builtin();
-}
-
-/* The record types the config lets the kernel drop for a process running
- * image: see "muted" in common.bpf.h. */
-static uint64_t mute_mask(const struct ruleset *rs, const char *image)
-{
-	uint64_t mask = 0;
-
-	for (size_t i = 0; i < sizeof(gated) / sizeof(gated[0]); i++) {
-		bool all = gated[i].mutable;
-		for (int k = 0; all && k < 2 && gated[i].event[k]; k++) {
-			unsigned ev = gated[i].event[k];
-			if (ruleset__event_mode(rs, ev) == RULES_MODE_NONE)
-				continue;
-			/* ASCII case folding only: where the rules engine
-			 * folds more, the user-space filter still drops. A
-			 * hash lookup: a list of 100,000 paths costs an exec
-			 * (and a reload) no more than one. */
-			all = ruleset__kernel_image_excluded(rs, ev, image);
-		}
-		if (all)
-			mask |= 1ull << gated[i].type;
-	}
-	return mask;
-}
-
-static bool ruleset_can_mute(const struct ruleset *rs)
-{
-	for (size_t i = 0; i < sizeof(gated) / sizeof(gated[0]); i++)
-		for (int k = 0; k < 2 && gated[i].event[k]; k++) {
-			const char *const *paths;
-			if (ruleset__kernel_image_excludes(rs, gated[i].event[k], &paths) > 0)
-				return true;
-		}
-	return false;
-}
-
-static void mute_one(void *ctx, struct proc *p)
-{
-	struct sensor *S = ctx;
-	bpf_sensor__mute(S->bpf, p->pid, p->exited ? 0 : mute_mask(S->rs, p->image));
-}
-
-/* The exact image paths with a nonzero mask, for the exec program. */
-static void push_mute_images(struct sensor *S)
-{
-	const char *paths[512];
-	uint64_t masks[512];
-	size_t n = 0;
-
-	for (size_t i = 0; i < sizeof(gated) / sizeof(gated[0]); i++)
-		for (int k = 0; k < 2 && gated[i].event[k]; k++) {
-			const char *const *p;
-			size_t np = ruleset__kernel_image_excludes(S->rs, gated[i].event[k], &p);
-			for (size_t j = 0; j < np && n < 512; j++) {
-				uint64_t m = mute_mask(S->rs, p[j]);
-				bool dup = false;
-				for (size_t q = 0; q < n && !dup; q++)
-					dup = strcmp(paths[q], p[j]) == 0;
-				if (m && !dup) {
-					paths[n] = p[j];
-					masks[n++] = m;
-				}
-			}
-		}
-	bpf_sensor__set_mute_images(S->bpf, paths, masks, n);
-}
-
-/* (Re)computes the kernel pre-filter for every known process. */
-static void apply_mutes(struct sensor *S)
-{
-	S->can_mute = ruleset_can_mute(S->rs);
-	push_mute_images(S);
-	proc_cache__for_each(S->pc, mute_one, S);
-	bpf_sensor__set_mute_active(S->bpf, S->can_mute);
 }
 
 static void set_health_interval(struct sensor *S)
@@ -1022,33 +488,6 @@ static int load_sigma(struct sensor *S)
 	return 0;
 }
 
-/* auditd's pids, from /proc, so that signals to them are reported. */
-static void protect_auditd(struct sensor *S)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		char path[64], comm[32] = "";
-		char *end;
-		unsigned long pid = strtoul(de->d_name, &end, 10);
-		FILE *f;
-
-		if (*end != '\0' || pid == 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%lu/comm", pid);
-		f = fopen(path, "re");
-		if (f == NULL)
-			continue;
-		if (fgets(comm, sizeof(comm), f) && strcmp(comm, "auditd\n") == 0)
-			bpf_sensor__protect(S->bpf, (uint32_t)pid, VG_PROT_AUDITD);
-		fclose(f);
-	}
-	closedir(d);
-}
-
 static int make_state_dir(const char *dir)
 {
 	struct stat st;
@@ -1082,38 +521,58 @@ static void reopen_sinks(void *ctx, struct strbuf *out)
 		strbuf__addf(out, "reopened %d output(s), %d failed\n", n, failed);
 }
 
+/* Runs until SIGINT/SIGTERM (0), or until epoll fails (-errno, logged): a
+ * loop that cannot wait for its inputs would spin or stall, blind. */
 static int loop(struct sensor *S, int sfd, int tfd)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC);
-	struct epoll_event ev = {.events = EPOLLIN}, evs[8];
+	/* The tamper and control fds are -1 when unavailable: the sensor
+	 * runs without them (said at start-up). */
+	const struct {
+		int fd;
+		const char *what;
+	} in[] = {
+	    {bpf_sensor__fd(S->bpf), "ring buffer"},
+	    {sfd, "signalfd"},
+	    {tfd, "timerfd"},
+	    {tamper__fd(S->tamper), "tamper inotify fd"},
+	    {S->ctl ? control__fd(S->ctl) : -1, "control socket"},
+	    {S->rl->efd, "reload eventfd"},
+	};
+	struct epoll_event evs[8];
 	uint64_t last_second = mono_ns();
 	unsigned pin_tick = 0;
 	bool stop = false;
+	int err = 0;
 
-	if (ep < 0)
-		return EX_OSERR;
-	ev.data.fd = bpf_sensor__fd(S->bpf);
-	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
-	ev.data.fd = sfd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
-	ev.data.fd = tfd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
-	if (tamper__fd(S->tamper) >= 0) {
-		ev.data.fd = tamper__fd(S->tamper);
-		epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	if (ep < 0) {
+		err = -errno;
+		log_warn("event loop: epoll_create1");
+		return err;
 	}
-	if (S->ctl) {
-		ev.data.fd = control__fd(S->ctl);
-		epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		struct epoll_event ev = {.events = EPOLLIN, .data.fd = in[i].fd};
+
+		if (in[i].fd < 0)
+			continue;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, in[i].fd, &ev) != 0) {
+			err = -errno;
+			log_warn("event loop: cannot watch the %s", in[i].what);
+			close(ep);
+			return err;
+		}
 	}
-	ev.data.fd = S->rl->efd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
 
 	while (!stop) {
 		int n = epoll_wait(ep, evs, 8, -1);
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0) {
+			err = -errno;
+			log_warn("event loop: epoll_wait failed, stopping");
+			break;
+		}
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
 
@@ -1124,7 +583,7 @@ static int loop(struct sensor *S, int sfd, int tfd)
 				if (si.ssi_signo == SIGHUP) {
 					char m[64];
 					snprintf(m, sizeof(m), "RELOADING=1\nMONOTONIC_USEC=%llu",
-						 (unsigned long long)(mono_ns() / 1000));
+						 (unsigned long long)(mono_ns() / NSEC_PER_USEC));
 					notify__send(m);
 					reload(S);
 					notify__send("READY=1");
@@ -1141,10 +600,10 @@ static int loop(struct sensor *S, int sfd, int tfd)
 					continue;
 				bpf_sensor__consume(S->bpf);
 				notify__tick(now); /* from the loop: a stall stops it */
-				if (now - last_second >= 1000000000ull) {
+				if (now - last_second >= NSEC_PER_SEC) {
 					last_second = now;
 					identity__refresh_clock(&S->id);
-					proc_cache__gc(S->pc, now, 5000000000ull);
+					proc_cache__gc(S->pc, now, 5 * NSEC_PER_SEC);
 					tamper__tick(S->tamper, on_tamper, S);
 					verify_maps(S);
 					/* bpffs is small; every 10 s is plenty. */
@@ -1154,7 +613,7 @@ static int loop(struct sensor *S, int sfd, int tfd)
 					check_outputs(S);
 					if (S->health_interval_s &&
 					    now - S->last_health_mono >=
-						(uint64_t)S->health_interval_s * 1000000000ull) {
+						(uint64_t)S->health_interval_s * NSEC_PER_SEC) {
 						S->last_health_mono = now;
 						emit_health(S);
 					}
@@ -1175,7 +634,7 @@ static int loop(struct sensor *S, int sfd, int tfd)
 		}
 	}
 	close(ep);
-	return 0;
+	return err;
 }
 
 int sensor__run(const struct sensor_opts *o)
@@ -1187,7 +646,7 @@ int sensor__run(const struct sensor_opts *o)
 	/* The reader polls the ring every 50 ms (records are committed without
 	 * a wakeup until enough wait, see wake_bytes in common.bpf.h), and
 	 * does its housekeeping once a second. */
-	struct itimerspec its = {{0, 50000000}, {0, 50000000}};
+	struct itimerspec its = {{0, 50 * NSEC_PER_MSEC}, {0, 50 * NSEC_PER_MSEC}};
 	sigset_t mask;
 	int sfd = -1, tfd = -1, rc = EX_SOFTWARE;
 	size_t snap;
@@ -1366,7 +825,8 @@ int sensor__run(const struct sensor_opts *o)
 	notify__send("READY=1\nSTATUS=sensor running");
 	notify__tick(mono_ns());
 
-	rc = loop(S, sfd, tfd);
+	/* An event loop that failed still drains and says Stopped below. */
+	rc = loop(S, sfd, tfd) < 0 ? EX_OSERR : 0;
 	reload_free(S);
 
 	/* Drain what the kernel already queued, then say goodbye. */

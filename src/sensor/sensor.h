@@ -1,11 +1,20 @@
 /*
- * sensor.h — the running sensor: one thread, one epoll loop.
+ * sensor.h — the running sensor: one epoll loop in one thread. A SIGHUP's
+ * compile runs on a thread of its own, and some outputs have worker
+ * threads; events are handled in the loop only.
  *
  * The loop waits on the ring buffer, a signalfd (INT/TERM stop, HUP
- * reloads) and a one-second timerfd (flush, cache GC, periodic health).
- * Each ring-buffer batch flows decode → filter → sequence → sinks, and the
- * sinks are flushed after every batch, so a quiet host sees events at once
- * and a busy one writes in large blocks.
+ * reloads, USR1 reopens the outputs), a 50 ms timerfd, the tamper inotify
+ * fd, the control socket (`vigil status`, `vigil rotate`) and the reload
+ * eventfd. Every tick polls the ring buffer and feeds the systemd
+ * watchdog; once a second the tick also refreshes the clock, ages the
+ * process cache, runs the tamper checks, flushes caps, checks the outputs
+ * and, when due, emits SensorHealth.
+ *
+ * Each record flows decode → tamper checks → filter → caps → sequence →
+ * sinks → Sigma, and the sinks are flushed after every batch and every
+ * tick, so a quiet host sees events at once and a busy one writes in large
+ * blocks.
  */
 #ifndef VIGIL_SENSOR_H
 #define VIGIL_SENSOR_H

@@ -15,7 +15,7 @@
  *     tick that comes late on both.
  * Signals and ptrace aimed at the sensor or at auditd come from the kernel
  * (VG_SIGNAL, VG_ACCESS) and are turned into alerts by the decoder and the
- * sensor; this module handles what needs no probe.
+ * sensor (tamper_rules.c); this module handles what needs no probe.
  */
 #ifndef VIGIL_TAMPER_H
 #define VIGIL_TAMPER_H

@@ -1,0 +1,137 @@
+/*
+ * sensor_int.h — the running sensor's state, shared by its files; not part
+ * of the sensor's API (that is sensor.h).
+ *
+ * sensor.c owns the lifecycle and the loop; health.c, mute.c and
+ * tamper_rules.c each take one concern of the same struct sensor. The
+ * functions below are grouped by the file that defines them.
+ */
+#ifndef VIGIL_SENSOR_INT_H
+#define VIGIL_SENSOR_INT_H
+
+#include "common/schema.h"
+#include "sensor/decode.h"
+#include "sensor/seqno.h"
+#include "sensor/sensor.h"
+#include "vigil/event.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Until src/common/duration.h (issue 14) provides them for the whole tree;
+ * the guards let both coexist. */
+#ifndef NSEC_PER_SEC
+#define NSEC_PER_SEC 1000000000ull
+#endif
+#ifndef NSEC_PER_MSEC
+#define NSEC_PER_MSEC 1000000ull
+#endif
+#ifndef NSEC_PER_USEC
+#define NSEC_PER_USEC 1000ull
+#endif
+
+struct bpf_sensor;
+struct caps_state;
+struct control;
+struct event_avail;
+struct reload_job;
+struct ruleset;
+struct sigma_engine;
+struct sink;
+struct strbuf;
+struct tamper;
+
+struct ev_counters {
+	uint64_t seen, emitted, filtered, capped, dropped_user;
+};
+
+struct sensor {
+	const struct sensor_opts *o;
+	struct identity id;
+	struct proc_cache *pc;
+	struct hash_cache *hc;
+	struct services *svc;
+	struct dns_cache *dns;
+	struct decoder dec;
+	struct ruleset *rs;
+	struct bpf_sensor *bpf;
+	struct tamper *tamper;
+	bool can_mute; /* the config has image excludes the kernel can apply */
+	struct caps_state *caps;
+	struct vrec *crec; /* CapSummary scratch */
+	struct control *ctl;
+	struct reload_job *rl; /* the SIGHUP compile thread, see reload() */
+	unsigned health_interval_s;
+	uint64_t started_real_ns;
+	uint32_t self_pid;
+	struct sigma_engine *sigma; /* NULL without --sigma */
+	struct vrec *arec;	    /* alert scratch */
+	uint64_t sigma_errors;
+	struct sink **sinks;
+	size_t n_sinks;
+	struct seqno seq;
+	struct vrec *rec;  /* the record being decoded */
+	struct vrec *drec; /* daemon-event scratch */
+	struct ev_counters ctr[VIGIL_EVENT_ID_MAX];
+	uint64_t last_health_mono;
+	char health_names[VIGIL_EVENT_ID_MAX][6][48];
+	/* What this kernel cannot deliver (progs.h), computed once at start. */
+	struct event_avail *avail;
+	char unavailable[1024], degraded[1024], kernel[65];
+	char attached[4096]; /* names of the attached BPF programs */
+	size_t n_attached;
+};
+
+/* sensor.c: the pipeline's last steps, for the other files. */
+
+/* Now on CLOCK_BOOTTIME, the kernel records' clock, in ns. */
+uint64_t mono_ns(void);
+/* Sends a finished record to every sink. Returns true if any took it. */
+bool deliver(struct sensor *S, struct vrec *rec);
+/* A daemon event: starts S->drec with the current time and returns it. */
+struct vrec *daemon_rec(struct sensor *S, unsigned id);
+/* Counts and delivers a daemon event r, then runs detection on it. */
+void emit_daemon(struct sensor *S, struct vrec *r);
+/* Emits an Error (255) with code and msg. */
+void emit_error(struct sensor *S, int code, const char *msg);
+
+/* health.c: counters out to SensorHealth and `vigil status`. */
+
+/* Kernel record type → the event it produces (for drop attribution). */
+extern const uint16_t vg_event[VG_TYPE_MAX];
+/* Builds the SensorHealth field names ("ProcessCreateSeen", ...) once. */
+void health_names_init(struct sensor *S);
+/* Emits one SensorHealth (241) with every counter. */
+void emit_health(struct sensor *S);
+/* An Error when an output starts failing or recovers. */
+void check_outputs(struct sensor *S);
+/* The reply to `vigil status` (text, or one JSON object). */
+void status_snapshot(void *ctx, struct strbuf *out, bool json);
+
+/* mute.c: kernel collection gates and per-process mutes. */
+
+/* Which kernel record types the config needs (bit per vg_type). */
+uint64_t collection_mask(const struct ruleset *rs);
+/* Attaches, detaches and enables programs to match collection_mask. */
+void apply_collection(struct sensor *S);
+/* The record types the kernel may drop for a process running image. */
+uint64_t mute_mask(const struct ruleset *rs, const char *image);
+/* (Re)computes the kernel pre-filter for every known process. */
+void apply_mutes(struct sensor *S);
+
+/* tamper_rules.c: tamper signs that need the sensor's state. */
+
+/* tamper_alert_fn (tamper.h) for tamper.c's findings: a TamperAlert. */
+void on_tamper(void *ctx, const char *type, const char *detail);
+/* Tamper signs in a decoded event, before the config filter; also mutes
+ * a new process for the kernel when the config allows (mute.c). */
+void tamper_checks(struct sensor *S, const struct vrec *rec);
+/* Puts back control-map values someone rewrote, and says so. */
+void verify_maps(struct sensor *S);
+/* A TamperAlert when the sensor's BPF objects are pinned in bpffs. */
+void check_pins(struct sensor *S);
+/* Marks the running auditd's pids so that signals to them are reported. */
+void protect_auditd(struct sensor *S);
+
+#endif
