@@ -62,6 +62,7 @@ int rules__set_env(struct ruleset *rs, const char *text, char *why, size_t whyle
 			}
 			memcpy(rs->env[rs->nenv], a, n);
 			rs->env[rs->nenv][n] = '\0';
+			rs->env_view[rs->nenv] = rs->env[rs->nenv];
 			rs->nenv++;
 		}
 		s += n + (size_t)(a - s);
@@ -75,14 +76,10 @@ int rules__set_env(struct ruleset *rs, const char *text, char *why, size_t whyle
 
 size_t ruleset__env_names(const struct ruleset *rs, const char *const **names)
 {
-	static __thread const char *view[RULES_ENV_MAX];
-
 	if (rs == NULL || !rs->has_env) {
 		*names = default_env;
 		return sizeof(default_env) / sizeof(default_env[0]);
 	}
-	for (unsigned i = 0; i < rs->nenv; i++)
-		view[i] = rs->env[i];
-	*names = view;
+	*names = rs->env_view;
 	return rs->nenv;
 }

@@ -162,6 +162,7 @@ struct ruleset {
 	bool has_env;
 	unsigned nenv;
 	char env[RULES_ENV_MAX][RULES_ENV_NAME_MAX];
+	const char *env_view[RULES_ENV_MAX]; /* env[i], as ruleset__env_names gives them */
 	/* Every string the parser kept, freed together. */
 	char **strs;
 	size_t nstrs, capstrs;

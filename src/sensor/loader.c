@@ -30,6 +30,7 @@ struct bpf_sensor {
 	size_t page;
 	struct prog_status progs[VG_MAX_PROGS];
 	size_t nprogs;
+	bool sens_all; /* what sens_all in .bss must hold (set_sens_gate) */
 };
 
 static int verbose_libbpf;
@@ -440,6 +441,13 @@ int bpf_sensor__verify(struct bpf_sensor *s, uint64_t enabled_mask, bool mute_ac
 		if (fixed++ == 0)
 			snprintf(what, whatlen, "mute_active was changed in the .bss map");
 	}
+	/* Clearing sens_all would blind SensitiveFileRead to reads the rules
+	 * could not give the kernel as paths. */
+	if ((s->skel->bss->sens_all != 0) != s->sens_all) {
+		s->skel->bss->sens_all = s->sens_all;
+		if (fixed++ == 0)
+			snprintf(what, whatlen, "sens_all was changed in the .bss map");
+	}
 	return fixed;
 }
 
@@ -808,6 +816,7 @@ int bpf_sensor__set_sens_gate(struct bpf_sensor *s, const struct vg_sens_dir *di
 
 	if (ndirs > VG_SENS_DIRS_MAX || nkeys > VG_SENS_PATHS_MAX)
 		return -E2BIG;
+	s->sens_all = all;
 	s->skel->bss->sens_all = all;
 	for (size_t i = 0; i < ndirs; i++)
 		if (bpf_map_update_elem(dfd, &dirs[i], &one, BPF_ANY) != 0)
