@@ -100,7 +100,8 @@ PY
 	$PY -c 'import ctypes; ctypes.CDLL(None).prctl(15, b"totally_legit", 0, 0, 0)'
 	bash -c 'echo -n kworker_fake >/proc/$$/comm'
 	ev=$(wait_event '.EventID==212 and .NewName=="totally_legit"')
-	[ "$(field "$ev" OldName)" = python3 ]
+	# The kernel's comm: the executed file's base name, 15 bytes at most.
+	[ "$(field "$ev" OldName)" = "$(basename "$PY" | cut -c1-15)" ]
 	[ "$(field "$ev" Image)" = "$PY" ]
 	ev=$(wait_event '.EventID==212 and .NewName=="kworker_fake"')
 	[ "$(field "$ev" OldName)" = bash ]
