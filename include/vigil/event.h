@@ -4,9 +4,12 @@
  * This is the only header shared by both sides. Rules for changing it:
  *   - fixed-width __uN fields only, explicit padding, no bitfields;
  *   - every record starts with struct vg_hdr {type, version, size, ts, ...};
- *   - record type numbers are never reused; a changed layout bumps the
- *     record's version and user space rejects versions it does not know;
- *   - sizes and offsets are pinned with _Static_assert below.
+ *   - record type numbers are never reused; a changed layout bumps that
+ *     type's VG_*_VERSION below: the BPF side writes it into hdr.version
+ *     (vg_version()), and the decoder accepts exactly the version its
+ *     registry row names (src/sensor/registry.c), per type;
+ *   - sizes and offsets are pinned with _Static_assert below, checked by
+ *     both compilers (the BPF object and user space).
  *
  * Variable-length strings (paths, command lines) follow the fixed part of a
  * record, in the order the record's *_len fields list them; each length
@@ -46,8 +49,113 @@ enum vg_type {
 	VG_MODULE = 19,	     /* init_module/finit_module succeeded */
 	VG_LISTEN = 20,	     /* listen(), or bind() of a UDP socket */
 	VG_SIGNAL = 21,	     /* a signal sent to a protected process (the sensor, auditd) */
+	VG_LINK = 22,	     /* symlink/symlinkat/link/linkat succeeded */
+	VG_MKDIR = 23,	     /* mkdir/mkdirat created a directory */
+	VG_COMM = 24,	     /* a process renamed itself (prctl PR_SET_NAME, /proc/self/comm) */
+	VG_NET_FAIL = 25,    /* an outbound TCP connect that never established */
+	VG_SENS_READ = 26,   /* a file the config names opened for reading (struct vg_fpath) */
 	VG_TYPE_MAX = 64,    /* array bound for per-type maps */
 };
+
+#define VG_PATH_MAX	  1024 /* longest path a record carries (longer: cut, flagged) */
+#define VG_ARGS_MAX	  4096 /* longest argv block */
+#define VG_ENV_MAX	  4096 /* most of an environment block a record carries */
+#define VG_SENS_DIRS_MAX  8192 /* directories SensitiveFileRead watches */
+#define VG_SENS_PATHS_MAX 2048 /* its rules' paths and prefixes */
+#define VG_COMM_LEN	  16
+#define VG_TTY_LEN	  32
+#define VG_CGRP_LEN	  128
+/* Layout version of each record type (hdr.version). Bump one when its
+ * struct changes; user space then rejects the old layout as malformed
+ * instead of misreading it. */
+#define VG_EXEC_VERSION	       2 /* 2: env_len, env_total */
+#define VG_FORK_VERSION	       1
+#define VG_EXIT_VERSION	       1
+#define VG_NET_VERSION	       1
+#define VG_FILE_CREATE_VERSION 1
+#define VG_FILE_DELETE_VERSION 1
+#define VG_DNS_VERSION	       1
+#define VG_MMAP_EXEC_VERSION   1
+#define VG_ACCESS_VERSION      1
+#define VG_UTIMES_VERSION      1
+#define VG_RAW_READ_VERSION    1
+#define VG_FILE_MODIFY_VERSION 1
+#define VG_RENAME_VERSION      1
+#define VG_ATTR_VERSION	       1
+#define VG_CREDS_VERSION       1
+#define VG_NS_VERSION	       1
+#define VG_MOUNT_VERSION       1
+#define VG_BPF_VERSION	       1
+#define VG_MODULE_VERSION      1
+#define VG_LISTEN_VERSION      1
+#define VG_SIGNAL_VERSION      1
+#define VG_LINK_VERSION	       1
+#define VG_MKDIR_VERSION       1
+#define VG_COMM_VERSION	       1
+#define VG_NET_FAIL_VERSION    1
+#define VG_SENS_READ_VERSION   1
+
+/* The version a record of type carries, 0 for an unknown type. Every BPF
+ * caller passes a constant type, so the switch folds to one store. */
+static inline __attribute__((always_inline)) __u8 vg_version(__u32 type)
+{
+	switch (type) {
+	case VG_EXEC:
+		return VG_EXEC_VERSION;
+	case VG_FORK:
+		return VG_FORK_VERSION;
+	case VG_EXIT:
+		return VG_EXIT_VERSION;
+	case VG_NET:
+		return VG_NET_VERSION;
+	case VG_FILE_CREATE:
+		return VG_FILE_CREATE_VERSION;
+	case VG_FILE_DELETE:
+		return VG_FILE_DELETE_VERSION;
+	case VG_DNS:
+		return VG_DNS_VERSION;
+	case VG_MMAP_EXEC:
+		return VG_MMAP_EXEC_VERSION;
+	case VG_ACCESS:
+		return VG_ACCESS_VERSION;
+	case VG_UTIMES:
+		return VG_UTIMES_VERSION;
+	case VG_RAW_READ:
+		return VG_RAW_READ_VERSION;
+	case VG_FILE_MODIFY:
+		return VG_FILE_MODIFY_VERSION;
+	case VG_RENAME:
+		return VG_RENAME_VERSION;
+	case VG_ATTR:
+		return VG_ATTR_VERSION;
+	case VG_CREDS:
+		return VG_CREDS_VERSION;
+	case VG_NS:
+		return VG_NS_VERSION;
+	case VG_MOUNT:
+		return VG_MOUNT_VERSION;
+	case VG_BPF:
+		return VG_BPF_VERSION;
+	case VG_MODULE:
+		return VG_MODULE_VERSION;
+	case VG_LISTEN:
+		return VG_LISTEN_VERSION;
+	case VG_SIGNAL:
+		return VG_SIGNAL_VERSION;
+	case VG_LINK:
+		return VG_LINK_VERSION;
+	case VG_MKDIR:
+		return VG_MKDIR_VERSION;
+	case VG_COMM:
+		return VG_COMM_VERSION;
+	case VG_NET_FAIL:
+		return VG_NET_FAIL_VERSION;
+	case VG_SENS_READ:
+		return VG_SENS_READ_VERSION;
+	default:
+		return 0;
+	}
+}
 
 #define VG_PATH_MAX 1024 /* longest path a record carries (longer: cut, flagged) */
 #define VG_ARGS_MAX 4096 /* longest argv block */
@@ -71,7 +179,10 @@ struct vg_hdr {
 	__u32 cpu;	/* cpu the event was seen on */
 };
 
-/* VG_EXEC. Followed by: image path, argv (NUL-separated), cwd. */
+/* VG_EXEC. Followed by: image path, argv (NUL-separated), cwd, the
+ * environment block (NUL-separated NAME=value, as much as fits; user space
+ * keeps only the variables that change how a program runs). Version 2
+ * added env_len/env_total. */
 #define VG_EXEC_F_MEMFD	  0x01 /* the executed file lives on an anonymous/memfd inode */
 #define VG_EXEC_F_DELETED 0x02 /* the executed file has no link left */
 struct vg_exec {
@@ -93,6 +204,8 @@ struct vg_exec {
 	__s64 mtime_sec;
 	__u32 mtime_nsec;
 	__u32 args_count; /* argc, when the argv block was cut */
+	__u32 env_len;	  /* bytes of the environment block that follow cwd */
+	__u32 env_total;  /* the whole block's size (env_len < env_total: cut) */
 	char comm[VG_COMM_LEN];
 	char tty[VG_TTY_LEN];
 	char cgroup[VG_CGRP_LEN]; /* leaf cgroup name, for ContainerId */
@@ -131,6 +244,49 @@ struct vg_net {
 	__u8 raddr[16];
 };
 
+/* VG_NET_FAIL: the layout of struct vg_net (kind VG_NET_CONNECT) with the
+ * socket's error in err: ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, ... or 0
+ * when the connecting process itself gave up (closed the socket while the
+ * SYN was unanswered). */
+struct vg_net_fail {
+	struct vg_net net;
+	__u32 err;
+	__u32 pad;
+};
+
+/* VG_LINK. Followed by: target base, target, link base, link path. For a
+ * symbolic link the target is the text stored in the link, verbatim (it is
+ * resolved from the link's directory, not the caller's), so its base is
+ * empty; for a hard link it is an existing file, resolved like any path. */
+#define VG_LINK_SYMBOLIC 1
+#define VG_LINK_HARD	 2
+struct vg_link {
+	struct vg_hdr hdr;
+	__u32 kind; /* VG_LINK_* */
+	__u32 old_base_len;
+	__u32 old_rel_len;
+	__u32 new_base_len;
+	__u32 new_rel_len;
+	__u32 pad;
+};
+
+/* VG_MKDIR. Followed by: base, path. */
+struct vg_mkdir {
+	struct vg_hdr hdr;
+	__u32 mode; /* the mode asked for (before the umask) */
+	__u32 base_len;
+	__u32 rel_len;
+	__u32 pad;
+};
+
+/* VG_COMM: old and new names as the kernel holds them (comm, 15 bytes and
+ * a NUL at most: a longer name given to prctl is cut by the kernel itself). */
+struct vg_comm {
+	struct vg_hdr hdr;
+	char old_comm[VG_COMM_LEN];
+	char new_comm[VG_COMM_LEN];
+};
+
 /* VG_FILE_CREATE. Followed by: path. */
 struct vg_file {
 	struct vg_hdr hdr;
@@ -167,14 +323,14 @@ struct vg_dns {
 	__u8 peer[16];
 };
 
-/* VG_MMAP_EXEC / VG_RAW_READ / VG_FILE_MODIFY. Followed by: path. */
+/* VG_MMAP_EXEC / VG_RAW_READ / VG_FILE_MODIFY / VG_SENS_READ. Followed by: path. */
 struct vg_fpath {
 	struct vg_hdr hdr;
 	__u32 path_len;
 	__u32 mode; /* i_mode */
 	__u64 ino;
 	__u64 dev;   /* kernel dev_t */
-	__u32 flags; /* VG_RAW_READ: open flags; VG_MMAP_EXEC: prot */
+	__u32 flags; /* VG_RAW_READ: f_mode; VG_SENS_READ: open flags; VG_MMAP_EXEC: prot */
 	__u32 pad;
 };
 
@@ -290,6 +446,20 @@ struct vg_signal {
 #define VG_PROT_SELF   1
 #define VG_PROT_AUDITD 2
 
+/* Keys of SensitiveFileRead's kernel gate (sens.bpf.h), filled by user space:
+ * a directory by (superblock dev_t, inode), and a path or prefix for the
+ * LPM trie (prefixlen in bits; an exact path includes its NUL). */
+#define VG_SENS_KEY 256
+struct vg_sens_dir {
+	__u32 dev;
+	__u32 pad;
+	__u64 ino;
+};
+struct vg_sens_key {
+	__u32 prefixlen;
+	__u8 path[VG_SENS_KEY];
+};
+
 /* Syscalls named in records (stable numbers, not the arch's). */
 enum vg_sys {
 	VG_SYS_NONE = 0,
@@ -339,9 +509,9 @@ struct vg_stats {
 			 * config for every event this type feeds (see "muted") */
 };
 
-#ifndef __bpf__
+/* Checked by both compilers: the BPF object and user space must agree. */
 _Static_assert(sizeof(struct vg_hdr) == 40, "vg_hdr layout");
-_Static_assert(sizeof(struct vg_exec) == 40 + 88 + 16 + 32 + 128, "vg_exec layout");
+_Static_assert(sizeof(struct vg_exec) == 40 + 96 + 16 + 32 + 128, "vg_exec layout");
 _Static_assert(sizeof(struct vg_fork) == 56, "vg_fork layout");
 _Static_assert(sizeof(struct vg_exit) == 48, "vg_exit layout");
 _Static_assert(sizeof(struct vg_net) == 80, "vg_net layout");
@@ -360,6 +530,11 @@ _Static_assert(sizeof(struct vg_mount) == 64, "vg_mount layout");
 _Static_assert(sizeof(struct vg_bpf) == 72, "vg_bpf layout");
 _Static_assert(sizeof(struct vg_module) == 48, "vg_module layout");
 _Static_assert(sizeof(struct vg_signal) == 56, "vg_signal layout");
-#endif
+_Static_assert(sizeof(struct vg_net_fail) == 88, "vg_net_fail layout");
+_Static_assert(sizeof(struct vg_link) == 64, "vg_link layout");
+_Static_assert(sizeof(struct vg_mkdir) == 56, "vg_mkdir layout");
+_Static_assert(sizeof(struct vg_comm) == 72, "vg_comm layout");
+_Static_assert(sizeof(struct vg_sens_key) == 260, "vg_sens_key layout");
+_Static_assert(sizeof(struct vg_sens_dir) == 16, "vg_sens_dir layout");
 
 #endif

@@ -209,7 +209,7 @@ static __always_inline void fill_hdr(struct vg_hdr *h, __u16 type, __u32 size)
 	__u64 id = bpf_get_current_pid_tgid();
 
 	h->type = type;
-	h->version = 1;
+	h->version = vg_version(type);
 	h->flags = 0;
 	h->size = size;
 	h->ts = bpf_ktime_get_boot_ns();

@@ -17,6 +17,7 @@
 
 #include "common.bpf.h"
 #include "fileops.bpf.h"
+#include "sens.bpf.h"
 
 #define AT_REMOVEDIR 0x200
 
@@ -25,6 +26,7 @@ static __always_inline int on_open_exit(long ret)
 	struct scratch *sc;
 	struct vg_file *e;
 	struct file *f;
+	__u32 fmode;
 	__u8 trunc = 0;
 
 	if (ret < 0 || is_self())
@@ -33,7 +35,12 @@ static __always_inline int on_open_exit(long ret)
 	if (!f)
 		return 0;
 	on_open_extra((int)ret, f);
-	if (!(BPF_CORE_READ(f, f_mode) & FMODE_CREATED) || !type_enabled(VG_FILE_CREATE))
+	fmode = BPF_CORE_READ(f, f_mode);
+	if (!(fmode & FMODE_CREATED)) {
+		sens_read(f, fmode);
+		return 0;
+	}
+	if (!type_enabled(VG_FILE_CREATE))
 		return 0;
 	sc = scratch_rec(VG_FILE_CREATE, sizeof(*e), (void **)&e);
 	if (!sc)

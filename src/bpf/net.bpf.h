@@ -1,11 +1,14 @@
 /*
- * net.bpf.h — network connections: TCP connect and accept, UDP first send.
+ * net.bpf.h — network activity: TCP connect and accept, UDP first send
+ * (VG_NET), listen() and UDP bind() (VG_LISTEN), and DNS answers read from
+ * port 53 (VG_DNS).
  *
  * Outbound TCP: the CLOSE→SYN_SENT transition of inet_sock_set_state runs
  * in the connecting process, so the initiator is remembered per socket; the
  * SYN_SENT→ESTABLISHED transition (usually in softirq, where "current" is
  * whoever was interrupted) then reports it with that remembered identity.
- * Failed connects are forgotten without a record.
+ * A SYN_SENT→CLOSE transition is a connect that failed (refused, timed
+ * out, unreachable, or abandoned by the process): VG_NET_FAIL.
  *
  * Inbound TCP: reported at accept()/accept4() exit, in the accepting
  * process, from the new socket's addresses.
@@ -91,12 +94,56 @@ static __always_inline void sk_addrs(struct vg_net *n, const struct sock *sk)
 	}
 }
 
+/* Reports an outbound TCP connect for the remembered initiator: VG_NET
+ * when it was established, VG_NET_FAIL (with the socket's error) when it
+ * went from SYN_SENT straight to CLOSE. */
+static __always_inline void tcp_report(const struct sock *sk, const struct initiator *who,
+				       __u32 type)
+{
+	struct vg_net_fail *f;
+	struct vg_net *n;
+	__u32 size = type == VG_NET_FAIL ? sizeof(struct vg_net_fail) : sizeof(struct vg_net);
+
+	if (!type_enabled(type))
+		return;
+	if (type == VG_NET_FAIL)
+		f = bpf_ringbuf_reserve(&rb, sizeof(*f), 0);
+	else
+		f = bpf_ringbuf_reserve(&rb, sizeof(*n), 0);
+	if (!f) {
+		count(type, true);
+		return;
+	}
+	n = &f->net;
+	__builtin_memset(n, 0, sizeof(*n));
+	n->hdr.type = type;
+	n->hdr.version = vg_version(type);
+	n->hdr.size = size;
+	n->hdr.ts = bpf_ktime_get_boot_ns();
+	n->hdr.pid = who->pid;
+	n->hdr.tid = who->tid;
+	n->hdr.uid = who->uid;
+	n->hdr.start_ns = who->start_ns;
+	n->hdr.cpu = bpf_get_smp_processor_id();
+	n->kind = VG_NET_CONNECT;
+	n->proto = IPPROTO_TCP;
+	sk_addrs(n, sk);
+	if (type == VG_NET_FAIL) {
+		/* tcp_reset, tcp_write_err and the ICMP handlers set sk_err
+		 * before the move to CLOSE; 0 means the process closed the
+		 * socket itself while the SYN was unanswered. */
+		f->err = (__u32)BPF_CORE_READ(sk, sk_err);
+		f->pad = 0;
+	}
+	bpf_ringbuf_submit(f, rb_flags());
+	count(type, false);
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(vg_tcp_state, const struct sock *sk, const int oldstate, const int newstate)
 {
 	__u64 key = (__u64)sk;
 	struct initiator *who;
-	struct vg_net *n;
 
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
@@ -104,7 +151,7 @@ int BPF_PROG(vg_tcp_state, const struct sock *sk, const int oldstate, const int 
 		struct initiator i = {};
 		__u64 id = bpf_get_current_pid_tgid();
 
-		if (is_self() || !type_enabled(VG_NET))
+		if (is_self() || !(type_enabled(VG_NET) || type_enabled(VG_NET_FAIL)))
 			return 0;
 		i.pid = id >> 32;
 		i.tid = (__u32)id;
@@ -118,28 +165,10 @@ int BPF_PROG(vg_tcp_state, const struct sock *sk, const int oldstate, const int 
 	who = bpf_map_lookup_elem(&tcp_pending, &key);
 	if (!who)
 		return 0;
-	if (newstate == TCP_ESTABLISHED) {
-		n = bpf_ringbuf_reserve(&rb, sizeof(*n), 0);
-		if (!n) {
-			count(VG_NET, true);
-		} else {
-			__builtin_memset(n, 0, sizeof(*n));
-			n->hdr.type = VG_NET;
-			n->hdr.version = 1;
-			n->hdr.size = sizeof(*n);
-			n->hdr.ts = bpf_ktime_get_boot_ns();
-			n->hdr.pid = who->pid;
-			n->hdr.tid = who->tid;
-			n->hdr.uid = who->uid;
-			n->hdr.start_ns = who->start_ns;
-			n->hdr.cpu = bpf_get_smp_processor_id();
-			n->kind = VG_NET_CONNECT;
-			n->proto = IPPROTO_TCP;
-			sk_addrs(n, sk);
-			bpf_ringbuf_submit(n, rb_flags());
-			count(VG_NET, false);
-		}
-	}
+	if (newstate == TCP_ESTABLISHED)
+		tcp_report(sk, who, VG_NET);
+	else if (newstate == TCP_CLOSE)
+		tcp_report(sk, who, VG_NET_FAIL);
 	bpf_map_delete_elem(&tcp_pending, &key);
 	return 0;
 }

@@ -106,6 +106,27 @@ int BPF_PROG(vg_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 				 BPF_CORE_READ(p, fs, pwd.mnt), &trunc);
 	off += e->cwd_len;
 
+	/* The environment, as much of it as the record has room for: user
+	 * space picks out the few variables that change how a program runs
+	 * (LD_PRELOAD, HISTFILE, ...) and marks a block it could not see
+	 * whole. Both bounds are masks the verifier can follow. */
+	{
+		unsigned long env_start = BPF_CORE_READ(mm, env_start);
+		unsigned long env_end = BPF_CORE_READ(mm, env_end);
+		__u64 total = env_end > env_start ? env_end - env_start : 0;
+		__u64 room = off < SCRATCH_SZ / 2 - 1 ? SCRATCH_SZ / 2 - 1 - off : 0;
+		__u64 n = total < room ? total : room;
+
+		if (n > VG_ENV_MAX - 1)
+			n = VG_ENV_MAX - 1;
+		e->env_total = total > 0xffffffffull ? 0xffffffffu : (__u32)total;
+		if (n && bpf_probe_read_user(sc->ev + (off & (SCRATCH_SZ / 2 - 1)),
+					     n & (VG_ENV_MAX - 1), (void *)env_start) != 0)
+			n = 0;
+		e->env_len = (__u32)n & (VG_ENV_MAX - 1);
+		off += e->env_len;
+	}
+
 	if (trunc)
 		e->hdr.flags |= VG_HF_TRUNCATED;
 	e->hdr.size = off;

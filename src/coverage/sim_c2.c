@@ -129,3 +129,27 @@ int sim_do_exfil_tcp(struct sim_ctx *ctx)
 	sim_rm_rel(ctx, "loot.txt");
 	return sim_tcp_exchange(ctx, "secret data\n", NULL, got, sizeof(got));
 }
+
+/* T1090.001: a connection to a proxy that is down (a loopback port nobody
+ * listens on, found by binding and closing it). */
+int sim_do_proxy_refused(struct sim_ctx *ctx)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t al = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int rc = 1;
+
+	if (s < 0)
+		return 1;
+	if (!bind(s, (struct sockaddr *)&a, sizeof(a)) &&
+	    !getsockname(s, (struct sockaddr *)&a, &al))
+		ctx->port = ntohs(a.sin_port);
+	close(s);
+	s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s >= 0 && ctx->port > 0 && connect(s, (struct sockaddr *)&a, sizeof(a)) != 0 &&
+	    errno == ECONNREFUSED)
+		rc = 0;
+	if (s >= 0)
+		close(s);
+	return rc;
+}

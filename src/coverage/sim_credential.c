@@ -59,3 +59,22 @@ int sim_do_find_keys(struct sim_ctx *ctx)
 
 	return sim_exec_on_file(ctx, "keys/id.pem", "-----BEGIN PRIVATE KEY-----\n", 0600, argv);
 }
+
+/* T1003.008: /etc/shadow read, as `cat` or a shell read loop does. Only
+ * its first bytes are read and nothing is kept. */
+int sim_do_shadow_read(struct sim_ctx *ctx)
+{
+	char b[64];
+	int fd = open("/etc/shadow", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(ctx->note, sizeof(ctx->note), "/etc/shadow cannot be opened here");
+		return 1;
+	}
+	if (read(fd, b, sizeof(b)) < 0) {
+		close(fd);
+		return 1;
+	}
+	close(fd);
+	return 0;
+}

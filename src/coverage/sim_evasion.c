@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -202,4 +203,55 @@ int sim_do_bpf_socket_filter(struct sim_ctx *ctx)
 	}
 	close(fd);
 	return rc;
+}
+
+/* T1070.003: the history file pointed at /dev/null, as `ln -sf` does it. */
+int sim_do_history_symlink(struct sim_ctx *ctx)
+{
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s/.bash_history", ctx->tmp);
+	if (symlink("/dev/null", p) != 0)
+		return 1;
+	unlink(p);
+	return 0;
+}
+
+/* T1564.001: a hidden directory to stage files in. */
+int sim_do_hidden_dir(struct sim_ctx *ctx)
+{
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s/.vigil-hidden-dir", ctx->tmp);
+	if (mkdir(p, 0700) != 0)
+		return 1;
+	rmdir(p);
+	return 0;
+}
+
+/* T1036.004: the process gives itself a system-looking name. */
+int sim_do_process_rename(struct sim_ctx *ctx)
+{
+	(void)ctx;
+	return prctl(PR_SET_NAME, "totally_legit", 0, 0, 0) == 0 ? 0 : 1;
+}
+
+/* T1562.003: a command run with history logging sent to /dev/null. */
+int sim_do_histfile_env(struct sim_ctx *ctx)
+{
+	char *const argv[] = {"true", NULL};
+	char *const envp[] = {"HISTFILE=/dev/null", "PATH=/usr/bin:/bin", NULL};
+	pid_t pid = fork();
+	int st = 0;
+
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		if (chdir(ctx->tmp) == 0)
+			execve("/bin/true", argv, envp);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return 1;
+	return 0;
 }

@@ -16,6 +16,7 @@ int sim_do_scan(struct sim_ctx *ctx);
 
 /* Execution: sim_execution.c */
 int sim_do_script(struct sim_ctx *ctx);
+int sim_do_fork_worker(struct sim_ctx *ctx);
 
 /* Defense Evasion: sim_evasion.c */
 int sim_do_timestomp(struct sim_ctx *ctx);
@@ -33,6 +34,10 @@ int sim_do_ld_preload(struct sim_ctx *ctx);
 int sim_do_unshare(struct sim_ctx *ctx);
 int sim_do_mount(struct sim_ctx *ctx);
 int sim_do_bpf_socket_filter(struct sim_ctx *ctx);
+int sim_do_history_symlink(struct sim_ctx *ctx);
+int sim_do_hidden_dir(struct sim_ctx *ctx);
+int sim_do_process_rename(struct sim_ctx *ctx);
+int sim_do_histfile_env(struct sim_ctx *ctx);
 
 /* Persistence: sim_persistence.c */
 int sim_do_cron(struct sim_ctx *ctx);
@@ -57,6 +62,7 @@ int sim_do_proc_mem(struct sim_ctx *ctx);
 int sim_do_process_vm_readv(struct sim_ctx *ctx);
 int sim_do_grep_creds(struct sim_ctx *ctx);
 int sim_do_find_keys(struct sim_ctx *ctx);
+int sim_do_shadow_read(struct sim_ctx *ctx);
 
 /* Collection: sim_collection.c */
 int sim_do_tar(struct sim_ctx *ctx);
@@ -68,6 +74,7 @@ int sim_do_dlopen(struct sim_ctx *ctx);
 int sim_do_nonstd_port(struct sim_ctx *ctx);
 int sim_do_http(struct sim_ctx *ctx);
 int sim_do_udp(struct sim_ctx *ctx);
+int sim_do_proxy_refused(struct sim_ctx *ctx);
 int sim_do_dns(struct sim_ctx *ctx);
 int sim_do_ingress(struct sim_ctx *ctx);
 int sim_do_exfil_tcp(struct sim_ctx *ctx);

@@ -16,18 +16,14 @@
  * matched from several threads; correlation rules keep state in the engine
  * and need the caller to serialise sigma__match.
  *
- * Logsource routing (product linux; see sigma_load.c for the table): Sigma
- * categories map to vigil EventIDs — process_creation 1, file_change 2,
- * network_connection 3, process_termination 5, driver_load 6, image_load 7,
- * raw_access_thread 9, process_access 10, file_event 11, dns_query 22,
- * file_delete 23, process_tampering 25, file_executable_detected 29,
- * bpf_event 100, file_modify 200, file_rename 201, file_attribute_change 202,
- * privilege_change 203, network_listen 204, namespace_change 205, mount 206,
- * logon_session 207, cap_summary 240, tamper_alert 243. file_create_time is
- * an alias of file_change, raw_access_read of raw_access_thread. `service: auditd` rules are
- * mapped onto vigil's events by sigma_auditd.c (docs/sigma-auditd.md); rules for another
- * `service` (syslog, ...) or another product are reported as "no source": vigil never produces
- * their events, which is not an error.
+ * Logsource routing (product linux): a rule's category names the EventID it
+ * is matched against; the sigma and sigma_alias columns of the VIGIL_EVENTS
+ * catalogue (src/common/schema.h) say which category routes to which event
+ * (schema__event_by_sigma_category). `service: auditd` rules are mapped onto
+ * vigil's events by sigma_auditd.c (docs/sigma-auditd.md); rules for another
+ * `service` (syslog, ...), for another product or for a category no event
+ * has are reported as "no source": vigil never produces their events, which
+ * is not an error.
  */
 #ifndef VIGIL_SIGMA_H
 #define VIGIL_SIGMA_H

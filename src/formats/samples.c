@@ -8,47 +8,6 @@
 
 #include <string.h>
 
-/* The contract's events 208-213, for as long as the catalogue has none. */
-#define F(...)                                                                                     \
-	.nfields = sizeof((const uint8_t[]){__VA_ARGS__}), .fields = (const uint8_t[])             \
-	{                                                                                          \
-		__VA_ARGS__                                                                        \
-	}
-#define PROC VF_ProcessGuid, VF_ProcessId, VF_Image, VF_User
-#define EXTRAS                                                                                     \
-	VF_InitiatingProcessCommandLine, VF_InitiatingProcessParentGuid,                           \
-	    VF_InitiatingProcessParentImage, VF_InitiatingProcessHashes, VF_ContainerId
-static const struct vevent_def contract_defs[] = {
-    {.id = 208,
-     .flags = EVF_PROC | EVF_FILTER,
-     .name = "SensitiveFileRead",
-     F(VF_RuleName, VF_UtcTime, PROC, VF_TargetFilename, VF_Flags, EXTRAS)},
-    {.id = 209,
-     .flags = EVF_PROC | EVF_FILTER,
-     .name = "NetworkConnectFailed",
-     F(VF_RuleName, VF_UtcTime, PROC, VF_Protocol, VF_Initiated, VF_SourceIsIpv6, VF_SourceIp,
-       VF_SourceHostname, VF_SourcePort, VF_SourcePortName, VF_DestinationIsIpv6, VF_DestinationIp,
-       VF_DestinationHostname, VF_DestinationPort, VF_DestinationPortName, EXTRAS)},
-    {.id = 210,
-     .flags = EVF_PROC | EVF_FILTER,
-     .name = "FileLink",
-     F(VF_RuleName, VF_UtcTime, PROC, VF_TargetFilename, EXTRAS)},
-    {.id = 211,
-     .flags = EVF_PROC | EVF_FILTER,
-     .name = "DirectoryCreate",
-     F(VF_RuleName, VF_UtcTime, PROC, VF_TargetFilename, EXTRAS)},
-    {.id = 212,
-     .flags = EVF_PROC | EVF_FILTER,
-     .name = "ProcessRename",
-     F(VF_RuleName, VF_UtcTime, PROC, EXTRAS)},
-    {.id = 213,
-     .flags = EVF_PROC | EVF_FILTER,
-     .name = "ProcessFork",
-     F(VF_RuleName, VF_UtcTime, PROC, VF_ParentProcessGuid, VF_ParentProcessId, VF_CommandLine,
-       EXTRAS)},
-};
-#define N_CONTRACT (sizeof(contract_defs) / sizeof(contract_defs[0]))
-
 static const unsigned ids[] = {1,   2,	 3,   4,   5,	6,   7,	  9,   10,  11,	 16,  22,
 			       23,  25,	 29,  100, 200, 201, 202, 203, 204, 205, 206, 207,
 			       208, 209, 210, 211, 212, 213, 240, 241, 242, 243, 255};
@@ -337,9 +296,6 @@ void format_samples__build(size_t i, struct vrec *rec)
 	unsigned id = ids[i];
 	const struct vevent_def *def = schema__event(id);
 
-	for (size_t k = 0; !def && k < N_CONTRACT; k++)
-		if (contract_defs[k].id == id)
-			def = &contract_defs[k];
 	vrec__reset(rec, def);
 	rec->seq = 48000 + i;
 	rec->ts_ns = 1773500966535000000ull; /* 2026-03-14 15:09:26.535 */
@@ -355,18 +311,18 @@ void format_samples__build(size_t i, struct vrec *rec)
 	}
 	switch (id) {
 	case 1:
-		vrec__add_dyn(rec, "Environment", "LD_PRELOAD=/tmp/x.so", 20, false);
+		vrec__set_str(rec, VF_Environment, "LD_PRELOAD=/tmp/x.so");
 		break;
 	case 209:
-		vrec__add_dyn(rec, "Error", "ECONNREFUSED", 12, false);
+		vrec__set_str(rec, VF_Error, "ECONNREFUSED");
 		break;
 	case 210:
-		vrec__add_dyn(rec, "LinkTarget", "/dev/null", 9, false);
-		vrec__add_dyn(rec, "LinkType", "symbolic", 8, false);
+		vrec__set_str(rec, VF_LinkTarget, "/dev/null");
+		vrec__set_str(rec, VF_LinkType, "symbolic");
 		break;
 	case 212:
-		vrec__add_dyn(rec, "OldName", "curl", 4, false);
-		vrec__add_dyn(rec, "NewName", "kworker/0:1", 11, false);
+		vrec__set_str(rec, VF_OldName, "curl");
+		vrec__set_str(rec, VF_NewName, "kworker/0:1");
 		break;
 	case 241:
 		vrec__add_dyn_uint(rec, "ProcessCreateSeen", 1204);

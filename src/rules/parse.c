@@ -754,6 +754,23 @@ static int parse_hashes(struct pctx *p, const xmlNode *n)
 	return rc;
 }
 
+/* <VigilEnvironment>LD_PRELOAD, HISTFILE, ...</VigilEnvironment> (envvars.c). */
+static int parse_env(struct pctx *p, const xmlNode *n)
+{
+	int rc = 0;
+	char why[160];
+	char *t = text_of(p, n, &rc);
+
+	if (t == NULL)
+		return rc;
+	if (p->rs->has_env)
+		rc = perr(p, n, "<VigilEnvironment> given twice");
+	else if (rules__set_env(p->rs, t, why, sizeof(why)) != 0)
+		rc = perr(p, n, "%s", why);
+	free(t);
+	return rc;
+}
+
 static int parse_field_sizes(struct pctx *p, const xmlNode *n)
 {
 	int rc = 0;
@@ -1188,6 +1205,8 @@ int rules__parse(struct ruleset *rs, const char *buf, size_t len, const char *na
 			rc = parse_caps(&p, c);
 		else if (strcmp(nname(c), "HealthInterval") == 0)
 			rc = parse_health_interval(&p, c);
+		else if (strcmp(nname(c), "VigilEnvironment") == 0)
+			rc = parse_env(&p, c);
 		else if (in_list(nname(c), windows_options, ARRAY_LEN(windows_options)))
 			log_warnx("%s:%d: option %s only applies to Sysmon for Windows; ignored",
 				  name, node_line(c), nname(c));

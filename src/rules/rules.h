@@ -73,6 +73,34 @@ enum rules_mode ruleset__event_mode(const struct ruleset *rs, unsigned event_id)
  * any AND group, and with no include rule that could match first). Dropping
  * them in the kernel gives provably the same result. Returns the count;
  * *paths points into the ruleset. */
+/* The environment variables ProcessCreate's Environment field shows:
+ * <VigilEnvironment> when the config has it, else the default set
+ * (EVENTS.md). PATH is special: it is shown only when it names a relative
+ * or world-writable directory (see sensor/envsel.c). */
+#define RULES_ENV_MAX	   32
+#define RULES_ENV_NAME_MAX 64
+size_t ruleset__env_names(const struct ruleset *rs, const char *const **names);
+
+/* An event's include rules as paths (exact) and prefixes the kernel can
+ * test, lower-cased (kpaths.c says why that is exact enough). all is set,
+ * with why, when some include rule cannot be put that way: the kernel must
+ * then send every candidate. Nothing in v and all unset: no include rule,
+ * the event logs nothing. Returns 0 or -ENOMEM. */
+struct rules_kpath {
+	char *path; /* folded, as the kernel compares it */
+	char *orig; /* as written, to find it on disk */
+	bool prefix;
+};
+struct rules_kpaths {
+	struct rules_kpath *v;
+	size_t n, cap;
+	bool all;
+	char why[200];
+};
+int ruleset__kernel_path_includes(const struct ruleset *rs, unsigned event_id, enum vf_id field,
+				  size_t max_len, struct rules_kpaths *kp);
+void rules_kpaths_free(struct rules_kpaths *kp);
+
 size_t ruleset__kernel_image_excludes(const struct ruleset *rs, unsigned event_id,
 				      const char *const **paths);
 

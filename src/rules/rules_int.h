@@ -157,10 +157,20 @@ struct ruleset {
 	struct caps *caps;
 	bool has_health_interval;
 	unsigned health_interval_s;
+	/* <VigilEnvironment>: the variables ProcessCreate's Environment shows
+	 * (envvars.c); nenv 0 with has_env unset means the default set. */
+	bool has_env;
+	unsigned nenv;
+	char env[RULES_ENV_MAX][RULES_ENV_NAME_MAX];
+	const char *env_view[RULES_ENV_MAX]; /* env[i], as ruleset__env_names gives them */
 	/* Every string the parser kept, freed together. */
 	char **strs;
 	size_t nstrs, capstrs;
 };
+
+/* Sets rs's environment variable names from the text of <VigilEnvironment>
+ * (comma-separated). Returns 0, or -EINVAL with a message in why. */
+int rules__set_env(struct ruleset *rs, const char *text, char *why, size_t whylen);
 
 /* Case folding: ASCII, Latin-1 Supplement, Latin Extended-A, basic Greek and
  * Cyrillic capitals map to their lowercase letters. Every mapping keeps the

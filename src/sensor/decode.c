@@ -1,17 +1,21 @@
 /*
- * decode.c — kernel record decoding and enrichment; see decode.h.
+ * decode.c — the decoder's dispatch and the helpers its per-domain files
+ * share; see decode.h. Each record is checked against its row in the
+ * record registry (registry.c) before the row's decoder sees it.
  */
 #include "sensor/decode.h"
 #include "sensor/decode_int.h"
+#include "sensor/registry.h"
 
 #include "sensor/users.h"
 #include "vigil/event.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/sysmacros.h>
+#include <unistd.h>
 
 void dec_set_time(struct decoder *d, struct vrec *rec, uint64_t boot_ns)
 {
@@ -25,6 +29,16 @@ void dec_set_time(struct decoder *d, struct vrec *rec, uint64_t boot_ns)
 void dec_set_s(struct vrec *rec, enum vf_id f, const char *s)
 {
 	vrec__set_str(rec, f, s && *s ? s : "-");
+}
+
+/* A loaded image's Hashes, and the signature fields Linux has no source
+ * for (ImageLoad, DriverLoad). */
+void dec_set_image_hashes(struct vrec *rec, const char *hashes)
+{
+	vrec__set_str(rec, VF_Hashes, hashes);
+	vrec__set_str(rec, VF_Signed, "-");
+	vrec__set_str(rec, VF_Signature, "-");
+	vrec__set_str(rec, VF_SignatureStatus, "-");
 }
 
 /* Lazily hashes a process's image (cached per process and per file). */
@@ -79,11 +93,14 @@ struct proc *dec_hdr_proc(struct decoder *d, const struct vg_hdr *h)
 	return proc_cache__lookup(d->pc, h->pid, identity__ticks(d->id, h->start_ns));
 }
 
-int exit_code_from_status(int status)
+struct proc *dec_start(struct decoder *d, struct vrec *rec, unsigned event_id,
+		       const struct vg_hdr *h)
 {
-	if ((status & 0x7f) == 0)
-		return (status >> 8) & 0xff;
-	return 128 + (status & 0x7f);
+	struct proc *p = dec_hdr_proc(d, h);
+
+	if (p != NULL)
+		dec_begin(d, rec, event_id, h->ts, p, h->uid);
+	return p;
 }
 
 /* Bounded copy of a length-prefixed string out of a record. */
@@ -99,306 +116,130 @@ int dec_take(const char *base, size_t size, size_t *off, uint32_t len, char *out
 	return 0;
 }
 
-static int decode_exec(struct decoder *d, const struct vg_exec *e, size_t size, struct vrec *rec)
+struct vrec *dec_extra(struct decoder *d, unsigned event_id)
 {
-	static char image[VG_PATH_MAX + 1], args[VG_ARGS_MAX + 4], cwd[VG_PATH_MAX + 1];
-	size_t off = sizeof(*e);
-	uint64_t ticks = identity__ticks(d->id, e->hdr.start_ns);
-	uint64_t pticks = identity__ticks(d->id, e->parent_start_ns);
-	struct proc *p, *parent;
-	char logon[GUID_LEN + 1], tty[VG_TTY_LEN + 1], cg[VG_CGRP_LEN + 1];
-	size_t alen;
+	struct vrec *x;
 
-	if (dec_take((const char *)e, size, &off, e->image_len, image, sizeof(image)) ||
-	    dec_take((const char *)e, size, &off, e->args_len, args, sizeof(args)) ||
-	    dec_take((const char *)e, size, &off, e->cwd_len, cwd, sizeof(cwd)))
-		return -EINVAL;
-	/* argv is NUL-separated; CommandLine joins it with spaces, as Sysmon
-	 * for Linux does. */
-	alen = e->args_len < VG_ARGS_MAX ? e->args_len : VG_ARGS_MAX;
-	while (alen > 0 && args[alen - 1] == '\0')
-		alen--;
-	for (size_t i = 0; i < alen; i++)
-		if (args[i] == '\0')
-			args[i] = ' ';
-	args[alen] = '\0';
-	/* The kernel cut a longer argv block at VG_ARGS_MAX - 1 and flagged
-	 * the record: the command line ends in "…", so it never passes for
-	 * the whole one. */
-	if ((e->hdr.flags & VG_HF_TRUNCATED) && e->args_len >= VG_ARGS_MAX - 1)
-		memcpy(args + alen, "…", sizeof("…"));
-
-	p = proc_cache__exec(d->pc, e->hdr.pid, ticks, e->ppid, pticks, image, args, cwd);
-	if (p == NULL)
-		return -ENOMEM;
-	p->uid = e->hdr.uid;
-	p->gid = e->gid;
-	p->euid = e->euid;
-	p->loginuid = e->loginuid;
-	p->sessionid = e->sessionid;
-	p->exe_ino = e->ino;
-	/* The kernel's dev_t packs major:minor as 12:20 bits; stat's differs. */
-	p->exe_dev = makedev((unsigned)(e->dev >> 20), (unsigned)(e->dev & 0xfffff));
-	p->exe_size = e->fsize;
-	p->exe_mtime_sec = e->mtime_sec;
-	p->exe_mtime_nsec = e->mtime_nsec;
-	memcpy(tty, e->tty, VG_TTY_LEN);
-	tty[sizeof(p->tty) - 1] = '\0';
-	strcpy(p->tty, tty[0] ? tty : "-");
-	memcpy(cg, e->cgroup, VG_CGRP_LEN);
-	cg[VG_CGRP_LEN] = '\0';
-	proc_cache__set_container(p, cg);
-
-	vrec__reset(rec, schema__event(1));
-	dec_set_time(d, rec, e->hdr.ts);
-	vrec__set_str(rec, VF_ProcessGuid, p->guid);
-	vrec__set_uint(rec, VF_ProcessId, p->pid);
-	dec_set_s(rec, VF_Image, p->image);
-	vrec__set_str(rec, VF_FileVersion, "-");
-	vrec__set_str(rec, VF_Description, "-");
-	vrec__set_str(rec, VF_Product, "-");
-	vrec__set_str(rec, VF_Company, "-");
-	vrec__set_str(rec, VF_OriginalFileName, "-");
-	dec_set_s(rec, VF_CommandLine, p->cmdline);
-	dec_set_s(rec, VF_CurrentDirectory, p->cwd);
-	dec_set_s(rec, VF_User, users__name(e->hdr.uid));
-	identity__logon_guid(d->id, e->sessionid, logon);
-	vrec__set_str(rec, VF_LogonGuid, logon);
-	if (e->loginuid != UINT32_MAX)
-		vrec__set_uint(rec, VF_LogonId, e->loginuid);
-	if (e->sessionid != UINT32_MAX)
-		vrec__set_uint(rec, VF_TerminalSessionId, e->sessionid);
-	vrec__set_str(rec, VF_IntegrityLevel, "no level");
-	dec_set_s(rec, VF_Hashes, dec_proc_hashes(d, p));
-	vrec__set_str(rec, VF_ParentProcessGuid, p->pguid);
-	vrec__set_uint(rec, VF_ParentProcessId, e->ppid);
-	parent = proc_cache__lookup(d->pc, e->ppid, pticks);
-	if (parent) {
-		dec_set_s(rec, VF_ParentImage, parent->image);
-		dec_set_s(rec, VF_ParentCommandLine, parent->cmdline);
-		dec_set_s(rec, VF_ParentUser, users__name(parent->uid));
-	}
-	dec_set_s(rec, VF_ContainerId, p->container);
-	dec_set_s(rec, VF_Tty, p->tty);
-	decode_exec_extras(d, e, p, parent, rec);
-	return 1;
+	if (d->n_extra >= DECODER_MAX_EXTRA || d->extra[d->n_extra] == NULL)
+		return NULL;
+	x = d->extra[d->n_extra++];
+	vrec__reset(x, schema__event(event_id));
+	return x;
 }
 
-static int decode_exit(struct decoder *d, const struct vg_exit *x, struct vrec *rec)
+struct proc *dec_proc_by_pid(struct decoder *d, uint32_t pid)
 {
-	struct proc *p = dec_hdr_proc(d, &x->hdr);
+	char path[64], buf[1024];
+	unsigned long long start = 0;
+	uint32_t tgid = pid;
+	ssize_t n;
+	char *p;
+	int fd;
 
-	if (p == NULL)
-		return -ENOMEM;
-	dec_begin(d, rec, 5, x->hdr.ts, p, x->hdr.uid);
-	vrec__set_int(rec, VF_ExitCode, exit_code_from_status(x->exit_code));
-	proc_cache__exit(d->pc, p, x->hdr.ts);
-	return 1;
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return proc_cache__peek_pid(d->pc, pid); /* gone: what we knew */
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return proc_cache__peek_pid(d->pc, pid);
+	buf[n] = '\0';
+	p = strstr(buf, "\nTgid:");
+	if (p)
+		tgid = (uint32_t)strtoul(p + 6, NULL, 10);
+	snprintf(path, sizeof(path), "/proc/%u/stat", tgid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (p == NULL ||
+	    sscanf(p + 2,
+		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+		   "%*d %*d %llu",
+		   &start) != 1)
+		return NULL;
+	return proc_cache__lookup(d->pc, tgid, start);
 }
 
-void net_addr_str(uint8_t family, const uint8_t addr[16], char out[64], int *is_v6)
+const char *dec_sys_name(uint32_t s)
 {
-	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
-	if (family == 10 && memcmp(addr, mapped, 12) == 0) {
-		inet_ntop(AF_INET, addr + 12, out, 64);
-		*is_v6 = 0;
-	} else if (family == 10) {
-		inet_ntop(AF_INET6, addr, out, 64);
-		*is_v6 = 1;
-	} else {
-		inet_ntop(AF_INET, addr, out, 64);
-		*is_v6 = 0;
-	}
-}
-
-/* A hostname from vigil's own DNS observations, "-" when none. */
-static void hostname(struct decoder *d, struct vrec *rec, enum vf_id f, uint8_t family,
-		     const uint8_t addr[16])
-{
-	const char *name = d->dns ? dns_cache__lookup(d->dns, family, addr) : NULL;
-	dec_set_s(rec, f, name);
-}
-
-static int decode_net(struct decoder *d, const struct vg_net *n, struct vrec *rec)
-{
-	struct proc *p = dec_hdr_proc(d, &n->hdr);
-	char l[64], r[64];
-	int l6, r6, udp = n->proto == 17;
-	/* Source is the side that initiated: the peer for an accept. */
-	int inbound = n->kind == VG_NET_ACCEPT;
-	const char *sip = inbound ? r : l, *dip = inbound ? l : r;
-	uint16_t sport = inbound ? n->rport : n->lport, dport = inbound ? n->lport : n->rport;
-
-	if (p == NULL)
-		return -ENOMEM;
-	net_addr_str(n->family, n->laddr, l, &l6);
-	net_addr_str(n->family, n->raddr, r, &r6);
-	dec_begin(d, rec, 3, n->hdr.ts, p, n->hdr.uid);
-	vrec__set_str(rec, VF_Protocol, udp ? "udp" : "tcp");
-	vrec__set_str(rec, VF_Initiated, inbound ? "false" : "true");
-	vrec__set_str(rec, VF_SourceIsIpv6, (inbound ? r6 : l6) ? "true" : "false");
-	vrec__set_str(rec, VF_SourceIp, sip);
-	hostname(d, rec, VF_SourceHostname, n->family, inbound ? n->raddr : n->laddr);
-	vrec__set_uint(rec, VF_SourcePort, sport);
-	vrec__set_str(rec, VF_SourcePortName, services__name(d->svc, sport, udp));
-	vrec__set_str(rec, VF_DestinationIsIpv6, (inbound ? l6 : r6) ? "true" : "false");
-	vrec__set_str(rec, VF_DestinationIp, dip);
-	hostname(d, rec, VF_DestinationHostname, n->family, inbound ? n->laddr : n->raddr);
-	vrec__set_uint(rec, VF_DestinationPort, dport);
-	vrec__set_str(rec, VF_DestinationPortName, services__name(d->svc, dport, udp));
-	if (inbound)
-		snprintf(p->peer, sizeof(p->peer), "%s", r);
-	return 1;
-}
-
-static int decode_file_create(struct decoder *d, const struct vg_file *f, size_t size,
-			      struct vrec *rec)
-{
-	static char path[VG_PATH_MAX + 1];
-	size_t off = sizeof(*f);
-	struct proc *p;
-
-	if (dec_take((const char *)f, size, &off, f->path_len, path, sizeof(path)))
-		return -EINVAL;
-	p = dec_hdr_proc(d, &f->hdr);
-	if (p == NULL)
-		return -ENOMEM;
-	dec_begin(d, rec, 11, f->hdr.ts, p, f->hdr.uid);
-	vrec__set_str(rec, VF_TargetFilename, path);
-	vrec__set_ref(rec, VF_CreationUtcTime, vrec__get(rec, VF_UtcTime, NULL), 23);
-	return 1;
-}
-
-void path_join_normalize(const char *base, const char *rel, char *out, size_t n)
-{
-	char tmp[2 * VG_PATH_MAX + 2];
-	size_t len = 0;
-	char *save = NULL, *tok;
-
-	if (n == 0)
-		return;
-	if (rel[0] == '/' || base == NULL || base[0] == '\0')
-		snprintf(tmp, sizeof(tmp), "%s", rel);
-	else
-		snprintf(tmp, sizeof(tmp), "%s/%s", base, rel);
-	out[0] = '\0';
-	for (tok = strtok_r(tmp, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
-		size_t tl = strlen(tok);
-		if (strcmp(tok, ".") == 0)
-			continue;
-		if (strcmp(tok, "..") == 0) {
-			while (len > 0 && out[len - 1] != '/')
-				len--;
-			if (len > 0)
-				len--;
-			out[len] = '\0';
-			continue;
-		}
-		if (len + 1 + tl + 1 > n)
-			break;
-		out[len++] = '/';
-		memcpy(out + len, tok, tl);
-		len += tl;
-		out[len] = '\0';
-	}
-	if (len == 0 && n > 1) {
-		out[0] = '/';
-		out[1] = '\0';
-	}
-}
-
-static int decode_file_delete(struct decoder *d, const struct vg_file_delete *f, size_t size,
-			      struct vrec *rec)
-{
-	static char base[VG_PATH_MAX + 1], rel[VG_PATH_MAX + 1], full[2 * VG_PATH_MAX + 2];
-	size_t off = sizeof(*f);
-	struct proc *p;
-
-	if (dec_take((const char *)f, size, &off, f->base_len, base, sizeof(base)) ||
-	    dec_take((const char *)f, size, &off, f->path_len, rel, sizeof(rel)))
-		return -EINVAL;
-	path_join_normalize(base, rel, full, sizeof(full));
-	p = dec_hdr_proc(d, &f->hdr);
-	if (p == NULL)
-		return -ENOMEM;
-	dec_begin(d, rec, 23, f->hdr.ts, p, f->hdr.uid);
-	vrec__set_str(rec, VF_TargetFilename, full);
-	vrec__set_str(rec, VF_Hashes, "-");
-	vrec__set_str(rec, VF_IsExecutable, "-");
-	vrec__set_str(rec, VF_Archived, "false");
-	return 1;
+	static const char *const names[VG_SYS__COUNT] = {
+	    [VG_SYS_UTIMENSAT] = "utimensat",
+	    [VG_SYS_UTIMES] = "utimes",
+	    [VG_SYS_FUTIMESAT] = "futimesat",
+	    [VG_SYS_UTIME] = "utime",
+	    [VG_SYS_CHMOD] = "chmod",
+	    [VG_SYS_FCHMOD] = "fchmod",
+	    [VG_SYS_FCHMODAT] = "fchmodat",
+	    [VG_SYS_CHOWN] = "chown",
+	    [VG_SYS_FCHOWN] = "fchown",
+	    [VG_SYS_LCHOWN] = "lchown",
+	    [VG_SYS_FCHOWNAT] = "fchownat",
+	    [VG_SYS_SETXATTR] = "setxattr",
+	    [VG_SYS_LSETXATTR] = "lsetxattr",
+	    [VG_SYS_FSETXATTR] = "fsetxattr",
+	    [VG_SYS_REMOVEXATTR] = "removexattr",
+	    [VG_SYS_LREMOVEXATTR] = "lremovexattr",
+	    [VG_SYS_FREMOVEXATTR] = "fremovexattr",
+	    [VG_SYS_SETUID] = "setuid",
+	    [VG_SYS_SETGID] = "setgid",
+	    [VG_SYS_SETREUID] = "setreuid",
+	    [VG_SYS_SETREGID] = "setregid",
+	    [VG_SYS_SETRESUID] = "setresuid",
+	    [VG_SYS_SETRESGID] = "setresgid",
+	    [VG_SYS_SETFSUID] = "setfsuid",
+	    [VG_SYS_SETFSGID] = "setfsgid",
+	    [VG_SYS_CAPSET] = "capset",
+	    [VG_SYS_SETNS] = "setns",
+	    [VG_SYS_UNSHARE] = "unshare",
+	    [VG_SYS_CLONE] = "clone",
+	    [VG_SYS_CLONE3] = "clone3",
+	    [VG_SYS_MOUNT] = "mount",
+	    [VG_SYS_UMOUNT] = "umount",
+	    [VG_SYS_MOVE_MOUNT] = "move_mount",
+	    [VG_SYS_INIT_MODULE] = "init_module",
+	    [VG_SYS_FINIT_MODULE] = "finit_module",
+	};
+	return s < VG_SYS__COUNT && names[s] ? names[s] : "-";
 }
 
 int decoder__decode(struct decoder *d, const void *data, size_t len, struct vrec *rec)
 {
 	const struct vg_hdr *h = data;
-	static const size_t min_size[] = {
-	    [VG_EXEC] = sizeof(struct vg_exec),
-	    [VG_FORK] = sizeof(struct vg_fork),
-	    [VG_EXIT] = sizeof(struct vg_exit),
-	    [VG_NET] = sizeof(struct vg_net),
-	    [VG_FILE_CREATE] = sizeof(struct vg_file),
-	    [VG_FILE_DELETE] = sizeof(struct vg_file_delete),
-	    [VG_DNS] = sizeof(struct vg_dns),
-	    [VG_MMAP_EXEC] = sizeof(struct vg_fpath),
-	    [VG_ACCESS] = sizeof(struct vg_access),
-	    [VG_UTIMES] = sizeof(struct vg_utimes),
-	    [VG_RAW_READ] = sizeof(struct vg_fpath),
-	    [VG_FILE_MODIFY] = sizeof(struct vg_fpath),
-	    [VG_RENAME] = sizeof(struct vg_rename),
-	    [VG_ATTR] = sizeof(struct vg_attr),
-	    [VG_CREDS] = sizeof(struct vg_creds),
-	    [VG_NS] = sizeof(struct vg_ns),
-	    [VG_MOUNT] = sizeof(struct vg_mount),
-	    [VG_BPF] = sizeof(struct vg_bpf),
-	    [VG_MODULE] = sizeof(struct vg_module),
-	    [VG_LISTEN] = sizeof(struct vg_net),
-	    [VG_SIGNAL] = sizeof(struct vg_signal),
-	};
+	const struct vg_type_info *t;
 	int r;
 
 	d->n_extra = 0;
-	if (len < sizeof(*h) || h->size > len || h->version != 1) {
+	d->exec.kind = 0;
+	if (len < sizeof(*h) || h->size > len) {
 		d->malformed++;
 		return -EINVAL;
 	}
-	if (h->type >= sizeof(min_size) / sizeof(min_size[0]) || min_size[h->type] == 0) {
+	t = vg_type(h->type);
+	if (t == NULL) {
 		d->unknown_type++;
 		return -EINVAL;
 	}
-	if (h->size < min_size[h->type]) {
+	/* A layout this build does not know is not guessed at. */
+	if (h->version != t->version || h->size < t->min_size) {
 		d->malformed++;
 		return -EINVAL;
 	}
 	if (h->flags & VG_HF_TRUNCATED)
 		d->truncated++;
-	switch (h->type) {
-	case VG_EXEC:
-		r = decode_exec(d, data, h->size, rec);
-		break;
-	case VG_FORK: {
-		const struct vg_fork *f = data;
-		proc_cache__fork(d->pc, h->pid, identity__ticks(d->id, h->start_ns), f->child_pid,
-				 identity__ticks(d->id, f->child_start_ns));
-		return 0;
-	}
-	case VG_EXIT:
-		r = decode_exit(d, data, rec);
-		break;
-	case VG_NET:
-		r = decode_net(d, data, rec);
-		break;
-	case VG_FILE_CREATE:
-		r = decode_file_create(d, data, h->size, rec);
-		break;
-	case VG_FILE_DELETE:
-		r = decode_file_delete(d, data, h->size, rec);
-		break;
-	default:
-		r = decode_ext(d, h, rec);
-	}
+	r = t->decode(d, data, h->size, rec);
 	if (r == -EINVAL)
 		d->malformed++;
 	return r;
+}
+
+const struct dec_exec *decoder__exec(const struct decoder *d)
+{
+	return d->exec.kind ? &d->exec : NULL;
 }

@@ -17,35 +17,12 @@
 #include "rules/rules.h"
 #include "sensor/loader.h"
 #include "sensor/progs.h"
+#include "sensor/registry.h"
 #include "sinks/sink.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
-
-/* Kernel record type → the event it produces (for drop attribution). */
-const uint16_t vg_event[VG_TYPE_MAX] = {
-    [VG_EXEC] = EV_PROCESS_CREATE,
-    [VG_EXIT] = EV_PROCESS_TERMINATE,
-    [VG_NET] = EV_NETWORK_CONNECT,
-    [VG_FILE_CREATE] = EV_FILE_CREATE,
-    [VG_FILE_DELETE] = EV_FILE_DELETE,
-    [VG_DNS] = EV_DNS_QUERY,
-    [VG_MMAP_EXEC] = EV_IMAGE_LOAD,
-    [VG_ACCESS] = EV_PROCESS_ACCESS,
-    [VG_UTIMES] = EV_FILE_CREATE_TIME,
-    [VG_RAW_READ] = EV_RAW_ACCESS_READ,
-    [VG_FILE_MODIFY] = EV_FILE_MODIFY,
-    [VG_RENAME] = EV_FILE_RENAME,
-    [VG_ATTR] = EV_FILE_ATTRIBUTE_CHANGE,
-    [VG_CREDS] = EV_PRIVILEGE_CHANGE,
-    [VG_NS] = EV_NAMESPACE_CHANGE,
-    [VG_MOUNT] = EV_MOUNT,
-    [VG_BPF] = EV_BPF_EVENT,
-    [VG_MODULE] = EV_DRIVER_LOAD,
-    [VG_LISTEN] = EV_NETWORK_LISTEN,
-    [VG_SIGNAL] = EV_TAMPER_ALERT,
-};
 
 /* An Error (ID 241) when an output starts failing and when it recovers:
  * its losses reach the telemetry, not only `vigil status`. */
@@ -85,7 +62,7 @@ static void kernel_counts_for(struct sensor *S, unsigned eid, uint64_t *dropped,
 
 	*dropped = *filtered = 0;
 	for (uint32_t t = 0; t < VG_TYPE_MAX; t++) {
-		if (vg_event[t] != eid)
+		if (vg_type_event(t) != eid)
 			continue;
 		bpf_sensor__stats(S->bpf, t, &st);
 		*dropped += st.dropped;

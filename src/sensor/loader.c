@@ -30,6 +30,7 @@ struct bpf_sensor {
 	size_t page;
 	struct prog_status progs[VG_MAX_PROGS];
 	size_t nprogs;
+	bool sens_all; /* what sens_all in .bss must hold (set_sens_gate) */
 };
 
 static int verbose_libbpf;
@@ -43,6 +44,10 @@ static struct {
 	bool on;
 	char *buf;
 	size_t len;
+	/* libbpf names the failed program in one line before the log; a log
+	 * longer than the window ("BPF program is too large", a megabyte of
+	 * trace) would slide that line out, so the newest one is kept apart. */
+	char head[256];
 } capture;
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -55,6 +60,8 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 		va_copy(aq, ap);
 		n = vasprintf(&msg, fmt, aq);
 		va_end(aq);
+		if (n > 0 && strstr(msg, "': BPF program load failed") != NULL)
+			snprintf(capture.head, sizeof(capture.head), "%s", msg);
 		if (n > 0 && capture.buf != NULL) {
 			size_t take = (size_t)n > CAPTURE_MAX ? CAPTURE_MAX : (size_t)n;
 			const char *src = msg + (size_t)n - take;
@@ -309,6 +316,7 @@ static struct vigil_bpf *load_tolerant(const struct bpf_sensor_opts *o, struct p
 		}
 		*nps = i;
 		capture.len = 0;
+		capture.head[0] = '\0';
 		if (capture.buf)
 			capture.buf[0] = '\0';
 		capture.on = true;
@@ -322,8 +330,21 @@ static struct vigil_bpf *load_tolerant(const struct bpf_sensor_opts *o, struct p
 		 * (not root, lockdown, unprivileged_bpf_disabled); the verifier
 		 * also answers EACCES for a program it refuses, and then
 		 * libbpf names it. */
-		if (capture.buf == NULL ||
-		    !progs__failed_prog(capture.buf, name, sizeof(name), why, sizeof(why)))
+		if (capture.buf == NULL)
+			return NULL;
+		if (strstr(capture.buf, "': BPF program load failed") == NULL && capture.head[0]) {
+			/* Put the naming line back in front of the kept tail. */
+			size_t hl = strnlen(capture.head, sizeof(capture.head));
+			size_t keep =
+			    capture.len + hl > CAPTURE_MAX ? CAPTURE_MAX - hl : capture.len;
+			/* The reason is at the end of the log: drop from the front. */
+			memmove(capture.buf + hl, capture.buf + (capture.len - keep), keep);
+			capture.len = keep;
+			memcpy(capture.buf, capture.head, hl);
+			capture.len += hl;
+			capture.buf[capture.len] = '\0';
+		}
+		if (!progs__failed_prog(capture.buf, name, sizeof(name), why, sizeof(why)))
 			return NULL;
 		for (i = 0; i < *nps; i++)
 			if (strcmp(ps[i].name, name) == 0)
@@ -457,6 +478,13 @@ int bpf_sensor__verify(struct bpf_sensor *s, uint64_t enabled_mask, bool mute_ac
 		s->skel->bss->mute_active = mute_active;
 		if (fixed++ == 0)
 			snprintf(what, whatlen, "mute_active was changed in the .bss map");
+	}
+	/* Clearing sens_all would blind SensitiveFileRead to reads the rules
+	 * could not give the kernel as paths. */
+	if ((s->skel->bss->sens_all != 0) != s->sens_all) {
+		s->skel->bss->sens_all = s->sens_all;
+		if (fixed++ == 0)
+			snprintf(what, whatlen, "sens_all was changed in the .bss map");
 	}
 	return fixed;
 }
@@ -794,6 +822,49 @@ int bpf_sensor__set_mute_images(struct bpf_sensor *s, const char *const *paths,
 			err = -errno;
 	}
 	return err;
+}
+
+/* Deletes every key of map fd that is not among the n keys of keys (each
+ * ksz bytes): the second half of replacing a map's contents in place. */
+static void drop_stale(int fd, const void *keys, size_t n, size_t ksz)
+{
+	unsigned char cur[sizeof(struct vg_sens_key)], next[sizeof(struct vg_sens_key)];
+	void *prev = NULL;
+
+	if (ksz > sizeof(cur))
+		return;
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		bool keep = false;
+
+		for (size_t i = 0; i < n && !keep; i++)
+			keep = memcmp((const unsigned char *)keys + i * ksz, next, ksz) == 0;
+		if (!keep && bpf_map_delete_elem(fd, next) == 0)
+			continue; /* next is gone: ask again from the same place */
+		memcpy(cur, next, ksz);
+		prev = cur;
+	}
+}
+
+int bpf_sensor__set_sens_gate(struct bpf_sensor *s, const struct vg_sens_dir *dirs, size_t ndirs,
+			      const struct vg_sens_key *keys, size_t nkeys, bool all)
+{
+	int dfd = bpf_map__fd(s->skel->maps.sens_dirs);
+	int pfd = bpf_map__fd(s->skel->maps.sens_paths);
+	uint8_t one = 1;
+
+	if (ndirs > VG_SENS_DIRS_MAX || nkeys > VG_SENS_PATHS_MAX)
+		return -E2BIG;
+	s->sens_all = all;
+	s->skel->bss->sens_all = all;
+	for (size_t i = 0; i < ndirs; i++)
+		if (bpf_map_update_elem(dfd, &dirs[i], &one, BPF_ANY) != 0)
+			return -errno;
+	for (size_t i = 0; i < nkeys; i++)
+		if (bpf_map_update_elem(pfd, &keys[i], &one, BPF_ANY) != 0)
+			return -errno;
+	drop_stale(dfd, dirs, ndirs, sizeof(*dirs));
+	drop_stale(pfd, keys, nkeys, sizeof(*keys));
+	return 0;
 }
 
 void bpf_sensor__set_mute_active(struct bpf_sensor *s, bool on)

@@ -12,49 +12,27 @@
 #include "common/log.h"
 #include "rules/rules.h"
 #include "sensor/loader.h"
+#include "sensor/registry.h"
 #include "sensor/tamper.h"
 
+#include <stdio.h>
 #include <string.h>
-
-/* Which events each gated kernel record type feeds. A type is collected
- * when any of them is logged; it can be muted for a process only when all
- * of them exclude its image. */
-static const struct {
-	uint32_t type;
-	unsigned event[2];
-	bool mutable; /* false: also needed for something other than its events */
-} gated[] = {
-    {VG_NET, {EV_NETWORK_CONNECT}, true},
-    {VG_FILE_CREATE, {EV_FILE_CREATE}, true},
-    {VG_FILE_DELETE, {EV_FILE_DELETE}, true},
-    {VG_DNS, {EV_DNS_QUERY, EV_NETWORK_CONNECT}, false}, /* hostnames for every 3 */
-    {VG_MMAP_EXEC, {EV_IMAGE_LOAD}, true},
-    {VG_ACCESS, {EV_PROCESS_ACCESS, EV_PROCESS_TAMPERING}, false}, /* tamper checks */
-    {VG_UTIMES, {EV_FILE_CREATE_TIME}, true},
-    {VG_RAW_READ, {EV_RAW_ACCESS_READ}, true},
-    {VG_FILE_MODIFY, {EV_FILE_MODIFY, EV_FILE_EXECUTABLE_DETECTED}, true},
-    {VG_RENAME, {EV_FILE_RENAME}, true},
-    {VG_ATTR, {EV_FILE_ATTRIBUTE_CHANGE, EV_FILE_EXECUTABLE_DETECTED}, true},
-    {VG_CREDS, {EV_PRIVILEGE_CHANGE}, true},
-    {VG_NS, {EV_NAMESPACE_CHANGE}, true},
-    {VG_MOUNT, {EV_MOUNT}, true},
-    {VG_BPF, {EV_BPF_EVENT}, true},
-    {VG_MODULE, {EV_DRIVER_LOAD}, true},
-    {VG_LISTEN, {EV_NETWORK_LISTEN}, true},
-};
 
 /* Which kernel record types the config needs (bit per vg_type). Process
  * records always flow: the cache needs them whatever is logged. Access to
  * the sensor and signals to it are tamper signs whatever the config logs. */
 uint64_t collection_mask(const struct ruleset *rs)
 {
-	uint64_t mask = (1ull << VG_EXEC) | (1ull << VG_FORK) | (1ull << VG_EXIT) |
-			(1ull << VG_ACCESS) | (1ull << VG_SIGNAL);
+	uint64_t mask = vg_types_always_mask();
 
-	for (size_t i = 0; i < sizeof(gated) / sizeof(gated[0]); i++)
-		for (int k = 0; k < 2 && gated[i].event[k]; k++)
-			if (ruleset__event_mode(rs, gated[i].event[k]) != RULES_MODE_NONE)
-				mask |= 1ull << gated[i].type;
+	for (unsigned t = 0; t < VG_TYPE_MAX; t++) {
+		const uint16_t *ev;
+		size_t n = vg_type_gate_events(t, &ev);
+
+		for (size_t k = 0; k < n; k++)
+			if (ruleset__event_mode(rs, ev[k]) != RULES_MODE_NONE)
+				mask |= 1ull << t;
+	}
 	return mask;
 }
 
@@ -67,14 +45,21 @@ void apply_collection(struct sensor *S)
 {
 	uint64_t mask = collection_mask(S->rs);
 
+	/* SensitiveFileRead logs only what include rules name: without them
+	 * (an empty or exclude-only block) the kernel sends nothing. */
+	if (!S->sens.active)
+		mask &= ~(1ull << VG_SENS_READ);
 	/* bpf() stays attached whatever the config logs: it reports writes
 	 * to the sensor's own maps (a tamper sign); its eBPFEvent records
 	 * follow the enabled map like any other type. */
 	bpf_sensor__set_attached(S->bpf, mask | (1ull << VG_BPF));
-	for (size_t i = 0; i < sizeof(gated) / sizeof(gated[0]); i++) {
-		bool on = (mask >> gated[i].type) & 1;
-		bpf_sensor__set_enabled(S->bpf, gated[i].type, on);
-		log_debug("collect record type %u: %s", gated[i].type, on ? "on" : "off");
+	for (unsigned t = 0; t < VG_TYPE_MAX; t++) {
+		bool on = (mask >> t) & 1;
+
+		if (!vg_type_gated(t))
+			continue;
+		bpf_sensor__set_enabled(S->bpf, t, on);
+		log_debug("collect record type %u: %s", t, on ? "on" : "off");
 	}
 	S->n_attached = bpf_sensor__attached(S->bpf, S->attached, sizeof(S->attached));
 	if (S->tamper != NULL)
@@ -87,10 +72,13 @@ uint64_t mute_mask(const struct ruleset *rs, const char *image)
 {
 	uint64_t mask = 0;
 
-	for (size_t i = 0; i < sizeof(gated) / sizeof(gated[0]); i++) {
-		bool all = gated[i].mutable;
-		for (int k = 0; all && k < 2 && gated[i].event[k]; k++) {
-			unsigned ev = gated[i].event[k];
+	for (unsigned t = 0; t < VG_TYPE_MAX; t++) {
+		const uint16_t *evs;
+		size_t n = vg_type_gate_events(t, &evs);
+		bool all = n > 0 && vg_type_mutable(t);
+
+		for (size_t k = 0; all && k < n; k++) {
+			unsigned ev = evs[k];
 			if (ruleset__event_mode(rs, ev) == RULES_MODE_NONE)
 				continue;
 			/* ASCII case folding only: where the rules engine
@@ -100,19 +88,23 @@ uint64_t mute_mask(const struct ruleset *rs, const char *image)
 			all = ruleset__kernel_image_excluded(rs, ev, image);
 		}
 		if (all)
-			mask |= 1ull << gated[i].type;
+			mask |= 1ull << t;
 	}
 	return mask;
 }
 
 static bool ruleset_can_mute(const struct ruleset *rs)
 {
-	for (size_t i = 0; i < sizeof(gated) / sizeof(gated[0]); i++)
-		for (int k = 0; k < 2 && gated[i].event[k]; k++) {
+	for (unsigned t = 0; t < VG_TYPE_MAX; t++) {
+		const uint16_t *ev;
+		size_t n = vg_type_gate_events(t, &ev);
+
+		for (size_t k = 0; k < n; k++) {
 			const char *const *paths;
-			if (ruleset__kernel_image_excludes(rs, gated[i].event[k], &paths) > 0)
+			if (ruleset__kernel_image_excludes(rs, ev[k], &paths) > 0)
 				return true;
 		}
+	}
 	return false;
 }
 
@@ -129,10 +121,13 @@ static void push_mute_images(struct sensor *S)
 	uint64_t masks[512];
 	size_t n = 0;
 
-	for (size_t i = 0; i < sizeof(gated) / sizeof(gated[0]); i++)
-		for (int k = 0; k < 2 && gated[i].event[k]; k++) {
+	for (unsigned t = 0; t < VG_TYPE_MAX; t++) {
+		const uint16_t *ev;
+		size_t ne = vg_type_gate_events(t, &ev);
+
+		for (size_t k = 0; k < ne; k++) {
 			const char *const *p;
-			size_t np = ruleset__kernel_image_excludes(S->rs, gated[i].event[k], &p);
+			size_t np = ruleset__kernel_image_excludes(S->rs, ev[k], &p);
 			for (size_t j = 0; j < np && n < 512; j++) {
 				uint64_t m = mute_mask(S->rs, p[j]);
 				bool dup = false;
@@ -144,6 +139,7 @@ static void push_mute_images(struct sensor *S)
 				}
 			}
 		}
+	}
 	bpf_sensor__set_mute_images(S->bpf, paths, masks, n);
 }
 
@@ -154,4 +150,29 @@ void apply_mutes(struct sensor *S)
 	push_mute_images(S);
 	proc_cache__for_each(S->pc, mute_one, S);
 	bpf_sensor__set_mute_active(S->bpf, S->can_mute);
+}
+
+/* SensitiveFileRead's kernel gate (sens_gate.c). A gate that cannot be
+ * loaded fails open: every read open goes to user space, whose rules still
+ * decide, and the reason is logged once. */
+void apply_sens_gate(struct sensor *S)
+{
+	struct sens_gate_state st;
+	int err = sens_gate__load(S->bpf, S->rs, EV_SENSITIVE_FILE_READ, &st);
+
+	if (err) {
+		memset(&st, 0, sizeof(st));
+		st.active = st.all = true;
+		snprintf(st.why, sizeof(st.why), "the kernel gate could not be loaded: %s",
+			 strerror(-err));
+		bpf_sensor__set_sens_gate(S->bpf, NULL, 0, NULL, 0, true);
+	}
+	if (st.all && (!S->sens.all || strcmp(st.why, S->sens.why) != 0))
+		log_warnx("SensitiveFileRead: every read open goes to user space: %s", st.why);
+	if (st.active && !st.all && (st.npaths != S->sens.npaths || st.ndirs != S->sens.ndirs))
+		log_info("SensitiveFileRead: %zu paths in the kernel gate, %zu directories watched"
+			 "%s",
+			 st.npaths, st.ndirs,
+			 st.missing ? " (some rule directories do not exist yet)" : "");
+	S->sens = st;
 }

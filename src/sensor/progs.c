@@ -18,7 +18,8 @@
 
 /* open() also starts FileModify tracking, RawAccessRead and the
  * /proc/PID/mem ProcessAccess check (file.bpf.h, fileops.bpf.h). */
-#define OPEN_TYPES (T(VG_FILE_CREATE) | T(VG_RAW_READ) | T(VG_ACCESS) | T(VG_FILE_MODIFY))
+#define OPEN_TYPES                                                                                 \
+	(T(VG_FILE_CREATE) | T(VG_RAW_READ) | T(VG_ACCESS) | T(VG_FILE_MODIFY) | T(VG_SENS_READ))
 
 static const struct {
 	const char *prefix;
@@ -27,7 +28,7 @@ static const struct {
     {"vg_exec", T(VG_EXEC)},
     {"vg_fork", T(VG_FORK)},
     {"vg_exit", T(VG_EXIT)},
-    {"vg_tcp_state", T(VG_NET)},
+    {"vg_tcp_state", T(VG_NET) | T(VG_NET_FAIL)},
     {"vg_accept", T(VG_NET)},
     {"vg_connect_", T(VG_NET)},
     {"vg_sendto_", T(VG_NET)},
@@ -51,6 +52,10 @@ static const struct {
     {"vg_utime", T(VG_UTIMES)},
     {"vg_futimesat_", T(VG_UTIMES)},
     {"vg_rename", T(VG_RENAME)},
+    {"vg_symlink", T(VG_LINK)},
+    {"vg_link", T(VG_LINK)},
+    {"vg_mkdir", T(VG_MKDIR)},
+    {"vg_task_rename", T(VG_COMM)},
     {"vg_chmod_", T(VG_ATTR)},
     {"vg_fchmod", T(VG_ATTR)},
     {"vg_chown_", T(VG_ATTR)},
@@ -116,6 +121,12 @@ static const uint16_t type_events[VG_TYPE_MAX][4] = {
     [VG_MODULE] = {EV_DRIVER_LOAD},
     [VG_LISTEN] = {EV_NETWORK_LISTEN},
     [VG_SIGNAL] = {EV_TAMPER_ALERT},
+    [VG_FORK] = {EV_PROCESS_FORK},
+    [VG_LINK] = {EV_FILE_LINK},
+    [VG_MKDIR] = {EV_DIRECTORY_CREATE},
+    [VG_COMM] = {EV_PROCESS_RENAME},
+    [VG_NET_FAIL] = {EV_NETWORK_CONNECT_FAILED},
+    [VG_SENS_READ] = {EV_SENSITIVE_FILE_READ},
 };
 
 const uint16_t progs_core_events[5] = {EV_PROCESS_CREATE, EV_NETWORK_CONNECT, EV_PROCESS_TERMINATE,

@@ -19,6 +19,7 @@
 #include "sensor/loader.h"
 #include "sensor/seqno.h"
 #include "sensor/sensor_int.h"
+#include "sensor/registry.h"
 #include "sensor/tamper.h"
 #include "sinks/sink.h"
 #include "sinks/sinkopt.h"
@@ -47,6 +48,12 @@ uint64_t mono_ns(void)
 }
 
 /* Sends a finished record to every sink. Returns true if any took it. */
+void apply_decoder_config(struct sensor *S)
+{
+	S->dec.n_env = ruleset__env_names(S->rs, &S->dec.env_names);
+	S->dec.want_fork = ruleset__event_mode(S->rs, EV_PROCESS_FORK) != RULES_MODE_NONE;
+}
+
 bool deliver(struct sensor *S, struct vrec *rec)
 {
 	bool any = false;
@@ -198,9 +205,11 @@ static int on_record(void *ctx, void *data, size_t len)
 
 	if (r < 0) {
 		const struct vg_hdr *h = data;
-		if (len >= sizeof(*h) && h->type < VG_TYPE_MAX && vg_event[h->type]) {
-			S->ctr[vg_event[h->type]].seen++;
-			S->ctr[vg_event[h->type]].dropped_user++;
+		unsigned ev = len >= sizeof(*h) ? vg_type_event(h->type) : 0;
+
+		if (ev) {
+			S->ctr[ev].seen++;
+			S->ctr[ev].dropped_user++;
 		}
 		return 0;
 	}
@@ -395,6 +404,8 @@ static void reload_finish(struct sensor *S)
 		rl->ncaps = NULL;
 		set_health_interval(S);
 		hash_cache__set_algos(S->hc, ruleset__hash_algorithms(S->rs));
+		apply_decoder_config(S);
+		apply_sens_gate(S);
 		apply_collection(S);
 		apply_mutes(S);
 		log_info("configuration reloaded from %s", S->o->config_path);
@@ -611,6 +622,14 @@ static int loop(struct sensor *S, int sfd, int tfd)
 						check_pins(S);
 					flush_caps(S, false);
 					check_outputs(S);
+					/* New directories under a SensitiveFileRead
+					 * prefix join the gate within a minute. */
+					if (S->sens.active && !S->sens.all &&
+					    now - S->last_sens_mono >=
+						SENS_REFRESH_S * NSEC_PER_SEC) {
+						S->last_sens_mono = now;
+						apply_sens_gate(S);
+					}
 					if (S->health_interval_s &&
 					    now - S->last_health_mono >=
 						(uint64_t)S->health_interval_s * NSEC_PER_SEC) {
@@ -777,6 +796,8 @@ int sensor__run(const struct sensor_opts *o)
 		rc = EX_UNAVAILABLE;
 		goto out;
 	}
+	apply_decoder_config(S);
+	apply_sens_gate(S);
 	apply_collection(S);
 	S->self_pid = (uint32_t)getpid();
 	bpf_sensor__protect(S->bpf, S->self_pid, VG_PROT_SELF);

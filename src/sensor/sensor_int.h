@@ -11,6 +11,7 @@
 
 #include "common/schema.h"
 #include "sensor/decode.h"
+#include "sensor/sens_gate.h"
 #include "sensor/seqno.h"
 #include "sensor/sensor.h"
 #include "vigil/event.h"
@@ -41,6 +42,9 @@ struct sigma_engine;
 struct sink;
 struct strbuf;
 struct tamper;
+
+/* How often SensitiveFileRead's gate is re-read from disk (seconds). */
+#define SENS_REFRESH_S 60
 
 struct ev_counters {
 	uint64_t seen, emitted, filtered, capped, dropped_user;
@@ -81,6 +85,8 @@ struct sensor {
 	char unavailable[1024], degraded[1024], kernel[65];
 	char attached[4096]; /* names of the attached BPF programs */
 	size_t n_attached;
+	struct sens_gate_state sens; /* SensitiveFileRead's kernel gate, as loaded */
+	uint64_t last_sens_mono;
 };
 
 /* sensor.c: the pipeline's last steps, for the other files. */
@@ -98,8 +104,6 @@ void emit_error(struct sensor *S, int code, const char *msg);
 
 /* health.c: counters out to SensorHealth and `vigil status`. */
 
-/* Kernel record type → the event it produces (for drop attribution). */
-extern const uint16_t vg_event[VG_TYPE_MAX];
 /* Builds the SensorHealth field names ("ProcessCreateSeen", ...) once. */
 void health_names_init(struct sensor *S);
 /* Emits one SensorHealth (241) with every counter. */
@@ -119,6 +123,11 @@ void apply_collection(struct sensor *S);
 uint64_t mute_mask(const struct ruleset *rs, const char *image);
 /* (Re)computes the kernel pre-filter for every known process. */
 void apply_mutes(struct sensor *S);
+/* (Re)loads SensitiveFileRead's kernel gate from the config; call before
+ * apply_collection, which turns the type off when the gate is inactive. */
+void apply_sens_gate(struct sensor *S);
+/* The decoder's share of the config: Environment's names, ProcessFork. */
+void apply_decoder_config(struct sensor *S);
 
 /* tamper_rules.c: tamper signs that need the sensor's state. */
 

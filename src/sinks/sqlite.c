@@ -5,9 +5,10 @@
  * (`default` opens sqlite:$STATE/vigil.db next to the JSONL file).
  *
  * Schema (one table per event family; schema__family_table names them):
- *   DeviceProcessEvents (1, 5, 25), DeviceNetworkEvents (3, 22, 204),
- *   DeviceFileEvents (2, 11, 23, 29, 200-202), DeviceImageLoadEvents (7),
- *   DeviceEvents (everything else), DeviceAlerts (242, 243).
+ *   DeviceProcessEvents, DeviceNetworkEvents, DeviceFileEvents,
+ *   DeviceImageLoadEvents, DeviceEvents and DeviceAlerts. Which events land
+ *   in which table is the family column of the VIGIL_EVENTS catalogue
+ *   (src/common/schema.h).
  * Every table has, in this order:
  *   Timestamp INTEGER      event time, ms since the Unix epoch (indexed)
  *   UtcTime TEXT           "YYYY-MM-DD HH:MM:SS.mmm", UTC

@@ -53,6 +53,7 @@ bool sysmon_xml__is_extra(unsigned event_id, enum vf_id f)
 	case VF_ContainerId:
 	case VF_Tty:
 	case VF_ExitCode:
+	case VF_Environment:
 		return true;
 	case VF_ProcessGuid:
 	case VF_ProcessId:
@@ -60,7 +61,7 @@ bool sysmon_xml__is_extra(unsigned event_id, enum vf_id f)
 	case VF_User:
 		/* Sysmon's DriverLoad and ProcessAccess carry no initiating
 		 * process of their own; vigil adds one. */
-		return event_id == 6 || event_id == 10;
+		return event_id == EV_DRIVER_LOAD || event_id == EV_PROCESS_ACCESS;
 	default:
 		/* vigil's own events (200+) have no Sysmon shape to keep. */
 		return false;

@@ -227,7 +227,7 @@ static size_t build_exec(char *buf, const char *image, const char *args, size_t 
 
 	memset(e, 0, sizeof(*e));
 	e->hdr.type = VG_EXEC;
-	e->hdr.version = 1;
+	e->hdr.version = VG_EXEC_VERSION;
 	e->hdr.pid = FAKE_PID + 77;
 	e->hdr.start_ns = 5000000000ull;
 	e->hdr.ts = 6000000000ull;

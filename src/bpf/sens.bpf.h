@@ -1,0 +1,127 @@
+/*
+ * sens.bpf.h — SensitiveFileRead: opens for reading of the files the
+ * config's SensitiveFileRead include rules name (/etc/shadow, keys, ...).
+ *
+ * Most opens read files nobody asked about, so the cost for them must be
+ * one map lookup. User space loads two maps from the include rules:
+ *   sens_dirs   (dev, inode) of every directory that can hold a named
+ *               file: the parent of each exact path, each prefix
+ *               directory and the directories below it (bounded);
+ *   sens_paths  an LPM trie of the rules' exact paths (stored with their
+ *               terminating NUL, so only the whole path matches) and
+ *               prefixes (stored without), case-folded like the rules.
+ * An open whose parent directory is not in sens_dirs stops after that one
+ * lookup. One that is gets its path walked and checked in the trie, so a
+ * busy directory such as /etc costs a walk only for its own opens and
+ * sends only the named files to user space, where the full rules (other
+ * fields, excludes) still decide.
+ *
+ * Rules the trie cannot express (a TargetFilename "contains", "end with",
+ * ... condition, or none at all) make user space set sens_all: every read
+ * open is then walked and sent. vigil says so at start (UnavailableEvents
+ * is not the place: the event works, it is only dearer), in the Started
+ * event's DegradedEvents and in `vigil check`.
+ */
+#ifndef VIGIL_SENS_BPF_H
+#define VIGIL_SENS_BPF_H
+
+#include "common.bpf.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VG_SENS_DIRS_MAX);
+	__type(key, struct vg_sens_dir);
+	__type(value, __u8);
+} sens_dirs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, VG_SENS_PATHS_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vg_sens_key);
+	__type(value, __u8);
+} sens_paths SEC(".maps");
+
+/* Set by user space when the include rules cannot be expressed as paths
+ * and prefixes: every read open is sent. */
+volatile __u32 sens_all = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vg_sens_key);
+} sens_scratch SEC(".maps");
+
+/* Whether the walked path sc->path[start..VG_PATH_MAX) is named by a rule:
+ * its first bytes, case-folded, with the NUL after its end. */
+static __always_inline bool sens_named(struct scratch *sc, __u32 start)
+{
+	__u32 zero = 0, len = VG_PATH_MAX - start;
+	struct vg_sens_key *k = bpf_map_lookup_elem(&sens_scratch, &zero);
+
+	if (!k || start >= VG_PATH_MAX)
+		return false;
+	__builtin_memset(k->path, 0, sizeof(k->path));
+	bpf_probe_read_kernel(k->path,
+			      (len < VG_SENS_KEY ? len : VG_SENS_KEY - 1) & (VG_SENS_KEY - 1),
+			      sc->path + (start & (VG_PATH_MAX - 1)));
+	/* Branch-free folding keeps this one verifier state per pass. */
+	for (__u32 i = 0; i < VG_SENS_KEY; i++) {
+		__u8 c = k->path[i];
+
+		k->path[i] = c + ((__u8)(c - 'A') < 26) * ('a' - 'A');
+	}
+	/* The NUL after a path that fits is part of the key, so an exact
+	 * entry ("/etc/shadow\0") never matches "/etc/shadow.bak". A longer
+	 * path can only meet a prefix of at most VG_SENS_KEY - 1 bytes (user
+	 * space keeps longer rules out of the trie and sets sens_all). */
+	k->prefixlen = (len < VG_SENS_KEY ? len + 1 : VG_SENS_KEY - 1) * 8;
+	return bpf_map_lookup_elem(&sens_paths, k) != NULL;
+}
+
+/* At the exit of an open that did not create its file. */
+static __always_inline void sens_read(struct file *f, __u32 fmode)
+{
+	struct dentry *dentry;
+	struct scratch *sc;
+	struct vg_fpath *e;
+	__u32 start, len;
+	__u8 trunc = 0;
+
+	if (!(fmode & FMODE_READ) || !type_enabled(VG_SENS_READ))
+		return;
+	dentry = BPF_CORE_READ(f, f_path.dentry);
+	if (!sens_all) {
+		struct inode *dir = BPF_CORE_READ(dentry, d_parent, d_inode);
+		struct vg_sens_dir key = {
+		    .dev = BPF_CORE_READ(dir, i_sb, s_dev),
+		    .ino = BPF_CORE_READ(dir, i_ino),
+		};
+
+		if (!bpf_map_lookup_elem(&sens_dirs, &key))
+			return;
+	}
+	sc = scratch_rec(VG_SENS_READ, sizeof(*e), (void **)&e);
+	if (!sc)
+		return;
+	start = walk_path(sc, dentry, BPF_CORE_READ(f, f_path.mnt), &trunc);
+	if (!sens_all && !sens_named(sc, start))
+		return;
+	len = VG_PATH_MAX - start;
+	if (start >= VG_PATH_MAX || len > VG_PATH_MAX)
+		return;
+	bpf_probe_read_kernel(sc->ev + sizeof(*e), len & (VG_PATH_MAX - 1),
+			      sc->path + (start & (VG_PATH_MAX - 1)));
+	e->path_len = len & (VG_PATH_MAX - 1);
+	e->mode = BPF_CORE_READ(f, f_inode, i_mode);
+	e->ino = BPF_CORE_READ(f, f_inode, i_ino);
+	e->dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	e->flags = BPF_CORE_READ(f, f_flags);
+	if (trunc)
+		e->hdr.flags |= VG_HF_TRUNCATED;
+	e->hdr.size = sizeof(*e) + e->path_len;
+	submit(e, e->hdr.size, VG_SENS_READ);
+}
+
+#endif /* VIGIL_SENS_BPF_H */

@@ -1,0 +1,204 @@
+/*
+ * sens_gate.c — turns the SensitiveFileRead include rules into the kernel
+ * gate of sens.bpf.h: a trie of the rules' paths and prefixes, and the
+ * (dev, inode) of every directory a named file can be in.
+ *
+ * Directories: an exact path's parent; a prefix's directory (the text up
+ * to its last '/') and, recursively, the subdirectories whose path is still
+ * compatible with the prefix, up to GATE_DEPTH levels. A directory created
+ * later under a prefix is picked up at the next load (reload, and the
+ * sensor's periodic refresh); until then its reads are not seen, which is
+ * why the refresh runs on a timer and why the walk is bounded rather than
+ * the gate turned off.
+ *
+ * The kernel's dev_t differs from stat's: MKDEV(major, minor) is
+ * major << 20 | minor. btrfs reports a per-subvolume st_dev that is not the
+ * superblock's, so a rule directory on btrfs turns the gate off (every read
+ * is sent) with that reason, rather than missing reads.
+ */
+#include "sensor/sens_gate.h"
+
+#include "common/log.h"
+#include "common/record.h"
+#include "rules/rules.h"
+#include "sensor/loader.h"
+#include "vigil/event.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#define GATE_DEPTH	  8
+#define BTRFS_SUPER_MAGIC 0x9123683E
+
+struct gate {
+	struct vg_sens_dir *dirs;
+	size_t ndirs;
+	struct vg_sens_key *keys;
+	size_t nkeys;
+	size_t missing;
+	bool all;
+	char why[256];
+};
+
+static void gate_all(struct gate *g, const char *why)
+{
+	if (g->all)
+		return;
+	g->all = true;
+	snprintf(g->why, sizeof(g->why), "%s", why);
+}
+
+/* Adds the directory at path (an fd-relative walk keeps it race-free
+ * enough: a rename between stat and use is caught by the next refresh). */
+static void add_dir(struct gate *g, int fd)
+{
+	struct stat st;
+	struct statfs sf;
+	struct vg_sens_dir d = {0};
+
+	if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode))
+		return;
+	if (fstatfs(fd, &sf) == 0 && (unsigned long)sf.f_type == BTRFS_SUPER_MAGIC) {
+		gate_all(g, "a rule directory is on btrfs, whose inode identity stat cannot give");
+		return;
+	}
+	d.dev = (uint32_t)(major(st.st_dev) << 20 | minor(st.st_dev));
+	d.ino = st.st_ino;
+	for (size_t i = 0; i < g->ndirs; i++)
+		if (g->dirs[i].dev == d.dev && g->dirs[i].ino == d.ino)
+			return;
+	if (g->ndirs == VG_SENS_DIRS_MAX) {
+		gate_all(g, "the rules name more directories than the kernel gate holds");
+		return;
+	}
+	g->dirs[g->ndirs++] = d;
+}
+
+/* Whether directory path dir (with its trailing '/') can hold a file the
+ * prefix names: one begins with the other. */
+static bool compatible(const char *dir, size_t dlen, const char *prefix)
+{
+	size_t plen = strlen(prefix);
+	size_t n = dlen < plen ? dlen : plen;
+
+	return strncasecmp(dir, prefix, n) == 0;
+}
+
+static void walk(struct gate *g, int fd, char *path, size_t len, const char *prefix, int depth)
+{
+	DIR *d;
+	struct dirent *de;
+
+	add_dir(g, fd);
+	if (depth >= GATE_DEPTH || g->all)
+		return;
+	d = fdopendir(dup(fd));
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL && !g->all) {
+		size_t nl = strlen(de->d_name);
+		int cfd;
+
+		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+			continue;
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (len + nl + 2 >= PATH_MAX)
+			continue;
+		memcpy(path + len, de->d_name, nl);
+		path[len + nl] = '/';
+		path[len + nl + 1] = '\0';
+		if (!compatible(path, len + nl + 1, prefix))
+			continue;
+		cfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (cfd < 0)
+			continue;
+		walk(g, cfd, path, len + nl + 1, prefix, depth + 1);
+		close(cfd);
+	}
+	closedir(d);
+	path[len] = '\0';
+}
+
+static void add_rule(struct gate *g, const struct rules_kpath *p)
+{
+	char path[PATH_MAX];
+	const char *slash = strrchr(p->orig, '/');
+	size_t dlen = slash ? (size_t)(slash - p->orig) + 1 : 0;
+	struct vg_sens_key *k = &g->keys[g->nkeys++];
+	size_t len = strlen(p->path);
+	int fd;
+
+	memset(k, 0, sizeof(*k));
+	memcpy(k->path, p->path, len);
+	/* An exact path's key includes its NUL (sens.bpf.h). */
+	k->prefixlen = (uint32_t)(len + (p->prefix ? 0 : 1)) * 8;
+	if (dlen == 0 || dlen >= sizeof(path))
+		return;
+	memcpy(path, p->orig, dlen);
+	path[dlen] = '\0';
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		g->missing++;
+		return;
+	}
+	if (p->prefix)
+		walk(g, fd, path, dlen, p->orig, 0);
+	else
+		add_dir(g, fd);
+	close(fd);
+}
+
+int sens_gate__load(struct bpf_sensor *s, const struct ruleset *rs, unsigned event_id,
+		    struct sens_gate_state *st)
+{
+	struct rules_kpaths kp;
+	struct gate g = {0};
+	int err;
+
+	memset(st, 0, sizeof(*st));
+	err = ruleset__kernel_path_includes(rs, event_id, VF_TargetFilename, VG_SENS_KEY - 1, &kp);
+	if (err)
+		return err;
+	if (kp.n > VG_SENS_PATHS_MAX) {
+		kp.all = true;
+		snprintf(kp.why, sizeof(kp.why), "the rules name more than %d paths",
+			 VG_SENS_PATHS_MAX);
+	}
+	g.all = kp.all;
+	snprintf(g.why, sizeof(g.why), "%s", kp.why);
+	if (!g.all) {
+		g.dirs = calloc(VG_SENS_DIRS_MAX, sizeof(*g.dirs));
+		g.keys = calloc(kp.n ? kp.n : 1, sizeof(*g.keys));
+		if (g.dirs == NULL || g.keys == NULL) {
+			err = -ENOMEM;
+			goto out;
+		}
+		for (size_t i = 0; i < kp.n && !g.all; i++)
+			add_rule(&g, &kp.v[i]);
+	}
+	if (g.all) {
+		g.ndirs = 0;
+		g.nkeys = 0;
+	}
+	err = bpf_sensor__set_sens_gate(s, g.dirs, g.ndirs, g.keys, g.nkeys, g.all);
+	st->active = kp.n > 0 || g.all;
+	st->all = g.all;
+	snprintf(st->why, sizeof(st->why), "%s", g.why);
+	st->ndirs = g.ndirs;
+	st->npaths = g.nkeys;
+	st->missing = g.missing;
+out:
+	free(g.dirs);
+	free(g.keys);
+	rules_kpaths_free(&kp);
+	return err;
+}
