@@ -58,6 +58,10 @@ int sg_yaml_parse(struct sg_arena *a, const char *buf, size_t len, struct yn ***
 /* Map lookup by key; NULL when absent or m is not a map. */
 struct yn *sg_yaml_get(const struct yn *m, const char *key);
 bool sg_yaml_is_null(const struct yn *n);
+/* The text of m's scalar key; NULL when absent, null or not a scalar. */
+const char *sg_yaml_scalar(const struct yn *m, const char *key);
+/* true/yes/false/no (any case) into *out; false when v is none of them. */
+bool sg_yaml_bool(const struct yn *v, bool *out);
 
 /* ---- expression tree ------------------------------------------------ */
 
