@@ -106,23 +106,24 @@ static int parse_mods(struct lctx *lc, int line, const char *key, char **mods, i
 			 (strcmp(s, "i") == 0 || strcmp(s, "m") == 0 || strcmp(s, "s") == 0))
 			*(s[0] == 'i' ? &m->re_i : s[0] == 'm' ? &m->re_m : &m->re_s) = true;
 		else
-			return sg_fail(lc, line, SIGMA_UNSUPPORTED, "modifier '%s' in '%s'", s, key);
+			return sg_fail(lc, line, SIGMA_UNSUPPORTED, "modifier '%s' in '%s'", s,
+				       key);
 		if (op >= 0) {
 			if (m->op != OP_EQ)
 				return sg_fail(lc, line, SIGMA_UNSUPPORTED,
-					    "conflicting modifiers '%s' in '%s'", s, key);
+					       "conflicting modifiers '%s' in '%s'", s, key);
 			m->op = op;
 		}
 		if (cmp >= 0) {
 			if (m->cmp >= 0)
 				return sg_fail(lc, line, SIGMA_UNSUPPORTED,
-					    "conflicting modifiers '%s' in '%s'", s, key);
+					       "conflicting modifiers '%s' in '%s'", s, key);
 			m->cmp = cmp;
 		}
 		if (xf >= 0) {
 			if (m->nx == 8)
 				return sg_fail(lc, line, SIGMA_UNSUPPORTED,
-					    "too many modifiers in '%s'", key);
+					       "too many modifiers in '%s'", key);
 			m->xf[m->nx++] = (enum xform)xf;
 		}
 	}
@@ -195,12 +196,12 @@ static int expand_one(struct lctx *lc, int line, const struct sv *in, struct svl
 		j++;
 	if (j == in->n)
 		return sg_fail(lc, line, SIGMA_UNSUPPORTED,
-			    "unterminated placeholder in expand value");
+			       "unterminated placeholder in expand value");
 	struct sg_placeholder *p = find_placeholder(lc->e, (const char *)in->b + i + 1, j - i - 1);
 	if (p == NULL)
 		return sg_fail(lc, line, SIGMA_UNSUPPORTED,
-			    "placeholder '%.*s' has no value (no placeholder file entry)",
-			    (int)(j - i - 1), (const char *)in->b + i + 1);
+			       "placeholder '%.*s' has no value (no placeholder file entry)",
+			       (int)(j - i - 1), (const char *)in->b + i + 1);
 	for (uint32_t k = 0; k < p->nvals; k++) {
 		struct sv mid, t;
 		size_t vl = strlen(p->vals[k]);
@@ -235,7 +236,7 @@ static int apply_xform(struct lctx *lc, int line, enum xform xf, struct svlist *
 
 		if (xf != XF_EXPAND && xf != XF_WINDASH && sv_has_wild(in))
 			return sg_fail(lc, line, SIGMA_UNSUPPORTED,
-				    "wildcard in a value that is encoded (utf16/base64)");
+				       "wildcard in a value that is encoded (utf16/base64)");
 		switch (xf) {
 		case XF_EXPAND: {
 			int first = out.n;
@@ -259,7 +260,8 @@ static int apply_xform(struct lctx *lc, int line, enum xform xf, struct svlist *
 					  &out.v[out.n]);
 
 			if (rc == -EINVAL)
-				return sg_fail(lc, line, SIGMA_ERROR, "utf16 of a value not in UTF-8");
+				return sg_fail(lc, line, SIGMA_ERROR,
+					       "utf16 of a value not in UTF-8");
 			if (rc)
 				return sg_oom(lc);
 			out.n++;
@@ -271,7 +273,8 @@ static int apply_xform(struct lctx *lc, int line, enum xform xf, struct svlist *
 			break;
 		case XF_BASE64OFF:
 			if (out.n + 3 > MAX_VARIANTS)
-				return sg_fail(lc, line, SIGMA_UNSUPPORTED, "too many value variants");
+				return sg_fail(lc, line, SIGMA_UNSUPPORTED,
+					       "too many value variants");
 			if (sv_base64offset(a, in, &out.v[out.n]))
 				return sg_oom(lc);
 			out.n += 3;
@@ -281,7 +284,7 @@ static int apply_xform(struct lctx *lc, int line, enum xform xf, struct svlist *
 
 			if (rc == -E2BIG)
 				return sg_fail(lc, line, SIGMA_UNSUPPORTED,
-					    "windash makes too many variants");
+					       "windash makes too many variants");
 			if (rc < 0)
 				return sg_oom(lc);
 			out.n += rc;
@@ -308,8 +311,8 @@ static int lookup_field(struct lctx *lc, int line, const char *name, uint16_t *o
 	if (f == VF_NONE)
 		return sg_fail(lc, line, SIGMA_UNSUPPORTED, "unknown field '%s'", name);
 	if (!is_common_field(f) && !schema__event_has_field(lc->def, f))
-		return sg_fail(lc, line, SIGMA_UNSUPPORTED, "field '%s' is not in event %u (%s)", name,
-			    lc->def->id, lc->def->name);
+		return sg_fail(lc, line, SIGMA_UNSUPPORTED, "field '%s' is not in event %u (%s)",
+			       name, lc->def->id, lc->def->name);
 	*out = (uint16_t)f;
 	return 0;
 }
@@ -341,8 +344,8 @@ static int check_regex(struct lctx *lc, int line, struct sa *a)
 
 		pcre2_get_error_message(errcode, msg, sizeof(msg));
 		return sg_fail(lc, line, SIGMA_ERROR,
-			    "invalid regular expression '%s': %s at offset %zu", a->pat,
-			    (const char *)msg, (size_t)erroff);
+			       "invalid regular expression '%s': %s at offset %zu", a->pat,
+			       (const char *)msg, (size_t)erroff);
 	}
 	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 	a->kind = SA_PCRE;
@@ -360,19 +363,20 @@ static struct sx *compile_value(struct lctx *lc, uint16_t field, bool keyword, c
 
 	if (v->kind != YN_SCALAR) {
 		sg_fail(lc, v->line, SIGMA_ERROR,
-		     "value of '%s' must be a scalar or a list of scalars", key);
+			"value of '%s' must be a scalar or a list of scalars", key);
 		return NULL;
 	}
 	if (keyword && (m->re || m->cidr || m->exists || m->cmp >= 0 || m->fieldref || m->neq ||
 			m->tpart || m->op != OP_EQ)) {
-		sg_fail(lc, v->line, SIGMA_UNSUPPORTED, "modifier on a keyword search in '%s'", key);
+		sg_fail(lc, v->line, SIGMA_UNSUPPORTED, "modifier on a keyword search in '%s'",
+			key);
 		return NULL;
 	}
 	if (sg_yaml_is_null(v)) {
 		if (m->nx || m->op != OP_EQ || m->re || m->cidr || m->cmp >= 0 || m->exists ||
 		    m->tpart || m->fieldref || keyword) {
 			sg_fail(lc, v->line, SIGMA_UNSUPPORTED, "null value with modifiers in '%s'",
-			     key);
+				key);
 			return NULL;
 		}
 		at.kind = SA_NULL;
@@ -383,7 +387,8 @@ static struct sx *compile_value(struct lctx *lc, uint16_t field, bool keyword, c
 		bool b;
 
 		if (!sg_yaml_bool(v, &b)) {
-			sg_fail(lc, v->line, SIGMA_ERROR, "exists needs true or false in '%s'", key);
+			sg_fail(lc, v->line, SIGMA_ERROR, "exists needs true or false in '%s'",
+				key);
 			return NULL;
 		}
 		at.kind = SA_EXISTS;
@@ -396,7 +401,8 @@ static struct sx *compile_value(struct lctx *lc, uint16_t field, bool keyword, c
 
 		at.num = strtod(v->s, &end);
 		if (v->len == 0 || *end != '\0' || isnan(at.num)) {
-			sg_fail(lc, v->line, SIGMA_ERROR, "'%s' needs a number, not '%s'", key, v->s);
+			sg_fail(lc, v->line, SIGMA_ERROR, "'%s' needs a number, not '%s'", key,
+				v->s);
 			return NULL;
 		}
 		at.kind = m->tpart ? SA_TIME : SA_NUM;
@@ -621,7 +627,7 @@ struct sx *sg_compile_search(struct lctx *lc, const struct yn *v, const char *na
 	for (uint32_t i = 0; i < v->n; i++) {
 		if ((v->items[i]->kind == YN_MAP) != maps || v->items[i]->kind == YN_SEQ) {
 			sg_fail(lc, v->items[i]->line, SIGMA_ERROR,
-			     "search identifier '%s' mixes maps and values", name);
+				"search identifier '%s' mixes maps and values", name);
 			return NULL;
 		}
 	}

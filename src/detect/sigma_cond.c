@@ -54,7 +54,8 @@ static struct sx *lookup_ident(struct cparse *c, const char *name)
 	for (uint32_t i = 0; i < c->lc->nids; i++)
 		if (strcmp(c->lc->names[i], name) == 0)
 			return c->lc->exprs[i];
-	sg_fail(c->lc, c->line, SIGMA_ERROR, "condition names unknown search identifier '%s'", name);
+	sg_fail(c->lc, c->line, SIGMA_ERROR, "condition names unknown search identifier '%s'",
+		name);
 	return NULL;
 }
 
@@ -80,7 +81,7 @@ static struct sx *parse_quant(struct cparse *c, bool all)
 	}
 	if (n == 0) {
 		sg_fail(lc, c->line, SIGMA_ERROR, "'%s of %s' matches no search identifier",
-		     all ? "all" : "1", c->tok);
+			all ? "all" : "1", c->tok);
 		return NULL;
 	}
 	if (next_tok(c))
@@ -107,7 +108,8 @@ static struct sx *parse_prim(struct cparse *c, int depth)
 		if (x == NULL)
 			return NULL;
 		if (strcmp(c->tok, ")") != 0) {
-			sg_fail(c->lc, c->line, SIGMA_ERROR, "missing ')' in condition '%s'", c->src);
+			sg_fail(c->lc, c->line, SIGMA_ERROR, "missing ')' in condition '%s'",
+				c->src);
 			return NULL;
 		}
 		if (next_tok(c))
@@ -116,12 +118,12 @@ static struct sx *parse_prim(struct cparse *c, int depth)
 	}
 	if (strcmp(c->tok, "|") == 0) {
 		sg_fail(c->lc, c->line, SIGMA_UNSUPPORTED,
-		     "aggregation '|%s' in condition (Sigma v1; use a correlation rule)", c->p);
+			"aggregation '|%s' in condition (Sigma v1; use a correlation rule)", c->p);
 		return NULL;
 	}
 	if (strcmp(c->tok, ")") == 0 || strcmp(c->tok, "and") == 0 || strcmp(c->tok, "or") == 0) {
 		sg_fail(c->lc, c->line, SIGMA_ERROR, "unexpected '%s' in condition '%s'", c->tok,
-		     c->src);
+			c->src);
 		return NULL;
 	}
 	if (strcmp(c->tok, "1") == 0 || strcmp(c->tok, "any") == 0 || strcmp(c->tok, "all") == 0) {
@@ -204,7 +206,7 @@ struct sx *sg_parse_condition(struct lctx *lc, const struct yn *v)
 		return NULL;
 	if (c.tok[0] == '|') {
 		sg_fail(lc, v->line, SIGMA_UNSUPPORTED,
-		     "aggregation '|%s' in condition (Sigma v1; use a correlation rule)", c.p);
+			"aggregation '|%s' in condition (Sigma v1; use a correlation rule)", c.p);
 		return NULL;
 	}
 	if (c.tok[0] != '\0') {

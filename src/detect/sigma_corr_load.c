@@ -68,7 +68,7 @@ static int parse_corr_cond(struct lctx *lc, const struct yn *cond, struct sg_cor
 			n = strtoll(v->s, &end, 10);
 			if (v->len == 0 || *end != '\0')
 				return sg_fail(lc, v->line, SIGMA_ERROR,
-					    "correlation condition '%s' needs an integer", k->s);
+					       "correlation condition '%s' needs an integer", k->s);
 			if (nops == 0) {
 				c->cond_op = ops[j].op;
 				c->cond_val = n;
@@ -78,17 +78,18 @@ static int parse_corr_cond(struct lctx *lc, const struct yn *cond, struct sg_cor
 				c->has_op2 = true;
 			} else {
 				return sg_fail(lc, k->line, SIGMA_UNSUPPORTED,
-					    "more than two correlation condition operators");
+					       "more than two correlation condition operators");
 			}
 			nops++;
 			found = true;
 		}
 		if (!found)
 			return sg_fail(lc, k->line, SIGMA_UNSUPPORTED, "correlation condition '%s'",
-				    k->s);
+				       k->s);
 	}
 	if (nops == 0)
-		return sg_fail(lc, cond->line, SIGMA_ERROR, "correlation condition has no operator");
+		return sg_fail(lc, cond->line, SIGMA_ERROR,
+			       "correlation condition has no operator");
 	if (c->type == CORR_VALUE_COUNT && c->value_field_name == NULL)
 		return sg_fail(lc, cond->line, SIGMA_ERROR, "value_count condition needs 'field'");
 	return 0;
@@ -124,7 +125,7 @@ int sg_load_correlation(struct lctx *lc, const struct yn *cy)
 		c->type = CORR_TEMPORAL_ORDERED;
 	else
 		return sg_fail(lc, sg_yaml_get(cy, "type")->line, SIGMA_UNSUPPORTED,
-			    "correlation type '%s'", type);
+			       "correlation type '%s'", type);
 	if (rules == NULL)
 		return sg_fail(lc, cy->line, SIGMA_ERROR, "correlation has no rules");
 	if (rules->kind == YN_SCALAR) {
@@ -140,19 +141,20 @@ int sg_load_correlation(struct lctx *lc, const struct yn *cy)
 		for (uint32_t i = 0; i < rules->n; i++) {
 			if (rules->items[i]->kind != YN_SCALAR)
 				return sg_fail(lc, rules->items[i]->line, SIGMA_ERROR,
-					    "correlation rule reference must be a scalar");
+					       "correlation rule reference must be a scalar");
 			c->refs[i] = rules->items[i]->s;
 		}
 		c->nrefs = rules->n;
 	} else {
-		return sg_fail(lc, rules->line, SIGMA_ERROR, "correlation rules must be 1..64 names");
+		return sg_fail(lc, rules->line, SIGMA_ERROR,
+			       "correlation rules must be 1..64 names");
 	}
 	if (ts == NULL)
 		return sg_fail(lc, cy->line, SIGMA_ERROR, "correlation has no timespan");
 	c->timespan_ns = parse_timespan(ts);
 	if (c->timespan_ns == 0)
 		return sg_fail(lc, sg_yaml_get(cy, "timespan")->line, SIGMA_ERROR,
-			    "invalid timespan '%s'", ts);
+			       "invalid timespan '%s'", ts);
 	if (gb) {
 		const struct yn *const *items =
 		    gb->kind == YN_SEQ ? (const struct yn *const *)gb->items : &gb;
@@ -160,13 +162,14 @@ int sg_load_correlation(struct lctx *lc, const struct yn *cy)
 
 		if (n > 16)
 			return sg_fail(lc, gb->line, SIGMA_UNSUPPORTED,
-				    "more than 16 group-by fields");
+				       "more than 16 group-by fields");
 		c->group_names = sg_alloc(a, (n + 1) * sizeof(char *));
 		if (c->group_names == NULL)
 			return sg_oom(lc);
 		for (uint32_t i = 0; i < n; i++) {
 			if (items[i]->kind != YN_SCALAR)
-				return sg_fail(lc, items[i]->line, SIGMA_ERROR, "bad group-by field");
+				return sg_fail(lc, items[i]->line, SIGMA_ERROR,
+					       "bad group-by field");
 			c->group_names[i] = items[i]->s;
 		}
 		c->ngroup = n;
@@ -184,7 +187,7 @@ int sg_load_correlation(struct lctx *lc, const struct yn *cy)
 
 			if (k->kind != YN_SCALAR || m->kind != YN_MAP)
 				return sg_fail(lc, k->line, SIGMA_ERROR,
-					    "alias must map rule names to fields");
+					       "alias must map rule names to fields");
 			c->alias_names[i] = k->s;
 			c->alias_fields[i] = sg_alloc(a, (c->nrefs + 1) * sizeof(char *));
 			if (c->alias_fields[i] == NULL)
@@ -197,10 +200,11 @@ int sg_load_correlation(struct lctx *lc, const struct yn *cy)
 					if (rk->kind == YN_SCALAR && strcmp(rk->s, c->refs[b]) == 0)
 						break;
 				if (b == c->nrefs || fv->kind != YN_SCALAR)
-					return sg_fail(lc, rk->line, SIGMA_ERROR,
-						    "alias '%s' names a rule the correlation does "
-						    "not use",
-						    k->s);
+					return sg_fail(
+					    lc, rk->line, SIGMA_ERROR,
+					    "alias '%s' names a rule the correlation does "
+					    "not use",
+					    k->s);
 				c->alias_fields[i][b] = fv->s;
 			}
 		}
