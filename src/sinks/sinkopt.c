@@ -3,6 +3,8 @@
  */
 #include "sinks/sinkopt.h"
 
+#include "common/duration.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,32 +86,11 @@ int sinkopt__size(const char *s, uint64_t *out)
 
 int sinkopt__duration(const char *s, uint64_t *out)
 {
-	uint64_t v, mul;
-	char suf;
+	static const struct duration_unit units[] = {
+	    {"", 1}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400},
+	};
 
-	if (number_with_suffix(s, &v, &suf) < 0)
-		return -EINVAL;
-	switch (suf) {
-	case '\0':
-	case 's':
-		mul = 1;
-		break;
-	case 'm':
-		mul = 60;
-		break;
-	case 'h':
-		mul = 3600;
-		break;
-	case 'd':
-		mul = 86400;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (v > UINT64_MAX / mul)
-		return -EINVAL;
-	*out = v * mul;
-	return 0;
+	return duration__parse(s, units, sizeof(units) / sizeof(units[0]), UINT64_MAX, out);
 }
 
 int sinkopt__uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
