@@ -26,6 +26,7 @@
  * printed).
  */
 #include "cli/commands.h"
+#include "cli/opts.h"
 
 #include "common/json.h"
 #include "common/strbuf.h"
@@ -331,9 +332,9 @@ int cmd_hunt(int argc, char **argv)
 			}
 			break;
 		case 'm': {
-			char *end;
-			unsigned long long v = strtoull(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || v == 0) {
+			uint64_t v;
+
+			if (opts__uint(optarg, 1, SIZE_MAX, &v) < 0) {
 				fprintf(stderr, "vigil hunt: --max-rows wants a positive number\n");
 				return EX_USAGE;
 			}

@@ -9,6 +9,7 @@
  * the per-simulation statuses are the result.
  */
 #include "cli/commands.h"
+#include "cli/opts.h"
 #include "coverage/sim.h"
 
 #include <errno.h>
@@ -83,7 +84,7 @@ int cmd_simulate(int argc, char **argv)
 	struct strbuf sb;
 	off_t from = 0;
 	int opt, wait_s = 5, rc = 0;
-	char *end;
+	uint64_t v;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "s:o:O:w:t:lh", opts, NULL)) != -1) {
@@ -98,11 +99,11 @@ int cmd_simulate(int argc, char **argv)
 			only = optarg;
 			break;
 		case 'w':
-			wait_s = (int)strtol(optarg, &end, 10);
-			if (*end || wait_s < 0 || wait_s > 600) {
+			if (opts__uint(optarg, 0, 600, &v) < 0) {
 				fprintf(stderr, "vigil simulate: --wait takes 0-600 seconds\n");
 				return EX_USAGE;
 			}
+			wait_s = (int)v;
 			break;
 		case 't':
 			tmpdir = optarg;
