@@ -82,11 +82,6 @@ static bool is_list_op(int op)
 	       op == ROP_EXCLUDES_ANY || op == ROP_EXCLUDES_ALL;
 }
 
-static bool is_substr_op(int op)
-{
-	return op >= ROP_CONTAINS && op <= ROP_NOT_END;
-}
-
 static struct revent *event_get(struct pctx *p, const struct vevent_def *def)
 {
 	struct revent *ev = p->rs->ev[def->id];

@@ -22,7 +22,7 @@ static int cap_duration(struct pctx *p, const xmlNode *n, const char *an, uint64
 			uint64_t *out)
 {
 	static const struct duration_unit units[] = {
-	    {"ms", NSEC_PER_MSEC},     {"s", NSEC_PER_SEC},	     {"m", 60 * NSEC_PER_SEC},
+	    {"ms", NSEC_PER_MSEC},	{"s", NSEC_PER_SEC},	     {"m", 60 * NSEC_PER_SEC},
 	    {"h", 3600 * NSEC_PER_SEC}, {"d", 86400 * NSEC_PER_SEC},
 	};
 	char *v = px_attr(n, an);
@@ -37,9 +37,9 @@ static int cap_duration(struct pctx *p, const xmlNode *n, const char *an, uint64
 	if (duration__parse(px_trim(v), units, ARRAY_LEN(units), CAPS_MAX_DURATION_NS, out) < 0 ||
 	    *out == 0)
 		rc = px_err(p, n,
-			  "bad duration \"%s\" for %s (a whole number followed by ms, s, m, h "
-			  "or d, at most 3650d)",
-			  v, an);
+			    "bad duration \"%s\" for %s (a whole number followed by ms, s, m, h "
+			    "or d, at most 3650d)",
+			    v, an);
 	xmlFree(v);
 	return rc;
 }
@@ -56,7 +56,7 @@ static int cap_uint(struct pctx *p, const xmlNode *n, const char *an, int64_t lo
 		return px_err(p, n, "<%s> needs a %s attribute", px_name(n), an);
 	if (!px_i64(v, &x) || x < lo || x > hi)
 		rc = px_err(p, n, "%s must be a whole number from %lld to %lld, not \"%s\"", an,
-			  (long long)lo, (long long)hi, v);
+			    (long long)lo, (long long)hi, v);
 	else
 		*out = (uint64_t)x;
 	xmlFree(v);
@@ -124,22 +124,22 @@ static int cap_conflicts(struct pctx *p, const xmlNode *n, const struct caps *cs
 
 		if (strcmp(o->name, r->name) == 0)
 			return px_err(p, n, "duplicate cap name \"%s\" (first used at line %d)",
-				    r->name, o->line);
+				      r->name, o->line);
 		if (o->ev != r->ev)
 			continue;
 		if (o->kind == CAPS_GLOBAL && r->kind == CAPS_GLOBAL)
-			return px_err(p, n, "event %s already has a GlobalCap (line %d)", r->ev->name,
-				    o->line);
+			return px_err(p, n, "event %s already has a GlobalCap (line %d)",
+				      r->ev->name, o->line);
 		if ((o->kind == CAPS_AGGREGATE) != (r->kind == CAPS_AGGREGATE))
 			return px_err(p, n,
-				    "event %s has both an Aggregate and a cap (line %d): an "
-				    "aggregate takes every event, so the cap would never act",
-				    r->ev->name, o->line);
+				      "event %s has both an Aggregate and a cap (line %d): an "
+				      "aggregate takes every event, so the cap would never act",
+				      r->ev->name, o->line);
 		per_event += o->kind != CAPS_GLOBAL;
 	}
 	if (r->kind != CAPS_GLOBAL && per_event >= CAPS_MAX_PER_EVENT)
 		return px_err(p, n, "more than %d LocalCap/Aggregate elements for event %s",
-			    CAPS_MAX_PER_EVENT, r->ev->name);
+			      CAPS_MAX_PER_EVENT, r->ev->name);
 	return 0;
 }
 
@@ -165,9 +165,9 @@ static int parse_cap_rule(struct pctx *p, struct caps *cs, const xmlNode *n)
 		rc = px_check_attrs(p, n, agg_attrs, ARRAY_LEN(agg_attrs));
 	} else {
 		return px_err(p, n,
-			    "unknown element <%s> in <VigilCaps> (GlobalCap, LocalCap or "
-			    "Aggregate)",
-			    px_name(n));
+			      "unknown element <%s> in <VigilCaps> (GlobalCap, LocalCap or "
+			      "Aggregate)",
+			      px_name(n));
 	}
 	if (rc)
 		return rc;

@@ -137,7 +137,8 @@ char *px_text(struct pctx *p, const xmlNode *n, int *rc)
 		if (c->type == XML_COMMENT_NODE || c->type == XML_PI_NODE)
 			continue;
 		if (c->type == XML_ELEMENT_NODE) {
-			*rc = px_err(p, c, "unexpected element <%s> inside <%s>", px_name(c), px_name(n));
+			*rc = px_err(p, c, "unexpected element <%s> inside <%s>", px_name(c),
+				     px_name(n));
 			free(s);
 			return NULL;
 		}
@@ -217,6 +218,6 @@ int px_check_attrs(struct pctx *p, const xmlNode *n, const char *const *ok, size
 	for (const xmlAttr *a = n->properties; a; a = a->next)
 		if (!px_in_list((const char *)a->name, ok, nok))
 			return px_err(p, n, "<%s> has no attribute \"%s\"", px_name(n),
-				    (const char *)a->name);
+				      (const char *)a->name);
 	return 0;
 }
