@@ -125,34 +125,6 @@ struct caps_state {
 	size_t kbuf_cap;
 };
 
-struct caps *ruleset__caps(const struct ruleset *rs)
-{
-	return rs && rs->caps && rs->caps->nrules ? rs->caps : NULL;
-}
-
-int ruleset__health_interval(const struct ruleset *rs)
-{
-	return rs && rs->has_health_interval ? (int)rs->health_interval_s : -1;
-}
-
-size_t caps__count(const struct caps *c)
-{
-	return c ? c->nrules : 0;
-}
-
-size_t caps__max_keys(const struct caps *c)
-{
-	return c ? c->max_keys : CAPS_DEFAULT_MAX_KEYS;
-}
-
-bool caps__applies(const struct caps *c, unsigned event_id)
-{
-	for (uint32_t i = 0; c && i < c->nrules; i++)
-		if (c->rules[i].ev->id == event_id)
-			return true;
-	return false;
-}
-
 /* ---- hashing ------------------------------------------------------------ */
 
 static uint64_t rotl64(uint64_t x, int r)

@@ -41,7 +41,8 @@ static inline uint32_t slot_of_hash(uint64_t h)
 	return (uint32_t)h;
 }
 
-static inline const struct eqent *tab_find(const struct htab *t, uint64_t h, const char *s, size_t len)
+static inline const struct eqent *tab_find(const struct htab *t, uint64_t h, const char *s,
+					   size_t len)
 {
 	if (t->ents == NULL)
 		return NULL;

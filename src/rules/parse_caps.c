@@ -3,7 +3,8 @@
  * struct caps (caps_int.h), which caps.c runs: GlobalCap, LocalCap and
  * Aggregate elements, each checked here (unknown attributes, fields the
  * event lacks, conflicting caps) so `vigil validate` reports it with
- * file:line like every other config error.
+ * file:line like every other config error. The queries of the parsed
+ * section (caps__count, caps__max_keys, caps__applies) are at the end.
  */
 #include "rules/caps_int.h"
 #include "rules/parse_int.h"
@@ -262,4 +263,24 @@ int px_parse_caps(struct pctx *p, const xmlNode *n)
 	if (rc == 0)
 		p->rs->caps = cs;
 	return rc;
+}
+
+/* Queries of the parsed section (caps.h). */
+
+size_t caps__count(const struct caps *c)
+{
+	return c ? c->nrules : 0;
+}
+
+size_t caps__max_keys(const struct caps *c)
+{
+	return c ? c->max_keys : CAPS_DEFAULT_MAX_KEYS;
+}
+
+bool caps__applies(const struct caps *c, unsigned event_id)
+{
+	for (uint32_t i = 0; c && i < c->nrules; i++)
+		if (c->rules[i].ev->id == event_id)
+			return true;
+	return false;
 }
