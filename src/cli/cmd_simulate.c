@@ -12,6 +12,8 @@
 #include "cli/opts.h"
 #include "coverage/sim.h"
 
+#include "common/duration.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -155,7 +157,7 @@ int cmd_simulate(int argc, char **argv)
 		goto out;
 	}
 	if (sensor) {
-		int e = sim_check_file(sensor, from, rs, nsel, wait_s * 1000);
+		int e = sim_check_file(sensor, from, rs, nsel, wait_s * (int)MSEC_PER_SEC);
 
 		if (e) {
 			fprintf(stderr, "vigil simulate: %s: %s\n", sensor, strerror(-e));

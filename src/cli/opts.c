@@ -9,8 +9,8 @@
 
 #include <errno.h>
 
-static int in_range(const char *s, const struct duration_unit *units, size_t nunits,
-		    uint64_t min, uint64_t max, uint64_t *out)
+static int in_range(const char *s, const struct duration_unit *units, size_t nunits, uint64_t min,
+		    uint64_t max, uint64_t *out)
 {
 	uint64_t v;
 

@@ -8,6 +8,7 @@
  */
 #include "sinks/sysmon_xml.h"
 
+#include "common/duration.h"
 #include "common/utf8.h"
 
 #include <inttypes.h>
@@ -147,8 +148,8 @@ void sysmon_xml__add_record(struct strbuf *sb, const struct vrec *rec,
 	const struct vevent_def *def = rec->def;
 	const char *provider = o->provider ? o->provider : SYSMON_PROVIDER;
 	const char *computer = rec->computer ? rec->computer : "-";
-	time_t secs = (time_t)(rec->ts_ns / 1000000000ull);
-	unsigned nsec = (unsigned)(rec->ts_ns % 1000000000ull);
+	time_t secs = (time_t)(rec->ts_ns / NSEC_PER_SEC);
+	unsigned nsec = (unsigned)(rec->ts_ns % NSEC_PER_SEC);
 	char tbuf[32];
 	struct tm tm;
 
