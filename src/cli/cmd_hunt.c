@@ -113,7 +113,7 @@ static size_t cell_text(const char *s, int len, char *out, size_t cap)
 	for (size_t i = 0; i < sb.len && o + 4 < cap; i++) {
 		unsigned char c = (unsigned char)sb.buf[i];
 
-		if ((c & 0xc0) != 0x80) {
+		if (!utf8__is_cont(c)) {
 			if (width == HUNT_CELL_MAX - 1 && i + 1 < sb.len) {
 				memcpy(out + o, "\xe2\x80\xa6", 3); /* … */
 				o += 3;

@@ -7,6 +7,8 @@
 #include "rules/rules_int.h"
 #include "rules/caps_int.h"
 
+#include "common/utf8.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -236,7 +238,7 @@ void ruleset__apply_field_sizes(const struct ruleset *rs, struct vrec *rec)
 			continue;
 		/* Cut on a UTF-8 character boundary, never inside a sequence. */
 		l = max;
-		while (l > 0 && ((unsigned char)s[l] & 0xc0) == 0x80)
+		while (l > 0 && utf8__is_cont((unsigned char)s[l]))
 			l--;
 		rec->v[f].len = (uint32_t)l;
 	}

@@ -84,7 +84,7 @@ void sysmon_xml__add_escaped(struct strbuf *sb, const char *s, size_t len)
 			adv = utf8__seq(p + i, len - i, &cp);
 			/* U+FFFE and U+FFFF are not XML characters either. */
 			if (adv == 0 || cp == 0xfffe || cp == 0xffff) {
-				rep = "\xef\xbf\xbd";
+				rep = UTF8_REPLACEMENT;
 				adv = 1;
 			}
 		} else if (c >= 0x20 && c != '&' && c != '<' && c != '>' && c != '"' && c != '\'') {
@@ -116,7 +116,7 @@ void sysmon_xml__add_escaped(struct strbuf *sb, const char *s, size_t len)
 				rep = "&#xD;";
 				break;
 			default:
-				rep = "\xef\xbf\xbd";
+				rep = UTF8_REPLACEMENT;
 				break;
 			}
 		}

@@ -54,7 +54,8 @@ static void test_units(void **state)
 
 static void test_refused(void **state)
 {
-	static const char *const bad[] = {"", "s", "-5s", "+5s", " 5s", "5 s", "5x", "5sec", "1.5s", "5S"};
+	static const char *const bad[] = {"",	 "s",  "-5s",  "+5s",  " 5s",
+					  "5 s", "5x", "5sec", "1.5s", "5S"};
 	uint64_t v = 77;
 
 	(void)state;
@@ -78,13 +79,11 @@ static void test_limits(void **state)
 	assert_int_equal(duration__parse("18446744074s", ns_units, N(ns_units), UINT64_MAX, &v),
 			 -EINVAL);
 	/* ...and the digits alone may not pass 64 bits. */
-	assert_int_equal(duration__parse("18446744073709551615", s_units, N(s_units), UINT64_MAX,
-					 &v),
-			 0);
+	assert_int_equal(
+	    duration__parse("18446744073709551615", s_units, N(s_units), UINT64_MAX, &v), 0);
 	assert_true(v == UINT64_MAX);
-	assert_int_equal(duration__parse("18446744073709551616", s_units, N(s_units), UINT64_MAX,
-					 &v),
-			 -EINVAL);
+	assert_int_equal(
+	    duration__parse("18446744073709551616", s_units, N(s_units), UINT64_MAX, &v), -EINVAL);
 }
 
 int main(void)
