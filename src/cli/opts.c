@@ -7,24 +7,11 @@
 
 #include "common/duration.h"
 
-#include <errno.h>
-
-static int in_range(const char *s, const struct duration_unit *units, size_t nunits, uint64_t min,
-		    uint64_t max, uint64_t *out)
-{
-	uint64_t v;
-
-	if (duration__parse(s, units, nunits, max, &v) < 0 || v < min)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 int opts__uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
 	static const struct duration_unit plain[] = {{"", 1}};
 
-	return in_range(s, plain, 1, min, max, out);
+	return duration__parse(s, plain, 1, min, max, out);
 }
 
 int opts__size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
@@ -33,5 +20,5 @@ int opts__size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	    {"", 1}, {"k", 1ull << 10}, {"K", 1ull << 10}, {"m", 1ull << 20}, {"M", 1ull << 20},
 	};
 
-	return in_range(s, units, sizeof(units) / sizeof(units[0]), min, max, out);
+	return duration__parse(s, units, sizeof(units) / sizeof(units[0]), min, max, out);
 }

@@ -31,14 +31,16 @@ int duration__split(const char *s, const struct duration_unit *units, size_t nun
 	return -EINVAL;
 }
 
-int duration__parse(const char *s, const struct duration_unit *units, size_t nunits, uint64_t max,
-		    uint64_t *out)
+int duration__parse(const char *s, const struct duration_unit *units, size_t nunits, uint64_t min,
+		    uint64_t max, uint64_t *out)
 {
 	uint64_t v, mul;
 
 	if (duration__split(s, units, nunits, &v, &mul) < 0)
 		return -EINVAL;
 	if (mul != 0 && v > max / mul)
+		return -EINVAL;
+	if (v * mul < min)
 		return -EINVAL;
 	*out = v * mul;
 	return 0;

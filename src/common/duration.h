@@ -46,8 +46,8 @@ int duration__split(const char *s, const struct duration_unit *units, size_t nun
 		    uint64_t *count, uint64_t *mul);
 
 /* duration__split, then *out = count * mul. Returns -EINVAL as above and
- * when that product is above max. */
-int duration__parse(const char *s, const struct duration_unit *units, size_t nunits, uint64_t max,
-		    uint64_t *out);
+ * when that product is outside [min, max]; *out is then untouched. */
+int duration__parse(const char *s, const struct duration_unit *units, size_t nunits, uint64_t min,
+		    uint64_t max, uint64_t *out);
 
 #endif

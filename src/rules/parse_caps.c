@@ -35,8 +35,7 @@ static int cap_duration(struct pctx *p, const xmlNode *n, const char *an, uint64
 		*out = dflt;
 		return 0;
 	}
-	if (duration__parse(px_trim(v), units, ARRAY_LEN(units), CAPS_MAX_DURATION_NS, out) < 0 ||
-	    *out == 0)
+	if (duration__parse(px_trim(v), units, ARRAY_LEN(units), 1, CAPS_MAX_DURATION_NS, out) < 0)
 		rc = px_err(p, n,
 			    "bad duration \"%s\" for %s (a whole number followed by ms, s, m, h "
 			    "or d, at most 3650d)",

@@ -34,18 +34,18 @@ static void test_units(void **state)
 	uint64_t v = 0, mul = 0;
 
 	(void)state;
-	assert_int_equal(duration__parse("250ms", ns_units, N(ns_units), UINT64_MAX, &v), 0);
+	assert_int_equal(duration__parse("250ms", ns_units, N(ns_units), 0, UINT64_MAX, &v), 0);
 	assert_true(v == 250 * NSEC_PER_MSEC);
-	assert_int_equal(duration__parse("2m", ns_units, N(ns_units), UINT64_MAX, &v), 0);
+	assert_int_equal(duration__parse("2m", ns_units, N(ns_units), 0, UINT64_MAX, &v), 0);
 	assert_true(v == 120 * NSEC_PER_SEC);
 	/* "ms" is not "m" followed by junk: the whole suffix must match. */
-	assert_int_equal(duration__parse("3s", ns_units, N(ns_units), UINT64_MAX, &v), 0);
+	assert_int_equal(duration__parse("3s", ns_units, N(ns_units), 0, UINT64_MAX, &v), 0);
 	assert_true(v == 3 * NSEC_PER_SEC);
 	/* A bare number only where the table has the empty unit. */
-	assert_int_equal(duration__parse("45", s_units, N(s_units), UINT64_MAX, &v), 0);
+	assert_int_equal(duration__parse("45", s_units, N(s_units), 0, UINT64_MAX, &v), 0);
 	assert_int_equal(v, 45);
-	assert_int_equal(duration__parse("45", ns_units, N(ns_units), UINT64_MAX, &v), -EINVAL);
-	assert_int_equal(duration__parse("0", s_units, N(s_units), UINT64_MAX, &v), 0);
+	assert_int_equal(duration__parse("45", ns_units, N(ns_units), 0, UINT64_MAX, &v), -EINVAL);
+	assert_int_equal(duration__parse("0", s_units, N(s_units), 0, UINT64_MAX, &v), 0);
 	assert_int_equal(v, 0);
 	assert_int_equal(duration__split("7h", s_units, N(s_units), &v, &mul), 0);
 	assert_int_equal(v, 7);
@@ -60,9 +60,9 @@ static void test_refused(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < N(bad); i++)
-		assert_int_equal(duration__parse(bad[i], ns_units, N(ns_units), UINT64_MAX, &v),
+		assert_int_equal(duration__parse(bad[i], ns_units, N(ns_units), 0, UINT64_MAX, &v),
 				 -EINVAL);
-	assert_int_equal(duration__parse(NULL, ns_units, N(ns_units), UINT64_MAX, &v), -EINVAL);
+	assert_int_equal(duration__parse(NULL, ns_units, N(ns_units), 0, UINT64_MAX, &v), -EINVAL);
 	assert_int_equal(v, 77); /* untouched on error */
 }
 
@@ -72,18 +72,23 @@ static void test_limits(void **state)
 
 	(void)state;
 	/* The product is bounded by max... */
-	assert_int_equal(duration__parse("10s", ns_units, N(ns_units), 10 * NSEC_PER_SEC, &v), 0);
-	assert_int_equal(duration__parse("11s", ns_units, N(ns_units), 10 * NSEC_PER_SEC, &v),
+	assert_int_equal(duration__parse("10s", ns_units, N(ns_units), 0, 10 * NSEC_PER_SEC, &v),
+			 0);
+	assert_int_equal(duration__parse("11s", ns_units, N(ns_units), 0, 10 * NSEC_PER_SEC, &v),
 			 -EINVAL);
+	/* ...from below too (caps refuse a zero period)... */
+	assert_int_equal(duration__parse("0ms", ns_units, N(ns_units), 1, UINT64_MAX, &v), -EINVAL);
+	assert_int_equal(duration__parse("1ms", ns_units, N(ns_units), 1, UINT64_MAX, &v), 0);
 	/* ...never wraps... */
-	assert_int_equal(duration__parse("18446744074s", ns_units, N(ns_units), UINT64_MAX, &v),
+	assert_int_equal(duration__parse("18446744074s", ns_units, N(ns_units), 0, UINT64_MAX, &v),
 			 -EINVAL);
 	/* ...and the digits alone may not pass 64 bits. */
 	assert_int_equal(
-	    duration__parse("18446744073709551615", s_units, N(s_units), UINT64_MAX, &v), 0);
+	    duration__parse("18446744073709551615", s_units, N(s_units), 0, UINT64_MAX, &v), 0);
 	assert_true(v == UINT64_MAX);
 	assert_int_equal(
-	    duration__parse("18446744073709551616", s_units, N(s_units), UINT64_MAX, &v), -EINVAL);
+	    duration__parse("18446744073709551616", s_units, N(s_units), 0, UINT64_MAX, &v),
+	    -EINVAL);
 }
 
 int main(void)
