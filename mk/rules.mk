@@ -11,7 +11,8 @@ FUZZ_TIME ?= 600
 FUZZ_B    ?= build/fuzz
 RULES_FUZZ_PKGS := libxml-2.0 libcrypto libhs
 RULES_FUZZ_SRCS := tests/fuzz/config/fuzz_config.c $(wildcard src/rules/*.c) \
-	src/common/schema.c src/common/record.c src/common/log.c
+	src/common/schema.c src/common/record.c src/common/log.c src/common/duration.c \
+	src/common/utf8.c src/common/strbuf.c
 
 .PHONY: fuzz-config fuzz-short fuzz-short-config bench-rules
 

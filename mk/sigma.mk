@@ -14,7 +14,8 @@ FUZZ_B    ?= build/fuzz
 SIGMA_FUZZ_PKGS := yaml-0.1 libhs libpcre2-8 json-c
 SIGMA_FUZZ_SRCS := tests/fuzz/sigma/fuzz_sigma.c $(wildcard src/detect/*.c) \
 	src/common/schema.c src/common/record.c src/common/record_json.c \
-	src/common/json.c src/common/utf8.c src/common/strbuf.c src/common/log.c
+	src/common/json.c src/common/utf8.c src/common/strbuf.c src/common/log.c \
+	src/common/duration.c
 
 .PHONY: fuzz-sigma fuzz-short fuzz-short-sigma bench-sigma
 

@@ -26,6 +26,7 @@
  * printed).
  */
 #include "cli/commands.h"
+#include "cli/opts.h"
 
 #include "common/json.h"
 #include "common/strbuf.h"
@@ -112,7 +113,7 @@ static size_t cell_text(const char *s, int len, char *out, size_t cap)
 	for (size_t i = 0; i < sb.len && o + 4 < cap; i++) {
 		unsigned char c = (unsigned char)sb.buf[i];
 
-		if ((c & 0xc0) != 0x80) {
+		if (!utf8__is_cont(c)) {
 			if (width == HUNT_CELL_MAX - 1 && i + 1 < sb.len) {
 				memcpy(out + o, "\xe2\x80\xa6", 3); /* … */
 				o += 3;
@@ -331,9 +332,9 @@ int cmd_hunt(int argc, char **argv)
 			}
 			break;
 		case 'm': {
-			char *end;
-			unsigned long long v = strtoull(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || v == 0) {
+			uint64_t v;
+
+			if (opts__uint(optarg, 1, SIZE_MAX, &v) < 0) {
 				fprintf(stderr, "vigil hunt: --max-rows wants a positive number\n");
 				return EX_USAGE;
 			}

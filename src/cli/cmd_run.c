@@ -2,6 +2,7 @@
  * cmd_run.c — `vigil run`: start the sensor in the foreground.
  */
 #include "cli/commands.h"
+#include "cli/opts.h"
 
 #include "common/datadir.h"
 #include "common/log.h"
@@ -11,6 +12,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,23 +50,6 @@ static void usage(FILE *f)
 	    "                         otherwise), with a warning\n"
 	    "  -v, --verbose          more logging; twice for libbpf's debug log\n"
 	    "\nSee vigil(8).\n");
-}
-
-static int parse_size(const char *s, uint32_t *out)
-{
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
-
-	if (end == s)
-		return -1;
-	if (*end == 'k' || *end == 'K')
-		v <<= 10, end++;
-	else if (*end == 'm' || *end == 'M')
-		v <<= 20, end++;
-	if (*end != '\0' || v < 4096 || v > (1ull << 30) || (v & (v - 1)) != 0)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
 }
 
 /* Refuses a configuration file (or Sigma path) that someone other than root
@@ -107,7 +92,8 @@ int cmd_run(int argc, char **argv)
 	    .health_interval_s = 60,
 	    .proc_cache_max = 65536,
 	};
-	char *end, *abs_config = NULL;
+	char *abs_config = NULL;
+	uint64_t v;
 	int c, rc;
 
 	optind = 1;
@@ -131,25 +117,27 @@ int cmd_run(int argc, char **argv)
 			o.state_dir = optarg;
 			break;
 		case 'H':
-			o.health_interval_s = (unsigned)strtoul(optarg, &end, 10);
-			if (*end != '\0') {
+			if (opts__uint(optarg, 0, UINT_MAX, &v) < 0) {
 				fprintf(stderr, "vigil: bad --health-interval '%s'\n", optarg);
 				return EX_USAGE;
 			}
+			o.health_interval_s = (unsigned)v;
 			break;
 		case 'R':
-			if (parse_size(optarg, &o.ringbuf_bytes) != 0) {
+			/* A power of two: the kernel's ring buffer size rule. */
+			if (opts__size(optarg, 4096, 1u << 30, &v) < 0 || (v & (v - 1)) != 0) {
 				fprintf(stderr, "vigil: --ringbuf-size must be a power of two "
 						"between 4K and 1G\n");
 				return EX_USAGE;
 			}
+			o.ringbuf_bytes = (uint32_t)v;
 			break;
 		case 'P':
-			o.proc_cache_max = strtoul(optarg, &end, 10);
-			if (*end != '\0' || o.proc_cache_max < 64) {
+			if (opts__uint(optarg, 64, SIZE_MAX, &v) < 0) {
 				fprintf(stderr, "vigil: bad --proc-cache '%s'\n", optarg);
 				return EX_USAGE;
 			}
+			o.proc_cache_max = (size_t)v;
 			break;
 		case 'C':
 			o.control_path = optarg;

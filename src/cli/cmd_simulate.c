@@ -9,7 +9,10 @@
  * the per-simulation statuses are the result.
  */
 #include "cli/commands.h"
+#include "cli/opts.h"
 #include "coverage/sim.h"
+
+#include "common/duration.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -83,7 +86,7 @@ int cmd_simulate(int argc, char **argv)
 	struct strbuf sb;
 	off_t from = 0;
 	int opt, wait_s = 5, rc = 0;
-	char *end;
+	uint64_t v;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "s:o:O:w:t:lh", opts, NULL)) != -1) {
@@ -98,11 +101,11 @@ int cmd_simulate(int argc, char **argv)
 			only = optarg;
 			break;
 		case 'w':
-			wait_s = (int)strtol(optarg, &end, 10);
-			if (*end || wait_s < 0 || wait_s > 600) {
+			if (opts__uint(optarg, 0, 600, &v) < 0) {
 				fprintf(stderr, "vigil simulate: --wait takes 0-600 seconds\n");
 				return EX_USAGE;
 			}
+			wait_s = (int)v;
 			break;
 		case 't':
 			tmpdir = optarg;
@@ -154,7 +157,7 @@ int cmd_simulate(int argc, char **argv)
 		goto out;
 	}
 	if (sensor) {
-		int e = sim_check_file(sensor, from, rs, nsel, wait_s * 1000);
+		int e = sim_check_file(sensor, from, rs, nsel, wait_s * (int)MSEC_PER_SEC);
 
 		if (e) {
 			fprintf(stderr, "vigil simulate: %s: %s\n", sensor, strerror(-e));

@@ -15,6 +15,7 @@
  */
 #include "cli/commands.h"
 
+#include "common/duration.h"
 #include "common/evline.h"
 #include "common/record.h"
 #include "common/record_json.h"
@@ -191,7 +192,7 @@ static int run_view(struct view *v)
 		rc = flush_out(v);
 		if (rc || !v->follow || v->path == NULL)
 			break;
-		nanosleep(&(struct timespec){0, 200 * 1000 * 1000}, NULL);
+		nanosleep(&(struct timespec){0, 200 * (long)NSEC_PER_MSEC}, NULL);
 		/* Rotated away (a new file at the path) or truncated: start
 		 * again from the top of what is there now. */
 		if (stat(v->path, &now) == 0 &&

@@ -3,6 +3,8 @@
  */
 #include "common/record.h"
 
+#include "common/duration.h"
+
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -175,8 +177,8 @@ void vrec__copy(struct vrec *dst, const struct vrec *src)
 
 void vrec__fmt_time(uint64_t ts_ns, char out[24])
 {
-	time_t secs = (time_t)(ts_ns / 1000000000ull);
-	unsigned ms = (unsigned)((ts_ns / 1000000ull) % 1000);
+	time_t secs = (time_t)(ts_ns / NSEC_PER_SEC);
+	unsigned ms = (unsigned)((ts_ns / NSEC_PER_MSEC) % MSEC_PER_SEC);
 	struct tm tm;
 
 	gmtime_r(&secs, &tm);

@@ -10,6 +10,8 @@
  */
 #include "common/record_json.h"
 
+#include "common/duration.h"
+
 #include <errno.h>
 #include <json-c/json.h>
 #include <pthread.h>
@@ -432,7 +434,7 @@ static void finish(struct vrec *rec)
 			ms = ms * 10 + (uint64_t)(*end - '0');
 	while (d++ < 3)
 		ms *= 10;
-	rec->ts_ns = (uint64_t)timegm(&tm) * 1000000000ull + ms * 1000000ull;
+	rec->ts_ns = (uint64_t)timegm(&tm) * NSEC_PER_SEC + ms * NSEC_PER_MSEC;
 }
 
 int record_json__parse(struct vrec *rec, const char *line, size_t len, char *err, size_t errlen)

@@ -29,7 +29,7 @@ size_t utf8__seq(const unsigned char *s, size_t n, uint32_t *cp_out)
 	if (n < need)
 		return 0;
 	for (size_t i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
+		if (!utf8__is_cont(s[i]))
 			return 0;
 		cp = (cp << 6) | (s[i] & 0x3f);
 	}

@@ -22,6 +22,13 @@
  * when it is invalid; *cp (when not NULL) gets its code point. */
 size_t utf8__seq(const unsigned char *s, size_t n, uint32_t *cp);
 
+/* True for a continuation byte (10xxxxxx): not the start of a character,
+ * so a cut or a character count steps over it. */
+static inline bool utf8__is_cont(unsigned char c)
+{
+	return (c & 0xc0) == 0x80;
+}
+
 /* True when s[0..n) is valid UTF-8 throughout. */
 bool utf8__valid(const char *s, size_t n);
 

@@ -14,6 +14,8 @@
 #include "coverage/sim.h"
 #include "common/json.h"
 
+#include "common/duration.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -170,7 +172,7 @@ static long long now_ms(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)ts.tv_sec * (long long)MSEC_PER_SEC + ts.tv_nsec / (long)NSEC_PER_MSEC;
 }
 
 #define SIM_LINE_MAX (1 << 20)
@@ -270,7 +272,7 @@ int sim_run(const struct sim_def *def, const char *tmpbase, int timeout_s, struc
 		_exit(rc == 0 ? 0 : rc == SIM_SKIP ? SIM_SKIP : 1);
 	}
 	ctx->pid = pid;
-	deadline = now_ms() + (long long)timeout_s * 1000;
+	deadline = now_ms() + (long long)timeout_s * (long long)MSEC_PER_SEC;
 	for (;;) {
 		pid_t w = waitpid(pid, &st, WNOHANG);
 

@@ -21,6 +21,8 @@
  */
 #include "detect/sigma_int.h"
 
+#include "common/duration.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +78,7 @@ uint64_t sg_rec_time(const struct vrec *rec)
 		while (digits++ < 3)
 			ms *= 10;
 	}
-	return (uint64_t)timegm(&tm) * 1000000000ull + (uint64_t)ms * 1000000ull;
+	return (uint64_t)timegm(&tm) * NSEC_PER_SEC + (uint64_t)ms * NSEC_PER_MSEC;
 }
 
 int sg_corr_init(struct sigma_engine *e, struct sg_corr *c)

@@ -3,10 +3,13 @@
  *
  * sigma_yaml.c turns YAML into a small node tree that keeps line numbers;
  * sigma_load.c interprets a rule's tree into atoms (one test of one field
- * against one value) and an expression tree over them; sigma_value.c holds
- * the value modifiers (wildcards, encodings, windash, CIDR);
+ * against one value) and an expression tree over them, with its parts
+ * sigma_compile.c (values), sigma_cond.c (the condition) and
+ * sigma_corr_load.c (correlation rules), see sigma_load.h; sigma_value.c
+ * holds the value modifiers (wildcards, encodings, windash, CIDR);
  * sigma_match.c compiles all atoms into per-(EventID, field) Hyperscan
- * databases and hash sets and runs events; sigma_corr.c keeps correlation
+ * databases and hash sets and runs events; sigma_field.c reads fields and
+ * evaluates the atoms that are not scanned; sigma_corr.c keeps correlation
  * state. Everything a rule owns lives in the engine's arena and is freed at
  * once with it.
  */
@@ -58,6 +61,10 @@ int sg_yaml_parse(struct sg_arena *a, const char *buf, size_t len, struct yn ***
 /* Map lookup by key; NULL when absent or m is not a map. */
 struct yn *sg_yaml_get(const struct yn *m, const char *key);
 bool sg_yaml_is_null(const struct yn *n);
+/* The text of m's scalar key; NULL when absent, null or not a scalar. */
+const char *sg_yaml_scalar(const struct yn *m, const char *key);
+/* true/yes/false/no (any case) into *out; false when v is none of them. */
+bool sg_yaml_bool(const struct yn *v, bool *out);
 
 /* ---- expression tree ------------------------------------------------ */
 
@@ -248,6 +255,27 @@ bool sg_cidr_match(const struct sa *atom, const char *s, size_t n);
 
 int sg_matcher_build(struct sigma_engine *e, char *err, size_t errlen);
 void sg_matcher_free(struct sigma_engine *e);
+
+/* sigma_field.c ------------------------------------------------------- */
+
+/* ASCII case folding, as every case-insensitive comparison does it (bytes
+ * beyond ASCII compare exactly). */
+static inline uint8_t sg_fold(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+static inline bool sg_eq_fold(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sg_fold((uint8_t)a[i]) != sg_fold((uint8_t)b[i]))
+			return false;
+	return true;
+}
+
+/* Whether the lazy atom a holds for rec; md is the thread's PCRE2 match
+ * data. */
+bool sg_atom_eval(const struct sa *a, const struct vrec *rec, pcre2_match_data *md);
 /* Field value of rec by id, including EventID/Event/Computer/SequenceNumber
  * which live outside the value array; buf (≥ 24 bytes) holds numbers. */
 const char *sg_field(const struct vrec *rec, unsigned f, size_t *len, char *buf);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <yaml.h>
 
 #define CHUNK_SIZE     (64 * 1024)
@@ -272,4 +273,26 @@ bool sg_yaml_is_null(const struct yn *n)
 		return false;
 	return n->len == 0 || strcmp(n->s, "~") == 0 || strcmp(n->s, "null") == 0 ||
 	       strcmp(n->s, "Null") == 0 || strcmp(n->s, "NULL") == 0;
+}
+
+const char *sg_yaml_scalar(const struct yn *m, const char *key)
+{
+	const struct yn *v = sg_yaml_get(m, key);
+
+	return v && v->kind == YN_SCALAR && !sg_yaml_is_null(v) ? v->s : NULL;
+}
+
+bool sg_yaml_bool(const struct yn *v, bool *out)
+{
+	if (v->kind != YN_SCALAR)
+		return false;
+	if (strcasecmp(v->s, "true") == 0 || strcasecmp(v->s, "yes") == 0) {
+		*out = true;
+		return true;
+	}
+	if (strcasecmp(v->s, "false") == 0 || strcasecmp(v->s, "no") == 0) {
+		*out = false;
+		return true;
+	}
+	return false;
 }

@@ -11,6 +11,7 @@
  */
 #include "formats/format.h"
 
+#include "common/duration.h"
 #include "common/json.h"
 #include "formats/writer.h"
 
@@ -248,7 +249,7 @@ static void file_obj(struct fw *w, enum vf_id f, const char *type, enum vf_id ha
 		if ((t = fw__peek(w, VF_CreationUtcTime, &ln)) && fw__parse_time_ms(t, ln, &ms)) {
 			char iso[32];
 
-			fw__iso_time(iso, (uint64_t)ms * 1000000ull);
+			fw__iso_time(iso, (uint64_t)ms * NSEC_PER_MSEC);
 			fw__use(w, VF_CreationUtcTime);
 			fw__lit(w, w->rec->def->id == 2 ? "mtime" : "created", iso);
 		}
@@ -458,7 +459,7 @@ void ecs__add_record(struct strbuf *sb, const struct vrec *rec)
 
 	fw__begin(&w, sb, rec);
 	if (ts == 0 && (v = fw__peek(&w, VF_UtcTime, &n)) && fw__parse_time_ms(v, n, &ms))
-		ts = (uint64_t)ms * 1000000ull;
+		ts = (uint64_t)ms * NSEC_PER_MSEC;
 	fw__use(&w, VF_UtcTime);
 	fw__use(&w, VF_Computer);
 	fw__iso_time(iso, ts);

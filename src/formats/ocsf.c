@@ -12,6 +12,7 @@
  */
 #include "formats/format.h"
 
+#include "common/duration.h"
 #include "common/json.h"
 #include "formats/writer.h"
 
@@ -770,7 +771,7 @@ void ocsf__add_record(struct strbuf *sb, const struct vrec *rec)
 	const struct ocsf_map *m = ocsf__map(rec->def->id);
 	unsigned id = rec->def->id, cls_uid = m ? m->class_uid : 0, cat = cls_uid / 1000;
 	struct cls k;
-	uint64_t ms = rec->ts_ns / 1000000ull;
+	uint64_t ms = rec->ts_ns / NSEC_PER_MSEC;
 	int64_t pms;
 	size_t n;
 	const char *v;

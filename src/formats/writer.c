@@ -4,6 +4,7 @@
  */
 #include "formats/writer.h"
 
+#include "common/duration.h"
 #include "common/json.h"
 
 #include <inttypes.h>
@@ -607,8 +608,8 @@ const char *fw__basename(const char *s, size_t len, size_t *blen)
 
 void fw__iso_time(char out[32], uint64_t ts_ns)
 {
-	int64_t secs = (int64_t)(ts_ns / 1000000000ull), y;
-	unsigned ms = (unsigned)((ts_ns / 1000000ull) % 1000), m, d;
+	int64_t secs = (int64_t)(ts_ns / NSEC_PER_SEC), y;
+	unsigned ms = (unsigned)((ts_ns / NSEC_PER_MSEC) % MSEC_PER_SEC), m, d;
 	unsigned sod = (unsigned)(secs % 86400);
 
 	unsigned yy, hh = sod / 3600, mi = sod / 60 % 60, ss = sod % 60;

@@ -41,6 +41,8 @@
 #include "rules/caps_int.h"
 #include "rules/rules_int.h"
 
+#include "common/duration.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,8 +57,6 @@ const char *const caps__kind_names[3] = {
     [CAPS_LOCAL] = "LocalCap",
     [CAPS_AGGREGATE] = "Aggregate",
 };
-
-#define NS_PER_MS 1000000ull
 
 /* What a summary reports, accumulated event by event. */
 struct tally {
@@ -124,69 +124,6 @@ struct caps_state {
 	char *kbuf; /* key scratch: every field escaped, plus separators */
 	size_t kbuf_cap;
 };
-
-struct caps *ruleset__caps(const struct ruleset *rs)
-{
-	return rs && rs->caps && rs->caps->nrules ? rs->caps : NULL;
-}
-
-int ruleset__health_interval(const struct ruleset *rs)
-{
-	return rs && rs->has_health_interval ? (int)rs->health_interval_s : -1;
-}
-
-size_t caps__count(const struct caps *c)
-{
-	return c ? c->nrules : 0;
-}
-
-size_t caps__max_keys(const struct caps *c)
-{
-	return c ? c->max_keys : CAPS_DEFAULT_MAX_KEYS;
-}
-
-bool caps__applies(const struct caps *c, unsigned event_id)
-{
-	for (uint32_t i = 0; c && i < c->nrules; i++)
-		if (c->rules[i].ev->id == event_id)
-			return true;
-	return false;
-}
-
-bool caps__parse_duration(const char *s, uint64_t *ns)
-{
-	static const struct {
-		const char *unit;
-		uint64_t ns;
-	} units[] = {
-	    {"ms", NS_PER_MS},
-	    {"s", 1000 * NS_PER_MS},
-	    {"m", 60 * 1000 * NS_PER_MS},
-	    {"h", 3600 * 1000 * NS_PER_MS},
-	    {"d", 86400 * 1000 * NS_PER_MS},
-	};
-	const uint64_t max_ns = 3650ull * 86400 * 1000 * NS_PER_MS;
-	uint64_t v = 0;
-	const char *p = s;
-
-	if (s == NULL || *p < '0' || *p > '9')
-		return false;
-	while (*p >= '0' && *p <= '9') {
-		v = v * 10 + (uint64_t)(*p - '0');
-		if (v > max_ns)
-			return false;
-		p++;
-	}
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(p, units[i].unit) != 0)
-			continue;
-		if (v == 0 || v > max_ns / units[i].ns)
-			return false;
-		*ns = v * units[i].ns;
-		return true;
-	}
-	return false;
-}
 
 /* ---- hashing ------------------------------------------------------------ */
 
@@ -262,7 +199,7 @@ static void sample_add(struct caps_state *st, struct tally *t, uint32_t ms)
 
 static void tally_interval(struct caps_state *st, struct tally *t, uint64_t iv_ns)
 {
-	uint64_t ms = (iv_ns + NS_PER_MS / 2) / NS_PER_MS;
+	uint64_t ms = (iv_ns + NSEC_PER_MSEC / 2) / NSEC_PER_MSEC;
 
 	if (t->nint == 0 || iv_ns < t->min_ns)
 		t->min_ns = iv_ns;
@@ -355,7 +292,8 @@ static void emit_summary(struct caps_state *st, const struct caps_rule *rule, co
 	if (t->nint > 0) {
 		uint64_t med = 0;
 
-		vrec__set_uint(scratch, VF_MinIntervalMs, (t->min_ns + NS_PER_MS / 2) / NS_PER_MS);
+		vrec__set_uint(scratch, VF_MinIntervalMs,
+			       (t->min_ns + NSEC_PER_MSEC / 2) / NSEC_PER_MSEC);
 		if (t->nsamp > 0) {
 			qsort(t->samp, t->nsamp, sizeof(*t->samp), cmp_u32);
 			if (t->nsamp % 2)
@@ -366,7 +304,8 @@ static void emit_summary(struct caps_state *st, const struct caps_rule *rule, co
 				    2;
 			vrec__set_uint(scratch, VF_MedianIntervalMs, med);
 		}
-		vrec__set_uint(scratch, VF_MaxIntervalMs, (t->max_ns + NS_PER_MS / 2) / NS_PER_MS);
+		vrec__set_uint(scratch, VF_MaxIntervalMs,
+			       (t->max_ns + NSEC_PER_MSEC / 2) / NSEC_PER_MSEC);
 	}
 	st->stats.summaries++;
 	emit(ctx, scratch);

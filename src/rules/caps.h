@@ -2,7 +2,7 @@
  * caps.h — transparent volume control: caps and aggregated reports.
  *
  * The <VigilCaps> section of the configuration (parsed with the rest of the
- * Sysmon XML, see parse.c and vigil(8)) declares, per event type:
+ * Sysmon XML, see parse_caps.c and vigil(8)) declares, per event type:
  *  - GlobalCap: at most N events of the type per window on this host;
  *  - LocalCap: at most M events per key (the values of listed fields) per
  *    window, the window starting at the key's first event;

@@ -1,6 +1,6 @@
 /*
  * caps_int.h — the compiled <VigilCaps> section, shared by the parser
- * (parse.c builds it, in storage the ruleset owns) and the engine (caps.c
+ * (parse_caps.c builds it, in storage the ruleset owns) and the engine (caps.c
  * reads it). Nothing outside src/rules/ includes this.
  */
 #ifndef VIGIL_CAPS_INT_H
@@ -38,9 +38,5 @@ struct caps {
 
 /* Names of the kinds as written in the XML (and put in RuleName). */
 extern const char *const caps__kind_names[3];
-
-/* Parses a duration: digits followed by ms, s, m, h or d. Returns false
- * when s is not one, or is zero or longer than 3650 days. */
-bool caps__parse_duration(const char *s, uint64_t *ns);
 
 #endif

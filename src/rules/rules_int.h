@@ -172,6 +172,27 @@ struct ruleset {
  * (comma-separated). Returns 0, or -EINVAL with a message in why. */
 int rules__set_env(struct ruleset *rs, const char *text, char *why, size_t whylen);
 
+/* Operator classes, as the parser, the compiler and the matcher sort them. */
+static inline bool is_eq_op(int op)
+{
+	return op == ROP_IS || op == ROP_IS_NOT || op == ROP_IS_ANY || op == ROP_IMAGE;
+}
+
+static inline bool is_substr_op(int op)
+{
+	return op >= ROP_CONTAINS && op <= ROP_NOT_END;
+}
+
+static inline bool is_pre_op(int op)
+{
+	return op == ROP_BEGIN || op == ROP_NOT_BEGIN;
+}
+
+static inline bool is_suf_op(int op)
+{
+	return op == ROP_END || op == ROP_NOT_END;
+}
+
 /* Case folding: ASCII, Latin-1 Supplement, Latin Extended-A, basic Greek and
  * Cyrillic capitals map to their lowercase letters. Every mapping keeps the
  * byte length, so out may be the same size as in and positions agree. */
@@ -187,6 +208,10 @@ int rules__compile(struct ruleset *rs, struct rules_error *err);
 
 /* Frees what rules__parse and rules__compile built (not rs itself). */
 void rules__release(struct ruleset *rs);
+
+/* match.c: frees the calling thread's Hyperscan scratch when it was cloned
+ * for rs (rules__release, so a freed ruleset leaves none behind). */
+void rules__scratch_release(const struct ruleset *rs);
 
 /* The reference evaluator: one condition against one folded value, by
  * definition, with no compiled matcher. Used when a compiled match list

@@ -2,9 +2,12 @@
  * ruleset.c — the public face of a Sysmon configuration (rules.h): loading,
  * identity (path, SHA256), options (hash algorithms, FieldSizes) and the
  * questions the sensor and `vigil coverage` ask per event type. Parsing is in
- * parse.c, compiling and matching in match.c.
+ * parse.c (and parse_caps.c), compiling in compile.c, matching in match.c.
  */
 #include "rules/rules_int.h"
+#include "rules/caps_int.h"
+
+#include "common/utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -235,7 +238,7 @@ void ruleset__apply_field_sizes(const struct ruleset *rs, struct vrec *rec)
 			continue;
 		/* Cut on a UTF-8 character boundary, never inside a sequence. */
 		l = max;
-		while (l > 0 && ((unsigned char)s[l] & 0xc0) == 0x80)
+		while (l > 0 && utf8__is_cont((unsigned char)s[l]))
 			l--;
 		rec->v[f].len = (uint32_t)l;
 	}
@@ -264,4 +267,15 @@ void ruleset__event_summary(const struct ruleset *rs, unsigned event_id,
 	out->n_exclude = ev->nsum_excl;
 	out->include_names = ev->sum_incl;
 	out->exclude_names = ev->sum_excl;
+}
+
+/* The config's <VigilCaps> (parse_caps.c) and <HealthInterval>. */
+struct caps *ruleset__caps(const struct ruleset *rs)
+{
+	return rs && rs->caps && rs->caps->nrules ? rs->caps : NULL;
+}
+
+int ruleset__health_interval(const struct ruleset *rs)
+{
+	return rs && rs->has_health_interval ? (int)rs->health_interval_s : -1;
 }

@@ -12,6 +12,8 @@
  */
 #include "sensor/control.h"
 
+#include "common/duration.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -29,8 +31,8 @@
 #define CONTROL_MAX_CLIENTS 16
 #define CONTROL_REQ_MAX	    64
 #define CONTROL_REPLY_MAX   (4u << 20)
-#define CONTROL_READ_NS	    (100ull * 1000 * 1000)
-#define CONTROL_WRITE_NS    (1000ull * 1000 * 1000)
+#define CONTROL_READ_NS	    (100 * NSEC_PER_MSEC)
+#define CONTROL_WRITE_NS    NSEC_PER_SEC
 /* Accepts per call: a connect flood cannot hold the event loop in here; the
  * level-triggered fd brings us back for the rest. */
 #define CONTROL_ACCEPT_BURST 32
@@ -66,7 +68,7 @@ static uint64_t now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 static int fill_addr(struct sockaddr_un *sa, const char *path)
@@ -503,8 +505,8 @@ static void arm_timer(struct control *c)
 			next = k->deadline;
 	}
 	if (next != 0) {
-		its.it_value.tv_sec = (time_t)(next / 1000000000ull);
-		its.it_value.tv_nsec = (long)(next % 1000000000ull);
+		its.it_value.tv_sec = (time_t)(next / NSEC_PER_SEC);
+		its.it_value.tv_nsec = (long)(next % NSEC_PER_SEC);
 	}
 	(void)timerfd_settime(c->tfd, TFD_TIMER_ABSTIME, &its, NULL);
 }

@@ -3,6 +3,7 @@
  */
 #include "sensor/identity.h"
 
+#include "common/duration.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -51,8 +52,8 @@ void identity__refresh_clock(struct identity *id)
 
 	clock_gettime(CLOCK_REALTIME, &rt);
 	clock_gettime(CLOCK_BOOTTIME, &bt);
-	id->real_offset_ns = (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec -
-			     ((uint64_t)bt.tv_sec * 1000000000ull + (uint64_t)bt.tv_nsec);
+	id->real_offset_ns = (uint64_t)rt.tv_sec * NSEC_PER_SEC + (uint64_t)rt.tv_nsec -
+			     ((uint64_t)bt.tv_sec * NSEC_PER_SEC + (uint64_t)bt.tv_nsec);
 }
 
 /* Returns the persisted btime for this boot, or stores btime as it. */
@@ -103,7 +104,7 @@ int identity__init(struct identity *id, const char *state_dir)
 		return -EIO;
 	btime = stable_btime(state_dir, btime);
 	id->boot_ticks = btime * (uint64_t)id->clk_tck;
-	id->boot_ns = btime * 1000000000ull;
+	id->boot_ns = btime * NSEC_PER_SEC;
 	if (gethostname(id->hostname, sizeof(id->hostname) - 1) != 0)
 		strcpy(id->hostname, "localhost");
 	identity__refresh_clock(id);
@@ -113,7 +114,7 @@ int identity__init(struct identity *id, const char *state_dir)
 uint64_t identity__ticks(const struct identity *id, uint64_t start_ns)
 {
 	/* The kernel's nsec_to_clock_t: exact division for USER_HZ 100. */
-	return start_ns / (1000000000ull / (uint64_t)id->clk_tck);
+	return start_ns / (NSEC_PER_SEC / (uint64_t)id->clk_tck);
 }
 
 void identity__guid_ticks(const struct identity *id, uint32_t pid, uint64_t start_ticks,

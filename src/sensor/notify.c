@@ -4,6 +4,7 @@
  */
 #include "sensor/notify.h"
 
+#include "common/duration.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -71,7 +72,7 @@ int notify__init(void)
 	 * (or is absent, as systemd leaves it for the main process). */
 	if (parse_u64(getenv("WATCHDOG_USEC"), &usec) == 0 && usec > 0 &&
 	    (wpid == NULL || (parse_u64(wpid, &pid) == 0 && pid == (uint64_t)getpid())))
-		N.wd_ns = usec * 1000ull;
+		N.wd_ns = usec * NSEC_PER_USEC;
 	/* Children (none today) must not inherit the protocol. */
 	unsetenv("NOTIFY_SOCKET");
 	unsetenv("WATCHDOG_USEC");

@@ -12,6 +12,7 @@
 #include "common/schema.h"
 #include "sensor/decode.h"
 #include "sensor/sens_gate.h"
+#include "common/duration.h"
 #include "sensor/seqno.h"
 #include "sensor/sensor.h"
 #include "vigil/event.h"
@@ -19,18 +20,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* Until src/common/duration.h (issue 14) provides them for the whole tree;
- * the guards let both coexist. */
-#ifndef NSEC_PER_SEC
-#define NSEC_PER_SEC 1000000000ull
-#endif
-#ifndef NSEC_PER_MSEC
-#define NSEC_PER_MSEC 1000000ull
-#endif
-#ifndef NSEC_PER_USEC
-#define NSEC_PER_USEC 1000ull
-#endif
 
 struct bpf_sensor;
 struct caps_state;

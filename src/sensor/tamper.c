@@ -3,6 +3,7 @@
  */
 #include "sensor/tamper.h"
 
+#include "common/duration.h"
 #include "common/log.h"
 #include "sensor/loader.h"
 
@@ -42,7 +43,7 @@ static uint64_t clock_ns(clockid_t c)
 {
 	struct timespec ts;
 	clock_gettime(c, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 static void watch(struct tamper *t, const char *path, const char *what)
@@ -153,13 +154,13 @@ void tamper__tick(struct tamper *t, tamper_alert_fn *alert, void *ctx)
 	if (db > dm + 2000000000ull) {
 		snprintf(detail, sizeof(detail),
 			 "host suspended for %.1f s: events during it were not seen",
-			 (double)(db - dm) / 1e9);
+			 (double)(db - dm) / NSEC_PER_SEC);
 		alert(ctx, "HeartbeatGap", detail);
 	} else if (dm > 5000000000ull) {
 		snprintf(detail, sizeof(detail),
 			 "sensor did not run for %.1f s (stopped or frozen); the ring buffer "
 			 "may have overflowed meanwhile",
-			 (double)dm / 1e9);
+			 (double)dm / NSEC_PER_SEC);
 		alert(ctx, "HeartbeatGap", detail);
 	}
 	t->last_mono = mono;

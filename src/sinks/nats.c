@@ -53,6 +53,7 @@
  */
 #include "sinks/sink.h"
 
+#include "common/duration.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "sinks/queue.h"
@@ -129,12 +130,12 @@ static uint64_t now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 static uint64_t now_ms(void)
 {
-	return now_ns() / 1000000ull;
+	return now_ns() / NSEC_PER_MSEC;
 }
 
 static int parse_spec(const char *arg, struct ns_cfg *cfg, const char *state_dir)
@@ -356,7 +357,7 @@ static natsStatus publish(struct ns *n, const char *id, const char *data, size_t
 		s = natsMsgHeader_Set(msg, "Nats-Msg-Id", id);
 	if (s == NATS_OK) {
 		jsPubOptions_Init(&po);
-		po.MaxWait = (int64_t)n->cfg.ack_wait_s * 1000;
+		po.MaxWait = (int64_t)n->cfg.ack_wait_s * (int64_t)MSEC_PER_SEC;
 		/* Counted before the call: the ack may beat its return. */
 		atomic_fetch_add(&n->inflight, 1);
 		s = js_PublishMsgAsync(n->js, &msg, &po);
@@ -396,7 +397,7 @@ static void ensure_stream(struct ns *n)
 		sc.SubjectsLen = 1;
 		sc.Storage = js_FileStorage;
 		sc.Replicas = (int64_t)n->cfg.replicas;
-		sc.Duplicates = (int64_t)n->cfg.dupe_window_s * 1000000000ll;
+		sc.Duplicates = (int64_t)n->cfg.dupe_window_s * (int64_t)NSEC_PER_SEC;
 		s = js_AddStream(&si, n->js, &sc, NULL, &jerr);
 		if (s == NATS_OK)
 			log_info("nats: created stream %s (subject %s, file storage, %llu "
@@ -447,7 +448,7 @@ static void replay_batch(struct ns *n)
 
 	if (now_ms() < n->next_replay_ms)
 		return;
-	settle_direct(n, (int64_t)n->cfg.ack_wait_s * 1000);
+	settle_direct(n, (int64_t)n->cfg.ack_wait_s * (int64_t)MSEC_PER_SEC);
 	atomic_store(&n->replay_failed, 0);
 	atomic_store(&n->replaying, true);
 	while (sent < NS_REPLAY_BATCH) {
@@ -470,7 +471,7 @@ static void replay_batch(struct ns *n)
 		sent++;
 	}
 	jsPubOptions_Init(&po);
-	po.MaxWait = (int64_t)n->cfg.ack_wait_s * 1000;
+	po.MaxWait = (int64_t)n->cfg.ack_wait_s * (int64_t)MSEC_PER_SEC;
 	if (sent > 0 && js_PublishAsyncComplete(n->js, &po) != NATS_OK) {
 		natsMsgList pending = {0};
 		s = NATS_TIMEOUT;
@@ -545,7 +546,7 @@ static void *publisher(void *arg)
 			break;
 	}
 	/* Closing: what the server has not acknowledged goes to the spool. */
-	settle_direct(n, connected(n) ? (int64_t)n->cfg.ack_wait_s * 1000 : 100);
+	settle_direct(n, connected(n) ? (int64_t)n->cfg.ack_wait_s * (int64_t)MSEC_PER_SEC : 100);
 	spool_list(n, mqueue__pop_all(n->q, 0));
 	spool__sync(n->spool);
 	return NULL;

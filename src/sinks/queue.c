@@ -5,6 +5,8 @@
  */
 #include "sinks/queue.h"
 
+#include "common/duration.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -125,11 +127,11 @@ struct mq_msg *mqueue__pop_all(struct mqueue *q, int timeout_ms)
 		struct timespec ts;
 
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += timeout_ms / 1000;
-		ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec += timeout_ms / (int)MSEC_PER_SEC;
+		ts.tv_nsec += (long)(timeout_ms % (int)MSEC_PER_SEC) * (long)NSEC_PER_MSEC;
+		if (ts.tv_nsec >= (long)NSEC_PER_SEC) {
 			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
+			ts.tv_nsec -= (long)NSEC_PER_SEC;
 		}
 		while (q->head == NULL && !q->closed && !q->kicked)
 			if (pthread_cond_timedwait(&q->cond, &q->lock, &ts) == ETIMEDOUT)

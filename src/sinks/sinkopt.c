@@ -3,6 +3,8 @@
  */
 #include "sinks/sinkopt.h"
 
+#include "common/duration.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,95 +34,31 @@ int sinkopt__next(const char **p, char *key, size_t key_size, char *val, size_t 
 	return 1;
 }
 
-static int number_with_suffix(const char *s, uint64_t *num, char *suffix)
-{
-	char *end;
-	unsigned long long v;
-
-	if (s == NULL || *s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0)
-		return -EINVAL;
-	if (end[0] != '\0' && end[1] != '\0')
-		return -EINVAL;
-	*suffix = end[0];
-	*num = v;
-	return 0;
-}
-
 int sinkopt__size(const char *s, uint64_t *out)
 {
-	uint64_t v, mul;
-	char suf;
+	static const struct duration_unit units[] = {
+	    {"", 1},	       {"k", 1ull << 10}, {"K", 1ull << 10}, {"m", 1ull << 20},
+	    {"M", 1ull << 20}, {"g", 1ull << 30}, {"G", 1ull << 30},
+	};
 
-	if (number_with_suffix(s, &v, &suf) < 0)
-		return -EINVAL;
-	switch (suf) {
-	case '\0':
-		mul = 1;
-		break;
-	case 'k':
-	case 'K':
-		mul = 1ull << 10;
-		break;
-	case 'm':
-	case 'M':
-		mul = 1ull << 20;
-		break;
-	case 'g':
-	case 'G':
-		mul = 1ull << 30;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (v > UINT64_MAX / mul)
-		return -EINVAL;
-	*out = v * mul;
-	return 0;
+	/* A size is read like a duration: a number, then one unit. */
+	return duration__parse(s, units, sizeof(units) / sizeof(units[0]), 0, UINT64_MAX, out);
 }
 
 int sinkopt__duration(const char *s, uint64_t *out)
 {
-	uint64_t v, mul;
-	char suf;
+	static const struct duration_unit units[] = {
+	    {"", 1}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400},
+	};
 
-	if (number_with_suffix(s, &v, &suf) < 0)
-		return -EINVAL;
-	switch (suf) {
-	case '\0':
-	case 's':
-		mul = 1;
-		break;
-	case 'm':
-		mul = 60;
-		break;
-	case 'h':
-		mul = 3600;
-		break;
-	case 'd':
-		mul = 86400;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (v > UINT64_MAX / mul)
-		return -EINVAL;
-	*out = v * mul;
-	return 0;
+	return duration__parse(s, units, sizeof(units) / sizeof(units[0]), 0, UINT64_MAX, out);
 }
 
 int sinkopt__uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
-	uint64_t v;
-	char suf;
+	static const struct duration_unit plain[] = {{"", 1}};
 
-	if (number_with_suffix(s, &v, &suf) < 0 || suf != '\0' || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
+	return duration__parse(s, plain, 1, min, max, out);
 }
 
 int sinkopt__hostport(const char *s, size_t len, char *host, size_t host_size, unsigned *port)

@@ -53,6 +53,7 @@
  */
 #include "sinks/sink.h"
 
+#include "common/duration.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/utf8.h"
@@ -216,7 +217,7 @@ static uint64_t mono_ms(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000ull + (uint64_t)ts.tv_nsec / 1000000ull;
+	return (uint64_t)ts.tv_sec * MSEC_PER_SEC + (uint64_t)ts.tv_nsec / NSEC_PER_MSEC;
 }
 
 static bool has_col(const struct sq_table *t, enum col_src src, enum vf_id f)
@@ -640,7 +641,8 @@ static void retain(struct sink *s, struct sq *q)
 	if (sqlite3_exec(q->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return;
 	if (q->cfg.max_age) {
-		int64_t cutoff = (int64_t)time(NULL) * 1000 - (int64_t)q->cfg.max_age * 1000;
+		int64_t cutoff = (int64_t)time(NULL) * (int64_t)MSEC_PER_SEC -
+				 (int64_t)q->cfg.max_age * (int64_t)MSEC_PER_SEC;
 
 		for (unsigned i = 0; i < VFAM__COUNT && rounds < SQ_DELETE_ROUNDS; i++) {
 			int64_t n;
@@ -797,7 +799,7 @@ static int sq_write(struct sink *s, const struct vrec *rec)
 
 		switch (c->src) {
 		case COL_TS:
-			sqlite3_bind_int64(st, idx, (sqlite3_int64)(rec->ts_ns / 1000000ull));
+			sqlite3_bind_int64(st, idx, (sqlite3_int64)(rec->ts_ns / NSEC_PER_MSEC));
 			break;
 		case COL_EVENTID:
 			sqlite3_bind_int(st, idx, def->id);

@@ -22,6 +22,7 @@
  */
 #include "sinks/sink.h"
 
+#include "common/duration.h"
 #include "common/log.h"
 #include "sinks/queue.h"
 #include "sinks/sinkopt.h"
@@ -323,7 +324,7 @@ static uint64_t now_ms(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000ull + (uint64_t)ts.tv_nsec / 1000000ull;
+	return (uint64_t)ts.tv_sec * MSEC_PER_SEC + (uint64_t)ts.tv_nsec / NSEC_PER_MSEC;
 }
 
 static void sleep_ms(struct slog *l, unsigned ms)
@@ -331,7 +332,7 @@ static void sleep_ms(struct slog *l, unsigned ms)
 	/* Sleeps in slices so close() is not held up by a long backoff. */
 	while (ms > 0 && !(atomic_load(&l->stop) && now_ms() >= l->stop_deadline_ms)) {
 		unsigned d = ms < 50 ? ms : 50;
-		struct timespec ts = {.tv_nsec = (long)d * 1000000L};
+		struct timespec ts = {.tv_nsec = (long)d * (long)NSEC_PER_MSEC};
 		nanosleep(&ts, NULL);
 		ms -= d;
 	}
@@ -406,11 +407,11 @@ static bool join_within(pthread_t thr, unsigned ms)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
+	ts.tv_sec += ms / (unsigned)MSEC_PER_SEC;
+	ts.tv_nsec += (long)(ms % (unsigned)MSEC_PER_SEC) * (long)NSEC_PER_MSEC;
+	if (ts.tv_nsec >= (long)NSEC_PER_SEC) {
 		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
+		ts.tv_nsec -= (long)NSEC_PER_SEC;
 	}
 	return pthread_timedjoin_np(thr, NULL, &ts) == 0;
 }
@@ -482,8 +483,8 @@ static int slog_write(struct sink *s, const struct vrec *rec)
 	if (l->cfg.mode != SLOG_LOCAL) {
 		/* RFC 5424 header: <PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID
 		 * MSGID SD, stamped with the event's own time. */
-		time_t secs = (time_t)(rec->ts_ns / 1000000000ull);
-		unsigned us = (unsigned)(rec->ts_ns % 1000000000ull / 1000);
+		time_t secs = (time_t)(rec->ts_ns / NSEC_PER_SEC);
+		unsigned us = (unsigned)(rec->ts_ns % NSEC_PER_SEC / NSEC_PER_USEC);
 		char ts[32];
 		struct tm tm;
 

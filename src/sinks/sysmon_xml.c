@@ -8,6 +8,7 @@
  */
 #include "sinks/sysmon_xml.h"
 
+#include "common/duration.h"
 #include "common/utf8.h"
 
 #include <inttypes.h>
@@ -84,7 +85,7 @@ void sysmon_xml__add_escaped(struct strbuf *sb, const char *s, size_t len)
 			adv = utf8__seq(p + i, len - i, &cp);
 			/* U+FFFE and U+FFFF are not XML characters either. */
 			if (adv == 0 || cp == 0xfffe || cp == 0xffff) {
-				rep = "\xef\xbf\xbd";
+				rep = UTF8_REPLACEMENT;
 				adv = 1;
 			}
 		} else if (c >= 0x20 && c != '&' && c != '<' && c != '>' && c != '"' && c != '\'') {
@@ -116,7 +117,7 @@ void sysmon_xml__add_escaped(struct strbuf *sb, const char *s, size_t len)
 				rep = "&#xD;";
 				break;
 			default:
-				rep = "\xef\xbf\xbd";
+				rep = UTF8_REPLACEMENT;
 				break;
 			}
 		}
@@ -148,8 +149,8 @@ void sysmon_xml__add_record(struct strbuf *sb, const struct vrec *rec,
 	const struct vevent_def *def = rec->def;
 	const char *provider = o->provider ? o->provider : SYSMON_PROVIDER;
 	const char *computer = rec->computer ? rec->computer : "-";
-	time_t secs = (time_t)(rec->ts_ns / 1000000000ull);
-	unsigned nsec = (unsigned)(rec->ts_ns % 1000000000ull);
+	time_t secs = (time_t)(rec->ts_ns / NSEC_PER_SEC);
+	unsigned nsec = (unsigned)(rec->ts_ns % NSEC_PER_SEC);
 	char tbuf[32];
 	struct tm tm;
 

@@ -45,11 +45,37 @@ static void test_repair(void **state)
 	strbuf__free(&sb);
 }
 
+/* The edges of RFC 3629 that every caller (JSON, XML, hunt, the rules'
+ * case folding, Sigma's utf16 modifiers) relies on utf8__seq for. */
+static void test_seq_edges(void **state)
+{
+	uint32_t cp = 0;
+
+	(void)state;
+	assert_int_equal(utf8__seq((const unsigned char *)"\xc2\x80", 2, &cp), 2);
+	assert_int_equal(cp, 0x80);
+	assert_int_equal(utf8__seq((const unsigned char *)"\xc1\xbf", 2, &cp), 0); /* overlong */
+	assert_int_equal(utf8__seq((const unsigned char *)"\xe0\x9f\xbf", 3, &cp), 0);
+	assert_int_equal(utf8__seq((const unsigned char *)"\xed\xa0\x80", 3, &cp), 0); /* D800 */
+	assert_int_equal(utf8__seq((const unsigned char *)"\xef\xbf\xbf", 3, &cp), 3);
+	assert_int_equal(cp, 0xffff);
+	assert_int_equal(utf8__seq((const unsigned char *)"\xf4\x8f\xbf\xbf", 4, &cp), 4);
+	assert_int_equal(cp, 0x10ffff);
+	assert_int_equal(utf8__seq((const unsigned char *)"\xf4\x90\x80\x80", 4, &cp), 0);
+	/* A sequence cut by the end of the buffer is invalid. */
+	assert_int_equal(utf8__seq((const unsigned char *)"\xe2\x82\xac", 2, &cp), 0);
+	assert_true(utf8__is_cont(0x80));
+	assert_true(utf8__is_cont(0xbf));
+	assert_false(utf8__is_cont(0xc3));
+	assert_false(utf8__is_cont('a'));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_valid),
 	    cmocka_unit_test(test_repair),
+	    cmocka_unit_test(test_seq_edges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
