@@ -148,6 +148,18 @@ static bool has_sub(const char *h, size_t hl, const char *n, size_t nl)
 	return nl == 0 || (nl <= hl && memmem(h, hl, n, nl) != NULL);
 }
 
+/* Byte-wise lexicographic order of two folded strings (a prefix sorts
+ * first): Sysmon's less than / more than on string fields, which compare
+ * case-insensitively like its other conditions. */
+static int lex_cmp(const char *a, size_t al, const char *b, size_t bl)
+{
+	int r = al && bl ? memcmp(a, b, al < bl ? al : bl) : 0;
+
+	if (r != 0)
+		return r;
+	return al < bl ? -1 : al > bl;
+}
+
 bool rules__cond_eval_naive(const struct rcond *c, const char *fv, size_t len, bool num_ok,
 			    int64_t num)
 {
@@ -170,9 +182,11 @@ bool rules__cond_eval_naive(const struct rcond *c, const char *fv, size_t len, b
 		return (c->lens[0] == len && memcmp(c->vals[0], fv, len) == 0) ||
 		       (c->lens[0] == bl && memcmp(c->vals[0], b, bl) == 0);
 	case ROP_LESS:
-		return num_ok && num < c->num;
 	case ROP_MORE:
-		return num_ok && num > c->num;
+		if (schema__field_kind(c->field) == VFK_INT)
+			return num_ok && (c->op == ROP_LESS ? num < c->num : num > c->num);
+		return c->op == ROP_LESS ? lex_cmp(fv, len, c->vals[0], c->lens[0]) < 0
+					 : lex_cmp(fv, len, c->vals[0], c->lens[0]) > 0;
 	default:
 		break;
 	}

@@ -136,9 +136,6 @@ static int parse_cond(struct pctx *p, struct revent *ev, const xmlNode *n, uint3
 		}
 		xmlFree(cond_s);
 	}
-	if ((op == ROP_LESS || op == ROP_MORE) && schema__field_kind(f) != VFK_INT)
-		return px_err(p, n, "condition \"%s\" needs a numeric field; %s is a string",
-			      rules__op_names[op], px_name(n));
 	val = px_text(p, n, &rc);
 	if (val == NULL)
 		return rc;
@@ -161,7 +158,10 @@ static int parse_cond(struct pctx *p, struct revent *ev, const xmlNode *n, uint3
 		free(val);
 		return px_oom(p);
 	}
-	if (op == ROP_LESS || op == ROP_MORE) {
+	/* less than / more than compare numbers on numeric fields and, as
+	 * Sysmon documents, strings lexicographically on the others (the value
+	 * is kept folded below, like every other condition's). */
+	if ((op == ROP_LESS || op == ROP_MORE) && schema__field_kind(f) == VFK_INT) {
 		if (!px_i64(val, &c->num)) {
 			rc = px_err(p, n, "condition \"%s\" needs a number, got \"%s\"",
 				    rules__op_names[op], val);
