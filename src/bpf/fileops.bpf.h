@@ -17,6 +17,16 @@
  * once. It costs an fd lookup and a hash lookup per write() on the host,
  * which is why it has its own switch (the enabled map). A file written and
  * then released only by the process's exit is not reported.
+ *
+ * A struct file released without a close() we see (exit, close-on-exec,
+ * close_range) leaves its wfiles entry behind, and the kernel reuses the
+ * pointer for the next file it opens — often a pipe or socket, whose path
+ * resolves to "/". So each entry remembers the inode it was opened on and is
+ * trusted only while the file still points at that inode and is open for
+ * writing (an open for writing replaces any old entry), and nothing is
+ * reported for an inode that is not a regular file (EVENTS.md: FileModify is
+ * for regular files only). Both checks cost two reads of the struct file
+ * the hook already has.
  */
 #ifndef VIGIL_FILEOPS_BPF_H
 #define VIGIL_FILEOPS_BPF_H
@@ -40,13 +50,40 @@
  * are almost always such leftovers; a file that is written and then held
  * open while 65536 newer writable opens pass could lose its FileModify, and
  * that eviction is the one loss not counted: the kernel does not report
- * it to the program. */
+ * it to the program. A stale entry's struct file may be reused for another
+ * file: the entry keeps the inode it was opened on, and is trusted only
+ * while the file still points there. */
+struct wfile {
+	__u64 inode; /* struct inode * the file was opened on */
+	__u32 written;
+	__u32 pad;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
-	__type(key, __u64);   /* struct file * */
-	__type(value, __u32); /* 1 once written */
+	__type(key, __u64); /* struct file * */
+	__type(value, struct wfile);
 } wfiles SEC(".maps");
+
+/* Looks up the entry of f, dropping it when it belongs to an earlier file
+ * that had the same address (see the top of this file). */
+static __always_inline struct wfile *wfile_of(struct file *f, __u64 *k)
+{
+	struct wfile *w;
+
+	*k = (__u64)f;
+	w = bpf_map_lookup_elem(&wfiles, k);
+	if (!w)
+		return NULL;
+	if (w->inode != (__u64)BPF_CORE_READ(f, f_inode) ||
+	    !(BPF_CORE_READ(f, f_mode) & FMODE_WRITE) ||
+	    (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFREG) {
+		bpf_map_delete_elem(&wfiles, k);
+		return NULL;
+	}
+	return w;
+}
 
 static __always_inline void emit_fpath(__u32 type, struct file *f, __u32 flags)
 {
@@ -115,15 +152,15 @@ static __always_inline void on_open_extra(int fd, struct file *f)
 	}
 	if ((fmode & FMODE_WRITE) && type_enabled(VG_FILE_MODIFY)) {
 		__u64 k = (__u64)f;
-		__u32 zero = 0;
-		state_put(&wfiles, &k, &zero, VG_FILE_MODIFY);
+		struct wfile w = {.inode = (__u64)BPF_CORE_READ(f, f_inode)};
+		state_put(&wfiles, &k, &w, VG_FILE_MODIFY);
 	}
 }
 
 static __always_inline int mark_written(int fd)
 {
+	struct wfile *w;
 	struct file *f;
-	__u32 *w;
 	__u64 k;
 
 	if (!type_enabled(VG_FILE_MODIFY))
@@ -131,10 +168,9 @@ static __always_inline int mark_written(int fd)
 	f = fd_file(fd);
 	if (!f)
 		return 0;
-	k = (__u64)f;
-	w = bpf_map_lookup_elem(&wfiles, &k);
-	if (w && *w == 0)
-		*w = 1;
+	w = wfile_of(f, &k);
+	if (w && w->written == 0)
+		w->written = 1;
 	return 0;
 }
 
@@ -143,14 +179,13 @@ static __always_inline int mark_written(int fd)
 static __always_inline int release_fd(int fd)
 {
 	struct file *f = fd_file(fd);
-	__u32 *w;
+	struct wfile *w;
 	__u64 k;
 
 	if (!f)
 		return 0;
-	k = (__u64)f;
-	w = bpf_map_lookup_elem(&wfiles, &k);
-	if (!w || *w == 0)
+	w = wfile_of(f, &k);
+	if (!w || w->written == 0)
 		return 0;
 	if (!is_self())
 		emit_fpath(VG_FILE_MODIFY, f, 0);
