@@ -150,7 +150,8 @@
 	X(LinkTarget, STR)                                                                         \
 	X(LinkType, STR)                                                                           \
 	X(OldName, STR)                                                                            \
-	X(NewName, STR)
+	X(NewName, STR)                                                                            \
+	X(WriteCount, INT)
 
 enum vf_id {
 	VF_NONE = 0,
@@ -253,7 +254,7 @@ enum vigil_family {
 	  VF_BpfProgramType, VF_BpfProgramId, VF_BpfProgramName, VIGIL_EV_EXTRAS)                  \
 	X(FILE_MODIFY, 200, VFAM_FILE, VIGIL_EVF_PF, "FileModify", "file_modify", NULL,            \
 	  VF_RuleName, VF_UtcTime, VF_ProcessGuid, VF_ProcessId, VF_Image, VF_TargetFilename,      \
-	  VF_User, VIGIL_EV_EXTRAS)                                                                \
+	  VF_User, VF_WriteCount, VIGIL_EV_EXTRAS)                                                 \
 	X(FILE_RENAME, 201, VFAM_FILE, VIGIL_EVF_PF, "FileRename", "file_rename", NULL,            \
 	  VF_RuleName, VF_UtcTime, VF_ProcessGuid, VF_ProcessId, VF_Image, VF_SourceFilename,      \
 	  VF_TargetFilename, VF_User, VIGIL_EV_EXTRAS)                                             \

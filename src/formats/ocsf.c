@@ -454,6 +454,11 @@ static void body_file(struct octx *c, unsigned id)
 	int64_t ms;
 
 	actor(c, &initiator);
+	/* A coalesced FileModify stands for WriteCount modifications: OCSF's
+	 * base-event count ("the number of times that events in the same
+	 * logical group occurred") says exactly that. */
+	if (id == 200)
+		fw__fint(w, "count", VF_WriteCount);
 	switch (id) {
 	case 2:
 		fw__obj(w, "file");

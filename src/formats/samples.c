@@ -210,6 +210,8 @@ static const char *value_for(enum vf_id f)
 		return "{8c4d1e2a-6a1b-0000-1b2c-000000004d2f},93.184.215.14,443";
 	case VF_Count:
 		return "1520";
+	case VF_WriteCount:
+		return "50";
 	case VF_FirstUtcTime:
 		return "2026-03-14 15:09:00.000";
 	case VF_LastUtcTime:

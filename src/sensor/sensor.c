@@ -12,6 +12,7 @@
 #include "detect/sigma.h"
 #include "rules/caps.h"
 #include "rules/rules.h"
+#include "sensor/coalesce.h"
 #include "sensor/control.h"
 #include "sensor/decode.h"
 #include "sensor/harden.h"
@@ -196,6 +197,11 @@ static void process_rec(struct sensor *S, struct vrec *rec)
 	detect(S, rec);
 }
 
+static void on_coalesced(void *ctx, struct vrec *rec)
+{
+	process_rec(ctx, rec);
+}
+
 /* Ring-buffer callback: one kernel record through the pipeline. */
 static int on_record(void *ctx, void *data, size_t len)
 {
@@ -213,7 +219,7 @@ static int on_record(void *ctx, void *data, size_t len)
 		}
 		return 0;
 	}
-	if (r > 0)
+	if (r > 0 && !coalesce__offer(S->co, rec, mono_ns()))
 		process_rec(S, rec);
 	for (unsigned i = 0; i < S->dec.n_extra; i++)
 		process_rec(S, S->dec.extra[i]);
@@ -610,6 +616,10 @@ static int loop(struct sensor *S, int sfd, int tfd)
 				if (read(tfd, &ticks, sizeof(ticks)) < 0)
 					continue;
 				bpf_sensor__consume(S->bpf);
+				/* Held FileModify records whose window ends before the next tick.
+				 */
+				coalesce__flush(S->co, now, 50 * NSEC_PER_MSEC, false, on_coalesced,
+						S);
 				notify__tick(now); /* from the loop: a stall stops it */
 				if (now - last_second >= NSEC_PER_SEC) {
 					last_second = now;
@@ -760,6 +770,11 @@ int sensor__run(const struct sensor_opts *o)
 	S->dec.hc = S->hc;
 	S->dec.svc = S->svc;
 	S->dec.dns = S->dns;
+	S->co = coalesce__new(COALESCE_SLOTS, COALESCE_WINDOW_NS);
+	if (S->co == NULL) {
+		rc = EX_OSERR;
+		goto out;
+	}
 	for (int i = 0; i < DECODER_MAX_EXTRA; i++) {
 		S->dec.extra[i] = calloc(1, sizeof(struct vrec));
 		if (S->dec.extra[i] == NULL) {
@@ -853,6 +868,7 @@ int sensor__run(const struct sensor_opts *o)
 	/* Drain what the kernel already queued, then say goodbye. */
 	while (bpf_sensor__consume(S->bpf) > 0)
 		;
+	coalesce__flush(S->co, 0, 0, true, on_coalesced, S);
 	flush_caps(S, true);
 	check_pins(S);
 	emit_health(S);
@@ -872,6 +888,7 @@ out:
 	hash_cache__free(S->hc);
 	services__free(S->svc);
 	dns_cache__free(S->dns);
+	coalesce__free(S->co);
 	for (int i = 0; i < DECODER_MAX_EXTRA; i++)
 		free(S->dec.extra[i]);
 	if (sfd >= 0)

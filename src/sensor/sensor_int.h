@@ -47,6 +47,7 @@ struct sensor {
 	struct services *svc;
 	struct dns_cache *dns;
 	struct decoder dec;
+	struct coalescer *co; /* FileModify by (process, file) and window */
 	struct ruleset *rs;
 	struct bpf_sensor *bpf;
 	struct tamper *tamper;
