@@ -120,8 +120,10 @@ struct vrec *dec_extra(struct decoder *d, unsigned event_id)
 {
 	struct vrec *x;
 
-	if (d->n_extra >= DECODER_MAX_EXTRA || d->extra[d->n_extra] == NULL)
+	if (d->n_extra >= DECODER_MAX_EXTRA || d->extra[d->n_extra] == NULL) {
+		d->extra_lost++;
 		return NULL;
+	}
 	x = d->extra[d->n_extra++];
 	vrec__reset(x, schema__event(event_id));
 	return x;

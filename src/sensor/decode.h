@@ -25,7 +25,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DECODER_MAX_EXTRA 2
+/* Extra records one kernel record can produce: a ProcessCreate's tampering
+ * and login session, a FileDelete's "Image is deleted" for each process
+ * running the deleted file (beyond the room here they are counted in
+ * extra_lost, never sent half). */
+#define DECODER_MAX_EXTRA     4
+#define DECODER_SESSIONS_SEEN 64
 
 /* The strings a record is copied into while it is decoded (they were
  * function-static buffers: a decoder per thread would have shared them). */
@@ -65,6 +70,10 @@ struct decoder {
 	/* Extra records produced by the last decode, in order after rec. */
 	struct vrec *extra[DECODER_MAX_EXTRA]; /* allocated by the caller */
 	unsigned n_extra;
+	uint64_t extra_lost; /* extra events with no free record (counted, not sent) */
+	/* Login sessions announced lately (LogonSession), see decode_proc.c. */
+	uint32_t sessions_seen[DECODER_SESSIONS_SEEN];
+	unsigned sessions_next;
 	struct dec_exec exec; /* see decoder__exec() */
 	/* The variables ProcessCreate's Environment shows (the config's
 	 * <VigilEnvironment> or the default set; set by the sensor at each

@@ -134,22 +134,70 @@ int decode_file_create(struct decoder *d, const void *data, size_t size, struct 
 	return 1;
 }
 
+struct image_scan {
+	struct decoder *d;
+	const struct vrec *del;
+	const char *path;
+	const char *container; /* the deleter's: a path names a file only within one */
+};
+
+static void image_deleted(void *ctx, struct proc *p)
+{
+	struct image_scan *sc = ctx;
+	struct vrec *x;
+
+	if (p->exited || strcmp(p->image, sc->path) != 0 || strcmp(p->container, sc->container) != 0)
+		return;
+	x = dec_extra(sc->d, EV_PROCESS_TAMPERING);
+	if (x == NULL)
+		return;
+	x->ts_ns = sc->del->ts_ns;
+	vrec__set_str(x, VF_UtcTime, vrec__get(sc->del, VF_UtcTime, NULL));
+	dec_set_initiator(sc->d, x, p, p->uid);
+	vrec__set_str(x, VF_Type, "Image is deleted");
+}
+
+/* ProcessTampering "Image is deleted" for every live process whose image
+ * is the file just unlinked (a binary that deletes itself after start).
+ * Done here rather than in the kernel: the unlink tracepoint has only the
+ * path the caller passed, not the inode, and comparing inodes in the
+ * kernel would need a map of every running executable kept in step with
+ * exec and exit; user space already has that map (the process cache,
+ * by resolved image path), and a delete costs one pass over it. A path
+ * match can name a process whose image was replaced by a rename and whose
+ * new file is then deleted; the kernel's own view (/proc/PID/exe saying
+ * "(deleted)") is not cheaper to check for every delete. Only processes
+ * in the deleter's container are compared: the same path in another
+ * container (or on the host) is another file. */
+static void images_deleted(struct decoder *d, const struct vrec *del, const char *path,
+			   const struct proc *deleter)
+{
+	struct image_scan sc = {d, del, path, deleter->container};
+
+	if (path[0] != '/' || path[1] == '\0')
+		return;
+	proc_cache__for_each(d->pc, image_deleted, &sc);
+}
+
 int decode_file_delete(struct decoder *d, const void *data, size_t size, struct vrec *rec)
 {
 	const struct vg_file_delete *f = data;
 	char *base = d->buf.base, *rel = d->buf.rel, *full = d->buf.path;
 	size_t off = sizeof(*f);
+	struct proc *p;
 
 	if (dec_take(data, size, &off, f->base_len, base, sizeof(d->buf.base)) ||
 	    dec_take(data, size, &off, f->path_len, rel, sizeof(d->buf.rel)))
 		return -EINVAL;
 	path_join_normalize(base, rel, full, sizeof(d->buf.path));
-	if (dec_start(d, rec, EV_FILE_DELETE, &f->hdr) == NULL)
+	p = dec_start(d, rec, EV_FILE_DELETE, &f->hdr);
+	if (p == NULL)
 		return -ENOMEM;
 	vrec__set_str(rec, VF_TargetFilename, full);
 	vrec__set_str(rec, VF_Hashes, "-");
 	vrec__set_str(rec, VF_IsExecutable, "-");
 	vrec__set_str(rec, VF_Archived, "false");
+	images_deleted(d, rec, full, p);
 	return 1;
 }
 

@@ -32,7 +32,8 @@ struct proc *dec_hdr_proc(struct decoder *d, const struct vg_hdr *h);
  * length runs past the record. */
 int dec_take(const char *base, size_t size, size_t *off, uint32_t len, char *out, size_t n);
 /* A second record for the same kernel record (Tampering after a
- * ProcessCreate, ...), or NULL when the extra slots are used up. */
+ * ProcessCreate, ...), or NULL when the extra slots are used up (counted
+ * in d->extra_lost: the caller just skips the event). */
 struct vrec *dec_extra(struct decoder *d, unsigned event_id);
 /* The process of a pid named by a syscall (a tid is mapped to its
  * process), looked up with its current start time; NULL if gone. */

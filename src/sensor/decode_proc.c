@@ -27,6 +27,28 @@ int exit_code_from_status(int status)
 	return 128 + (status & 0x7f);
 }
 
+/* A login session starts when a process runs with an audit session its
+ * parent did not have: pam_loginuid (sshd, login, su -l) writes
+ * /proc/self/loginuid, the kernel gives the task a new session id, and the
+ * session's shell is exec'd with it. The writer often execs nothing itself
+ * (sshd forks the shell), so its cache entry still holds the old session:
+ * on a mismatch the parent's entry is re-read from /proc, and a session id
+ * already announced is not announced again (a subshell forked before the
+ * parent's entry was corrected inherited the old value too). Session ids
+ * are never reused before a reboot, so the ring of recent ones only has to
+ * cover the few processes that can still hold a stale copy. */
+static bool starts_session(struct decoder *d, struct proc *parent, uint32_t sid)
+{
+	if (sid == UINT32_MAX || parent == NULL || parent->sessionid == sid)
+		return false;
+	proc_cache__refresh_session(parent);
+	for (unsigned i = 0; i < DECODER_SESSIONS_SEEN; i++)
+		if (d->sessions_seen[i] == sid)
+			return false;
+	d->sessions_seen[d->sessions_next++ % DECODER_SESSIONS_SEEN] = sid;
+	return true;
+}
+
 /* Extra records for an exec: tampering (memfd, deleted image) and a new
  * login session. parent may be NULL. */
 static void decode_exec_extras(struct decoder *d, const struct vg_exec *e, struct proc *p,
@@ -45,11 +67,7 @@ static void decode_exec_extras(struct decoder *d, const struct vg_exec *e, struc
 									   : "Image is deleted");
 		}
 	}
-	/* A login session starts when a process runs with an audit session
-	 * its parent did not have: pam_loginuid (sshd, login, su -l) writes
-	 * /proc/self/loginuid, the kernel gives the task a new session id, and
-	 * the session's shell is exec'd with it. */
-	if (e->sessionid != UINT32_MAX && parent && parent->sessionid != e->sessionid) {
+	if (starts_session(d, parent, e->sessionid)) {
 		char logon[GUID_LEN + 1];
 
 		x = dec_extra(d, EV_LOGON_SESSION);

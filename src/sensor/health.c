@@ -114,6 +114,7 @@ void emit_health(struct sensor *S)
 	vrec__add_dyn_uint(r, "DecoderMalformed", S->dec.malformed);
 	vrec__add_dyn_uint(r, "DecoderTruncated", S->dec.truncated);
 	vrec__add_dyn_uint(r, "DnsUnparsed", S->dec.dns_unparsed);
+	vrec__add_dyn_uint(r, "DecoderExtraLost", S->dec.extra_lost);
 	vrec__add_dyn_uint(r, "SigmaErrors", S->sigma_errors);
 	{
 		struct caps_stats cs;

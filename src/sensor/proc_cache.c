@@ -224,6 +224,23 @@ static int read_stat(uint32_t pid, uint64_t *start, uint32_t *ppid, int *tty_nr)
 	return 0;
 }
 
+int proc_cache__refresh_session(struct proc *p)
+{
+	char lb[32], sb[32];
+	uint64_t start;
+	uint32_t ppid;
+	int tty;
+
+	if (p->exited || read_stat(p->pid, &start, &ppid, &tty) != 0 || start != p->start_ticks)
+		return -ESRCH;
+	if (read_proc_file(p->pid, "loginuid", lb, sizeof(lb)) <= 0 ||
+	    read_proc_file(p->pid, "sessionid", sb, sizeof(sb)) <= 0)
+		return -ESRCH;
+	p->loginuid = (uint32_t)strtoul(lb, NULL, 10);
+	p->sessionid = (uint32_t)strtoul(sb, NULL, 10);
+	return 0;
+}
+
 /* argv as NUL-separated bytes → space-joined, in place; returns length. */
 static size_t join_args(char *buf, size_t len)
 {

@@ -98,6 +98,13 @@ void proc_cache__set_container(struct proc *p, const char *cgroup_leaf);
  * "-" when there is none. Exposed for tests. */
 void container_id_from_cgroup(const char *cg, char out[72]);
 
+/* Re-reads the audit login uid and session id of a live process from
+ * /proc (a process that writes /proc/self/loginuid changes them without an
+ * exec, so its entry would otherwise keep the old session and every child
+ * would look like a new login). Returns 0, or -ESRCH when the process is
+ * gone or its pid now names another process (the entry is left as it was). */
+int proc_cache__refresh_session(struct proc *p);
+
 /* Calls fn for every entry (no lookups or inserts from inside fn). */
 void proc_cache__for_each(struct proc_cache *pc, void (*fn)(void *ctx, struct proc *p), void *ctx);
 
