@@ -146,7 +146,8 @@ static void image_deleted(void *ctx, struct proc *p)
 	struct image_scan *sc = ctx;
 	struct vrec *x;
 
-	if (p->exited || strcmp(p->image, sc->path) != 0 || strcmp(p->container, sc->container) != 0)
+	if (p->exited || strcmp(p->image, sc->path) != 0 ||
+	    strcmp(p->container, sc->container) != 0)
 		return;
 	x = dec_extra(sc->d, EV_PROCESS_TAMPERING);
 	if (x == NULL)

@@ -68,6 +68,13 @@ void verify_maps(struct sensor *S)
 	emit_tamper(S, "MapTampered", detail, NULL);
 }
 
+static bool ends_with(const char *s, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+
+	return len >= n && memcmp(s + len - n, suffix, n) == 0;
+}
+
 /* Tamper signs in ordinary events: access to the sensor's memory, auditd
  * coming and going, audit rules being cleared. They are checked before the
  * config filter, so a config that logs none of these events still gets
@@ -75,8 +82,7 @@ void verify_maps(struct sensor *S)
 void tamper_checks(struct sensor *S, const struct vrec *rec)
 {
 	int64_t v;
-	size_t len;
-	const char *img, *cmd;
+	const struct dec_exec *x;
 	char detail[512];
 
 	switch (rec->def->id) {
@@ -88,29 +94,29 @@ void tamper_checks(struct sensor *S, const struct vrec *rec)
 		}
 		break;
 	case EV_PROCESS_CREATE:
-		img = vrec__get(rec, VF_Image, &len);
-		cmd = vrec__get(rec, VF_CommandLine, NULL);
-		if (img == NULL || cmd == NULL || !vrec__get_int(rec, VF_ProcessId, &v))
+		/* The decoder's typed view of the exec just decoded, not the
+		 * record's formatted fields (which a FieldSizes limit may cut). */
+		x = decoder__exec(&S->dec);
+		if (x == NULL || x->kind != VG_EXEC || x->cmdline == NULL)
 			break;
 		if (S->can_mute) {
-			uint64_t mask = mute_mask(S->rs, img);
+			uint64_t mask = mute_mask(S->rs, x->image);
 			if (mask)
-				bpf_sensor__mute(S->bpf, (uint32_t)v, mask);
+				bpf_sensor__mute(S->bpf, x->pid, mask);
 		}
-		if (len >= 7 && strcmp(img + len - 7, "/auditd") == 0)
-			bpf_sensor__protect(S->bpf, (uint32_t)v, VG_PROT_AUDITD);
-		if (len >= 9 && strcmp(img + len - 9, "/auditctl") == 0 &&
-		    (strstr(cmd, " -e 0") || strstr(cmd, " -D"))) {
+		if (ends_with(x->image, x->image_len, "/auditd"))
+			bpf_sensor__protect(S->bpf, x->pid, VG_PROT_AUDITD);
+		if (ends_with(x->image, x->image_len, "/auditctl") &&
+		    (strstr(x->cmdline, " -e 0") || strstr(x->cmdline, " -D"))) {
 			snprintf(detail, sizeof(detail), "audit disabled or its rules cleared: %s",
-				 cmd);
+				 x->cmdline);
 			emit_tamper(S, "AuditDisabled", detail, rec);
 		}
 		break;
 	case EV_PROCESS_TERMINATE:
-		img = vrec__get(rec, VF_Image, &len);
-		if (img && len >= 7 && strcmp(img + len - 7, "/auditd") == 0 &&
-		    vrec__get_int(rec, VF_ProcessId, &v))
-			bpf_sensor__unprotect(S->bpf, (uint32_t)v);
+		x = decoder__exec(&S->dec);
+		if (x && x->kind == VG_EXIT && ends_with(x->image, x->image_len, "/auditd"))
+			bpf_sensor__unprotect(S->bpf, x->pid);
 		break;
 	default:
 		break;
