@@ -3,7 +3,8 @@
  * and the pipeline; see sensor.h. Its other concerns have files of their
  * own, sharing struct sensor through sensor_int.h: health.c (counters,
  * SensorHealth, `vigil status`), mute.c (kernel collection gates and
- * mutes), tamper_rules.c (tamper signs that need the sensor's state).
+ * mutes), tamper_rules.c (tamper signs that need the sensor's state),
+ * reload.c (loading the config at start and on SIGHUP).
  */
 #include "sensor/sensor.h"
 
@@ -32,7 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -119,7 +119,7 @@ static void emit_state(struct sensor *S, const char *state)
 	emit_daemon(S, r);
 }
 
-static void emit_config(struct sensor *S)
+void emit_config(struct sensor *S)
 {
 	struct vrec *r = daemon_rec(S, EV_CONFIG_CHANGE);
 	char h[80];
@@ -164,7 +164,7 @@ static void on_cap_summary(void *ctx, struct vrec *rec)
 	emit_daemon(ctx, rec);
 }
 
-static void flush_caps(struct sensor *S, bool all)
+void flush_caps(struct sensor *S, bool all)
 {
 	uint64_t now = identity__boot_to_real(&S->id, mono_ns());
 	caps_state__flush(S->caps, now, all, S->crec, on_cap_summary, S);
@@ -261,208 +261,6 @@ static void flush_sinks(struct sensor *S)
 	seqno__checkpoint(&S->seq);
 }
 
-static struct ruleset *load_rules(const char *path, struct rules_error *err)
-{
-	memset(err, 0, sizeof(*err));
-	return path ? ruleset__load_file(path, err) : ruleset__builtin();
-}
-
-static void set_health_interval(struct sensor *S)
-{
-	int cfg = ruleset__health_interval(S->rs);
-	S->health_interval_s = cfg >= 0 ? (unsigned)cfg : S->o->health_interval_s;
-}
-
-/* SIGHUP: the new configuration is read and compiled by a thread of its
- * own, while the loop keeps consuming events with the old rules and
- * answering `vigil status` (a 100,000-value list used to freeze the reader
- * for seconds, and the kernel dropped what it could not queue). One compile
- * at a time: a SIGHUP during a compile is remembered once and served when it
- * ends, so the last file written is the one that applies. The thread signals
- * an eventfd; the loop thread then drains the ring buffer with the old rules
- * and swaps (reload_finish), so the ConfigChange record is a clean cut. */
-struct reload_job {
-	pthread_t thr;
-	bool running; /* a thread exists and is not joined yet */
-	bool queued;  /* a SIGHUP came during the compile */
-	int efd;      /* eventfd, readable when the thread is done */
-	/* Written by the thread before it signals efd. */
-	struct ruleset *nrs;
-	struct caps_state *ncaps;
-	char msg[900];	       /* why it failed, when nrs is NULL */
-	char perms_warn[1100]; /* loaded in spite of insecure permissions */
-};
-
-/* "FILE: reason" of a permissions problem, for messages. */
-static void perms_msg(const struct rules_error *e, char *out, size_t len)
-{
-	snprintf(out, len, "%s: %s", e->file, e->msg);
-}
-
-static void *reload_thread(void *arg)
-{
-	struct sensor *S = arg;
-	struct reload_job *rl = S->rl;
-	struct rules_error err;
-	char what[800];
-	uint64_t one = 1;
-
-	rl->msg[0] = rl->perms_warn[0] = '\0';
-	rl->nrs = NULL;
-	rl->ncaps = NULL;
-	if (ruleset__check_perms(S->o->config_path, &err) == -EPERM) {
-		perms_msg(&err, what, sizeof(what));
-		if (!S->o->insecure_config_perms) {
-			snprintf(rl->msg, sizeof(rl->msg),
-				 "%s: refusing: %s (use --insecure-config-perms to override)",
-				 err.file, err.msg);
-			goto out;
-		}
-		snprintf(rl->perms_warn, sizeof(rl->perms_warn),
-			 "%s; loaded anyway (--insecure-config-perms)", what);
-	}
-	rl->nrs = load_rules(S->o->config_path, &err);
-	if (rl->nrs == NULL) {
-		if (err.line > 0)
-			snprintf(rl->msg, sizeof(rl->msg), "%s:%d: %s", err.file, err.line,
-				 err.msg);
-		else
-			snprintf(rl->msg, sizeof(rl->msg), "%s: %s",
-				 err.file[0] ? err.file : S->o->config_path, err.msg);
-		goto out;
-	}
-	rl->ncaps = caps_state__new(rl->nrs, 0);
-	if (rl->ncaps == NULL) {
-		ruleset__free(rl->nrs);
-		rl->nrs = NULL;
-		snprintf(rl->msg, sizeof(rl->msg), "reload: out of memory for caps");
-	}
-out:
-	if (write(rl->efd, &one, sizeof(one)) != sizeof(one))
-		log_warn("reload: cannot wake the event loop");
-	return NULL;
-}
-
-/* On SIGHUP, in the loop thread: start a compile, or queue one. */
-static void reload(struct sensor *S)
-{
-	struct reload_job *rl = S->rl;
-	int err;
-
-	if (S->o->config_path == NULL) {
-		log_info("SIGHUP: no config file, keeping Sysmon's defaults");
-		return;
-	}
-	if (rl->running) {
-		rl->queued = true;
-		return;
-	}
-	err = pthread_create(&rl->thr, NULL, reload_thread, S);
-	if (err != 0) {
-		char msg[128];
-
-		snprintf(msg, sizeof(msg), "reload: cannot start the compile thread: %s",
-			 strerror(err));
-		log_warnx("%s, keeping the previous configuration", msg);
-		emit_error(S, 16, msg);
-		return;
-	}
-	rl->running = true;
-}
-
-/* Waits for a running compile and takes its result. */
-static void reload_join(struct reload_job *rl)
-{
-	uint64_t n;
-
-	if (!rl->running)
-		return;
-	pthread_join(rl->thr, NULL);
-	rl->running = false;
-	if (read(rl->efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-		log_warn("reload: eventfd");
-}
-
-/* The compile thread is done (efd readable): swap in the loop thread. */
-static void reload_finish(struct sensor *S)
-{
-	struct reload_job *rl = S->rl;
-
-	reload_join(rl);
-	if (rl->perms_warn[0]) {
-		log_warnx("warning: %s", rl->perms_warn);
-		emit_error(S, 16, rl->perms_warn);
-	}
-	if (rl->nrs == NULL) {
-		log_warnx("reload failed, keeping the previous configuration: %s", rl->msg);
-		emit_error(S, 16, rl->msg);
-	} else {
-		/* Whatever the kernel queued up to now happened under the old
-		 * rules: judge it with them before the cut. */
-		bpf_sensor__consume(S->bpf);
-		/* What the old caps held back is reported before they go. */
-		flush_caps(S, true);
-		caps_state__free(S->caps);
-		S->caps = rl->ncaps;
-		ruleset__free(S->rs);
-		S->rs = rl->nrs;
-		rl->nrs = NULL;
-		rl->ncaps = NULL;
-		set_health_interval(S);
-		hash_cache__set_algos(S->hc, ruleset__hash_algorithms(S->rs));
-		apply_decoder_config(S);
-		apply_sens_gate(S);
-		apply_collection(S);
-		apply_mutes(S);
-		log_info("configuration reloaded from %s", S->o->config_path);
-		emit_config(S);
-	}
-	if (rl->queued) {
-		rl->queued = false;
-		reload(S);
-	}
-}
-
-static int reload_init(struct sensor *S)
-{
-	S->rl = calloc(1, sizeof(*S->rl));
-	if (S->rl == NULL)
-		return -ENOMEM;
-	S->rl->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	return S->rl->efd < 0 ? -errno : 0;
-}
-
-/* At stop: a compile still running is waited for (it ends on its own) and
- * its result dropped. */
-static void reload_free(struct sensor *S)
-{
-	struct reload_job *rl = S->rl;
-
-	if (rl == NULL)
-		return;
-	reload_join(rl);
-	caps_state__free(rl->ncaps);
-	ruleset__free(rl->nrs);
-	if (rl->efd >= 0)
-		close(rl->efd);
-	free(rl);
-	S->rl = NULL;
-}
-
-/* With --insecure-config-perms, the start-up load is reported too. */
-static void report_insecure_perms(struct sensor *S)
-{
-	struct rules_error err;
-	char what[800], msg[900];
-
-	if (!S->o->insecure_config_perms || S->o->config_path == NULL ||
-	    ruleset__check_perms(S->o->config_path, &err) != -EPERM)
-		return;
-	perms_msg(&err, what, sizeof(what));
-	snprintf(msg, sizeof(msg), "%s; loaded anyway (--insecure-config-perms)", what);
-	emit_error(S, 16, msg);
-}
-
 static void sigma_report(const struct sigma_report *r, void *ctx)
 {
 	size_t *counts = ctx;
@@ -554,7 +352,7 @@ static int loop(struct sensor *S, int sfd, int tfd)
 	    {tfd, "timerfd"},
 	    {tamper__fd(S->tamper), "tamper inotify fd"},
 	    {S->ctl ? control__fd(S->ctl) : -1, "control socket"},
-	    {S->rl->efd, "reload eventfd"},
+	    {reload_fd(S), "reload eventfd"},
 	};
 	struct epoll_event evs[8];
 	uint64_t last_second = mono_ns();
@@ -648,7 +446,7 @@ static int loop(struct sensor *S, int sfd, int tfd)
 					}
 				}
 				flush_sinks(S);
-			} else if (fd == S->rl->efd) {
+			} else if (fd == reload_fd(S)) {
 				reload_finish(S);
 				flush_sinks(S);
 			} else if (S->ctl && fd == control__fd(S->ctl)) {

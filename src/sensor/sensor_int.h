@@ -26,6 +26,7 @@ struct caps_state;
 struct control;
 struct event_avail;
 struct reload_job;
+struct rules_error;
 struct ruleset;
 struct sigma_engine;
 struct sink;
@@ -91,6 +92,30 @@ struct vrec *daemon_rec(struct sensor *S, unsigned id);
 void emit_daemon(struct sensor *S, struct vrec *r);
 /* Emits an Error (255) with code and msg. */
 void emit_error(struct sensor *S, int code, const char *msg);
+/* Emits a ConfigChange (16) for the config in force. */
+void emit_config(struct sensor *S);
+/* Sends on what the caps hold: the summaries due, or all of them. */
+void flush_caps(struct sensor *S, bool all);
+
+/* reload.c: the config at start and on SIGHUP. */
+
+/* The config file at path, or the embedded default when path is NULL;
+ * NULL with *err filled when it is refused. */
+struct ruleset *load_rules(const char *path, struct rules_error *err);
+/* SensorHealth's interval: the config's, else the command line's. */
+void set_health_interval(struct sensor *S);
+/* SIGHUP: starts a compile on its own thread, or queues one. */
+void reload(struct sensor *S);
+/* The compile thread is done (reload_fd readable): swap the new config in. */
+void reload_finish(struct sensor *S);
+/* Sets up and tears down the reload machinery (S->rl). */
+int reload_init(struct sensor *S);
+void reload_free(struct sensor *S);
+/* The eventfd that becomes readable when a compile ends. */
+int reload_fd(const struct sensor *S);
+/* With --insecure-config-perms, an Error saying the start-up load was
+ * insecure. */
+void report_insecure_perms(struct sensor *S);
 
 /* health.c: counters out to SensorHealth and `vigil status`. */
 
