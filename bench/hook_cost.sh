@@ -5,8 +5,10 @@
 # kernel.bpf_stats_enabled=1 the kernel times every run of every BPF
 # program (run_time_ns, run_cnt). A syscall-heavy workload then runs:
 # the file storm (bench/filestorm: N files created, written, closed,
-# unlinked), the exec storm (bench/execstorm 2000) and loopback TCP
-# connections (bench/filestorm -t). The counters of vigil's own programs
+# unlinked), the exec storm (bench/execstorm 2000), loopback TCP
+# connections (bench/filestorm -t) and the hooks of events 208-213
+# (bench/gapstorm: mkdir, links, prctl renames, refused connects, reads of
+# /etc/shadow, forks without exec). The counters of vigil's own programs
 # (the program ids its process holds, from /proc/PID/fdinfo; names from
 # `bpftool prog show`) are read before it stops. Reported: per program
 # runs, total ns and ns/run; the median ns/run over programs, unweighted
@@ -18,13 +20,14 @@
 # Needs root. Prints a Markdown section. Restores bpf_stats_enabled and
 # stops the sensor it started (by pid).
 #
-# usage: bench/hook_cost.sh       (N=20000 EXECS=2000 CONNS=2000 TOP=30
-#                                  CFG=etc/vigil.xml, from the env)
+# usage: bench/hook_cost.sh       (N=20000 EXECS=2000 CONNS=2000 GAPS=2000
+#                                  TOP=30 CFG=etc/vigil.xml, from the env)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-20000}
 EXECS=${EXECS:-2000}
 CONNS=${CONNS:-2000}
+GAPS=${GAPS:-2000}
 TOP=${TOP:-30}
 CFG=${CFG:-etc/vigil.xml}
 VIGIL=build/vigil
@@ -40,10 +43,10 @@ cleanup() {
 trap cleanup EXIT
 
 [ "$(id -u)" = 0 ] || { echo "hook_cost.sh: needs root" >&2; exit 77; }
-for t in "$VIGIL" build/bench/filestorm build/bench/execstorm; do
+for t in "$VIGIL" build/bench/filestorm build/bench/execstorm build/bench/gapstorm; do
 	[ -x "$t" ] || make --no-print-directory "$t" >&2
 done
-mkdir -p "$TMP/storm"
+mkdir -p "$TMP/storm" "$TMP/gaps"
 
 "$VIGIL" run --config "$CFG" --output "jsonl:$TMP/ev.jsonl" --state-dir "$TMP/state" \
 	--health-interval 0 --control-socket "$TMP/ctl.sock" 2>"$TMP/vigil.log" &
@@ -70,6 +73,8 @@ t0=$(date +%s.%N)
 file_ms=$(build/bench/filestorm "$TMP/storm" "$N")
 exec_ms=$(build/bench/execstorm "$EXECS")
 tcp_ms=$(build/bench/filestorm -t "$CONNS")
+gaps_ms=0
+[ "$GAPS" -eq 0 ] || gaps_ms=$(build/bench/gapstorm "$TMP/gaps" "$GAPS")
 t1=$(date +%s.%N)
 bpftool prog show -j >"$TMP/progs.json"
 sysctl -q -w kernel.bpf_stats_enabled="$STATS_WAS"
@@ -94,7 +99,8 @@ emitted=$(jq '[to_entries[] | select(.key|test("Emitted$")) | .value] | add' <<<
 
 echo "Method: vigil with $CFG; kernel.bpf_stats_enabled=1 only while the workload runs:"
 echo "$N files created+written+closed+unlinked ($file_ms ms), $EXECS fork+exec of /bin/true"
-echo "($exec_ms ms), $CONNS loopback TCP connections ($tcp_ms ms); $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s in all."
+echo "($exec_ms ms), $CONNS loopback TCP connections ($tcp_ms ms), $GAPS rounds of bench/gapstorm"
+echo "(mkdir, symlink, hard link, prctl rename, refused connect, /etc/shadow read, fork; $gaps_ms ms); $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s in all."
 echo "Counters of vigil's $nprogs programs ($nran ran), from \`bpftool prog show\`. Anything else on"
 echo "the host making syscalls in that window ran the hooks too and is included. Host: $(nproc) cores, $(uname -r)."
 echo
