@@ -171,8 +171,8 @@ void status_snapshot(void *ctx, struct strbuf *out, bool json)
 		strbuf__addf(out, "vigil %s, pid %u, up %llu s (since %s UTC)\n", VIGIL_VERSION,
 			     S->self_pid,
 			     (unsigned long long)((now - S->started_real_ns) / NSEC_PER_SEC), t);
-		strbuf__addf(out, "config: %s (SHA256 %s)\n", ruleset__path(S->rs),
-			     ruleset__sha256(S->rs));
+		strbuf__addf(out, "config: %s (SHA256 %s); reload: %s\n", ruleset__path(S->rs),
+			     ruleset__sha256(S->rs), reload_state(S));
 		strbuf__addf(out, "kernel %s: unavailable events: %s; degraded: %s\n", S->kernel,
 			     S->unavailable, S->degraded);
 		status_unavailable(S, out);
@@ -205,6 +205,8 @@ void status_snapshot(void *ctx, struct strbuf *out, bool json)
 		     "{\"version\":\"%s\",\"pid\":%u,\"uptime_s\":%llu,\"config\":", VIGIL_VERSION,
 		     S->self_pid, (unsigned long long)((now - S->started_real_ns) / NSEC_PER_SEC));
 	json__add_str(out, ruleset__path(S->rs), strlen(ruleset__path(S->rs)));
+	strbuf__adds(out, ",\"reload\":");
+	json__add_str(out, reload_state(S), strlen(reload_state(S)));
 	strbuf__adds(out, ",\"kernel\":");
 	json__add_str(out, S->kernel, strlen(S->kernel));
 	strbuf__adds(out, ",\"unavailable_events\":");

@@ -224,3 +224,10 @@ int reload_fd(const struct sensor *S)
 {
 	return S->rl->efd;
 }
+
+const char *reload_state(const struct sensor *S)
+{
+	if (S->rl == NULL || !S->rl->running)
+		return "idle";
+	return S->rl->queued ? "compiling, one more queued" : "compiling";
+}

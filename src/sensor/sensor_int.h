@@ -113,6 +113,8 @@ int reload_init(struct sensor *S);
 void reload_free(struct sensor *S);
 /* The eventfd that becomes readable when a compile ends. */
 int reload_fd(const struct sensor *S);
+/* For `vigil status`: "idle", "compiling" or "compiling, one more queued". */
+const char *reload_state(const struct sensor *S);
 /* With --insecure-config-perms, an Error saying the start-up load was
  * insecure. */
 void report_insecure_perms(struct sensor *S);

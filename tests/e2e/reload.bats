@@ -40,9 +40,20 @@ write_huge_config() {
 	{
 		printf '<Sysmon schemaversion="4.90"><EventFiltering><RuleGroup groupRelation="or">'
 		printf '<ProcessCreate onmatch="exclude"><CommandLine condition="contains any">'
-		seq 1 99999 | sed 's/^/tok/; s/$/-x/' | tr '\n' ';'
+		seq 1 "${2:-99999}" | sed 's/^/tok/; s/$/-x/' | tr '\n' ';'
 		printf 'vigil-cut</CommandLine></ProcessCreate></RuleGroup></EventFiltering></Sysmon>\n'
 	} >"$1"
+}
+
+# Waits (up to 30 s) until `vigil status` has a line matching the regex $1.
+wait_reload_state() {
+	for _ in $(seq 1 3000); do
+		"$VIGIL" status --socket "$CTL" 2>/dev/null | grep -q "$1" && return 0
+		sleep 0.01
+	done
+	echo "vigil status never matched: $1" >&2
+	"$VIGIL" status --socket "$CTL" >&2 || true
+	return 1
 }
 
 # A steady stream of execs; each line of $WORK/load.log is "I TIME", written
@@ -240,7 +251,7 @@ refused() {
 
 @test "SIGHUPs during a compile are queued once: the file as last written applies, with one more ConfigChange" {
 	write_all_config "$WORK/vigil.xml"
-	write_huge_config "$WORK/huge.xml"
+	write_huge_config "$WORK/huge.xml" 300000
 	cat >"$WORK/final.xml" <<'XML'
 <Sysmon schemaversion="4.90">
   <EventFiltering>
@@ -255,11 +266,14 @@ XML
 	start_sensor --config "$WORK/vigil.xml" --control-socket "$CTL"
 	cp "$WORK/huge.xml" "$WORK/next.xml" && mv "$WORK/next.xml" "$WORK/vigil.xml"
 	kill -HUP "$SENSOR_PID"
-	sleep 0.05
+	# Signals of one kind pending together are one signal: send the next
+	# ones only once the sensor has taken this one and is compiling (a
+	# 300,000-value list: about a second), as `vigil status` says.
+	wait_reload_state "reload: compiling$"
 	cp "$WORK/final.xml" "$WORK/next.xml" && mv "$WORK/next.xml" "$WORK/vigil.xml"
 	kill -HUP "$SENSOR_PID"
-	sleep 0.01
 	kill -HUP "$SENSOR_PID"
+	wait_reload_state "reload: compiling, one more queued$"
 	final="SHA256=$(sha256sum "$WORK/final.xml" | cut -d' ' -f1 | tr a-f A-F)"
 	wait_event ".EventID==16 and .ConfigurationFileHash==\"$final\"" >/dev/null
 	/bin/true vigil-final-check
