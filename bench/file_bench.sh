@@ -59,7 +59,7 @@ awk '
 	skip { if (/<\/FileModify>/) skip = 0; next }
 	{ print }
 ' etc/vigil.xml >"$TMP/no-modify.xml"
-if grep -q 'FileModify\|FileExecutableDetected' "$TMP/no-modify.xml"; then
+if grep -q '<\(FileModify\|FileExecutableDetected\)[ >/]' "$TMP/no-modify.xml"; then
 	echo "file_bench.sh: could not strip FileModify from etc/vigil.xml" >&2
 	exit 70
 fi

@@ -28,7 +28,7 @@ awk '
 	skip { if (/<\/SensitiveFileRead>/) skip = 0; next }
 	{ print }
 ' etc/vigil.xml >"$TMP/no-sens.xml"
-if grep -q 'SensitiveFileRead' "$TMP/no-sens.xml"; then
+if grep -q '<SensitiveFileRead[ >/]' "$TMP/no-sens.xml"; then
 	echo "sens_gate_cost.sh: could not strip SensitiveFileRead from etc/vigil.xml" >&2
 	exit 70
 fi
