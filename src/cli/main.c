@@ -22,6 +22,7 @@ static const struct {
     {"sigma", cmd_sigma, "check Sigma rules or scan recorded events"},
     {"coverage", cmd_coverage, "ATT&CK coverage of a configuration"},
     {"simulate", cmd_simulate, "run safe ATT&CK simulations"},
+    {"atomics", cmd_atomics, "list the Atomic Red Team tests vigil can run"},
     {"schema", cmd_schema, "validate OCSF or ECS events against the schema"},
 };
 

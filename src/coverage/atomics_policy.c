@@ -1,0 +1,284 @@
+/*
+ * atomics_policy.c — what an Atomic Red Team test may not do under vigil:
+ * the safety policy, and the patterns that mark a prerequisite as fetched
+ * from the network. Both are documented in man/vigil.8 (vigil atomics list).
+ *
+ * The safety policy refuses, even for a test that would run in a sandbox,
+ * what a sandbox cannot contain because it acts on the one kernel or the
+ * real disks: loading or removing kernel modules, writing sysctls, mounting,
+ * raw disk writes, rebooting or halting, and touching BPF (which is where
+ * vigil itself lives). It reads every command a test would run —
+ * executor.command, executor.cleanup_command and each dependency's
+ * prereq_command and get_prereq_command — with the input arguments'
+ * defaults substituted.
+ *
+ * The check is textual and errs on the side of refusing: it cannot tell
+ * `echo reboot` from `reboot`. A pattern written as a word (insmod, mount)
+ * matches only as a whole word: not preceded by a letter, digit, '_', '-'
+ * or '.', and not followed by a letter, digit, '_' or '-' (so /sbin/insmod
+ * and mkfs.ext4 match, --mount and /proc/mounts do not). A space in a
+ * pattern stands for one or more blanks; a '*' for anything on the same
+ * line ("apt-get * install" matches "apt-get -y install").
+ */
+#include "coverage/atomics.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <string.h>
+
+enum { PAT_WORD = 1, PAT_SUB = 2 };
+
+struct pat {
+	const char *cls; /* the class it belongs to (policy only) */
+	const char *text;
+	int kind; /* PAT_WORD: whole words; PAT_SUB: anywhere */
+};
+
+/* Order matters only for which pattern is named when several match. */
+static const struct pat policy[] = {
+    {"kernel module", "insmod", PAT_WORD},
+    {"kernel module", "modprobe", PAT_WORD},
+    {"kernel module", "rmmod", PAT_WORD},
+    /* sysctl: "sysctl" on its own only reads; see sysctl_write(). */
+    {"mount", "mount", PAT_WORD},
+    {"mount", "umount", PAT_WORD},
+    {"raw disk", "mkfs", PAT_WORD},
+    {"raw disk", "wipefs", PAT_WORD},
+    {"raw disk", "fdisk", PAT_WORD},
+    {"raw disk", "sfdisk", PAT_WORD},
+    {"raw disk", "parted", PAT_WORD},
+    {"raw disk", "/dev/sd", PAT_SUB},
+    {"raw disk", "/dev/nvme", PAT_SUB},
+    {"raw disk", "/dev/hd", PAT_SUB},
+    {"raw disk", "/dev/vd", PAT_SUB},
+    {"raw disk", "/dev/xvd", PAT_SUB},
+    {"raw disk", "/dev/mmcblk", PAT_SUB},
+    {"raw disk", "/dev/mem", PAT_SUB},
+    {"raw disk", "/dev/kmem", PAT_SUB},
+    /* of=/dev/...: see dd_device(). */
+    {"reboot", "reboot", PAT_WORD},
+    {"reboot", "shutdown", PAT_WORD},
+    {"reboot", "halt", PAT_WORD},
+    {"reboot", "poweroff", PAT_WORD},
+    {"reboot", "kexec", PAT_WORD},
+    {"reboot", "init 0", PAT_WORD},
+    {"reboot", "init 6", PAT_WORD},
+    {"reboot", "telinit 0", PAT_WORD},
+    {"reboot", "telinit 6", PAT_WORD},
+    {"reboot", "/proc/sysrq-trigger", PAT_SUB},
+    {"BPF", "bpftool", PAT_WORD},
+    {"BPF", "bpftrace", PAT_WORD},
+    {"BPF", "/sys/fs/bpf", PAT_SUB},
+};
+
+/* A prerequisite that needs one of these needs the network (the machines
+ * vigil's tests run on have none, and a sandboxed test must not fetch
+ * code): downloaders, VCS clones, language and system package managers. */
+static const struct pat download[] = {
+    {NULL, "curl", PAT_WORD},
+    {NULL, "wget", PAT_WORD},
+    {NULL, "git clone", PAT_WORD},
+    {NULL, "git * clone", PAT_WORD},
+    {NULL, "pip install", PAT_WORD},
+    {NULL, "pip3 install", PAT_WORD},
+    {NULL, "pip * install", PAT_WORD},
+    {NULL, "pip3 * install", PAT_WORD},
+    {NULL, "apt install", PAT_WORD},
+    {NULL, "apt * install", PAT_WORD},
+    {NULL, "apt-get install", PAT_WORD},
+    {NULL, "apt-get * install", PAT_WORD},
+    {NULL, "yum install", PAT_WORD},
+    {NULL, "yum * install", PAT_WORD},
+    {NULL, "dnf install", PAT_WORD},
+    {NULL, "dnf * install", PAT_WORD},
+    {NULL, "zypper install", PAT_WORD},
+    {NULL, "zypper * install", PAT_WORD},
+    {NULL, "apk add", PAT_WORD},
+    {NULL, "pacman -S", PAT_WORD},
+    {NULL, "snap install", PAT_WORD},
+    {NULL, "pkg install", PAT_WORD},
+    {NULL, "go install", PAT_WORD},
+    {NULL, "go get", PAT_WORD},
+    {NULL, "npm install", PAT_WORD},
+    {NULL, "gem install", PAT_WORD},
+    {NULL, "cpan", PAT_WORD},
+    {NULL, "cpanm", PAT_WORD},
+    {NULL, "Invoke-WebRequest", PAT_WORD},
+    {NULL, "http://", PAT_SUB},
+    {NULL, "https://", PAT_SUB},
+    {NULL, "ftp://", PAT_SUB},
+};
+
+static bool word_char_before(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '-' || c == '.';
+}
+
+static bool word_char_after(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '-';
+}
+
+static bool blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Matches p at s; returns the end of the match or NULL. */
+static const char *match_at(const char *s, const char *p)
+{
+	while (*p) {
+		if (*p == ' ') {
+			if (!blank(*s))
+				return NULL;
+			while (blank(*s))
+				s++;
+			p++;
+		} else if (*p == '*') {
+			/* Anything on the line, then the rest of the pattern
+			 * (after its blank) at a word start. */
+			const char *rest = p + 1;
+
+			while (*rest == ' ')
+				rest++;
+			for (; *s && *s != '\n'; s++) {
+				const char *e;
+
+				if (!blank(*s))
+					continue;
+				while (blank(s[1]))
+					s++;
+				e = match_at(s + 1, rest);
+				if (e)
+					return e;
+			}
+			return NULL;
+		} else {
+			if (*s != *p)
+				return NULL;
+			s++;
+			p++;
+		}
+	}
+	return s;
+}
+
+static bool pat_match(const char *cmd, const struct pat *pt)
+{
+	for (const char *s = cmd; (s = strchr(s, pt->text[0])) != NULL; s++) {
+		const char *e;
+
+		if (pt->kind == PAT_WORD && s > cmd && word_char_before(s[-1]))
+			continue;
+		e = match_at(s, pt->text);
+		if (!e)
+			continue;
+		if (pt->kind == PAT_WORD && word_char_after(*e))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/* End of the shell command line that s is on: the newline, or a ;, | or &. */
+static const char *stmt_end(const char *s)
+{
+	return s + strcspn(s, "\n;|&");
+}
+
+/* `sysctl` that writes: with -w/--write, -p/--load, --system, or a
+ * name=value argument; returns the form found. Reading (`sysctl -n
+ * kernel.x`) is allowed. */
+static const char *sysctl_write(const char *cmd)
+{
+	for (const char *s = cmd; (s = strstr(s, "sysctl")) != NULL; s++) {
+		const char *e = s + 6, *end;
+
+		if ((s > cmd && word_char_before(s[-1])) || word_char_after(*e))
+			continue;
+		/* Its arguments end at the command's end or a closing $( ) or `. */
+		end = e + strcspn(e, "\n;|&)`");
+		for (const char *a = e; a < end; a++) {
+			if (*a == '=' && isalnum((unsigned char)a[-1]))
+				return "sysctl NAME=VALUE";
+			if (*a != '-' || !blank(a[-1]))
+				continue;
+			if (a[1] == 'w' || strncmp(a, "--write", 7) == 0)
+				return "sysctl -w";
+			if (a[1] == 'p' || strncmp(a, "--load", 6) == 0)
+				return "sysctl -p";
+			if (strncmp(a, "--system", 8) == 0)
+				return "sysctl --system";
+		}
+	}
+	return NULL;
+}
+
+/* A write to /proc/sys/: the path on a line that redirects (>) or tees or
+ * dd's into it. */
+static bool proc_sys_write(const char *cmd)
+{
+	static const struct pat tee = {NULL, "tee", PAT_WORD}, dd = {NULL, "dd", PAT_WORD};
+
+	for (const char *s = cmd; (s = strstr(s, "/proc/sys/")) != NULL; s++) {
+		const char *b = s, *e = stmt_end(s);
+		char line[512];
+		size_t n;
+
+		while (b > cmd && b[-1] != '\n')
+			b--;
+		n = (size_t)(e - b) < sizeof(line) - 1 ? (size_t)(e - b) : sizeof(line) - 1;
+		memcpy(line, b, n);
+		line[n] = '\0';
+		if (memchr(line, '>', n) || pat_match(line, &tee) || pat_match(line, &dd))
+			return true;
+	}
+	return false;
+}
+
+/* dd (or anything) writing to a device: of=/dev/X where X is not one of the
+ * harmless character devices. */
+static bool dd_device(const char *cmd)
+{
+	static const char *const harmless[] = {"null", "zero", "stdout", "stderr", "tty", "fd/", "shm/"};
+
+	for (const char *s = cmd; (s = strstr(s, "of=/dev/")) != NULL; s++) {
+		const char *d = s + 8;
+		bool ok = false;
+
+		for (size_t i = 0; i < sizeof(harmless) / sizeof(harmless[0]); i++)
+			if (strncmp(d, harmless[i], strlen(harmless[i])) == 0)
+				ok = true;
+		if (!ok)
+			return true;
+	}
+	return false;
+}
+
+const char *atomics_policy_check(const char *cmd, const char **pattern)
+{
+	for (size_t i = 0; i < sizeof(policy) / sizeof(policy[0]); i++)
+		if (pat_match(cmd, &policy[i])) {
+			*pattern = policy[i].text;
+			return policy[i].cls;
+		}
+	if ((*pattern = sysctl_write(cmd)) != NULL)
+		return "sysctl write";
+	if (proc_sys_write(cmd)) {
+		*pattern = "/proc/sys/";
+		return "sysctl write";
+	}
+	if (dd_device(cmd)) {
+		*pattern = "of=/dev/";
+		return "raw disk";
+	}
+	return NULL;
+}
+
+const char *atomics_download_check(const char *cmd)
+{
+	for (size_t i = 0; i < sizeof(download) / sizeof(download[0]); i++)
+		if (pat_match(cmd, &download[i]))
+			return download[i].text;
+	return NULL;
+}
