@@ -173,8 +173,9 @@ static int cmd_list(int argc, char **argv)
 		"%zu tests, %zu runnable, %zu cannot run (%zu manual, %zu executor, %zu policy, "
 		"%zu download); %zu tests for other platforms not listed; %zu files, %zu bad\n",
 		s.n, s.by_reason[ATOMIC_RUNNABLE], s.n - s.by_reason[ATOMIC_RUNNABLE],
-		s.by_reason[ATOMIC_MANUAL], s.by_reason[ATOMIC_EXECUTOR], s.by_reason[ATOMIC_POLICY],
-		s.by_reason[ATOMIC_DOWNLOAD], s.other_platform, s.files, s.bad_files);
+		s.by_reason[ATOMIC_MANUAL], s.by_reason[ATOMIC_EXECUTOR],
+		s.by_reason[ATOMIC_POLICY], s.by_reason[ATOMIC_DOWNLOAD], s.other_platform, s.files,
+		s.bad_files);
 	rc = s.bad_files ? EX_DATAERR : 0;
 	atomics_free(&s);
 	return rc;

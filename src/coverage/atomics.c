@@ -93,7 +93,8 @@ static int read_file(const char *path, char **out, size_t *len, char *err, size_
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			snprintf(err, errlen, "%s", r < 0 ? strerror(errno) : "file shrank while read");
+			snprintf(err, errlen, "%s",
+				 r < 0 ? strerror(errno) : "file shrank while read");
 			free(buf);
 			close(fd);
 			return -EIO;
@@ -250,8 +251,9 @@ static int classify(struct atomic_set *s, struct atomic_test *t, const struct yn
 	for (uint32_t i = 0; deps && deps->kind == YN_SEQ && i < deps->n && i < 64; i++) {
 		cmds[ncmds++] = (typeof(cmds[0])){
 		    "prereq_command", sg_yaml_scalar(deps->items[i], "prereq_command"), true};
-		cmds[ncmds++] = (typeof(cmds[0])){
-		    "get_prereq_command", sg_yaml_scalar(deps->items[i], "get_prereq_command"), true};
+		cmds[ncmds++] =
+		    (typeof(cmds[0])){"get_prereq_command",
+				      sg_yaml_scalar(deps->items[i], "get_prereq_command"), true};
 	}
 	for (int pass = 0; pass < 2 && t->reason == ATOMIC_RUNNABLE; pass++)
 		for (size_t i = 0; i < ncmds && t->reason == ATOMIC_RUNNABLE; i++) {
@@ -532,7 +534,8 @@ int atomics_load_dir(struct atomic_set *s, const char *dir, const char *const *t
 				goto out;
 			}
 			n++;
-			if (tech_file(path, sizeof(path), adir, tech[i]) != 0 || stat(path, &st) != 0) {
+			if (tech_file(path, sizeof(path), adir, tech[i]) != 0 ||
+			    stat(path, &st) != 0) {
 				if (err)
 					fprintf(err, "%s: %s\n", path, strerror(errno));
 				rc = -ENOENT;

@@ -240,7 +240,8 @@ static bool proc_sys_write(const char *cmd)
  * harmless character devices. */
 static bool dd_device(const char *cmd)
 {
-	static const char *const harmless[] = {"null", "zero", "stdout", "stderr", "tty", "fd/", "shm/"};
+	static const char *const harmless[] = {"null", "zero", "stdout", "stderr",
+					       "tty",  "fd/",  "shm/"};
 
 	for (const char *s = cmd; (s = strstr(s, "of=/dev/")) != NULL; s++) {
 		const char *d = s + 8;
