@@ -221,8 +221,9 @@ static void test_bad_files(void **state)
 	assert_int_equal(atomics_load_dir(&s, BAD, NULL, 0, err), 0);
 	fclose(err);
 	assert_string_equal(
-	    msg, BAD "/atomics/T9990/T9990.yaml:8: mapping values are not allowed in this context\n" BAD
-		     "/atomics/T9992/T9992.yaml:4: no atomic_tests list\n");
+	    msg,
+	    BAD "/atomics/T9990/T9990.yaml:8: mapping values are not allowed in this context\n" BAD
+		"/atomics/T9992/T9992.yaml:4: no atomic_tests list\n");
 	free(msg);
 	assert_int_equal(s.files, 3);
 	assert_int_equal(s.bad_files, 2);
@@ -238,7 +239,8 @@ static void test_bad_files(void **state)
 	/* The argument's default is substituted before the check. */
 	assert_string_equal(find(&s, "T9991", 4)->why, "policy: raw disk: '/dev/sd' in command");
 	assert_int_equal(find(&s, "T9991", 5)->reason, ATOMIC_RUNNABLE);
-	assert_string_equal(find(&s, "T9991", 6)->why, "policy: mount: 'umount' in cleanup_command");
+	assert_string_equal(find(&s, "T9991", 6)->why,
+			    "policy: mount: 'umount' in cleanup_command");
 	assert_string_equal(find(&s, "T9991", 7)->why, "policy: BPF: 'bpftool' in command");
 	assert_null(find(&s, "T9991", 8));
 	assert_string_equal(find(&s, "T9991", 9)->why,
@@ -364,8 +366,8 @@ static void test_policy_patterns(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_fixture_tests),	 cmocka_unit_test(test_fixture_fields),
-	    cmocka_unit_test(test_technique_filter),	 cmocka_unit_test(test_bad_files),
+	    cmocka_unit_test(test_fixture_tests),	cmocka_unit_test(test_fixture_fields),
+	    cmocka_unit_test(test_technique_filter),	cmocka_unit_test(test_bad_files),
 	    cmocka_unit_test(test_missing_and_too_big), cmocka_unit_test(test_policy_patterns),
 	};
 
