@@ -44,7 +44,16 @@ static void print_table(const struct atomic_set *s)
 	for (size_t i = 0; i < s->n; i++) {
 		const struct atomic_test *t = &s->tests[i];
 
-		printf("%-11s %3d  %-10s %-8s ", t->technique, t->number, t->executor,
+		char exec[64];
+		size_t k;
+
+		/* The executor is the file's text: cleaned like the name. */
+		for (k = 0; t->executor[k] && k < sizeof(exec) - 1; k++)
+			exec[k] = (unsigned char)t->executor[k] < 0x20 || t->executor[k] == 0x7f
+				      ? '?'
+				      : t->executor[k];
+		exec[k] = '\0';
+		printf("%-11s %3d  %-10s %-8s ", t->technique, t->number, exec,
 		       t->reason == ATOMIC_RUNNABLE ? "yes" : "no");
 		put_clean(t->name);
 		putchar('\n');
