@@ -248,12 +248,15 @@ static int classify(struct atomic_set *s, struct atomic_test *t, const struct yn
 	cmds[ncmds++] = (typeof(cmds[0])){"command", sg_yaml_scalar(exec, "command"), false};
 	cmds[ncmds++] =
 	    (typeof(cmds[0])){"cleanup_command", sg_yaml_scalar(exec, "cleanup_command"), false};
+	/* get_prereq_command first: it is the one that fetches, so it is the
+	 * one named when both match. */
 	for (uint32_t i = 0; deps && deps->kind == YN_SEQ && i < deps->n && i < 64; i++) {
-		cmds[ncmds++] = (typeof(cmds[0])){
-		    "prereq_command", sg_yaml_scalar(deps->items[i], "prereq_command"), true};
+		const struct yn *d = deps->items[i];
+
+		cmds[ncmds++] = (typeof(cmds[0])){"get_prereq_command",
+						  sg_yaml_scalar(d, "get_prereq_command"), true};
 		cmds[ncmds++] =
-		    (typeof(cmds[0])){"get_prereq_command",
-				      sg_yaml_scalar(deps->items[i], "get_prereq_command"), true};
+		    (typeof(cmds[0])){"prereq_command", sg_yaml_scalar(d, "prereq_command"), true};
 	}
 	for (int pass = 0; pass < 2 && t->reason == ATOMIC_RUNNABLE; pass++)
 		for (size_t i = 0; i < ncmds && t->reason == ATOMIC_RUNNABLE; i++) {

@@ -17,8 +17,9 @@
  * matches only as a whole word: not preceded by a letter, digit, '_', '-'
  * or '.', and not followed by a letter, digit, '_' or '-' (so /sbin/insmod
  * and mkfs.ext4 match, --mount and /proc/mounts do not). A space in a
- * pattern stands for one or more blanks; a '*' for anything on the same
- * line ("apt-get * install" matches "apt-get -y install").
+ * pattern stands for one or more blanks; a '*' for anything within the
+ * same simple command ("apt-get * install" matches "apt-get -y install" but
+ * not "apt-get update && install.sh").
  */
 #include "coverage/atomics.h"
 
@@ -32,6 +33,8 @@ struct pat {
 	const char *cls; /* the class it belongs to (policy only) */
 	const char *text;
 	int kind; /* PAT_WORD: whole words; PAT_SUB: anywhere */
+		  /* A download pattern (no cls) does not match a word that is only
+		   * looked up (`command -v curl`): see looked_up(). */
 };
 
 /* Order matters only for which pattern is named when several match. */
@@ -135,13 +138,14 @@ static const char *match_at(const char *s, const char *p)
 				s++;
 			p++;
 		} else if (*p == '*') {
-			/* Anything on the line, then the rest of the pattern
-			 * (after its blank) at a word start. */
+			/* Anything up to the end of the simple command, then
+			 * the rest of the pattern (after its blank) at a word
+			 * start. */
 			const char *rest = p + 1;
 
 			while (*rest == ' ')
 				rest++;
-			for (; *s && *s != '\n'; s++) {
+			for (; *s && !strchr("\n;&|()`", *s); s++) {
 				const char *e;
 
 				if (!blank(*s))
@@ -163,21 +167,51 @@ static const char *match_at(const char *s, const char *p)
 	return s;
 }
 
-static bool pat_match(const char *cmd, const struct pat *pt)
+/* True when the word at s is the operand of a lookup that only asks
+ * whether a program is there: `command -v curl`, `which curl`, `type
+ * curl`, `hash curl`. */
+static bool looked_up(const char *cmd, const char *s)
+{
+	static const char *const asks[] = {"-v", "which", "type", "hash"};
+	const char *e = s;
+
+	while (e > cmd && blank(e[-1]))
+		e--;
+	if (e == s)
+		return false;
+	for (size_t i = 0; i < sizeof(asks) / sizeof(asks[0]); i++) {
+		size_t n = strlen(asks[i]);
+
+		if ((size_t)(e - cmd) >= n && strncmp(e - n, asks[i], n) == 0 &&
+		    (e - n == cmd || !word_char_after(e[-(ptrdiff_t)n - 1])))
+			return true;
+	}
+	return false;
+}
+
+/* Where pt first matches in cmd, or NULL. */
+static const char *pat_find(const char *cmd, const struct pat *pt)
 {
 	for (const char *s = cmd; (s = strchr(s, pt->text[0])) != NULL; s++) {
 		const char *e;
 
 		if (pt->kind == PAT_WORD && s > cmd && word_char_before(s[-1]))
 			continue;
+		if (pt->kind == PAT_WORD && !pt->cls && looked_up(cmd, s))
+			continue;
 		e = match_at(s, pt->text);
 		if (!e)
 			continue;
 		if (pt->kind == PAT_WORD && word_char_after(*e))
 			continue;
-		return true;
+		return s;
 	}
-	return false;
+	return NULL;
+}
+
+static bool pat_match(const char *cmd, const struct pat *pt)
+{
+	return pat_find(cmd, pt) != NULL;
 }
 
 /* End of the shell command line that s is on: the newline, or a ;, | or &. */
@@ -278,8 +312,17 @@ const char *atomics_policy_check(const char *cmd, const char **pattern)
 
 const char *atomics_download_check(const char *cmd)
 {
-	for (size_t i = 0; i < sizeof(download) / sizeof(download[0]); i++)
-		if (pat_match(cmd, &download[i]))
-			return download[i].text;
-	return NULL;
+	const char *first = NULL, *pat = NULL;
+
+	/* The pattern found first in the text names the reason: in
+	 * `apt install -y curl` it is apt, not curl. */
+	for (size_t i = 0; i < sizeof(download) / sizeof(download[0]); i++) {
+		const char *at = pat_find(cmd, &download[i]);
+
+		if (at && (!first || at < first)) {
+			first = at;
+			pat = download[i].text;
+		}
+	}
+	return pat;
 }

@@ -67,7 +67,7 @@ static const struct {
     {"T1070.003", 6, NULL},
     {"T1070.003", 7, NULL},
     {"T1070.003", 8, NULL},
-    {"T1070.003", 9, "download: 'apt-get install' in get_prereq_command"},
+    {"T1070.003", 9, "download: 'yum * install' in get_prereq_command"},
     {"T1070.003", 10, NULL},
     {"T1529", 3, "policy: reboot: 'shutdown' in command"},
     {"T1529", 4, "policy: reboot: 'shutdown' in command"},
@@ -332,7 +332,10 @@ static void test_policy_patterns(void **state)
 	    {"/usr/bin/wget x", "wget"},
 	    {"cp https_proxy.txt /tmp", NULL},
 	    {"echo curling; which git", NULL},
-	    {"if [ -x \"$(command -v pip)\" ]; then exit 0; fi", NULL},
+	    {"if [ -x \"$(command -v curl)\" ]; then exit 0; fi", NULL},
+	    {"which wget || type git", NULL},
+	    {"apt update && apt install -y binutils curl", "apt install"},
+	    {"curl -L x | apt-get install -y", "curl"},
 	};
 
 	(void)state;
