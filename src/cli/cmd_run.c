@@ -38,6 +38,8 @@ static void usage(FILE *f)
 	    "                           default   events.jsonl and vigil.db in the state dir\n"
 	    "  -s, --state-dir DIR    state and default outputs (default /var/lib/vigil)\n"
 	    "      --health-interval S  SensorHealth every S seconds (default 60, 0 off)\n"
+	    "      --computer NAME    the Computer of every event (default: the config's\n"
+	    "                         <VigilComputer>, else the host name)\n"
 	    "      --ringbuf-size BYTES ring buffer size, a power of two (default 16M)\n"
 	    "      --proc-cache N     process cache entries (default 65536)\n"
 	    "      --control-socket PATH  where `vigil status` asks (default\n"
@@ -83,6 +85,7 @@ int cmd_run(int argc, char **argv)
 	    {"sigma", required_argument, NULL, 'S'},
 	    {"control-socket", required_argument, NULL, 'C'},
 	    {"insecure-config-perms", no_argument, NULL, 'I'},
+	    {"computer", required_argument, NULL, 'N'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -163,6 +166,16 @@ int cmd_run(int argc, char **argv)
 		case 'I':
 			o.insecure_config_perms = true;
 			break;
+		case 'N': {
+			char why[160];
+
+			if (ruleset__check_computer(optarg, why, sizeof(why)) != 0) {
+				fprintf(stderr, "vigil: --computer: %s\n", why);
+				return EX_USAGE;
+			}
+			o.computer = optarg;
+			break;
+		}
 		case 'v':
 			o.verbose++;
 			break;

@@ -555,6 +555,27 @@ static int parse_env(struct pctx *p, const xmlNode *n)
 	return rc;
 }
 
+/* <VigilComputer>web-01</VigilComputer>: the Computer of every event. */
+static int parse_computer(struct pctx *p, const xmlNode *n)
+{
+	int rc = 0;
+	char why[160];
+	char *t = px_text(p, n, &rc);
+	const char *name;
+
+	if (t == NULL)
+		return rc;
+	name = px_trim(t);
+	if (p->rs->computer[0])
+		rc = px_err(p, n, "<VigilComputer> given twice");
+	else if (ruleset__check_computer(name, why, sizeof(why)) != 0)
+		rc = px_err(p, n, "%s", why);
+	else
+		snprintf(p->rs->computer, sizeof(p->rs->computer), "%s", name);
+	free(t);
+	return rc;
+}
+
 static int parse_field_sizes(struct pctx *p, const xmlNode *n)
 {
 	int rc = 0;
@@ -738,6 +759,8 @@ int rules__parse(struct ruleset *rs, const char *buf, size_t len, const char *na
 			rc = parse_health_interval(&p, c);
 		else if (strcmp(px_name(c), "VigilEnvironment") == 0)
 			rc = parse_env(&p, c);
+		else if (strcmp(px_name(c), "VigilComputer") == 0)
+			rc = parse_computer(&p, c);
 		else if (px_in_list(px_name(c), windows_options, ARRAY_LEN(windows_options)))
 			log_warnx("%s:%d: option %s only applies to Sysmon for Windows; ignored",
 				  name, px_line(c), px_name(c));

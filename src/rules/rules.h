@@ -77,6 +77,20 @@ enum rules_mode ruleset__event_mode(const struct ruleset *rs, unsigned event_id)
  * <VigilEnvironment> when the config has it, else the default set
  * (EVENTS.md). PATH is special: it is shown only when it names a relative
  * or world-writable directory (see sensor/envsel.c). */
+/* The host name every event carries in Computer: <VigilComputer> when the
+ * config has it (vigil run --computer overrides it), else NULL and the
+ * sensor uses gethostname(). Cloned VMs and containers share a host name,
+ * which is why a fleet needs to set it. */
+#define RULES_COMPUTER_MAX 253
+const char *ruleset__computer(const struct ruleset *rs);
+
+/* Whether name can be a Computer value: 1 to RULES_COMPUTER_MAX bytes of
+ * letters, digits, '.', '-' and '_'. That is a DNS name (with '_' allowed for
+ * the names people give containers), and it keeps the value valid as an
+ * RFC 5424 HOSTNAME and as a NATS subject token without escaping. Returns 0,
+ * or -EINVAL with the reason in why. */
+int ruleset__check_computer(const char *name, char *why, size_t whylen);
+
 #define RULES_ENV_MAX	   32
 #define RULES_ENV_NAME_MAX 64
 size_t ruleset__env_names(const struct ruleset *rs, const char *const **names);

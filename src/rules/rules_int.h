@@ -163,6 +163,8 @@ struct ruleset {
 	unsigned nenv;
 	char env[RULES_ENV_MAX][RULES_ENV_NAME_MAX];
 	const char *env_view[RULES_ENV_MAX]; /* env[i], as ruleset__env_names gives them */
+	/* <VigilComputer>; "" when the config has none. */
+	char computer[RULES_COMPUTER_MAX + 1];
 	/* Every string the parser kept, freed together. */
 	char **strs;
 	size_t nstrs, capstrs;

@@ -9,6 +9,7 @@
 
 #include "common/utf8.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -273,6 +274,34 @@ void ruleset__event_summary(const struct ruleset *rs, unsigned event_id,
 struct caps *ruleset__caps(const struct ruleset *rs)
 {
 	return rs && rs->caps && rs->caps->nrules ? rs->caps : NULL;
+}
+
+const char *ruleset__computer(const struct ruleset *rs)
+{
+	return rs && rs->computer[0] ? rs->computer : NULL;
+}
+
+int ruleset__check_computer(const char *name, char *why, size_t whylen)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > RULES_COMPUTER_MAX) {
+		snprintf(why, whylen, "a computer name has 1 to %d characters, not %zu",
+			 RULES_COMPUTER_MAX, n);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (!isalnum(c) && c != '.' && c != '-' && c != '_') {
+			snprintf(why, whylen,
+				 "a computer name has only letters, digits, '.', '-' and '_': "
+				 "byte %zu is 0x%02x",
+				 i + 1, c);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 int ruleset__health_interval(const struct ruleset *rs)

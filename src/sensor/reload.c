@@ -24,6 +24,28 @@ struct ruleset *load_rules(const char *path, struct rules_error *err)
 	return path ? ruleset__load_file(path, err) : ruleset__builtin();
 }
 
+/* The Computer is fixed at start (sensor.c): the outputs took it when they
+ * opened. A reload that names another one says so rather than leaving some
+ * events with the old name and some with the new. */
+static void note_computer_change(struct sensor *S)
+{
+	const char *want = S->o->computer ? S->o->computer : ruleset__computer(S->rs);
+	char host[256] = "", msg[600];
+
+	if (want == NULL) {
+		if (gethostname(host, sizeof(host) - 1) != 0)
+			return;
+		want = host;
+	}
+	if (strcmp(want, S->id.hostname) == 0)
+		return;
+	snprintf(msg, sizeof(msg),
+		 "<VigilComputer> %s takes effect at the next start; events keep Computer %s", want,
+		 S->id.hostname);
+	log_warnx("%s", msg);
+	emit_error(S, 16, msg);
+}
+
 void set_health_interval(struct sensor *S)
 {
 	int cfg = ruleset__health_interval(S->rs);
@@ -173,6 +195,7 @@ void reload_finish(struct sensor *S)
 		apply_mutes(S);
 		log_info("configuration reloaded from %s", S->o->config_path);
 		emit_config(S);
+		note_computer_change(S);
 	}
 	if (rl->queued) {
 		rl->queued = false;

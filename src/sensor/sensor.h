@@ -41,6 +41,8 @@ struct sensor_opts {
 	 * than root could have written, with a warning (see
 	 * ruleset__check_perms). */
 	bool insecure_config_perms;
+	/* --computer: overrides <VigilComputer> and the host name (NULL: none). */
+	const char *computer;
 };
 
 /* Runs until SIGINT/SIGTERM; returns a sysexits code (0 on a clean stop). */

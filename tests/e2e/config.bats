@@ -81,6 +81,40 @@ teardown() {
 	[ "$(count_events '.EventID==16')" -eq 2 ]
 }
 
+@test "--computer and <VigilComputer> name the host in every event; a reload naming another is reported" {
+	# Cloned VMs and containers share a host name: the fleet sets its own.
+	printf '<Sysmon schemaversion="4.90">\n<VigilComputer>cfg-host</VigilComputer>\n<EventFiltering/>\n</Sysmon>\n' >"$WORK/c.xml"
+	start_sensor --config "$WORK/c.xml"
+	/usr/bin/true vigil-computer-cfg
+	wait_event '.EventID==1 and .CommandLine=="/usr/bin/true vigil-computer-cfg"' >/dev/null
+	# A reload naming another host keeps the name and says so.
+	sed -i 's/cfg-host/other-host/' "$WORK/c.xml"
+	kill -HUP "$SENSOR_PID"
+	err=$(wait_event '.EventID==255')
+	[ "$(field "$err" Description)" = "<VigilComputer> other-host takes effect at the next start; events keep Computer cfg-host" ]
+	stop_sensor
+	[ "$(count_events '.Computer!="cfg-host"')" -eq 0 ]
+	[ "$(count_events 'true')" -ge 3 ]
+	# --computer overrides the config.
+	rm -f "$OUT"
+	start_sensor --config "$WORK/c.xml" --computer web-01.dc2
+	/usr/bin/true vigil-computer-opt
+	wait_event '.EventID==1 and .CommandLine=="/usr/bin/true vigil-computer-opt"' >/dev/null
+	stop_sensor
+	[ "$(count_events '.Computer!="web-01.dc2"')" -eq 0 ]
+	[ "$(count_events '.EventID==4 and .Computer=="web-01.dc2"')" -ge 1 ]
+}
+
+@test "a bad computer name is refused: FILE:LINE and 78 in a config, 64 on the command line" {
+	printf '<Sysmon schemaversion="4.90">\n<EventFiltering/>\n<VigilComputer>web 01</VigilComputer>\n</Sysmon>\n' >"$WORK/bad.xml"
+	run "$VIGIL" validate "$WORK/bad.xml"
+	[ "$status" -eq 78 ]
+	[[ "$output" == "$WORK/bad.xml:3: a computer name has only letters, digits"* ]]
+	run "$VIGIL" run --computer 'web;01' --output jsonl:- --state-dir "$WORK/s"
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"--computer: a computer name has only letters"* ]]
+}
+
 @test "vigil validate: every shipped and shared config is OK; a broken one gives FILE:LINE and 78" {
 	for f in "$CONFIGS"/*.xml "$BATS_TEST_DIRNAME/../../etc/vigil.xml"; do
 		run "$VIGIL" validate "$f"

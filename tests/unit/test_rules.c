@@ -1036,9 +1036,52 @@ static void test_huge_list(void **state)
 
 #define LIT(t) cmocka_unit_test_setup_teardown(t, litset_on, litset_off)
 
+/* <VigilComputer>: kept trimmed; a bad name, or a second element, is
+ * refused at its line. */
+static void test_computer(void **state)
+{
+	struct rules_error e;
+	static const char ok[] = "<Sysmon schemaversion=\"4.90\">\n"
+				 "<VigilComputer> web-01.dc2_a </VigilComputer>\n"
+				 "<EventFiltering/></Sysmon>\n";
+	static const char bad[] = "<Sysmon schemaversion=\"4.90\">\n"
+				  "<EventFiltering/>\n"
+				  "<VigilComputer>web 01</VigilComputer>\n</Sysmon>\n";
+	static const char twice[] = "<Sysmon schemaversion=\"4.90\">\n"
+				    "<VigilComputer>a</VigilComputer>\n"
+				    "<VigilComputer>b</VigilComputer>\n"
+				    "<EventFiltering/></Sysmon>\n";
+	static const char none[] = "<Sysmon schemaversion=\"4.90\"><EventFiltering/></Sysmon>";
+	struct ruleset *rs = ruleset__load_buf(ok, sizeof(ok) - 1, "t.xml", &e);
+	char why[160], big[300];
+
+	(void)state;
+	assert_non_null(rs);
+	assert_string_equal(ruleset__computer(rs), "web-01.dc2_a");
+	ruleset__free(rs);
+	rs = ruleset__load_buf(none, strlen(none), "t.xml", &e);
+	assert_non_null(rs);
+	assert_null(ruleset__computer(rs));
+	ruleset__free(rs);
+	assert_null(ruleset__load_buf(bad, sizeof(bad) - 1, "t.xml", &e));
+	assert_int_equal(e.line, 3);
+	assert_non_null(strstr(e.msg, "byte 4 is 0x20"));
+	assert_null(ruleset__load_buf(twice, sizeof(twice) - 1, "t.xml", &e));
+	assert_int_equal(e.line, 3);
+	assert_non_null(strstr(e.msg, "given twice"));
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(ruleset__check_computer(big, why, sizeof(why)), -EINVAL);
+	big[RULES_COMPUTER_MAX] = '\0';
+	assert_int_equal(ruleset__check_computer(big, why, sizeof(why)), 0);
+	assert_int_equal(ruleset__check_computer("", why, sizeof(why)), -EINVAL);
+	assert_int_equal(ruleset__check_computer("h\xc3\xa9", why, sizeof(why)), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_computer),
 	    cmocka_unit_test(test_is),
 	    cmocka_unit_test(test_contains),
 	    cmocka_unit_test(test_begin_end),
