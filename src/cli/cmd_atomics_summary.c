@@ -38,8 +38,8 @@ static struct json_object *load(const char *path, int *rc)
 	if (!o) {
 		fprintf(stderr, "vigil atomics summary: %s\n", err);
 		*rc = errno == EINVAL || errno == EFBIG ? EX_DATAERR
-		      : errno == ENOMEM			 ? EX_OSERR
-							 : EX_NOINPUT;
+		      : errno == ENOMEM			? EX_OSERR
+							: EX_NOINPUT;
 		return NULL;
 	}
 	if (atomics_results_check(o, err, sizeof(err)) != 0) {

@@ -52,7 +52,7 @@ enum atomics_verdict atomics_verdict_parse(const char *s)
 
 const char *atomics_rollup_name(enum atomics_rollup r)
 {
-	return r == ATR_VERIFIED ? "verified"
+	return r == ATR_VERIFIED  ? "verified"
 	       : r == ATR_PARTIAL ? "partial"
 	       : r == ATR_FAILED  ? "failed"
 				  : "none";
@@ -60,8 +60,8 @@ const char *atomics_rollup_name(enum atomics_rollup r)
 
 enum atomics_rollup atomics_rollup_add(enum atomics_rollup r, enum atomics_verdict v)
 {
-	enum atomics_rollup t = v == ATV_VERIFIED ? ATR_VERIFIED
-				: v == ATV_PARTIAL ? ATR_PARTIAL
+	enum atomics_rollup t = v == ATV_VERIFIED			       ? ATR_VERIFIED
+				: v == ATV_PARTIAL			       ? ATR_PARTIAL
 				: v == ATV_NOT_SEEN || v == ATV_COMMAND_FAILED ? ATR_FAILED
 									       : ATR_NONE;
 
@@ -267,8 +267,8 @@ struct tech_row {
 };
 
 struct stats {
-	size_t tests, ran, skipped, skip[SK_N], ok, failed, timed_out, key_seen, covered,
-	    alerted, nongeneric;
+	size_t tests, ran, skipped, skip[SK_N], ok, failed, timed_out, key_seen, covered, alerted,
+	    nongeneric;
 	bool sigma;
 	size_t ntech, rollup[ATR_VERIFIED + 1];
 	struct tech_row *tech;
@@ -286,14 +286,13 @@ static void view_test(struct json_object *r, struct test_view *t)
 	t->ran = get_bool(r, "ran");
 	t->ok = t->ran && get_bool(r, "succeeded");
 	t->timed_out = false;
-	for (size_t i = 0; json_object_is_type(ph, json_type_array) &&
-			   i < json_object_array_length(ph);
-	     i++)
+	for (size_t i = 0;
+	     json_object_is_type(ph, json_type_array) && i < json_object_array_length(ph); i++)
 		t->timed_out |= get_bool(json_object_array_get_idx(ph, i), "timed_out");
 	t->timed_out &= t->ran && !t->ok;
 	t->key_seen = t->ok && get_bool(r, "key_seen");
-	t->covered = t->ok && (get_str(r, "telemetry") &&
-			       strcmp(get_str(r, "telemetry"), "covered") == 0);
+	t->covered =
+	    t->ok && (get_str(r, "telemetry") && strcmp(get_str(r, "telemetry"), "covered") == 0);
 	t->alert = t->ok && get_bool(r, "alert");
 	t->nongeneric = t->ok && get_bool(r, "nongeneric_alert");
 	t->verdict = atomics_verdict_parse(get_str(r, "verdict"));
@@ -312,9 +311,8 @@ static void add_key_dcs(struct tech_row *t, struct json_object *r, bool ok)
 {
 	struct json_object *dcs = get(r, "data_components");
 
-	for (size_t i = 0; json_object_is_type(dcs, json_type_array) &&
-			   i < json_object_array_length(dcs);
-	     i++) {
+	for (size_t i = 0;
+	     json_object_is_type(dcs, json_type_array) && i < json_object_array_length(dcs); i++) {
 		struct json_object *dc = json_object_array_get_idx(dcs, i);
 		const char *id = get_str(dc, "id");
 		size_t k;
@@ -537,8 +535,7 @@ static void delta(char *buf, size_t len, size_t a, size_t da, size_t b, size_t d
 	int n = snprintf(buf, len, d ? "%+ld" : "0", d);
 
 	if (is_share && da && db && n > 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, " (%+.1f pp)",
-			 100.0 * a / da - 100.0 * b / db);
+		snprintf(buf + n, len - (size_t)n, " (%+.1f pp)", 100.0 * a / da - 100.0 * b / db);
 }
 
 /* One headline metric: value and denominator of each run (SIZE_MAX = not
@@ -598,14 +595,15 @@ static void metrics(struct strbuf *sb, const struct stats *a, const struct stats
 		if (!a->skip[c] && !bb->skip[c])
 			continue;
 		snprintf(label, sizeof(label), "skipped: %s", skip_names[c]);
-		metric_row(&t, &(struct metric){label, a->skip[c], bb->skip[c], 0, 0, false, false, false});
+		metric_row(&t, &(struct metric){label, a->skip[c], bb->skip[c], 0, 0, false, false,
+						false});
 	}
 	{
 		bool sig = a->sigma || (b && b->sigma);
 		const struct metric rows[] = {
 		    {"succeeded (of ran)", a->ok, bb->ok, a->ran, bb->ran, true, false, false},
-		    {"command failed (of ran)", a->failed, bb->failed, a->ran, bb->ran, true,
-		     false, false},
+		    {"command failed (of ran)", a->failed, bb->failed, a->ran, bb->ran, true, false,
+		     false},
 		    {"timed out (of ran)", a->timed_out, bb->timed_out, a->ran, bb->ran, true,
 		     false, false},
 		    {"key behaviour seen (of succeeded)", a->key_seen, bb->key_seen, a->ok, bb->ok,
@@ -614,8 +612,8 @@ static void metrics(struct strbuf *sb, const struct stats *a, const struct stats
 		     bb->ok, true, false, false},
 		    {"any Sigma alert (of succeeded)", a->alerted, bb->alerted, a->ok, bb->ok, true,
 		     !a->sigma, b && !b->sigma},
-		    {"non-generic Sigma alert (of succeeded)", a->nongeneric, bb->nongeneric,
-		     a->ok, bb->ok, true, !a->sigma, b && !b->sigma},
+		    {"non-generic Sigma alert (of succeeded)", a->nongeneric, bb->nongeneric, a->ok,
+		     bb->ok, true, !a->sigma, b && !b->sigma},
 		    {"techniques", a->ntech, bb->ntech, 0, 0, false, false, false},
 		};
 		for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -627,7 +625,8 @@ static void metrics(struct strbuf *sb, const struct stats *a, const struct stats
 	for (int r = ATR_VERIFIED; r >= ATR_NONE; r--) {
 		snprintf(label, sizeof(label), "techniques: %s%s", atomics_rollup_name(r),
 			 r == ATR_NONE ? " (no test ran)" : "");
-		metric_row(&t, &(struct metric){label, a->rollup[r], bb->rollup[r], 0, 0, false, false, false});
+		metric_row(&t, &(struct metric){label, a->rollup[r], bb->rollup[r], 0, 0, false,
+						false, false});
 	}
 	table_render(sb, &t, md);
 	table_free(&t);
@@ -636,8 +635,7 @@ static void metrics(struct strbuf *sb, const struct stats *a, const struct stats
 /* "LABEL R on host H, S to F; sensor output P; Sigma rules X" of a RESULTS. */
 static void describe(struct strbuf *sb, const char *label, struct json_object *o, bool md)
 {
-	static const char *const keys[] = {"runid", "host", "started", "finished",
-					   "sensor_output"};
+	static const char *const keys[] = {"runid", "host", "started", "finished", "sensor_output"};
 	static const char *const words[] = {"", " on host ", ", ", " to ", "; sensor output "};
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -681,15 +679,15 @@ static void tech_cells(struct tech_cells *c, const struct tech_row *t, bool sigm
 		snprintf(c->key, sizeof(c->key), "-");
 	/* Alerts count over the tests that succeeded: none succeeded, no count. */
 	snprintf(c->alerted, sizeof(c->alerted), sigma && t->ok ? "%zu" : "-", t->alerted);
-	snprintf(c->nongeneric, sizeof(c->nongeneric), sigma && t->ok ? "%zu" : "-",
-		 t->nongeneric);
+	snprintf(c->nongeneric, sizeof(c->nongeneric), sigma && t->ok ? "%zu" : "-", t->nongeneric);
 }
 
 /* The per-technique table of one run. */
 static void tech_table(struct strbuf *sb, const struct stats *a, bool md)
 {
-	static const char *const head[] = {"technique", "name",	   "tests",   "ran", "ok",
-					   "verdict",	"key DCs seen", "alerted", "non-generic"};
+	static const char *const head[] = {"technique",	   "name",    "tests",
+					   "ran",	   "ok",      "verdict",
+					   "key DCs seen", "alerted", "non-generic"};
 	size_t ncol = a->sigma ? 9 : 7;
 	struct strbuf name;
 	struct table t;
@@ -740,10 +738,10 @@ static void delta_cell(char *buf, size_t len, const char *a, const char *b)
  * of either, this run's order first. */
 static void tech_compare(struct strbuf *sb, const struct stats *a, const struct stats *b, bool md)
 {
-	static const char *const head[] = {
-	    "technique", "name",     "ran/ok",	"baseline", "verdict",	   "baseline",
-	    "key DCs",	 "baseline", "delta",	"alerted",  "baseline",	   "delta",
-	    "non-generic", "baseline", "delta"};
+	static const char *const head[] = {"technique",	  "name",     "ran/ok",	  "baseline",
+					   "verdict",	  "baseline", "key DCs",  "baseline",
+					   "delta",	  "alerted",  "baseline", "delta",
+					   "non-generic", "baseline", "delta"};
 	bool sigma = a->sigma && b->sigma;
 	size_t ncol = sigma ? 15 : 9;
 	struct strbuf name;
@@ -895,8 +893,9 @@ static void changes(struct strbuf *sb, struct json_object *ra, struct json_objec
 	change_end(sb, &t, md, n);
 	table_free(&t);
 
-	strbuf__adds(sb, md ? "\n#### Tests whose verdict or alert changed (baseline -> this run)\n\n"
-			    : "\nTests whose verdict or alert changed (baseline -> this run):\n");
+	strbuf__adds(sb,
+		     md ? "\n#### Tests whose verdict or alert changed (baseline -> this run)\n\n"
+			: "\nTests whose verdict or alert changed (baseline -> this run):\n");
 	table_init(&t, 2);
 	n = 0;
 	for (int side = 0; side < 2; side++) {
@@ -957,8 +956,8 @@ int atomics_summary(FILE *out, struct json_object *results, struct json_object *
 		return -ENOMEM;
 	}
 	strbuf__init(&sb, OUT_MAX);
-	strbuf__adds(&sb, markdown ? "### Atomic Red Team results\n\n"
-				   : "Atomic Red Team results\n");
+	strbuf__adds(&sb,
+		     markdown ? "### Atomic Red Team results\n\n" : "Atomic Red Team results\n");
 	describe(&sb, baseline ? "this run: " : "run ", results, markdown);
 	if (baseline)
 		describe(&sb, "baseline: ", baseline, markdown);
