@@ -85,9 +85,10 @@ static void test_plain(void **state)
 {
 	char *t = summary("results.json", NULL, false);
 
-	assert_true(strncmp(t, "Atomic Red Team results\nrun 0123456789abcdef on host sensor-a, "
-			       "2026-12-05T07:10:00.000Z to 2026-12-05T07:12:30.000Z; sensor "
-			       "output /var/log/vigil/a.jsonl; Sigma rules /etc/vigil/sigma\n\n",
+	assert_true(strncmp(t,
+			    "Atomic Red Team results\nrun 0123456789abcdef on host sensor-a, "
+			    "2026-12-05T07:10:00.000Z to 2026-12-05T07:12:30.000Z; sensor "
+			    "output /var/log/vigil/a.jsonl; Sigma rules /etc/vigil/sigma\n\n",
 			    strlen("Atomic Red Team results\nrun ")) == 0);
 	has_line(t, "run 0123456789abcdef on host sensor-a, 2026-12-05T07:10:00.000Z to "
 		    "2026-12-05T07:12:30.000Z; sensor output /var/log/vigil/a.jsonl; Sigma "
@@ -216,12 +217,14 @@ static void test_compare(void **state)
 	has_line(t, "technique  name                                          ran/ok  baseline  "
 		    "verdict   baseline  key DCs  baseline  delta  alerted  baseline  delta  "
 		    "non-generic  baseline  delta");
-	has_line(t, "T1003.008  OS Credential Dumping: /etc/passwd, /etc/...     3/2       3/2  "
-		    "verified  partial       2/2       1/2     +1        2         1     +1          "
-		    "  1         0     +1");
-	has_line(t, "T1070.004  Indicator Removal: File Deletion                 1/1       1/1  "
-		    "partial   failed        1/2       0/2     +1        0         0      0          "
-		    "  0         0      0");
+	has_line(t,
+		 "T1003.008  OS Credential Dumping: /etc/passwd, /etc/...     3/2       3/2  "
+		 "verified  partial       2/2       1/2     +1        2         1     +1          "
+		 "  1         0     +1");
+	has_line(t,
+		 "T1070.004  Indicator Removal: File Deletion                 1/1       1/1  "
+		 "partial   failed        1/2       0/2     +1        0         0      0          "
+		 "  0         0      0");
 	has_line(t, "Techniques whose verdict changed (baseline -> this run):");
 	has_line(t, "  T1003.008  partial -> verified");
 	has_line(t, "  T1070.004  failed -> partial");
