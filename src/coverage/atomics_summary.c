@@ -302,7 +302,7 @@ static void view_test(struct json_object *r, struct test_view *t)
 	t->verdict = atomics_verdict_parse(get_str(r, "verdict"));
 }
 
-static struct tech_row *tech_of(struct stats *s, const char *id)
+static struct tech_row *tech_of(const struct stats *s, const char *id)
 {
 	for (size_t i = 0; i < s->ntech; i++)
 		if (strcmp(s->tech[i].id, id) == 0)
@@ -655,7 +655,6 @@ static void name_cell(struct strbuf *sb, const struct tech_row *t, bool md)
 {
 	strbuf__clear(sb);
 	put_text(sb, t ? t->name : "", md, md ? 0 : NAME_COLS);
-	strbuf__addc(sb, '\0');
 }
 
 /* The cells of one run's technique row (t NULL: absent from that run). */
@@ -711,7 +710,7 @@ static void tech_table(struct strbuf *sb, const struct stats *a, bool md)
 		name_cell(&name, r, md);
 		snprintf(tests, sizeof(tests), "%zu", r->tests);
 		cols[0] = r->id;
-		cols[1] = name.buf;
+		cols[1] = strbuf__cstr(&name);
 		cols[2] = tests;
 		cols[3] = c.ran;
 		cols[4] = c.ok;
@@ -724,6 +723,22 @@ static void tech_table(struct strbuf *sb, const struct stats *a, bool md)
 	table_render(sb, &t, md);
 	table_free(&t);
 	strbuf__free(&name);
+}
+
+/* The i-th technique of the union of a and b, a's order first, for i below
+ * a->ntech + b->ntech: *x from a, *y from b, either NULL when absent.
+ * False for a technique of b already met among a's. */
+static bool tech_pair(const struct stats *a, const struct stats *b, size_t i,
+		      const struct tech_row **x, const struct tech_row **y)
+{
+	if (i < a->ntech) {
+		*x = &a->tech[i];
+		*y = tech_of(b, (*x)->id);
+		return true;
+	}
+	*y = &b->tech[i - a->ntech];
+	*x = tech_of(a, (*y)->id);
+	return *x == NULL;
 }
 
 /* "+1", "0", or "-" when either side has no number. */
@@ -762,15 +777,8 @@ static void tech_compare(struct strbuf *sb, const struct stats *a, const struct 
 		char rok_a[64], rok_b[64], dk[32], dal[32], dng[32];
 		const char *cols[15];
 
-		if (i < a->ntech) {
-			ra = &a->tech[i];
-			rb = tech_of((struct stats *)b, ra->id);
-		} else {
-			rb = &b->tech[i - a->ntech];
-			ra = tech_of((struct stats *)a, rb->id);
-			if (ra)
-				continue; /* listed already */
-		}
+		if (!tech_pair(a, b, i, &ra, &rb))
+			continue; /* listed already */
 		tech_cells(&ca, ra, sigma);
 		tech_cells(&cb, rb, sigma);
 		snprintf(rok_a, sizeof(rok_a), ra ? "%s/%s" : "-", ca.ran, ca.ok);
@@ -780,7 +788,7 @@ static void tech_compare(struct strbuf *sb, const struct stats *a, const struct 
 		delta_cell(dng, sizeof(dng), ca.nongeneric, cb.nongeneric);
 		name_cell(&name, ra ? ra : rb, md);
 		cols[0] = ra ? ra->id : rb->id;
-		cols[1] = name.buf;
+		cols[1] = strbuf__cstr(&name);
 		cols[2] = rok_a;
 		cols[3] = rok_b;
 		cols[4] = ca.verdict;
@@ -877,16 +885,7 @@ static void changes(struct strbuf *sb, struct json_object *ra, struct json_objec
 	for (size_t i = 0; i < a->ntech + b->ntech; i++) {
 		const struct tech_row *x, *y;
 
-		if (i < a->ntech) {
-			x = &a->tech[i];
-			y = tech_of((struct stats *)b, x->id);
-		} else {
-			y = &b->tech[i - a->ntech];
-			x = tech_of((struct stats *)a, y->id);
-			if (x)
-				continue;
-		}
-		if (x && y && x->verdict == y->verdict)
+		if (!tech_pair(a, b, i, &x, &y) || (x && y && x->verdict == y->verdict))
 			continue;
 		snprintf(what, sizeof(what), "%s -> %s",
 			 y ? atomics_rollup_name(y->verdict) : "(not in baseline)",
