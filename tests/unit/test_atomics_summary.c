@@ -339,6 +339,45 @@ static void test_bad(void **state)
 	json_object_put(good);
 }
 
+/* Fields of the wrong type count as absent; an empty run prints zeros. */
+static void test_odd(void **state)
+{
+	struct json_object *o = json_tokener_parse(
+	    "{\"vigil_atomics_results\":1,\"sigma\":\"r\",\"results\":[{\"technique\":"
+	    "\"T1\",\"number\":1,\"ran\":\"yes\",\"phases\":5,\"data_components\":{},"
+	    "\"verdict\":7},{\"technique\":\"T1\",\"number\":2,\"ran\":true,\"succeeded\":"
+	    "true,\"phases\":[1,{\"phase\":3}],\"data_components\":[1,{\"id\":5},"
+	    "{\"id\":\"DC1\",\"key\":true,\"seen\":\"x\"}],\"key_seen\":1,"
+	    "\"technique_name\":null,\"verdict\":\"bogus\"}]}");
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(o);
+	assert_int_equal(atomics_summary(f, o, o, false), 0);
+	fclose(f);
+	has_line(text,
+		 "skipped: other                          1                1                0");
+	has_line(text, "succeeded (of ran)                      1 of 1 (100.0%)  1 of 1 (100.0%)  "
+		       "0 (+0.0 pp)");
+	has_line(text, "key behaviour seen (of succeeded)       0 of 1 (0.0%)    0 of 1 (0.0%)    "
+		       "0 (+0.0 pp)");
+	has_line(text,
+		 "techniques: none (no test ran)          1                1                0");
+	free(text);
+	json_object_put(o);
+
+	o = json_tokener_parse("{\"vigil_atomics_results\":1,\"results\":[]}");
+	text = NULL;
+	f = open_memstream(&text, &len);
+	assert_int_equal(atomics_summary(f, o, NULL, false), 0);
+	fclose(f);
+	has_line(text, "ran (of tests)                         0 of 0");
+	has_line(text, "technique  name  tests  ran  ok  verdict  key DCs seen");
+	free(text);
+	json_object_put(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -351,6 +390,7 @@ int main(void)
 	    cmocka_unit_test(test_compare_markdown_and_sigma),
 	    cmocka_unit_test(test_compare_missing),
 	    cmocka_unit_test(test_bad),
+	    cmocka_unit_test(test_odd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
