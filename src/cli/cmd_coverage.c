@@ -23,17 +23,22 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+/* --verified files combined in one report (simulate and atomics results of
+ * several runs); a bound so the option list stays a fixed array. */
+#define COV_VERIFIED_FILES 16
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: vigil coverage [--config FILE] [--attack v18|v17|union]\n"
 		   "                      [--format table|json|navigator|html] [-o OUT]\n"
-		   "                      [--verified RESULTS.json] [--data DIR] [--kernel]\n"
+		   "                      [--verified RESULTS.json]... [--data DIR] [--kernel]\n"
 		   "       vigil coverage --compare A.xml B.xml [--format table|json] [-o OUT]\n"
 		   "\n"
 		   "Scores each Linux ATT&CK technique: covered / applicable data components,\n"
 		   "with DeTT&CT visibility levels 0-4. Without --config, Sysmon's builtin\n"
 		   "defaults (ProcessCreate and ProcessTerminate only). --verified marks each\n"
-		   "technique verified/failed/theoretical from a `vigil simulate -o` file.\n"
+		   "technique verified/partial/failed/theoretical, with the tests behind it,\n"
+		   "from `vigil simulate -o` or `vigil atomics` RESULTS files (repeatable).\n"
 		   "--kernel (root) probes this kernel as `vigil check` does: events it\n"
 		   "cannot deliver count as not collected, degraded ones as partial.\n"
 		   "Data directory: --data, else $VIGIL_DATADIR, else ../share/vigil beside\n"
@@ -118,7 +123,8 @@ int cmd_coverage(int argc, char **argv)
 	    {"verified", required_argument, NULL, 'v'}, {"kernel", no_argument, NULL, 'k'},
 	    {"help", no_argument, NULL, 'h'},		{NULL, 0, NULL, 0},
 	};
-	const char *config = NULL, *out = NULL, *verified = NULL;
+	const char *config = NULL, *out = NULL, *verified[COV_VERIFIED_FILES];
+	size_t nverified = 0;
 	const char *dir = NULL;
 	char dirbuf[4096];
 	enum cov_model model = COV_MODEL_V18;
@@ -175,7 +181,12 @@ int cmd_coverage(int argc, char **argv)
 			compare = true;
 			break;
 		case 'v':
-			verified = optarg;
+			if (nverified == COV_VERIFIED_FILES) {
+				fprintf(stderr, "vigil coverage: at most %d --verified files\n",
+					COV_VERIFIED_FILES);
+				return EX_USAGE;
+			}
+			verified[nverified++] = optarg;
 			break;
 		case 'k':
 			kernel = true;
@@ -188,7 +199,7 @@ int cmd_coverage(int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
-	if (compare && (argc - optind != 2 || config || verified ||
+	if (compare && (argc - optind != 2 || config || nverified ||
 			(fmt != COV_FMT_TABLE && fmt != COV_FMT_JSON))) {
 		fprintf(stderr, "vigil coverage: --compare takes two config files and "
 				"--format table or json\n");
@@ -217,11 +228,21 @@ int cmd_coverage(int argc, char **argv)
 		rc = EX_OSERR;
 		goto out;
 	}
-	if (verified) {
-		ver = cov_verified__load(verified, err, sizeof(err));
+	if (nverified) {
+		ver = cov_verified__new();
 		if (!ver) {
+			rc = EX_OSERR;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < nverified; i++) {
+		int e = cov_verified__add_file(ver, verified[i], err, sizeof(err));
+
+		if (e) {
 			fprintf(stderr, "vigil coverage: %s\n", err);
-			rc = EX_DATAERR;
+			rc = e == -EINVAL || e == -EFBIG ? EX_DATAERR
+			     : e == -ENOMEM		 ? EX_OSERR
+							 : EX_NOINPUT;
 			goto out;
 		}
 	}

@@ -122,14 +122,34 @@ int cov_data__evaluate(const struct cov_data *d, const struct cov_collect *c, si
 /* DeTT&CT visibility level of a percentage. */
 int cov_level_from_pct(double pct);
 
-/* Per-technique simulation verdicts from a `vigil simulate` results file. */
+/* Per-technique verdicts from `vigil simulate -o` results and atomics RESULTS
+ * files (verified.c): verified, partial (atomics only: some key behaviour
+ * seen) or failed, with the tests behind each. */
 struct cov_verified;
-enum cov_verdict { COV_VERDICT_NONE = 0, COV_VERDICT_VERIFIED, COV_VERDICT_FAILED };
+enum cov_verdict {
+	COV_VERDICT_NONE = 0,
+	COV_VERDICT_VERIFIED,
+	COV_VERDICT_FAILED,
+	COV_VERDICT_PARTIAL,
+};
+#define COV_VERDICT_N (COV_VERDICT_PARTIAL + 1)
+/* An empty set, or NULL with errno ENOMEM. */
+struct cov_verified *cov_verified__new(void);
+/* Adds one file's verdicts; several files combine, the best verdict of a
+ * technique winning (verified > partial > failed). Returns 0, or -errno with
+ * a one-line "path[:line]: why" in err (-EINVAL: not JSON or neither kind,
+ * -ENOENT and the like: cannot open). */
+int cov_verified__add_file(struct cov_verified *v, const char *path, char *err, size_t errlen);
+/* new + add_file; NULL with errno set and err filled on failure. */
 struct cov_verified *cov_verified__load(const char *path, char *err, size_t errlen);
 void cov_verified__free(struct cov_verified *v);
 enum cov_verdict cov_verified__get(const struct cov_verified *v, const char *technique_id);
-/* "verified", "failed" or, when there is no simulation, "theoretical" for a
- * technique with score > 0 and "-" otherwise. */
+/* The tests behind a technique's verdict, comma-separated, as
+ * "T1003.008-1 verified, T1003.008-2 command_failed" (atomics) or
+ * "cron-file passed" (simulate); "" when none. Valid until v is freed. */
+const char *cov_verified__tests(const struct cov_verified *v, const char *technique_id);
+/* "verified", "partial", "failed" or, when there is no test, "theoretical"
+ * for a technique with score > 0 and "-" otherwise. */
 const char *cov_verdict_name(enum cov_verdict v, double score);
 
 enum cov_format { COV_FMT_TABLE = 0, COV_FMT_JSON, COV_FMT_NAVIGATOR, COV_FMT_HTML };

@@ -53,7 +53,10 @@ static const char css[] =
     ".cell .sc{float:right;font-weight:bold}"
     ".L0{background:#ff6666}.L1{background:#ffb366}.L2{background:#ffe766}"
     ".L3{background:#c2e070}.L4{background:#8ec843}"
-    ".v-verified{box-shadow:inset 4px 0 #036}.v-failed{box-shadow:inset 4px 0 #a00}"
+    ".v-verified{box-shadow:inset 4px 0 #036}.v-partial{box-shadow:inset 4px 0 #74c}"
+    ".v-failed{box-shadow:inset 4px 0 #a00}"
+    "#tested{border-collapse:collapse;margin-top:12px}#tested th{text-align:left;background:#ddd}"
+    "#tested td,#tested th{border:1px solid #aaa;padding:2px 6px;vertical-align:top}"
     "#panel{position:fixed;right:12px;top:12px;width:420px;max-height:90vh;overflow:auto;"
     "background:#fff;border:1px solid #333;padding:8px;display:none}"
     "#panel table{border-collapse:collapse;width:100%}"
@@ -76,7 +79,8 @@ static const char js[] =
     "document.body.setAttribute('data-ready','1');"
     "})();";
 
-static void details(struct strbuf *sb, const struct cov_tech_result *r, const char *verdict)
+static void details(struct strbuf *sb, const struct cov_tech_result *r, const char *verdict,
+		    const char *tests)
 {
 	strbuf__adds(sb, "<div class=\"det\" hidden id=\"d-");
 	esc(sb, r->id);
@@ -86,9 +90,14 @@ static void details(struct strbuf *sb, const struct cov_tech_result *r, const ch
 	esc(sb, r->name);
 	strbuf__addf(sb,
 		     "</h3><p>score %.1f%%, visibility level %d; %zu of %zu data components "
-		     "covered, %zu partial; simulation: ",
+		     "covered, %zu partial; verdict: ",
 		     r->score, r->level, r->n_full, r->ndc, r->n_partial);
 	esc(sb, verdict);
+	if (tests[0]) {
+		strbuf__adds(sb, " (tests: ");
+		esc(sb, tests);
+		strbuf__adds(sb, ")");
+	}
 	strbuf__adds(sb, "</p><table>");
 	for (size_t i = 0; i < r->ndc; i++) {
 		const char *st = r->dc[i].state == COV_DC_FULL	    ? "covered"
@@ -102,6 +111,40 @@ static void details(struct strbuf *sb, const struct cov_tech_result *r, const ch
 		strbuf__adds(sb, "</td></tr>");
 	}
 	strbuf__adds(sb, "</table></div>\n");
+}
+
+/* The techniques a test verified, partly verified or failed, with the tests
+ * behind each verdict: the matrix shows the verdict as a mark on the cell,
+ * this table says which tests gave it. r is scratch space. */
+static void tested_table(struct strbuf *sb, const struct cov_data *d, const struct cov_collect *c,
+			 const struct cov_verified *ver, struct cov_tech_result *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < cov_data__count(d); i++) {
+		enum cov_verdict v;
+		const char *name;
+
+		cov_data__evaluate(d, c, i, r);
+		v = cov_verified__get(ver, r->id);
+		if (v == COV_VERDICT_NONE)
+			continue;
+		if (!n++)
+			strbuf__adds(sb,
+				     "<table id=\"tested\"><tr><th>technique</th><th>name</th>"
+				     "<th>visibility</th><th>verdict</th><th>tests</th></tr>\n");
+		name = cov_verdict_name(v, r->score);
+		strbuf__addf(sb, "<tr class=\"v-%s\" data-t=\"", name);
+		esc(sb, r->id);
+		strbuf__adds(sb, "\"><td>");
+		esc(sb, r->id);
+		strbuf__adds(sb, "</td><td>");
+		esc(sb, r->name);
+		strbuf__addf(sb, "</td><td>%.0f%%</td><td>%s</td><td>", r->score, name);
+		esc(sb, cov_verified__tests(ver, r->id));
+		strbuf__adds(sb, "</td></tr>\n");
+	}
+	strbuf__adds(sb, n ? "</table>\n" : "<p id=\"tested\">No technique was tested.</p>\n");
 }
 
 /* Writes the page for config c. */
@@ -131,8 +174,9 @@ int cov_report_html(const struct cov_data *d, const struct cov_collect *c,
 	for (int l = 0; l < 5; l++)
 		strbuf__addf(sb, "<span class=\"L%d\">%s</span>", l, legend[l]);
 	if (ver)
-		strbuf__adds(sb, "<span class=\"v-verified\">simulation verified</span>"
-				 "<span class=\"v-failed\">simulation failed</span>");
+		strbuf__adds(sb, "<span class=\"v-verified\">verified by a test</span>"
+				 "<span class=\"v-partial\">partial: some key behaviour seen</span>"
+				 "<span class=\"v-failed\">failed: tests ran, not seen</span>");
 	strbuf__adds(sb, "</div>\n<div class=\"matrix\" id=\"matrix\">\n");
 	for (unsigned t = 0; t < COV_NTACTICS; t++) {
 		size_t n = 0;
@@ -165,12 +209,15 @@ int cov_report_html(const struct cov_data *d, const struct cov_collect *c,
 			strbuf__adds(sb, "</div>\n");
 	}
 	strbuf__adds(sb, "</div>\n<div id=\"panel\"></div>\n");
+	if (ver)
+		tested_table(sb, d, c, ver, r);
 	for (size_t i = 0; i < cov_data__count(d); i++) {
 		cov_data__evaluate(d, c, i, r);
 		levels[r->level]++;
 		details(sb, r,
 			cov_verdict_name(ver ? cov_verified__get(ver, r->id) : COV_VERDICT_NONE,
-					 r->score));
+					 r->score),
+			cov_verified__tests(ver, r->id));
 	}
 	strbuf__addf(sb,
 		     "<p class=\"meta\" id=\"summary\">levels: 0: %zu, 1: %zu, 2: %zu, 3: "

@@ -14,6 +14,12 @@
 #include <string.h>
 
 static const char *const level_colors[5] = {"#ff6666", "#ffb366", "#ffe766", "#c2e070", "#8ec843"};
+/* With --verified, a tested technique's cell takes its verdict's colour
+ * instead of the visibility gradient, so what a test proved stands out from
+ * what the configuration should see in theory; hues outside the gradient. */
+static const char *const verdict_colors[COV_VERDICT_N] = {[COV_VERDICT_VERIFIED] = "#3b7dd8",
+							  [COV_VERDICT_PARTIAL] = "#a77dd8",
+							  [COV_VERDICT_FAILED] = "#7f0000"};
 
 /* The text of s; unlike strbuf__cstr, safe on a buffer never appended to. */
 static const char *sbs(const struct strbuf *s)
@@ -135,6 +141,10 @@ static void json_technique(struct strbuf *sb, const struct cov_tech_result *r,
 		     r->score, r->level, r->ndc, r->n_full, r->n_partial);
 	jstr(sb,
 	     cov_verdict_name(ver ? cov_verified__get(ver, r->id) : COV_VERDICT_NONE, r->score));
+	if (ver && cov_verified__tests(ver, r->id)[0]) {
+		strbuf__adds(sb, ",\"verified_tests\":");
+		jstr(sb, cov_verified__tests(ver, r->id));
+	}
 	strbuf__adds(sb, ",\"components\":[");
 	for (size_t i = 0; i < r->ndc; i++) {
 		strbuf__adds(sb, i ? ",{\"id\":" : "{\"id\":");
@@ -211,14 +221,19 @@ static int report_navigator(const struct cov_data *d, const struct cov_collect *
 		     "\"average\",\"expandedSubtechniques\":\"none\"},\"hideDisabled\":false,"
 		     "\"techniques\":[");
 	for (size_t i = 0; i < cov_data__count(d); i++) {
-		const char *verdict;
+		enum cov_verdict v;
+		const char *verdict, *tests;
 
 		cov_data__evaluate(d, c, i, r);
-		verdict = cov_verdict_name(ver ? cov_verified__get(ver, r->id) : COV_VERDICT_NONE,
-					   r->score);
+		v = ver ? cov_verified__get(ver, r->id) : COV_VERDICT_NONE;
+		verdict = cov_verdict_name(v, r->score);
+		tests = cov_verified__tests(ver, r->id);
 		strbuf__adds(sb, i ? ",{\"techniqueID\":" : "{\"techniqueID\":");
 		jstr(sb, r->id);
-		strbuf__addf(sb, ",\"score\":%.1f,\"comment\":", r->score);
+		strbuf__addf(sb, ",\"score\":%.1f,", r->score);
+		if (v != COV_VERDICT_NONE)
+			strbuf__addf(sb, "\"color\":\"%s\",", verdict_colors[v]);
+		strbuf__adds(sb, "\"comment\":");
 		strbuf__clear(&tmp);
 		strbuf__addf(&tmp,
 			     "level %d, %zu/%zu data components covered, %zu partial. Covered: ",
@@ -226,7 +241,10 @@ static int report_navigator(const struct cov_data *d, const struct cov_collect *
 		dc_list(&tmp, r, true, true);
 		strbuf__adds(&tmp, ". Missing: ");
 		dc_list(&tmp, r, false, false);
-		strbuf__addf(&tmp, ". Simulation: %s.", verdict);
+		strbuf__addf(&tmp, ". Verdict: %s", verdict);
+		if (tests[0])
+			strbuf__addf(&tmp, " (tests: %s)", tests);
+		strbuf__addc(&tmp, '.');
 		jstr(sb, sbs(&tmp));
 		strbuf__adds(sb,
 			     ",\"enabled\":true,\"metadata\":[{\"name\":\"covered\",\"value\":");
@@ -238,8 +256,12 @@ static int report_navigator(const struct cov_data *d, const struct cov_collect *
 		dc_list(&tmp, r, false, false);
 		jstr(sb, sbs(&tmp));
 		strbuf__addf(sb, "},{\"name\":\"visibility level\",\"value\":\"%d\"}", r->level);
-		strbuf__adds(sb, ",{\"name\":\"simulation\",\"value\":");
+		strbuf__adds(sb, ",{\"name\":\"verdict\",\"value\":");
 		jstr(sb, verdict);
+		if (tests[0]) {
+			strbuf__adds(sb, "},{\"name\":\"tests\",\"value\":");
+			jstr(sb, tests);
+		}
 		strbuf__adds(sb, "}],\"showSubtechniques\":false}");
 	}
 	strbuf__addf(sb,
@@ -251,6 +273,14 @@ static int report_navigator(const struct cov_data *d, const struct cov_collect *
 		jstr(sb, legend[l]);
 		strbuf__addf(sb, ",\"color\":\"%s\"}", level_colors[l]);
 	}
+	if (ver)
+		strbuf__addf(
+		    sb,
+		    ",{\"label\":\"verified by a test\",\"color\":\"%s\"}"
+		    ",{\"label\":\"partial: a test saw some key behaviour\",\"color\":\"%s\"}"
+		    ",{\"label\":\"failed: tests ran, behaviour not seen\",\"color\":\"%s\"}",
+		    verdict_colors[COV_VERDICT_VERIFIED], verdict_colors[COV_VERDICT_PARTIAL],
+		    verdict_colors[COV_VERDICT_FAILED]);
 	strbuf__adds(
 	    sb, "],\"metadata\":[{\"name\":\"generator\",\"value\":\"vigil coverage " VIGIL_VERSION
 		"\"},{\"name\":\"config\",\"value\":");
@@ -268,7 +298,7 @@ static int report_table(const struct cov_data *d, const struct cov_collect *c,
 			const struct cov_verified *ver, struct strbuf *sb)
 {
 	struct cov_tech_result *r = malloc(sizeof(*r));
-	size_t n[COV_NTACTICS][5] = {{0}}, tot[5] = {0}, nver[COV_NTACTICS][3] = {{0}};
+	size_t n[COV_NTACTICS][5] = {{0}}, tot[5] = {0}, nver[COV_NTACTICS][COV_VERDICT_N] = {{0}};
 	double sum[COV_NTACTICS] = {0};
 	size_t cnt[COV_NTACTICS] = {0}, nev;
 	const struct vevent_def *const *evs = schema__events(&nev);
@@ -332,7 +362,7 @@ static int report_table(const struct cov_data *d, const struct cov_collect *c,
 	}
 	strbuf__addf(sb, "%-22s %5s %6s %5s %5s %5s %5s %5s", "tactic", "techs", "avg%", "L0", "L1",
 		     "L2", "L3", "L4");
-	strbuf__adds(sb, ver ? "  verified failed\n" : "\n");
+	strbuf__adds(sb, ver ? "  verified partial failed\n" : "\n");
 	for (unsigned t = 0; t < COV_NTACTICS; t++) {
 		if (!cnt[t])
 			continue;
@@ -340,8 +370,8 @@ static int report_table(const struct cov_data *d, const struct cov_collect *c,
 			     cnt[t], sum[t] / (double)cnt[t], n[t][0], n[t][1], n[t][2], n[t][3],
 			     n[t][4]);
 		if (ver)
-			strbuf__addf(sb, "  %8zu %6zu", nver[t][COV_VERDICT_VERIFIED],
-				     nver[t][COV_VERDICT_FAILED]);
+			strbuf__addf(sb, "  %8zu %7zu %6zu", nver[t][COV_VERDICT_VERIFIED],
+				     nver[t][COV_VERDICT_PARTIAL], nver[t][COV_VERDICT_FAILED]);
 		strbuf__addc(sb, '\n');
 	}
 	strbuf__addf(sb, "%-22s %5zu %6s %5zu %5zu %5zu %5zu %5zu\n", "all (distinct)",

@@ -103,7 +103,8 @@ golden() {
 	}
 	mkdir -p build/artifacts
 	H="$PWD/build/artifacts/coverage.html"
-	"$VIGIL" coverage --config $CFG/main.xml --verified $FIX/results.json --format html -o "$H"
+	"$VIGIL" coverage --config $CFG/main.xml --verified $FIX/results.json \
+		--verified tests/fixtures/atomics-results/results.json --format html -o "$H"
 	[ "$(grep -c 'https\?://' "$H")" -eq 0 ]
 	cells_expected=$("$VIGIL" coverage --config $CFG/main.xml --format json | jq '[.techniques[].tactics | length] | add')
 	flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
@@ -126,6 +127,9 @@ golden() {
 	grep -q '<div id="panel" style="display: block;"><h3>T1053.003 Cron</h3>' "$BATS_TEST_TMPDIR/dom.html"
 	# --verified marks: T1033 verified in the fixture results
 	grep -q 'class="cell L[0-4] v-verified" tabindex="0" data-t="T1033"' "$BATS_TEST_TMPDIR/dom.html"
+	# and the atomics RESULTS: verdicts on the cells, the tests in the table
+	grep -q 'class="cell L[0-4] sub v-partial" tabindex="0" data-t="T1070.004"' "$BATS_TEST_TMPDIR/dom.html"
+	grep -q '<tr class="v-failed" data-t="T1053.003"><td>T1053.003</td><td>Cron</td><td>[0-9]*%</td><td>failed</td><td>cron-file failed, T1053.003-1 not_seen, T1053.003-2 command_failed</td></tr>' "$BATS_TEST_TMPDIR/dom.html"
 	U=$(mktemp -d)
 	rm -f build/artifacts/coverage.png
 	timeout 120 chromium "${flags[@]}" --user-data-dir="$U" --window-size=1600,1000 \

@@ -2,8 +2,10 @@
  * test_coverage.c — ATT&CK coverage scoring over hand-built collection tables:
  * visibility levels at their boundaries, full/partial/missing components,
  * the v17/v18/union models, the Navigator layer's required fields (parsed
- * back with json-c), the comparison of two configs, --verified verdicts and
- * file:line errors on bad data. Uses the shipped data/ (VIGIL_DATADIR).
+ * back with json-c), the comparison of two configs, --verified verdicts from
+ * `vigil simulate` and atomics RESULTS files (tests/fixtures/atomics-results)
+ * alone and combined, shown in the Navigator layer, JSON, table and HTML,
+ * and file:line errors on bad data. Uses the shipped data/ (VIGIL_DATADIR).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -308,6 +310,171 @@ static void test_verified(void **state)
 	assert_null(cov_verified__load(COV_FIXTURES "/bad_map/event_dc_map.tsv", err, sizeof(err)));
 }
 
+#define ATOMICS_RESULTS "tests/fixtures/atomics-results/results.json"
+
+/* The technique roll-up of atomics tests: verified if any test verified,
+ * else partial, else failed if any ran; skipped tests prove nothing. */
+static void test_verified_atomics(void **state)
+{
+	char err[512];
+	struct cov_verified *v = cov_verified__load(ATOMICS_RESULTS, err, sizeof(err));
+
+	if (!v)
+		fail_msg("%s", err);
+	assert_int_equal(cov_verified__get(v, "T1003.008"), COV_VERDICT_VERIFIED);
+	assert_string_equal(
+	    cov_verified__tests(v, "T1003.008"),
+	    "T1003.008-1 verified, T1003.008-2 command_failed, T1003.008-3 partial");
+	assert_int_equal(cov_verified__get(v, "T1070.004"), COV_VERDICT_PARTIAL);
+	assert_string_equal(cov_verified__tests(v, "T1070.004"), "T1070.004-1 partial");
+	assert_int_equal(cov_verified__get(v, "T1053.003"), COV_VERDICT_FAILED);
+	assert_string_equal(cov_verified__tests(v, "T1053.003"),
+			    "T1053.003-1 not_seen, T1053.003-2 command_failed");
+	assert_int_equal(cov_verified__get(v, "T1027.013"), COV_VERDICT_VERIFIED);
+	/* only skipped tests: no verdict, no tests */
+	assert_int_equal(cov_verified__get(v, "T1014"), COV_VERDICT_NONE);
+	assert_string_equal(cov_verified__tests(v, "T1014"), "");
+	assert_string_equal(cov_verdict_name(COV_VERDICT_PARTIAL, 0.0), "partial");
+
+	/* a simulate file adds to it: T1053.003 stays failed with both tests
+	 * listed, T1033 comes in verified */
+	assert_int_equal(cov_verified__add_file(v, COV_FIXTURES "/results.json", err, sizeof(err)),
+			 0);
+	assert_int_equal(cov_verified__get(v, "T1053.003"), COV_VERDICT_FAILED);
+	assert_string_equal(cov_verified__tests(v, "T1053.003"),
+			    "T1053.003-1 not_seen, T1053.003-2 command_failed, cron-file failed");
+	assert_int_equal(cov_verified__get(v, "T1033"), COV_VERDICT_VERIFIED);
+	assert_string_equal(cov_verified__tests(v, "T1033"), "discovery-whoami passed");
+	/* the baseline: T1003.008 partial there, but verified wins */
+	assert_int_equal(cov_verified__add_file(v, "tests/fixtures/atomics-results/baseline.json",
+						err, sizeof(err)),
+			 0);
+	assert_int_equal(cov_verified__get(v, "T1003.008"), COV_VERDICT_VERIFIED);
+	cov_verified__free(v);
+
+	/* baseline alone: partial beats failed within a technique */
+	v = cov_verified__load("tests/fixtures/atomics-results/baseline.json", err, sizeof(err));
+	assert_int_equal(cov_verified__get(v, "T1003.008"), COV_VERDICT_PARTIAL);
+	assert_int_equal(cov_verified__get(v, "T1070.004"), COV_VERDICT_FAILED);
+	cov_verified__free(v);
+
+	/* bad files: a line for broken JSON, the entry for a bad one, the kind */
+	assert_null(
+	    cov_verified__load("tests/fixtures/atomics-results/bad-syntax.json", err, sizeof(err)));
+	assert_int_equal(errno, EINVAL);
+	assert_non_null(strstr(err, "bad-syntax.json:4: not valid JSON"));
+	assert_null(
+	    cov_verified__load("tests/fixtures/atomics-results/bad-entry.json", err, sizeof(err)));
+	assert_non_null(strstr(err, "bad-entry.json: results[1]: no \"technique\" string"));
+	assert_null(cov_verified__load(COV_FIXTURES "/configs/nonexistent.json", err, sizeof(err)));
+	assert_int_equal(errno, ENOENT);
+	assert_null(
+	    cov_verified__load("tests/fixtures/atomics-results/README.md", err, sizeof(err)));
+	assert_int_equal(errno, EINVAL);
+}
+
+/* The verdicts and their tests in the Navigator layer, JSON, table, HTML. */
+static void test_verified_reports(void **state)
+{
+	struct cov_data *d = load(COV_MODEL_V18);
+	char err[512];
+	struct cov_verified *v = cov_verified__load(ATOMICS_RESULTS, err, sizeof(err));
+	struct json_object *root, *techs, *legend;
+	struct cov_collect c;
+	struct strbuf sb;
+	size_t found = 0, colored = 0;
+	const char *h;
+
+	assert_non_null(v);
+	builtin(&c);
+	strbuf__init(&sb, 0);
+	assert_int_equal(cov_report(d, &c, v, COV_FMT_NAVIGATOR, &sb), 0);
+	root = json_tokener_parse(strbuf__cstr(&sb));
+	assert_non_null(root);
+	legend = get(root, "legendItems");
+	assert_int_equal(json_object_array_length(legend), 8);
+	assert_string_equal(
+	    json_object_get_string(get(json_object_array_get_idx(legend, 6), "label")),
+	    "partial: a test saw some key behaviour");
+	techs = get(root, "techniques");
+	for (size_t i = 0; i < json_object_array_length(techs); i++) {
+		struct json_object *t = json_object_array_get_idx(techs, i), *meta;
+		const char *id = json_object_get_string(get(t, "techniqueID"));
+		const char *comment = json_object_get_string(get(t, "comment"));
+
+		meta = get(t, "metadata");
+		colored += json_object_object_get_ex(t, "color", NULL);
+		if (strcmp(id, "T1003.008") == 0) {
+			found++;
+			assert_string_equal(json_object_get_string(get(t, "color")), "#3b7dd8");
+			assert_non_null(strstr(comment, ". Verdict: verified (tests: T1003.008-1 "
+							"verified, T1003.008-2 command_failed, "
+							"T1003.008-3 partial)."));
+			assert_string_equal(
+			    json_object_get_string(get(json_object_array_get_idx(meta, 3), "name")),
+			    "verdict");
+			assert_string_equal(json_object_get_string(
+						get(json_object_array_get_idx(meta, 3), "value")),
+					    "verified");
+			assert_string_equal(json_object_get_string(
+						get(json_object_array_get_idx(meta, 4), "value")),
+					    "T1003.008-1 verified, T1003.008-2 command_failed, "
+					    "T1003.008-3 partial");
+		} else if (strcmp(id, "T1070.004") == 0) {
+			found++;
+			assert_string_equal(json_object_get_string(get(t, "color")), "#a77dd8");
+			assert_non_null(
+			    strstr(comment, ". Verdict: partial (tests: T1070.004-1 partial)."));
+		} else if (strcmp(id, "T1053.003") == 0) {
+			found++;
+			assert_string_equal(json_object_get_string(get(t, "color")), "#7f0000");
+			assert_non_null(strstr(comment, ". Verdict: failed (tests: T1053.003-1 "
+							"not_seen, T1053.003-2 command_failed)."));
+		} else if (strcmp(id, "T1014") == 0) {
+			found++;
+			assert_false(json_object_object_get_ex(t, "color", NULL));
+			assert_non_null(strstr(comment, ". Verdict: theoretical."));
+			assert_int_equal(json_object_array_length(meta), 4);
+		}
+	}
+	assert_int_equal(found, 4);
+	/* colour only on the 4 techniques a test decided */
+	assert_int_equal(colored, 4);
+	json_object_put(root);
+
+	strbuf__clear(&sb);
+	assert_int_equal(cov_report(d, &c, v, COV_FMT_JSON, &sb), 0);
+	assert_non_null(
+	    strstr(strbuf__cstr(&sb),
+		   "\"verified\":\"partial\",\"verified_tests\":\"T1070.004-1 partial\""));
+
+	strbuf__clear(&sb);
+	assert_int_equal(cov_report(d, &c, v, COV_FMT_TABLE, &sb), 0);
+	assert_non_null(strstr(strbuf__cstr(&sb), "L4  verified partial failed\n"));
+	/* T1070.004 (partial) is defense-evasion; T1003.008 credential-access */
+	assert_non_null(strstr(strbuf__cstr(&sb), "         1       1      0\ncredential-access "));
+	assert_non_null(strstr(strbuf__cstr(&sb), "         1       0      0\ndiscovery "));
+
+	strbuf__clear(&sb);
+	assert_int_equal(cov_report(d, &c, v, COV_FMT_HTML, &sb), 0);
+	h = strbuf__cstr(&sb);
+	assert_non_null(strstr(h, "<table id=\"tested\"><tr><th>technique</th><th>name</th>"
+				  "<th>visibility</th><th>verdict</th><th>tests</th></tr>\n"));
+	assert_non_null(strstr(h, "<tr class=\"v-partial\" data-t=\"T1070.004\"><td>T1070.004"
+				  "</td><td>File Deletion</td><td>50%</td><td>partial</td>"
+				  "<td>T1070.004-1 partial</td></tr>"));
+	assert_non_null(strstr(h, "<td>T1003.008-1 verified, T1003.008-2 command_failed, "
+				  "T1003.008-3 partial</td>"));
+	assert_non_null(strstr(h, " v-partial\" tabindex=\"0\" data-t=\"T1070.004\""));
+	assert_non_null(strstr(h, " v-failed\" tabindex=\"0\" data-t=\"T1053.003\""));
+	assert_non_null(strstr(h, "verdict: failed (tests: T1053.003-1 not_seen, T1053.003-2 "
+				  "command_failed)</p>"));
+	assert_null(strstr(h, "data-t=\"T1014\"><td>"));
+	strbuf__free(&sb);
+	cov_verified__free(v);
+	cov_data__free(d);
+}
+
 static void test_bad_data(void **state)
 {
 	char err[512] = "";
@@ -397,11 +564,18 @@ static void test_html(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_levels),   cmocka_unit_test(test_load_models),
-	    cmocka_unit_test(test_scoring),  cmocka_unit_test(test_navigator),
-	    cmocka_unit_test(test_compare),  cmocka_unit_test(test_verified),
-	    cmocka_unit_test(test_bad_data), cmocka_unit_test(test_html),
-	    cmocka_unit_test(test_table),    cmocka_unit_test(test_map_complete),
+	    cmocka_unit_test(test_levels),
+	    cmocka_unit_test(test_load_models),
+	    cmocka_unit_test(test_scoring),
+	    cmocka_unit_test(test_navigator),
+	    cmocka_unit_test(test_compare),
+	    cmocka_unit_test(test_verified),
+	    cmocka_unit_test(test_bad_data),
+	    cmocka_unit_test(test_html),
+	    cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_map_complete),
+	    cmocka_unit_test(test_verified_atomics),
+	    cmocka_unit_test(test_verified_reports),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
