@@ -32,15 +32,14 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vigil atomics score MANIFEST.json --sensor-output EVENTS.jsonl\n"
-		"                           [--sigma RULES] [-o RESULTS.json]\n"
-		"\n"
-		"Scores a run of Atomic Red Team tests (the MANIFEST `vigil atomics run`\n"
-		"writes) against the sensor's JSON lines: the events of each test's process\n"
-		"tree, the ATT&CK data components they show, the Sigma alerts of RULES (a\n"
-		"file or a directory) and a verdict per test. Writes the RESULTS JSON to\n"
-		"stdout, or to a new file with -o and then one line per test. See vigil(8).\n");
+	fprintf(f, "usage: vigil atomics score MANIFEST.json --sensor-output EVENTS.jsonl\n"
+		   "                           [--sigma RULES] [-o RESULTS.json]\n"
+		   "\n"
+		   "Scores a run of Atomic Red Team tests (the MANIFEST `vigil atomics run`\n"
+		   "writes) against the sensor's JSON lines: the events of each test's process\n"
+		   "tree, the ATT&CK data components they show, the Sigma alerts of RULES (a\n"
+		   "file or a directory) and a verdict per test. Writes the RESULTS JSON to\n"
+		   "stdout, or to a new file with -o and then one line per test. See vigil(8).\n");
 }
 
 /* Reads and parses path; on failure prints "path[:line]: why" and returns
@@ -131,7 +130,8 @@ static void print_report(struct json_object *res)
 				struct json_object *a = json_object_array_get_idx(al, j);
 
 				nal++;
-				nng += !json_object_get_boolean(json_object_object_get(a, "generic"));
+				nng +=
+				    !json_object_get_boolean(json_object_object_get(a, "generic"));
 			}
 		printf("%-16s %-14s key DCs %d/%d  events %d (command %d)  alerts %d (%d "
 		       "non-generic)\n",
@@ -151,11 +151,12 @@ static void print_report(struct json_object *res)
 		       json_object_get_int(json_object_object_get(tot, "alerted")),
 		       json_object_get_int(json_object_object_get(tot, "nongeneric_alerted")));
 		if (json_object_object_get_ex(res, "input", &v))
-			printf("; %d events, %d attributed, %d bad lines",
-			       json_object_get_int(json_object_object_get(v, "events")),
-			       json_object_get_int(json_object_object_get(v, "attributed")),
-			       json_object_get_int(json_object_object_get(v, "bad_lines")) +
-				   json_object_get_int(json_object_object_get(v, "oversize_lines")));
+			printf(
+			    "; %d events, %d attributed, %d bad lines",
+			    json_object_get_int(json_object_object_get(v, "events")),
+			    json_object_get_int(json_object_object_get(v, "attributed")),
+			    json_object_get_int(json_object_object_get(v, "bad_lines")) +
+				json_object_get_int(json_object_object_get(v, "oversize_lines")));
 		putchar('\n');
 	}
 }
@@ -245,9 +246,9 @@ int cmd_atomics_score(int argc, char **argv)
 	default:
 		return rc == -ENOENT || rc == -EACCES || rc == -EISDIR ? EX_NOINPUT : EX_SOFTWARE;
 	}
-	text = json_object_to_json_string_ext(res, JSON_C_TO_STRING_PRETTY |
-						       JSON_C_TO_STRING_SPACED |
-						       JSON_C_TO_STRING_NOSLASHESCAPE);
+	text =
+	    json_object_to_json_string_ext(res, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						    JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (out) {
 		rc = write_new(out, text);
 		if (rc == 0)

@@ -668,12 +668,13 @@ static int check_manifest(struct sc *s, struct json_object *m, struct json_objec
 			return bad_manifest(s, "tests[%zu]: \"index\" is not %zu", i, i);
 		tech = get_str(t, "technique");
 		if (!tech || tech[0] != 'T')
-			return bad_manifest(s, "tests[%zu]: \"technique\" is not a technique id", i);
+			return bad_manifest(s, "tests[%zu]: \"technique\" is not a technique id",
+					    i);
 		if (!get_bool(t, "ran", &ran))
 			return bad_manifest(s, "tests[%zu]: \"ran\" is not true or false", i);
 		if (ran && !get_bool(t, "succeeded", &ok))
-			return bad_manifest(s, "tests[%zu]: ran, but \"succeeded\" is not true or false",
-					    i);
+			return bad_manifest(
+			    s, "tests[%zu]: ran, but \"succeeded\" is not true or false", i);
 	}
 	s->ntests = n;
 	return 0;
@@ -743,7 +744,8 @@ static int score_dcs(struct dc_ctx *c, const char *tech, const struct test_acc *
 				continue;
 			if (!by[j])
 				by[j] = json_object_new_array();
-			json_object_array_add(by[j], json_object_new_string(schema__event(e)->name));
+			json_object_array_add(by[j],
+					      json_object_new_string(schema__event(e)->name));
 		}
 	}
 	for (size_t j = 0; j < c->r_all->ndc; j++) {
@@ -805,7 +807,8 @@ static void add_alerts(struct test_acc *t, struct json_object *out, bool *any, b
 		json_object_object_add(o, "id", json_object_new_string(r->id));
 		json_object_object_add(o, "level", json_object_new_string(r->level));
 		json_object_object_add(o, "generic", json_object_new_boolean(generic));
-		json_object_object_add(o, "count", json_object_new_int64((int64_t)t->alerts[i].count));
+		json_object_object_add(o, "count",
+				       json_object_new_int64((int64_t)t->alerts[i].count));
 		json_object_object_add(o, "command_count",
 				       json_object_new_int64((int64_t)t->alerts[i].cmd_count));
 		json_object_array_add(arr, o);
@@ -1002,8 +1005,8 @@ static void free_data(struct dc_ctx *c)
 }
 
 static int build_results(struct sc *s, struct dc_ctx *c, struct json_object *m,
-			 struct json_object *tests, const char *events_path,
-			 const char *sigma_path, struct json_object **results)
+			 struct json_object *tests, const char *events_path, const char *sigma_path,
+			 struct json_object **results)
 {
 	struct json_object *r = json_object_new_object(), *arr = json_object_new_array(), *in;
 	struct totals tot = {.by_reason = json_object_new_object()};
@@ -1023,10 +1026,9 @@ static int build_results(struct sc *s, struct dc_ctx *c, struct json_object *m,
 	    r, "sensor_output",
 	    json_object_new_string(realpath(events_path, abs) ? abs : events_path));
 	json_object_object_add(r, "sigma",
-			       !sigma_path ? NULL
-			       : realpath(sigma_path, abs)
-				   ? json_object_new_string(abs)
-				   : json_object_new_string(sigma_path));
+			       !sigma_path		   ? NULL
+			       : realpath(sigma_path, abs) ? json_object_new_string(abs)
+							   : json_object_new_string(sigma_path));
 	copy_field(m, r, "started");
 	copy_field(m, r, "finished");
 	for (size_t i = 0; i < s->ntests; i++) {
@@ -1107,7 +1109,8 @@ int atomics_score(struct json_object *manifest, const char *events_path, const c
 	if (rc)
 		goto out;
 	if (s.bad > BAD_REPORT_MAX || s.oversize > BAD_REPORT_MAX)
-		msg(&s, "%s: %llu bad lines, %llu oversize lines in all (the first %d of each named)",
+		msg(&s,
+		    "%s: %llu bad lines, %llu oversize lines in all (the first %d of each named)",
 		    events_path, s.bad, s.oversize, BAD_REPORT_MAX);
 	rc = build_results(&s, &c, manifest, tests, events_path, sigma_path, results);
 out:
