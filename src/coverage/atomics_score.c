@@ -790,7 +790,10 @@ static int alert_cmp(const void *a, const void *b)
 	return strcmp(x->rule->title, y->rule->title);
 }
 
-/* "alerts", "alert", "nongeneric_alert"; *any / *nongeneric returned. */
+/* "alerts" (every rule that fired on the test's events, any phase, with
+ * its count and command-phase count), "alert" and "nongeneric_alert" (a
+ * rule, or a rule not in generic_rules[], fired in the command phase);
+ * *any / *nongeneric returned. */
 static void add_alerts(struct test_acc *t, struct json_object *out, bool *any, bool *nongeneric)
 {
 	struct json_object *arr = json_object_new_array();
@@ -812,8 +815,13 @@ static void add_alerts(struct test_acc *t, struct json_object *out, bool *any, b
 		json_object_object_add(o, "command_count",
 				       json_object_new_int64((int64_t)t->alerts[i].cmd_count));
 		json_object_array_add(arr, o);
-		*any = true;
-		*nongeneric |= !generic;
+		/* Only the command phase makes "alert": a prerequisite's or
+		 * cleanup's `rm -f FILE` fires SigmaHQ's File Deletion for
+		 * nearly every test, which says nothing of the technique. */
+		if (t->alerts[i].cmd_count) {
+			*any = true;
+			*nongeneric |= !generic;
+		}
 	}
 	json_object_object_add(out, "alerts", arr);
 	json_object_object_add(out, "alert", json_object_new_boolean(*any));

@@ -45,18 +45,20 @@ static void pc(FILE *f, unsigned g, unsigned parent, const char *image, const ch
 	guid(gs, g);
 	guid(ps, parent);
 	seq++;
-	fprintf(f,
-		"{\"EventID\":1,\"Event\":\"ProcessCreate\",\"Computer\":\"vm\",\"SequenceNumber\":%lu,"
-		"\"RuleName\":\"-\",\"UtcTime\":\"2026-12-05 07:06:12.%03lu\",\"ProcessGuid\":\"%s\","
-		"\"ProcessId\":%u,\"Image\":\"%s\",\"FileVersion\":\"-\",\"Description\":\"-\","
-		"\"Product\":\"-\",\"Company\":\"-\",\"OriginalFileName\":\"-\",\"CommandLine\":\"%s\","
-		"\"CurrentDirectory\":\"/tmp\",\"User\":\"root\",\"LogonGuid\":\"{3d1219c7-0029-d360-"
-		"7d20-0000ffffffff}\",\"LogonId\":\"-\",\"TerminalSessionId\":\"-\",\"IntegrityLevel\":"
-		"\"no level\",\"Hashes\":\"SHA256=F5ADB8BF0100ED0F8C7782CA5F92814E9229525A4B4E0D401CF3B"
-		"EA09AC960A6\",\"ParentProcessGuid\":\"%s\",\"ParentProcessId\":%u,\"ParentImage\":"
-		"\"/usr/bin/dash\",\"ParentCommandLine\":\"sh\",\"ParentUser\":\"root\",\"ContainerId\":"
-		"\"-\",\"Tty\":\"-\",\"Environment\":\"-\"}\n",
-		seq, seq % 1000, gs, 10000 + g, image, cmd, ps, 10000 + parent);
+	fprintf(
+	    f,
+	    "{\"EventID\":1,\"Event\":\"ProcessCreate\",\"Computer\":\"vm\",\"SequenceNumber\":%lu,"
+	    "\"RuleName\":\"-\",\"UtcTime\":\"2026-12-05 07:06:12.%03lu\",\"ProcessGuid\":\"%s\","
+	    "\"ProcessId\":%u,\"Image\":\"%s\",\"FileVersion\":\"-\",\"Description\":\"-\","
+	    "\"Product\":\"-\",\"Company\":\"-\",\"OriginalFileName\":\"-\",\"CommandLine\":\"%s\","
+	    "\"CurrentDirectory\":\"/tmp\",\"User\":\"root\",\"LogonGuid\":\"{3d1219c7-0029-d360-"
+	    "7d20-0000ffffffff}\",\"LogonId\":\"-\",\"TerminalSessionId\":\"-\",\"IntegrityLevel\":"
+	    "\"no level\",\"Hashes\":\"SHA256=F5ADB8BF0100ED0F8C7782CA5F92814E9229525A4B4E0D401CF3B"
+	    "EA09AC960A6\",\"ParentProcessGuid\":\"%s\",\"ParentProcessId\":%u,\"ParentImage\":"
+	    "\"/usr/bin/"
+	    "dash\",\"ParentCommandLine\":\"sh\",\"ParentUser\":\"root\",\"ContainerId\":"
+	    "\"-\",\"Tty\":\"-\",\"Environment\":\"-\"}\n",
+	    seq, seq % 1000, gs, 10000 + g, image, cmd, ps, 10000 + parent);
 }
 
 /* Another event of process g (parent: the InitiatingProcessParentGuid, 0
@@ -70,15 +72,16 @@ static void ev(FILE *f, unsigned id, const char *name, unsigned g, unsigned pare
 	if (parent)
 		guid(ps, parent);
 	seq++;
-	fprintf(f,
-		"{\"EventID\":%u,\"Event\":\"%s\",\"Computer\":\"vm\",\"SequenceNumber\":%lu,"
-		"\"RuleName\":\"-\",\"UtcTime\":\"2026-12-05 07:06:13.%03lu\",\"ProcessGuid\":\"%s\","
-		"\"ProcessId\":%u,\"Image\":\"/usr/bin/dash\",%s%s\"User\":\"root\","
-		"\"InitiatingProcessCommandLine\":\"sh\",\"InitiatingProcessParentGuid\":\"%s\","
-		"\"InitiatingProcessParentImage\":\"/usr/bin/dash\",\"InitiatingProcessHashes\":"
-		"\"SHA256=F5ADB8BF0100ED0F8C7782CA5F92814E9229525A4B4E0D401CF3BEA09AC960A6\","
-		"\"ContainerId\":\"-\"}\n",
-		id, name, seq, seq % 1000, gs, 10000 + g, extra, extra[0] ? "," : "", ps);
+	fprintf(
+	    f,
+	    "{\"EventID\":%u,\"Event\":\"%s\",\"Computer\":\"vm\",\"SequenceNumber\":%lu,"
+	    "\"RuleName\":\"-\",\"UtcTime\":\"2026-12-05 07:06:13.%03lu\",\"ProcessGuid\":\"%s\","
+	    "\"ProcessId\":%u,\"Image\":\"/usr/bin/dash\",%s%s\"User\":\"root\","
+	    "\"InitiatingProcessCommandLine\":\"sh\",\"InitiatingProcessParentGuid\":\"%s\","
+	    "\"InitiatingProcessParentImage\":\"/usr/bin/dash\",\"InitiatingProcessHashes\":"
+	    "\"SHA256=F5ADB8BF0100ED0F8C7782CA5F92814E9229525A4B4E0D401CF3BEA09AC960A6\","
+	    "\"ContainerId\":\"-\"}\n",
+	    id, name, seq, seq % 1000, gs, 10000 + g, extra, extra[0] ? "," : "", ps);
 }
 
 static void write_events(void)
@@ -99,7 +102,8 @@ static void write_events(void)
 	 * before any ProcessCreate of its line, with no initiating parent), a
 	 * process exec'd with test 3's root marker, a cleanup shell. */
 	pc(f, 0x10, 0x1, "/usr/bin/dash", MK ":0");
-	ev(f, 208, "SensitiveFileRead", 0x13, 0, "\"TargetFilename\":\"/etc/shadow\",\"Flags\":\"O_RDONLY\"");
+	ev(f, 208, "SensitiveFileRead", 0x13, 0,
+	   "\"TargetFilename\":\"/etc/shadow\",\"Flags\":\"O_RDONLY\"");
 	pc(f, 0x11, 0x10, "/usr/bin/dash", MK ":0:command -c sh -c cat /etc/shadow");
 	pc(f, 0x12, 0x11, "/usr/bin/dash", "sh -c cat /etc/shadow");
 	pc(f, 0x13, 0x12, "/usr/bin/cat", "cat /etc/shadow");
@@ -132,11 +136,12 @@ static void write_events(void)
 	pc(f, 0x31, 0x30, "/usr/bin/dash", MK ":1:command -c echo a > /tmp/a; (echo b > /tmp/b)");
 	ev(f, 11, "FileCreate", 0x31, 0x30, "\"TargetFilename\":\"/tmp/a\"");
 	ev(f, 11, "FileCreate", 0x32, 0x31, "\"TargetFilename\":\"/tmp/b\"");
-	fprintf(f, "{\"EventID\":242,\"Event\":\"DetectionAlert\",\"Computer\":\"vm\","
-		   "\"SequenceNumber\":%lu,\"UtcTime\":\"2026-12-05 07:06:14.000\",\"RuleId\":\"x\","
-		   "\"RuleTitle\":\"x\",\"RuleLevel\":\"high\",\"Tags\":\"-\",\"MatchedEventID\":1,"
-		   "\"MatchedSequenceNumber\":3,\"ProcessGuid\":\"{3d1219c7-0029-d3b3-0000-"
-		   "000000000031}\",\"Image\":\"/usr/bin/dash\"}\n",
+	fprintf(f,
+		"{\"EventID\":242,\"Event\":\"DetectionAlert\",\"Computer\":\"vm\","
+		"\"SequenceNumber\":%lu,\"UtcTime\":\"2026-12-05 07:06:14.000\",\"RuleId\":\"x\","
+		"\"RuleTitle\":\"x\",\"RuleLevel\":\"high\",\"Tags\":\"-\",\"MatchedEventID\":1,"
+		"\"MatchedSequenceNumber\":3,\"ProcessGuid\":\"{3d1219c7-0029-d3b3-0000-"
+		"000000000031}\",\"Image\":\"/usr/bin/dash\"}\n",
 		++seq);
 	/* Test 2: uname runs in the prerequisite phase; the command phase has
 	 * only its shell's ProcessCreate. */
@@ -417,7 +422,8 @@ static void test_sigma(void **state)
 	 * look-alike root and the cleanup shell; the specific rule on the
 	 * command shell, child and grandchild (not the unrelated cat). */
 	assert_int_equal(json_object_array_length(get(r, "results.0.alerts")), 2);
-	assert_string_equal(str(r, "results.0.alerts.0.id"), "30bcce26-51c5-49f2-99c8-7b59e3af36c7");
+	assert_string_equal(str(r, "results.0.alerts.0.id"),
+			    "30bcce26-51c5-49f2-99c8-7b59e3af36c7");
 	assert_true(boolean(r, "results.0.alerts.0.generic"));
 	assert_int_equal(num(r, "results.0.alerts.0.count"), 4);
 	assert_int_equal(num(r, "results.0.alerts.0.command_count"), 3);
@@ -433,6 +439,15 @@ static void test_sigma(void **state)
 	assert_int_equal(num(r, "results.1.alerts.0.command_count"), 1);
 	assert_true(boolean(r, "results.1.alert"));
 	assert_false(boolean(r, "results.1.nongeneric_alert"));
+	/* Test 2: the specific rule fired only in prereq0: listed, with no
+	 * command-phase count, and it does not make "nongeneric_alert". */
+	assert_int_equal(json_object_array_length(get(r, "results.2.alerts")), 2);
+	assert_string_equal(str(r, "results.2.alerts.1.title"), "Uname Run");
+	assert_int_equal(num(r, "results.2.alerts.1.count"), 2);
+	assert_int_equal(num(r, "results.2.alerts.1.command_count"), 0);
+	assert_false(boolean(r, "results.2.alerts.1.generic"));
+	assert_true(boolean(r, "results.2.alert"));
+	assert_false(boolean(r, "results.2.nongeneric_alert"));
 	assert_int_equal(json_object_array_length(get(r, "results.4.alerts")), 0);
 	json_object_put(r);
 }
@@ -441,10 +456,10 @@ static void test_generic_list(void **state)
 {
 	assert_true(atomics_score_generic_rule("30bcce26-51c5-49f2-99c8-7b59e3af36c7", "x"));
 	assert_true(atomics_score_generic_rule("2fade0b6-7423-4835-9d4f-335b39b83867", NULL));
-	assert_true(atomics_score_generic_rule(
-	    "", "Shell Execution Of Process Located In Tmp Directory"));
-	assert_false(atomics_score_generic_rule(
-	    "b45e3d6f-42c6-47d8-a478-df6bd6cf534c", "Local System Accounts Discovery - Linux"));
+	assert_true(
+	    atomics_score_generic_rule("", "Shell Execution Of Process Located In Tmp Directory"));
+	assert_false(atomics_score_generic_rule("b45e3d6f-42c6-47d8-a478-df6bd6cf534c",
+						"Local System Accounts Discovery - Linux"));
 	assert_false(atomics_score_generic_rule("", "anything"));
 }
 
