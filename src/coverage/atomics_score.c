@@ -51,6 +51,7 @@
 
 #include "common/datadir.h"
 #include "common/record_json.h"
+#include "coverage/atomics_lineage.h"
 #include "coverage/coverage.h"
 #include "detect/sigma.h"
 
@@ -63,12 +64,6 @@
 #include <string.h>
 
 #define BAD_REPORT_MAX 10 /* bad lines named on err; the rest only counted */
-#define MAX_DEPTH      4096
-#define PHASE_NONE     (-1)
-#define PHASE_COMMAND  0
-#define PHASE_CLEANUP  1
-/* prereq k is 2 + 2k, get_prereq k is 3 + 2k */
-#define MAX_PREREQ 1000
 
 /*
  * Sigma rules that fire on the runner's own shells, whatever the test does:
@@ -102,22 +97,6 @@ bool atomics_score_generic_rule(const char *id, const char *title)
 	return false;
 }
 
-struct guid {
-	uint64_t hi, lo;
-};
-
-struct proc {
-	struct guid key;
-	uint32_t parent;    /* index + 1 into procs, 0 = none */
-	int32_t root;	    /* test whose root marker a ProcessCreate carried, or -1 */
-	int32_t phase_test; /* test of a phase marker, or -1 */
-	int32_t test;	    /* resolved test, or -1 */
-	int16_t phase;	    /* the phase marker's phase */
-	int16_t rphase;	    /* resolved phase */
-	uint8_t edge;	    /* 0 no parent, 1 InitiatingProcessParentGuid, 2 ParentProcessGuid */
-	uint8_t state;	    /* 0 unresolved, 1 being resolved, 2 resolved */
-};
-
 struct alert {
 	const struct sigma_rule_info *rule;
 	unsigned long long count, cmd_count;
@@ -135,16 +114,9 @@ struct test_acc {
 struct sc {
 	FILE *err;
 	const char *path;
-	char runid[17];
 	size_t ntests;
 	struct test_acc *acc;
-	/* process table: dense array + open-addressing index of proc idx + 1 */
-	struct proc *procs;
-	size_t nprocs, cprocs;
-	uint32_t *index;
-	size_t nindex; /* power of two */
-	unsigned long long table_full;
-	uint32_t *path_stack;
+	struct atl lin;
 	/* input counters */
 	unsigned long long lines, events, bad, oversize, attributed;
 	/* Sigma */
@@ -167,238 +139,7 @@ static void msg(struct sc *s, const char *fmt, ...)
 	fputc('\n', s->err);
 }
 
-/* ---- ProcessGuid and the process table ---- */
-
-/* Parses "{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}" (braces and dashes
- * optional): exactly 32 hex digits. */
-static bool guid_parse(const char *s, size_t len, struct guid *g)
-{
-	unsigned n = 0;
-
-	g->hi = g->lo = 0;
-	for (size_t i = 0; i < len; i++) {
-		int c = (unsigned char)s[i], v;
-
-		if (c == '{' || c == '}' || c == '-')
-			continue;
-		if (c >= '0' && c <= '9')
-			v = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v = c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			v = c - 'A' + 10;
-		else
-			return false;
-		if (n >= 32)
-			return false;
-		if (n < 16)
-			g->hi = g->hi << 4 | (uint64_t)v;
-		else
-			g->lo = g->lo << 4 | (uint64_t)v;
-		n++;
-	}
-	return n == 32;
-}
-
-static bool rec_guid(const struct vrec *rec, enum vf_id f, struct guid *g)
-{
-	size_t len;
-	const char *v = vrec__get(rec, f, &len);
-
-	return v && guid_parse(v, len, g);
-}
-
-static uint64_t guid_hash(const struct guid *g)
-{
-	uint64_t x = g->hi ^ (g->lo * 0x9e3779b97f4a7c15ull);
-
-	x ^= x >> 31;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 29;
-	return x;
-}
-
-/* The slot of g in the index: its own, or the empty one it would take. */
-static size_t slot_of(const struct sc *s, const struct guid *g)
-{
-	size_t mask = s->nindex - 1, i = (size_t)guid_hash(g) & mask;
-
-	while (s->index[i]) {
-		const struct proc *p = &s->procs[s->index[i] - 1];
-
-		if (p->key.hi == g->hi && p->key.lo == g->lo)
-			return i;
-		i = (i + 1) & mask;
-	}
-	return i;
-}
-
-static int32_t proc_find(const struct sc *s, const struct guid *g)
-{
-	size_t i;
-
-	if (!s->nindex)
-		return -1;
-	i = slot_of(s, g);
-	return s->index[i] ? (int32_t)(s->index[i] - 1) : -1;
-}
-
-static int index_grow(struct sc *s)
-{
-	size_t n = s->nindex ? s->nindex * 2 : 1u << 16;
-	uint32_t *idx = calloc(n, sizeof(*idx)), *old = s->index;
-
-	if (!idx)
-		return -ENOMEM;
-	s->index = idx;
-	s->nindex = n;
-	for (size_t i = 0; i < s->nprocs; i++)
-		s->index[slot_of(s, &s->procs[i].key)] = (uint32_t)i + 1;
-	free(old);
-	return 0;
-}
-
-/* The index of g in the table, added when new; -ENOSPC when the table is
- * full (counted), -ENOMEM. */
-static int32_t proc_get(struct sc *s, const struct guid *g)
-{
-	int32_t i = proc_find(s, g);
-	size_t slot;
-
-	if (i >= 0)
-		return i;
-	if (s->nprocs >= ATOMICS_SCORE_MAX_PROCS) {
-		s->table_full++;
-		return -ENOSPC;
-	}
-	if ((s->nprocs + 1) * 2 > s->nindex && index_grow(s))
-		return -ENOMEM;
-	if (s->nprocs == s->cprocs) {
-		size_t n = s->cprocs ? s->cprocs * 2 : 4096;
-		struct proc *p = realloc(s->procs, n * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		s->procs = p;
-		s->cprocs = n;
-	}
-	slot = slot_of(s, g);
-	s->procs[s->nprocs] = (struct proc){.key = *g, .root = -1, .phase_test = -1, .test = -1};
-	s->index[slot] = (uint32_t)s->nprocs + 1;
-	return (int32_t)s->nprocs++;
-}
-
-/* Resolves procs[i] and its unresolved ancestors, top first (see the
- * header comment for the rule). A cycle or a chain deeper than MAX_DEPTH
- * is cut there: the cut process is treated as having no parent. */
-static void resolve(struct sc *s, uint32_t i)
-{
-	size_t n = 0;
-	uint32_t cur = i;
-
-	while (s->procs[cur].state == 0 && n < MAX_DEPTH) {
-		s->procs[cur].state = 1;
-		s->path_stack[n++] = cur;
-		if (!s->procs[cur].parent)
-			break;
-		cur = s->procs[cur].parent - 1;
-	}
-	while (n > 0) {
-		struct proc *p = &s->procs[s->path_stack[--n]];
-		const struct proc *par = p->parent ? &s->procs[p->parent - 1] : NULL;
-
-		if (par && par->state == 2 && par->test >= 0) {
-			p->test = par->test;
-			p->rphase = p->phase_test == p->test ? p->phase : par->rphase;
-		} else if (p->root >= 0) {
-			p->test = p->root;
-			p->rphase = p->phase_test == p->test ? p->phase : PHASE_NONE;
-		} else {
-			p->test = -1;
-			p->rphase = PHASE_NONE;
-		}
-		p->state = 2;
-	}
-}
-
-/* ---- markers ---- */
-
-enum marker { M_NONE = 0, M_ROOT, M_PHASE };
-
-/* Parses a decimal without sign or leading zero into *out (< limit). */
-static const char *parse_num(const char *p, const char *end, long limit, long *out)
-{
-	long v = 0;
-	const char *start = p;
-
-	while (p < end && isdigit((unsigned char)*p)) {
-		v = v * 10 + (*p - '0');
-		if (v >= limit)
-			return NULL;
-		p++;
-	}
-	if (p == start || (*start == '0' && p - start > 1))
-		return NULL;
-	*out = v;
-	return p;
-}
-
-/* Which marker of this run cmd[0..len) opens with, if any; *idx and *phase
- * filled. */
-static enum marker marker_parse(const struct sc *s, const char *cmd, size_t len, long *idx,
-				int *phase)
-{
-	static const char pre[] = "vigil-atomic:";
-	const char *p = cmd, *end = cmd + len;
-	long k;
-
-	if (len < sizeof(pre) - 1 + 16 + 2 || memcmp(p, pre, sizeof(pre) - 1) != 0)
-		return M_NONE;
-	p += sizeof(pre) - 1;
-	if (memcmp(p, s->runid, 16) != 0 || p[16] != ':')
-		return M_NONE;
-	p += 17;
-	p = parse_num(p, end, (long)s->ntests, idx);
-	if (!p)
-		return M_NONE;
-	if (p == end || *p == ' ')
-		return M_ROOT;
-	if (*p++ != ':')
-		return M_NONE;
-	if ((size_t)(end - p) >= 7 && memcmp(p, "command", 7) == 0) {
-		*phase = PHASE_COMMAND;
-		p += 7;
-	} else if ((size_t)(end - p) >= 7 && memcmp(p, "cleanup", 7) == 0) {
-		*phase = PHASE_CLEANUP;
-		p += 7;
-	} else if ((size_t)(end - p) >= 6 && memcmp(p, "prereq", 6) == 0) {
-		p = parse_num(p + 6, end, MAX_PREREQ, &k);
-		if (!p)
-			return M_NONE;
-		*phase = 2 + 2 * (int)k;
-	} else if ((size_t)(end - p) >= 10 && memcmp(p, "get_prereq", 10) == 0) {
-		p = parse_num(p + 10, end, MAX_PREREQ, &k);
-		if (!p)
-			return M_NONE;
-		*phase = 3 + 2 * (int)k;
-	} else {
-		return M_NONE;
-	}
-	return p == end || *p == ' ' ? M_PHASE : M_NONE;
-}
-
 /* ---- reading the sensor's lines ---- */
-
-/* The acting process's guid, or false when the event has none (or is a
- * DetectionAlert). */
-static bool actor_of(const struct vrec *rec, struct guid *g)
-{
-	if (rec->def->id == EV_DETECTION_ALERT)
-		return false;
-	if (rec_guid(rec, VF_ProcessGuid, g))
-		return true;
-	return rec->def->id == EV_PROCESS_ACCESS && rec_guid(rec, VF_SourceProcessGUID, g);
-}
 
 /* Reads one line into buf (at most cap - 1 bytes, NUL-terminated). Returns
  * 1 for a line, 0 at the end, -1 for a line longer than that (consumed). */
@@ -467,50 +208,7 @@ static int each_event(struct sc *s, FILE *f, char *buf, struct vrec *rec, bool r
 /* Pass 1: the process table. */
 static int pass_table(struct sc *s, struct vrec *rec)
 {
-	unsigned id = rec->def->id;
-	bool lineage = id == EV_PROCESS_CREATE || id == EV_PROCESS_FORK;
-	struct guid g, pg;
-	int32_t i, pi;
-	struct proc *p;
-
-	if (!actor_of(rec, &g))
-		return 0;
-	i = proc_get(s, &g);
-	if (i < 0)
-		return i == -ENOSPC ? 0 : i;
-	if (rec_guid(rec, lineage ? VF_ParentProcessGuid : VF_InitiatingProcessParentGuid, &pg) &&
-	    (pg.hi != g.hi || pg.lo != g.lo) && s->procs[i].edge < (lineage ? 2 : 1)) {
-		pi = proc_get(s, &pg);
-		if (pi < 0 && pi != -ENOSPC)
-			return pi;
-		if (pi >= 0) {
-			s->procs[i].parent = (uint32_t)pi + 1;
-			s->procs[i].edge = lineage ? 2 : 1;
-		}
-	}
-	p = &s->procs[i];
-	if (id == EV_PROCESS_CREATE) {
-		size_t len;
-		const char *cmd = vrec__get(rec, VF_CommandLine, &len);
-		long idx;
-		int phase = PHASE_NONE;
-
-		switch (cmd ? marker_parse(s, cmd, len, &idx, &phase) : M_NONE) {
-		case M_ROOT:
-			if (p->root < 0)
-				p->root = (int32_t)idx;
-			break;
-		case M_PHASE:
-			if (p->phase_test < 0) {
-				p->phase_test = (int32_t)idx;
-				p->phase = (int16_t)phase;
-			}
-			break;
-		default:
-			break;
-		}
-	}
-	return 0;
+	return atl_add(&s->lin, rec);
 }
 
 static int on_alert(const struct sigma_rule_info *rule, const struct vrec *rec, void *ctx)
@@ -546,46 +244,27 @@ static int on_alert(const struct sigma_rule_info *rule, const struct vrec *rec, 
 static int pass_attribute(struct sc *s, struct vrec *rec)
 {
 	unsigned id = rec->def->id;
+	struct atl_hit hit;
 	struct test_acc *t;
-	struct proc *p;
-	struct guid g;
-	int32_t i;
 
-	if (!actor_of(rec, &g) || (i = proc_find(s, &g)) < 0)
-		return 0;
-	p = &s->procs[i];
-	if (p->state != 2)
-		resolve(s, (uint32_t)i);
-	if (p->test < 0)
+	if (!atl_find(&s->lin, rec, &hit))
 		return 0;
 	s->attributed++;
-	t = &s->acc[p->test];
+	t = &s->acc[hit.test];
 	t->events++;
 	t->ev[id]++;
-	if (p->root == p->test && id == EV_PROCESS_CREATE)
-		t->root_seen = true;
-	if (p->rphase == PHASE_COMMAND) {
-		bool shell_itself = false;
-
+	t->root_seen |= hit.root_create;
+	if (hit.phase == ATL_PHASE_COMMAND) {
 		t->cmd_events++;
 		t->cmd[id]++;
-		if (id == EV_PROCESS_CREATE && p->phase_test == p->test) {
-			size_t len;
-			const char *cmd = vrec__get(rec, VF_CommandLine, &len);
-			long idx;
-			int phase;
-
-			shell_itself = cmd && marker_parse(s, cmd, len, &idx, &phase) == M_PHASE &&
-				       idx == p->test;
-		}
-		if (!shell_itself)
+		if (!hit.phase_shell_create)
 			t->seen[id] = true;
 	}
 	if (s->sigma) {
 		int rc;
 
-		s->cur_test = p->test;
-		s->cur_cmd = p->rphase == PHASE_COMMAND;
+		s->cur_test = hit.test;
+		s->cur_cmd = hit.phase == ATL_PHASE_COMMAND;
 		rc = sigma__match(s->sigma, rec, on_alert, s);
 		if (s->sigma_rc)
 			return s->sigma_rc;
@@ -634,7 +313,8 @@ static const char *get_str(struct json_object *o, const char *key)
 }
 
 /* Checks what the scorer relies on; everything else is copied as it is. */
-static int check_manifest(struct sc *s, struct json_object *m, struct json_object **tests)
+static int check_manifest(struct sc *s, struct json_object *m, struct json_object **tests,
+			  const char **runid_out)
 {
 	struct json_object *v;
 	const char *runid;
@@ -649,7 +329,7 @@ static int check_manifest(struct sc *s, struct json_object *m, struct json_objec
 	runid = get_str(m, "runid");
 	if (!runid || strlen(runid) != 16 || strspn(runid, "0123456789abcdef") != 16)
 		return bad_manifest(s, "\"runid\" is not 16 lowercase hex digits");
-	memcpy(s->runid, runid, 17);
+	*runid_out = runid;
 	if (!json_object_object_get_ex(m, "tests", tests) ||
 	    !json_object_is_type(*tests, json_type_array))
 		return bad_manifest(s, "\"tests\" is not an array");
@@ -1059,9 +739,9 @@ static int build_results(struct sc *s, struct dc_ctx *c, struct json_object *m,
 	json_object_object_add(in, "bad_lines", json_object_new_int64((int64_t)s->bad));
 	json_object_object_add(in, "oversize_lines", json_object_new_int64((int64_t)s->oversize));
 	json_object_object_add(in, "attributed", json_object_new_int64((int64_t)s->attributed));
-	json_object_object_add(in, "processes", json_object_new_int64((int64_t)s->nprocs));
+	json_object_object_add(in, "processes", json_object_new_int64((int64_t)s->lin.nprocs));
 	json_object_object_add(in, "process_table_full",
-			       json_object_new_int64((int64_t)s->table_full));
+			       json_object_new_int64((int64_t)s->lin.table_full));
 	json_object_object_add(r, "input", in);
 	*results = r;
 	return 0;
@@ -1073,20 +753,20 @@ int atomics_score(struct json_object *manifest, const char *events_path, const c
 	struct sc s = {.err = err, .path = events_path};
 	struct dc_ctx c = {0};
 	struct json_object *tests = NULL;
+	const char *runid = NULL;
 	struct vrec *rec = NULL;
 	char *buf = NULL;
 	FILE *f = NULL;
 	int rc;
 
 	*results = NULL;
-	rc = check_manifest(&s, manifest, &tests);
+	rc = check_manifest(&s, manifest, &tests, &runid);
 	if (rc)
 		return rc;
 	s.acc = calloc(s.ntests ? s.ntests : 1, sizeof(*s.acc));
-	s.path_stack = malloc(MAX_DEPTH * sizeof(*s.path_stack));
 	rec = calloc(1, sizeof(*rec));
 	buf = malloc(ATOMICS_SCORE_LINE_MAX + 1);
-	if (!s.acc || !s.path_stack || !rec || !buf) {
+	if (!s.acc || atl_init(&s.lin, runid, s.ntests) || !rec || !buf) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -1130,9 +810,7 @@ out:
 	for (size_t i = 0; s.acc && i < s.ntests; i++)
 		free(s.acc[i].alerts);
 	free(s.acc);
-	free(s.path_stack);
-	free(s.procs);
-	free(s.index);
+	atl_free(&s.lin);
 	free(rec);
 	free(buf);
 	return rc;
