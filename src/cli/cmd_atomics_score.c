@@ -15,10 +15,8 @@
  */
 #include "cli/commands.h"
 #include "coverage/atomics_score.h"
-#include "sinks/outfile.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -26,7 +24,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
-#include <unistd.h>
 
 #define MANIFEST_MAX (64u << 20)
 
@@ -100,88 +97,6 @@ out:
 	return o;
 }
 
-/* The one-line report of each test, then the totals. */
-static void print_report(struct json_object *res)
-{
-	struct json_object *arr, *tot, *v;
-
-	if (!json_object_object_get_ex(res, "results", &arr))
-		return;
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		struct json_object *t = json_object_array_get_idx(arr, i), *dcs, *al;
-		char id[64];
-		int key = 0, seen = 0, nal = 0, nng = 0;
-
-		snprintf(id, sizeof(id), "%s-%d",
-			 json_object_get_string(json_object_object_get(t, "technique")),
-			 json_object_get_int(json_object_object_get(t, "number")));
-		if (json_object_object_get_ex(t, "data_components", &dcs))
-			for (size_t j = 0; j < json_object_array_length(dcs); j++) {
-				struct json_object *d = json_object_array_get_idx(dcs, j);
-
-				if (json_object_get_boolean(json_object_object_get(d, "key"))) {
-					key++;
-					seen += json_object_get_boolean(
-					    json_object_object_get(d, "seen"));
-				}
-			}
-		if (json_object_object_get_ex(t, "alerts", &al))
-			for (size_t j = 0; j < json_object_array_length(al); j++) {
-				struct json_object *a = json_object_array_get_idx(al, j);
-
-				nal++;
-				nng +=
-				    !json_object_get_boolean(json_object_object_get(a, "generic"));
-			}
-		printf("%-16s %-14s key DCs %d/%d  events %d (command %d)  alerts %d (%d "
-		       "non-generic)\n",
-		       id, json_object_get_string(json_object_object_get(t, "verdict")), seen, key,
-		       json_object_get_int(json_object_object_get(t, "events")),
-		       json_object_get_int(json_object_object_get(t, "command_events")), nal, nng);
-	}
-	if (json_object_object_get_ex(res, "totals", &tot)) {
-		printf("%d tests: %d ran, %d skipped, %d succeeded, %d key behaviour seen, %d "
-		       "covered, %d alerted, %d non-generic alert",
-		       json_object_get_int(json_object_object_get(tot, "tests")),
-		       json_object_get_int(json_object_object_get(tot, "ran")),
-		       json_object_get_int(json_object_object_get(tot, "skipped")),
-		       json_object_get_int(json_object_object_get(tot, "succeeded")),
-		       json_object_get_int(json_object_object_get(tot, "key_seen")),
-		       json_object_get_int(json_object_object_get(tot, "covered")),
-		       json_object_get_int(json_object_object_get(tot, "alerted")),
-		       json_object_get_int(json_object_object_get(tot, "nongeneric_alerted")));
-		if (json_object_object_get_ex(res, "input", &v))
-			printf(
-			    "; %d events, %d attributed, %d bad lines",
-			    json_object_get_int(json_object_object_get(v, "events")),
-			    json_object_get_int(json_object_object_get(v, "attributed")),
-			    json_object_get_int(json_object_object_get(v, "bad_lines")) +
-				json_object_get_int(json_object_object_get(v, "oversize_lines")));
-		putchar('\n');
-	}
-}
-
-/* Writes text to a new path (0600, never an existing file or symlink). */
-static int write_new(const char *path, const char *text)
-{
-	size_t len = strlen(text);
-	int fd = outfile__create(path, O_WRONLY);
-	FILE *f;
-
-	if (fd < 0)
-		return EX_CANTCREAT;
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		return EX_CANTCREAT;
-	}
-	if (fwrite(text, 1, len, f) != len || fputc('\n', f) == EOF || fclose(f) != 0) {
-		fprintf(stderr, "vigil atomics score: %s: write error\n", path);
-		return EX_IOERR;
-	}
-	return 0;
-}
-
 int cmd_atomics_score(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -193,6 +108,7 @@ int cmd_atomics_score(int argc, char **argv)
 	};
 	const char *events = NULL, *sigma = NULL, *out = NULL, *text;
 	struct json_object *manifest, *res = NULL;
+	struct stat st;
 	int opt, rc;
 
 	optind = 1;
@@ -222,8 +138,9 @@ int cmd_atomics_score(int argc, char **argv)
 	manifest = read_manifest(argv[optind], &rc);
 	if (!manifest)
 		return rc;
-	/* Refuse an existing -o before the work, not after it. */
-	if (out && access(out, F_OK) == 0) {
+	/* Refuse an existing -o (or a symlink there) before the work, not
+	 * after it; the creation itself is O_EXCL|O_NOFOLLOW all the same. */
+	if (out && lstat(out, &st) == 0) {
 		fprintf(stderr, "vigil atomics score: %s exists: give a new file\n", out);
 		json_object_put(manifest);
 		return EX_CANTCREAT;
@@ -250,9 +167,12 @@ int cmd_atomics_score(int argc, char **argv)
 	    json_object_to_json_string_ext(res, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 						    JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (out) {
-		rc = write_new(out, text);
+		rc = atomics_score_write(out, res);
 		if (rc == 0)
-			print_report(res);
+			atomics_score_print(stdout, res);
+		else if (rc == -EIO)
+			fprintf(stderr, "vigil atomics score: %s: write error\n", out);
+		rc = rc == 0 ? 0 : rc == -EIO ? EX_IOERR : EX_CANTCREAT;
 	} else {
 		rc = puts(text) == EOF || fflush(stdout) != 0 ? EX_IOERR : 0;
 	}

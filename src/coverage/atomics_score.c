@@ -54,14 +54,17 @@
 #include "coverage/atomics_lineage.h"
 #include "coverage/coverage.h"
 #include "detect/sigma.h"
+#include "sinks/outfile.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define BAD_REPORT_MAX 10 /* bad lines named on err; the rest only counted */
 
@@ -814,4 +817,91 @@ out:
 	free(rec);
 	free(buf);
 	return rc;
+}
+
+/* The one-line report of each test, then the totals. */
+void atomics_score_print(FILE *out, struct json_object *res)
+{
+	struct json_object *arr, *tot, *v;
+
+	if (!json_object_object_get_ex(res, "results", &arr))
+		return;
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *t = json_object_array_get_idx(arr, i), *dcs, *al;
+		char id[64];
+		int key = 0, seen = 0, nal = 0, nng = 0;
+
+		snprintf(id, sizeof(id), "%s-%d",
+			 json_object_get_string(json_object_object_get(t, "technique")),
+			 json_object_get_int(json_object_object_get(t, "number")));
+		if (json_object_object_get_ex(t, "data_components", &dcs))
+			for (size_t j = 0; j < json_object_array_length(dcs); j++) {
+				struct json_object *d = json_object_array_get_idx(dcs, j);
+
+				if (json_object_get_boolean(json_object_object_get(d, "key"))) {
+					key++;
+					seen += json_object_get_boolean(
+					    json_object_object_get(d, "seen"));
+				}
+			}
+		if (json_object_object_get_ex(t, "alerts", &al))
+			for (size_t j = 0; j < json_object_array_length(al); j++) {
+				struct json_object *a = json_object_array_get_idx(al, j);
+
+				nal++;
+				nng +=
+				    !json_object_get_boolean(json_object_object_get(a, "generic"));
+			}
+		fprintf(out,
+			"%-16s %-14s key DCs %d/%d  events %d (command %d)  alerts %d (%d "
+			"non-generic)\n",
+			id, json_object_get_string(json_object_object_get(t, "verdict")), seen, key,
+			json_object_get_int(json_object_object_get(t, "events")),
+			json_object_get_int(json_object_object_get(t, "command_events")), nal, nng);
+	}
+	if (json_object_object_get_ex(res, "totals", &tot)) {
+		fprintf(out,
+			"%d tests: %d ran, %d skipped, %d succeeded, %d key behaviour seen, %d "
+			"covered, %d alerted, %d non-generic alert",
+			json_object_get_int(json_object_object_get(tot, "tests")),
+			json_object_get_int(json_object_object_get(tot, "ran")),
+			json_object_get_int(json_object_object_get(tot, "skipped")),
+			json_object_get_int(json_object_object_get(tot, "succeeded")),
+			json_object_get_int(json_object_object_get(tot, "key_seen")),
+			json_object_get_int(json_object_object_get(tot, "covered")),
+			json_object_get_int(json_object_object_get(tot, "alerted")),
+			json_object_get_int(json_object_object_get(tot, "nongeneric_alerted")));
+		if (json_object_object_get_ex(res, "input", &v))
+			fprintf(
+			    out, "; %d events, %d attributed, %d bad lines",
+			    json_object_get_int(json_object_object_get(v, "events")),
+			    json_object_get_int(json_object_object_get(v, "attributed")),
+			    json_object_get_int(json_object_object_get(v, "bad_lines")) +
+				json_object_get_int(json_object_object_get(v, "oversize_lines")));
+		fputc('\n', out);
+	}
+}
+
+/* Writes results to a new path (0600, never an existing file or symlink). */
+int atomics_score_write(const char *path, struct json_object *results)
+{
+	const char *text = json_object_to_json_string_ext(results, ATOMICS_SCORE_JSON_FLAGS);
+	size_t len = strlen(text);
+	int fd = outfile__create(path, O_WRONLY);
+	FILE *f;
+
+	if (fd < 0)
+		return fd;
+	f = fdopen(fd, "w");
+	if (!f) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	if (fwrite(text, 1, len, f) != len || fputc('\n', f) == EOF) {
+		fclose(f);
+		return -EIO;
+	}
+	return fclose(f) == 0 ? 0 : -EIO;
 }

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "coverage/atomics_score.h"
@@ -500,6 +501,42 @@ static void test_bad_manifest(void **state)
 	    "\"succeeded\"");
 }
 
+static void test_write_and_print(void **state)
+{
+	struct json_object *r = score(NULL, 0, NULL), *back;
+	char path[] = "/tmp/vigil-test-atomics-results-XXXXXX", *buf = NULL;
+	size_t len = 0;
+	struct stat st;
+	FILE *out;
+	int fd = mkstemp(path);
+
+	/* A fresh file, 0600; an existing one is refused. */
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(atomics_score_write(path, r), -EEXIST);
+	unlink(path);
+	assert_int_equal(atomics_score_write(path, r), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	back = json_object_from_file(path);
+	assert_non_null(back);
+	assert_string_equal(str(back, "results.5.verdict"), "verified");
+	json_object_put(back);
+	unlink(path);
+	out = open_memstream(&buf, &len);
+	atomics_score_print(out, r);
+	fclose(out);
+	assert_non_null(strstr(buf,
+			       "T1003.008-1      verified       key DCs 1/1  events 9 (command 6)  "
+			       "alerts 0 (0 non-generic)\n"
+			       "T1027.001-2      partial        key DCs 1/2  "));
+	assert_non_null(strstr(buf,
+			       "\n7 tests: 5 ran, 2 skipped, 4 succeeded, 3 key behaviour seen, 2 "
+			       "covered, 0 alerted, 0 non-generic alert; "));
+	free(buf);
+	json_object_put(r);
+}
+
 static void test_missing_inputs(void **state)
 {
 	struct json_object *m = json_tokener_parse(manifest_text), *res = NULL;
@@ -523,7 +560,7 @@ int main(void)
 	    cmocka_unit_test(test_attribution),	   cmocka_unit_test(test_fields_and_dcs),
 	    cmocka_unit_test(test_totals),	   cmocka_unit_test(test_sigma),
 	    cmocka_unit_test(test_generic_list),   cmocka_unit_test(test_bad_manifest),
-	    cmocka_unit_test(test_missing_inputs),
+	    cmocka_unit_test(test_missing_inputs), cmocka_unit_test(test_write_and_print),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
