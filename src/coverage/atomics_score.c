@@ -46,6 +46,18 @@
  * (DC0032 Process Creation, DC0064 Command Execution) when the technique has
  * any other observable DC. A technique with no observable DC has no key DC,
  * so its telemetry is "not_seen": vigil has nothing to show for it.
+ *
+ * Sigma. With rules, every attributed event (any phase, file order) goes
+ * through one engine, so correlation rules work too; their state is the
+ * engine's, and an alert is credited to the test of the event that
+ * completed it (tests run one after another, so a window seldom spans
+ * two). "alerts" lists each rule with its count and its command-phase
+ * count; "alert" and "nongeneric_alert" need a command-phase match.
+ *
+ * Totals: "succeeded", "key_seen" and "covered" count tests that ran and
+ * succeeded (telemetry is n/a otherwise); "alerted" and
+ * "nongeneric_alerted" count tests that ran; "by_verdict" and the results'
+ * "input" and "root_seen" are additions to the contract, for the report.
  */
 #include "coverage/atomics_score.h"
 
