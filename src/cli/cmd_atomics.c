@@ -195,6 +195,8 @@ int cmd_atomics(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "list") == 0)
 		return cmd_list(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "run") == 0)
+		return cmd_atomics_run(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		usage(stdout);
 		return 0;

@@ -19,6 +19,7 @@ int cmd_sigma(int argc, char **argv);
 int cmd_coverage(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_atomics(int argc, char **argv);
+int cmd_atomics_run(int argc, char **argv);
 int cmd_kernel_check(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
 
