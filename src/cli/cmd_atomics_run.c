@@ -136,7 +136,8 @@ int cmd_atomics_run(int argc, char **argv)
 			break;
 		case 't':
 			if (opts__uint(optarg, 1, 3600, &v) < 0) {
-				fprintf(stderr, "vigil atomics run: --timeout takes 1-3600 seconds\n");
+				fprintf(stderr,
+					"vigil atomics run: --timeout takes 1-3600 seconds\n");
 				return EX_USAGE;
 			}
 			ro.timeout_s = (unsigned)v;
@@ -231,7 +232,8 @@ int cmd_atomics_run(int argc, char **argv)
 		int e = atomics_wait_end(runid, sensor, from, ATOMICS_END_WAIT_MS);
 
 		json_object_object_add(manifest, "sensor_output", json_object_new_string(sensor));
-		json_object_object_add(manifest, "end_marker_seen", json_object_new_boolean(e == 0));
+		json_object_object_add(manifest, "end_marker_seen",
+				       json_object_new_boolean(e == 0));
 		if (e) {
 			fprintf(stderr,
 				"vigil atomics run: the end marker vigil-atomic:%s:end never "

@@ -171,8 +171,7 @@ struct json_object *atomics_manifest_test(const struct atomic_test *t, size_t id
 	json_object_object_add(o, "guid", text("", t->guid, strlen(t->guid)));
 	json_object_object_add(o, "executor", text("", t->executor, strlen(t->executor)));
 	json_object_object_add(o, "ran", json_object_new_boolean(ran));
-	json_object_object_add(o, "skip_reason",
-			       ran ? NULL : text("", reason, strlen(reason)));
+	json_object_object_add(o, "skip_reason", ran ? NULL : text("", reason, strlen(reason)));
 	json_object_object_add(o, "root_marker",
 			       r && r->root_pid ? json_object_new_string(marker) : NULL);
 	json_object_object_add(o, "root_pid",
@@ -346,9 +345,9 @@ int atomics_run(const struct atomic_set *s, const bool *sel, const struct atomic
 			continue;
 		atomics_now_iso(start, sizeof(start));
 		if (t->reason != ATOMIC_RUNNABLE || rc) {
-			e = atomics_manifest_test(t, idx, runid, NULL,
-						  rc ? "not run: an earlier sandbox failed" : t->why,
-						  "", NULL, NULL);
+			e = atomics_manifest_test(
+			    t, idx, runid, NULL, rc ? "not run: an earlier sandbox failed" : t->why,
+			    "", NULL, NULL);
 		} else {
 			struct sandbox_spec sp = {0};
 			struct subst x = {0};

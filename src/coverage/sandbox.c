@@ -68,21 +68,32 @@
 #include <unistd.h>
 
 #define OVERLAYFS_MAGIC 0x794c7630
-#define STAGE "/tmp"
-#define NEWROOT STAGE "/root"
-#define SPEC_FD 3
-#define REPORT_FD 4
-#define MAX_MOUNTS 256
-#define ROOT_EXE "/run/vigil-atomic-root" /* this binary, inside */
+#define STAGE		"/tmp"
+#define NEWROOT		STAGE "/root"
+#define SPEC_FD		3
+#define REPORT_FD	4
+#define MAX_MOUNTS	256
+#define ROOT_EXE	"/run/vigil-atomic-root" /* this binary, inside */
 
 /* The capabilities dropped from the bounding set (see the top comment). */
 static const int dropped_caps[] = {
-    16 /* SYS_MODULE */, 22 /* SYS_BOOT */,	    17 /* SYS_RAWIO */,
-    21 /* SYS_ADMIN */,	 39 /* BPF */,		    38 /* PERFMON */,
-    27 /* MKNOD */,	 25 /* SYS_TIME */,	    32 /* MAC_OVERRIDE */,
-    33 /* MAC_ADMIN */,	 30 /* AUDIT_CONTROL */,    2 /* DAC_READ_SEARCH */,
-    24 /* SYS_RESOURCE */, 34 /* SYSLOG */,	    35 /* WAKE_ALARM */,
-    36 /* BLOCK_SUSPEND */, 40 /* CHECKPOINT_RESTORE */,
+    16 /* SYS_MODULE */,
+    22 /* SYS_BOOT */,
+    17 /* SYS_RAWIO */,
+    21 /* SYS_ADMIN */,
+    39 /* BPF */,
+    38 /* PERFMON */,
+    27 /* MKNOD */,
+    25 /* SYS_TIME */,
+    32 /* MAC_OVERRIDE */,
+    33 /* MAC_ADMIN */,
+    30 /* AUDIT_CONTROL */,
+    2 /* DAC_READ_SEARCH */,
+    24 /* SYS_RESOURCE */,
+    34 /* SYSLOG */,
+    35 /* WAKE_ALARM */,
+    36 /* BLOCK_SUSPEND */,
+    40 /* CHECKPOINT_RESTORE */,
 };
 
 static const char *const clean_env[] = {
@@ -260,10 +271,10 @@ static bool skipped_mount(const char *mp, const char *type)
 {
 	static const char *const replaced[] = {"/proc", "/sys", "/dev", "/run", "/tmp", "/var/tmp"};
 	static const char *const pseudo[] = {
-	    "proc",	  "sysfs",     "devtmpfs",   "devpts",	"cgroup", "cgroup2",
-	    "bpf",	  "tracefs",   "debugfs",    "securityfs", "mqueue", "hugetlbfs",
-	    "fusectl",	  "configfs",  "pstore",     "autofs",	"binfmt_misc",
-	    "efivarfs",	  "nsfs",      "rpc_pipefs", "selinuxfs", "ramfs-none",
+	    "proc",    "sysfs",	     "devtmpfs",  "devpts",	"cgroup",      "cgroup2",
+	    "bpf",     "tracefs",    "debugfs",	  "securityfs", "mqueue",      "hugetlbfs",
+	    "fusectl", "configfs",   "pstore",	  "autofs",	"binfmt_misc", "efivarfs",
+	    "nsfs",    "rpc_pipefs", "selinuxfs", "ramfs-none",
 	};
 
 	for (size_t i = 0; i < sizeof(replaced) / sizeof(replaced[0]); i++)
@@ -405,8 +416,8 @@ static int submounts(struct setup *st, int *layer)
 			/* overlayfs refuses this one as a lower layer: a
 			 * read-only bind, so it cannot be written at all. */
 			else if (mount(m[i].path, target, NULL, MS_BIND, NULL) != 0 ||
-				 mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) !=
-				     0) {
+				 mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY,
+				       NULL) != 0) {
 				rc = -1;
 				snprintf(st->err, sizeof(st->err),
 					 "sandbox: neither overlay nor read-only bind of %s: %s",
@@ -435,7 +446,7 @@ static int make_dev(struct setup *st)
 {
 	static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
 	static const char *const links[][2] = {
-	    {"/proc/self/fd", NEWROOT "/dev/fd"},	  {"/proc/self/fd/0", NEWROOT "/dev/stdin"},
+	    {"/proc/self/fd", NEWROOT "/dev/fd"},	{"/proc/self/fd/0", NEWROOT "/dev/stdin"},
 	    {"/proc/self/fd/1", NEWROOT "/dev/stdout"}, {"/proc/self/fd/2", NEWROOT "/dev/stderr"},
 	    {"pts/ptmx", NEWROOT "/dev/ptmx"},
 	};
@@ -606,8 +617,10 @@ static int build(struct setup *st)
 		int fd = open(NEWROOT ROOT_EXE, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
 
 		snprintf(self, sizeof(self), "/proc/self/fd/%d", st->exe_fd);
-		if (fd < 0 || close(fd) != 0 || mount(self, NEWROOT ROOT_EXE, NULL, MS_BIND, NULL) != 0 ||
-		    mount(NULL, NEWROOT ROOT_EXE, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) != 0)
+		if (fd < 0 || close(fd) != 0 ||
+		    mount(self, NEWROOT ROOT_EXE, NULL, MS_BIND, NULL) != 0 ||
+		    mount(NULL, NEWROOT ROOT_EXE, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) !=
+			0)
 			FAIL(st, "sandbox: binding the root's binary: %s", strerror(errno));
 		close(st->exe_fd);
 	}
@@ -674,9 +687,8 @@ static int put_field(FILE *f, const char *s)
 {
 	size_t n = strlen(s);
 
-	return fprintf(f, "%zu\n", n) < 0 || fwrite(s, 1, n, f) != n || fputc('\n', f) == EOF
-		   ? -EIO
-		   : 0;
+	return fprintf(f, "%zu\n", n) < 0 || fwrite(s, 1, n, f) != n || fputc('\n', f) == EOF ? -EIO
+											      : 0;
 }
 
 static int write_spec(const struct sandbox_spec *sp, int fd)
@@ -991,8 +1003,7 @@ int sandbox_run(const struct sandbox_spec *spec, struct sandbox_result *res)
 	memset(&st, 0, sizeof(st));
 	st.spec = spec;
 	spec_fd = memfd_create("vigil-atomic-spec", MFD_CLOEXEC);
-	if (spec_fd < 0 || pipe2(rep, O_CLOEXEC) != 0 ||
-	    pipe2(sync, O_CLOEXEC) != 0) {
+	if (spec_fd < 0 || pipe2(rep, O_CLOEXEC) != 0 || pipe2(sync, O_CLOEXEC) != 0) {
 		rc = -errno;
 		snprintf(res->error, sizeof(res->error), "sandbox: %s", strerror(errno));
 		goto out;
@@ -1009,9 +1020,9 @@ int sandbox_run(const struct sandbox_spec *spec, struct sandbox_result *res)
 	st.spec_fd = spec_fd;
 	st.sync_fd = sync[0];
 	fflush(NULL);
-	pid = clone(child_main, stack + stack_size,
-		    CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | SIGCHLD,
-		    &st);
+	pid = clone(
+	    child_main, stack + stack_size,
+	    CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | SIGCHLD, &st);
 	if (pid < 0) {
 		rc = 0;
 		snprintf(res->error, sizeof(res->error), "sandbox: clone of the namespaces: %s",
@@ -1030,8 +1041,8 @@ int sandbox_run(const struct sandbox_spec *spec, struct sandbox_result *res)
 	close(sync[1]);
 	sync[1] = -1;
 	/* Every phase may take its timeout; then the root is killed. */
-	deadline = now_ms() + (long long)spec->timeout_s * 1000 * (3 * (long long)spec->ndeps + 2) +
-		   15000;
+	deadline =
+	    now_ms() + (long long)spec->timeout_s * 1000 * (3 * (long long)spec->ndeps + 2) + 15000;
 	for (;;) {
 		struct pollfd pf = {rep[0], POLLIN, 0};
 		long long left = deadline - now_ms();

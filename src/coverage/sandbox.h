@@ -26,20 +26,20 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define SANDBOX_OUT_MAX 4096 /* the last bytes of a phase's output kept */
-#define SANDBOX_HEAD_MAX 256 /* its first bytes kept (for the first line) */
+#define SANDBOX_OUT_MAX	 4096 /* the last bytes of a phase's output kept */
+#define SANDBOX_HEAD_MAX 256  /* its first bytes kept (for the first line) */
 #define SANDBOX_MAX_DEPS 64
 /* prereq, get_prereq and prereq again per dependency, command, cleanup */
-#define SANDBOX_MAX_PHASES (3 * SANDBOX_MAX_DEPS + 2)
+#define SANDBOX_MAX_PHASES	(3 * SANDBOX_MAX_DEPS + 2)
 #define SANDBOX_DEFAULT_TIMEOUT 60
 
 /* Limits of every sandbox (documented in vigil(8)). */
-#define SANDBOX_NPROC 512		     /* pids.max of its cgroup; RLIMIT_NPROC */
-#define SANDBOX_AS (4ULL << 30)		     /* RLIMIT_AS per process */
-#define SANDBOX_FSIZE (1ULL << 30)	     /* RLIMIT_FSIZE */
-#define SANDBOX_TMPFS_SIZE "size=1g"	     /* the overlays' upper layers, together */
-#define SANDBOX_SMALL_TMPFS "size=512m"	     /* /tmp, /var/tmp, /dev/shm, /run each */
-#define SANDBOX_HOSTNAME "vigil-atomic-sandbox" /* its uts namespace's name */
+#define SANDBOX_NPROC	    512			   /* pids.max of its cgroup; RLIMIT_NPROC */
+#define SANDBOX_AS	    (4ULL << 30)	   /* RLIMIT_AS per process */
+#define SANDBOX_FSIZE	    (1ULL << 30)	   /* RLIMIT_FSIZE */
+#define SANDBOX_TMPFS_SIZE  "size=1g"		   /* the overlays' upper layers, together */
+#define SANDBOX_SMALL_TMPFS "size=512m"		   /* /tmp, /var/tmp, /dev/shm, /run each */
+#define SANDBOX_HOSTNAME    "vigil-atomic-sandbox" /* its uts namespace's name */
 
 struct sandbox_spec {
 	const char *root_marker; /* argv[0] of the root: vigil-atomic:<runid>:<idx> */
@@ -49,7 +49,7 @@ struct sandbox_spec {
 	const char *cleanup; /* "" = none */
 	const char *const *prereq, *const *get_prereq;
 	size_t ndeps;
-	unsigned timeout_s; /* per phase */
+	unsigned timeout_s;	 /* per phase */
 	const char *atomics_dir; /* absolute; overlaid at the same path inside */
 };
 
