@@ -16,8 +16,8 @@
  * Exit status: 0 once the selected tests were run (whatever each did); 64
  * bad usage; 65 a bad YAML file (the others still run); 66 DIR or a named
  * technique missing, or --sensor-output missing; 69 no sandbox here (no
- * namespaces or overlayfs), or the end marker never reached the sensor's
- * output; 73 the manifest could not be written; 77 not root.
+ * namespaces or overlayfs, or no test's sandbox could be built), or the end
+ * marker never reached the sensor's output; 73 the manifest could not be written; 77 not root.
  */
 #include "cli/commands.h"
 #include "cli/opts.h"
@@ -82,6 +82,27 @@ static size_t techniques(const char *const *only, size_t n, char (*tech)[16])
 		k++;
 	}
 	return k;
+}
+
+/* True when some test needed a sandbox and none could be built. */
+static bool no_sandbox(struct json_object *manifest)
+{
+	struct json_object *tests, *v;
+	size_t failed = 0, started = 0;
+
+	if (!json_object_object_get_ex(manifest, "tests", &tests))
+		return false;
+	for (size_t i = 0; i < json_object_array_length(tests); i++) {
+		struct json_object *t = json_object_array_get_idx(tests, i);
+		const char *why;
+
+		if (json_object_object_get_ex(t, "phases", &v) && json_object_array_length(v))
+			started++;
+		else if (json_object_object_get_ex(t, "skip_reason", &v) &&
+			 (why = json_object_get_string(v)) && strncmp(why, "sandbox:", 8) == 0)
+			failed++;
+	}
+	return failed && !started;
 }
 
 int cmd_atomics_run(int argc, char **argv)
@@ -228,6 +249,11 @@ int cmd_atomics_run(int argc, char **argv)
 	rc = atomics_run(&s, sel, &ro, runid, &manifest);
 	if (rc)
 		fprintf(stderr, "vigil atomics run: stopped: %s\n", strerror(-rc));
+	if (manifest && no_sandbox(manifest)) {
+		fprintf(stderr, "vigil atomics run: no sandbox could be built here, nothing ran "
+				"(see the skip reasons)\n");
+		ex = EX_UNAVAILABLE;
+	}
 	if (manifest && sensor) {
 		int e = atomics_wait_end(runid, sensor, from, ATOMICS_END_WAIT_MS);
 

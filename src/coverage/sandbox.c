@@ -24,7 +24,9 @@
  * Caps. Capabilities that act on the kernel or the disks whatever the
  * namespace (modules, reboot, raw I/O, sysadmin — mount, BPF, swap —, bpf,
  * perfmon, mknod, time, MAC, audit control, file handles which open host
- * files by inode, resources so the rlimits stay) are dropped from the
+ * files by inode, resources so the rlimits stay), and those that let a
+ * test starve the shared machine (realtime priority, locked memory), are
+ * dropped from the
  * bounding set, so neither the root nor anything it runs has them. rlimits
  * cap address space, file size and cores; processes are capped by a pids
  * cgroup leaf (cgroup v2, or the v1 pids hierarchy), because RLIMIT_NPROC is
@@ -72,7 +74,7 @@
 #define NEWROOT		STAGE "/root"
 #define SPEC_FD		3
 #define REPORT_FD	4
-#define MAX_MOUNTS	256
+#define MAX_MOUNTS	4096
 #define ROOT_EXE	"/run/vigil-atomic-root" /* this binary, inside */
 
 /* The capabilities dropped from the bounding set (see the top comment). */
@@ -94,6 +96,13 @@ static const int dropped_caps[] = {
     35 /* WAKE_ALARM */,
     36 /* BLOCK_SUSPEND */,
     40 /* CHECKPOINT_RESTORE */,
+    /* Not the kernel's, but the shared machine's: realtime priorities and
+     * locked memory could starve the host, accounting and vhangup reach
+     * past the sandbox's files. */
+    23 /* SYS_NICE */,
+    14 /* IPC_LOCK */,
+    20 /* SYS_PACCT */,
+    26 /* SYS_TTY_CONFIG */,
 };
 
 static const char *const clean_env[] = {
@@ -355,9 +364,10 @@ static int overlay(struct setup *st, const char *lower, const char *target, int 
 	snprintf(work, sizeof(work), STAGE "/w%d", i);
 	if (mkdir(up, 0755) != 0 || mkdir(work, 0700) != 0)
 		FAIL(st, "sandbox: mkdir %s: %s", up, strerror(errno));
-	/* A ',' or ':' in lower would be read as an option or a layer. */
+	/* A ',' or ':' in lower would be read as an option or a layer: not
+	 * overlaid (a submount is then bound read-only). */
 	if (strpbrk(lower, ",:\\"))
-		FAIL(st, "sandbox: cannot overlay %s: ',', ':' or '\\' in its path", lower);
+		return -EINVAL;
 	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", lower, up, work);
 	if (mount("overlay", target, "overlay", 0, opts) != 0)
 		return -errno;
@@ -539,6 +549,8 @@ static int limits(struct setup *st)
 
 static int build(struct setup *st)
 {
+	static const char *const ro_proc[] = {"/proc/irq", "/proc/bus", "/proc/fs", "/proc/acpi",
+					      "/proc/asound"};
 	struct statfs sf;
 	char go;
 	int layer = 0;
@@ -632,6 +644,13 @@ static int build(struct setup *st)
 	    (access("/proc/sysrq-trigger", F_OK) == 0 &&
 	     ro_bind(st, "/proc/sysrq-trigger", MS_NOSUID | MS_NODEV | MS_NOEXEC) != 0))
 		return -1;
+	/* The other /proc files that act on the whole machine (IRQ affinity,
+	 * bus and ACPI knobs, filesystem tunables), read-only like a
+	 * container runtime makes them. */
+	for (size_t i = 0; i < sizeof(ro_proc) / sizeof(ro_proc[0]); i++)
+		if (access(ro_proc[i], F_OK) == 0 &&
+		    ro_bind(st, ro_proc[i], MS_NOSUID | MS_NODEV | MS_NOEXEC) != 0)
+			return -1;
 	/* What the test will see as "/" must be the overlay. */
 	if (statfs("/", &sf) != 0 || sf.f_type != OVERLAYFS_MAGIC)
 		FAIL(st, "sandbox: / is not the overlay");

@@ -75,6 +75,18 @@ mt() {
 	[[ "$out" == *"sys=ro"* ]]
 	# /dev: the harmless devices only.
 	[[ "$out" == *"fd full null ptmx pts random shm stderr stdin stdout tty urandom zero"* ]]
+	# Capabilities that reach the kernel are gone: SYS_MODULE (16),
+	# SYS_RAWIO (17), SYS_ADMIN (21), SYS_BOOT (22), BPF (39); kept: KILL (5).
+	capbnd=$(printf '%s\n' "$out" | sed -n 's/^capbnd=//p')
+	for bit in 16 17 21 22 39; do
+		[ $(((0x$capbnd >> bit) & 1)) -eq 0 ]
+	done
+	[ $(((0x$capbnd >> 5) & 1)) -eq 1 ]
+	[[ "$out" == *"core=0 fsize=1048576"* ]]
+	# Processes capped by a pids cgroup leaf where the host has one.
+	if [ "$(jq -r .process_cap "$M")" != rlimit ]; then
+		[[ "$out" == *"cgroup="*":/vigil-atomic-$(jq -r '.tests[0].root_pid' "$M")"* ]]
+	fi
 	# Its own pid namespace: only its few processes are visible.
 	procs=$(printf '%s\n' "$out" | sed -n 's/^procs=//p')
 	[ "$procs" -lt 10 ]

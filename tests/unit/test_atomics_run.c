@@ -202,9 +202,9 @@ static void test_manifest_entry(void **state)
 	e = atomics_manifest_test(&t, 0, "0123456789abcdef", r, NULL, "x", "S", "E");
 	assert_false(json_object_get_boolean(json_object_object_get(e, "ran")));
 	assert_string_equal(str(e, "skip_reason"), "sandbox: overlay over /: Invalid argument");
-	assert_string_equal(
-	    json_object_get_string(json_object_array_get_idx(json_object_object_get(e, "unknown_inputs"), 0)),
-	    "x");
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(
+				json_object_object_get(e, "unknown_inputs"), 0)),
+			    "x");
 	json_object_put(e);
 
 	/* Not runnable: no marker, no pid, no phases. */
@@ -276,7 +276,8 @@ static void test_write_json_and_end(void **state)
 	json_object_put(o);
 	o = json_object_from_file(path);
 	assert_non_null(o);
-	assert_int_equal(json_object_get_int(json_object_object_get(o, "vigil_atomics_manifest")), 1);
+	assert_int_equal(json_object_get_int(json_object_object_get(o, "vigil_atomics_manifest")),
+			 1);
 	json_object_put(o);
 
 	snprintf(ev, sizeof(ev), "%s/events.jsonl", dir);
@@ -307,9 +308,12 @@ static void test_runid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_substitute),	     cmocka_unit_test(test_dependencies),
-	    cmocka_unit_test(test_selection),	     cmocka_unit_test(test_manifest_entry),
-	    cmocka_unit_test(test_policy_additions), cmocka_unit_test(test_write_json_and_end),
+	    cmocka_unit_test(test_substitute),
+	    cmocka_unit_test(test_dependencies),
+	    cmocka_unit_test(test_selection),
+	    cmocka_unit_test(test_manifest_entry),
+	    cmocka_unit_test(test_policy_additions),
+	    cmocka_unit_test(test_write_json_and_end),
 	    cmocka_unit_test(test_runid),
 	};
 
