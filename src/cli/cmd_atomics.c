@@ -199,6 +199,8 @@ int cmd_atomics(int argc, char **argv)
 		return cmd_atomics_summary(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "score") == 0)
 		return cmd_atomics_score(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "run") == 0)
+		return cmd_atomics_run(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		usage(stdout);
 		return 0;

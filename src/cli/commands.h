@@ -21,6 +21,7 @@ int cmd_simulate(int argc, char **argv);
 int cmd_atomics(int argc, char **argv);
 int cmd_atomics_summary(int argc, char **argv);
 int cmd_atomics_score(int argc, char **argv);
+int cmd_atomics_run(int argc, char **argv);
 int cmd_kernel_check(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
 

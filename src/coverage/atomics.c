@@ -153,70 +153,111 @@ static bool shell_executor(const char *name)
 	return strcmp(name, "sh") == 0 || strcmp(name, "bash") == 0;
 }
 
-/* cmd with every #{arg} replaced by its default and PathToAtomicsFolder by
- * the checkout's atomics folder, as Invoke-AtomicRedTeam does before it
- * runs a command (one pass, no recursion). Malloc'd; NULL on ENOMEM. */
-static char *substitute(const char *cmd, const struct atomic_test *t, const char *atomics_dir)
+/* Appends n bytes of src to the growing *out; false on ENOMEM. */
+static bool put(char **out, size_t *len, size_t *cap, const char *src, size_t n)
+{
+	if (*len + n + 1 > *cap) {
+		size_t c = (*len + n + 1) * 2;
+		char *nb = realloc(*out, c);
+
+		if (!nb)
+			return false;
+		*out = nb;
+		*cap = c;
+	}
+	memcpy(*out + *len, src, n);
+	*len += n;
+	(*out)[*len] = '\0';
+	return true;
+}
+
+/* Appends text with PathToAtomicsFolder replaced by dir. */
+static bool put_folder(char **out, size_t *len, size_t *cap, const char *text, size_t n,
+		       const char *dir)
 {
 	static const char folder[] = "PathToAtomicsFolder";
+	const size_t fl = sizeof(folder) - 1;
+
+	while (n) {
+		if (n >= fl && memcmp(text, folder, fl) == 0) {
+			if (!put(out, len, cap, dir, strlen(dir)))
+				return false;
+			text += fl;
+			n -= fl;
+			continue;
+		}
+		if (!put(out, len, cap, text, 1))
+			return false;
+		text++;
+		n--;
+	}
+	return true;
+}
+
+char *atomics_substitute(const struct atomic_test *t, const char *cmd, char *unknown,
+			 size_t unknown_len)
+{
+	const char *dir = t->atomics_dir ? t->atomics_dir : "PathToAtomicsFolder";
 	size_t cap = strlen(cmd) + 1, len = 0;
 	char *out = malloc(cap);
 
 	if (!out)
 		return NULL;
+	out[0] = '\0';
+	if (unknown && unknown_len)
+		unknown[0] = '\0';
 	for (const char *p = cmd; *p;) {
-		const char *rep = NULL;
-		size_t skip = 0;
+		const char *close = p[0] == '#' && p[1] == '{' ? strchr(p + 2, '}') : NULL;
+		const char *lit = p + strcspn(p, "#");
+		bool done = false;
 
-		if (p[0] == '#' && p[1] == '{') {
-			const char *close = strchr(p + 2, '}');
-
-			for (size_t i = 0; close && i < t->nargs; i++)
-				if (strlen(t->args[i].name) == (size_t)(close - p - 2) &&
-				    strncmp(t->args[i].name, p + 2, (size_t)(close - p - 2)) == 0) {
-					rep = t->args[i].def;
-					skip = (size_t)(close - p) + 1;
-				}
-		} else if (strncmp(p, folder, sizeof(folder) - 1) == 0) {
-			rep = atomics_dir;
-			skip = sizeof(folder) - 1;
+		if (lit > p) {
+			/* Text up to the next '#', with the folder replaced. */
+			if (!put_folder(&out, &len, &cap, p, (size_t)(lit - p), dir))
+				goto nomem;
+			p = lit;
+			continue;
 		}
-		if (!rep) {
-			rep = p;
-			skip = 1;
-		}
-		size_t rl = rep == p ? 1 : strlen(rep);
+		for (size_t i = 0; close && i < t->nargs && !done; i++) {
+			size_t nl = (size_t)(close - p - 2);
 
-		if (len + rl + 1 > cap) {
-			char *n;
-
-			cap = (len + rl + 1) * 2;
-			n = realloc(out, cap);
-			if (!n) {
-				free(out);
-				return NULL;
-			}
-			out = n;
+			if (strlen(t->args[i].name) != nl ||
+			    strncmp(t->args[i].name, p + 2, nl) != 0)
+				continue;
+			if (!put_folder(&out, &len, &cap, t->args[i].def, strlen(t->args[i].def),
+					dir))
+				goto nomem;
+			p = close + 1;
+			done = true;
 		}
-		memcpy(out + len, rep, rl);
-		len += rl;
-		p += skip;
+		if (done)
+			continue;
+		if (close && unknown && unknown_len && !unknown[0]) {
+			size_t nl = (size_t)(close - p - 2);
+
+			if (nl >= unknown_len)
+				nl = unknown_len - 1;
+			memcpy(unknown, p + 2, nl);
+			unknown[nl] = '\0';
+		}
+		if (!put(&out, &len, &cap, p, 1))
+			goto nomem;
+		p++;
 	}
-	out[len] = '\0';
 	return out;
+nomem:
+	free(out);
+	return NULL;
 }
 
 /* Sets t->reason and t->why from the first check that refuses it. */
-static int classify(struct atomic_set *s, struct atomic_test *t, const struct yn *test,
-		    const struct yn *exec, const char *atomics_dir)
+static int classify(struct atomic_set *s, struct atomic_test *t)
 {
-	const struct yn *deps = sg_yaml_get(test, "dependencies");
-	const char *dep_exec = sg_yaml_scalar(test, "dependency_executor_name");
 	/* Every command the test would run, with where it sits. */
 	struct {
 		const char *where, *text;
 		bool prereq;
-	} cmds[2 + 2 * 64];
+	} cmds[2 + 2 * ATOMICS_MAX_DEPS];
 	size_t ncmds = 0;
 	char why[512] = "";
 
@@ -231,41 +272,30 @@ static int classify(struct atomic_set *s, struct atomic_test *t, const struct yn
 		snprintf(why, sizeof(why), "executor: %s is not sh or bash", t->executor);
 		goto done;
 	}
-	if (deps && deps->kind == YN_SEQ && deps->n && dep_exec) {
-		char d[64];
-		size_t b = strspn(dep_exec, " \t"), e;
-
-		snprintf(d, sizeof(d), "%s", dep_exec + b);
-		for (e = strlen(d); e && isspace((unsigned char)d[e - 1]); e--)
-			d[e - 1] = '\0';
-		if (!shell_executor(d)) {
-			t->reason = ATOMIC_EXECUTOR;
-			snprintf(why, sizeof(why),
-				 "executor: dependency_executor_name %s is not sh or bash", d);
-			goto done;
-		}
+	if (t->ndeps && t->dep_executor[0] && !shell_executor(t->dep_executor)) {
+		t->reason = ATOMIC_EXECUTOR;
+		snprintf(why, sizeof(why),
+			 "executor: dependency_executor_name %.64s is not sh or bash",
+			 t->dep_executor);
+		goto done;
 	}
-	cmds[ncmds++] = (typeof(cmds[0])){"command", sg_yaml_scalar(exec, "command"), false};
-	cmds[ncmds++] =
-	    (typeof(cmds[0])){"cleanup_command", sg_yaml_scalar(exec, "cleanup_command"), false};
+	cmds[ncmds++] = (typeof(cmds[0])){"command", t->command, false};
+	cmds[ncmds++] = (typeof(cmds[0])){"cleanup_command", t->cleanup, false};
 	/* get_prereq_command first: it is the one that fetches, so it is the
 	 * one named when both match. */
-	for (uint32_t i = 0; deps && deps->kind == YN_SEQ && i < deps->n && i < 64; i++) {
-		const struct yn *d = deps->items[i];
-
-		cmds[ncmds++] = (typeof(cmds[0])){"get_prereq_command",
-						  sg_yaml_scalar(d, "get_prereq_command"), true};
+	for (size_t i = 0; i < t->ndeps; i++) {
 		cmds[ncmds++] =
-		    (typeof(cmds[0])){"prereq_command", sg_yaml_scalar(d, "prereq_command"), true};
+		    (typeof(cmds[0])){"get_prereq_command", t->deps[i].get_prereq, true};
+		cmds[ncmds++] = (typeof(cmds[0])){"prereq_command", t->deps[i].prereq, true};
 	}
 	for (int pass = 0; pass < 2 && t->reason == ATOMIC_RUNNABLE; pass++)
 		for (size_t i = 0; i < ncmds && t->reason == ATOMIC_RUNNABLE; i++) {
 			const char *cls, *pat = NULL;
 			char *c;
 
-			if (!cmds[i].text || (pass == 1 && !cmds[i].prereq))
+			if (!cmds[i].text[0] || (pass == 1 && !cmds[i].prereq))
 				continue;
-			c = substitute(cmds[i].text, t, atomics_dir);
+			c = atomics_substitute(t, cmds[i].text, NULL, 0);
 			if (!c)
 				return -ENOMEM;
 			if (pass == 0 && (cls = atomics_policy_check(c, &pat)) != NULL) {
@@ -282,6 +312,52 @@ static int classify(struct atomic_set *s, struct atomic_test *t, const struct yn
 done:
 	t->why = sg_strdup(&s->arena, why);
 	return t->why ? 0 : -ENOMEM;
+}
+
+/* The scalar key of m as it is in the file (not trimmed: a command keeps
+ * its layout), "" when absent or null; NULL on ENOMEM. */
+static const char *keep_raw(struct atomic_set *s, const struct yn *m, const char *key)
+{
+	const struct yn *v = m ? sg_yaml_get(m, key) : NULL;
+
+	if (!v || v->kind != YN_SCALAR || sg_yaml_is_null(v))
+		return "";
+	return sg_strndup(&s->arena, v->s, v->len);
+}
+
+/* The commands, dependency executor and dependencies of test into t. */
+static int add_commands(struct atomic_set *s, struct atomic_test *t, const struct yn *test,
+			const struct yn *exec, const char *atomics_dir)
+{
+	const struct yn *deps = sg_yaml_get(test, "dependencies");
+
+	t->command = keep_raw(s, exec, "command");
+	t->cleanup = keep_raw(s, exec, "cleanup_command");
+	t->dep_executor = keep_trimmed(s, sg_yaml_get(test, "dependency_executor_name"));
+	t->atomics_dir = sg_strdup(&s->arena, atomics_dir ? atomics_dir : "");
+	if (!t->command || !t->cleanup || !t->dep_executor || !t->atomics_dir)
+		return -ENOMEM;
+	if (!deps || deps->kind != YN_SEQ || deps->n == 0)
+		return 0;
+	t->deps = sg_alloc(&s->arena, (deps->n < ATOMICS_MAX_DEPS ? deps->n : ATOMICS_MAX_DEPS) *
+					  sizeof(*t->deps));
+	if (!t->deps)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < deps->n && i < ATOMICS_MAX_DEPS; i++) {
+		const struct yn *d = deps->items[i];
+		struct atomic_dep *o = &t->deps[t->ndeps++];
+
+		if (d->kind != YN_MAP) {
+			o->description = o->prereq = o->get_prereq = "";
+			continue;
+		}
+		o->description = keep_trimmed(s, sg_yaml_get(d, "description"));
+		o->prereq = keep_raw(s, d, "prereq_command");
+		o->get_prereq = keep_raw(s, d, "get_prereq_command");
+		if (!o->description || !o->prereq || !o->get_prereq)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 static void bad(FILE *err, const char *path, int line, const char *msg)
@@ -365,7 +441,9 @@ static int load_test(struct atomic_set *s, const struct yn *test, int number, co
 	}
 	rc = add_args(s, t, sg_yaml_get(test, "input_arguments"));
 	if (rc == 0)
-		rc = classify(s, t, test, exec, atomics_dir);
+		rc = add_commands(s, t, test, exec, atomics_dir);
+	if (rc == 0)
+		rc = classify(s, t);
 	if (rc)
 		return rc;
 	s->by_reason[t->reason]++;

@@ -42,6 +42,13 @@ struct atomic_arg {
 	const char *def; /* "" when the argument has no default */
 };
 
+/* One entry of a test's dependencies: prereq_command says (exit 0) whether
+ * it is met, get_prereq_command makes it so. Texts as in the file: "" when
+ * absent; atomics_substitute() gives what runs. */
+struct atomic_dep {
+	const char *description, *prereq, *get_prereq;
+};
+
 struct atomic_test {
 	const char *technique; /* the folder name, e.g. "T1003.008" */
 	const char *file;      /* the YAML file it came from */
@@ -51,6 +58,12 @@ struct atomic_test {
 	bool elevation_required;
 	struct atomic_arg *args;
 	size_t nargs;
+	/* What running needs, as written in the file ("" when absent). */
+	const char *command, *cleanup;
+	const char *dep_executor; /* dependency_executor_name; "" = executor */
+	struct atomic_dep *deps;
+	size_t ndeps;
+	const char *atomics_dir; /* replaces PathToAtomicsFolder */
 	enum atomic_reason reason;
 	const char *why; /* e.g. "policy: kernel module: 'insmod' in command"; "" when runnable */
 };
@@ -84,6 +97,18 @@ int atomics_load_dir(struct atomic_set *s, const char *dir, const char *const *t
  * or -ENOMEM. */
 int atomics_load_file(struct atomic_set *s, const char *path, const char *technique,
 		      const char *atomics_dir, FILE *err);
+
+/* At most this many dependencies of a test are kept (and checked). */
+#define ATOMICS_MAX_DEPS 64
+
+/* cmd as it runs: each #{name} of an input argument replaced by its default,
+ * then PathToAtomicsFolder (also inside a default) by t->atomics_dir, in
+ * one pass (a default's own #{x} is not expanded again), as
+ * Invoke-AtomicRedTeam does. A #{x} naming no argument is left as is and,
+ * when unknown is not NULL, the first such x is copied there (else it is
+ * set to ""). Malloc'd; NULL on ENOMEM. */
+char *atomics_substitute(const struct atomic_test *t, const char *cmd, char *unknown,
+			 size_t unknown_len);
 
 /* True when name is TNNNN or TNNNN.NNN. */
 bool atomics_technique_ok(const char *name);

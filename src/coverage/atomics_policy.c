@@ -5,12 +5,12 @@
  *
  * The safety policy refuses, even for a test that would run in a sandbox,
  * what a sandbox cannot contain because it acts on the one kernel or the
- * real disks: loading or removing kernel modules, writing sysctls, mounting,
- * raw disk writes, rebooting or halting, and touching BPF (which is where
- * vigil itself lives). It reads every command a test would run —
- * executor.command, executor.cleanup_command and each dependency's
- * prereq_command and get_prereq_command — with the input arguments'
- * defaults substituted.
+ * real disks: loading or removing kernel modules, writing sysctls (and any
+ * write under /sys), mounting or entering namespaces, raw disk writes and
+ * swap, rebooting or halting, touching BPF or the kernel's tracing (which
+ * is where vigil itself lives), and stopping or killing vigil. It reads every command a test would
+ * run — executor.command, executor.cleanup_command and each dependency's prereq_command and
+ * get_prereq_command — with the input arguments' defaults substituted.
  *
  * The check is textual and errs on the side of refusing: it cannot tell
  * `echo reboot` from `reboot`. A pattern written as a word (insmod, mount)
@@ -72,6 +72,17 @@ static const struct pat policy[] = {
     {"BPF", "bpftool", PAT_WORD},
     {"BPF", "bpftrace", PAT_WORD},
     {"BPF", "/sys/fs/bpf", PAT_SUB},
+    /* ftrace and kprobe events are the kernel's, whatever the namespace;
+     * the sandbox has no tracefs, this says why before it runs. */
+    {"BPF", "/sys/kernel/debug/tracing", PAT_SUB},
+    {"BPF", "/sys/kernel/tracing", PAT_SUB},
+    {"BPF", "/sys/kernel/debug/kprobes", PAT_SUB},
+    /* Entering another process's namespaces: from the sandbox's pid
+     * namespace there is none of the host's to enter, refused anyway. */
+    {"mount", "nsenter", PAT_WORD},
+    {"raw disk", "swapon", PAT_WORD},
+    {"raw disk", "swapoff", PAT_WORD},
+    {"raw disk", "losetup", PAT_WORD},
 };
 
 /* A prerequisite that needs one of these needs the network (the machines
@@ -248,17 +259,20 @@ static const char *sysctl_write(const char *cmd)
 	return NULL;
 }
 
-/* A write to /proc/sys/: the path on a line that redirects (>) or tees or
- * dd's into it. */
-static bool proc_sys_write(const char *cmd)
+/* A write under dir (/proc/sys/, /sys/): the path on a line that
+ * redirects (>) or tees or dd's into it. */
+static bool dir_write(const char *cmd, const char *dir)
 {
 	static const struct pat tee = {NULL, "tee", PAT_WORD}, dd = {NULL, "dd", PAT_WORD};
 
-	for (const char *s = cmd; (s = strstr(s, "/proc/sys/")) != NULL; s++) {
+	for (const char *s = cmd; (s = strstr(s, dir)) != NULL; s++) {
 		const char *b = s, *e = stmt_end(s);
 		char line[512];
 		size_t n;
 
+		/* /sys/ must start a path, not end one (/proc/sys/, x/sys/). */
+		if (dir[1] == 's' && s > cmd && !blank(s[-1]) && !strchr("\"'=>\n", s[-1]))
+			continue;
 		while (b > cmd && b[-1] != '\n')
 			b--;
 		n = (size_t)(e - b) < sizeof(line) - 1 ? (size_t)(e - b) : sizeof(line) - 1;
@@ -290,6 +304,35 @@ static bool dd_device(const char *cmd)
 	return false;
 }
 
+/* A command line that names vigil (as a word) and kills or stops something:
+ * `pkill vigil`, `kill $(pidof vigil)`, `systemctl stop vigil`. The
+ * sensor is not in the sandbox's pid namespace; refused anyway. */
+static const char *sensor_kill(const char *cmd)
+{
+	static const struct pat vigil = {"sensor", "vigil", PAT_WORD};
+	static const struct pat stops[] = {
+	    {"sensor", "kill", PAT_WORD},    {"sensor", "pkill", PAT_WORD},
+	    {"sensor", "killall", PAT_WORD}, {"sensor", "systemctl", PAT_WORD},
+	    {"sensor", "service", PAT_WORD},
+	};
+
+	for (const char *s = cmd; (s = pat_find(s, &vigil)) != NULL; s++) {
+		const char *b = s, *e = s + strcspn(s, "\n");
+		char line[512];
+		size_t n;
+
+		while (b > cmd && b[-1] != '\n')
+			b--;
+		n = (size_t)(e - b) < sizeof(line) - 1 ? (size_t)(e - b) : sizeof(line) - 1;
+		memcpy(line, b, n);
+		line[n] = '\0';
+		for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
+			if (pat_match(line, &stops[i]))
+				return "vigil";
+	}
+	return NULL;
+}
+
 const char *atomics_policy_check(const char *cmd, const char **pattern)
 {
 	for (size_t i = 0; i < sizeof(policy) / sizeof(policy[0]); i++)
@@ -299,10 +342,16 @@ const char *atomics_policy_check(const char *cmd, const char **pattern)
 		}
 	if ((*pattern = sysctl_write(cmd)) != NULL)
 		return "sysctl write";
-	if (proc_sys_write(cmd)) {
+	if (dir_write(cmd, "/proc/sys/")) {
 		*pattern = "/proc/sys/";
 		return "sysctl write";
 	}
+	if (dir_write(cmd, "/sys/")) {
+		*pattern = "/sys/";
+		return "sysfs write";
+	}
+	if ((*pattern = sensor_kill(cmd)) != NULL)
+		return "sensor";
 	if (dd_device(cmd)) {
 		*pattern = "of=/dev/";
 		return "raw disk";
