@@ -1,7 +1,11 @@
 /*
- * cmd_atomics.c — `vigil atomics list DIR`: the Linux tests of an Atomic
- * Red Team checkout (src/coverage/atomics.c), each with its arguments'
- * defaults and whether vigil may run it here, and why not.
+ * cmd_atomics.c — `vigil atomics`, the Atomic Red Team commands: list here;
+ * run (cmd_atomics_run.c), score (cmd_atomics_score.c) and summary
+ * (cmd_atomics_summary.c) in their own files.
+ *
+ * `vigil atomics list DIR`: the Linux tests of an Atomic Red Team checkout
+ * (src/coverage/atomics.c), each with its arguments' defaults and whether
+ * vigil may run it here, and why not.
  *
  * Exit status: 0; 65 (EX_DATAERR) when any YAML file was bad (each named on
  * stderr as FILE:LINE, the others still listed); 66 (EX_NOINPUT) when DIR or
@@ -23,12 +27,22 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vigil atomics list DIR [--technique T[,T...]]... [--json]\n"
-		   "\n"
-		   "Lists the Linux tests of an Atomic Red Team checkout (DIR is its root or\n"
-		   "its atomics/ folder): technique, test number, executor, whether vigil\n"
-		   "can run it here (and why not), name and input argument defaults.\n"
-		   "--json gives one JSON object per test per line. See vigil(8).\n");
+	fprintf(f,
+		"usage: vigil atomics list DIR [--technique T[,T...]]... [--json]\n"
+		"       vigil atomics run DIR --sensor-output EVENTS.jsonl [-o RESULTS.json]\n"
+		"                         [--sigma RULES] [--only T[-N],...] [--timeout S]\n"
+		"       vigil atomics score MANIFEST --sensor-output EVENTS.jsonl [--sigma RULES]\n"
+		"                         [-o RESULTS.json]\n"
+		"       vigil atomics summary RESULTS.json [--compare BASELINE.json] [--markdown]\n"
+		"\n"
+		"list: the Linux tests of an Atomic Red Team checkout (DIR is its root or\n"
+		"its atomics/ folder): technique, test number, executor, whether vigil\n"
+		"can run it here (and why not), name and input argument defaults.\n"
+		"--json gives one JSON object per test per line.\n"
+		"run: each runnable test in a throwaway sandbox under the live sensor,\n"
+		"then scored. score: a run's MANIFEST against the sensor's events.\n"
+		"summary: a RESULTS file as a table for a ticket, or two compared.\n"
+		"See vigil(8).\n");
 }
 
 /* s for a one-line table: control characters shown as '?'. */

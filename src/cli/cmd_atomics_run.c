@@ -10,8 +10,14 @@
  * sandbox (exec'd by the sandbox with its marker as argv[0]; refuses to run
  * anywhere else).
  *
- * -o and --sigma are taken for the scorer; until the scorer is wired in, -o
- * gets the manifest too.
+ * With --sensor-output the run is then scored (src/coverage/atomics_score.c):
+ * the sensor's events are attributed to each test by process lineage and
+ * judged against the technique's ATT&CK data components and, with --sigma,
+ * Sigma rules. -o writes that RESULTS file (it feeds `vigil atomics
+ * summary` and `vigil coverage --verified`), and the per-test lines and the
+ * summary go to standard output. Output files are created fresh and never
+ * overwritten, so an existing -o or --manifest is refused before anything
+ * runs.
  *
  * Exit status: 0 once the selected tests were run (whatever each did); 64
  * bad usage; 65 a bad YAML file (the others still run); 66 DIR or a named
@@ -22,6 +28,8 @@
 #include "cli/commands.h"
 #include "cli/opts.h"
 #include "coverage/atomics_run.h"
+#include "coverage/atomics_score.h"
+#include "coverage/atomics_summary.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -47,7 +55,9 @@ static void usage(FILE *f)
 		"sandbox (namespaces, an overlay whose writes vanish, no network but lo),\n"
 		"one at a time, as root. --only takes techniques (T1003.008) or single tests\n"
 		"(T1003.008-1). --timeout caps each phase (default %d s). With\n"
-		"--sensor-output, waits until a live sensor recorded the run's end marker.\n"
+		"--sensor-output, waits until a live sensor recorded the run's end marker,\n"
+		"then scores what it saw (and with --sigma, what Sigma alerted on): -o\n"
+		"writes the RESULTS, standard output gets a line per test and a summary.\n"
 		"See vigil(8).\n",
 		SANDBOX_DEFAULT_TIMEOUT);
 }
@@ -103,6 +113,40 @@ static bool no_sandbox(struct json_object *manifest)
 			failed++;
 	}
 	return failed && !started;
+}
+
+/* Scores the run against the sensor's output, writes RESULTS to out (when
+ * given) and prints the per-test lines and the summary. Returns ex, or the
+ * exit status of what failed here when ex is 0. */
+static int score(struct json_object *manifest, const char *sensor, const char *sigma,
+		 const char *out, int ex)
+{
+	struct json_object *res = NULL;
+	int rc;
+
+	fflush(stdout);
+	rc = atomics_score(manifest, sensor, sigma, &res, stderr);
+	if (rc) {
+		fprintf(stderr, "vigil atomics run: scoring failed: %s\n", strerror(-rc));
+		return ex		? ex
+		       : rc == -EINVAL	? EX_DATAERR
+		       : rc == -ENODATA ? EX_UNAVAILABLE
+		       : rc == -ENOMEM	? EX_OSERR
+					: EX_NOINPUT;
+	}
+	if (out) {
+		rc = atomics_write_json(out, res);
+		if (rc) {
+			fprintf(stderr, "vigil atomics run: %s: %s\n", out, strerror(-rc));
+			ex = ex ? ex : EX_CANTCREAT;
+		}
+	}
+	atomics_score_print(stdout, res);
+	fputc('\n', stdout);
+	if (atomics_summary(stdout, res, NULL, false) != 0 && !ex)
+		ex = EX_IOERR;
+	json_object_put(res);
+	return ex;
 }
 
 int cmd_atomics_run(int argc, char **argv)
@@ -182,7 +226,24 @@ int cmd_atomics_run(int argc, char **argv)
 				only[i]);
 			return EX_USAGE;
 		}
-	(void)sigma; /* for the scorer, wired in by the integrator */
+	if ((out || sigma) && !sensor) {
+		fprintf(stderr, "vigil atomics run: -o and --sigma score the run, which needs "
+				"--sensor-output\n");
+		return EX_USAGE;
+	}
+	/* Refused now, not after minutes of tests. */
+	for (int k = 0; k < 2; k++) {
+		const char *p = k ? out : manifest_path;
+		struct stat st;
+
+		if (p && lstat(p, &st) == 0) {
+			fprintf(stderr,
+				"vigil atomics run: %s: exists; output files are never "
+				"overwritten\n",
+				p);
+			return EX_CANTCREAT;
+		}
+	}
 	if (geteuid() != 0) {
 		fprintf(stderr, "vigil atomics run: needs root (the sandbox uses namespaces and "
 				"mounts)\n");
@@ -269,19 +330,16 @@ int cmd_atomics_run(int argc, char **argv)
 			ex = EX_UNAVAILABLE;
 		}
 	}
-	/* Until the scorer is wired in, -o gets the manifest as well. */
-	for (int k = 0; manifest && k < 2; k++) {
-		const char *p = k ? out : manifest_path;
-		int e;
+	if (manifest && manifest_path) {
+		int e = atomics_write_json(manifest_path, manifest);
 
-		if (!p)
-			continue;
-		e = atomics_write_json(p, manifest);
 		if (e) {
-			fprintf(stderr, "vigil atomics run: %s: %s\n", p, strerror(-e));
+			fprintf(stderr, "vigil atomics run: %s: %s\n", manifest_path, strerror(-e));
 			ex = EX_CANTCREAT;
 		}
 	}
+	if (manifest && sensor)
+		ex = score(manifest, sensor, sigma, out, ex);
 	if (!ex && rc)
 		ex = EX_OSERR;
 	if (!ex && s.bad_files)

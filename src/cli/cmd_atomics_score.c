@@ -167,7 +167,7 @@ int cmd_atomics_score(int argc, char **argv)
 	    json_object_to_json_string_ext(res, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 						    JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (out) {
-		rc = atomics_score_write(out, res);
+		rc = atomics_write_json(out, res);
 		if (rc == 0)
 			atomics_score_print(stdout, res);
 		else if (rc == -EIO)

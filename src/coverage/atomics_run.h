@@ -60,8 +60,4 @@ int atomics_run(const struct atomic_set *s, const bool *sel, const struct atomic
  * Returns 0 when seen, -ETIMEDOUT, or -errno. */
 int atomics_wait_end(const char *runid, const char *events_path, off_t from, int wait_ms);
 
-/* Writes o to path, fresh: a new 0600 file (O_EXCL|O_NOFOLLOW) under a
- * temporary name renamed over path. Returns 0 or -errno. */
-int atomics_write_json(const char *path, struct json_object *o);
-
 #endif

@@ -895,9 +895,9 @@ void atomics_score_print(FILE *out, struct json_object *res)
 }
 
 /* Writes results to a new path (0600, never an existing file or symlink). */
-int atomics_score_write(const char *path, struct json_object *results)
+int atomics_write_json(const char *path, struct json_object *o)
 {
-	const char *text = json_object_to_json_string_ext(results, ATOMICS_SCORE_JSON_FLAGS);
+	const char *text = json_object_to_json_string_ext(o, ATOMICS_SCORE_JSON_FLAGS);
 	size_t len = strlen(text);
 	int fd = outfile__create(path, O_WRONLY);
 	FILE *f;

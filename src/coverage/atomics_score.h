@@ -42,14 +42,15 @@
 int atomics_score(struct json_object *manifest, const char *events_path, const char *sigma_path,
 		  struct json_object **results, FILE *err);
 
-/* How RESULTS is written (by atomics_score_write and to stdout). */
+/* How a MANIFEST or RESULTS is written (by atomics_write_json and to stdout). */
 #define ATOMICS_SCORE_JSON_FLAGS                                                                   \
 	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
 
-/* Writes results as JSON to a file created fresh at path (0600,
- * O_EXCL|O_NOFOLLOW: an existing file or a symlink is refused and named on
- * stderr). Returns 0, -errno of the creation, or -EIO on a write error. */
-int atomics_score_write(const char *path, struct json_object *results);
+/* Writes a MANIFEST or RESULTS as JSON to a file created fresh at path
+ * (0600, O_EXCL|O_NOFOLLOW: an existing file or a symlink is refused and
+ * named on stderr, never overwritten). Returns 0, -errno of the creation,
+ * or -EIO on a write error. */
+int atomics_write_json(const char *path, struct json_object *o);
 
 /* Prints one line per test (technique-number, verdict, key DCs seen/total,
  * events, alerts) and a totals line: the report `vigil atomics score -o`

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "coverage/atomics_run.h"
+#include "coverage/atomics_score.h"
 
 #define SBX "tests/fixtures/atomics-sandbox"
 
@@ -271,8 +272,8 @@ static void test_write_json_and_end(void **state)
 	assert_int_equal(atomics_write_json(path, o), 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
-	/* Written again: replaced, not appended. */
-	assert_int_equal(atomics_write_json(path, o), 0);
+	/* Never overwritten: a file already there is refused. */
+	assert_int_equal(atomics_write_json(path, o), -EEXIST);
 	json_object_put(o);
 	o = json_object_from_file(path);
 	assert_non_null(o);

@@ -513,9 +513,9 @@ static void test_write_and_print(void **state)
 	/* A fresh file, 0600; an existing one is refused. */
 	assert_true(fd >= 0);
 	close(fd);
-	assert_int_equal(atomics_score_write(path, r), -EEXIST);
+	assert_int_equal(atomics_write_json(path, r), -EEXIST);
 	unlink(path);
-	assert_int_equal(atomics_score_write(path, r), 0);
+	assert_int_equal(atomics_write_json(path, r), 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
 	back = json_object_from_file(path);
