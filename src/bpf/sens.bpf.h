@@ -16,6 +16,13 @@
  * sends only the named files to user space, where the full rules (other
  * fields, excludes) still decide.
  *
+ * An overlayfs directory (a container's root, the atomics sandbox) has
+ * its own device and inode numbers, never the host directory's that user
+ * space put in sens_dirs: its /etc would never match. So a directory on
+ * overlayfs skips that first filter and every read open there is walked
+ * and checked in the trie: a path walk per read open inside containers,
+ * the price of seeing `cat /etc/shadow` run in one.
+ *
  * Rules the trie cannot express (a TargetFilename "contains", "end with",
  * ... condition, or none at all) make user space set sens_all: every read
  * open is then walked and sent. vigil says so at start (UnavailableEvents
@@ -26,6 +33,9 @@
 #define VIGIL_SENS_BPF_H
 
 #include "common.bpf.h"
+
+/* linux/magic.h: OVERLAYFS_SUPER_MAGIC */
+#define VG_OVERLAYFS_MAGIC 0x794c7630
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -99,7 +109,8 @@ static __always_inline void sens_read(struct file *f, __u32 fmode)
 		    .ino = BPF_CORE_READ(dir, i_ino),
 		};
 
-		if (!bpf_map_lookup_elem(&sens_dirs, &key))
+		if (!bpf_map_lookup_elem(&sens_dirs, &key) &&
+		    BPF_CORE_READ(dir, i_sb, s_magic) != VG_OVERLAYFS_MAGIC)
 			return;
 	}
 	sc = scratch_rec(VG_SENS_READ, sizeof(*e), (void **)&e);

@@ -54,6 +54,24 @@ teardown() {
 	[ "$(count_events ".EventID==208 and .TargetFilename==\"$WORK/plain\"")" -eq 0 ]
 }
 
+@test "SensitiveFileRead: /etc/shadow read through an overlayfs /etc (a container's view) is seen" {
+	# Overlay directories have their own device and inode numbers, so the
+	# kernel's directory filter cannot know them: they are walked instead.
+	start_sensor --config "$CFG"
+	mkdir -p "$WORK/ovl"
+	unshare -m sh -c "mount --make-rprivate / &&
+		mount -t tmpfs t '$WORK/ovl' && mkdir '$WORK/ovl/u' '$WORK/ovl/w' &&
+		mount -t overlay overlay -o 'lowerdir=/etc,upperdir=$WORK/ovl/u,workdir=$WORK/ovl/w' /etc &&
+		grep -q overlay /proc/self/mountinfo &&
+		/usr/bin/cat /etc/shadow >/dev/null && /usr/bin/cat /etc/passwd >/dev/null &&
+		/usr/bin/tail -n 1 /etc/shadow >/dev/null"
+	ev=$(wait_event '.EventID==208 and .TargetFilename=="/etc/shadow" and .Image=="/usr/bin/tail"')
+	[ "$(field "$ev" Event)" = SensitiveFileRead ]
+	stop_sensor
+	[ "$(count_events '.EventID==208 and .TargetFilename=="/etc/shadow" and .Image=="/usr/bin/cat"')" -eq 1 ]
+	[ "$(count_events '.EventID==208 and .TargetFilename=="/etc/passwd"')" -eq 0 ]
+}
+
 @test "NetworkConnectFailed: a connect to a refused port names the error" {
 	start_sensor --config "$CFG"
 	port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
