@@ -142,7 +142,7 @@ static int parse_spec(const char *arg, struct ns_cfg *cfg, const char *state_dir
 {
 	const char *q = strchr(arg, '?');
 	size_t hlen = q ? (size_t)(q - arg) : strlen(arg);
-	const char *p = arg, *end = arg + hlen;
+	const char *p = arg;
 	char key[32], val[4096], shown[4096];
 	bool dir_set = false;
 	int r;
@@ -163,42 +163,10 @@ static int parse_spec(const char *arg, struct ns_cfg *cfg, const char *state_dir
 		fprintf(stderr, "vigil: output '%s' needs HOST:PORT\n", shown);
 		return -EINVAL;
 	}
-	while (p < end) {
-		const char *comma = memchr(p, ',', (size_t)(end - p));
-		size_t n = comma ? (size_t)(comma - p) : (size_t)(end - p);
-		const char *at = NULL, *hp = p;
-		char host[256], user[300] = "";
-		bool v6;
-		unsigned port;
-
-		for (const char *c = p; c < p + n; c++)
-			if (*c == '@')
-				at = c;
-		if (at != NULL) {
-			if ((size_t)(at - p) == 0 || (size_t)(at - p) >= sizeof(user)) {
-				fprintf(stderr, "vigil: output '%s': bad credentials\n", shown);
-				return -EINVAL;
-			}
-			memcpy(user, p, (size_t)(at - p));
-			user[at - p] = '\0';
-			hp = at + 1;
-		}
-		if (cfg->nurls >= NS_MAX_SERVERS ||
-		    sinkopt__hostport(hp, (size_t)(p + n - hp), host, sizeof(host), &port) < 0) {
-			fprintf(stderr,
-				"vigil: output '%s': bad server '%.*s' (expected "
-				"[USER:PASSWORD@]HOST:PORT[,...], at most %d)\n",
-				shown, (int)(p + n - hp), hp, NS_MAX_SERVERS);
-			return -EINVAL;
-		}
-		v6 = strchr(host, ':') != NULL;
-		snprintf(cfg->urls[cfg->nurls], sizeof(cfg->urls[0]), "nats://%s%s%s%s%s:%u", user,
-			 *user ? "@" : "", v6 ? "[" : "", host, v6 ? "]" : "", port);
-		sinkopt__redact(cfg->urls[cfg->nurls], cfg->shown[cfg->nurls],
-				sizeof(cfg->shown[0]));
-		cfg->nurls++;
-		p += n + (comma ? 1 : 0);
-	}
+	cfg->nurls =
+	    sinkopt__nats_servers(p, hlen, cfg->urls, cfg->shown, NS_MAX_SERVERS, "output", shown);
+	if (cfg->nurls < 0)
+		return -EINVAL;
 	q = q ? q + 1 : NULL;
 	while ((r = sinkopt__next(&q, key, sizeof(key), val, sizeof(val))) > 0) {
 		bool ok = true;
