@@ -284,7 +284,8 @@ static void take_rows(struct fleet_hunt *h, const char *data, size_t len)
 			sqlite3_reset(h->ins);
 			sqlite3_bind_text(h->ins, 1, computer, -1, SQLITE_TRANSIENT);
 			for (int c = 0; c < h->ncols; c++)
-				bind_value(h->ins, c + 2, json_object_array_get_idx(row, (size_t)c));
+				bind_value(h->ins, c + 2,
+					   json_object_array_get_idx(row, (size_t)c));
 			if (sqlite3_step(h->ins) == SQLITE_DONE) {
 				h->held += l;
 				h->rows++;
@@ -381,12 +382,13 @@ static size_t summary(struct fleet_hunt *h, uint64_t expect, uint64_t ms)
 				x->truncated ? ", truncated" : "", x->reason[0] ? " (" : "",
 				x->reason, x->reason[0] ? ")" : "");
 		if (x->cols_differ)
-			fprintf(stderr, "  %s: other columns than the first host's; its rows "
-					"were left out\n",
+			fprintf(stderr,
+				"  %s: other columns than the first host's; its rows "
+				"were left out\n",
 				x->computer);
 		if (x->dup)
-			fprintf(stderr, "  same machine-id on hosts %s, %s: cloned?\n",
-				x->computer, x->computer);
+			fprintf(stderr, "  same machine-id on hosts %s, %s: cloned?\n", x->computer,
+				x->computer);
 	}
 	for (size_t i = 0; i < h->nhost; i++)
 		for (size_t j = i + 1; j < h->nhost; j++)
@@ -534,7 +536,8 @@ int cmd_hunt_fleet(int argc, char **argv)
 			break;
 		case 'f':
 			if (hunt__format(optarg, &fmt) < 0) {
-				fprintf(stderr, "vigil hunt: unknown format '%s' (table, json, csv)\n",
+				fprintf(stderr,
+					"vigil hunt: unknown format '%s' (table, json, csv)\n",
 					optarg);
 				return EX_USAGE;
 			}
@@ -583,7 +586,8 @@ int cmd_hunt_fleet(int argc, char **argv)
 		strbuf__add(&req, buf, len);
 		/* Its answers carry its nonce. */
 		o = parse_n(buf, strcspn(buf, "\n"));
-		snprintf(e->nonce, sizeof(e->nonce), "%s", o && jstr(o, "nonce") ? jstr(o, "nonce") : "");
+		snprintf(e->nonce, sizeof(e->nonce), "%s",
+			 o && jstr(o, "nonce") ? jstr(o, "nonce") : "");
 		json_object_put(o);
 		free(buf);
 	} else {

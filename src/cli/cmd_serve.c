@@ -29,12 +29,11 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vigil serve --db PATH --fleet nats://H:P[,H:P] --fleet-keys PATH\n"
-		"                   [--fleet-name NAME] [--computer NAME] [--max-rows N]\n"
-		"                   [--max-bytes N] [--time-limit MS] [-v]\n"
-		"  answers signed fleet hunts (vigil hunt --fleet) on\n"
-		"  vigil.fleet.NAME.hunt from the store at PATH, read-only\n");
+	fprintf(f, "usage: vigil serve --db PATH --fleet nats://H:P[,H:P] --fleet-keys PATH\n"
+		   "                   [--fleet-name NAME] [--computer NAME] [--max-rows N]\n"
+		   "                   [--max-bytes N] [--time-limit MS] [-v]\n"
+		   "  answers signed fleet hunts (vigil hunt --fleet) on\n"
+		   "  vigil.fleet.NAME.hunt from the store at PATH, read-only\n");
 }
 
 int cmd_serve(int argc, char **argv)
@@ -95,7 +94,7 @@ int cmd_serve(int argc, char **argv)
 
 			if (opts__size(optarg, 1, UINT64_MAX / 2, &v) < 0) {
 				fprintf(stderr, "vigil serve: bad %s '%s'\n",
-					opt == 'r' ? "--max-rows"
+					opt == 'r'   ? "--max-rows"
 					: opt == 'b' ? "--max-bytes"
 						     : "--time-limit",
 					optarg);

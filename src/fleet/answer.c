@@ -20,10 +20,14 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* Reads only: see the top of answer.h. */
+/* Reads only: see the top of answer.h. A denial sets *(bool *)ctx, as
+ * SQLite does not report every denial as SQLITE_AUTH (CREATE TABLE gives
+ * SQLITE_ERROR "not authorized"). */
 static int authorize(void *ctx, int action, const char *a, const char *b, const char *c,
 		     const char *d)
 {
+	bool *denied = ctx;
+
 	switch (action) {
 	case SQLITE_SELECT:
 	case SQLITE_READ:
@@ -32,11 +36,13 @@ static int authorize(void *ctx, int action, const char *a, const char *b, const 
 	case SQLITE_FUNCTION:
 		/* b is the function's name. */
 		if (b != NULL && strcasecmp(b, "load_extension") == 0)
-			return SQLITE_DENY;
+			break;
 		return SQLITE_OK;
 	default:
-		return SQLITE_DENY;
+		break;
 	}
+	*denied = true;
+	return SQLITE_DENY;
 }
 
 static int progress(void *ctx)
@@ -127,7 +133,7 @@ static int fail(struct fleet_result *res, int err, const char *prefix, const cha
 	return err;
 }
 
-static int open_ro(const char *db_path, sqlite3 **db, struct fleet_result *res)
+static int open_ro(const char *db_path, sqlite3 **db, bool *denied, struct fleet_result *res)
 {
 	int rc = sqlite3_open_v2(db_path, db, SQLITE_OPEN_READONLY, NULL);
 
@@ -142,7 +148,7 @@ static int open_ro(const char *db_path, sqlite3 **db, struct fleet_result *res)
 	if (sqlite3_exec(*db, "PRAGMA query_only=1", NULL, NULL, NULL) != SQLITE_OK)
 		return fail(res, -EIO, "cannot open the store: ", sqlite3_errmsg(*db));
 	/* From here on nothing but reads. */
-	sqlite3_set_authorizer(*db, authorize, NULL);
+	sqlite3_set_authorizer(*db, authorize, denied);
 	return 0;
 }
 
@@ -157,17 +163,18 @@ int fleet__answer(const char *db_path, const struct fleet_env *e, const struct f
 	struct strbuf row;
 	sqlite3 *db = NULL;
 	const char *tail;
+	bool denied = false;
 	int rc, err = 0;
 
 	memset(res, 0, sizeof(*res));
 	res->status = "ok";
-	if (open_ro(db_path, &db, res) < 0) {
+	if (open_ro(db_path, &db, &denied, res) < 0) {
 		sqlite3_close(db);
 		return -EIO;
 	}
 	sqlite3_progress_handler(db, 1000, progress, &deadline);
 	rc = sqlite3_prepare_v2(db, e->sql, -1, &ck.st, &tail);
-	if (rc == SQLITE_AUTH) {
+	if (rc != SQLITE_OK && (rc == SQLITE_AUTH || denied)) {
 		/* Not a bad query but a forbidden one: say so plainly. */
 		err = fail(res, -EPERM, "", "not a read: refused by the authorizer");
 		res->status = "refused";
@@ -175,8 +182,8 @@ int fleet__answer(const char *db_path, const struct fleet_env *e, const struct f
 		return err;
 	}
 	if (rc != SQLITE_OK || ck.st == NULL) {
-		err = fail(res, -EINVAL, "SQL: ",
-			   rc == SQLITE_OK ? "empty query" : sqlite3_errmsg(db));
+		err = fail(res, -EINVAL,
+			   "SQL: ", rc == SQLITE_OK ? "empty query" : sqlite3_errmsg(db));
 		sqlite3_close(db);
 		return err;
 	}
@@ -240,8 +247,9 @@ void fleet__status_msg(struct strbuf *sb, const struct fleet_result *res,
 {
 	strbuf__adds(sb, "{\"type\":\"status\",\"status\":");
 	json__add_str(sb, res->status, strlen(res->status));
-	strbuf__addf(sb, ",\"rows\":%llu,\"truncated\":%s,\"reason\":",
-		     (unsigned long long)res->rows, res->truncated ? "true" : "false");
+	strbuf__addf(sb,
+		     ",\"rows\":%llu,\"truncated\":%s,\"reason\":", (unsigned long long)res->rows,
+		     res->truncated ? "true" : "false");
 	json__add_str(sb, res->reason, strlen(res->reason));
 	strbuf__adds(sb, ",\"computer\":");
 	json__add_str(sb, id->computer, strlen(id->computer));

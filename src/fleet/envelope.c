@@ -106,11 +106,12 @@ static enum fleet_verdict replay_note(struct fleet_replay *r, const char *hex, u
 
 static void payload(const struct fleet_env *e, struct strbuf *sb)
 {
-	strbuf__addf(sb, "{\"v\":1,\"kind\":\"%s\",\"sql\":",
-		     e->kind == FLEET_STATUS ? "status" : "hunt");
+	strbuf__addf(
+	    sb, "{\"v\":1,\"kind\":\"%s\",\"sql\":", e->kind == FLEET_STATUS ? "status" : "hunt");
 	json__add_str(sb, e->sql, strlen(e->sql));
-	strbuf__addf(sb, ",\"ts\":%llu,\"nonce\":\"%s\",\"key\":\"%s\",\"max_rows\":%llu,"
-			 "\"max_bytes\":%llu,\"hosts\":",
+	strbuf__addf(sb,
+		     ",\"ts\":%llu,\"nonce\":\"%s\",\"key\":\"%s\",\"max_rows\":%llu,"
+		     "\"max_bytes\":%llu,\"hosts\":",
 		     (unsigned long long)e->ts_ms, e->nonce, e->key,
 		     (unsigned long long)e->max_rows, (unsigned long long)e->max_bytes);
 	json__add_str(sb, e->hosts, strlen(e->hosts));
@@ -137,8 +138,7 @@ int fleet__env_sign(struct fleet_env *e, const struct fleet_key *k, struct strbu
 	return 0;
 }
 
-static bool get_str(struct json_object *o, const char *name, char *out, size_t size,
-		    bool required)
+static bool get_str(struct json_object *o, const char *name, char *out, size_t size, bool required)
 {
 	struct json_object *v;
 	size_t len;
@@ -189,8 +189,7 @@ static enum fleet_verdict parse(const char *p, size_t len, struct fleet_env *e)
 	e->kind = ok && strcmp(kind, "status") == 0 ? FLEET_STATUS : FLEET_HUNT;
 	ok = ok && get_str(o, "sql", e->sql, sizeof(e->sql), e->kind == FLEET_HUNT);
 	ok = ok && get_u64(o, "ts", &e->ts_ms);
-	ok = ok && get_str(o, "nonce", e->nonce, sizeof(e->nonce), true) &&
-	     strlen(e->nonce) == 32;
+	ok = ok && get_str(o, "nonce", e->nonce, sizeof(e->nonce), true) && strlen(e->nonce) == 32;
 	ok = ok && get_u64(o, "max_rows", &e->max_rows) && get_u64(o, "max_bytes", &e->max_bytes);
 	ok = ok && get_str(o, "hosts", e->hosts, sizeof(e->hosts), false);
 	json_object_put(o);

@@ -77,7 +77,7 @@ struct fleet_replay {
 	struct {
 		uint8_t nonce[16];
 		uint64_t until_ms; /* 0: free */
-	} *slot;
+	} * slot;
 };
 
 int fleet__replay_init(struct fleet_replay *r, size_t cap);

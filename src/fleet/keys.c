@@ -251,8 +251,7 @@ const struct fleet_key *fleet__trust_find(const struct fleet_trust *t, const cha
 	return NULL;
 }
 
-int fleet__sign(const struct fleet_key *k, const void *msg, size_t len,
-		uint8_t sig[FLEET_SIG_LEN])
+int fleet__sign(const struct fleet_key *k, const void *msg, size_t len, uint8_t sig[FLEET_SIG_LEN])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	size_t slen = FLEET_SIG_LEN;

@@ -15,9 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FLEET_FPR_LEN	   39 /* "SHA256:" + 32 hex */
-#define FLEET_SIG_LEN	   64
-#define FLEET_MAX_TRUSTED  256
+#define FLEET_FPR_LEN	  39 /* "SHA256:" + 32 hex */
+#define FLEET_SIG_LEN	  64
+#define FLEET_MAX_TRUSTED 256
 
 struct fleet_key; /* an ed25519 key, private or public */
 
@@ -46,8 +46,7 @@ void fleet__trust_free(struct fleet_trust *t);
 const struct fleet_key *fleet__trust_find(const struct fleet_trust *t, const char *fpr);
 
 /* Ed25519 signature of msg[0..len). Returns 0 or -EINVAL. */
-int fleet__sign(const struct fleet_key *k, const void *msg, size_t len,
-		uint8_t sig[FLEET_SIG_LEN]);
+int fleet__sign(const struct fleet_key *k, const void *msg, size_t len, uint8_t sig[FLEET_SIG_LEN]);
 /* True when sig is k's signature over msg[0..len). */
 int fleet__verify(const struct fleet_key *k, const void *msg, size_t len,
 		  const uint8_t sig[FLEET_SIG_LEN]);

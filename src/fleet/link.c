@@ -42,14 +42,14 @@ int fleet__link_parse(struct fleet_link *l, const char *url, const char *fleet_n
 		}
 	}
 	if (r < 0) {
-		fprintf(stderr, "vigil: --fleet %s: malformed options (expected k=v&k=v)\n",
-			shown);
+		fprintf(stderr, "vigil: --fleet %s: malformed options (expected k=v&k=v)\n", shown);
 		return -EINVAL;
 	}
 	if (fleet_name == NULL)
 		fleet_name = "default";
 	if (fleet_name[0] == '\0' || strlen(fleet_name) > 200 ||
-	    strspn(fleet_name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
+	    strspn(fleet_name,
+		   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
 		strlen(fleet_name)) {
 		fprintf(stderr,
 			"vigil: --fleet-name '%s': letters, digits, '-' and '_' only (1-200)\n",

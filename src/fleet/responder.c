@@ -97,9 +97,8 @@ static void on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void
 	natsMsg_Destroy(msg);
 }
 
-int fleet__responder_setup(struct fleet_responder_cfg *cfg, const char *url,
-			   const char *fleet_name, const char *keys_path, const char *computer,
-			   const char *db_path)
+int fleet__responder_setup(struct fleet_responder_cfg *cfg, const char *url, const char *fleet_name,
+			   const char *keys_path, const char *computer, const char *db_path)
 {
 	char err[512];
 	int r;

@@ -33,9 +33,8 @@ struct fleet_responder_cfg {
  * trusted keys (file or directory), the Computer (NULL: the host name),
  * the store, and the default limits. Prints a one-line error and returns
  * -EINVAL (bad URL or name) or -ENOENT (keys) on failure. */
-int fleet__responder_setup(struct fleet_responder_cfg *cfg, const char *url,
-			   const char *fleet_name, const char *keys_path, const char *computer,
-			   const char *db_path);
+int fleet__responder_setup(struct fleet_responder_cfg *cfg, const char *url, const char *fleet_name,
+			   const char *keys_path, const char *computer, const char *db_path);
 
 struct fleet_counts {
 	uint64_t answered, refused, failed;
