@@ -22,8 +22,7 @@
 static char db_path[64];
 static struct fleet_env env;
 static const struct fleet_ident id = {.computer = "web-1", .machine_id = "abc"};
-static const struct fleet_limits lim = {.max_rows = 100000, .max_bytes = 64u << 20,
-					.time_ms = 300};
+static const struct fleet_limits lim = {.max_rows = 100000, .max_bytes = 64u << 20, .time_ms = 300};
 static size_t nmsg, maxmsg, nlines;
 
 static int count_msg(const char *msg, size_t len, void *ctx)
