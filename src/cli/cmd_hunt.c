@@ -302,8 +302,10 @@ int hunt__format(const char *name, enum hunt_format *fmt)
 		*fmt = FMT_JSON;
 	else if (strcmp(name, "csv") == 0)
 		*fmt = FMT_CSV;
-	else
+	else {
+		fprintf(stderr, "vigil hunt: unknown format '%s' (table, json, csv)\n", name);
 		return -1;
+	}
 	return 0;
 }
 
@@ -346,12 +348,8 @@ int cmd_hunt(int argc, char **argv)
 			db_path = optarg;
 			break;
 		case 'f':
-			if (hunt__format(optarg, &fmt) < 0) {
-				fprintf(stderr,
-					"vigil hunt: unknown format '%s' (table, json, csv)\n",
-					optarg);
+			if (hunt__format(optarg, &fmt) < 0)
 				return EX_USAGE;
-			}
 			break;
 		case 'm': {
 			uint64_t v;

@@ -535,12 +535,8 @@ int cmd_hunt_fleet(int argc, char **argv)
 			merge = optarg;
 			break;
 		case 'f':
-			if (hunt__format(optarg, &fmt) < 0) {
-				fprintf(stderr,
-					"vigil hunt: unknown format '%s' (table, json, csv)\n",
-					optarg);
+			if (hunt__format(optarg, &fmt) < 0)
 				return EX_USAGE;
-			}
 			break;
 		case 'S':
 			save = optarg;

@@ -12,7 +12,7 @@
 
 enum hunt_format { FMT_TABLE, FMT_JSON, FMT_CSV };
 
-/* "table", "json", "csv" → *fmt. Returns 0 or -1. */
+/* "table", "json", "csv" → *fmt. Returns 0, or -1 after a one-line error. */
 int hunt__format(const char *name, enum hunt_format *fmt);
 
 /* Steps st to the end, printing its rows to out in fmt (table: at most
