@@ -74,6 +74,7 @@ static void usage(FILE *f)
 		"                  [--hosts GLOB] [--timeout 5s] [--expect N] [--merge \"SQL\"]\n"
 		"                  [--format table|json|csv] [--max-rows N] [--max-bytes N]\n"
 		"                  [--max-total BYTES] \"SQL\"\n"
+		"       vigil status --fleet nats://H:P[,H:P] --key FILE [same options]\n"
 		"  rows print with a leading Computer column; --merge runs SQL over them\n"
 		"  as the table `results`; a summary of the hosts goes to stderr\n");
 }
@@ -451,7 +452,9 @@ static int save_file(const char *path, const char *buf, size_t len)
 	return ok ? 0 : -EIO;
 }
 
-int cmd_hunt_fleet(int argc, char **argv)
+/* `vigil hunt --fleet` (kind hunt, one SQL argument) and `vigil status
+ * --fleet` (kind status, none). */
+static int fleet_ask(int argc, char **argv, enum fleet_kind kind)
 {
 	static const struct option longopts[] = {
 	    {"fleet", required_argument, NULL, 'F'},
@@ -555,11 +558,12 @@ int cmd_hunt_fleet(int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
-	if (optind != argc - 1 || url == NULL || (keyfile == NULL && raw == NULL)) {
+	if (optind != argc - (kind == FLEET_HUNT) || url == NULL ||
+	    (keyfile == NULL && raw == NULL)) {
 		usage(stderr);
 		return EX_USAGE;
 	}
-	if (strlen(argv[optind]) >= FLEET_SQL_MAX) {
+	if (kind == FLEET_HUNT && strlen(argv[optind]) >= FLEET_SQL_MAX) {
 		fprintf(stderr, "vigil hunt: the query is over %u bytes\n", FLEET_SQL_MAX);
 		return EX_USAGE;
 	}
@@ -594,8 +598,8 @@ int cmd_hunt_fleet(int argc, char **argv)
 			free(e);
 			return EX_NOINPUT;
 		}
-		e->kind = FLEET_HUNT;
-		snprintf(e->sql, sizeof(e->sql), "%s", argv[optind]);
+		e->kind = kind;
+		snprintf(e->sql, sizeof(e->sql), "%s", kind == FLEET_HUNT ? argv[optind] : "");
 		e->ts_ms = (uint64_t)((long long)fleet__now_ms() + ts_off);
 		e->max_rows = max_rows;
 		e->max_bytes = max_bytes;
@@ -678,4 +682,14 @@ out:
 	if (fflush(stdout) != 0 && ret == 0)
 		ret = EX_IOERR;
 	return ret;
+}
+
+int cmd_hunt_fleet(int argc, char **argv)
+{
+	return fleet_ask(argc, argv, FLEET_HUNT);
+}
+
+int cmd_status_fleet(int argc, char **argv)
+{
+	return fleet_ask(argc, argv, FLEET_STATUS);
 }

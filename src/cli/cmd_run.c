@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "fleet/responder.h"
 #include "rules/rules.h"
+#include "sensor/control.h"
 #include "sensor/sensor.h"
 #include "sinks/sink.h"
 
@@ -111,6 +112,8 @@ static int fleet_setup(struct sensor_opts *o, const char *url, const char *keys,
 		return EX_OSERR;
 	switch (fleet__responder_setup(o->fleet, url, name, keys, NULL, db)) {
 	case 0:
+		snprintf(o->fleet->control_path, sizeof(o->fleet->control_path), "%s",
+			 o->control_path ? o->control_path : CONTROL_DEFAULT_PATH);
 		return EX_OK;
 	case -EINVAL:
 		return EX_USAGE;

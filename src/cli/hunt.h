@@ -20,6 +20,8 @@ int hunt__format(const char *name, enum hunt_format *fmt);
  * step's error code. */
 int hunt__print(sqlite3_stmt *st, FILE *out, enum hunt_format fmt, size_t max_rows);
 
+/* cmd_hunt_fleet.c: `vigil hunt --fleet` and `vigil status --fleet`. */
 int cmd_hunt_fleet(int argc, char **argv);
+int cmd_status_fleet(int argc, char **argv);
 
 #endif

@@ -4,6 +4,7 @@
 #include "fleet/responder.h"
 
 #include "common/log.h"
+#include "fleet/status.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -18,6 +19,7 @@ struct fleet_responder {
 	struct fleet_replay replay;
 	natsConnection *nc;
 	natsSubscription *sub;
+	uint64_t started_ms;
 	atomic_uint_fast64_t answered, refused, failed;
 };
 
@@ -71,10 +73,14 @@ static void on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void
 		atomic_fetch_add(&r->refused, 1);
 		log_warnx("fleet: refused a query (%s), key %s", res.reason,
 			  e->key[0] ? e->key : "none");
-	} else if (e->kind != FLEET_HUNT) {
-		res.status = "failed";
-		snprintf(res.reason, sizeof(res.reason), "kind not answered by this host");
-		atomic_fetch_add(&r->failed, 1);
+	} else if (e->kind == FLEET_STATUS) {
+		if (fleet__status_answer(r->cfg.control_path[0] ? r->cfg.control_path : NULL,
+					 r->started_ms, e, &r->cfg.ident, emit, &ec, &res) == 0) {
+			atomic_fetch_add(&r->answered, 1);
+		} else {
+			atomic_fetch_add(&r->failed, 1);
+			log_warnx("fleet: status by key %s failed: %s", e->key, res.reason);
+		}
 	} else if (fleet__answer(r->cfg.db_path, e, &r->cfg.limits, &r->cfg.ident, emit, &ec,
 				 &res) == 0) {
 		atomic_fetch_add(&r->answered, 1);
@@ -135,6 +141,7 @@ struct fleet_responder *fleet__responder_start(struct fleet_responder_cfg *cfg)
 	if (r == NULL)
 		return NULL;
 	r->cfg = *cfg;
+	r->started_ms = mono_ms();
 	memset(&cfg->trust, 0, sizeof(cfg->trust)); /* ours now */
 	if (fleet__replay_init(&r->replay, FLEET_REPLAY_SLOTS) < 0) {
 		fleet__trust_free(&r->cfg.trust);

@@ -23,6 +23,9 @@ struct fleet_responder_cfg {
 	struct fleet_ident ident;
 	struct fleet_limits limits;
 	char db_path[4096];
+	/* The sensor's control socket, for status requests ("": vigil serve,
+	 * which answers with what it knows itself). See status.h. */
+	char control_path[108];
 };
 
 #define FLEET_DEF_MAX_ROWS  100000

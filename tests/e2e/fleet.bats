@@ -228,7 +228,7 @@ hunt() {
 	[[ "$stderr" == *"same machine-id on hosts web-"*", web-"*": cloned?"* ]]
 }
 
-@test "fleet: the real sensor answers with --fleet from its SQLite output, as its --computer" {
+@test "fleet: the real sensor answers hunts and status --fleet from its SQLite output and live counters, as its --computer" {
 	start_sensor --output "sqlite:$T/sensor.db" --computer sensor-7 --fleet "$U" --fleet-keys "$T/keys"
 	/usr/bin/true vigil-fleet-marker
 	store a web-1 50
@@ -244,6 +244,20 @@ hunt() {
 	[[ "$output" == *$'sensor-7,/usr/bin/true\r'* ]]
 	[[ "$stderr" == *"2 answered"* ]]
 	grep -q "fleet: answering vigil.fleet.default.hunt" "$BATS_TEST_TMPDIR/sensor.log"
+	# vigil status --fleet: one row per host, the sensor's from its live counters.
+	run --separate-stderr "$VIGIL" status --fleet "$U" --key "$T/adm.key" --expect 2 --format csv
+	echo "$output"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$(head -1 <<<"$output")" = $'Computer,Role,Version,Kernel,UptimeS,ConfigSha256,EventsPerSec,Drops,OutputBacklog,Unavailable\r' ]
+	kernel=$(uname -r)
+	version=$(cat "$BATS_TEST_DIRNAME/../../VERSION")
+	grep -q "^web-1,serve,$version,$kernel,[0-9]*,,,,,"$'\r$' <<<"$output"
+	line=$(grep "^sensor-7,sensor,$version,$kernel," <<<"$output")
+	# EventsPerSec is positive: the sensor saw this test's processes.
+	[[ "$(cut -d, -f7 <<<"$line")" =~ ^[0-9]+\.[0-9]$ ]]
+	[ "$(cut -d, -f7 <<<"$line")" != 0.0 ]
+	[[ "$stderr" == *"2 answered"* ]]
 	stop_sensor
 }
 
