@@ -289,3 +289,41 @@ hunt() {
 	[[ "$stderr" == *"nats://fleet:***@127.0.0.1:$PORT"* ]]
 	! grep -rq "s3cret-pw\|wrong" <<<"$stderr" "$T/a.log"
 }
+
+@test "fleet: TLS with a CA made by the test (tls_ca=); a client without it is refused" {
+	kill -TERM "${PIDS[0]}"
+	wait "${PIDS[0]}" || true
+	PIDS=()
+	# A throwaway CA and a server certificate for 127.0.0.1.
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/ca.key" \
+		-out "$T/ca.pem" -days 1 -subj /CN=vigil-test-ca 2>/dev/null
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/srv.key" \
+		-out "$T/srv.csr" -subj /CN=127.0.0.1 2>/dev/null
+	printf 'subjectAltName=IP:127.0.0.1\n' >"$T/ext"
+	openssl x509 -req -in "$T/srv.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial \
+		-out "$T/srv.pem" -days 1 -extfile "$T/ext" 2>/dev/null
+	nats-server -a 127.0.0.1 -p "$PORT" --tls --tlscert "$T/srv.pem" --tlskey "$T/srv.key" \
+		>"$T/nats.log" 2>&1 &
+	PIDS+=($!)
+	for _ in $(seq 50); do
+		(exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && break
+		sleep 0.1
+	done
+	store a web-1 50
+	SERVE_URL="$U?tls_ca=$T/ca.pem" serve a web-1
+	run --separate-stderr "$VIGIL" hunt --fleet "$U?tls_ca=$T/ca.pem" --key "$T/adm.key" \
+		--expect 1 --format csv "SELECT 7 AS x"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$(tail -1 <<<"$output")" = $'web-1,7\r' ]
+	# Without the CA (plain text, or another CA) the server is not reached.
+	run --separate-stderr "$VIGIL" hunt --fleet "$U" --key "$T/adm.key" --timeout 500ms "SELECT 1"
+	[ "$status" -eq 69 ]
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/o.key" \
+		-out "$T/other-ca.pem" -days 1 -subj /CN=other 2>/dev/null
+	run --separate-stderr "$VIGIL" hunt --fleet "$U?tls_ca=$T/other-ca.pem" --key "$T/adm.key" \
+		--timeout 500ms "SELECT 1"
+	echo "$stderr"
+	[ "$status" -eq 69 ]
+	[[ "$stderr" != *"web-1"* ]]
+}
