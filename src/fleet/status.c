@@ -20,9 +20,9 @@
 #define STATUS_REPLY_MAX (8u << 20)
 #define STATUS_WAIT_MS	 2000
 
-static const char *const cols[] = {"Role",	   "Version", "Kernel",	       "UptimeS",
-				   "ConfigSha256", "EventsPerSec", "Drops", "OutputBacklog",
-				   "Unavailable"};
+static const char *const cols[] = {"Role",    "Version",       "Kernel",
+				   "UptimeS", "ConfigSha256",  "EventsPerSec",
+				   "Drops",   "OutputBacklog", "Unavailable"};
 
 /* Reads the sensor's "status json" reply into sb. Returns 0 or -errno. */
 static int ask_sensor(const char *path, struct strbuf *sb)
@@ -143,9 +143,9 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-int fleet__status_answer(const char *control_path, uint64_t started_ms,
-			 const struct fleet_env *e, const struct fleet_ident *id,
-			 fleet_emit_fn emit, void *ctx, struct fleet_result *res)
+int fleet__status_answer(const char *control_path, uint64_t started_ms, const struct fleet_env *e,
+			 const struct fleet_ident *id, fleet_emit_fn emit, void *ctx,
+			 struct fleet_result *res)
 {
 	struct strbuf sb, row;
 	struct utsname u;
