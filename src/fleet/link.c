@@ -3,6 +3,7 @@
  */
 #include "fleet/link.h"
 
+#include "sinks/natsopt.h"
 #include "sinks/sinkopt.h"
 
 #include <errno.h>
@@ -82,13 +83,8 @@ natsStatus fleet__link_connect(const struct fleet_link *l, bool keep_trying, nat
 		if (st == NATS_OK)
 			st = natsOptions_SetRetryOnFailedConnect(opts, true, NULL, NULL);
 	}
-	if (st == NATS_OK && l->creds[0])
-		st = natsOptions_SetUserCredentialsFromFiles(opts, l->creds, NULL);
-	if (st == NATS_OK && l->tls_ca[0]) {
-		st = natsOptions_SetSecure(opts, true);
-		if (st == NATS_OK)
-			st = natsOptions_LoadCATrustedCertificates(opts, l->tls_ca);
-	}
+	if (st == NATS_OK)
+		st = natsopt__secure(opts, l->creds, l->tls_ca);
 	if (st == NATS_OK) {
 		st = natsConnection_Connect(nc, opts);
 		if (st == NATS_NOT_YET_CONNECTED && keep_trying)

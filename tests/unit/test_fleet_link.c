@@ -18,8 +18,7 @@ static void test_parse(void **state)
 	struct fleet_link l;
 
 	(void)state;
-	assert_int_equal(fleet__link_parse(&l, "nats://alice:pw@h1:4222,tok@[::1]:4223", NULL),
-			 0);
+	assert_int_equal(fleet__link_parse(&l, "nats://alice:pw@h1:4222,tok@[::1]:4223", NULL), 0);
 	assert_int_equal(l.nurls, 2);
 	assert_string_equal(l.urls[0], "nats://alice:pw@h1:4222");
 	assert_string_equal(l.shown[0], "nats://alice:***@h1:4222");
@@ -28,8 +27,7 @@ static void test_parse(void **state)
 	assert_string_equal(l.subject, "vigil.fleet.default.hunt");
 	assert_string_equal(l.creds, "");
 	assert_int_equal(
-	    fleet__link_parse(&l, "nats://h:1?creds=/etc/a.creds&tls_ca=/etc/ca.pem", "blue-2"),
-	    0);
+	    fleet__link_parse(&l, "nats://h:1?creds=/etc/a.creds&tls_ca=/etc/ca.pem", "blue-2"), 0);
 	assert_string_equal(l.creds, "/etc/a.creds");
 	assert_string_equal(l.tls_ca, "/etc/ca.pem");
 	assert_string_equal(l.subject, "vigil.fleet.blue-2.hunt");
@@ -38,7 +36,8 @@ static void test_parse(void **state)
 static void test_refused(void **state)
 {
 	static const char *const bad[] = {
-	    "h:1", "nats://", "nats://h", "nats://h:0", "nats://@h:1", "nats://h:1?x=y", "nats://h:1?creds",
+	    "h:1",	   "nats://",	     "nats://h",	 "nats://h:0",
+	    "nats://@h:1", "nats://h:1?x=y", "nats://h:1?creds",
 	};
 	struct fleet_link l;
 
