@@ -5,7 +5,9 @@
 # tests/sinks/sinkfeed), the real sensor answering with --fleet, and
 # `vigil hunt --fleet` asking them all: rows with a Computer column,
 # --merge, --hosts, per-host caps, and every refusal — unsigned, replayed,
-# expired, wrong key, a write — with its reason.
+# expired, wrong key, a write — with its reason; `vigil status --fleet`;
+# user:password, TLS with a CA the test makes, and a 3-node cluster that
+# loses the node a host is on.
 
 load lib
 bats_require_minimum_version 1.5.0
@@ -326,4 +328,47 @@ hunt() {
 	echo "$stderr"
 	[ "$status" -eq 69 ]
 	[[ "$stderr" != *"web-1"* ]]
+}
+
+@test "fleet: 3-node NATS cluster, the node a host is on killed: it moves to another and answers again" {
+	kill -TERM "${PIDS[0]}"
+	wait "${PIDS[0]}" || true
+	PIDS=()
+	local r="--cluster_name vf --routes nats://127.0.0.1:$((PORT + 11)),nats://127.0.0.1:$((PORT + 12)),nats://127.0.0.1:$((PORT + 13))"
+	for n in 1 2 3; do
+		# shellcheck disable=SC2086
+		nats-server -a 127.0.0.1 -p $((PORT + n)) -n "c$n" --cluster nats://127.0.0.1:$((PORT + 10 + n)) $r \
+			>"$T/c$n.log" 2>&1 &
+		PIDS+=($!)
+		echo $! >"$T/c$n.pid"
+	done
+	for n in 1 2 3; do
+		for _ in $(seq 50); do
+			(exec 3<>/dev/tcp/127.0.0.1/$((PORT + n))) 2>/dev/null && break
+			sleep 0.1
+		done
+	done
+	sleep 1 # routes up
+	store a web-1 50
+	store b web-2 50
+	store c db-1 50
+	# Each host is given one node; the cluster tells it about the others.
+	SERVE_URL=nats://127.0.0.1:$((PORT + 1)) serve a web-1
+	SERVE_URL=nats://127.0.0.1:$((PORT + 2)) serve b web-2
+	SERVE_URL=nats://127.0.0.1:$((PORT + 3)) serve c db-1
+	all="nats://127.0.0.1:$((PORT + 2)),127.0.0.1:$((PORT + 3))"
+	run --separate-stderr "$VIGIL" hunt --fleet "$all" --key "$T/adm.key" --expect 3 "SELECT 1"
+	[[ "$stderr" == *"3 answered"* ]]
+	kill -9 "$(cat "$T/c1.pid")"
+	ok=
+	for _ in $(seq 20); do
+		run --separate-stderr "$VIGIL" hunt --fleet "$all" --key "$T/adm.key" --expect 3 \
+			--timeout 1s --format csv "SELECT count(*) AS n FROM DeviceProcessEvents"
+		if [[ "$stderr" == *"3 answered"* ]]; then ok=1; break; fi
+		sleep 0.25
+	done
+	echo "$output"
+	echo "$stderr"
+	[ -n "$ok" ]
+	grep -q '^web-1,20' <<<"$output"
 }
