@@ -97,7 +97,6 @@ static void on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void
 	fleet__status_msg(&sb, &res, &r->cfg.ident, e->nonce, mono_ms() - t0);
 	if (natsConnection_Publish(nc, reply, sb.buf, (int)sb.len) != NATS_OK)
 		log_warnx("fleet: cannot send an answer: %s", nats_GetLastError(NULL));
-	natsConnection_Flush(nc);
 	strbuf__free(&sb);
 	free(e);
 	natsMsg_Destroy(msg);
