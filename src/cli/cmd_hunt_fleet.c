@@ -19,7 +19,9 @@
  * signed request and are bounded again by each responder's own caps.
  *
  * The summary (stderr) lists hosts answered, refused (with the reason),
- * failed and truncated, hosts missing with --expect, and clones: two answers
+ * failed and truncated, hosts missing with --expect, with --roster FILE (one
+ * Computer a line; it also sets --expect) each listed host that sent no
+ * final status as timed out, and clones: two answers
  * with one machine-id under different Computers, or one Computer answering
  * twice. Exit codes: 0 when at least one host answered; EX_UNAVAILABLE
  * when none did (or the server is unreachable); EX_USAGE; EX_NOINPUT (key);
@@ -65,6 +67,8 @@ struct fleet_hunt {
 	struct host *host;
 	size_t nhost, cap;
 	uint64_t held, max_total, dropped_rows, msgs, rows;
+	char **roster; /* --roster: the Computers that should answer */
+	size_t nroster;
 };
 
 static void usage(FILE *f)
@@ -73,7 +77,7 @@ static void usage(FILE *f)
 		"usage: vigil hunt --fleet nats://H:P[,H:P] --key FILE [--fleet-name NAME]\n"
 		"                  [--hosts GLOB] [--timeout 5s] [--expect N] [--merge \"SQL\"]\n"
 		"                  [--format table|json|csv] [--max-rows N] [--max-bytes N]\n"
-		"                  [--max-total BYTES] \"SQL\"\n"
+		"                  [--max-total BYTES] [--roster FILE] \"SQL\"\n"
 		"       vigil status --fleet nats://H:P[,H:P] --key FILE [same options]\n"
 		"  rows print with a leading Computer column; --merge runs SQL over them\n"
 		"  as the table `results`; a summary of the hosts goes to stderr\n");
@@ -349,7 +353,7 @@ static void take(struct fleet_hunt *h, const char *data, size_t len, size_t *fin
 /* The summary on stderr; returns how many hosts answered ok. */
 static size_t summary(struct fleet_hunt *h, uint64_t expect, uint64_t ms)
 {
-	size_t ok = 0, refused = 0, failed = 0, truncated = 0, nodone = 0;
+	size_t ok = 0, refused = 0, failed = 0, truncated = 0, nodone = 0, timed_out = 0;
 
 	for (size_t i = 0; i < h->nhost; i++) {
 		struct host *x = &h->host[i];
@@ -369,10 +373,21 @@ static size_t summary(struct fleet_hunt *h, uint64_t expect, uint64_t ms)
 			nodone++;
 		truncated += x->truncated;
 	}
+	for (size_t r = 0; r < h->nroster; r++) {
+		bool seen = false;
+
+		for (size_t i = 0; i < h->nhost && !seen; i++)
+			seen =
+			    h->host[i].status[0] && strcmp(h->host[i].computer, h->roster[r]) == 0;
+		timed_out += !seen;
+	}
 	fprintf(stderr,
 		"fleet: %zu answered, %zu refused, %zu failed, %zu truncated, %zu "
-		"unfinished; %llu rows in %llu ms\n",
-		ok, refused, failed, truncated, nodone, (unsigned long long)h->rows,
+		"unfinished",
+		ok, refused, failed, truncated, nodone);
+	if (h->nroster)
+		fprintf(stderr, ", %zu timed out of %zu on the roster", timed_out, h->nroster);
+	fprintf(stderr, "; %llu rows in %llu ms\n", (unsigned long long)h->rows,
 		(unsigned long long)ms);
 	for (size_t i = 0; i < h->nhost; i++) {
 		struct host *x = &h->host[i];
@@ -404,7 +419,24 @@ static size_t summary(struct fleet_hunt *h, uint64_t expect, uint64_t ms)
 	if (h->dropped_rows)
 		fprintf(stderr, "  %llu rows dropped past --max-total\n",
 			(unsigned long long)h->dropped_rows);
-	if (expect && h->nhost - nodone < expect)
+	for (size_t r = 0; r < h->nroster; r++) {
+		bool seen = false;
+
+		for (size_t i = 0; i < h->nhost && !seen; i++)
+			seen =
+			    h->host[i].status[0] && strcmp(h->host[i].computer, h->roster[r]) == 0;
+		if (!seen)
+			fprintf(stderr, "  %s: timed out\n", h->roster[r]);
+	}
+	for (size_t i = 0; i < h->nhost && h->nroster; i++) {
+		bool listed = false;
+
+		for (size_t r = 0; r < h->nroster && !listed; r++)
+			listed = strcmp(h->host[i].computer, h->roster[r]) == 0;
+		if (!listed)
+			fprintf(stderr, "  %s: answered, not on the roster\n", h->host[i].computer);
+	}
+	if (expect && h->nhost - nodone < expect && h->nroster == 0)
 		fprintf(stderr, "  %llu of %llu expected hosts did not answer in time\n",
 			(unsigned long long)(expect - (h->nhost - nodone)),
 			(unsigned long long)expect);
@@ -440,6 +472,47 @@ static int read_file(const char *path, char **buf, size_t *len)
 	return 0;
 }
 
+/* --roster FILE: one Computer a line; blank lines and '#' comments skipped. */
+static int read_roster(struct fleet_hunt *h, const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char line[512];
+	int lineno = 0;
+
+	if (f == NULL) {
+		fprintf(stderr, "vigil hunt: --roster %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *p = line, **n;
+		size_t len;
+
+		lineno++;
+		p += strspn(p, " \t");
+		len = strcspn(p, "\r\n#");
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len == 0)
+			continue;
+		p[len] = '\0';
+		n = realloc(h->roster, (h->nroster + 1) * sizeof(*n));
+		if (n == NULL || (n[h->nroster] = strdup(p)) == NULL) {
+			if (n != NULL)
+				h->roster = n;
+			fclose(f);
+			return -ENOMEM;
+		}
+		h->roster = n;
+		h->nroster++;
+	}
+	fclose(f);
+	if (h->nroster == 0) {
+		fprintf(stderr, "vigil hunt: --roster %s: no host named in it\n", path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int save_file(const char *path, const char *buf, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -468,6 +541,7 @@ static int fleet_ask(int argc, char **argv, enum fleet_kind kind)
 	    {"max-rows", required_argument, NULL, 'r'},
 	    {"max-bytes", required_argument, NULL, 'b'},
 	    {"max-total", required_argument, NULL, 'T'},
+	    {"roster", required_argument, NULL, 'L'},
 	    /* Test hooks (vigil(8) does not list them): keep the request
 	     * sent, send a file's bytes as the request, shift its ts. */
 	    {"save-request", required_argument, NULL, 'S'},
@@ -479,7 +553,7 @@ static int fleet_ask(int argc, char **argv, enum fleet_kind kind)
 	static const struct duration_unit ms_units[] = {
 	    {"ms", 1}, {"s", 1000}, {"", 1000}, {"m", 60000}};
 	const char *url = NULL, *name = NULL, *keyfile = NULL, *merge = NULL, *save = NULL;
-	const char *raw = NULL;
+	const char *raw = NULL, *roster = NULL;
 	struct fleet_hunt h = {.max_total = 256u << 20};
 	enum hunt_format fmt = FMT_TABLE;
 	uint64_t timeout_ms = 5000, expect = 0, max_rows = 10000, max_bytes = 4u << 20;
@@ -537,6 +611,9 @@ static int fleet_ask(int argc, char **argv, enum fleet_kind kind)
 		case 'M':
 			merge = optarg;
 			break;
+		case 'L':
+			roster = optarg;
+			break;
 		case 'f':
 			if (hunt__format(optarg, &fmt) < 0)
 				return EX_USAGE;
@@ -569,6 +646,25 @@ static int fleet_ask(int argc, char **argv, enum fleet_kind kind)
 	}
 	if (fleet__link_parse(&link, url, name) < 0)
 		return EX_USAGE;
+	if (roster != NULL) {
+		if (read_roster(&h, roster) < 0) {
+			for (size_t i = 0; i < h.nroster; i++)
+				free(h.roster[i]);
+			free(h.roster);
+			return EX_NOINPUT;
+		}
+		/* Under --hosts only the roster's matching hosts are asked. */
+		for (size_t i = 0, k = 0, n = h.nroster; i < n; i++) {
+			if (h.hosts_glob == NULL || fnmatch(h.hosts_glob, h.roster[i], 0) == 0)
+				h.roster[k++] = h.roster[i];
+			else {
+				free(h.roster[i]);
+				h.nroster--;
+			}
+		}
+		if (expect == 0)
+			expect = h.nroster;
+	}
 	e = calloc(1, sizeof(*e));
 	if (e == NULL)
 		return EX_OSERR;
@@ -678,6 +774,9 @@ out:
 	}
 	strbuf__free(&req);
 	free(h.host);
+	for (size_t i = 0; i < h.nroster; i++)
+		free(h.roster[i]);
+	free(h.roster);
 	free(e);
 	if (fflush(stdout) != 0 && ret == 0)
 		ret = EX_IOERR;

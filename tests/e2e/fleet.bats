@@ -197,7 +197,7 @@ hunt() {
 	[ "$(sqlite3 "$T/a.db" 'SELECT count(*) FROM DeviceProcessEvents')" = 200 ]
 }
 
-@test "fleet: caps truncate and say so; the time limit stops a runaway query; a stopped host is reported missing" {
+@test "fleet: caps truncate and say so; the time limit stops a runaway query; a stopped host is reported missing, by name with a roster" {
 	three_hosts
 	run --separate-stderr hunt --expect 3 --max-rows 7 --format csv "SELECT SequenceNumber FROM DeviceProcessEvents"
 	echo "$stderr"
@@ -215,6 +215,16 @@ hunt() {
 	[ "$status" -eq 0 ]
 	[[ "$stderr" == *"2 answered"* ]]
 	[[ "$stderr" == *"1 of 3 expected hosts did not answer in time"* ]]
+	# With a roster the missing hosts are named: web-2 (stopped) and one that never ran.
+	printf '# the fleet\nweb-1\nweb-2\n\ndb-1  # the database\nghost-9\n' >"$T/roster"
+	run --separate-stderr hunt --roster "$T/roster" --timeout 1s "SELECT 1"
+	echo "$stderr"
+	[[ "$stderr" == *"2 answered, 0 refused, 0 failed, 0 truncated, 0 unfinished, 2 timed out of 4 on the roster;"* ]]
+	[[ "$stderr" == *"  web-2: timed out"* ]]
+	[[ "$stderr" == *"  ghost-9: timed out"* ]]
+	run --separate-stderr hunt --roster "$T/roster" --hosts 'db-*' --timeout 3s "SELECT 1"
+	echo "$stderr"
+	[[ "$stderr" == *"1 answered, 0 refused, 0 failed, 0 truncated, 0 unfinished, 0 timed out of 1 on the roster;"* ]]
 	kill -CONT "$(cat "$T/b.pid")"
 }
 
