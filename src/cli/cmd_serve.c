@@ -8,8 +8,8 @@
  *               [--time-limit MS]
  *
  * Runs until SIGINT/SIGTERM, then prints its counts on stderr.
- * Exit codes: 0; EX_USAGE; EX_NOINPUT (no store / keys); EX_UNAVAILABLE
- * (cannot set up the NATS connection).
+ * Exit codes: 0; EX_USAGE; EX_NOINPUT (no store); EX_CONFIG (the trusted
+ * keys); EX_UNAVAILABLE (cannot set up the NATS connection).
  */
 #include "cli/commands.h"
 #include "cli/opts.h"
@@ -137,7 +137,7 @@ int cmd_serve(int argc, char **argv)
 		return EX_USAGE;
 	default:
 		free(cfg);
-		return EX_NOINPUT;
+		return EX_CONFIG;
 	}
 	if (mid != NULL)
 		fleet__read_machine_id(&cfg->ident, mid);

@@ -118,7 +118,7 @@ int fleet__responder_setup(struct fleet_responder_cfg *cfg, const char *url, con
 	r = fleet__trust_load(&cfg->trust, keys_path, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "vigil: --fleet-keys %s\n", err);
-		return r;
+		return -ENOENT; /* whatever the cause: -EINVAL is the URL's */
 	}
 	if (computer != NULL)
 		snprintf(cfg->ident.computer, sizeof(cfg->ident.computer), "%s", computer);

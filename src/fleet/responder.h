@@ -35,7 +35,8 @@ struct fleet_responder_cfg {
 /* Fills cfg from the command line's words: the fleet URL and name, the
  * trusted keys (file or directory), the Computer (NULL: the host name),
  * the store, and the default limits. Prints a one-line error and returns
- * -EINVAL (bad URL or name) or -ENOENT (keys) on failure. */
+ * -EINVAL (bad URL or name) or -ENOENT (keys missing, unreadable or not
+ * ed25519 public keys) on failure. */
 int fleet__responder_setup(struct fleet_responder_cfg *cfg, const char *url, const char *fleet_name,
 			   const char *keys_path, const char *computer, const char *db_path);
 

@@ -382,3 +382,27 @@ hunt() {
 	[ -n "$ok" ]
 	grep -q '^web-1,20' <<<"$output"
 }
+
+@test "fleet: bad --fleet settings are refused before anything starts (64, 66, 78)" {
+	run "$VIGIL" run --output "jsonl:$T/x.jsonl" --fleet "$U" --fleet-keys "$T/keys"
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"--fleet answers from a SQLite store"* ]]
+	run "$VIGIL" run --fleet-keys "$T/keys"
+	[ "$status" -eq 64 ]
+	run "$VIGIL" run --fleet "$U" --fleet-keys "$T/nonexistent"
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"--fleet-keys $T/nonexistent: No such file or directory"* ]]
+	run "$VIGIL" serve --db "$T/none.db" --fleet "$U" --fleet-keys "$T/keys"
+	[ "$status" -eq 66 ]
+	run "$VIGIL" serve --db "$T/adm.pub" --fleet "nats://u:pw-x@h" --fleet-keys "$T/keys"
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"nats://u:***@h"* ]]
+	[[ "$output" != *"pw-x"* ]]
+	run "$VIGIL" serve --db "$T/adm.pub" --fleet "$U" --fleet-keys "$T/adm.key"
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"no PEM public key"* ]]
+	run "$VIGIL" hunt --fleet "$U" --key "$T/adm.pub" "SELECT 1"
+	[ "$status" -eq 66 ]
+	run "$VIGIL" hunt --fleet "$U" --key "$T/adm.key" --fleet-name 'a.b' "SELECT 1"
+	[ "$status" -eq 64 ]
+}
