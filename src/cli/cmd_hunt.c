@@ -26,6 +26,7 @@
  * printed).
  */
 #include "cli/commands.h"
+#include "cli/hunt.h"
 #include "cli/opts.h"
 
 #include "common/json.h"
@@ -43,12 +44,11 @@
 #define HUNT_CELL_MAX	 60
 #define HUNT_DEFAULT_MAX 10000
 
-enum hunt_format { FMT_TABLE, FMT_JSON, FMT_CSV };
-
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vigil hunt [--db PATH] [--format table|json|csv] [--max-rows N] \"SQL\"\n"
+		"       vigil hunt --fleet URL --key FILE [options] \"SQL\"  (--fleet --help)\n"
 		"  tables: DeviceProcessEvents DeviceNetworkEvents DeviceFileEvents\n"
 		"          DeviceImageLoadEvents DeviceEvents DeviceAlerts\n"
 		"  default database: " HUNT_DEFAULT_DB "\n"
@@ -294,6 +294,32 @@ static int run_stream(sqlite3_stmt *st, FILE *out, enum hunt_format fmt, int *rc
 	return 0;
 }
 
+int hunt__format(const char *name, enum hunt_format *fmt)
+{
+	if (strcmp(name, "table") == 0)
+		*fmt = FMT_TABLE;
+	else if (strcmp(name, "json") == 0)
+		*fmt = FMT_JSON;
+	else if (strcmp(name, "csv") == 0)
+		*fmt = FMT_CSV;
+	else {
+		fprintf(stderr, "vigil hunt: unknown format '%s' (table, json, csv)\n", name);
+		return -1;
+	}
+	return 0;
+}
+
+int hunt__print(sqlite3_stmt *st, FILE *out, enum hunt_format fmt, size_t max_rows)
+{
+	int rc = SQLITE_DONE;
+
+	if (fmt == FMT_TABLE)
+		run_table(st, out, max_rows, &rc);
+	else
+		run_stream(st, out, fmt, &rc);
+	return rc;
+}
+
 int cmd_hunt(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -311,6 +337,10 @@ int cmd_hunt(int argc, char **argv)
 	const char *sql, *tail;
 	int opt, rc, ret = 0;
 
+	/* --fleet asks the fleet instead: cmd_hunt_fleet.c. */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--fleet") == 0 || strncmp(argv[i], "--fleet=", 8) == 0)
+			return cmd_hunt_fleet(argc, argv);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "d:f:m:h", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -318,18 +348,8 @@ int cmd_hunt(int argc, char **argv)
 			db_path = optarg;
 			break;
 		case 'f':
-			if (strcmp(optarg, "table") == 0) {
-				fmt = FMT_TABLE;
-			} else if (strcmp(optarg, "json") == 0) {
-				fmt = FMT_JSON;
-			} else if (strcmp(optarg, "csv") == 0) {
-				fmt = FMT_CSV;
-			} else {
-				fprintf(stderr,
-					"vigil hunt: unknown format '%s' (table, json, csv)\n",
-					optarg);
+			if (hunt__format(optarg, &fmt) < 0)
 				return EX_USAGE;
-			}
 			break;
 		case 'm': {
 			uint64_t v;
@@ -387,10 +407,7 @@ int cmd_hunt(int argc, char **argv)
 				tail);
 			ret = EX_USAGE;
 		} else {
-			if (fmt == FMT_TABLE)
-				run_table(st, stdout, max_rows, &rc);
-			else
-				run_stream(st, stdout, fmt, &rc);
+			rc = hunt__print(st, stdout, fmt, max_rows);
 			if (rc != SQLITE_DONE) {
 				fflush(stdout);
 				fprintf(stderr, "vigil hunt: SQL error: %s\n", sqlite3_errmsg(db));

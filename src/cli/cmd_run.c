@@ -6,7 +6,9 @@
 
 #include "common/datadir.h"
 #include "common/log.h"
+#include "fleet/responder.h"
 #include "rules/rules.h"
+#include "sensor/control.h"
 #include "sensor/sensor.h"
 #include "sinks/sink.h"
 
@@ -50,6 +52,13 @@ static void usage(FILE *f)
 	    "      --insecure-config-perms  load configuration and Sigma files that\n"
 	    "                         someone other than root could have written (refused\n"
 	    "                         otherwise), with a warning\n"
+	    "      --fleet nats://H:P[,H:P]  answer signed fleet hunts (vigil hunt --fleet)\n"
+	    "                         from the SQLite output (sqlite:PATH, else the\n"
+	    "                         default store STATE/vigil.db)\n"
+	    "      --fleet-keys PATH  the public keys whose queries are answered (a .pub\n"
+	    "                         file or a directory of them); needed with --fleet\n"
+	    "      --fleet-name NAME  the fleet's subject vigil.fleet.NAME.hunt (default\n"
+	    "                         'default')\n"
 	    "  -v, --verbose          more logging; twice for libbpf's debug log\n"
 	    "\nSee vigil(8).\n");
 }
@@ -73,6 +82,46 @@ bool config_perms_ok(const char *path, bool override)
 	return false;
 }
 
+/* --fleet: the responder's settings, answering from the first sqlite:
+ * output, else the default store (with `default` or no --output). */
+static int fleet_setup(struct sensor_opts *o, const char *url, const char *keys, const char *name)
+{
+	static char db[4096];
+	bool dflt = o->n_outputs == 0;
+
+	if (url == NULL) {
+		fprintf(stderr, "vigil: --fleet-keys and --fleet-name need --fleet URL\n");
+		return EX_USAGE;
+	}
+	db[0] = '\0';
+	for (size_t i = 0; i < o->n_outputs && db[0] == '\0'; i++) {
+		if (strncmp(o->outputs[i], "sqlite:", 7) == 0)
+			snprintf(db, sizeof(db), "%.*s", (int)strcspn(o->outputs[i] + 7, "?"),
+				 o->outputs[i] + 7);
+		dflt = dflt || strcmp(o->outputs[i], "default") == 0;
+	}
+	if (db[0] == '\0' && dflt)
+		snprintf(db, sizeof(db), "%s/vigil.db", o->state_dir);
+	if (db[0] == '\0') {
+		fprintf(stderr, "vigil: --fleet answers from a SQLite store: add --output "
+				"sqlite:PATH or --output default\n");
+		return EX_USAGE;
+	}
+	o->fleet = calloc(1, sizeof(*o->fleet));
+	if (o->fleet == NULL)
+		return EX_OSERR;
+	switch (fleet__responder_setup(o->fleet, url, name, keys, NULL, db)) {
+	case 0:
+		snprintf(o->fleet->control_path, sizeof(o->fleet->control_path), "%s",
+			 o->control_path ? o->control_path : CONTROL_DEFAULT_PATH);
+		return EX_OK;
+	case -EINVAL:
+		return EX_USAGE;
+	default:
+		return EX_CONFIG;
+	}
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -86,6 +135,9 @@ int cmd_run(int argc, char **argv)
 	    {"control-socket", required_argument, NULL, 'C'},
 	    {"insecure-config-perms", no_argument, NULL, 'I'},
 	    {"computer", required_argument, NULL, 'N'},
+	    {"fleet", required_argument, NULL, 'F'},
+	    {"fleet-keys", required_argument, NULL, 'K'},
+	    {"fleet-name", required_argument, NULL, 'A'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -96,6 +148,7 @@ int cmd_run(int argc, char **argv)
 	    .proc_cache_max = 65536,
 	};
 	char *abs_config = NULL;
+	const char *fleet_url = NULL, *fleet_keys = NULL, *fleet_name = NULL;
 	uint64_t v;
 	int c, rc;
 
@@ -176,6 +229,15 @@ int cmd_run(int argc, char **argv)
 			o.computer = optarg;
 			break;
 		}
+		case 'F':
+			fleet_url = optarg;
+			break;
+		case 'K':
+			fleet_keys = optarg;
+			break;
+		case 'A':
+			fleet_name = optarg;
+			break;
 		case 'v':
 			o.verbose++;
 			break;
@@ -211,8 +273,14 @@ int cmd_run(int argc, char **argv)
 	for (size_t i = 0; rc == EX_OK && i < o.n_sigma; i++)
 		if (!config_perms_ok(o.sigma_paths[i], o.insecure_config_perms))
 			rc = EX_CONFIG;
+	if (rc == EX_OK && (fleet_url || fleet_keys || fleet_name))
+		rc = fleet_setup(&o, fleet_url, fleet_keys, fleet_name);
 	if (rc == EX_OK)
 		rc = sensor__run(&o);
+	if (o.fleet != NULL) {
+		fleet__trust_free(&o.fleet->trust); /* when it never started */
+		free(o.fleet);
+	}
 	free(abs_config);
 	return rc;
 }

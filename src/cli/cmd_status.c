@@ -10,6 +10,7 @@
  * arguments. Every failure is one line on stderr.
  */
 #include "cli/commands.h"
+#include "cli/hunt.h"
 
 #include "sensor/control.h"
 
@@ -32,6 +33,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: vigil status [--socket PATH] [--json]\n"
+		   "       vigil status --fleet URL --key FILE [--hosts GLOB] [--timeout 5s]\n"
+		   "                    [--expect N] [--format table|json|csv]\n"
 		   "\n"
 		   "Prints the running sensor's live counters and state, read from its\n"
 		   "control socket. Needs root.\n"
@@ -174,6 +177,10 @@ int cmd_status(int argc, char **argv)
 	const char *req;
 	bool json = false;
 
+	/* --fleet asks every sensor of the fleet instead (cmd_hunt_fleet.c). */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--fleet") == 0 || strncmp(argv[i], "--fleet=", 8) == 0)
+			return cmd_status_fleet(argc, argv);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);

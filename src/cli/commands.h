@@ -24,6 +24,8 @@ int cmd_atomics_score(int argc, char **argv);
 int cmd_atomics_run(int argc, char **argv);
 int cmd_kernel_check(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
+int cmd_fleet(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* cmd_run.c: false (after a one-line error) when path could have been
  * written by someone other than root; with override, true after a warning.

@@ -205,6 +205,8 @@ void status_snapshot(void *ctx, struct strbuf *out, bool json)
 		     "{\"version\":\"%s\",\"pid\":%u,\"uptime_s\":%llu,\"config\":", VIGIL_VERSION,
 		     S->self_pid, (unsigned long long)((now - S->started_real_ns) / NSEC_PER_SEC));
 	json__add_str(out, ruleset__path(S->rs), strlen(ruleset__path(S->rs)));
+	strbuf__adds(out, ",\"config_sha256\":");
+	json__add_str(out, ruleset__sha256(S->rs), strlen(ruleset__sha256(S->rs)));
 	strbuf__adds(out, ",\"reload\":");
 	json__add_str(out, reload_state(S), strlen(reload_state(S)));
 	strbuf__adds(out, ",\"kernel\":");

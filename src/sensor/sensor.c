@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/record.h"
 #include "detect/sigma.h"
+#include "fleet/responder.h"
 #include "rules/caps.h"
 #include "rules/rules.h"
 #include "sensor/coalesce.h"
@@ -467,6 +468,7 @@ static int loop(struct sensor *S, int sfd, int tfd)
 int sensor__run(const struct sensor_opts *o)
 {
 	struct sensor *S = calloc(1, sizeof(*S));
+	struct fleet_responder *fleet = NULL;
 	struct sink_env env = {0};
 	struct bpf_sensor_opts bo = {0};
 	struct rules_error err;
@@ -556,6 +558,17 @@ int sensor__run(const struct sensor_opts *o)
 			sinkopt__redact(spec, shown, sizeof(shown));
 			log_warnx("cannot open output '%s'", shown);
 			rc = EX_CANTCREAT;
+			goto out;
+		}
+	}
+	if (o->fleet != NULL) {
+		/* Its own connection and the library's threads: a query never
+		 * runs on the event path. */
+		snprintf(o->fleet->ident.computer, sizeof(o->fleet->ident.computer), "%s",
+			 S->id.hostname);
+		fleet = fleet__responder_start(o->fleet);
+		if (fleet == NULL) {
+			rc = EX_UNAVAILABLE;
 			goto out;
 		}
 	}
@@ -680,6 +693,7 @@ int sensor__run(const struct sensor_opts *o)
 	seqno__mark_stopped(&S->seq);
 	log_info("sensor stopped");
 out:
+	fleet__responder_stop(fleet);
 	for (size_t i = 0; i < S->n_sinks; i++)
 		sink__close(S->sinks[i]);
 	free(S->sinks);

@@ -19,6 +19,8 @@
 #ifndef VIGIL_SENSOR_H
 #define VIGIL_SENSOR_H
 
+struct fleet_responder_cfg;
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,6 +45,10 @@ struct sensor_opts {
 	bool insecure_config_perms;
 	/* --computer: overrides <VigilComputer> and the host name (NULL: none). */
 	const char *computer;
+	/* --fleet: answer fleet hunts from the SQLite store (NULL: off). The
+	 * sensor fills in the Computer and starts the responder once its
+	 * outputs are open and its capabilities are cut (src/fleet/). */
+	struct fleet_responder_cfg *fleet;
 };
 
 /* Runs until SIGINT/SIGTERM; returns a sysexits code (0 on a clean stop). */

@@ -12,7 +12,9 @@
  *   max_pending=N (async publishes in flight, default 4096),
  *   ack_wait=5s (how long an ack may take before the record is spooled),
  *   queue=N (records held in memory, default 131072),
- *   spool_max=256M, spool_dir=PATH (default $STATE/spool/nats-STREAM).
+ *   spool_max=256M, spool_dir=PATH (default $STATE/spool/nats-STREAM),
+ *   creds=FILE (a NATS credentials file), tls_ca=FILE (TLS, the server
+ *   verified against that CA; see natsopt.h).
  *
  * Each record is published as its JSON object with the header
  * Nats-Msg-Id: MMMMMMMM-BBBBBBBB-NNNNNNNNNNNNNNNN-SEQ — the first 8 hex
@@ -56,6 +58,7 @@
 #include "common/duration.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "sinks/natsopt.h"
 #include "sinks/queue.h"
 #include "sinks/sinkopt.h"
 #include "sinks/spool.h"
@@ -90,6 +93,8 @@ struct ns_cfg {
 	uint64_t queue;
 	uint64_t spool_max;
 	char spool_dir[4096];
+	char creds[1024];
+	char tls_ca[1024];
 };
 
 struct ns {
@@ -142,7 +147,7 @@ static int parse_spec(const char *arg, struct ns_cfg *cfg, const char *state_dir
 {
 	const char *q = strchr(arg, '?');
 	size_t hlen = q ? (size_t)(q - arg) : strlen(arg);
-	const char *p = arg, *end = arg + hlen;
+	const char *p = arg;
 	char key[32], val[4096], shown[4096];
 	bool dir_set = false;
 	int r;
@@ -163,42 +168,10 @@ static int parse_spec(const char *arg, struct ns_cfg *cfg, const char *state_dir
 		fprintf(stderr, "vigil: output '%s' needs HOST:PORT\n", shown);
 		return -EINVAL;
 	}
-	while (p < end) {
-		const char *comma = memchr(p, ',', (size_t)(end - p));
-		size_t n = comma ? (size_t)(comma - p) : (size_t)(end - p);
-		const char *at = NULL, *hp = p;
-		char host[256], user[300] = "";
-		bool v6;
-		unsigned port;
-
-		for (const char *c = p; c < p + n; c++)
-			if (*c == '@')
-				at = c;
-		if (at != NULL) {
-			if ((size_t)(at - p) == 0 || (size_t)(at - p) >= sizeof(user)) {
-				fprintf(stderr, "vigil: output '%s': bad credentials\n", shown);
-				return -EINVAL;
-			}
-			memcpy(user, p, (size_t)(at - p));
-			user[at - p] = '\0';
-			hp = at + 1;
-		}
-		if (cfg->nurls >= NS_MAX_SERVERS ||
-		    sinkopt__hostport(hp, (size_t)(p + n - hp), host, sizeof(host), &port) < 0) {
-			fprintf(stderr,
-				"vigil: output '%s': bad server '%.*s' (expected "
-				"[USER:PASSWORD@]HOST:PORT[,...], at most %d)\n",
-				shown, (int)(p + n - hp), hp, NS_MAX_SERVERS);
-			return -EINVAL;
-		}
-		v6 = strchr(host, ':') != NULL;
-		snprintf(cfg->urls[cfg->nurls], sizeof(cfg->urls[0]), "nats://%s%s%s%s%s:%u", user,
-			 *user ? "@" : "", v6 ? "[" : "", host, v6 ? "]" : "", port);
-		sinkopt__redact(cfg->urls[cfg->nurls], cfg->shown[cfg->nurls],
-				sizeof(cfg->shown[0]));
-		cfg->nurls++;
-		p += n + (comma ? 1 : 0);
-	}
+	cfg->nurls =
+	    sinkopt__nats_servers(p, hlen, cfg->urls, cfg->shown, NS_MAX_SERVERS, "output", shown);
+	if (cfg->nurls < 0)
+		return -EINVAL;
 	q = q ? q + 1 : NULL;
 	while ((r = sinkopt__next(&q, key, sizeof(key), val, sizeof(val))) > 0) {
 		bool ok = true;
@@ -221,6 +194,10 @@ static int parse_spec(const char *arg, struct ns_cfg *cfg, const char *state_dir
 			ok = sinkopt__uint(val, 1, 10000000, &cfg->queue) == 0;
 		else if (strcmp(key, "spool_max") == 0)
 			ok = sinkopt__size(val, &cfg->spool_max) == 0 && cfg->spool_max >= 4096;
+		else if (strcmp(key, "creds") == 0 && *val && strlen(val) < sizeof(cfg->creds))
+			strcpy(cfg->creds, val);
+		else if (strcmp(key, "tls_ca") == 0 && *val && strlen(val) < sizeof(cfg->tls_ca))
+			strcpy(cfg->tls_ca, val);
 		else if (strcmp(key, "spool_dir") == 0 && val[0] == '/') {
 			snprintf(cfg->spool_dir, sizeof(cfg->spool_dir), "%s", val);
 			dir_set = true;
@@ -230,7 +207,8 @@ static int parse_spec(const char *arg, struct ns_cfg *cfg, const char *state_dir
 			fprintf(stderr,
 				"vigil: output %s: bad option '%s=%s' (options: subject=, "
 				"stream=, replicas=1-5, dupe_window=10m, max_pending=N, "
-				"ack_wait=5s, queue=N, spool_max=256M, spool_dir=/PATH)\n",
+				"ack_wait=5s, queue=N, spool_max=256M, spool_dir=/PATH, "
+				"creds=FILE, tls_ca=FILE)\n",
 				shown, key, val);
 			return -EINVAL;
 		}
@@ -683,6 +661,8 @@ static int ns_open(struct sink *s, const char *arg, const struct sink_env *env)
 		st = natsOptions_SetTimeout(opts, 2000);
 	if (st == NATS_OK)
 		st = natsOptions_SetName(opts, "vigil");
+	if (st == NATS_OK)
+		st = natsopt__secure(opts, n->cfg.creds, n->cfg.tls_ca);
 	if (st == NATS_OK) {
 		st = natsConnection_Connect(&n->nc, opts);
 		if (st == NATS_NOT_YET_CONNECTED) {

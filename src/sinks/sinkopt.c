@@ -6,6 +6,8 @@
 #include "common/duration.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,6 +102,55 @@ int sinkopt__hostport(const char *s, size_t len, char *host, size_t host_size, u
 	host[hlen] = '\0';
 	*port = (unsigned)p;
 	return 0;
+}
+
+int sinkopt__nats_servers(const char *s, size_t len, char (*urls)[600], char (*shown)[300], int max,
+			  const char *what, const char *spec_shown)
+{
+	const char *p = s, *end = s + len;
+	int n = 0;
+
+	if (len == 0) {
+		fprintf(stderr, "vigil: %s '%s' needs HOST:PORT\n", what, spec_shown);
+		return -EINVAL;
+	}
+	while (p < end) {
+		const char *comma = memchr(p, ',', (size_t)(end - p));
+		size_t l = comma ? (size_t)(comma - p) : (size_t)(end - p);
+		const char *at = NULL, *hp = p;
+		char host[256], user[300] = "";
+		bool v6;
+		unsigned port;
+
+		for (const char *c = p; c < p + l; c++)
+			if (*c == '@')
+				at = c;
+		if (at != NULL) {
+			if ((size_t)(at - p) == 0 || (size_t)(at - p) >= sizeof(user)) {
+				fprintf(stderr, "vigil: %s '%s': bad credentials\n", what,
+					spec_shown);
+				return -EINVAL;
+			}
+			memcpy(user, p, (size_t)(at - p));
+			user[at - p] = '\0';
+			hp = at + 1;
+		}
+		if (n >= max ||
+		    sinkopt__hostport(hp, (size_t)(p + l - hp), host, sizeof(host), &port) < 0) {
+			fprintf(stderr,
+				"vigil: %s '%s': bad server '%.*s' (expected "
+				"[USER:PASSWORD@]HOST:PORT[,...], at most %d)\n",
+				what, spec_shown, (int)(p + l - hp), hp, max);
+			return -EINVAL;
+		}
+		v6 = strchr(host, ':') != NULL;
+		snprintf(urls[n], sizeof(urls[0]), "nats://%s%s%s%s%s:%u", user, *user ? "@" : "",
+			 v6 ? "[" : "", host, v6 ? "]" : "", port);
+		sinkopt__redact(urls[n], shown[n], sizeof(shown[0]));
+		n++;
+		p += l + (comma ? 1 : 0);
+	}
+	return n;
 }
 
 void sinkopt__redact(const char *spec, char *out, size_t n)

@@ -27,6 +27,14 @@ int sinkopt__uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
  * Returns 0 or -EINVAL. */
 int sinkopt__hostport(const char *s, size_t len, char *host, size_t host_size, unsigned *port);
 
+/* Parses the server list "[USER:PASSWORD@|TOKEN@]HOST:PORT[,...]" of
+ * s[0..len) into nats:// URLs for the client library (urls, credentials
+ * kept) and for messages (shown, credentials hidden). what and shown name
+ * the spec in the one-line error on stderr ("vigil: output 'nats://...': ...").
+ * Returns the number of servers (1..max) or -EINVAL. */
+int sinkopt__nats_servers(const char *s, size_t len, char (*urls)[600], char (*shown)[300], int max,
+			  const char *what, const char *spec_shown);
+
 /* Copies spec to out (size n, always terminated) with the secrets of every
  * URL authority in it hidden: "nats://alice:pw@h:1,tok@h:2?x=y" becomes
  * "nats://alice:***@h:1,***@h:2?x=y". The one function everything that

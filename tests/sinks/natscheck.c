@@ -14,7 +14,11 @@
  * share a Nats-Msg-Id. Prints
  * "msgs M last_seq L missing X duplicates D foreign F ids_reused R" and
  * exits 0 only when all four are 0. --dump prints each payload on a line.
+ * With NATSCHECK_TLS_CA=FILE in the environment it connects over TLS and
+ * verifies the server against that CA.
  */
+#include "sinks/natsopt.h"
+
 #include <nats/nats.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,7 +82,21 @@ int main(int argc, char **argv)
 		copies = argc == 7 ? strtoull(argv[6], NULL, 10) : 1;
 		seen = calloc(count + 1, sizeof(*seen));
 	}
-	s = natsConnection_ConnectTo(&nc, url);
+	if (getenv("NATSCHECK_TLS_CA") != NULL) {
+		/* A TLS server: verified against that CA, as the output's tls_ca=. */
+		natsOptions *o = NULL;
+
+		s = natsOptions_Create(&o);
+		if (s == NATS_OK)
+			s = natsOptions_SetURL(o, url);
+		if (s == NATS_OK)
+			s = natsopt__secure(o, NULL, getenv("NATSCHECK_TLS_CA"));
+		if (s == NATS_OK)
+			s = natsConnection_Connect(&nc, o);
+		natsOptions_Destroy(o);
+	} else {
+		s = natsConnection_ConnectTo(&nc, url);
+	}
 	if (s == NATS_OK)
 		s = natsConnection_JetStream(&js, nc, NULL);
 	if (s == NATS_OK)

@@ -318,6 +318,31 @@ s.bind(("127.0.0.1", '"$BASE"')); s.listen(8); c, _ = s.accept(); time.sleep(60)
 	[[ "$output" != *"s3cr3t"* ]]
 }
 
+@test "nats: TLS with a CA made by the test (tls_ca=): every record crosses exactly once" {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/ca.key" \
+		-out "$T/ca.pem" -days 1 -subj /CN=vigil-test-ca 2>/dev/null
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/srv.key" \
+		-out "$T/srv.csr" -subj /CN=127.0.0.1 2>/dev/null
+	printf 'subjectAltName=IP:127.0.0.1\n' >"$T/ext"
+	openssl x509 -req -in "$T/srv.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial \
+		-out "$T/srv.pem" -days 1 -extfile "$T/ext" 2>/dev/null
+	start_nats n1 $BASE --tls --tlscert "$T/srv.pem" --tlskey "$T/srv.key"
+	run $FEED -n 2000 -c h14 -d "$T" -a 30 "nats://127.0.0.1:$BASE?stream=S14&subject=s14.ev&tls_ca=$T/ca.pem"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"written 2000 dropped 0 acked 2000"* ]]
+	NATSCHECK_TLS_CA="$T/ca.pem" run $CHECK nats://127.0.0.1:$BASE S14 h14 1 2000
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "msgs 2000 last_seq 2000 missing 0 duplicates 0"* ]]
+	# Another CA: nothing is acknowledged (the records wait in the spool).
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/o.key" \
+		-out "$T/other.pem" -days 1 -subj /CN=other 2>/dev/null
+	run $FEED -n 10 -c h14 -d "$T/o" "nats://127.0.0.1:$BASE?stream=S14&tls_ca=$T/other.pem"
+	echo "$output"
+	[[ "$output" == *"acked 0 spooled 10"* ]]
+}
+
 @test "nats: a corrupted spool: damaged records skipped and counted, all the others delivered" {
 	spec="nats://127.0.0.1:$BASE?stream=S9&subject=s9.ev"
 	# No server: 6000 records go to the spool.

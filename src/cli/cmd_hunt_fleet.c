@@ -1,0 +1,794 @@
+/*
+ * cmd_hunt_fleet.c — `vigil hunt --fleet`: one signed query to every
+ * responder of a fleet (`vigil run --fleet`, `vigil serve`), the answers
+ * merged and printed as `vigil hunt` prints, with a leading Computer column.
+ *
+ *   vigil hunt --fleet URL --key FILE [--fleet-name NAME] [--hosts GLOB]
+ *              [--timeout 5s] [--expect N] [--merge "SQL"]
+ *              [--format table|json|csv] [--max-rows N] [--max-bytes N]
+ *              [--max-total BYTES] "SQL"
+ *
+ * The request (src/fleet/envelope.h) is published once with a reply inbox;
+ * chunks are taken as they arrive until --timeout, or until --expect hosts
+ * have sent their final status. Rows go into an in-memory SQLite table
+ * `results` (Computer, then the query's columns), which is what is printed
+ * (SELECT * FROM results) or what --merge's SQL runs over. Client memory
+ * is bounded: the library's pending buffer, and --max-total bytes of rows
+ * held (default 256M); rows past it are dropped and reported. Per host,
+ * --max-rows (default 10000) and --max-bytes (default 4M) travel in the
+ * signed request and are bounded again by each responder's own caps.
+ *
+ * The summary (stderr) lists hosts answered, refused (with the reason),
+ * failed and truncated, hosts missing with --expect, with --roster FILE (one
+ * Computer a line; it also sets --expect) each listed host that sent no
+ * final status as timed out, and clones: two answers
+ * with one machine-id under different Computers, or one Computer answering
+ * twice. Exit codes: 0 when at least one host answered; EX_UNAVAILABLE
+ * when none did (or the server is unreachable); EX_USAGE; EX_NOINPUT (key);
+ * EX_DATAERR (--merge SQL).
+ */
+#include "cli/hunt.h"
+#include "cli/opts.h"
+
+#include "common/duration.h"
+#include "fleet/answer.h"
+#include "fleet/envelope.h"
+#include "fleet/link.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <nats/nats.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+struct host {
+	char computer[256];
+	char machine_id[64];
+	char status[16]; /* "" until its final status */
+	char reason[256];
+	uint64_t rows, chunks, chunks_got, ms;
+	bool truncated, cols_differ, dup;
+};
+
+struct fleet_hunt {
+	sqlite3 *db;
+	sqlite3_stmt *ins;
+	int ncols; /* the query's columns, without Computer */
+	const char *hosts_glob;
+	const char *nonce;
+	struct host *host;
+	size_t nhost, cap;
+	uint64_t held, max_total, dropped_rows, msgs, rows;
+	char **roster; /* --roster: the Computers that should answer */
+	size_t nroster;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vigil hunt --fleet nats://H:P[,H:P] --key FILE [--fleet-name NAME]\n"
+		"                  [--hosts GLOB] [--timeout 5s] [--expect N] [--merge \"SQL\"]\n"
+		"                  [--format table|json|csv] [--max-rows N] [--max-bytes N]\n"
+		"                  [--max-total BYTES] [--roster FILE] \"SQL\"\n"
+		"       vigil status --fleet nats://H:P[,H:P] --key FILE [same options]\n"
+		"  rows print with a leading Computer column; --merge runs SQL over them\n"
+		"  as the table `results`; a summary of the hosts goes to stderr\n");
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static const char *jstr(struct json_object *o, const char *name)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, name, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Parses s[0..len) (not NUL-terminated) as one JSON value; NULL if it is not. */
+static struct json_object *parse_n(const char *s, size_t len)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *o;
+
+	if (tok == NULL || len > INT32_MAX) {
+		json_tokener_free(tok);
+		return NULL;
+	}
+	o = json_tokener_parse_ex(tok, s, (int)len);
+	if (o != NULL && json_tokener_get_error(tok) != json_tokener_success) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+static uint64_t jnum(struct json_object *o, const char *name)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, name, &v))
+		return 0;
+	return (uint64_t)json_object_get_int64(v);
+}
+
+/* The host of an answer: one per (computer, machine-id), created on first sight. */
+static struct host *host_of(struct fleet_hunt *h, const char *computer, const char *mid)
+{
+	struct host *x;
+
+	for (size_t i = 0; i < h->nhost; i++)
+		if (strcmp(h->host[i].computer, computer) == 0 &&
+		    strcmp(h->host[i].machine_id, mid) == 0)
+			return &h->host[i];
+	if (h->nhost == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 64;
+		struct host *n = realloc(h->host, cap * sizeof(*n));
+
+		if (n == NULL)
+			return NULL;
+		h->host = n;
+		h->cap = cap;
+	}
+	x = &h->host[h->nhost++];
+	memset(x, 0, sizeof(*x));
+	snprintf(x->computer, sizeof(x->computer), "%s", computer);
+	snprintf(x->machine_id, sizeof(x->machine_id), "%s", mid);
+	return x;
+}
+
+/* Creates `results` (Computer, then cols; a repeated name gets _2, _3...). */
+static int make_table(struct fleet_hunt *h, struct json_object *cols)
+{
+	size_t n = json_object_array_length(cols);
+	char *sql;
+	size_t len = 0, cap = 256;
+	int rc;
+
+	sql = malloc(cap);
+	if (sql == NULL)
+		return -ENOMEM;
+#define ADD(...)                                                                                   \
+	do {                                                                                       \
+		int w_ = snprintf(NULL, 0, __VA_ARGS__);                                           \
+		if (len + (size_t)w_ + 1 > cap) {                                                  \
+			char *s_;                                                                  \
+			cap = (len + (size_t)w_ + 1) * 2;                                          \
+			s_ = realloc(sql, cap);                                                    \
+			if (s_ == NULL) {                                                          \
+				free(sql);                                                         \
+				return -ENOMEM;                                                    \
+			}                                                                          \
+			sql = s_;                                                                  \
+		}                                                                                  \
+		len += (size_t)snprintf(sql + len, cap - len, __VA_ARGS__);                        \
+	} while (0)
+	ADD("CREATE TABLE results (\"Computer\"");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *c = json_object_array_get_idx(cols, i);
+		const char *name = c ? json_object_get_string(c) : "";
+		char *q = sqlite3_mprintf("%w", name);
+		int dup = 0;
+
+		if (strcasecmp(name, "Computer") == 0)
+			dup = 1;
+		for (size_t j = 0; j < i; j++) {
+			struct json_object *o = json_object_array_get_idx(cols, j);
+			if (o && strcasecmp(json_object_get_string(o), name) == 0)
+				dup++;
+		}
+		if (dup)
+			ADD(", \"%s_%d\"", q ? q : "", dup + 1);
+		else
+			ADD(", \"%s\"", q ? q : "");
+		sqlite3_free(q);
+	}
+	ADD(")");
+	rc = sqlite3_exec(h->db, sql, NULL, NULL, NULL);
+	len = 0;
+	ADD("INSERT INTO results VALUES (?");
+	for (size_t i = 0; i < n; i++)
+		ADD(",?");
+	ADD(")");
+#undef ADD
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(h->db, sql, -1, &h->ins, NULL);
+	free(sql);
+	if (rc != SQLITE_OK)
+		return -EIO;
+	h->ncols = (int)n;
+	return 0;
+}
+
+static void bind_value(sqlite3_stmt *st, int i, struct json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		sqlite3_bind_null(st, i);
+		break;
+	case json_type_int:
+		sqlite3_bind_int64(st, i, json_object_get_int64(v));
+		break;
+	case json_type_double:
+		sqlite3_bind_double(st, i, json_object_get_double(v));
+		break;
+	case json_type_boolean:
+		sqlite3_bind_int(st, i, json_object_get_boolean(v));
+		break;
+	default:
+		sqlite3_bind_text(st, i, json_object_get_string(v), json_object_get_string_len(v),
+				  SQLITE_TRANSIENT);
+	}
+}
+
+static void take_rows(struct fleet_hunt *h, const char *data, size_t len)
+{
+	const char *nl = memchr(data, '\n', len), *p;
+	struct json_object *hdr, *cols;
+	const char *computer, *mid, *nonce;
+	struct host *x;
+
+	hdr = parse_n(data, nl ? (size_t)(nl - data) : len);
+	if (hdr == NULL)
+		return;
+	computer = jstr(hdr, "computer");
+	mid = jstr(hdr, "machine_id");
+	nonce = jstr(hdr, "nonce");
+	if (computer == NULL || mid == NULL || nonce == NULL || strcmp(nonce, h->nonce) != 0 ||
+	    !json_object_object_get_ex(hdr, "cols", &cols) ||
+	    !json_object_is_type(cols, json_type_array) ||
+	    (h->hosts_glob && fnmatch(h->hosts_glob, computer, 0) != 0)) {
+		json_object_put(hdr);
+		return;
+	}
+	x = host_of(h, computer, mid);
+	if (x == NULL) {
+		json_object_put(hdr);
+		return;
+	}
+	x->chunks_got++;
+	if (h->ins == NULL && make_table(h, cols) < 0) {
+		json_object_put(hdr);
+		return;
+	}
+	if ((int)json_object_array_length(cols) != h->ncols) {
+		x->cols_differ = true;
+		json_object_put(hdr);
+		return;
+	}
+	for (p = nl ? nl + 1 : data + len; p < data + len;) {
+		const char *e = memchr(p, '\n', (size_t)(data + len - p));
+		size_t l = e ? (size_t)(e - p) : (size_t)(data + len - p);
+		struct json_object *row;
+
+		if (h->held + l > h->max_total) {
+			h->dropped_rows++;
+			x->truncated = true;
+			p += l + 1;
+			continue;
+		}
+		row = parse_n(p, l);
+		if (row != NULL && json_object_is_type(row, json_type_array) &&
+		    (int)json_object_array_length(row) == h->ncols) {
+			sqlite3_reset(h->ins);
+			sqlite3_bind_text(h->ins, 1, computer, -1, SQLITE_TRANSIENT);
+			for (int c = 0; c < h->ncols; c++)
+				bind_value(h->ins, c + 2,
+					   json_object_array_get_idx(row, (size_t)c));
+			if (sqlite3_step(h->ins) == SQLITE_DONE) {
+				h->held += l;
+				h->rows++;
+			}
+		}
+		json_object_put(row);
+		p += l + 1;
+	}
+	json_object_put(hdr);
+}
+
+/* Returns true when this was a final status for our request. */
+static bool take_status(struct fleet_hunt *h, struct json_object *o)
+{
+	const char *computer = jstr(o, "computer"), *mid = jstr(o, "machine_id");
+	const char *status = jstr(o, "status"), *reason = jstr(o, "reason");
+	const char *nonce = jstr(o, "nonce");
+	struct json_object *tr;
+	struct host *x;
+
+	if (computer == NULL || mid == NULL || status == NULL ||
+	    (h->hosts_glob && fnmatch(h->hosts_glob, computer, 0) != 0))
+		return false;
+	/* A refusal of a request it could not parse carries no nonce. */
+	if (nonce != NULL && nonce[0] && strcmp(nonce, h->nonce) != 0)
+		return false;
+	x = host_of(h, computer, mid);
+	if (x == NULL)
+		return false;
+	if (x->status[0]) {
+		x->dup = true; /* the same computer and machine-id twice */
+		return true;
+	}
+	snprintf(x->status, sizeof(x->status), "%s", status);
+	snprintf(x->reason, sizeof(x->reason), "%s", reason ? reason : "");
+	x->rows = jnum(o, "rows");
+	x->chunks = jnum(o, "chunks");
+	x->ms = jnum(o, "ms");
+	if (json_object_object_get_ex(o, "truncated", &tr) && json_object_get_boolean(tr))
+		x->truncated = true;
+	return true;
+}
+
+static void take(struct fleet_hunt *h, const char *data, size_t len, size_t *finals)
+{
+	struct json_object *o;
+
+	h->msgs++;
+	if (len > 14 && memcmp(data, "{\"type\":\"rows\"", 14) == 0) {
+		take_rows(h, data, len);
+		return;
+	}
+	o = parse_n(data, len);
+	if (o != NULL && jstr(o, "type") && strcmp(jstr(o, "type"), "status") == 0 &&
+	    take_status(h, o))
+		(*finals)++;
+	json_object_put(o);
+}
+
+/* The summary on stderr; returns how many hosts answered ok. */
+static size_t summary(struct fleet_hunt *h, uint64_t expect, uint64_t ms)
+{
+	size_t ok = 0, refused = 0, failed = 0, truncated = 0, nodone = 0, timed_out = 0;
+
+	for (size_t i = 0; i < h->nhost; i++) {
+		struct host *x = &h->host[i];
+
+		if (x->chunks_got != x->chunks && x->status[0] && !x->truncated) {
+			x->truncated = true;
+			snprintf(x->reason, sizeof(x->reason), "%llu of %llu chunks arrived",
+				 (unsigned long long)x->chunks_got, (unsigned long long)x->chunks);
+		}
+		if (strcmp(x->status, "ok") == 0)
+			ok++;
+		else if (strcmp(x->status, "refused") == 0)
+			refused++;
+		else if (x->status[0])
+			failed++;
+		else
+			nodone++;
+		truncated += x->truncated;
+	}
+	for (size_t r = 0; r < h->nroster; r++) {
+		bool seen = false;
+
+		for (size_t i = 0; i < h->nhost && !seen; i++)
+			seen =
+			    h->host[i].status[0] && strcmp(h->host[i].computer, h->roster[r]) == 0;
+		timed_out += !seen;
+	}
+	fprintf(stderr,
+		"fleet: %zu answered, %zu refused, %zu failed, %zu truncated, %zu "
+		"unfinished",
+		ok, refused, failed, truncated, nodone);
+	if (h->nroster)
+		fprintf(stderr, ", %zu timed out of %zu on the roster", timed_out, h->nroster);
+	fprintf(stderr, "; %llu rows in %llu ms\n", (unsigned long long)h->rows,
+		(unsigned long long)ms);
+	for (size_t i = 0; i < h->nhost; i++) {
+		struct host *x = &h->host[i];
+		const char *st = x->status[0] ? x->status : "no final status (timed out)";
+
+		if (strcmp(st, "ok") != 0 || x->truncated || x->cols_differ)
+			fprintf(stderr, "  %s: %s%s%s%s%s\n", x->computer, st,
+				x->truncated ? ", truncated" : "", x->reason[0] ? " (" : "",
+				x->reason, x->reason[0] ? ")" : "");
+		if (x->cols_differ)
+			fprintf(stderr,
+				"  %s: other columns than the first host's; its rows "
+				"were left out\n",
+				x->computer);
+		if (x->dup)
+			fprintf(stderr, "  same machine-id on hosts %s, %s: cloned?\n", x->computer,
+				x->computer);
+	}
+	for (size_t i = 0; i < h->nhost; i++)
+		for (size_t j = i + 1; j < h->nhost; j++)
+			if (strcmp(h->host[i].machine_id, h->host[j].machine_id) == 0)
+				fprintf(stderr, "  same machine-id on hosts %s, %s: cloned?\n",
+					h->host[i].computer, h->host[j].computer);
+			else if (strcmp(h->host[i].computer, h->host[j].computer) == 0)
+				fprintf(stderr,
+					"  computer %s answered twice, from two machine-ids: "
+					"cloned or misnamed?\n",
+					h->host[i].computer);
+	if (h->dropped_rows)
+		fprintf(stderr, "  %llu rows dropped past --max-total\n",
+			(unsigned long long)h->dropped_rows);
+	for (size_t r = 0; r < h->nroster; r++) {
+		bool seen = false;
+
+		for (size_t i = 0; i < h->nhost && !seen; i++)
+			seen =
+			    h->host[i].status[0] && strcmp(h->host[i].computer, h->roster[r]) == 0;
+		if (!seen)
+			fprintf(stderr, "  %s: timed out\n", h->roster[r]);
+	}
+	for (size_t i = 0; i < h->nhost && h->nroster; i++) {
+		bool listed = false;
+
+		for (size_t r = 0; r < h->nroster && !listed; r++)
+			listed = strcmp(h->host[i].computer, h->roster[r]) == 0;
+		if (!listed)
+			fprintf(stderr, "  %s: answered, not on the roster\n", h->host[i].computer);
+	}
+	if (expect && h->nhost - nodone < expect && h->nroster == 0)
+		fprintf(stderr, "  %llu of %llu expected hosts did not answer in time\n",
+			(unsigned long long)(expect - (h->nhost - nodone)),
+			(unsigned long long)expect);
+	return ok;
+}
+
+static int read_file(const char *path, char **buf, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	char tmp[8192];
+	size_t n;
+
+	*buf = NULL;
+	*len = 0;
+	if (f == NULL)
+		return -errno;
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0) {
+		char *b = realloc(*buf, *len + n + 1);
+
+		if (b == NULL || *len + n > FLEET_SQL_MAX * 2) {
+			free(b ? b : *buf);
+			fclose(f);
+			return -E2BIG;
+		}
+		*buf = b;
+		memcpy(*buf + *len, tmp, n);
+		*len += n;
+	}
+	fclose(f);
+	if (*buf == NULL)
+		return -ENODATA;
+	(*buf)[*len] = '\0';
+	return 0;
+}
+
+/* --roster FILE: one Computer a line; blank lines and '#' comments skipped. */
+static int read_roster(struct fleet_hunt *h, const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char line[512];
+	int lineno = 0;
+
+	if (f == NULL) {
+		fprintf(stderr, "vigil hunt: --roster %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *p = line, **n;
+		size_t len;
+
+		lineno++;
+		p += strspn(p, " \t");
+		len = strcspn(p, "\r\n#");
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len == 0)
+			continue;
+		p[len] = '\0';
+		n = realloc(h->roster, (h->nroster + 1) * sizeof(*n));
+		if (n == NULL || (n[h->nroster] = strdup(p)) == NULL) {
+			if (n != NULL)
+				h->roster = n;
+			fclose(f);
+			return -ENOMEM;
+		}
+		h->roster = n;
+		h->nroster++;
+	}
+	fclose(f);
+	if (h->nroster == 0) {
+		fprintf(stderr, "vigil hunt: --roster %s: no host named in it\n", path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int save_file(const char *path, const char *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int ok;
+
+	if (fd < 0)
+		return -errno;
+	ok = write(fd, buf, len) == (ssize_t)len;
+	close(fd);
+	return ok ? 0 : -EIO;
+}
+
+/* `vigil hunt --fleet` (kind hunt, one SQL argument) and `vigil status
+ * --fleet` (kind status, none). */
+static int fleet_ask(int argc, char **argv, enum fleet_kind kind)
+{
+	static const struct option longopts[] = {
+	    {"fleet", required_argument, NULL, 'F'},
+	    {"fleet-name", required_argument, NULL, 'n'},
+	    {"key", required_argument, NULL, 'k'},
+	    {"hosts", required_argument, NULL, 'H'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"expect", required_argument, NULL, 'e'},
+	    {"merge", required_argument, NULL, 'M'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"max-rows", required_argument, NULL, 'r'},
+	    {"max-bytes", required_argument, NULL, 'b'},
+	    {"max-total", required_argument, NULL, 'T'},
+	    {"roster", required_argument, NULL, 'L'},
+	    /* Test hooks (vigil(8) does not list them): keep the request
+	     * sent, send a file's bytes as the request, shift its ts. */
+	    {"save-request", required_argument, NULL, 'S'},
+	    {"send-raw", required_argument, NULL, 'R'},
+	    {"ts-offset-ms", required_argument, NULL, 'O'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	static const struct duration_unit ms_units[] = {
+	    {"ms", 1}, {"s", 1000}, {"", 1000}, {"m", 60000}};
+	const char *url = NULL, *name = NULL, *keyfile = NULL, *merge = NULL, *save = NULL;
+	const char *raw = NULL, *roster = NULL;
+	struct fleet_hunt h = {.max_total = 256u << 20};
+	enum hunt_format fmt = FMT_TABLE;
+	uint64_t timeout_ms = 5000, expect = 0, max_rows = 10000, max_bytes = 4u << 20;
+	long long ts_off = 0;
+	struct fleet_link link;
+	struct fleet_env *e = NULL;
+	struct fleet_key *key = NULL;
+	struct strbuf req;
+	natsConnection *nc = NULL;
+	natsSubscription *sub = NULL;
+	natsInbox *inbox = NULL;
+	natsStatus st;
+	sqlite3_stmt *out = NULL;
+	uint64_t t0, deadline;
+	size_t finals = 0;
+	int opt, ret = 0;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1) {
+		uint64_t v;
+
+		switch (opt) {
+		case 'F':
+			url = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'k':
+			keyfile = optarg;
+			break;
+		case 'H':
+			h.hosts_glob = optarg;
+			break;
+		case 't':
+			if (duration__parse(optarg, ms_units, 4, 1, 3600000, &timeout_ms) < 0) {
+				fprintf(stderr, "vigil hunt: bad --timeout '%s' (e.g. 5s, 500ms)\n",
+					optarg);
+				return EX_USAGE;
+			}
+			break;
+		case 'e':
+		case 'r':
+		case 'b':
+		case 'T':
+			if (opts__size(optarg, 1, UINT64_MAX / 2, &v) < 0) {
+				fprintf(stderr, "vigil hunt: bad number '%s'\n", optarg);
+				return EX_USAGE;
+			}
+			*(opt == 'e'   ? &expect
+			  : opt == 'r' ? &max_rows
+			  : opt == 'b' ? &max_bytes
+				       : &h.max_total) = v;
+			break;
+		case 'M':
+			merge = optarg;
+			break;
+		case 'L':
+			roster = optarg;
+			break;
+		case 'f':
+			if (hunt__format(optarg, &fmt) < 0)
+				return EX_USAGE;
+			break;
+		case 'S':
+			save = optarg;
+			break;
+		case 'R':
+			raw = optarg;
+			break;
+		case 'O':
+			ts_off = strtoll(optarg, NULL, 10);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind != argc - (kind == FLEET_HUNT) || url == NULL ||
+	    (keyfile == NULL && raw == NULL)) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (kind == FLEET_HUNT && strlen(argv[optind]) >= FLEET_SQL_MAX) {
+		fprintf(stderr, "vigil hunt: the query is over %u bytes\n", FLEET_SQL_MAX);
+		return EX_USAGE;
+	}
+	if (fleet__link_parse(&link, url, name) < 0)
+		return EX_USAGE;
+	if (roster != NULL) {
+		if (read_roster(&h, roster) < 0) {
+			for (size_t i = 0; i < h.nroster; i++)
+				free(h.roster[i]);
+			free(h.roster);
+			return EX_NOINPUT;
+		}
+		/* Under --hosts only the roster's matching hosts are asked. */
+		for (size_t i = 0, k = 0, n = h.nroster; i < n; i++) {
+			if (h.hosts_glob == NULL || fnmatch(h.hosts_glob, h.roster[i], 0) == 0)
+				h.roster[k++] = h.roster[i];
+			else {
+				free(h.roster[i]);
+				h.nroster--;
+			}
+		}
+		if (expect == 0)
+			expect = h.nroster;
+	}
+	e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return EX_OSERR;
+	strbuf__init(&req, FLEET_SQL_MAX * 8);
+	if (raw != NULL) {
+		char *buf;
+		size_t len;
+		struct json_object *o;
+
+		if (read_file(raw, &buf, &len) < 0) {
+			fprintf(stderr, "vigil hunt: cannot read %s\n", raw);
+			free(e);
+			return EX_NOINPUT;
+		}
+		strbuf__add(&req, buf, len);
+		/* Its answers carry its nonce. */
+		o = parse_n(buf, strcspn(buf, "\n"));
+		snprintf(e->nonce, sizeof(e->nonce), "%s",
+			 o && jstr(o, "nonce") ? jstr(o, "nonce") : "");
+		json_object_put(o);
+		free(buf);
+	} else {
+		key = fleet__load_private(keyfile);
+		if (key == NULL) {
+			fprintf(stderr, "vigil hunt: %s: not an ed25519 private key (%s)\n",
+				keyfile, strerror(errno));
+			free(e);
+			return EX_NOINPUT;
+		}
+		e->kind = kind;
+		snprintf(e->sql, sizeof(e->sql), "%s", kind == FLEET_HUNT ? argv[optind] : "");
+		e->ts_ms = (uint64_t)((long long)fleet__now_ms() + ts_off);
+		e->max_rows = max_rows;
+		e->max_bytes = max_bytes;
+		snprintf(e->hosts, sizeof(e->hosts), "%s", h.hosts_glob ? h.hosts_glob : "");
+		fleet__env_sign(e, key, &req);
+		fleet__key_free(key);
+	}
+	if (save != NULL && save_file(save, req.buf, req.len) < 0)
+		fprintf(stderr, "vigil hunt: cannot write %s\n", save);
+	h.nonce = e->nonce;
+	if (sqlite3_open(":memory:", &h.db) != SQLITE_OK) {
+		ret = EX_OSERR;
+		goto out;
+	}
+	st = fleet__link_connect(&link, false, &nc);
+	if (st == NATS_OK)
+		st = natsInbox_Create(&inbox);
+	if (st == NATS_OK)
+		st = natsConnection_SubscribeSync(&sub, nc, inbox);
+	if (st == NATS_OK)
+		st = natsSubscription_SetPendingLimits(sub, -1, 256 << 20);
+	t0 = mono_ms();
+	if (st == NATS_OK)
+		st = natsConnection_PublishRequest(nc, link.subject, inbox, req.buf, (int)req.len);
+	if (st == NATS_OK)
+		st = natsConnection_Flush(nc);
+	if (st != NATS_OK) {
+		fprintf(stderr, "vigil hunt: %s: %s\n", link.shown[0], natsStatus_GetText(st));
+		ret = EX_UNAVAILABLE;
+		goto out;
+	}
+	deadline = t0 + timeout_ms;
+	sqlite3_exec(h.db, "BEGIN", NULL, NULL, NULL);
+	while (expect == 0 || finals < expect) {
+		uint64_t now = mono_ms();
+		natsMsg *m = NULL;
+
+		if (now >= deadline)
+			break;
+		st = natsSubscription_NextMsg(&m, sub, (int64_t)(deadline - now));
+		if (st == NATS_TIMEOUT)
+			break;
+		if (st != NATS_OK) {
+			/* A slow consumer lost messages: the chunk counts show whose. */
+			continue;
+		}
+		take(&h, natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m), &finals);
+		natsMsg_Destroy(m);
+	}
+	sqlite3_exec(h.db, "COMMIT", NULL, NULL, NULL);
+	if (summary(&h, expect, mono_ms() - t0) == 0)
+		ret = EX_UNAVAILABLE;
+	if (h.ins == NULL) /* no rows at all: still a table to print or merge */
+		sqlite3_exec(h.db, "CREATE TABLE results (Computer)", NULL, NULL, NULL);
+	if (sqlite3_prepare_v2(h.db, merge ? merge : "SELECT * FROM results ORDER BY rowid", -1,
+			       &out, NULL) != SQLITE_OK ||
+	    out == NULL) {
+		fprintf(stderr, "vigil hunt: --merge: %s\n", sqlite3_errmsg(h.db));
+		ret = EX_DATAERR;
+		goto out;
+	}
+	fflush(stderr);
+	if (hunt__print(out, stdout, fmt, SIZE_MAX) != SQLITE_DONE) {
+		fprintf(stderr, "vigil hunt: --merge: %s\n", sqlite3_errmsg(h.db));
+		ret = EX_DATAERR;
+	}
+out:
+	sqlite3_finalize(out);
+	sqlite3_finalize(h.ins);
+	sqlite3_close(h.db);
+	natsSubscription_Destroy(sub);
+	natsInbox_Destroy(inbox);
+	if (nc != NULL) {
+		natsConnection_Close(nc);
+		natsConnection_Destroy(nc);
+	}
+	strbuf__free(&req);
+	free(h.host);
+	for (size_t i = 0; i < h.nroster; i++)
+		free(h.roster[i]);
+	free(h.roster);
+	free(e);
+	if (fflush(stdout) != 0 && ret == 0)
+		ret = EX_IOERR;
+	return ret;
+}
+
+int cmd_hunt_fleet(int argc, char **argv)
+{
+	return fleet_ask(argc, argv, FLEET_HUNT);
+}
+
+int cmd_status_fleet(int argc, char **argv)
+{
+	return fleet_ask(argc, argv, FLEET_STATUS);
+}
