@@ -171,7 +171,9 @@ static bool put(char **out, size_t *len, size_t *cap, const char *src, size_t n)
 	return true;
 }
 
-/* Appends text with PathToAtomicsFolder replaced by dir. */
+/* Appends text with PathToAtomicsFolder replaced by dir. Some tests write
+ * it as the PowerShell variable $PathToAtomicsFolder, which
+ * Invoke-AtomicRedTeam replaces whole: the '$' goes too. */
 static bool put_folder(char **out, size_t *len, size_t *cap, const char *text, size_t n,
 		       const char *dir)
 {
@@ -179,6 +181,10 @@ static bool put_folder(char **out, size_t *len, size_t *cap, const char *text, s
 	const size_t fl = sizeof(folder) - 1;
 
 	while (n) {
+		if (n > fl && text[0] == '$' && memcmp(text + 1, folder, fl) == 0) {
+			text++;
+			n--;
+		}
 		if (n >= fl && memcmp(text, folder, fl) == 0) {
 			if (!put(out, len, cap, dir, strlen(dir)))
 				return false;

@@ -52,6 +52,11 @@ static void test_substitute(void **state)
 	assert_string_equal(s, "#{file} #{nope} #{other} /opt/art/atomics");
 	assert_string_equal(unknown, "nope");
 	free(s);
+	/* The PowerShell-variable spelling loses its '$' too; a lone '$'
+	 * stays. */
+	s = atomics_substitute(&t, "cp \"$PathToAtomicsFolder/T1/x\" $ $HOME", NULL, 0);
+	assert_string_equal(s, "cp \"/opt/art/atomics/T1/x\" $ $HOME");
+	free(s);
 	s = atomics_substitute(&t, "", NULL, 0);
 	assert_string_equal(s, "");
 	free(s);
