@@ -36,7 +36,8 @@ struct atomics_keydc {
 	struct akd_row *rows; /* AKD_ROWS_MAX */
 };
 
-static void seterr(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void seterr(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;
@@ -93,8 +94,8 @@ static int parse_key(char *key, const struct cov_data *d, struct akd_row *row, c
 			for (size_t r = 0; r < row->ngroups; r++)
 				for (size_t a = 0; a < row->group[r].n; a++)
 					if (row->group[r].dc[a] == dc) {
-						seterr(err, errlen, "%s:%d: %s listed twice",
-						       path, lineno, alt);
+						seterr(err, errlen, "%s:%d: %s listed twice", path,
+						       lineno, alt);
 						return -EINVAL;
 					}
 			if (g->n == AKD_ALT_MAX) {
@@ -119,7 +120,8 @@ static int parse_line(struct atomics_keydc *k, char *line, const struct cov_data
 		f[i] = p;
 		p = i < 2 ? strchr(p, '\t') : NULL;
 		if (i < 2 && !p) {
-			seterr(err, errlen, "%s:%d: expected 3 tab-separated columns", path, lineno);
+			seterr(err, errlen, "%s:%d: expected 3 tab-separated columns", path,
+			       lineno);
 			return -EINVAL;
 		}
 		if (p)
