@@ -29,7 +29,7 @@ install: $(B)/vigil
 		$(DESTDIR)$(SYSCONFDIR)/vigil $(DESTDIR)$(SYSTEMDUNITDIR)
 	$(INSTALL) -d -m 0700 $(DESTDIR)$(LOCALSTATEDIR)/lib/vigil
 	$(INSTALL) -m 0755 $(B)/vigil $(DESTDIR)$(SBINDIR)/vigil
-	$(INSTALL) -m 0644 data/event_dc_map.tsv $(DESTDIR)$(DATADIR)/
+	$(INSTALL) -m 0644 data/event_dc_map.tsv data/atomics_key_dc.tsv $(DESTDIR)$(DATADIR)/
 	$(INSTALL) -m 0644 data/attack/* $(DESTDIR)$(DATADIR)/attack/
 	$(INSTALL) -m 0644 rules/sigma/* $(DESTDIR)$(DATADIR)/sigma/
 	# The OCSF and ECS schemas `vigil schema check` reads, with their

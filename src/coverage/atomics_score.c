@@ -63,6 +63,7 @@
 
 #include "common/datadir.h"
 #include "common/record_json.h"
+#include "coverage/atomics_keydc.h"
 #include "coverage/atomics_lineage.h"
 #include "coverage/coverage.h"
 #include "detect/sigma.h"
@@ -381,6 +382,7 @@ struct dc_ctx {
 	struct cov_data *data;
 	struct cov_collect *all, *one; /* every event collected; one event at a time */
 	struct cov_tech_result *r_all, *r_one;
+	struct atomics_keydc *keydc; /* data/atomics_key_dc.tsv */
 };
 
 static bool dc_generic(const char *id)
@@ -389,15 +391,23 @@ static bool dc_generic(const char *id)
 }
 
 /* Sets "technique_name", "data_components" (and "data_components_of" for
- * a parent's), and returns via *nkey / *nseen the key DCs and how many of
- * them the command phase showed. */
+ * a parent's), and returns via *nkey / *nseen the key requirements and how
+ * many of them the command phase met. Without a row in the key table a
+ * requirement is one key DC; a row's requirement may name alternatives. */
 static int score_dcs(struct dc_ctx *c, const char *tech, const struct test_acc *t,
 		     struct json_object *out, size_t *nkey, size_t *nseen)
 {
 	char parent[16], name[512] = "";
 	int ti = cov_data__find(c->data, tech), pi = -1;
 	struct json_object *dcs = json_object_new_array(), *by[COV_MAX_DC] = {0};
+	const struct akd_row *row = c->keydc ? atomics_keydc__find(c->keydc, tech) : NULL;
+	struct cov_dc_result *scratch = &c->r_one->dc[0];
+	int idx[COV_MAX_DC];
+	const char *label[COV_MAX_DC], *ids[COV_MAX_DC];
+	bool observable[COV_MAX_DC], added[COV_MAX_DC], key[COV_MAX_DC];
+	const struct akd_group *grp[COV_MAX_DC];
 	bool specific = false;
+	size_t n = 0;
 
 	*nkey = *nseen = 0;
 	snprintf(parent, sizeof(parent), "%.*s", (int)strcspn(tech, "."), tech);
@@ -420,48 +430,102 @@ static int score_dcs(struct dc_ctx *c, const char *tech, const struct test_acc *
 		ti = -1;
 	}
 	json_object_object_add(out, "technique_name", json_object_new_string(name));
-	if (ti < 0) {
-		json_object_object_add(out, "data_components", dcs);
-		return 0;
-	}
-	for (size_t j = 0; j < c->r_all->ndc; j++)
-		if (c->r_all->dc[j].state != COV_DC_MISSING && !dc_generic(c->r_all->dc[j].dc_id))
+	/* The DCs: ATT&CK's, then the ones the key table adds. */
+	for (size_t j = 0; ti >= 0 && j < c->r_all->ndc; j++) {
+		const struct cov_dc_result *d = &c->r_all->dc[j];
+
+		idx[n] = cov_data__dc_find(c->data, d->dc_id);
+		ids[n] = d->dc_id;
+		label[n] = d->label;
+		observable[n] = d->state != COV_DC_MISSING;
+		added[n++] = false;
+		if (d->state != COV_DC_MISSING && !dc_generic(d->dc_id))
 			specific = true;
+	}
+	for (size_t g = 0; row && g < row->ngroups; g++)
+		for (size_t a = 0; a < row->group[g].n; a++) {
+			size_t k;
+
+			for (k = 0; k < n && idx[k] != row->group[g].dc[a]; k++)
+				;
+			if (k == n && n < COV_MAX_DC &&
+			    cov_data__evaluate_dc(c->data, c->all, row->group[g].dc[a], tech,
+						  scratch) == 0) {
+				idx[n] = row->group[g].dc[a];
+				ids[n] = scratch->dc_id;
+				label[n] = scratch->label;
+				observable[n] = scratch->state != COV_DC_MISSING;
+				added[n++] = true;
+			}
+		}
 	/* Which DCs each event type seen in the command phase gives. */
 	for (unsigned e = 0; e < VIGIL_EVENT_ID_MAX; e++) {
 		if (!t->seen[e] || !schema__event(e))
 			continue;
 		c->one->ev[e].level = COV_ALL;
-		cov_data__evaluate(c->data, c->one, (size_t)ti, c->r_one);
-		c->one->ev[e].level = COV_OFF;
-		for (size_t j = 0; j < c->r_one->ndc; j++) {
-			if (c->r_one->dc[j].state == COV_DC_MISSING)
+		for (size_t k = 0; k < n; k++) {
+			if (cov_data__evaluate_dc(c->data, c->one, idx[k], tech, scratch) ||
+			    scratch->state == COV_DC_MISSING)
 				continue;
-			if (!by[j])
-				by[j] = json_object_new_array();
-			json_object_array_add(by[j],
+			if (!by[k])
+				by[k] = json_object_new_array();
+			json_object_array_add(by[k],
 					      json_object_new_string(schema__event(e)->name));
 		}
+		c->one->ev[e].level = COV_OFF;
 	}
-	for (size_t j = 0; j < c->r_all->ndc; j++) {
-		const struct cov_dc_result *d = &c->r_all->dc[j];
-		bool observable = d->state != COV_DC_MISSING;
-		bool key = observable && !(specific && dc_generic(d->dc_id));
-		const char *label = d->label, *sp = strchr(label, ' ');
+	for (size_t k = 0; k < n; k++) {
+		grp[k] = NULL;
+		key[k] = !row && observable[k] && !(specific && dc_generic(ids[k]));
+		for (size_t g = 0; row && g < row->ngroups; g++)
+			for (size_t a = 0; a < row->group[g].n; a++)
+				if (row->group[g].dc[a] == idx[k])
+					grp[k] = &row->group[g];
+		key[k] |= grp[k] != NULL;
+	}
+	for (size_t k = 0; k < n; k++) {
+		const char *sp = strchr(label[k], ' ');
 		struct json_object *o = json_object_new_object();
 
 		/* v18 labels read "DC0032 Process Creation". */
-		json_object_object_add(o, "id", json_object_new_string(d->dc_id));
-		json_object_object_add(o, "name", json_object_new_string(sp ? sp + 1 : label));
-		json_object_object_add(o, "key", json_object_new_boolean(key));
-		json_object_object_add(o, "seen", json_object_new_boolean(by[j] != NULL));
-		json_object_object_add(o, "by", by[j] ? by[j] : json_object_new_array());
-		json_object_object_add(o, "observable", json_object_new_boolean(observable));
+		json_object_object_add(o, "id", json_object_new_string(ids[k]));
+		json_object_object_add(o, "name", json_object_new_string(sp ? sp + 1 : label[k]));
+		json_object_object_add(o, "key", json_object_new_boolean(key[k]));
+		json_object_object_add(o, "seen", json_object_new_boolean(by[k] != NULL));
+		json_object_object_add(o, "by", by[k] ? by[k] : json_object_new_array());
+		json_object_object_add(o, "observable", json_object_new_boolean(observable[k]));
+		json_object_object_add(o, "source",
+				       json_object_new_string(added[k] ? "vigil" : "attack"));
+		if (grp[k] && grp[k]->n > 1) {
+			struct json_object *any = json_object_new_array();
+
+			for (size_t a = 0; a < grp[k]->n; a++)
+				for (size_t m = 0; m < n; m++)
+					if (idx[m] == grp[k]->dc[a])
+						json_object_array_add(
+						    any, json_object_new_string(ids[m]));
+			json_object_object_add(o, "key_any_of", any);
+		}
 		json_object_array_add(dcs, o);
-		*nkey += key;
-		*nseen += key && by[j];
+		if (!row) {
+			*nkey += key[k];
+			*nseen += key[k] && by[k];
+		}
+	}
+	for (size_t g = 0; row && g < row->ngroups; g++) {
+		bool met = false;
+
+		for (size_t k = 0; k < n; k++)
+			met |= grp[k] == &row->group[g] && by[k];
+		*nseen += met;
+	}
+	if (row) {
+		*nkey = row->ngroups;
+		json_object_object_add(out, "key_dc_row", json_object_new_string(row->tech));
 	}
 	json_object_object_add(out, "data_components", dcs);
+	json_object_object_add(out, "key_needed", json_object_new_int64((int64_t)*nkey));
+	json_object_object_add(out, "key_met", json_object_new_int64((int64_t)*nseen));
 	return 0;
 }
 
@@ -683,6 +747,17 @@ static int load_data(struct dc_ctx *c, struct sc *s)
 		msg(s, "%s", why);
 		return errno == ENOMEM ? -ENOMEM : -ENODATA;
 	}
+	{
+		char p[4096 + sizeof(AKD_FILE) + 1];
+		int rc;
+
+		snprintf(p, sizeof(p), "%s/%s", dir, AKD_FILE);
+		rc = atomics_keydc__load(p, c->data, &c->keydc, why, sizeof(why));
+		if (rc) {
+			msg(s, "%s", why);
+			return rc == -ENOMEM ? -ENOMEM : -ENODATA;
+		}
+	}
 	c->all = malloc(sizeof(*c->all));
 	c->one = malloc(sizeof(*c->one));
 	c->r_all = malloc(sizeof(*c->r_all));
@@ -701,6 +776,7 @@ static int load_data(struct dc_ctx *c, struct sc *s)
 static void free_data(struct dc_ctx *c)
 {
 	cov_data__free(c->data);
+	atomics_keydc__free(c->keydc);
 	free(c->all);
 	free(c->one);
 	free(c->r_all);
@@ -856,6 +932,13 @@ void atomics_score_print(FILE *out, struct json_object *res)
 					    json_object_object_get(d, "seen"));
 				}
 			}
+		/* A key table row's alternatives make one requirement of several
+		 * key DCs: the scorer's own counts say how many were met. */
+		if (json_object_object_get_ex(t, "key_needed", &v) &&
+		    json_object_is_type(v, json_type_int)) {
+			key = json_object_get_int(v);
+			seen = json_object_get_int(json_object_object_get(t, "key_met"));
+		}
 		if (json_object_object_get_ex(t, "alerts", &al))
 			for (size_t j = 0; j < json_object_array_length(al); j++) {
 				struct json_object *a = json_object_array_get_idx(al, j);

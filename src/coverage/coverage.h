@@ -119,6 +119,14 @@ struct cov_tech_result {
 int cov_data__evaluate(const struct cov_data *d, const struct cov_collect *c, size_t idx,
 		       struct cov_tech_result *out);
 
+/* Catalogue index of a data component id ("DC0061"), or -1. */
+int cov_data__dc_find(const struct cov_data *d, const char *dc_id);
+/* Evaluates one catalogue DC (any, not only a technique's) under c into *out;
+ * tid names the technique in rule descriptions. Returns 0, or -EINVAL for a
+ * bad index. */
+int cov_data__evaluate_dc(const struct cov_data *d, const struct cov_collect *c, int dc_idx,
+			  const char *tid, struct cov_dc_result *out);
+
 /* DeTT&CT visibility level of a percentage. */
 int cov_level_from_pct(double pct);
 

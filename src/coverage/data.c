@@ -638,9 +638,65 @@ static void describe_rules(char *buf, size_t len, const struct cov_event_cfg *ec
 		append(buf, len, ", none naming %s", tid);
 }
 
-/* Scores technique idx: each DC takes the best state any mapped event gives
- * it, where an event's contribution is the lesser of how much the config
- * collects and how well the event maps. */
+/* Catalogue index of a data component id like "DC0061", or -1. */
+int cov_data__dc_find(const struct cov_data *d, const char *dc_id)
+{
+	for (size_t i = 0; i < d->ncat; i++)
+		if (strcmp(d->cat[i].id, dc_id) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Fills r for catalogue DC dc under collection c: the best state any mapped
+ * event gives it, where an event's contribution is the lesser of how much
+ * the config collects and how well the event maps. tid names the technique
+ * for describe_rules. r->label is the v18 label. */
+static void eval_dc(const struct cov_data *d, const struct cov_collect *c, size_t dc,
+		    const char *tid, struct cov_dc_result *r)
+{
+	r->dc_id = d->cat[dc].id;
+	r->label = d->cat[dc].label_v18;
+	r->state = COV_DC_MISSING;
+	r->events[0] = '\0';
+	for (size_t m = 0; m < d->nmap; m++) {
+		const struct cov_map_row *row = &d->map[m];
+		const struct cov_event_cfg *ec = &c->ev[row->event];
+		enum cov_dc_state st;
+
+		if (row->dc != dc || ec->level == COV_OFF ||
+		    strncmp(ec->kernel, "unavailable", 11) == 0)
+			continue;
+		st = (ec->level == COV_ALL && !row->partial && ec->kernel[0] == '\0')
+			 ? COV_DC_FULL
+			 : COV_DC_PARTIAL;
+		if (st > r->state)
+			r->state = st;
+		append(r->events, sizeof(r->events), "%s%s(%u)", r->events[0] ? "; " : "",
+		       schema__event(row->event)->name, row->event);
+		if (ec->level == COV_PARTIAL)
+			describe_rules(r->events, sizeof(r->events), ec, tid);
+		else if (row->partial)
+			append(r->events, sizeof(r->events), " partial mapping");
+		if (strcmp(ec->caps, "none") != 0)
+			append(r->events, sizeof(r->events), " caps: %s", ec->caps);
+		if (ec->kernel[0])
+			append(r->events, sizeof(r->events), " degraded on this kernel");
+	}
+}
+
+/* Evaluates catalogue DC dc_idx (cov_data__dc_find) under c, for a DC that
+ * is not in a technique's list (the atomics scorer's added key DCs).
+ * Returns 0, or -EINVAL for a bad index. */
+int cov_data__evaluate_dc(const struct cov_data *d, const struct cov_collect *c, int dc_idx,
+			  const char *tid, struct cov_dc_result *out)
+{
+	if (dc_idx < 0 || (size_t)dc_idx >= d->ncat)
+		return -EINVAL;
+	eval_dc(d, c, (size_t)dc_idx, tid, out);
+	return 0;
+}
+
+/* Scores technique idx: each DC as eval_dc, under the technique's label. */
 int cov_data__evaluate(const struct cov_data *d, const struct cov_collect *c, size_t idx,
 		       struct cov_tech_result *out)
 {
@@ -657,32 +713,9 @@ int cov_data__evaluate(const struct cov_data *d, const struct cov_collect *c, si
 	for (size_t i = 0; i < t->ndc; i++) {
 		struct cov_dc_result *r = &out->dc[i];
 
-		r->dc_id = d->cat[t->dc[i]].id;
-		r->label = t->label[i] ? t->label[i] : d->cat[t->dc[i]].label_v18;
-		for (size_t m = 0; m < d->nmap; m++) {
-			const struct cov_map_row *row = &d->map[m];
-			const struct cov_event_cfg *ec = &c->ev[row->event];
-			enum cov_dc_state st;
-
-			if (row->dc != t->dc[i] || ec->level == COV_OFF ||
-			    strncmp(ec->kernel, "unavailable", 11) == 0)
-				continue;
-			st = (ec->level == COV_ALL && !row->partial && ec->kernel[0] == '\0')
-				 ? COV_DC_FULL
-				 : COV_DC_PARTIAL;
-			if (st > r->state)
-				r->state = st;
-			append(r->events, sizeof(r->events), "%s%s(%u)", r->events[0] ? "; " : "",
-			       schema__event(row->event)->name, row->event);
-			if (ec->level == COV_PARTIAL)
-				describe_rules(r->events, sizeof(r->events), ec, t->id);
-			else if (row->partial)
-				append(r->events, sizeof(r->events), " partial mapping");
-			if (strcmp(ec->caps, "none") != 0)
-				append(r->events, sizeof(r->events), " caps: %s", ec->caps);
-			if (ec->kernel[0])
-				append(r->events, sizeof(r->events), " degraded on this kernel");
-		}
+		eval_dc(d, c, t->dc[i], t->id, r);
+		if (t->label[i])
+			r->label = t->label[i];
 		if (r->state == COV_DC_FULL)
 			out->n_full++;
 		else if (r->state == COV_DC_PARTIAL)

@@ -175,7 +175,7 @@ static const char manifest_text[] =
     ":0\",\"root_pid\":10016,\"phases\":[{\"phase\":\"command\",\"exit\":0,\"signal\":0,"
     "\"timed_out\":false,\"ms\":12}],\"succeeded\":true,\"output\":\"root:*:\","
     "\"start\":\"s\",\"end\":\"e\"},"
-    "{\"index\":1,\"technique\":\"T1027.001\",\"number\":2,\"name\":\"Pad\",\"ran\":true,"
+    "{\"index\":1,\"technique\":\"T1543.002\",\"number\":2,\"name\":\"Unit\",\"ran\":true,"
     "\"succeeded\":true},"
     "{\"index\":2,\"technique\":\"T1082\",\"number\":3,\"name\":\"Hostname\",\"ran\":true,"
     "\"succeeded\":true},"
@@ -359,10 +359,17 @@ static void test_fields_and_dcs(void **state)
 	assert_string_equal(str(r, "results.0.telemetry"), "covered");
 	assert_true(boolean(r, "results.0.key_seen"));
 	assert_string_equal(str(r, "results.0.verdict"), "verified");
-	/* T1027.001: File Creation seen, File Access not. */
+	/* T1543.002 (no key table row): File Creation and Service Creation
+	 * seen through FileCreate, File Modification not. */
 	assert_true(boolean(dc(r, 1, "DC0039"), "seen"));
 	assert_true(boolean(dc(r, 1, "DC0039"), "key"));
-	assert_false(boolean(dc(r, 1, "DC0055"), "seen"));
+	assert_string_equal(str(dc(r, 1, "DC0039"), "source"), "attack");
+	assert_true(boolean(dc(r, 1, "DC0060"), "seen"));
+	assert_true(boolean(dc(r, 1, "DC0061"), "key"));
+	assert_false(boolean(dc(r, 1, "DC0061"), "seen"));
+	assert_int_equal(num(r, "results.1.key_needed"), 3);
+	assert_int_equal(num(r, "results.1.key_met"), 2);
+	assert_null(json_object_object_get(get(r, "results.1"), "key_dc_row"));
 	assert_string_equal(str(r, "results.1.telemetry"), "partial");
 	assert_string_equal(str(r, "results.1.verdict"), "partial");
 	/* T1082: Process Creation is key (nothing more specific); the command
@@ -529,12 +536,136 @@ static void test_write_and_print(void **state)
 	assert_non_null(strstr(buf,
 			       "T1003.008-1      verified       key DCs 1/1  events 9 (command 6)  "
 			       "alerts 0 (0 non-generic)\n"
-			       "T1027.001-2      partial        key DCs 1/2  "));
+			       "T1543.002-2      partial        key DCs 2/3  "));
 	assert_non_null(strstr(buf,
 			       "\n7 tests: 5 ran, 2 skipped, 4 succeeded, 3 key behaviour seen, 2 "
 			       "covered, 0 alerted, 0 non-generic alert; "));
 	free(buf);
 	json_object_put(r);
+}
+
+/* A data directory of this tree's ATT&CK data and event map with key table
+ * text table; VIGIL_DATADIR points at it until drop_datadir. */
+static char keydir[] = "/tmp/vigil-test-keydc-XXXXXX";
+
+static void make_datadir(const char *table)
+{
+	char cwd[4096], from[4200], to[4200];
+	FILE *f;
+
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	strcpy(keydir, "/tmp/vigil-test-keydc-XXXXXX");
+	assert_non_null(mkdtemp(keydir));
+	snprintf(from, sizeof(from), "%s/data/attack", cwd);
+	snprintf(to, sizeof(to), "%s/attack", keydir);
+	assert_int_equal(symlink(from, to), 0);
+	snprintf(from, sizeof(from), "%s/data/event_dc_map.tsv", cwd);
+	snprintf(to, sizeof(to), "%s/event_dc_map.tsv", keydir);
+	assert_int_equal(symlink(from, to), 0);
+	snprintf(to, sizeof(to), "%s/atomics_key_dc.tsv", keydir);
+	f = fopen(to, "w");
+	assert_non_null(f);
+	fputs(table, f);
+	fclose(f);
+	setenv("VIGIL_DATADIR", keydir, 1);
+}
+
+static void drop_datadir(void)
+{
+	char p[4200];
+
+	unsetenv("VIGIL_DATADIR");
+	for (const char *const *n =
+		 (const char *const[]){"attack", "event_dc_map.tsv", "atomics_key_dc.tsv", NULL};
+	     *n; n++) {
+		snprintf(p, sizeof(p), "%s/%s", keydir, *n);
+		unlink(p);
+	}
+	rmdir(keydir);
+}
+
+/* The key table: a row replaces the rule for its technique and for a
+ * sub-technique without a row; added DCs say "source":"vigil"; a "|"
+ * requirement is met by any one of its DCs. */
+static void test_key_table(void **state)
+{
+	struct json_object *r, *any;
+
+	make_datadir("# comment\n"
+		     "\n"
+		     "T1003.008\tDC0061\tits own row, a DC ATT&CK does not list\n"
+		     "T1543\tDC0039|DC0040;DC0032\tthe parent's row\n");
+	r = score(NULL, 0, NULL);
+	drop_datadir();
+	/* T1003.008: key exactly File Modification (added, not seen); ATT&CK's
+	 * File Access stays listed, seen, not key. */
+	assert_string_equal(str(r, "results.0.key_dc_row"), "T1003.008");
+	assert_true(boolean(dc(r, 0, "DC0061"), "key"));
+	assert_false(boolean(dc(r, 0, "DC0061"), "seen"));
+	assert_string_equal(str(dc(r, 0, "DC0061"), "source"), "vigil");
+	assert_false(boolean(dc(r, 0, "DC0055"), "key"));
+	assert_true(boolean(dc(r, 0, "DC0055"), "seen"));
+	assert_string_equal(str(dc(r, 0, "DC0055"), "source"), "attack");
+	assert_string_equal(str(r, "results.0.telemetry"), "not_seen");
+	assert_false(boolean(r, "results.0.key_seen"));
+	/* T1543.002 has no row: T1543's. File Creation meets the first
+	 * requirement (File Deletion, added, is its alternative); Process
+	 * Creation, generic but listed, is key and not seen (only the phase
+	 * shell ran). Service Creation and File Modification are not key. */
+	assert_string_equal(str(r, "results.1.key_dc_row"), "T1543");
+	assert_int_equal(num(r, "results.1.key_needed"), 2);
+	assert_int_equal(num(r, "results.1.key_met"), 1);
+	assert_true(boolean(dc(r, 1, "DC0039"), "key"));
+	assert_true(boolean(dc(r, 1, "DC0039"), "seen"));
+	assert_true(boolean(dc(r, 1, "DC0040"), "key"));
+	assert_false(boolean(dc(r, 1, "DC0040"), "seen"));
+	assert_string_equal(str(dc(r, 1, "DC0040"), "source"), "vigil");
+	any = get(dc(r, 1, "DC0040"), "key_any_of");
+	assert_int_equal(json_object_array_length(any), 2);
+	assert_string_equal(str(any, "0"), "DC0039");
+	assert_string_equal(str(any, "1"), "DC0040");
+	assert_true(boolean(dc(r, 1, "DC0032"), "key"));
+	assert_false(boolean(dc(r, 1, "DC0032"), "seen"));
+	assert_false(boolean(dc(r, 1, "DC0060"), "key"));
+	assert_false(boolean(dc(r, 1, "DC0061"), "key"));
+	assert_string_equal(str(r, "results.1.telemetry"), "partial");
+	/* T1082 has no row and no parent's: the default rule. */
+	assert_null(json_object_object_get(get(r, "results.2"), "key_dc_row"));
+	assert_true(boolean(dc(r, 2, "DC0032"), "key"));
+	json_object_put(r);
+}
+
+/* A malformed row is refused with FILE:LINE, and the scorer does not run. */
+static void test_key_table_bad(void **state)
+{
+	static const struct {
+		const char *row, *msg;
+	} bad[] = {
+	    {"T1003.008\tDC9999\tx\n", ":3: 'DC9999' names no known data component"},
+	    {"T1003.008\tDC0061\n", ":3: expected 3 tab-separated columns"},
+	    {"T1003.008\tDC0061\tx\ty\n", ":3: expected 3 tab-separated columns"},
+	    {"T10038\tDC0061\tx\n", ":3: 'T10038' is not a technique id"},
+	    {"T1003.008\tDC0061\t \n", ":3: T1003.008 has no reason"},
+	    {"T1003.008\tDC0061;;\tx\n", ":3: empty data component in the key"},
+	    {"T1003.008\t\tx\n", ":3: empty data component in the key"},
+	    {"T1003.008\tDC0061|DC0061\tx\n", ":3: DC0061 listed twice"},
+	    {"T1082\tDC0032\tx\n", ":3: T1082 has a row already"},
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char table[256], want[512], *err = NULL;
+		struct json_object *r;
+
+		snprintf(table, sizeof(table), "# t\nT1082\tDC0064\tx\n%s", bad[i].row);
+		make_datadir(table);
+		r = score(NULL, -ENODATA, &err);
+		snprintf(want, sizeof(want), "%s/atomics_key_dc.tsv%s", keydir, bad[i].msg);
+		drop_datadir();
+		assert_null(r);
+		if (!strstr(err, want))
+			fail_msg("row %zu: got '%s', want '%s'", i, err, want);
+		free(err);
+	}
 }
 
 static void test_missing_inputs(void **state)
@@ -561,6 +692,7 @@ int main(void)
 	    cmocka_unit_test(test_totals),	   cmocka_unit_test(test_sigma),
 	    cmocka_unit_test(test_generic_list),   cmocka_unit_test(test_bad_manifest),
 	    cmocka_unit_test(test_missing_inputs), cmocka_unit_test(test_write_and_print),
+	    cmocka_unit_test(test_key_table),	   cmocka_unit_test(test_key_table_bad),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
