@@ -19,7 +19,8 @@
  * tty bound in and a new devpts (no disk device exists inside), and new
  * tmpfs on /tmp, /var/tmp, /dev/shm and /run. The atomics folder gets its
  * own overlay at its path, so it is there even when it lives under /tmp.
- * Then pivot_root into the new root and detach the old one.
+ * Then pivot_root into the new root and detach the old one, and seed a
+ * lived-in root home there (decoys[] says why).
  *
  * Caps. Capabilities that act on the kernel or the disks whatever the
  * namespace (modules, reboot, raw I/O, sysadmin — mount, BPF, swap —, bpf,
@@ -554,6 +555,56 @@ static int limits(struct setup *st)
 	return 0;
 }
 
+/* A lived-in root home, written inside the sandbox (into its overlay,
+ * gone with it). Credential-access and persistence tests look for an SSH
+ * key pair, authorized_keys, a GnuPG directory and a shell history; on a
+ * machine without them such a test finds nothing, exits 0 and proves
+ * nothing. The files are decoys: no key material, only the shapes a search
+ * for them matches. Files the host already has are left as they are. */
+static const struct {
+	const char *path;
+	mode_t mode;
+	const char *text; /* NULL: a directory */
+} decoys[] = {
+    {"/root/.ssh", 0700, NULL},
+    {"/root/.ssh/id_rsa", 0600,
+     "-----BEGIN OPENSSH PRIVATE KEY-----\nvigil-sandbox-decoy-not-a-key\n"
+     "-----END OPENSSH PRIVATE KEY-----\n"},
+    {"/root/.ssh/id_rsa.pub", 0644, "ssh-rsa AAAAvigilsandboxdecoy root@vigil-atomic-sandbox\n"},
+    {"/root/.ssh/authorized_keys", 0600,
+     "ssh-ed25519 AAAAvigilsandboxdecoy admin@vigil-atomic-sandbox\n"},
+    {"/root/.ssh/known_hosts", 0644, "vigil-sandbox-decoy ssh-ed25519 AAAAvigilsandboxdecoy\n"},
+    {"/root/.gnupg", 0700, NULL},
+    {"/root/.gnupg/pubring.kbx", 0600, "vigil-sandbox-decoy\n"},
+    {"/root/.bash_history", 0600, "ls -la\ncd /tmp\ncat /etc/hostname\n"},
+};
+
+static int seed_home(struct setup *st)
+{
+	for (size_t i = 0; i < sizeof(decoys) / sizeof(decoys[0]); i++) {
+		int fd;
+
+		if (!decoys[i].text) {
+			if (mkdir(decoys[i].path, decoys[i].mode) != 0 && errno != EEXIST)
+				FAIL(st, "sandbox: mkdir %s: %s", decoys[i].path, strerror(errno));
+			continue;
+		}
+		fd = open(decoys[i].path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			  decoys[i].mode);
+		if (fd < 0 && errno == EEXIST)
+			continue;
+		if (fd < 0 || write_all(fd, decoys[i].text, strlen(decoys[i].text)) != 0) {
+			int e = errno;
+
+			if (fd >= 0)
+				close(fd);
+			FAIL(st, "sandbox: decoy %s: %s", decoys[i].path, strerror(e));
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 static int build(struct setup *st)
 {
 	static const char *const ro_proc[] = {"/proc/irq", "/proc/bus", "/proc/fs", "/proc/acpi",
@@ -661,6 +712,8 @@ static int build(struct setup *st)
 	/* What the test will see as "/" must be the overlay. */
 	if (statfs("/", &sf) != 0 || sf.f_type != OVERLAYFS_MAGIC)
 		FAIL(st, "sandbox: / is not the overlay");
+	if (seed_home(st) != 0)
+		return -1;
 	if (sethostname(SANDBOX_HOSTNAME, strlen(SANDBOX_HOSTNAME)) != 0)
 		FAIL(st, "sandbox: sethostname: %s", strerror(errno));
 	if (loopback_up(st) != 0 || limits(st) != 0)

@@ -184,7 +184,16 @@ while True:
 		--sensor-output "$OUT" --manifest "$M" -o "$BATS_TEST_TMPDIR/results.json"
 	[ "$status" -eq 0 ]
 	[ "$(jq .end_marker_seen "$M")" = true ]
-	cmp "$M" "$BATS_TEST_TMPDIR/results.json"
+	# -o is the scored RESULTS: every manifest test, with its verdict.
+	R="$BATS_TEST_TMPDIR/results.json"
+	[ "$(jq .vigil_atomics_results "$R")" = 1 ]
+	jq -e --slurpfile m "$M" '($m[0].tests | length) == (.results | length) and
+		([.results[] | .verdict == (if .ran | not then "skipped"
+			elif .succeeded | not then "command_failed"
+			else (.verdict | select(. == "verified" or . == "partial" or . == "not_seen")) end)]
+		 | all)' "$R"
+	[ "$(jq .runid "$R")" = "$(jq .runid "$M")" ]
+	[[ "$output" == *"key behaviour seen (of succeeded)"* ]]
 	runid=$(jq -r .runid "$M")
 	[[ "$runid" =~ ^[0-9a-f]{16}$ ]]
 	# The end marker's ProcessCreate is in the output already.
