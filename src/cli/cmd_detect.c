@@ -51,10 +51,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DT_MAX_WORKERS	64
-#define DT_MAX_PATHS	64
-#define DT_MAX_OUTPUTS	16
-#define DT_CONNECT_TRIES 10
+#define DT_MAX_WORKERS	 64
+#define DT_MAX_PATHS	 64
+#define DT_MAX_OUTPUTS	 16
+#define DT_CONNECT_TRIES 5
 
 struct dt_cfg {
 	struct fleet_link link;
@@ -63,6 +63,7 @@ struct dt_cfg {
 	char subject[256];
 	uint64_t batch;
 	uint64_t ack_wait_s;
+	uint64_t warmup;
 	const char *sigma[DT_MAX_PATHS], *fleet_sigma[DT_MAX_PATHS], *placeholders;
 	int nsigma, nfleet;
 	const char *outputs[DT_MAX_OUTPUTS];
@@ -107,6 +108,9 @@ struct detect {
 	struct dstream_batch *held;
 	struct stage st[DT_MAX_WORKERS + 1];
 	unsigned nstages;
+	bool warming; /* replaying acked history: feed correlations, emit nothing */
+	uint64_t warmed;
+	uint64_t crash_batch; /* VIGIL_DETECT_CRASH_BEFORE_ACK, tests only */
 	uint64_t alert_pub_failed, sink_write_failed;
 };
 
@@ -128,21 +132,21 @@ static uint64_t mono_ms(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vigil detect --from nats://H:P[,H:P]?stream=S&durable=D[&subject=F]\n"
-		"                    --sigma RULES [--sigma RULES...] [--fleet-sigma RULES...]\n"
-		"                    [--placeholders FILE] [--output SPEC...] [--workers N]\n"
-		"                    [--alerts-subject SUBJ|-] [--idle-exit DURATION]\n"
-		"                    [--status-interval DURATION]\n"
-		"\nRuns Sigma rules, correlations included, over the events of a JetStream\n"
-		"stream with a durable pull consumer. Events are partitioned over N worker\n"
-		"threads by Computer; --fleet-sigma rules (correlations over several hosts)\n"
-		"run in one more stage that sees every event. Alerts (DetectionAlert, 242,\n"
-		"with a stable AlertId) go to the outputs and to the alerts subject\n"
-		"(default vigil.alerts); a message is acked once its alerts are written.\n"
-		"--from options: batch=N (default 256), ack_wait=30s, creds=FILE, tls_ca=FILE.\n"
-		"Exits 64 on bad usage, 65 on rules that do not load, 69 when the server\n"
-		"or the stream is unreachable, 73 when an output cannot be opened.\n");
+	fprintf(f, "usage: vigil detect --from nats://H:P[,H:P]?stream=S&durable=D[&subject=F]\n"
+		   "                    --sigma RULES [--sigma RULES...] [--fleet-sigma RULES...]\n"
+		   "                    [--placeholders FILE] [--output SPEC...] [--workers N]\n"
+		   "                    [--alerts-subject SUBJ|-] [--idle-exit DURATION]\n"
+		   "                    [--status-interval DURATION]\n"
+		   "\nRuns Sigma rules, correlations included, over the events of a JetStream\n"
+		   "stream with a durable pull consumer. Events are partitioned over N worker\n"
+		   "threads by Computer; --fleet-sigma rules (correlations over several hosts)\n"
+		   "run in one more stage that sees every event. Alerts (DetectionAlert, 242,\n"
+		   "with a stable AlertId) go to the outputs and to the alerts subject\n"
+		   "(default vigil.alerts); a message is acked once its alerts are written.\n"
+		   "--from options: batch=N (default 256), ack_wait=30s, warmup=N (default\n"
+		   "10000), creds=FILE, tls_ca=FILE.\n"
+		   "Exits 64 on bad usage, 65 on rules that do not load, 69 when the server\n"
+		   "or the stream is unreachable, 73 when an output cannot be opened.\n");
 }
 
 static int parse_from(struct dt_cfg *c, const char *url)
@@ -159,9 +163,9 @@ static int parse_from(struct dt_cfg *c, const char *url)
 	}
 	rest = url + 7;
 	q = strchr(rest, '?');
-	c->link.nurls = sinkopt__nats_servers(rest, q ? (size_t)(q - rest) : strlen(rest),
-					      c->link.urls, c->link.shown, FLEET_MAX_SERVERS,
-					      "--from", shown);
+	c->link.nurls =
+	    sinkopt__nats_servers(rest, q ? (size_t)(q - rest) : strlen(rest), c->link.urls,
+				  c->link.shown, FLEET_MAX_SERVERS, "--from", shown);
 	if (c->link.nurls < 0)
 		return -EINVAL;
 	q = q ? q + 1 : NULL;
@@ -174,11 +178,13 @@ static int parse_from(struct dt_cfg *c, const char *url)
 		else if (strcmp(key, "durable") == 0 && val[0] &&
 			 strlen(val) < sizeof(c->durable) && strpbrk(val, " \t.*>/\\") == NULL)
 			strcpy(c->durable, val);
-		else if (strcmp(key, "subject") == 0 && val[0] && strlen(val) < sizeof(c->subject) &&
-			 strpbrk(val, " \t") == NULL)
+		else if (strcmp(key, "subject") == 0 && val[0] &&
+			 strlen(val) < sizeof(c->subject) && strpbrk(val, " \t") == NULL)
 			strcpy(c->subject, val);
 		else if (strcmp(key, "batch") == 0)
 			ok = sinkopt__uint(val, 1, 4096, &c->batch) == 0;
+		else if (strcmp(key, "warmup") == 0)
+			ok = sinkopt__uint(val, 0, 10000000, &c->warmup) == 0;
 		else if (strcmp(key, "ack_wait") == 0)
 			ok = sinkopt__duration(val, &c->ack_wait_s) == 0 && c->ack_wait_s;
 		else if (strcmp(key, "creds") == 0 && val[0])
@@ -188,11 +194,12 @@ static int parse_from(struct dt_cfg *c, const char *url)
 		else
 			ok = false;
 		if (!ok) {
-			fprintf(stderr,
-				"vigil detect: --from %s: bad option '%s=%s' (options: stream=, "
-				"durable=, subject=, batch=1-4096, ack_wait=30s, creds=FILE, "
-				"tls_ca=FILE)\n",
-				shown, key, val);
+			fprintf(
+			    stderr,
+			    "vigil detect: --from %s: bad option '%s=%s' (options: stream=, "
+			    "durable=, subject=, batch=1-4096, ack_wait=30s, warmup=N, creds=FILE, "
+			    "tls_ca=FILE)\n",
+			    shown, key, val);
 			return -EINVAL;
 		}
 	}
@@ -262,8 +269,7 @@ static void emit(struct stage *s, const struct sigma_rule_info *rule, const stru
 	dstream__alert_id(rule->id[0] ? rule->id : rule->title, computer, s->msg_id, id);
 	sigma__alert(rule, ev, s->alert);
 	vrec__add_dyn(s->alert, "AlertId", id, DSTREAM_ID_LEN, false);
-	vrec__add_dyn(s->alert, "AlertStage", s->fleet ? "fleet" : "host", s->fleet ? 5 : 4,
-		      false);
+	vrec__add_dyn(s->alert, "AlertStage", s->fleet ? "fleet" : "host", s->fleet ? 5 : 4, false);
 	for (size_t i = 0; i < d->nsinks; i++)
 		if (sink__write(d->sinks[i], s->alert) < 0)
 			d->sink_write_failed++;
@@ -285,6 +291,8 @@ static int on_alert(const struct sigma_rule_info *rule, const struct vrec *rec, 
 {
 	struct stage *s = ctx;
 
+	if (s->d->warming)
+		return 0;
 	pthread_mutex_lock(&s->d->out_mu);
 	emit(s, rule, rec);
 	pthread_mutex_unlock(&s->d->out_mu);
@@ -366,8 +374,7 @@ static void status_line(struct detect *d, const struct dt_totals *t, const char 
 		"(%llu host, %llu fleet), %llu acked, %llu naked, %llu output drops, "
 		"%llu alert publish failures\n",
 		when, (unsigned long long)t->msgs, (unsigned long long)t->events,
-		(unsigned long long)t->bad,
-		(unsigned long long)(t->alerts_host + t->alerts_fleet),
+		(unsigned long long)t->bad, (unsigned long long)(t->alerts_host + t->alerts_fleet),
 		(unsigned long long)t->alerts_host, (unsigned long long)t->alerts_fleet,
 		(unsigned long long)t->acked, (unsigned long long)t->naked,
 		(unsigned long long)(drops + d->sink_write_failed),
@@ -410,6 +417,11 @@ static void run_batch(struct detect *d, struct dt_totals *t)
 		ok = false;
 	if (d->held == NULL || dstream__batch_held(d->held) != 0)
 		ok = false;
+	/* Test hook (tests/e2e/detect_nats.bats): die like kill -9 in the one
+	 * window at-least-once cannot close — alerts written, message not yet
+	 * acked — so the test can check what a redelivery writes again. */
+	if (d->crash_batch && t->batches + 1 == d->crash_batch)
+		raise(SIGKILL);
 	for (unsigned i = 0; i < n; i++) {
 		if (ok && natsMsg_Ack(d->list.Msgs[i], NULL) == NATS_OK) {
 			t->acked++;
@@ -430,6 +442,7 @@ static int parse_args(struct dt_cfg *c, int argc, char **argv)
 	const char *from = NULL;
 
 	c->batch = 256;
+	c->warmup = 10000;
 	c->ack_wait_s = 30;
 	c->workers = 1;
 	c->alerts_subject = "vigil.alerts";
@@ -443,7 +456,8 @@ static int parse_args(struct dt_cfg *c, int argc, char **argv)
 			return -1;
 		}
 		if (v == NULL) {
-			fprintf(stderr, "vigil detect: unknown option or missing argument '%s'\n", a);
+			fprintf(stderr, "vigil detect: unknown option or missing argument '%s'\n",
+				a);
 			return EX_USAGE;
 		}
 		i++;
@@ -468,8 +482,8 @@ static int parse_args(struct dt_cfg *c, int argc, char **argv)
 			c->workers = (unsigned)u;
 		} else if (strcmp(a, "--alerts-subject") == 0) {
 			if (strpbrk(v, " \t*>") != NULL || v[0] == '\0') {
-				fprintf(stderr, "vigil detect: --alerts-subject '%s': not a subject\n",
-					v);
+				fprintf(stderr,
+					"vigil detect: --alerts-subject '%s': not a subject\n", v);
 				return EX_USAGE;
 			}
 			c->alerts_subject = strcmp(v, "-") == 0 ? NULL : v;
@@ -495,6 +509,71 @@ static int parse_args(struct dt_cfg *c, int argc, char **argv)
 	if (parse_from(c, from))
 		return EX_USAGE;
 	return 0;
+}
+
+/* Rebuilds correlation state after a restart: the last cfg->warmup messages
+ * the durable consumer had already acked (up to its ack floor) go through
+ * every stage's engine again, in stream order and partitioned as usual, with
+ * alerts suppressed — they were written before. Messages after the floor
+ * are then delivered again by the consumer and alert normally. Without it a
+ * correlation whose window spans a crash would only see the events after
+ * it. Bounded by warmup= (0 turns it off); a message the stream no longer
+ * holds is skipped. */
+static void warm_up(struct detect *d, jsCtx *js)
+{
+	struct dt_cfg *c = d->cfg;
+	jsConsumerInfo *ci = NULL;
+	jsErrCode jerr = 0;
+	uint64_t floor, first;
+	natsMsg *one[1];
+
+	if (c->warmup == 0 ||
+	    js_GetConsumerInfo(&ci, js, c->stream, c->durable, NULL, &jerr) != NATS_OK)
+		return;
+	floor = ci->AckFloor.Stream;
+	jsConsumerInfo_Destroy(ci);
+	if (floor == 0)
+		return;
+	first = floor > c->warmup ? floor - c->warmup + 1 : 1;
+	d->warming = true;
+	d->list.Msgs = one;
+	d->list.Count = 1;
+	for (uint64_t seq = first; seq <= floor && !atomic_load(&dt_stop); seq++) {
+		natsMsg *m = NULL;
+		const char *comp = "";
+		size_t clen = 0;
+		unsigned w;
+
+		if (js_GetMsg(&m, js, c->stream, seq, NULL, &jerr) != NATS_OK)
+			continue;
+		if (c->subject[0] && strcmp(natsMsg_GetSubject(m), c->subject) != 0) {
+			natsMsg_Destroy(m);
+			continue;
+		}
+		one[0] = m;
+		dstream__computer(natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m), &comp,
+				  &clen);
+		w = dstream__partition(comp, clen, c->workers);
+		d->st[w].items[0] = 0;
+		d->st[w].nitems = 1;
+		run_items(&d->st[w]);
+		if (d->nstages > c->workers) {
+			d->st[c->workers].items[0] = 0;
+			d->st[c->workers].nitems = 1;
+			run_items(&d->st[c->workers]);
+		}
+		natsMsg_Destroy(m);
+		d->warmed++;
+	}
+	/* What was replayed is not new work: the counters start at zero. */
+	for (unsigned i = 0; i < d->nstages; i++)
+		d->st[i].events = d->st[i].bad = d->st[i].alerts = 0;
+	memset(&d->list, 0, sizeof(d->list));
+	d->warming = false;
+	fprintf(stderr,
+		"vigil detect: warm-up: %llu acked message(s) before stream sequence %llu "
+		"replayed into the correlations\n",
+		(unsigned long long)d->warmed, (unsigned long long)floor + 1);
 }
 
 /* Connects (bounded retry) and binds the durable pull consumer. */
@@ -537,10 +616,16 @@ static int attach(struct detect *d, natsSubscription **sub)
 	so.Config.AckPolicy = js_AckExplicit;
 	so.Config.DeliverPolicy = js_DeliverAll;
 	so.Config.AckWait = (int64_t)c->ack_wait_s * 1000000000ll;
-	/* Room for a batch being processed and the next one's fetch. */
-	so.Config.MaxAckPending = (int64_t)c->batch * 4;
+	/* One batch in flight: the next is fetched only once this one is
+	 * acked anyway, and after a crash the unacked batch blocks delivery
+	 * until it comes again — so a host's events still arrive in stream
+	 * order, which correlations need. (A durable keeps the batch= it was
+	 * created with; a different one is a configuration mismatch, 69.) */
+	so.Config.MaxAckPending = (int64_t)c->batch;
 	st = js_PullSubscribe(sub, js, subj ? subj : ">", c->durable, NULL, &so, &jerr);
 	jsStreamInfo_Destroy(si);
+	if (st == NATS_OK)
+		warm_up(d, js);
 	jsCtx_Destroy(js);
 	if (st != NATS_OK) {
 		fprintf(stderr, "vigil detect: consumer %s on %s: %s\n", c->durable, c->stream,
@@ -573,6 +658,8 @@ int cmd_detect(int argc, char **argv)
 		goto out_free;
 	}
 	d->nstages = c->workers + (c->nfleet > 0 ? 1 : 0);
+	if (getenv("VIGIL_DETECT_CRASH_BEFORE_ACK"))
+		d->crash_batch = strtoull(getenv("VIGIL_DETECT_CRASH_BEFORE_ACK"), NULL, 10);
 	/* One engine per stage: correlation state is per engine. */
 	for (unsigned i = 0; i < d->nstages; i++) {
 		struct stage *s = &d->st[i];
