@@ -356,6 +356,7 @@ static void *stage_main(void *arg)
 		pthread_mutex_unlock(&d->mu);
 	}
 	sigma__thread_done();
+	record_json__thread_done();
 	return NULL;
 }
 
@@ -777,6 +778,7 @@ out_free:
 		free(d->st[i].alert);
 		strbuf__free(&d->st[i].sb);
 	}
+	record_json__thread_done(); /* the warm-up parsed on this thread */
 	free(d);
 	free(c);
 	return rc;
