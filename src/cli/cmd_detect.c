@@ -112,6 +112,7 @@ struct detect {
 	uint64_t warmed;
 	uint64_t crash_batch; /* VIGIL_DETECT_CRASH_BEFORE_ACK, tests only */
 	uint64_t alert_pub_failed, sink_write_failed;
+	bool batch_failed; /* an alert of this batch was not taken: nak it */
 };
 
 static atomic_bool dt_stop;
@@ -271,8 +272,10 @@ static void emit(struct stage *s, const struct sigma_rule_info *rule, const stru
 	vrec__add_dyn(s->alert, "AlertId", id, DSTREAM_ID_LEN, false);
 	vrec__add_dyn(s->alert, "AlertStage", s->fleet ? "fleet" : "host", s->fleet ? 5 : 4, false);
 	for (size_t i = 0; i < d->nsinks; i++)
-		if (sink__write(d->sinks[i], s->alert) < 0)
+		if (sink__write(d->sinks[i], s->alert) < 0) {
 			d->sink_write_failed++;
+			d->batch_failed = true;
+		}
 	if (d->cfg->alerts_subject) {
 		natsMsg *m = NULL;
 
@@ -281,8 +284,10 @@ static void emit(struct stage *s, const struct sigma_rule_info *rule, const stru
 		if (natsMsg_Create(&m, d->cfg->alerts_subject, NULL, s->sb.buf, (int)s->sb.len) !=
 			NATS_OK ||
 		    natsMsgHeader_Set(m, "Nats-Msg-Id", id) != NATS_OK ||
-		    natsConnection_PublishMsg(d->nc, m) != NATS_OK)
+		    natsConnection_PublishMsg(d->nc, m) != NATS_OK) {
 			d->alert_pub_failed++;
+			d->batch_failed = true;
+		}
 		natsMsg_Destroy(m);
 	}
 }
@@ -379,8 +384,7 @@ static void status_line(struct detect *d, const struct dt_totals *t, const char 
 		(unsigned long long)t->bad, (unsigned long long)(t->alerts_host + t->alerts_fleet),
 		(unsigned long long)t->alerts_host, (unsigned long long)t->alerts_fleet,
 		(unsigned long long)t->acked, (unsigned long long)t->naked,
-		(unsigned long long)(drops + d->sink_write_failed),
-		(unsigned long long)d->alert_pub_failed,
+		(unsigned long long)drops, (unsigned long long)d->alert_pub_failed,
 		t->last_ms > t->first_ms
 		    ? (double)t->msgs * 1000.0 / (double)(t->last_ms - t->first_ms)
 		    : 0.0);
@@ -420,8 +424,9 @@ static void run_batch(struct detect *d, struct dt_totals *t)
 			ok = false;
 	if (d->cfg->alerts_subject && natsConnection_FlushTimeout(d->nc, 5000) != NATS_OK)
 		ok = false;
-	if (d->held == NULL || dstream__batch_held(d->held) != 0)
+	if (d->held == NULL || dstream__batch_held(d->held) != 0 || d->batch_failed)
 		ok = false;
+	d->batch_failed = false;
 	/* Test hook (tests/e2e/detect_nats.bats): die like kill -9 in the one
 	 * window at-least-once cannot close — alerts written, message not yet
 	 * acked — so the test can check what a redelivery writes again. */
@@ -432,8 +437,11 @@ static void run_batch(struct detect *d, struct dt_totals *t)
 	if (ok && n > 0 && natsMsg_Ack(d->list.Msgs[n - 1], NULL) == NATS_OK) {
 		t->acked += n;
 	} else {
+		/* Stall rather than lose: the batch comes again after a
+		 * second, and again, until its alerts can be written (its
+		 * alerts already written go out again, with the same ids). */
 		for (unsigned i = 0; i < n; i++)
-			natsMsg_Nak(d->list.Msgs[i], NULL);
+			natsMsg_NakWithDelay(d->list.Msgs[i], 1000, NULL);
 		t->naked += n;
 	}
 	natsConnection_FlushTimeout(d->nc, 5000);
