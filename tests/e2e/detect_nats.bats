@@ -191,3 +191,24 @@ detect() {
 	run -69 "$VIGIL" detect --from "$U?stream=NOPE&durable=d" "${RULES[@]}"
 	[[ "$output" == *"stream NOPE"* ]]
 }
+
+@test "user:password in the URL: detects, hides the password; a wrong one is 69" {
+	local AP=$((PORT + 2)) AU
+	nats-server -js -sd "$T/js-auth" -a 127.0.0.1 -p "$AP" --user det --pass s3cret-pw \
+		>"$T/nats-auth.log" 2>&1 &
+	PIDS+=($!)
+	for _ in $(seq 50); do
+		(exec 3<>/dev/tcp/127.0.0.1/"$AP") 2>/dev/null && break
+		sleep 0.1
+	done
+	AU="nats://det:s3cret-pw@127.0.0.1:$AP"
+	"$FEED" -d "$T/feed-auth" -a 10 -j "$T/events.jsonl" "$AU" >/dev/null
+	run -0 "$VIGIL" detect --from "$AU?stream=VIGIL&durable=a" "${RULES[@]}" --workers 2 \
+		--idle-exit 2s --output "jsonl:$T/auth.jsonl"
+	[[ "$output" == *"$NEV messages, $NEV events, 0 bad, 40 alerts"* ]]
+	[ "$(wc -l <"$T/auth.jsonl")" -eq 40 ]
+	run -69 "$VIGIL" detect --from "nats://det:wrong@127.0.0.1:$AP?stream=VIGIL&durable=a" \
+		"${RULES[@]}"
+	[[ "$output" == *"nats://det:***@127.0.0.1:$AP"* ]]
+	[[ "$output" != *wrong* ]]
+}
