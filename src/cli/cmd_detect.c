@@ -69,6 +69,7 @@ struct dt_cfg {
 	const char *outputs[DT_MAX_OUTPUTS];
 	int noutputs;
 	const char *alerts_subject; /* NULL: none */
+	const char *state_dir;	    /* the NATS output's default spool dir */
 	unsigned workers;
 	uint64_t idle_exit_ms, status_ms;
 };
@@ -112,7 +113,8 @@ struct detect {
 	uint64_t warmed;
 	uint64_t crash_batch; /* VIGIL_DETECT_CRASH_BEFORE_ACK, tests only */
 	uint64_t alert_pub_failed, sink_write_failed;
-	bool batch_failed; /* an alert of this batch was not taken: nak it */
+	bool batch_failed;  /* an alert of this batch was not taken: nak it */
+	uint64_t alert_seq; /* SequenceNumber of this process's alerts */
 };
 
 static atomic_bool dt_stop;
@@ -269,6 +271,9 @@ static void emit(struct stage *s, const struct sigma_rule_info *rule, const stru
 
 	dstream__alert_id(rule->id[0] ? rule->id : rule->title, computer, s->msg_id, id);
 	sigma__alert(rule, ev, s->alert);
+	/* Numbered like a sensor's records (the NATS output's message ids
+	 * need distinct numbers); the AlertId is what names the alert. */
+	s->alert->seq = ++d->alert_seq;
 	vrec__add_dyn(s->alert, "AlertId", id, DSTREAM_ID_LEN, false);
 	vrec__add_dyn(s->alert, "AlertStage", s->fleet ? "fleet" : "host", s->fleet ? 5 : 4, false);
 	for (size_t i = 0; i < d->nsinks; i++)
@@ -481,6 +486,8 @@ static int parse_args(struct dt_cfg *c, int argc, char **argv)
 			c->sigma[c->nsigma++] = v;
 		} else if (strcmp(a, "--fleet-sigma") == 0 && c->nfleet < DT_MAX_PATHS) {
 			c->fleet_sigma[c->nfleet++] = v;
+		} else if (strcmp(a, "--state-dir") == 0) {
+			c->state_dir = v;
 		} else if (strcmp(a, "--placeholders") == 0) {
 			c->placeholders = v;
 		} else if ((strcmp(a, "--output") == 0 || strcmp(a, "-o") == 0) &&
@@ -698,7 +705,7 @@ int cmd_detect(int argc, char **argv)
 			goto out_free;
 		}
 	}
-	env.state_dir = "/var/lib/vigil";
+	env.state_dir = c->state_dir ? c->state_dir : "/var/lib/vigil";
 	env.computer = "vigil-detect";
 	for (int i = 0; i < c->noutputs; i++) {
 		if (sink__open_spec(c->outputs[i], &env, &d->sinks, &d->nsinks) != 0) {

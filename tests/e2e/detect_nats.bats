@@ -91,7 +91,8 @@ detect() {
 
 @test "1 and 3 workers: the same alerts, correlations included, nothing duplicated, everything acked" {
 	publish "$T/events.jsonl"
-	run -0 detect w1 --workers 1
+	# The NATS output works as an alert output too (its own stream).
+	run -0 detect w1 --workers 1 --state-dir "$T/state" --output "$U?stream=ALERTOUT&subject=vigil.alertout"
 	echo "$output"
 	[[ "$output" == *"$NEV messages, $NEV events, 0 bad"* ]]
 	BATCH=4 run -0 detect w3 --workers 3
@@ -123,6 +124,8 @@ detect() {
 	"$CHECK" --dump "$U" ALERTS | jq -r '.AlertId' | sort >"$T/subj"
 	[ "$(wc -l <"$T/subj")" -eq 40 ]
 	diff <(cut -f1 "$T/a1" | sort) "$T/subj"
+	"$CHECK" --dump "$U" ALERTOUT | jq -r '.AlertId' | sort >"$T/out"
+	diff <(cut -f1 "$T/a1" | sort) "$T/out"
 }
 
 @test "a crash after writing alerts and before acking them, then kill -9: nothing lost, correlations across the restart, duplicates share an AlertId" {
