@@ -18,15 +18,17 @@
  *      scan` does) and runs them through its own engine (correlation state
  *      is per engine); alerts go to the outputs and the alerts subject;
  *   3. once every stage is done, the outputs and the connection are flushed,
- *      and only then is each message acked. A failed flush naks the batch
- *      instead, so it is delivered again.
- * At-least-once: a crash between 3's flush and its acks redelivers the
+ *      and only then is the batch acked (ack policy all: one ack, the last
+ *      message's). A refused alert or a failed flush naks the batch with a
+ *      delay instead: it comes again (stall rather than lose).
+ * At-least-once: a crash between 3's flush and its ack redelivers the
  * batch, and its alerts are written again — with the same AlertId (rule,
  * Computer, Nats-Msg-Id; dstream.h), so a duplicate is recognisable, and a
  * JetStream stream on the alerts subject drops it (the id is also the
- * alert's Nats-Msg-Id). Correlation state lives in memory: after a restart
- * it starts empty, so a correlation whose window spans the restart sees only
- * the events delivered after it.
+ * alert's Nats-Msg-Id). Correlation state lives in memory; at start the
+ * last warmup= messages the durable had acked are replayed into it with
+ * alerts suppressed (warm_up), so a correlation whose window spans a
+ * restart still sees the events before it.
  */
 #include "cli/commands.h"
 #include "common/duration.h"
