@@ -53,14 +53,9 @@ static void usage(FILE *f)
 		   "'vigil sigma check --help' and 'vigil sigma scan --help' describe each.\n");
 }
 
-struct check_counts {
-	unsigned n[4];
-	bool quiet_loaded; /* scan: only problems */
-};
-
-static void report(const struct sigma_report *r, void *ctx)
+void sigma_cli__report(const struct sigma_report *r, void *ctx)
 {
-	struct check_counts *c = ctx;
+	struct sigma_cli_counts *c = ctx;
 	FILE *f = c->quiet_loaded ? stderr : stdout;
 
 	c->n[r->status]++;
@@ -97,7 +92,7 @@ static int want_arg(int argc, char **argv, int i, const char *opt)
 static int cmd_check(int argc, char **argv)
 {
 	struct sigma_engine *e = sigma__new();
-	struct check_counts c = {0};
+	struct sigma_cli_counts c = {0};
 	int npaths = 0, rc;
 	char err[512];
 
@@ -140,7 +135,7 @@ static int cmd_check(int argc, char **argv)
 		sigma__free(e);
 		return EX_USAGE;
 	}
-	rc = sigma__compile(e, report, &c);
+	rc = sigma__compile(e, sigma_cli__report, &c);
 	if (rc < 0) {
 		fprintf(stderr, "vigil sigma: cannot build the matcher: %s\n", strerror(-rc));
 		sigma__free(e);
@@ -178,7 +173,7 @@ static int on_alert(const struct sigma_rule_info *rule, const struct vrec *rec, 
 static int cmd_scan(int argc, char **argv)
 {
 	struct sigma_engine *e = sigma__new();
-	struct check_counts c = {.quiet_loaded = true};
+	struct sigma_cli_counts c = {.quiet_loaded = true};
 	struct scan_ctx s = {0};
 	const char *events = NULL, *outpath = NULL;
 	struct vrec *rec = NULL;
@@ -241,7 +236,7 @@ static int cmd_scan(int argc, char **argv)
 		ret = EX_USAGE;
 		goto out;
 	}
-	rc = sigma__compile(e, report, &c);
+	rc = sigma__compile(e, sigma_cli__report, &c);
 	if (rc < 0) {
 		fprintf(stderr, "vigil sigma: cannot build the matcher: %s\n", strerror(-rc));
 		ret = EX_SOFTWARE;

@@ -26,6 +26,17 @@ int cmd_kernel_check(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
 int cmd_fleet(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_detect(int argc, char **argv);
+
+/* cmd_sigma.c: sigma__compile's report callback as `vigil sigma` prints it
+ * (FILE:LINE: unsupported/error: ...), shared by `vigil detect`. ctx is a
+ * struct sigma_cli_counts; quiet_loaded prints only problems, to stderr. */
+struct sigma_report;
+struct sigma_cli_counts {
+	unsigned n[4];
+	bool quiet_loaded;
+};
+void sigma_cli__report(const struct sigma_report *r, void *ctx);
 
 /* cmd_run.c: false (after a one-line error) when path could have been
  * written by someone other than root; with override, true after a warning.

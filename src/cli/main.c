@@ -22,6 +22,7 @@ static const struct {
     {"serve", cmd_serve, "answer fleet hunts from a store, without the sensor"},
     {"fleet", cmd_fleet, "fleet keys: vigil fleet keygen --out PREFIX"},
     {"sigma", cmd_sigma, "check Sigma rules or scan recorded events"},
+    {"detect", cmd_detect, "Sigma over a NATS JetStream stream, scaled out by host"},
     {"coverage", cmd_coverage, "ATT&CK coverage of a configuration"},
     {"simulate", cmd_simulate, "run safe ATT&CK simulations"},
     {"atomics", cmd_atomics, "list the Atomic Red Team tests vigil can run"},

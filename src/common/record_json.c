@@ -522,3 +522,13 @@ static int slow_parse(struct vrec *rec, const char *line, size_t len, char *err,
 	json_object_put(obj);
 	return rc;
 }
+
+void record_json__thread_done(void)
+{
+	if (tok != NULL)
+		json_tokener_free(tok);
+	tok = NULL;
+	free(scratch);
+	scratch = NULL;
+	scratch_cap = 0;
+}

@@ -21,4 +21,8 @@
  * reason in err (not valid JSON, not an object, no or unknown EventID). */
 int record_json__parse(struct vrec *rec, const char *line, size_t len, char *err, size_t errlen);
 
+/* Frees the calling thread's parser scratch (a thread that parsed calls it
+ * before it exits; a later parse on the thread allocates again). */
+void record_json__thread_done(void);
+
 #endif

@@ -530,6 +530,13 @@ static void copy_field(struct vrec *out, enum vf_id f, const struct vrec *ev)
 		vrec__set(out, f, v, len);
 }
 
+void sigma__per_host(struct sigma_engine *e)
+{
+	for (uint32_t i = 0; i < e->nrules; i++)
+		if (e->rules[i]->corr != NULL)
+			e->rules[i]->corr->per_host = true;
+}
+
 void sigma__alert(const struct sigma_rule_info *rule, const struct vrec *ev, struct vrec *out)
 {
 	size_t len;

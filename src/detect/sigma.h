@@ -113,6 +113,12 @@ int sigma__match(struct sigma_engine *e, const struct vrec *rec,
  * 0 for the pipeline to assign. out must not be ev. */
 void sigma__alert(const struct sigma_rule_info *rule, const struct vrec *ev, struct vrec *out);
 
+/* After sigma__compile: every correlation counts per host, as if Computer
+ * were one more group-by field. `vigil detect` sets it on the engines of its
+ * partition workers, so a correlation's result does not depend on which
+ * hosts happen to share a worker. */
+void sigma__per_host(struct sigma_engine *e);
+
 /* Frees the calling thread's matching scratch (call before a thread that
  * matched exits; the engine's owner thread is covered by sigma__free). */
 void sigma__thread_done(void);

@@ -301,6 +301,12 @@ bool sg_corr_feed(struct sg_corr *c, const struct sg_rule *r, const struct vrec 
 
 		key = v ? mix(key, v, len) : mix(key, "", 0);
 	}
+	if (c->per_host) {
+		size_t len = 0;
+		const char *v = sg_field(rec, VF_Computer, &len, buf);
+
+		key = v ? mix(key, v, len) : mix(key, "", 0);
+	}
 	g = group_get(c, key, now);
 	if (g == NULL)
 		return false;

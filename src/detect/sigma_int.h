@@ -166,6 +166,8 @@ struct sg_corr {
 	char *value_field_name; /* value_count */
 	uint16_t *value_field;	/* per base */
 	bool generate;
+	/* sigma__per_host: the event's Computer is part of every group key */
+	bool per_host;
 	/* aliases: alias name -> per base field name */
 	char **alias_names;
 	char ***alias_fields; /* [alias][base] field names (may be NULL) */

@@ -11,12 +11,17 @@
  * server in the middle of it); -a waits, after the burst, until the sink
  * reports ACK_TARGET records (default COUNT; more when a spool from an
  * earlier run is replayed too) acknowledged, or the timeout passes.
+ * With -j FILE the records are instead the JSON lines of FILE (events as the
+ * jsonl output writes them, e.g. recorded from the sensor or a fixture),
+ * parsed back with record_json__parse, each with its own Computer and
+ * SequenceNumber; -n, -s, -c and -r then do not apply.
  * Prints one line: "in I written W dropped D acked A spooled S replayed R
  * spool_corrupt C write_ms T" (T: time spent in the write loop, i.e. on the
  * event thread) and exits 0, 1 when -a was given and not everything was
  * acknowledged, or 2 when I != W + D + S (the accounting every output
  * keeps, see sink.h).
  */
+#include "common/record_json.h"
 #include "sinks/sink.h"
 
 #include <stdio.h>
@@ -93,7 +98,11 @@ static void fill(uint64_t seq, const char *computer)
 int main(int argc, char **argv)
 {
 	uint64_t n = 10000, first = 1, rate = 0, ack_timeout = 0, target = 0;
-	const char *computer = "feedhost", *state = "/tmp";
+	const char *computer = "feedhost", *state = "/tmp", *jsonl = NULL;
+	FILE *jf = NULL;
+	char *line = NULL, err[256];
+	size_t cap = 0;
+	ssize_t len;
 	struct sink_env env = {0};
 	struct sink **v = NULL;
 	size_t nv = 0;
@@ -101,7 +110,7 @@ int main(int argc, char **argv)
 	uint64_t t0, write_ms;
 	int opt, rc = 0;
 
-	while ((opt = getopt(argc, argv, "n:s:c:r:d:a:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:s:c:r:d:a:t:j:")) != -1) {
 		switch (opt) {
 		case 'n':
 			n = strtoull(optarg, NULL, 10);
@@ -124,10 +133,13 @@ int main(int argc, char **argv)
 		case 't':
 			target = strtoull(optarg, NULL, 10);
 			break;
+		case 'j':
+			jsonl = optarg;
+			break;
 		default:
 			fprintf(stderr,
 				"usage: sinkfeed [-n N] [-s SEQ] [-c HOST] [-r RATE] [-d DIR] "
-				"[-a SECS] [-t ACKED] SPEC\n");
+				"[-a SECS] [-t ACKED] [-j EVENTS.jsonl] SPEC\n");
 			return EX_USAGE;
 		}
 	}
@@ -141,7 +153,26 @@ int main(int argc, char **argv)
 		return EX_UNAVAILABLE;
 	s = v[0];
 	t0 = mono_ms();
-	for (uint64_t i = 0; i < n; i++) {
+	if (jsonl != NULL) {
+		jf = fopen(jsonl, "r");
+		if (jf == NULL) {
+			perror(jsonl);
+			return EX_NOINPUT;
+		}
+		n = 0;
+		while ((len = getline(&line, &cap, jf)) > 0) {
+			if (record_json__parse(&rec, line, (size_t)len, err, sizeof(err))) {
+				fprintf(stderr, "sinkfeed: %s: %s\n", jsonl, err);
+				return EX_DATAERR;
+			}
+			sink__write(s, &rec);
+			if (++n % 500 == 0)
+				sink__flush(s);
+		}
+		fclose(jf);
+		free(line);
+	}
+	for (uint64_t i = 0; i < n && jsonl == NULL; i++) {
 		fill(first + i, computer);
 		sink__write(s, &rec);
 		if ((i + 1) % 500 == 0)
