@@ -321,6 +321,11 @@ static const char *sensor_kill(const char *cmd)
 		char line[512];
 		size_t n;
 
+		/* A directory is no process: a checkout cloned into
+		 * ".../vigil/" puts the word in every PathToAtomicsFolder.
+		 * (The binary's path, ".../bin/vigil", still counts.) */
+		if (s[5] == '/')
+			continue;
 		while (b > cmd && b[-1] != '\n')
 			b--;
 		n = (size_t)(e - b) < sizeof(line) - 1 ? (size_t)(e - b) : sizeof(line) - 1;

@@ -245,6 +245,11 @@ static void test_policy_additions(void **state)
 	    {"echo vigil", NULL, NULL},
 	    {"pkill -9 tunnel", NULL, NULL},
 	    {"cat /etc/vigil-notes; kill %1", NULL, NULL},
+	    /* A checkout cloned into a directory named vigil. */
+	    {"trap \"nohup sh /src/vigil/data/art/atomics/T1546.005/src/t.sh\" INT; kill -SIGINT "
+	     "$$",
+	     NULL, NULL},
+	    {"pkill -f /usr/local/bin/vigil", "sensor", "vigil"},
 	};
 
 	(void)state;
