@@ -18,7 +18,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,7 +149,6 @@ static int cmd_list(int argc, char **argv)
 	struct atomic_set s;
 	size_t ntech = 0;
 	bool json = false;
-	char dir[PATH_MAX];
 	int opt, rc;
 
 	optind = 1;
@@ -178,13 +176,9 @@ static int cmd_list(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
-	/* Absolute, as `atomics run` has it: PathToAtomicsFolder is substituted
-	 * before the policy looks, so both must see the same path. */
-	if (!realpath(argv[optind], dir))
-		snprintf(dir, sizeof(dir), "%s", argv[optind]);
 	atomics_init(&s);
 	fflush(stdout);
-	rc = atomics_load_dir(&s, dir, tech, ntech, stderr);
+	rc = atomics_load_dir(&s, argv[optind], tech, ntech, stderr);
 	if (rc) {
 		atomics_free(&s);
 		if (rc == -ENOMEM) {
