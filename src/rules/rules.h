@@ -68,15 +68,6 @@ enum rules_mode {
 };
 enum rules_mode ruleset__event_mode(const struct ruleset *rs, unsigned event_id);
 
-/* Exact image paths whose events of this type are excluded unconditionally
- * (an exclude rule `Image is X` or `Image image X` with a full path, outside
- * any AND group, and with no include rule that could match first). Dropping
- * them in the kernel gives provably the same result. Returns the count;
- * *paths points into the ruleset. */
-/* The environment variables ProcessCreate's Environment field shows:
- * <VigilEnvironment> when the config has it, else the default set
- * (EVENTS.md). PATH is special: it is shown only when it names a relative
- * or world-writable directory (see sensor/envsel.c). */
 /* The host name every event carries in Computer: <VigilComputer> when the
  * config has it (vigil run --computer overrides it), else NULL and the
  * sensor uses gethostname(). Cloned VMs and containers share a host name,
@@ -91,6 +82,10 @@ const char *ruleset__computer(const struct ruleset *rs);
  * or -EINVAL with the reason in why. */
 int ruleset__check_computer(const char *name, char *why, size_t whylen);
 
+/* The environment variables ProcessCreate's Environment field shows:
+ * <VigilEnvironment> when the config has it, else the default set
+ * (EVENTS.md). PATH is special: it is shown only when it names a relative
+ * or world-writable directory (see sensor/envsel.c). */
 #define RULES_ENV_MAX	   32
 #define RULES_ENV_NAME_MAX 64
 size_t ruleset__env_names(const struct ruleset *rs, const char *const **names);
@@ -115,6 +110,11 @@ int ruleset__kernel_path_includes(const struct ruleset *rs, unsigned event_id, e
 				  size_t max_len, struct rules_kpaths *kp);
 void rules_kpaths_free(struct rules_kpaths *kp);
 
+/* Exact image paths whose events of this type are excluded unconditionally
+ * (an exclude rule `Image is X` or `Image image X` with a full path, outside
+ * any AND group, and with no include rule that could match first). Dropping
+ * them in the kernel gives provably the same result. Returns the count;
+ * *paths points into the ruleset. */
 size_t ruleset__kernel_image_excludes(const struct ruleset *rs, unsigned event_id,
 				      const char *const **paths);
 

@@ -24,12 +24,17 @@ struct ruleset *load_rules(const char *path, struct rules_error *err)
 	return path ? ruleset__load_file(path, err) : ruleset__builtin();
 }
 
+const char *configured_computer(const struct sensor *S)
+{
+	return S->o->computer ? S->o->computer : ruleset__computer(S->rs);
+}
+
 /* The Computer is fixed at start (sensor.c): the outputs took it when they
  * opened. A reload that names another one says so rather than leaving some
  * events with the old name and some with the new. */
 static void note_computer_change(struct sensor *S)
 {
-	const char *want = S->o->computer ? S->o->computer : ruleset__computer(S->rs);
+	const char *want = configured_computer(S);
 	char host[256] = "", msg[600];
 
 	if (want == NULL) {

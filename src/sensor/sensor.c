@@ -545,9 +545,8 @@ int sensor__run(const struct sensor_opts *o)
 	}
 	/* The Computer of every event is fixed for the sensor's life: sinks
 	 * (syslog's HOSTNAME, NATS) take it when they open. */
-	if (o->computer || ruleset__computer(S->rs))
-		snprintf(S->id.hostname, sizeof(S->id.hostname), "%s",
-			 o->computer ? o->computer : ruleset__computer(S->rs));
+	if (configured_computer(S))
+		snprintf(S->id.hostname, sizeof(S->id.hostname), "%s", configured_computer(S));
 	env.state_dir = o->state_dir;
 	env.computer = S->id.hostname;
 	env.sysmon_compat = true;

@@ -104,6 +104,9 @@ void flush_caps(struct sensor *S, bool all);
 struct ruleset *load_rules(const char *path, struct rules_error *err);
 /* SensorHealth's interval: the config's, else the command line's. */
 void set_health_interval(struct sensor *S);
+/* The Computer asked for: --computer, else the config's <VigilComputer>,
+ * else NULL (the host name stays). */
+const char *configured_computer(const struct sensor *S);
 /* SIGHUP: starts a compile on its own thread, or queues one. */
 void reload(struct sensor *S);
 /* The compile thread is done (reload_fd readable): swap the new config in. */
