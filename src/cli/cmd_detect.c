@@ -108,6 +108,12 @@ struct detect {
 	unsigned running;
 	bool quit;
 	natsMsgList list;
+	/* Each message's Nats-Msg-Id (NULL: none), looked up by the main
+	 * thread before the stages start: nats.c parses a message's headers
+	 * lazily on the first natsMsgHeader_Get, unlocked, so two stages
+	 * reading the same message's header at once race on that parse (seen
+	 * as an alert with another message's id). */
+	const char **msg_ids;
 	struct dstream_batch *held;
 	struct stage st[DT_MAX_WORKERS + 1];
 	unsigned nstages;
@@ -319,7 +325,7 @@ static void run_items(struct stage *s)
 
 	for (unsigned k = 0; k < s->nitems; k++) {
 		natsMsg *m = d->list.Msgs[s->items[k]];
-		const char *id = NULL;
+		const char *id = d->msg_ids[s->items[k]];
 
 		if (record_json__parse(s->rec, natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m),
 				       err, sizeof(err))) {
@@ -330,7 +336,7 @@ static void run_items(struct stage *s)
 			continue;
 		}
 		s->events++;
-		if (natsMsgHeader_Get(m, "Nats-Msg-Id", &id) == NATS_OK && id != NULL) {
+		if (id != NULL) {
 			s->msg_id = id;
 		} else {
 			snprintf(s->id_buf, sizeof(s->id_buf), "%s:%llu",
@@ -397,6 +403,16 @@ static void status_line(struct detect *d, const struct dt_totals *t, const char 
 		    : 0.0);
 }
 
+/* The Nats-Msg-Id of batch message i, into d->msg_ids; main thread only. */
+static void resolve_msg_id(struct detect *d, unsigned i)
+{
+	const char *id = NULL;
+
+	if (natsMsgHeader_Get(d->list.Msgs[i], "Nats-Msg-Id", &id) != NATS_OK)
+		id = NULL;
+	d->msg_ids[i] = id;
+}
+
 /* Runs one fetched batch through every stage and acks it. */
 static void run_batch(struct detect *d, struct dt_totals *t)
 {
@@ -412,6 +428,7 @@ static void run_batch(struct detect *d, struct dt_totals *t)
 		size_t clen = 0;
 		unsigned w;
 
+		resolve_msg_id(d, i);
 		dstream__computer(natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m), &c, &clen);
 		w = dstream__partition(c, clen, workers);
 		d->st[w].items[d->st[w].nitems++] = i;
@@ -574,6 +591,7 @@ static void warm_up(struct detect *d, jsCtx *js)
 			continue;
 		}
 		one[0] = m;
+		resolve_msg_id(d, 0);
 		dstream__computer(natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m), &comp,
 				  &clen);
 		w = dstream__partition(comp, clen, c->workers);
@@ -681,6 +699,11 @@ int cmd_detect(int argc, char **argv)
 		goto out_free;
 	}
 	d->nstages = c->workers + (c->nfleet > 0 ? 1 : 0);
+	d->msg_ids = calloc(c->batch, sizeof(*d->msg_ids));
+	if (d->msg_ids == NULL) {
+		rc = EX_OSERR;
+		goto out_free;
+	}
 	if (getenv("VIGIL_DETECT_CRASH_BEFORE_ACK"))
 		d->crash_batch = strtoull(getenv("VIGIL_DETECT_CRASH_BEFORE_ACK"), NULL, 10);
 	/* One engine per stage: correlation state is per engine. */
@@ -796,6 +819,7 @@ out_free:
 		strbuf__free(&d->st[i].sb);
 	}
 	record_json__thread_done(); /* the warm-up parsed on this thread */
+	free(d->msg_ids);
 	free(d);
 	free(c);
 	return rc;
