@@ -3,10 +3,15 @@
 # throughput (SET+GET) with no sensor, vigil on Sysmon's defaults (no
 # --config), vigil on the shipped etc/vigil.xml, vigil logging every event,
 # and auditd with one execve rule, as Falco publishes its own overhead.
+# One more setup, syscall-tp, runs no sensor at all but enables one ftrace
+# syscall event (sys_enter_kill, which Redis never calls) through tracefs:
+# registering any syscall tracepoint moves every task onto the kernel's
+# slow syscall path, so this row is the floor any sensor that keeps one
+# syscall tracepoint attached pays, before a single hook runs.
 #
 # Method: a local redis-server (no persistence) and redis-benchmark (-t
 # set,get -c 50 -n N -q --csv) from Debian. R rounds; in each round the
-# five setups run back to back (interleaved), so drift on the host affects
+# six setups run back to back (interleaved), so drift on the host affects
 # them alike. Reported per setup: the median requests/s over rounds for SET
 # and GET, the ratio to no sensor, and CPU per request (utime+stime of
 # redis-server, and of the sensor or auditd, from /proc, over the requests
@@ -24,7 +29,10 @@ VIGIL=build/vigil
 TMP=$(mktemp -d /tmp/vigil-redis.XXXXXX)
 VPID= RPID= AUDITD=false
 
+TRACEFS=/sys/kernel/tracing
+[ -d "$TRACEFS/events" ] || TRACEFS=/sys/kernel/debug/tracing
 cleanup() {
+	echo 0 >"$TRACEFS/events/syscalls/sys_enter_kill/enable" 2>/dev/null || true
 	[ -n "$VPID" ] && { kill -TERM "$VPID" 2>/dev/null || true; wait "$VPID" 2>/dev/null || true; }
 	[ -n "$RPID" ] && { kill "$RPID" 2>/dev/null || true; wait "$RPID" 2>/dev/null || true; }
 	if $AUDITD; then auditctl -D >/dev/null 2>&1 || true; pkill -x auditd 2>/dev/null || true; fi
@@ -49,6 +57,7 @@ for _ in $(seq 1 100); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && break; sl
 start() {
 	case $1 in
 	none) ;;
+	syscall-tp) echo 1 >"$TRACEFS/events/syscalls/sys_enter_kill/enable" ;;
 	vigil-default | vigil-shipped | vigil-all)
 		local cfg=()
 		[ "$1" = vigil-shipped ] && cfg=(--config etc/vigil.xml)
@@ -71,6 +80,7 @@ start() {
 }
 stop() {
 	case $1 in
+	syscall-tp) echo 0 >"$TRACEFS/events/syscalls/sys_enter_kill/enable" ;;
 	vigil-*) kill -TERM "$VPID"; wait "$VPID" || true; VPID= ;;
 	auditd) auditctl -D >/dev/null; auditctl -e 0 >/dev/null; pkill -x auditd || true
 		AUDITD=false; sleep 0.5 ;;
@@ -85,7 +95,7 @@ agent_pid() {
 	esac
 }
 
-SETUPS=(none vigil-default vigil-shipped vigil-all auditd)
+SETUPS=(none syscall-tp vigil-default vigil-shipped vigil-all auditd)
 redis-benchmark -p "$PORT" -t set,get -c 50 -n 20000 -q >/dev/null # warm up
 for r in $(seq 1 "$R"); do
 	for s in "${SETUPS[@]}"; do
@@ -121,7 +131,7 @@ bget=$(median <"$TMP/none.get")
 echo "## Redis under the sensor"
 echo
 echo "Method: redis-server (no persistence) and redis-benchmark -t set,get -c 50 -n $N on"
-echo "loopback; $R rounds, the five setups interleaved in each; medians. CPU per request"
+echo "loopback; $R rounds, the six setups interleaved in each; medians. CPU per request"
 echo "is utime+stime over 2N requests, in ns (clock-tick resolution). Host: $(nproc) cores,"
 echo "$(uname -r)."
 echo
