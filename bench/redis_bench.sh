@@ -29,7 +29,9 @@ VIGIL=build/vigil
 TMP=$(mktemp -d /tmp/vigil-redis.XXXXXX)
 VPID= RPID= AUDITD=false
 
+# tracefs is not mounted on every boot; the syscall-tp row needs it.
 TRACEFS=/sys/kernel/tracing
+[ -d "$TRACEFS/events" ] || mount -t tracefs nodev "$TRACEFS" 2>/dev/null || true
 [ -d "$TRACEFS/events" ] || TRACEFS=/sys/kernel/debug/tracing
 cleanup() {
 	echo 0 >"$TRACEFS/events/syscalls/sys_enter_kill/enable" 2>/dev/null || true
