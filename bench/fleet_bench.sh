@@ -49,7 +49,7 @@ measure() {
 	shift 2
 	for _ in $(seq "$HUNTS"); do
 		build/vigil hunt --fleet "$U" --key "$TMP/k.key" --expect "$HOSTS" --timeout 30s \
-			--format csv "$@" "$sql" 2>&1 >/dev/null | sed -n 's/^fleet: \([0-9]*\) answered.* \([0-9]*\) rows in \([0-9]*\) ms$/\1 \2 \3/p'
+			--format csv "$@" "$sql" 2>&1 >/dev/null | sed -n 's/^fleet: \([0-9]*\) answered.* \([0-9]*\) rows in \([0-9]*\) ms.*$/\1 \2 \3/p'
 	done | sort -k3 -n | awk -v name="$name" -v hosts="$HOSTS" '
 		{ a[NR] = $3; ans += $1; rows = $2 }
 		END {

@@ -6,11 +6,29 @@
  *   vigil hunt --fleet URL --key FILE [--fleet-name NAME] [--hosts GLOB]
  *              [--timeout 5s] [--expect N] [--merge "SQL"]
  *              [--format table|json|csv] [--max-rows N] [--max-bytes N]
- *              [--max-total BYTES] "SQL"
+ *              [--max-total BYTES] [--roster FILE] [--retry 1s] "SQL"
  *
- * The request (src/fleet/envelope.h) is published once with a reply inbox;
+ * The request (src/fleet/envelope.h) is published with a reply inbox;
  * chunks are taken as they arrive until --timeout, or until --expect hosts
- * have sent their final status. Rows go into an in-memory SQLite table
+ * have sent a whole answer (a final status, and as many chunks as it counts).
+ *
+ * Asking again. A NATS node that dies takes with it the requests and
+ * answers it held, and core NATS does not redeliver them: a host on that
+ * node never saw the query, or answered into the void. So with --expect or
+ * --roster the client asks again every --retry interval (default a fifth of
+ * --timeout, at least 1s, so that a slow fleet's "accepted" messages have
+ * time to arrive; 0: never) while hosts are missing, up to FLEET_TRIES requests in all. Each
+ * retry is a new signed request, with its own nonce (a replayed nonce is
+ * refused, by design), whose signed "skip" list names every host already
+ * heard from: a host sends "accepted" as soon as a query passes its checks,
+ * so a host still computing is not asked twice. Hosts heard from are asked
+ * again only when their answer came incomplete (fewer chunks than its final
+ * status counts), or when the client itself reconnected, since answers in
+ * flight to it were lost. Rows are kept per host and per request: a newer
+ * request's answer replaces what an older one left of that host, an answer
+ * to an older one after a whole answer is ignored, so no row is counted
+ * twice. Without --expect nothing says a host is missing; --retry then asks
+ * again anyway, until the timeout. Rows go into an in-memory SQLite table
  * `results` (Computer, then the query's columns), which is what is printed
  * (SELECT * FROM results) or what --merge's SQL runs over. Client memory
  * is bounded: the library's pending buffer, and --max-total bytes of rows
@@ -56,14 +74,24 @@ struct host {
 	char reason[256];
 	uint64_t rows, chunks, chunks_got, ms;
 	bool truncated, cols_differ, dup;
+	int attempt;	/* the request its answer belongs to; -1: none yet */
+	bool heard;	/* something of it arrived since the client's last reconnect */
+	bool complete;	/* a final status, and every chunk it counts */
+	uint64_t nrows; /* rows of it in `results`, ... */
+	uint64_t held;	/* ... their bytes, ... */
+	uint64_t seq;	/* ... and the last rowid's low half */
 };
+
+/* Requests per query: the first and its retries. */
+#define FLEET_TRIES 8
 
 struct fleet_hunt {
 	sqlite3 *db;
 	sqlite3_stmt *ins;
 	int ncols; /* the query's columns, without Computer */
 	const char *hosts_glob;
-	const char *nonce;
+	char nonce[FLEET_TRIES][33]; /* of each request sent */
+	int tries;
 	struct host *host;
 	size_t nhost, cap;
 	uint64_t held, max_total, dropped_rows, msgs, rows;
@@ -77,7 +105,7 @@ static void usage(FILE *f)
 		"usage: vigil hunt --fleet nats://H:P[,H:P] --key FILE [--fleet-name NAME]\n"
 		"                  [--hosts GLOB] [--timeout 5s] [--expect N] [--merge \"SQL\"]\n"
 		"                  [--format table|json|csv] [--max-rows N] [--max-bytes N]\n"
-		"                  [--max-total BYTES] [--roster FILE] \"SQL\"\n"
+		"                  [--max-total BYTES] [--roster FILE] [--retry 1s] \"SQL\"\n"
 		"       vigil status --fleet nats://H:P[,H:P] --key FILE [same options]\n"
 		"  rows print with a leading Computer column; --merge runs SQL over them\n"
 		"  as the table `results`; a summary of the hosts goes to stderr\n");
@@ -150,66 +178,104 @@ static struct host *host_of(struct fleet_hunt *h, const char *computer, const ch
 	memset(x, 0, sizeof(*x));
 	snprintf(x->computer, sizeof(x->computer), "%s", computer);
 	snprintf(x->machine_id, sizeof(x->machine_id), "%s", mid);
+	x->attempt = -1;
 	return x;
 }
 
-/* Creates `results` (Computer, then cols; a repeated name gets _2, _3...). */
+/* The request a nonce is of; -1 when it is none of ours. A refusal of a
+ * request the host could not parse carries no nonce: it counts as the
+ * host's current one. */
+static int attempt_of(const struct fleet_hunt *h, const struct host *x, const char *nonce)
+{
+	if (nonce == NULL || nonce[0] == '\0')
+		return x->attempt < 0 ? h->tries - 1 : x->attempt;
+	for (int k = 0; k < h->tries; k++)
+		if (strcmp(h->nonce[k], nonce) == 0)
+			return k;
+	return -1;
+}
+
+/* Rows of host x live at rowids (index + 1) << 32 | seq, so that what one
+ * request left of a host can be dropped when a newer one answers. */
+static int64_t rowid_of(const struct fleet_hunt *h, const struct host *x, uint64_t seq)
+{
+	return (int64_t)((((uint64_t)(x - h->host) + 1) << 32) | seq);
+}
+
+static void forget(struct fleet_hunt *h, struct host *x)
+{
+	char sql[128];
+
+	if (h->ins != NULL && x->nrows > 0) {
+		snprintf(sql, sizeof(sql), "DELETE FROM results WHERE rowid BETWEEN %lld AND %lld",
+			 (long long)rowid_of(h, x, 0), (long long)rowid_of(h, x, UINT32_MAX));
+		sqlite3_exec(h->db, sql, NULL, NULL, NULL);
+	}
+	h->rows -= x->nrows;
+	h->held -= x->held;
+	x->status[0] = x->reason[0] = '\0';
+	x->rows = x->chunks = x->chunks_got = x->ms = x->nrows = x->held = x->seq = 0;
+	x->truncated = x->cols_differ = x->complete = false;
+}
+
+/* Whether a message of request k is taken for host x: an older request's
+ * is not once a newer one was heard, nor a newer one's once x answered
+ * whole; a newer one's otherwise replaces what x had sent. */
+static bool claim(struct fleet_hunt *h, struct host *x, int k)
+{
+	if (k < 0 || k < x->attempt || (k > x->attempt && x->complete))
+		return false;
+	if (k > x->attempt) {
+		forget(h, x);
+		x->attempt = k;
+	}
+	x->heard = true;
+	return true;
+}
+
+/* Creates `results` (Computer, then cols; a repeated name gets _2, _3...)
+ * and the insert, which sets the rowid too (see rowid_of). */
 static int make_table(struct fleet_hunt *h, struct json_object *cols)
 {
 	size_t n = json_object_array_length(cols);
-	char *sql;
-	size_t len = 0, cap = 256;
+	sqlite3_str *names = sqlite3_str_new(NULL), *marks = sqlite3_str_new(NULL);
+	char *list, *qs, *sql;
 	int rc;
 
-	sql = malloc(cap);
-	if (sql == NULL)
-		return -ENOMEM;
-#define ADD(...)                                                                                   \
-	do {                                                                                       \
-		int w_ = snprintf(NULL, 0, __VA_ARGS__);                                           \
-		if (len + (size_t)w_ + 1 > cap) {                                                  \
-			char *s_;                                                                  \
-			cap = (len + (size_t)w_ + 1) * 2;                                          \
-			s_ = realloc(sql, cap);                                                    \
-			if (s_ == NULL) {                                                          \
-				free(sql);                                                         \
-				return -ENOMEM;                                                    \
-			}                                                                          \
-			sql = s_;                                                                  \
-		}                                                                                  \
-		len += (size_t)snprintf(sql + len, cap - len, __VA_ARGS__);                        \
-	} while (0)
-	ADD("CREATE TABLE results (\"Computer\"");
+	sqlite3_str_appendall(names, "\"Computer\"");
+	sqlite3_str_appendall(marks, "?,?");
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *c = json_object_array_get_idx(cols, i);
 		const char *name = c ? json_object_get_string(c) : "";
-		char *q = sqlite3_mprintf("%w", name);
-		int dup = 0;
+		int dup = strcasecmp(name, "Computer") == 0;
 
-		if (strcasecmp(name, "Computer") == 0)
-			dup = 1;
 		for (size_t j = 0; j < i; j++) {
 			struct json_object *o = json_object_array_get_idx(cols, j);
 			if (o && strcasecmp(json_object_get_string(o), name) == 0)
 				dup++;
 		}
 		if (dup)
-			ADD(", \"%s_%d\"", q ? q : "", dup + 1);
+			sqlite3_str_appendf(names, ", \"%w_%d\"", name, dup + 1);
 		else
-			ADD(", \"%s\"", q ? q : "");
-		sqlite3_free(q);
+			sqlite3_str_appendf(names, ", \"%w\"", name);
+		sqlite3_str_appendall(marks, ",?");
 	}
-	ADD(")");
-	rc = sqlite3_exec(h->db, sql, NULL, NULL, NULL);
-	len = 0;
-	ADD("INSERT INTO results VALUES (?");
-	for (size_t i = 0; i < n; i++)
-		ADD(",?");
-	ADD(")");
-#undef ADD
+	list = sqlite3_str_finish(names);
+	qs = sqlite3_str_finish(marks);
+	if (list == NULL || qs == NULL) {
+		sqlite3_free(list);
+		sqlite3_free(qs);
+		return -ENOMEM;
+	}
+	sql = sqlite3_mprintf("CREATE TABLE results (%s)", list);
+	rc = sql ? sqlite3_exec(h->db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+	sqlite3_free(sql);
+	sql = sqlite3_mprintf("INSERT INTO results(rowid, %s) VALUES (%s)", list, qs);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(h->db, sql, -1, &h->ins, NULL);
-	free(sql);
+		rc = sql ? sqlite3_prepare_v2(h->db, sql, -1, &h->ins, NULL) : SQLITE_NOMEM;
+	sqlite3_free(sql);
+	sqlite3_free(list);
+	sqlite3_free(qs);
 	if (rc != SQLITE_OK)
 		return -EIO;
 	h->ncols = (int)n;
@@ -237,6 +303,18 @@ static void bind_value(sqlite3_stmt *st, int i, struct json_object *v)
 	}
 }
 
+/* The header fields every message of an answer carries; false when a
+ * field is missing or the host is outside --hosts. */
+static bool who(const struct fleet_hunt *h, struct json_object *o, const char **computer,
+		const char **mid, const char **nonce)
+{
+	*computer = jstr(o, "computer");
+	*mid = jstr(o, "machine_id");
+	*nonce = jstr(o, "nonce");
+	return *computer != NULL && *mid != NULL &&
+	       (h->hosts_glob == NULL || fnmatch(h->hosts_glob, *computer, 0) == 0);
+}
+
 static void take_rows(struct fleet_hunt *h, const char *data, size_t len)
 {
 	const char *nl = memchr(data, '\n', len), *p;
@@ -247,18 +325,12 @@ static void take_rows(struct fleet_hunt *h, const char *data, size_t len)
 	hdr = parse_n(data, nl ? (size_t)(nl - data) : len);
 	if (hdr == NULL)
 		return;
-	computer = jstr(hdr, "computer");
-	mid = jstr(hdr, "machine_id");
-	nonce = jstr(hdr, "nonce");
-	if (computer == NULL || mid == NULL || nonce == NULL || strcmp(nonce, h->nonce) != 0 ||
+	if (!who(h, hdr, &computer, &mid, &nonce) || nonce == NULL ||
 	    !json_object_object_get_ex(hdr, "cols", &cols) ||
 	    !json_object_is_type(cols, json_type_array) ||
-	    (h->hosts_glob && fnmatch(h->hosts_glob, computer, 0) != 0)) {
-		json_object_put(hdr);
-		return;
-	}
-	x = host_of(h, computer, mid);
-	if (x == NULL) {
+	    (x = host_of(h, computer, mid)) == NULL || !claim(h, x, attempt_of(h, x, nonce)) ||
+	    x->status[0]) {
+		/* (rows after the final status of the same request: not ours) */
 		json_object_put(hdr);
 		return;
 	}
@@ -285,15 +357,18 @@ static void take_rows(struct fleet_hunt *h, const char *data, size_t len)
 		}
 		row = parse_n(p, l);
 		if (row != NULL && json_object_is_type(row, json_type_array) &&
-		    (int)json_object_array_length(row) == h->ncols) {
+		    (int)json_object_array_length(row) == h->ncols && x->seq < UINT32_MAX) {
 			sqlite3_reset(h->ins);
-			sqlite3_bind_text(h->ins, 1, computer, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(h->ins, 1, rowid_of(h, x, ++x->seq));
+			sqlite3_bind_text(h->ins, 2, computer, -1, SQLITE_TRANSIENT);
 			for (int c = 0; c < h->ncols; c++)
-				bind_value(h->ins, c + 2,
+				bind_value(h->ins, c + 3,
 					   json_object_array_get_idx(row, (size_t)c));
 			if (sqlite3_step(h->ins) == SQLITE_DONE) {
 				h->held += l;
 				h->rows++;
+				x->held += l;
+				x->nrows++;
 			}
 		}
 		json_object_put(row);
@@ -302,28 +377,25 @@ static void take_rows(struct fleet_hunt *h, const char *data, size_t len)
 	json_object_put(hdr);
 }
 
-/* Returns true when this was a final status for our request. */
+/* Returns true when this made the host's answer whole. */
 static bool take_status(struct fleet_hunt *h, struct json_object *o)
 {
-	const char *computer = jstr(o, "computer"), *mid = jstr(o, "machine_id");
+	const char *computer, *mid, *nonce;
 	const char *status = jstr(o, "status"), *reason = jstr(o, "reason");
-	const char *nonce = jstr(o, "nonce");
 	struct json_object *tr;
 	struct host *x;
+	int k;
 
-	if (computer == NULL || mid == NULL || status == NULL ||
-	    (h->hosts_glob && fnmatch(h->hosts_glob, computer, 0) != 0))
+	if (!who(h, o, &computer, &mid, &nonce) || status == NULL ||
+	    (x = host_of(h, computer, mid)) == NULL)
 		return false;
-	/* A refusal of a request it could not parse carries no nonce. */
-	if (nonce != NULL && nonce[0] && strcmp(nonce, h->nonce) != 0)
+	k = attempt_of(h, x, nonce);
+	if (x->status[0] && k == x->attempt) {
+		x->dup = true; /* one request answered twice: the same computer and machine-id */
 		return false;
-	x = host_of(h, computer, mid);
-	if (x == NULL)
-		return false;
-	if (x->status[0]) {
-		x->dup = true; /* the same computer and machine-id twice */
-		return true;
 	}
+	if (!claim(h, x, k))
+		return false;
 	snprintf(x->status, sizeof(x->status), "%s", status);
 	snprintf(x->reason, sizeof(x->reason), "%s", reason ? reason : "");
 	x->rows = jnum(o, "rows");
@@ -331,12 +403,27 @@ static bool take_status(struct fleet_hunt *h, struct json_object *o)
 	x->ms = jnum(o, "ms");
 	if (json_object_object_get_ex(o, "truncated", &tr) && json_object_get_boolean(tr))
 		x->truncated = true;
-	return true;
+	/* Chunks lost on the way (a node died, or this client fell behind):
+	 * not whole, so it is asked again while retries last. */
+	x->complete = strcmp(status, "ok") != 0 || x->chunks_got == x->chunks;
+	return x->complete;
+}
+
+/* "accepted": the host has the request and is working on it. */
+static void take_accepted(struct fleet_hunt *h, struct json_object *o)
+{
+	const char *computer, *mid, *nonce;
+	struct host *x;
+
+	if (who(h, o, &computer, &mid, &nonce) && nonce != NULL &&
+	    (x = host_of(h, computer, mid)) != NULL)
+		claim(h, x, attempt_of(h, x, nonce));
 }
 
 static void take(struct fleet_hunt *h, const char *data, size_t len, size_t *finals)
 {
 	struct json_object *o;
+	const char *type;
 
 	h->msgs++;
 	if (len > 14 && memcmp(data, "{\"type\":\"rows\"", 14) == 0) {
@@ -344,10 +431,37 @@ static void take(struct fleet_hunt *h, const char *data, size_t len, size_t *fin
 		return;
 	}
 	o = parse_n(data, len);
-	if (o != NULL && jstr(o, "type") && strcmp(jstr(o, "type"), "status") == 0 &&
-	    take_status(h, o))
+	type = o != NULL ? jstr(o, "type") : NULL;
+	if (type != NULL && strcmp(type, "status") == 0 && take_status(h, o))
 		(*finals)++;
+	else if (type != NULL && strcmp(type, "accepted") == 0)
+		take_accepted(h, o);
 	json_object_put(o);
+}
+
+/* A retry: a new signed request (new nonce and ts) for the hosts not heard
+ * from. Returns 0, or -errno when it could not be signed or sent. */
+static int ask_again(struct fleet_hunt *h, struct fleet_env *e, const struct fleet_key *key,
+		     natsConnection *nc, const char *subject, const char *inbox)
+{
+	struct strbuf req;
+	int r = 0;
+
+	e->skip_len = 0;
+	for (size_t i = 0; i < h->nhost; i++)
+		if (h->host[i].complete || (h->host[i].heard && h->host[i].status[0] == '\0'))
+			fleet__env_skip_add(e, h->host[i].computer);
+	e->ts_ms = fleet__now_ms();
+	strbuf__init(&req, FLEET_SQL_MAX * 8);
+	if (fleet__env_sign(e, key, &req) < 0)
+		r = -EINVAL;
+	else if (natsConnection_PublishRequest(nc, subject, inbox, req.buf, (int)req.len) !=
+		 NATS_OK)
+		r = -EIO;
+	if (r == 0)
+		snprintf(h->nonce[h->tries++], sizeof(h->nonce[0]), "%s", e->nonce);
+	strbuf__free(&req);
+	return r;
 }
 
 /* The summary on stderr; returns how many hosts answered ok. */
@@ -387,8 +501,11 @@ static size_t summary(struct fleet_hunt *h, uint64_t expect, uint64_t ms)
 		ok, refused, failed, truncated, nodone);
 	if (h->nroster)
 		fprintf(stderr, ", %zu timed out of %zu on the roster", timed_out, h->nroster);
-	fprintf(stderr, "; %llu rows in %llu ms\n", (unsigned long long)h->rows,
+	fprintf(stderr, "; %llu rows in %llu ms", (unsigned long long)h->rows,
 		(unsigned long long)ms);
+	if (h->tries > 1)
+		fprintf(stderr, " (%d requests)", h->tries);
+	fputc('\n', stderr);
 	for (size_t i = 0; i < h->nhost; i++) {
 		struct host *x = &h->host[i];
 		const char *st = x->status[0] ? x->status : "no final status (timed out)";
@@ -542,6 +659,7 @@ static int fleet_ask(int argc, char **argv, enum fleet_kind kind)
 	    {"max-bytes", required_argument, NULL, 'b'},
 	    {"max-total", required_argument, NULL, 'T'},
 	    {"roster", required_argument, NULL, 'L'},
+	    {"retry", required_argument, NULL, 'y'},
 	    /* Test hooks (vigil(8) does not list them): keep the request
 	     * sent, send a file's bytes as the request, shift its ts. */
 	    {"save-request", required_argument, NULL, 'S'},
@@ -557,6 +675,9 @@ static int fleet_ask(int argc, char **argv, enum fleet_kind kind)
 	struct fleet_hunt h = {.max_total = 256u << 20};
 	enum hunt_format fmt = FMT_TABLE;
 	uint64_t timeout_ms = 5000, expect = 0, max_rows = 10000, max_bytes = 4u << 20;
+	uint64_t retry_ms = 0, next_retry = UINT64_MAX, reconnects = 0;
+	bool retry_set = false;
+	natsStatistics *stats = NULL;
 	long long ts_off = 0;
 	struct fleet_link link;
 	struct fleet_env *e = NULL;
@@ -594,6 +715,15 @@ static int fleet_ask(int argc, char **argv, enum fleet_kind kind)
 					optarg);
 				return EX_USAGE;
 			}
+			break;
+		case 'y':
+			if (duration__parse(optarg, ms_units, 4, 0, 3600000, &retry_ms) < 0) {
+				fprintf(stderr,
+					"vigil hunt: bad --retry '%s' (e.g. 1s, 0: never)\n",
+					optarg);
+				return EX_USAGE;
+			}
+			retry_set = true;
 			break;
 		case 'e':
 		case 'r':
@@ -700,12 +830,18 @@ static int fleet_ask(int argc, char **argv, enum fleet_kind kind)
 		e->max_rows = max_rows;
 		e->max_bytes = max_bytes;
 		snprintf(e->hosts, sizeof(e->hosts), "%s", h.hosts_glob ? h.hosts_glob : "");
-		fleet__env_sign(e, key, &req);
-		fleet__key_free(key);
+		if (fleet__env_sign(e, key, &req) < 0) {
+			fprintf(stderr, "vigil hunt: %s: cannot sign the request\n", keyfile);
+			fleet__key_free(key);
+			strbuf__free(&req);
+			free(e);
+			return EX_SOFTWARE;
+		}
 	}
 	if (save != NULL && save_file(save, req.buf, req.len) < 0)
 		fprintf(stderr, "vigil hunt: cannot write %s\n", save);
-	h.nonce = e->nonce;
+	snprintf(h.nonce[0], sizeof(h.nonce[0]), "%s", e->nonce);
+	h.tries = 1;
 	if (sqlite3_open(":memory:", &h.db) != SQLITE_OK) {
 		ret = EX_OSERR;
 		goto out;
@@ -722,22 +858,47 @@ static int fleet_ask(int argc, char **argv, enum fleet_kind kind)
 		st = natsConnection_PublishRequest(nc, link.subject, inbox, req.buf, (int)req.len);
 	if (st == NATS_OK)
 		st = natsConnection_Flush(nc);
+	if (st == NATS_OK)
+		st = natsStatistics_Create(&stats);
 	if (st != NATS_OK) {
 		fprintf(stderr, "vigil hunt: %s: %s\n", link.shown[0], natsStatus_GetText(st));
 		ret = EX_UNAVAILABLE;
 		goto out;
 	}
 	deadline = t0 + timeout_ms;
+	if (!retry_set)
+		retry_ms = timeout_ms / 5 > 1000 ? timeout_ms / 5 : 1000;
+	/* Without --expect nothing says a host is missing: ask again only
+	 * when told to. A --send-raw request has no key to sign a retry. */
+	if (key != NULL && retry_ms > 0 && (expect > 0 || retry_set))
+		next_retry = t0 + retry_ms;
 	sqlite3_exec(h.db, "BEGIN", NULL, NULL, NULL);
 	while (expect == 0 || finals < expect) {
-		uint64_t now = mono_ms();
+		uint64_t now = mono_ms(), until, n = 0;
 		natsMsg *m = NULL;
 
 		if (now >= deadline)
 			break;
-		st = natsSubscription_NextMsg(&m, sub, (int64_t)(deadline - now));
+		/* Answers in flight to this client when it reconnected are lost:
+		 * the hosts not done yet are asked again. */
+		if (natsConnection_GetStats(nc, stats) == NATS_OK &&
+		    natsStatistics_GetCounts(stats, NULL, NULL, NULL, NULL, &n) == NATS_OK &&
+		    n != reconnects) {
+			reconnects = n;
+			for (size_t i = 0; i < h.nhost; i++)
+				h.host[i].heard = h.host[i].complete;
+		}
+		if (now >= next_retry) {
+			if (h.tries < FLEET_TRIES &&
+			    ask_again(&h, e, key, nc, link.subject, inbox) < 0)
+				fprintf(stderr, "vigil hunt: cannot ask again: %s\n",
+					nats_GetLastError(NULL));
+			next_retry = h.tries < FLEET_TRIES ? now + retry_ms : UINT64_MAX;
+		}
+		until = next_retry < deadline ? next_retry : deadline;
+		st = natsSubscription_NextMsg(&m, sub, (int64_t)(until - now));
 		if (st == NATS_TIMEOUT)
-			break;
+			continue;
 		if (st != NATS_OK) {
 			/* A slow consumer lost messages: the chunk counts show whose. */
 			continue;
@@ -763,6 +924,8 @@ static int fleet_ask(int argc, char **argv, enum fleet_kind kind)
 		ret = EX_DATAERR;
 	}
 out:
+	fleet__key_free(key);
+	natsStatistics_Destroy(stats);
 	sqlite3_finalize(out);
 	sqlite3_finalize(h.ins);
 	sqlite3_close(h.db);

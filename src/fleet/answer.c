@@ -261,6 +261,17 @@ void fleet__status_msg(struct strbuf *sb, const struct fleet_result *res,
 		     (unsigned long long)ms);
 }
 
+void fleet__accepted_msg(struct strbuf *sb, const struct fleet_ident *id, const char *nonce)
+{
+	strbuf__adds(sb, "{\"type\":\"accepted\",\"computer\":");
+	json__add_str(sb, id->computer, strlen(id->computer));
+	strbuf__adds(sb, ",\"machine_id\":");
+	json__add_str(sb, id->machine_id, strlen(id->machine_id));
+	strbuf__adds(sb, ",\"nonce\":");
+	json__add_str(sb, nonce, strlen(nonce));
+	strbuf__addc(sb, '}');
+}
+
 void fleet__read_machine_id(struct fleet_ident *id, const char *path)
 {
 	FILE *f = fopen(path, "re");

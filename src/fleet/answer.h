@@ -65,6 +65,11 @@ int fleet__answer(const char *db_path, const struct fleet_env *e, const struct f
 void fleet__status_msg(struct strbuf *sb, const struct fleet_result *res,
 		       const struct fleet_ident *id, const char *nonce, uint64_t ms);
 
+/* Appends the "accepted" message a responder sends as soon as a hunt passes
+ * its checks, before running it: the client then knows the request reached
+ * this host and does not ask it again while the answer is being computed. */
+void fleet__accepted_msg(struct strbuf *sb, const struct fleet_ident *id, const char *nonce);
+
 /* Reads the host's machine id (first line of path, at most 63 characters)
  * into id->machine_id; "unknown" when it cannot. */
 void fleet__read_machine_id(struct fleet_ident *id, const char *path);

@@ -124,7 +124,62 @@ static void payload(const struct fleet_env *e, struct strbuf *sb)
 		     (unsigned long long)e->ts_ms, e->nonce, e->key,
 		     (unsigned long long)e->max_rows, (unsigned long long)e->max_bytes);
 	json__add_str(sb, e->hosts, strlen(e->hosts));
+	if (e->skip_len > 0) {
+		strbuf__adds(sb, ",\"skip\":[");
+		for (size_t off = 0; off < e->skip_len;) {
+			size_t n = strlen(e->skip + off);
+
+			if (off > 0)
+				strbuf__addc(sb, ',');
+			json__add_str(sb, e->skip + off, n);
+			off += n + 1;
+		}
+		strbuf__addc(sb, ']');
+	}
 	strbuf__addc(sb, '}');
+}
+
+int fleet__env_skip_add(struct fleet_env *e, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || e->skip_len + n + 1 > sizeof(e->skip))
+		return -E2BIG;
+	memcpy(e->skip + e->skip_len, name, n + 1);
+	e->skip_len += n + 1;
+	return 0;
+}
+
+/* "skip", when present, is an array of non-empty strings that fits e->skip. */
+static bool get_skip(struct json_object *o, struct fleet_env *e)
+{
+	struct json_object *v;
+	size_t n;
+
+	e->skip_len = 0;
+	if (!json_object_object_get_ex(o, "skip", &v))
+		return true;
+	if (!json_object_is_type(v, json_type_array))
+		return false;
+	n = json_object_array_length(v);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *s = json_object_array_get_idx(v, i);
+
+		if (s == NULL || !json_object_is_type(s, json_type_string) ||
+		    memchr(json_object_get_string(s), '\0',
+			   (size_t)json_object_get_string_len(s)) != NULL ||
+		    fleet__env_skip_add(e, json_object_get_string(s)) < 0)
+			return false;
+	}
+	return true;
+}
+
+static bool skipped(const struct fleet_env *e, const char *computer)
+{
+	for (size_t off = 0; off < e->skip_len; off += strlen(e->skip + off) + 1)
+		if (strcmp(e->skip + off, computer) == 0)
+			return true;
+	return false;
 }
 
 int fleet__env_sign(struct fleet_env *e, const struct fleet_key *k, struct strbuf *out)
@@ -201,6 +256,7 @@ static enum fleet_verdict parse(const char *p, size_t len, struct fleet_env *e)
 	ok = ok && get_str(o, "nonce", e->nonce, sizeof(e->nonce), true) && strlen(e->nonce) == 32;
 	ok = ok && get_u64(o, "max_rows", &e->max_rows) && get_u64(o, "max_bytes", &e->max_bytes);
 	ok = ok && get_str(o, "hosts", e->hosts, sizeof(e->hosts), false);
+	ok = ok && get_skip(o, e);
 	json_object_put(o);
 	return ok ? FV_OK : FV_MALFORMED;
 }
@@ -217,6 +273,7 @@ enum fleet_verdict fleet__env_check(const char *msg, size_t len, const struct fl
 
 	memset(e->key, 0, sizeof(e->key));
 	e->sql[0] = '\0';
+	e->skip_len = 0;
 	if (nl == NULL)
 		return FV_UNSIGNED;
 	plen = (size_t)(nl - msg);
@@ -238,7 +295,7 @@ enum fleet_verdict fleet__env_check(const char *msg, size_t len, const struct fl
 	b64[88] = '\0';
 	if (EVP_DecodeBlock(raw, b64, 88) != 66 || !fleet__verify(k, msg, plen, raw))
 		return FV_BAD_SIGNATURE;
-	if (e->hosts[0] != '\0' && fnmatch(e->hosts, computer, 0) != 0)
+	if ((e->hosts[0] != '\0' && fnmatch(e->hosts, computer, 0) != 0) || skipped(e, computer))
 		return FV_NOT_FOR_US;
 	if (e->ts_ms + FLEET_WINDOW_MS < now_ms || e->ts_ms > now_ms + FLEET_WINDOW_MS)
 		return FV_EXPIRED;

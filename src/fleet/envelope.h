@@ -6,19 +6,24 @@
  *
  *   {"v":1,"kind":"hunt","sql":"SELECT ...","ts":1733380000000,
  *    "nonce":"<32 hex>","key":"SHA256:<32 hex>","max_rows":10000,
- *    "max_bytes":4194304,"hosts":"web-*"}
+ *    "max_bytes":4194304,"hosts":"web-*","skip":["web-1","web-7"]}
  *   <88 characters of base64>
  *
  * The signature covers the bytes as sent, so no canonical re-encoding is
  * needed to verify; the payload is written by fleet__env_payload in that
  * fixed field order. "hosts" is an fnmatch(3) glob over the responder's
  * Computer ("" or absent: every host); it is signed, so a host outside it
- * stays silent. A responder checks, in this order, and refuses with:
+ * stays silent. "skip" (optional, signed too) names Computers that stay
+ * silent as well: a client asking again for the hosts it has not heard from
+ * (`vigil hunt --retry`) lists those it has, so a re-asked query costs the
+ * fleet one signature check per host that already answered. A responder that
+ * predates "skip" answers again; the client keeps the first whole answer.
+ * A responder checks, in this order, and refuses with:
  *   "unsigned"      no signature line;
  *   "malformed"     the payload is not a v1 envelope;
  *   "unknown key"   "key" is not one of its trusted keys;
  *   "bad signature" the signature does not verify with that key;
- *   (then a host outside "hosts" drops the request silently)
+ *   (then a host outside "hosts", or in "skip", drops the request silently)
  *   "expired"       ts is more than FLEET_WINDOW_MS before or after its clock;
  *   "replayed"      the nonce was seen within the replay window;
  *   "replay cache full"  every slot holds a nonce still in its window.
@@ -42,6 +47,7 @@
 #define FLEET_WINDOW_MS	   60000
 #define FLEET_REPLAY_SLOTS 16384
 #define FLEET_SQL_MAX	   (64u << 10)
+#define FLEET_SKIP_MAX	   (64u << 10)
 
 enum fleet_kind { FLEET_HUNT, FLEET_STATUS };
 
@@ -54,7 +60,15 @@ struct fleet_env {
 	uint64_t max_rows;
 	uint64_t max_bytes;
 	char hosts[256];
+	/* "skip": the names one after another, each NUL-terminated; skip_len
+	 * bytes in all (0: none). */
+	char skip[FLEET_SKIP_MAX];
+	size_t skip_len;
 };
+
+/* Adds name to e->skip; -E2BIG when it does not fit (that host then answers
+ * again, which the client ignores). */
+int fleet__env_skip_add(struct fleet_env *e, const char *name);
 
 enum fleet_verdict {
 	FV_OK,

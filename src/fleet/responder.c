@@ -67,6 +67,12 @@ static void on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void
 		return;
 	}
 	memset(&res, 0, sizeof(res));
+	if (v == FV_OK && e->kind == FLEET_HUNT) {
+		strbuf__init(&sb, 1024);
+		fleet__accepted_msg(&sb, &r->cfg.ident, e->nonce);
+		emit(sb.buf, sb.len, &ec);
+		strbuf__free(&sb);
+	}
 	if (v != FV_OK) {
 		res.status = "refused";
 		snprintf(res.reason, sizeof(res.reason), "%s", fleet__verdict_str(v));

@@ -7,7 +7,7 @@
 # --merge, --hosts, per-host caps, and every refusal — unsigned, replayed,
 # expired, wrong key, a write — with its reason; `vigil status --fleet`;
 # user:password, TLS with a CA the test makes, and a 3-node cluster that
-# loses the node a host is on.
+# loses the node a host is on, between queries and during one.
 
 load lib
 bats_require_minimum_version 1.5.0
@@ -340,7 +340,11 @@ hunt() {
 	[[ "$stderr" != *"web-1"* ]]
 }
 
-@test "fleet: 3-node NATS cluster, the node a host is on killed: it moves to another and answers again" {
+# cluster3: the test's single server replaced by a 3-node cluster (ports
+# PORT+1..3, routes PORT+11..13), pids in $T/cN.pid; then three stores of
+# 50 records, web-1 served on node 1, web-2 on node 2, db-1 on node 3 (each
+# given one node; the cluster tells it about the others).
+cluster3() {
 	kill -TERM "${PIDS[0]}"
 	wait "${PIDS[0]}" || true
 	PIDS=()
@@ -362,10 +366,13 @@ hunt() {
 	store a web-1 50
 	store b web-2 50
 	store c db-1 50
-	# Each host is given one node; the cluster tells it about the others.
 	SERVE_URL=nats://127.0.0.1:$((PORT + 1)) serve a web-1
 	SERVE_URL=nats://127.0.0.1:$((PORT + 2)) serve b web-2
 	SERVE_URL=nats://127.0.0.1:$((PORT + 3)) serve c db-1
+}
+
+@test "fleet: 3-node NATS cluster, the node a host is on killed: it moves to another and answers again" {
+	cluster3
 	all="nats://127.0.0.1:$((PORT + 2)),127.0.0.1:$((PORT + 3))"
 	run --separate-stderr "$VIGIL" hunt --fleet "$all" --key "$T/adm.key" --expect 3 "SELECT 1"
 	[[ "$stderr" == *"3 answered"* ]]
@@ -381,6 +388,34 @@ hunt() {
 	echo "$stderr"
 	[ -n "$ok" ]
 	grep -q '^web-1,20' <<<"$output"
+}
+
+@test "fleet: a cluster node killed during a query: the host on it is asked again, the query answered whole" {
+	cluster3
+	printf 'web-1\nweb-2\ndb-1\n' >"$T/roster"
+	all="nats://127.0.0.1:$((PORT + 2)),127.0.0.1:$((PORT + 3))"
+	# Node 1 frozen: the query reaches web-2 and db-1 but sits in node 1's
+	# socket, never delivered to web-1. Then node 1 dies with it, mid-query.
+	kill -STOP "$(cat "$T/c1.pid")"
+	"$VIGIL" hunt --fleet "$all" --key "$T/adm.key" --roster "$T/roster" --timeout 20s \
+		--retry 1s --format csv "SELECT count(*) AS n FROM DeviceProcessEvents" \
+		>"$T/hunt.out" 2>"$T/hunt.err" &
+	local hp=$!
+	for _ in $(seq 50); do
+		[ "$(grep -c 'fleet: answered' "$T/b.log" "$T/c.log" | grep -c ':1$')" = 2 ] && break
+		sleep 0.1
+	done
+	kill -0 "$hp" # still waiting for web-1
+	kill -9 "$(cat "$T/c1.pid")"
+	wait "$hp"
+	cat "$T/hunt.out" "$T/hunt.err"
+	[[ "$(cat "$T/hunt.err")" == *"fleet: 3 answered, 0 refused, 0 failed, 0 truncated, 0 unfinished, 0 timed out of 3 on the roster; 3 rows in "* ]]
+	[ "$(tail -n +2 "$T/hunt.out" | tr -d '\r' | sort | tr '\n' ' ')" = "db-1,20 web-1,20 web-2,20 " ]
+	# web-1 answered a retry; web-2 and db-1, skipped by it, answered once.
+	grep -Eq '[(][2-8] requests[)]' "$T/hunt.err"
+	[ "$(grep -c 'fleet: answered' "$T/a.log")" = 1 ]
+	[ "$(grep -c 'fleet: answered' "$T/b.log")" = 1 ]
+	[ "$(grep -c 'fleet: answered' "$T/c.log")" = 1 ]
 }
 
 @test "fleet: bad --fleet settings are refused before anything starts (64, 66, 78)" {

@@ -4,7 +4,8 @@
  * signed request verifies once, and is refused as replayed the second
  * time; tampered SQL is a bad signature; a ts 61 s in the past or the
  * future is expired; another key is unknown; no signature line is
- * unsigned; a host outside "hosts" stays silent; a full replay cache
+ * unsigned; a host outside "hosts" or in "skip" stays silent, and "skip"
+ * is signed like the rest; a full replay cache
  * refuses rather than forgets, and frees slots once their window is over.
  */
 #include <stdarg.h>
@@ -189,6 +190,61 @@ static void test_refusals(void **state)
 	fleet__replay_free(&r);
 }
 
+/* "skip" is signed and names hosts that stay silent: a retry for the
+ * hosts not heard from. */
+static void test_skip(void **state)
+{
+	struct fleet_replay r;
+	struct fleet_env *got = calloc(1, sizeof(*got));
+	struct strbuf sb;
+	uint64_t now = fleet__now_ms();
+	char *p;
+
+	(void)state;
+	assert_non_null(got);
+	assert_int_equal(fleet__replay_init(&r, 16), 0);
+	memset(&env, 0, sizeof(env));
+	env.kind = FLEET_HUNT;
+	snprintf(env.sql, sizeof(env.sql), "SELECT 1");
+	env.ts_ms = now;
+	assert_int_equal(fleet__env_skip_add(&env, "web-2"), 0);
+	assert_int_equal(fleet__env_skip_add(&env, "web-1"), 0);
+	assert_int_equal(fleet__env_skip_add(&env, ""), -E2BIG);
+	strbuf__init(&sb, 1u << 20);
+	assert_int_equal(fleet__env_sign(&env, key, &sb), 0);
+	assert_non_null(strstr(sb.buf, "\"skip\":[\"web-2\",\"web-1\"]}"));
+	assert_int_equal(check(&sb, &r, now), FV_NOT_FOR_US);
+	assert_int_equal(fleet__env_check(sb.buf, sb.len, &trust, &r, "db-1", now, got), FV_OK);
+	assert_int_equal(got->skip_len, strlen("web-2") + 1 + strlen("web-1") + 1);
+	assert_string_equal(got->skip + 6, "web-1");
+	/* Taking a host off the list breaks the signature. */
+	p = strstr(sb.buf, "\"web-1\"");
+	memcpy(p, "\"web-0\"", 7);
+	assert_int_equal(check(&sb, &r, now), FV_BAD_SIGNATURE);
+	strbuf__free(&sb);
+	/* Not an array of strings: malformed. */
+	strbuf__init(&sb, 1u << 20);
+	strbuf__adds(&sb, "{\"v\":1,\"kind\":\"hunt\",\"sql\":\"x\",\"ts\":1,\"nonce\":"
+			  "\"0123456789abcdef0123456789abcdef\",\"key\":\"k\",\"max_rows\":1,"
+			  "\"max_bytes\":1,\"skip\":[1]}\nsig");
+	assert_int_equal(check(&sb, &r, now), FV_MALFORMED);
+	/* A full list refuses more names rather than cut one. */
+	memset(&env, 0, sizeof(env));
+	for (int i = 0; i < 100000; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "host-%06d", i);
+		if (fleet__env_skip_add(&env, name) < 0) {
+			assert_true(env.skip_len > FLEET_SKIP_MAX - 16);
+			break;
+		}
+		assert_true(i < 99999);
+	}
+	strbuf__free(&sb);
+	fleet__replay_free(&r);
+	free(got);
+}
+
 static void test_cache_full(void **state)
 {
 	struct fleet_replay r;
@@ -215,9 +271,8 @@ static void test_cache_full(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_keygen_files),
-	    cmocka_unit_test(test_round_trip_and_replay),
-	    cmocka_unit_test(test_refusals),
+	    cmocka_unit_test(test_keygen_files), cmocka_unit_test(test_round_trip_and_replay),
+	    cmocka_unit_test(test_refusals),	 cmocka_unit_test(test_skip),
 	    cmocka_unit_test(test_cache_full),
 	};
 
