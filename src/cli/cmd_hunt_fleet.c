@@ -35,6 +35,11 @@
  * held (default 256M); rows past it are dropped and reported. Per host,
  * --max-rows (default 10000) and --max-bytes (default 4M) travel in the
  * signed request and are bounded again by each responder's own caps.
+ * Answers past their first FLEET_FREE_BYTES come on credit (answer.h, "Flow
+ * control"): grant() hands out at most FLEET_GRANTS chunks at a time, so
+ * what nats-server queues for this client stays bounded however much the
+ * fleet answers, and stop_reading() tells hosts still sending when the
+ * client is done.
  *
  * The summary (stderr) lists hosts answered, refused (with the reason),
  * failed and truncated, hosts missing with --expect, with --roster FILE (one
@@ -80,6 +85,12 @@ struct host {
 	uint64_t nrows; /* rows of it in `results`, ... */
 	uint64_t held;	/* ... their bytes, ... */
 	uint64_t seq;	/* ... and the last rowid's low half */
+	/* Flow control (answer.h): the subject it waits for credit on; it
+	 * waits (asked, not granted yet), is queued (in the wait list, at
+	 * most once), or was granted a chunk not arrived yet. */
+	char credit[128];
+	bool waiting, queued, granted;
+	size_t next_wait; /* the wait list's next host, by index */
 };
 
 /* Requests per query: the first and its retries. */
@@ -97,6 +108,13 @@ struct fleet_hunt {
 	uint64_t held, max_total, dropped_rows, msgs, rows;
 	char **roster; /* --roster: the Computers that should answer */
 	size_t nroster;
+	/* Hosts waiting for credit, oldest first (a list through
+	 * host.next_wait, by index: host[] moves when it grows), and the
+	 * chunks granted and not arrived yet, at most FLEET_GRANTS. */
+	natsConnection *nc;
+	size_t wait_head, wait_tail;
+	bool wait_any;
+	unsigned granted;
 };
 
 static void usage(FILE *f)
@@ -213,6 +231,9 @@ static void forget(struct fleet_hunt *h, struct host *x)
 	}
 	h->rows -= x->nrows;
 	h->held -= x->held;
+	if (x->granted)
+		h->granted--;
+	x->granted = x->waiting = false;
 	x->status[0] = x->reason[0] = '\0';
 	x->rows = x->chunks = x->chunks_got = x->ms = x->nrows = x->held = x->seq = 0;
 	x->truncated = x->cols_differ = x->complete = false;
@@ -335,6 +356,10 @@ static void take_rows(struct fleet_hunt *h, const char *data, size_t len)
 		return;
 	}
 	x->chunks_got++;
+	if (x->granted) {
+		x->granted = false;
+		h->granted--;
+	}
 	if (h->ins == NULL && make_table(h, cols) < 0) {
 		json_object_put(hdr);
 		return;
@@ -398,6 +423,11 @@ static bool take_status(struct fleet_hunt *h, struct json_object *o)
 		return false;
 	snprintf(x->status, sizeof(x->status), "%s", status);
 	snprintf(x->reason, sizeof(x->reason), "%s", reason ? reason : "");
+	if (x->granted) { /* its answer ended without the chunk granted */
+		x->granted = false;
+		h->granted--;
+	}
+	x->waiting = false;
 	x->rows = jnum(o, "rows");
 	x->chunks = jnum(o, "chunks");
 	x->ms = jnum(o, "ms");
@@ -420,6 +450,101 @@ static void take_accepted(struct fleet_hunt *h, struct json_object *o)
 		claim(h, x, attempt_of(h, x, nonce));
 }
 
+/* A credit subject as a responder's library makes one: no spaces, no
+ * wildcards, so that a hostile answer cannot make the client publish to a
+ * wildcard or to a subject of its choosing beyond one literal name. */
+static bool subject_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= sizeof(((struct host *)0)->credit))
+		return false;
+	for (; *s; s++)
+		if (*s <= ' ' || *s == '*' || *s == '>' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/* "wait": host x has a chunk ready and waits for credit. */
+static void take_wait(struct fleet_hunt *h, struct json_object *o)
+{
+	const char *computer, *mid, *nonce, *credit = jstr(o, "credit");
+	struct host *x;
+	size_t i;
+
+	if (!who(h, o, &computer, &mid, &nonce) || nonce == NULL || credit == NULL ||
+	    !subject_ok(credit) || (x = host_of(h, computer, mid)) == NULL ||
+	    !claim(h, x, attempt_of(h, x, nonce)) || x->status[0] || x->waiting || x->granted)
+		return;
+	snprintf(x->credit, sizeof(x->credit), "%s", credit);
+	x->waiting = true;
+	if (x->queued)
+		return;
+	i = (size_t)(x - h->host);
+	x->queued = true;
+	if (h->wait_any)
+		h->host[h->wait_tail].next_wait = i;
+	else
+		h->wait_head = i;
+	h->wait_tail = i;
+	h->wait_any = true;
+}
+
+/* Grants credit, oldest wait first, while fewer than FLEET_GRANTS chunks
+ * are on their way. */
+static void grant(struct fleet_hunt *h)
+{
+	while (h->wait_any && h->granted < FLEET_GRANTS) {
+		struct host *x = &h->host[h->wait_head];
+
+		x->queued = false;
+		if (h->wait_head == h->wait_tail)
+			h->wait_any = false;
+		else
+			h->wait_head = x->next_wait;
+		if (!x->waiting)
+			continue;
+		x->waiting = false;
+		if (natsConnection_Publish(h->nc, x->credit, "1", 1) == NATS_OK) {
+			x->granted = true;
+			h->granted++;
+		}
+	}
+}
+
+/* Tells every host still waiting, or sending a granted chunk, that this
+ * client stops reading, so that it stops at once rather than at its
+ * credit wait's end (answer.h). */
+static void stop_reading(struct fleet_hunt *h, natsSubscription *sub)
+{
+	int pending = 0;
+
+	/* Waits already here but not read yet name hosts to tell too. */
+	if (sub != NULL && natsSubscription_GetPending(sub, &pending, NULL) != NATS_OK)
+		pending = 0;
+	for (; pending > 0; pending--) {
+		natsMsg *m = NULL;
+		struct json_object *o;
+		const char *type;
+
+		if (natsSubscription_NextMsg(&m, sub, 1) != NATS_OK)
+			break;
+		if (natsMsg_GetDataLength(m) < 1024 &&
+		    (o = parse_n(natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m))) != NULL) {
+			type = jstr(o, "type");
+			if (type != NULL && strcmp(type, "wait") == 0)
+				take_wait(h, o);
+			json_object_put(o);
+		}
+		natsMsg_Destroy(m);
+	}
+	for (size_t i = 0; i < h->nhost; i++)
+		if ((h->host[i].waiting || h->host[i].granted) && h->nc != NULL)
+			natsConnection_Publish(h->nc, h->host[i].credit, "0", 1);
+	if (h->nc != NULL)
+		natsConnection_FlushTimeout(h->nc, 1000);
+}
+
 static void take(struct fleet_hunt *h, const char *data, size_t len, size_t *finals)
 {
 	struct json_object *o;
@@ -436,7 +561,10 @@ static void take(struct fleet_hunt *h, const char *data, size_t len, size_t *fin
 		(*finals)++;
 	else if (type != NULL && strcmp(type, "accepted") == 0)
 		take_accepted(h, o);
+	else if (type != NULL && strcmp(type, "wait") == 0)
+		take_wait(h, o);
 	json_object_put(o);
+	grant(h);
 }
 
 /* A retry: a new signed request (new nonce and ts) for the hosts not heard
@@ -847,6 +975,7 @@ static int fleet_ask(int argc, char **argv, enum fleet_kind kind)
 		goto out;
 	}
 	st = fleet__link_connect(&link, false, &nc);
+	h.nc = nc;
 	if (st == NATS_OK)
 		st = natsInbox_Create(&inbox);
 	if (st == NATS_OK)
@@ -885,8 +1014,14 @@ static int fleet_ask(int argc, char **argv, enum fleet_kind kind)
 		    natsStatistics_GetCounts(stats, NULL, NULL, NULL, NULL, &n) == NATS_OK &&
 		    n != reconnects) {
 			reconnects = n;
-			for (size_t i = 0; i < h.nhost; i++)
+			/* Waits and granted chunks in flight were lost too:
+			 * those hosts stop at their credit wait's end. */
+			for (size_t i = 0; i < h.nhost; i++) {
 				h.host[i].heard = h.host[i].complete;
+				h.host[i].waiting = h.host[i].queued = h.host[i].granted = false;
+			}
+			h.granted = 0;
+			h.wait_any = false;
 		}
 		if (now >= next_retry) {
 			if (h.tries < FLEET_TRIES &&
@@ -906,6 +1041,7 @@ static int fleet_ask(int argc, char **argv, enum fleet_kind kind)
 		take(&h, natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m), &finals);
 		natsMsg_Destroy(m);
 	}
+	stop_reading(&h, sub);
 	sqlite3_exec(h.db, "COMMIT", NULL, NULL, NULL);
 	if (summary(&h, expect, mono_ms() - t0) == 0)
 		ret = EX_UNAVAILABLE;

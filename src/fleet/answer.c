@@ -59,6 +59,7 @@ struct chunker {
 	fleet_emit_fn emit;
 	void *ctx;
 	uint64_t seq;
+	uint64_t *deadline; /* of the time limit: moved on by time spent sending */
 };
 
 static void chunk_header(struct chunker *ck)
@@ -87,9 +88,14 @@ static int chunk_flush(struct chunker *ck)
 {
 	int err;
 
+	uint64_t t0;
+
 	if (ck->sb.len == ck->header_len)
 		return 0;
+	/* Waiting for the asker's credit is not the query's time. */
+	t0 = mono_ms();
 	err = ck->emit(ck->sb.buf, ck->sb.len, ck->ctx);
+	*ck->deadline += mono_ms() - t0;
 	ck->seq++;
 	chunk_header(ck);
 	return err;
@@ -159,7 +165,7 @@ int fleet__answer(const char *db_path, const struct fleet_env *e, const struct f
 	uint64_t max_rows = e->max_rows < lim->max_rows ? e->max_rows : lim->max_rows;
 	uint64_t max_bytes = e->max_bytes < lim->max_bytes ? e->max_bytes : lim->max_bytes;
 	uint64_t deadline = mono_ms() + lim->time_ms, bytes = 0;
-	struct chunker ck = {.e = e, .id = id, .emit = emit, .ctx = ctx};
+	struct chunker ck = {.e = e, .id = id, .emit = emit, .ctx = ctx, .deadline = &deadline};
 	struct strbuf row;
 	sqlite3 *db = NULL;
 	const char *tail;
@@ -218,7 +224,10 @@ int fleet__answer(const char *db_path, const struct fleet_env *e, const struct f
 	}
 	if (err == 0)
 		err = chunk_flush(&ck);
-	if (err < 0) {
+	if (err == -ETIMEDOUT || err == -ECANCELED) {
+		fail(res, err, "", "the asker stopped reading");
+		res->truncated = true;
+	} else if (err < 0) {
 		fail(res, err, "", "cannot send the answer");
 	} else if (rc == SQLITE_INTERRUPT || (rc != SQLITE_ROW && rc != SQLITE_DONE &&
 					      sqlite3_errcode(db) == SQLITE_INTERRUPT)) {
@@ -269,6 +278,20 @@ void fleet__accepted_msg(struct strbuf *sb, const struct fleet_ident *id, const 
 	json__add_str(sb, id->machine_id, strlen(id->machine_id));
 	strbuf__adds(sb, ",\"nonce\":");
 	json__add_str(sb, nonce, strlen(nonce));
+	strbuf__addc(sb, '}');
+}
+
+void fleet__wait_msg(struct strbuf *sb, const struct fleet_ident *id, const char *nonce,
+		     const char *credit)
+{
+	strbuf__adds(sb, "{\"type\":\"wait\",\"computer\":");
+	json__add_str(sb, id->computer, strlen(id->computer));
+	strbuf__adds(sb, ",\"machine_id\":");
+	json__add_str(sb, id->machine_id, strlen(id->machine_id));
+	strbuf__adds(sb, ",\"nonce\":");
+	json__add_str(sb, nonce, strlen(nonce));
+	strbuf__adds(sb, ",\"credit\":");
+	json__add_str(sb, credit, strlen(credit));
 	strbuf__addc(sb, '}');
 }
 

@@ -19,6 +19,25 @@
  *      "truncated":B,"reason":R,"computer":C,"machine_id":M,"nonce":N,
  *      "chunks":K,"ms":T}
  * "chunks" lets the asker notice a chunk it did not get.
+ *
+ * Flow control. Core NATS has no back-pressure: when a thousand hosts
+ * answer at once, the server queues every byte for the one asking client,
+ * and past its max_pending (64 MB by default) it cuts that client off as a
+ * slow consumer, losing every answer in flight. So an answer's chunks go
+ * unasked only while its bytes so far stay within FLEET_FREE_BYTES (an
+ * aggregate's few rows flow as before, at no extra round trip); before
+ * each further chunk the responder sends
+ *     {"type":"wait","computer":C,"machine_id":M,"nonce":N,"credit":S}
+ * and waits for one message on its own subject S: anything but "0" is
+ * credit for one chunk, "0" means the asker stopped reading. The asker
+ * grants credit to at most FLEET_GRANTS hosts at a time, oldest wait first,
+ * and a host's next credit only after its chunk arrived, so what is queued
+ * for it is bounded by hosts x FLEET_FREE_BYTES + FLEET_GRANTS x
+ * FLEET_CHUNK_MAX (16 MB + 8 MB for 1,000 hosts) whatever the answers
+ * total. A responder waits at most FLEET_CREDIT_IDLE_MS per credit, and
+ * never past the request's own window (its ts + FLEET_WINDOW_MS); then the
+ * answer ends failed and truncated ("the asker stopped reading"). Time
+ * spent waiting does not count against the query's time limit.
  */
 #ifndef VIGIL_FLEET_ANSWER_H
 #define VIGIL_FLEET_ANSWER_H
@@ -29,7 +48,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define FLEET_CHUNK_MAX (256u << 10)
+#define FLEET_CHUNK_MAX	     (256u << 10)
+#define FLEET_FREE_BYTES     (16u << 10)
+#define FLEET_GRANTS	     32
+#define FLEET_CREDIT_IDLE_MS 15000
 
 struct fleet_ident {
 	char computer[256];
@@ -51,7 +73,8 @@ struct fleet_result {
 };
 
 /* Called with each finished message; returns 0 or -errno (which stops the
- * answer as failed). */
+ * answer as failed; -ETIMEDOUT and -ECANCELED: the asker gave no credit, or
+ * said it stopped reading). */
 typedef int (*fleet_emit_fn)(const char *msg, size_t len, void *ctx);
 
 /* Runs e->sql on the store at db_path, emitting row chunks (not the final
@@ -69,6 +92,11 @@ void fleet__status_msg(struct strbuf *sb, const struct fleet_result *res,
  * its checks, before running it: the client then knows the request reached
  * this host and does not ask it again while the answer is being computed. */
 void fleet__accepted_msg(struct strbuf *sb, const struct fleet_ident *id, const char *nonce);
+
+/* Appends the "wait" message: this host has a chunk ready and waits for
+ * credit on subject credit (see "Flow control" above). */
+void fleet__wait_msg(struct strbuf *sb, const struct fleet_ident *id, const char *nonce,
+		     const char *credit);
 
 /* Reads the host's machine id (first line of path, at most 63 characters)
  * into id->machine_id; "unknown" when it cannot. */

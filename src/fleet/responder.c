@@ -23,9 +23,17 @@ struct fleet_responder {
 	atomic_uint_fast64_t answered, refused, failed;
 };
 
+/* One answer being sent: see "Flow control" in answer.h. */
 struct emit_ctx {
 	natsConnection *nc;
 	const char *reply;
+	const struct fleet_ident *id;
+	const char *nonce;
+	uint64_t sent;		  /* bytes sent so far */
+	uint64_t credits;	  /* chunks sent after waiting for credit */
+	uint64_t window_end;	  /* wall ms: the request's ts + FLEET_WINDOW_MS */
+	natsSubscription *credit; /* created at the first wait */
+	char *inbox;
 };
 
 static uint64_t mono_ms(void)
@@ -36,10 +44,56 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* Asks the asker for credit for one chunk and waits for it. */
+static int wait_credit(struct emit_ctx *ec)
+{
+	struct strbuf sb;
+	natsMsg *m = NULL;
+	natsStatus st = NATS_OK;
+	uint64_t now = fleet__now_ms(), wait;
+	int r = 0;
+
+	if (now >= ec->window_end)
+		return -ETIMEDOUT;
+	wait = ec->window_end - now;
+	if (wait > FLEET_CREDIT_IDLE_MS)
+		wait = FLEET_CREDIT_IDLE_MS;
+	if (ec->credit == NULL) {
+		st = natsInbox_Create(&ec->inbox);
+		if (st == NATS_OK)
+			st = natsConnection_SubscribeSync(&ec->credit, ec->nc, ec->inbox);
+		if (st != NATS_OK)
+			return -EIO;
+	}
+	strbuf__init(&sb, 512);
+	fleet__wait_msg(&sb, ec->id, ec->nonce, ec->inbox);
+	if (sb.overflow ||
+	    natsConnection_Publish(ec->nc, ec->reply, sb.buf, (int)sb.len) != NATS_OK)
+		r = -EIO;
+	strbuf__free(&sb);
+	if (r == 0)
+		st = natsSubscription_NextMsg(&m, ec->credit, (int64_t)wait);
+	if (r == 0 && st == NATS_TIMEOUT)
+		r = -ETIMEDOUT;
+	else if (r == 0 && st != NATS_OK)
+		r = -EIO;
+	else if (r == 0 && natsMsg_GetDataLength(m) == 1 && natsMsg_GetData(m)[0] == '0')
+		r = -ECANCELED;
+	natsMsg_Destroy(m);
+	return r;
+}
+
 static int emit(const char *msg, size_t len, void *arg)
 {
 	struct emit_ctx *ec = arg;
+	int r;
 
+	if (ec->sent + len > FLEET_FREE_BYTES) {
+		if ((r = wait_credit(ec)) < 0)
+			return r;
+		ec->credits++;
+	}
+	ec->sent += len;
 	return natsConnection_Publish(ec->nc, ec->reply, msg, (int)len) == NATS_OK ? 0 : -EIO;
 }
 
@@ -47,7 +101,7 @@ static void on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void
 {
 	struct fleet_responder *r = closure;
 	const char *reply = natsMsg_GetReply(msg);
-	struct emit_ctx ec = {.nc = nc, .reply = reply};
+	struct emit_ctx ec = {.nc = nc, .reply = reply, .id = &r->cfg.ident};
 	struct fleet_env *e = calloc(1, sizeof(*e));
 	struct fleet_result res;
 	enum fleet_verdict v;
@@ -67,6 +121,8 @@ static void on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void
 		return;
 	}
 	memset(&res, 0, sizeof(res));
+	ec.nonce = e->nonce;
+	ec.window_end = e->ts_ms + FLEET_WINDOW_MS;
 	if (v == FV_OK && e->kind == FLEET_HUNT) {
 		strbuf__init(&sb, 1024);
 		fleet__accepted_msg(&sb, &r->cfg.ident, e->nonce);
@@ -90,8 +146,10 @@ static void on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void
 	} else if (fleet__answer(r->cfg.db_path, e, &r->cfg.limits, &r->cfg.ident, emit, &ec,
 				 &res) == 0) {
 		atomic_fetch_add(&r->answered, 1);
-		log_info("fleet: answered a query by key %s: %llu rows%s", e->key,
-			 (unsigned long long)res.rows, res.truncated ? " (truncated)" : "");
+		log_info("fleet: answered a query by key %s: %llu rows in %llu chunks, %llu after "
+			 "credit%s",
+			 e->key, (unsigned long long)res.rows, (unsigned long long)res.chunks,
+			 (unsigned long long)ec.credits, res.truncated ? " (truncated)" : "");
 	} else if (strcmp(res.status, "refused") == 0) {
 		atomic_fetch_add(&r->refused, 1);
 		log_warnx("fleet: refused a query (%s), key %s", res.reason, e->key);
@@ -104,6 +162,11 @@ static void on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void
 	if (natsConnection_Publish(nc, reply, sb.buf, (int)sb.len) != NATS_OK)
 		log_warnx("fleet: cannot send an answer: %s", nats_GetLastError(NULL));
 	strbuf__free(&sb);
+	if (ec.credit != NULL) {
+		natsSubscription_Unsubscribe(ec.credit);
+		natsSubscription_Destroy(ec.credit);
+	}
+	natsInbox_Destroy(ec.inbox);
 	free(e);
 	natsMsg_Destroy(msg);
 }

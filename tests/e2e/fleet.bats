@@ -228,6 +228,44 @@ hunt() {
 	kill -CONT "$(cat "$T/b.pid")"
 }
 
+@test "fleet: big answers flow on credit, every row arrives; a client that stops reading releases the hosts at once" {
+	store a web-1 5000
+	store b web-2 5000
+	serve a web-1
+	serve b web-2
+	# 2,000 whole rows a host (EventIDs 1 and 5 of 5,000), far past the
+	# 16 KB an answer may send unasked: the rest flows chunk by chunk on
+	# the client's credit.
+	run --separate-stderr hunt --expect 2 --format csv --max-rows 100000 --max-bytes 64M \
+		"SELECT * FROM DeviceProcessEvents"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"2 answered, 0 refused, 0 failed, 0 truncated, 0 unfinished; 4000 rows in "* ]]
+	[ "$(grep -c '^web-1,' <<<"$output")" -eq 2000 ]
+	[ "$(grep -c '^web-2,' <<<"$output")" -eq 2000 ]
+	grep -Eq 'answered a query by key SHA256:[0-9a-f]{32}: 2000 rows in [0-9]+ chunks, [1-9][0-9]* after credit$' "$T/a.log"
+	# A small answer needs no credit.
+	run --separate-stderr hunt --expect 2 "SELECT count(*) FROM DeviceProcessEvents"
+	grep -q 'answered a query by key .*: 1 rows in 1 chunks, 0 after credit$' "$T/b.log"
+	# The client stops after the first whole answer (--expect 1, a tiny
+	# store): the hosts still sending are told so, and stop long before
+	# their credit wait (15 s) would have ended.
+	store c db-1 5
+	serve c db-1
+	hunt --expect 1 --max-rows 100000 --max-bytes 64M --format csv \
+		"SELECT *, hex(randomblob(1000)) FROM DeviceProcessEvents, (SELECT 1 UNION SELECT 2)" >/dev/null 2>&1 || true
+	for _ in $(seq 80); do
+		[ "$(cat "$T/a.log" "$T/b.log" | grep -c 'failed: the asker stopped reading')" -eq 2 ] && break
+		sleep 0.1
+	done
+	cat "$T/a.log" "$T/b.log"
+	[ "$(cat "$T/a.log" "$T/b.log" | grep -c 'failed: the asker stopped reading')" -eq 2 ]
+	# Both are free for the next query at once.
+	run --separate-stderr hunt --expect 3 --timeout 5s "SELECT 1"
+	echo "$stderr"
+	[[ "$stderr" == *"3 answered"* ]]
+}
+
 @test "fleet: two hosts with one machine-id are reported as cloned" {
 	store a web-1 50
 	store b web-2 50
