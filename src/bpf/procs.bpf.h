@@ -562,7 +562,21 @@ int vg_finitmod_e(struct trace_event_raw_sys_enter *ctx)
 
 VG_ON_EXIT(vg_finitmod_x, "sys_exit_finit_module", module_exit)
 
-/* ---- signals to protected processes (tamper) ---- */
+/* ---- signals to protected processes (tamper) ----
+ *
+ * signal_generate fires wherever the kernel queues a signal to a task,
+ * whatever the way in: kill, tkill, tgkill, rt_(tg)sigqueueinfo,
+ * pidfd_send_signal, kill(-pgrp) and kill(-1), which syscall tracepoints
+ * would each need a hook for (the process-group and broadcast forms, one
+ * per target, not at all). It fires in the sender's context, so the record
+ * header names the sender. It is not a syscall tracepoint: it does not put
+ * every task on the slow syscall path. A signal the kernel makes itself
+ * (SIGCHLD, SIGPIPE, faults, the OOM killer's SIGKILL) has si_code > 0 or
+ * info == SEND_SIG_PRIV and is not a tamper sign; a process can only send
+ * si_code <= 0 (SI_USER, SI_QUEUE, SI_TKILL...), and info ==
+ * SEND_SIG_NOINFO means SI_USER from current. Unlike the old syscall hooks
+ * it sees only signals that were allowed to be sent, which is every one a
+ * root attacker sends. */
 
 /* pid → VG_PROT_*; the sensor puts itself and auditd here. */
 struct {
@@ -572,16 +586,26 @@ struct {
 	__type(value, __u32);
 } protected SEC(".maps");
 
-static __always_inline int signal_enter(__s32 pid, __u32 sig)
-{
-	__u32 target = pid > 0 ? (__u32)pid : 0;
-	__u32 *kind;
-	struct vg_signal *e;
+#define VG_SEND_SIG_PRIV 1ul /* the kernel's (struct kernel_siginfo *)1 */
 
-	if (!target || sig == 0 || is_self())
+SEC("tp_btf/signal_generate")
+int BPF_PROG(vg_signal_gen, int sig, struct kernel_siginfo *info, struct task_struct *task,
+	     int group, int result)
+{
+	unsigned long ip = (unsigned long)info;
+	struct vg_signal *e;
+	__u32 target, *kind;
+	int code = 0; /* SEND_SIG_NOINFO: SI_USER */
+
+	if (sig <= 0 || ip == VG_SEND_SIG_PRIV || is_self())
 		return 0;
+	target = BPF_CORE_READ(task, tgid);
 	kind = bpf_map_lookup_elem(&protected, &target);
 	if (!kind)
+		return 0;
+	if (ip > VG_SEND_SIG_PRIV)
+		code = BPF_CORE_READ(info, si_code);
+	if (code > 0)
 		return 0;
 	e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);
 	if (!e) {
@@ -590,30 +614,12 @@ static __always_inline int signal_enter(__s32 pid, __u32 sig)
 	}
 	fill_hdr(&e->hdr, VG_SIGNAL, sizeof(*e));
 	e->target = target;
-	e->sig = sig;
+	e->sig = (__u32)sig;
 	e->kind = *kind;
 	e->pad = 0;
 	bpf_ringbuf_submit(e, rb_flags());
 	count(VG_SIGNAL, false);
 	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_kill")
-int vg_kill_e(struct trace_event_raw_sys_enter *ctx)
-{
-	return signal_enter((__s32)ctx->args[0], (__u32)ctx->args[1]);
-}
-
-SEC("tp/syscalls/sys_enter_tkill")
-int vg_tkill_e(struct trace_event_raw_sys_enter *ctx)
-{
-	return signal_enter((__s32)ctx->args[0], (__u32)ctx->args[1]);
-}
-
-SEC("tp/syscalls/sys_enter_tgkill")
-int vg_tgkill_e(struct trace_event_raw_sys_enter *ctx)
-{
-	return signal_enter((__s32)ctx->args[0], (__u32)ctx->args[2]);
 }
 
 #endif

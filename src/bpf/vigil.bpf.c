@@ -12,7 +12,8 @@
  *   fileops.bpf.h file times, rename, attributes, modify, image loads, raw
  *                 reads, /proc/PID/mem opens (syscalls)
  *   procs.bpf.h   ptrace/process_vm_*, credentials, namespaces, mounts,
- *                 bpf(), modules, signals to protected processes (syscalls)
+ *                 bpf(), modules (syscalls); signals to protected
+ *                 processes (signal tracepoint, tp_btf)
  * Tracepoints only: no kprobes, fentry or LSM, and no global
  * sys_enter/sys_exit hook — each program attaches to the syscalls it needs.
  */

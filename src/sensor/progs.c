@@ -92,9 +92,7 @@ static const struct {
     {"vg_bpf_", T(VG_BPF)},
     {"vg_initmod_", T(VG_MODULE)},
     {"vg_finitmod_", T(VG_MODULE)},
-    {"vg_kill_", T(VG_SIGNAL)},
-    {"vg_tkill_", T(VG_SIGNAL)},
-    {"vg_tgkill_", T(VG_SIGNAL)},
+    {"vg_signal_gen", T(VG_SIGNAL)},
 };
 
 /* Record type → events it produces. ProcessTampering comes from exec

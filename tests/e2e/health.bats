@@ -30,6 +30,12 @@ teardown() {
 	s=$(wait_event '.EventID==243 and .Type=="Signal"')
 	[[ "$(field "$s" Detail)" == *"SIGWINCH"*"the sensor"* ]]
 	[ "$(field "$s" ProcessId)" = "$BASHPID" ] || [ "$(field "$s" Image)" != - ]
+	# pidfd_send_signal(2), which no kill/tkill/tgkill hook saw: the
+	# signal tracepoint catches every way a signal is sent.
+	$PY -c "import os, signal; signal.pidfd_send_signal(os.pidfd_open($SENSOR_PID), signal.SIGURG)"
+	p=$(wait_event '.EventID==243 and .Type=="Signal" and (.Detail|contains("SIGURG"))')
+	[[ "$(field "$p" Detail)" == "SIGURG (23) sent to the sensor (pid $SENSOR_PID)" ]]
+	[ "$(field "$p" Image)" = "$(readlink -f "$(command -v "$PY")")" ]
 	stop_sensor
 	# The stop itself was a signal to the sensor, and is reported too.
 	wait_event '.EventID==243 and .Type=="Signal" and (.Detail|contains("SIGTERM"))' >/dev/null

@@ -28,6 +28,9 @@ teardown() {
 	last=$(tail -n 1 "$OUT")
 	[ "$(field "$last" EventID)" = 4 ]
 	[ "$(field "$last" State)" = Stopped ]
+	# The stop was a signal to the sensor: a tamper sign, from the signal
+	# tracepoint (tp_btf), on every kernel of the matrix.
+	jq -e -s 'map(select(.EventID==243 and .Type=="Signal" and (.Detail|startswith("SIGTERM (15) sent to the sensor")))) | length == 1' "$OUT"
 	# Every line is valid JSON, and sequence numbers increase strictly.
 	jq -s -e 'map(.SequenceNumber) as $s | ($s | length) > 2 and ($s == ($s | sort)) and (($s | unique | length) == ($s | length))' "$OUT"
 }
