@@ -450,14 +450,15 @@ static void take_accepted(struct fleet_hunt *h, struct json_object *o)
 		claim(h, x, attempt_of(h, x, nonce));
 }
 
-/* A credit subject as a responder's library makes one: no spaces, no
- * wildcards, so that a hostile answer cannot make the client publish to a
- * wildcard or to a subject of its choosing beyond one literal name. */
+/* A credit subject as a responder's library makes one (natsInbox_Create):
+ * an _INBOX. name, no spaces, no wildcards, so that a hostile answer can
+ * make the client publish "1" to an inbox at most, never to a fleet's
+ * query subject or to a wildcard. */
 static bool subject_ok(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n >= sizeof(((struct host *)0)->credit))
+	if (n <= 7 || n >= sizeof(((struct host *)0)->credit) || strncmp(s, "_INBOX.", 7) != 0)
 		return false;
 	for (; *s; s++)
 		if (*s <= ' ' || *s == '*' || *s == '>' || *s == 0x7f)
@@ -474,8 +475,15 @@ static void take_wait(struct fleet_hunt *h, struct json_object *o)
 
 	if (!who(h, o, &computer, &mid, &nonce) || nonce == NULL || credit == NULL ||
 	    !subject_ok(credit) || (x = host_of(h, computer, mid)) == NULL ||
-	    !claim(h, x, attempt_of(h, x, nonce)) || x->status[0] || x->waiting || x->granted)
+	    !claim(h, x, attempt_of(h, x, nonce)) || x->status[0] || x->waiting)
 		return;
+	/* A host waits only after sending the chunk it was granted, and one
+	 * connection's messages keep their order: if that chunk has not come,
+	 * it was lost (the chunk count will say so); the grant is over. */
+	if (x->granted) {
+		x->granted = false;
+		h->granted--;
+	}
 	snprintf(x->credit, sizeof(x->credit), "%s", credit);
 	x->waiting = true;
 	if (x->queued)
