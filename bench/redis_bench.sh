@@ -10,7 +10,7 @@
 # syscall tracepoint attached pays, before a single hook runs.
 #
 # Method: a local redis-server (no persistence) and redis-benchmark (-t
-# set,get -c 50 -n N -q --csv) from Debian. R rounds; in each round the
+# set,get -c 50 -n N -q --csv) from Debian, pinned to different CPUs. R rounds; in each round the
 # six setups run back to back (interleaved), so drift on the host affects
 # them alike. Reported per setup: the median requests/s over rounds for SET
 # and GET, the ratio to no sensor, and CPU per request (utime+stime of
@@ -50,7 +50,11 @@ command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null ||
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-redis-server --port "$PORT" --save '' --appendonly no --daemonize no \
+# Pinned: redis-server on the last CPU, redis-benchmark on the first, so
+# that the scheduler moving them about is not part of what is measured;
+# the sensor (or auditd) runs wherever the scheduler puts it.
+LAST_CPU=$(($(nproc) - 1))
+taskset -c "$LAST_CPU" redis-server --port "$PORT" --save '' --appendonly no --daemonize no \
 	--logfile "$TMP/redis.log" >/dev/null &
 RPID=$!
 for _ in $(seq 1 100); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && break; sleep 0.05; done
@@ -106,7 +110,7 @@ for r in $(seq 1 "$R"); do
 		r0=$(cpu_ticks "$RPID")
 		a0=0
 		[ -n "$a" ] && a0=$(cpu_ticks "$a")
-		out=$(redis-benchmark -p "$PORT" -t set,get -c 50 -n "$N" -q --csv)
+		out=$(taskset -c 0 redis-benchmark -p "$PORT" -t set,get -c 50 -n "$N" -q --csv)
 		r1=$(cpu_ticks "$RPID")
 		a1=0
 		[ -n "$a" ] && a1=$(cpu_ticks "$a")
@@ -114,6 +118,11 @@ for r in $(seq 1 "$R"); do
 		get_rps=$(awk -F'"' '$2=="GET" {print $4}' <<<"$out")
 		echo "$set_rps" >>"$TMP/$s.set"
 		echo "$get_rps" >>"$TMP/$s.get"
+		# This round's ratio to this round's no-sensor run: drift between
+		# rounds cancels out of it.
+		[ "$s" = none ] && { rs=$set_rps; rg=$get_rps; }
+		echo "($set_rps / $rs - 1) * 100" | bc -l >>"$TMP/$s.setr"
+		echo "($get_rps / $rg - 1) * 100" | bc -l >>"$TMP/$s.getr"
 		# CPU µs per request: clock ticks (100/s) over the 2N requests.
 		echo "$(( (r1 - r0) * 10000 * 1000 / (2 * N) ))" >>"$TMP/$s.rcpu"
 		echo "$(( (a1 - a0) * 10000 * 1000 / (2 * N) ))" >>"$TMP/$s.acpu"
@@ -128,16 +137,18 @@ for r in $(seq 1 "$R"); do
 	done
 done
 
-bset=$(median <"$TMP/none.set")
-bget=$(median <"$TMP/none.get")
+# "min..max" of a file of numbers, one decimal.
+spread() { sort -n | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%+.1f..%+.1f", lo, hi}'; }
 echo "## Redis under the sensor"
 echo
-echo "Method: redis-server (no persistence) and redis-benchmark -t set,get -c 50 -n $N on"
-echo "loopback; $R rounds, the six setups interleaved in each; medians. CPU per request"
-echo "is utime+stime over 2N requests, in ns (clock-tick resolution). Host: $(nproc) cores,"
-echo "$(uname -r)."
+echo "Method: redis-server (no persistence, pinned to CPU $LAST_CPU) and redis-benchmark"
+echo "-t set,get -c 50 -n $N (pinned to CPU 0) on loopback; $R rounds, the six setups"
+echo "interleaved in each. Requests/s are medians over rounds; \"vs none\" is the median"
+echo "of each round's ratio to that round's no-sensor run, with the range over rounds."
+echo "CPU per request is utime+stime over 2N requests, in ns (clock-tick resolution)."
+echo "Host: $(nproc) cores, $(uname -r)."
 echo
-echo "| setup | SET req/s | vs none | GET req/s | vs none | redis CPU ns/req | agent CPU ns/req | kernel drops |"
+echo "| setup | SET req/s | SET vs none (range) | GET req/s | GET vs none (range) | redis CPU ns/req | agent CPU ns/req | kernel drops |"
 echo "|---|---|---|---|---|---|---|---|"
 for s in "${SETUPS[@]}"; do
 	ms=$(median <"$TMP/$s.set")
@@ -146,7 +157,7 @@ for s in "${SETUPS[@]}"; do
 	ac=$(median <"$TMP/$s.acpu")
 	d=-
 	[ -f "$TMP/$s.drops" ] && d=$(sort -n "$TMP/$s.drops" | tail -n 1)
-	printf '| %s | %.0f | %+.1f%% | %.0f | %+.1f%% | %s | %s | %s |\n' "$s" "$ms" \
-		"$(echo "($ms / $bset - 1) * 100" | bc -l)" "$mg" "$(echo "($mg / $bget - 1) * 100" | bc -l)" \
-		"$rc" "$ac" "$d"
+	printf '| %s | %.0f | %+.1f%% (%s) | %.0f | %+.1f%% (%s) | %s | %s | %s |\n' "$s" "$ms" \
+		"$(median <"$TMP/$s.setr")" "$(spread <"$TMP/$s.setr")" "$mg" \
+		"$(median <"$TMP/$s.getr")" "$(spread <"$TMP/$s.getr")" "$rc" "$ac" "$d"
 done
