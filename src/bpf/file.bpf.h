@@ -21,8 +21,9 @@
 
 #define AT_REMOVEDIR 0x200
 
-static __always_inline int on_open_exit(long ret)
+static __always_inline int on_open_exit(struct trace_event_raw_sys_exit *ctx, int flags_arg)
 {
+	long ret = ctx->ret;
 	struct scratch *sc;
 	struct vg_file *e;
 	struct file *f;
@@ -34,7 +35,7 @@ static __always_inline int on_open_exit(long ret)
 	f = fd_file((int)ret);
 	if (!f)
 		return 0;
-	on_open_extra((int)ret, f);
+	on_open_extra((int)ret, f, ctx->id, flags_arg);
 	fmode = BPF_CORE_READ(f, f_mode);
 	if (!(fmode & FMODE_CREATED)) {
 		sens_read(f, fmode);
@@ -56,13 +57,29 @@ static __always_inline int on_open_exit(long ret)
 	return 0;
 }
 
-VG_ON_EXIT(vg_openat_x, "sys_exit_openat", on_open_exit)
+SEC("tp/syscalls/sys_exit_openat")
+int vg_openat_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_open_exit(ctx, VG_FLAGS_ARG2);
+}
 
-VG_ON_EXIT(vg_open_x, "sys_exit_open", on_open_exit)
+SEC("tp/syscalls/sys_exit_open")
+int vg_open_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_open_exit(ctx, VG_FLAGS_ARG1);
+}
 
-VG_ON_EXIT(vg_creat_x, "sys_exit_creat", on_open_exit)
+SEC("tp/syscalls/sys_exit_creat")
+int vg_creat_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_open_exit(ctx, VG_FLAGS_CREAT);
+}
 
-VG_ON_EXIT(vg_openat2_x, "sys_exit_openat2", on_open_exit)
+SEC("tp/syscalls/sys_exit_openat2")
+int vg_openat2_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_open_exit(ctx, VG_FLAGS_HOW);
+}
 
 struct unlink_call {
 	__u64 upath;

@@ -14,9 +14,16 @@
  * struct file; the first write-family call (write, pwrite, writev,
  * ftruncate, fallocate, copy_file_range, sendfile, splice) marks it; the
  * first close() or dup2()/dup3() over an fd of a marked file reports it
- * once. It costs an fd lookup and a hash lookup per write() on the host,
- * which is why it has its own switch (the enabled map). A file written and
- * then released only by the process's exit is not reported.
+ * once. An open with O_TRUNC of a file that already existed is marked at
+ * the open: the truncation is the change (`> ~/.bash_history`,
+ * `cat /dev/null > /var/log/auth.log` clear a file without one write). The
+ * kernel truncates, and sets the file's mtime, even when the file was
+ * already empty, so such an open is reported too: after the open nothing
+ * tells the two apart, and the file's modification time did change.
+ *
+ * It costs an fd lookup and a hash lookup per write() on the host, which is
+ * why it has its own switch (the enabled map). A file written and then
+ * released only by the process's exit is not reported.
  *
  * A struct file released without a close() we see (exit, close-on-exec,
  * close_range) leaves its wfiles entry behind, and the kernel reuses the
@@ -38,6 +45,49 @@
 #define PROT_EXEC  0x4
 
 /* ---- open-time checks: raw block reads, /proc/PID/mem, write tracking ---- */
+
+#define O_TRUNC 01000
+
+/* Where an open's flags are, for open_flags(). */
+enum { VG_FLAGS_ARG1, VG_FLAGS_ARG2, VG_FLAGS_HOW, VG_FLAGS_CREAT };
+
+/*
+ * The flags an open was called with, read at its exit. The kernel clears
+ * O_TRUNC from f_flags once it has truncated, and an entry program on every
+ * open would cost every open on the host a second hook and a map update to
+ * learn it. The syscall's arguments are still in the user registers the
+ * entry saved at the top of the task's kernel stack (x86-64: THREAD_SIZE
+ * is 16 KiB and nothing pads the top), and only opens for writing of a
+ * file that already existed ask. The registers are trusted only when their
+ * orig_ax is this syscall's number: a kernel whose stack differs (KASAN
+ * doubles it) gives 0, so such truncations go unreported there rather than
+ * read from the wrong place. flags_arg says where the flags are: the
+ * second argument (open), the third (openat), openat2's struct open_how
+ * in user memory, or creat, which always truncates.
+ */
+#define VG_THREAD_SIZE 16384
+static __always_inline __u64 open_flags(long nr, int flags_arg)
+{
+	struct task_struct *t = vg_current_task();
+	struct pt_regs *regs;
+	__u64 flags = 0;
+
+	if (flags_arg == VG_FLAGS_CREAT)
+		return O_TRUNC;
+	regs = (struct pt_regs *)((char *)BPF_CORE_READ(t, stack) + VG_THREAD_SIZE) - 1;
+	if ((long)BPF_CORE_READ(regs, orig_ax) != nr)
+		return 0;
+	switch (flags_arg) {
+	case VG_FLAGS_ARG1:
+		return BPF_CORE_READ(regs, si);
+	case VG_FLAGS_ARG2:
+		return BPF_CORE_READ(regs, dx);
+	default:
+		/* struct open_how begins with its __u64 flags. */
+		bpf_probe_read_user(&flags, sizeof(flags), (void *)BPF_CORE_READ(regs, dx));
+		return flags;
+	}
+}
 
 /* Open files being watched for a first write, by struct file pointer (not
  * by fd: shells dup2() a redirection onto fd 1 and close the original).
@@ -110,7 +160,7 @@ static __always_inline void emit_fpath(__u32 type, struct file *f, __u32 flags)
 	submit(e, e->hdr.size, type);
 }
 
-static __always_inline void on_open_extra(int fd, struct file *f)
+static __always_inline void on_open_extra(int fd, struct file *f, long nr, int flags_arg)
 {
 	__u32 fmode = BPF_CORE_READ(f, f_mode);
 	__u32 imode = BPF_CORE_READ(f, f_inode, i_mode);
@@ -153,6 +203,9 @@ static __always_inline void on_open_extra(int fd, struct file *f)
 	if ((fmode & FMODE_WRITE) && type_enabled(VG_FILE_MODIFY)) {
 		__u64 k = (__u64)f;
 		struct wfile w = {.inode = (__u64)BPF_CORE_READ(f, f_inode)};
+
+		if (!(fmode & FMODE_CREATED) && (open_flags(nr, flags_arg) & O_TRUNC))
+			w.written = 1;
 		state_put(&wfiles, &k, &w, VG_FILE_MODIFY);
 	}
 }

@@ -154,6 +154,39 @@ for i in range(5): s.sendto(b'x', ('127.0.0.1', 9))
 	[ "$(count_events ".EventID==11 and .TargetFilename==\"$WORK/existing\"")" -eq 0 ]
 }
 
+@test "FileModify for an open that truncates an existing file without writing: open, openat, openat2, creat; not for a new file or an open without O_TRUNC" {
+	for f in redir open openat openat2 creat notrunc; do echo "old contents" >"$WORK/$f"; done
+	start_sensor --config "$BATS_TEST_DIRNAME/../fixtures/configs/all-events.xml"
+	: >"$WORK/redir" # the shell's O_TRUNC open, dup2 onto stdout, close: no write at all
+	$PY -c 'import ctypes, os, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+w = sys.argv[1]
+def closed(fd):
+    assert fd >= 0, os.strerror(ctypes.get_errno())
+    os.close(fd)
+T = os.O_WRONLY | os.O_TRUNC
+closed(libc.syscall(2, (w + "/open").encode(), T))                 # open
+closed(libc.syscall(257, -100, (w + "/openat").encode(), T))       # openat
+how = ctypes.create_string_buffer(struct.pack("QQQ", T, 0, 0))
+closed(libc.syscall(437, -100, (w + "/openat2").encode(), how, 24)) # openat2
+closed(libc.syscall(85, (w + "/creat").encode(), 0o600))           # creat
+closed(libc.syscall(257, -100, (w + "/notrunc").encode(), os.O_WRONLY))
+closed(libc.syscall(257, -100, (w + "/new").encode(), T | os.O_CREAT, 0o600))
+' "$WORK"
+	echo done >"$WORK/marker"
+	wait_event ".EventID==200 and .TargetFilename==\"$WORK/marker\"" >/dev/null
+	ev=$(wait_event ".EventID==200 and .TargetFilename==\"$WORK/redir\"")
+	[ "$(field "$ev" Image)" = "$(readlink /proc/$BASHPID/exe)" ]
+	for f in open openat openat2 creat; do
+		ev=$(wait_event ".EventID==200 and .TargetFilename==\"$WORK/$f\"")
+		[ "$(field "$ev" Image)" = "$(readlink -f $PY)" ]
+		[ "$(stat -c %s "$WORK/$f")" -eq 0 ]
+	done
+	wait_event ".EventID==11 and .TargetFilename==\"$WORK/new\"" >/dev/null
+	[ "$(count_events ".EventID==200 and .TargetFilename==\"$WORK/notrunc\"")" -eq 0 ]
+	[ "$(count_events ".EventID==200 and .TargetFilename==\"$WORK/new\"")" -eq 0 ]
+}
+
 @test "a process started before the sensor keeps its ProcessGuid across a sensor restart" {
 	$PY -c "
 import os, signal, time
