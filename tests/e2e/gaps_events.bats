@@ -72,6 +72,21 @@ teardown() {
 	[ "$(count_events '.EventID==208 and .TargetFilename=="/etc/passwd"')" -eq 0 ]
 }
 
+@test "SensitiveFileRead, shipped config: the account databases read by a text tool are logged, a name lookup's read is not" {
+	start_sensor --config "$BATS_TEST_DIRNAME/../../etc/vigil.xml"
+	id root >/dev/null
+	ls -l /etc/passwd >/dev/null
+	cat /etc/passwd >/dev/null
+	grep 'x:0:' /etc/passwd >/dev/null
+	getent group root >/dev/null
+	wait_event '.EventID==208 and .TargetFilename=="/etc/passwd" and .Image=="/usr/bin/cat"' >/dev/null
+	ev=$(wait_event '.EventID==208 and .TargetFilename=="/etc/passwd" and .Image=="/usr/bin/grep"')
+	[ "$(field "$ev" Flags)" = O_RDONLY ]
+	wait_event '.EventID==208 and .TargetFilename=="/etc/group" and .Image=="/usr/bin/getent"' >/dev/null
+	stop_sensor
+	[ "$(count_events '.EventID==208 and (.Image=="/usr/bin/id" or .Image=="/usr/bin/ls")')" -eq 0 ]
+}
+
 @test "NetworkConnectFailed: a connect to a refused port names the error" {
 	start_sensor --config "$CFG"
 	port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
