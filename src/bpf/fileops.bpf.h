@@ -61,22 +61,35 @@ enum { VG_FLAGS_ARG1, VG_FLAGS_ARG2, VG_FLAGS_HOW, VG_FLAGS_CREAT };
  * file that already existed ask. The registers are trusted only when their
  * orig_ax is this syscall's number: a kernel whose stack differs (KASAN
  * doubles it) gives 0, so such truncations go unreported there rather than
- * read from the wrong place. flags_arg says where the flags are: the
+ * read from the wrong place, and open_regs_bad tells user space, which
+ * reports FileModify as degraded from then on. flags_arg says where the flags are: the
  * second argument (open), the third (openat), openat2's struct open_how
  * in user memory, or creat, which always truncates.
  */
 #define VG_THREAD_SIZE 16384
+
+/* Set once the saved registers were not where open_flags() reads them. */
+__u32 open_regs_bad = 0;
+/* Test hook (VIGIL_TEST_OPEN_REGS_SKEW, loader.c): moves the read off the
+ * saved registers, as a kernel with another stack layout would. */
+const volatile __u32 open_regs_skew = 0;
+
 static __always_inline __u64 open_flags(long nr, int flags_arg)
 {
 	struct task_struct *t = vg_current_task();
 	struct pt_regs *regs;
+	char *top;
 	__u64 flags = 0;
 
 	if (flags_arg == VG_FLAGS_CREAT)
 		return O_TRUNC;
-	regs = (struct pt_regs *)((char *)BPF_CORE_READ(t, stack) + VG_THREAD_SIZE) - 1;
-	if ((long)BPF_CORE_READ(regs, orig_ax) != nr)
+	top = (char *)BPF_CORE_READ(t, stack) + VG_THREAD_SIZE - open_regs_skew;
+	regs = (struct pt_regs *)top - 1;
+	if ((long)BPF_CORE_READ(regs, orig_ax) != nr) {
+		if (!open_regs_bad)
+			open_regs_bad = 1;
 		return 0;
+	}
 	switch (flags_arg) {
 	case VG_FLAGS_ARG1:
 		return BPF_CORE_READ(regs, si);

@@ -70,6 +70,30 @@ static void kernel_counts_for(struct sensor *S, unsigned eid, uint64_t *dropped,
 	}
 }
 
+/*
+ * The one availability finding made after start: the kernel side found
+ * this kernel's saved syscall registers elsewhere than it reads an open's
+ * flags (open_flags() in fileops.bpf.h), so an open that truncates a file
+ * without writing it is not reported. FileModify is degraded from then on,
+ * in the log once, and in every SensorHealth and `vigil status`.
+ */
+static void note_open_regs(struct sensor *S)
+{
+	static const char why[] = "a truncating open without a write is not reported: this "
+				  "kernel's saved syscall registers are not where vigil reads them";
+
+	if (S->open_regs_bad || S->bpf == NULL || !bpf_sensor__open_regs_bad(S->bpf))
+		return;
+	S->open_regs_bad = true;
+	if (S->avail->state[EV_FILE_MODIFY] == AVAIL_NO)
+		return;
+	S->avail->state[EV_FILE_MODIFY] = AVAIL_DEGRADED;
+	if (S->avail->why[EV_FILE_MODIFY][0] == '\0')
+		snprintf(S->avail->why[EV_FILE_MODIFY], sizeof(S->avail->why[0]), "%s", why);
+	progs__list(S->avail, AVAIL_DEGRADED, S->degraded, sizeof(S->degraded));
+	log_warnx("FileModify is degraded on kernel %s: %s", S->kernel, why);
+}
+
 void emit_health(struct sensor *S)
 {
 	struct vrec *r = daemon_rec(S, EV_SENSOR_HEALTH);
@@ -78,6 +102,7 @@ void emit_health(struct sensor *S)
 	const struct vevent_def *const *evs = schema__events(&n);
 	uint64_t qdepth = 0, kfiltered = 0;
 
+	note_open_regs(S);
 	getrusage(RUSAGE_SELF, &ru);
 	for (size_t i = 0; i < S->n_sinks; i++)
 		qdepth += S->sinks[i]->st.queue_depth;
@@ -164,6 +189,7 @@ void status_snapshot(void *ctx, struct strbuf *out, bool json)
 	struct proc_cache_stats ps;
 	char t[24];
 
+	note_open_regs(S);
 	caps_state__stats(S->caps, &cs);
 	proc_cache__stats(S->pc, &ps);
 	vrec__fmt_time(S->started_real_ns, t);

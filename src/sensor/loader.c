@@ -150,6 +150,11 @@ static struct vigil_bpf *open_object(const struct bpf_sensor_opts *o)
 		const char *r = getenv("VIGIL_TEST_REFUSE_PROG");
 		if (r != NULL && strcmp(r, "vg_rename_e") == 0)
 			skel->rodata->refuse_prog = 1;
+		/* And VIGIL_TEST_OPEN_REGS_SKEW=1: open_flags() reads off the
+		 * saved registers, as on a kernel laid out otherwise. */
+		r = getenv("VIGIL_TEST_OPEN_REGS_SKEW");
+		if (r != NULL && strcmp(r, "1") == 0)
+			skel->rodata->open_regs_skew = 8;
 	}
 	shrink_state_maps(skel);
 	return skel;
@@ -628,6 +633,11 @@ int bpf_sensor__set_enabled(struct bpf_sensor *s, uint32_t type, bool on)
 {
 	uint32_t v = on;
 	return bpf_map__update_elem(s->skel->maps.enabled, &type, sizeof(type), &v, sizeof(v), 0);
+}
+
+bool bpf_sensor__open_regs_bad(const struct bpf_sensor *s)
+{
+	return s->skel->bss->open_regs_bad != 0;
 }
 
 unsigned bpf_sensor__rb_used_pct(const struct bpf_sensor *s)

@@ -71,8 +71,10 @@ struct sensor {
 	struct ev_counters ctr[VIGIL_EVENT_ID_MAX];
 	uint64_t last_health_mono;
 	char health_names[VIGIL_EVENT_ID_MAX][6][48];
-	/* What this kernel cannot deliver (progs.h), computed once at start. */
+	/* What this kernel cannot deliver (progs.h), computed at start; one
+	 * later finding can add to it (note_open_regs(), health.c). */
 	struct event_avail *avail;
+	bool open_regs_bad;
 	char unavailable[1024], degraded[1024], kernel[65];
 	char attached[4096]; /* names of the attached BPF programs */
 	size_t n_attached;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # End-to-end tests of what vigil makes of the kernel it runs on: `vigil
 # check`, the Started event's kernel fields, a program the verifier
-# refuses, a kernel without BTF, and lockdown=confidentiality. The kernel
+# refuses, a kernel laid out otherwise than a program reads it, a kernel
+# without BTF, and lockdown=confidentiality. The kernel
 # matrix (tests/kernels) runs this file on every kernel it boots, so each
 # test states what must hold on any supported kernel. What vigil must say
 # where lockdown=confidentiality refuses it is tests/kernels/lockdown.bats,
@@ -86,6 +87,23 @@ teardown() {
 	stop_sensor
 	h=$(jq -c 'select(.EventID==241)' "$OUT" | tail -n 1)
 	[ "$(field "$h" DegradedEvents)" = FileRename ]
+}
+
+@test "a kernel whose saved syscall registers are not where vigil reads an open's flags: FileModify degraded, said once; writes still reported" {
+	echo old >"$WORK/trunc"
+	export VIGIL_TEST_OPEN_REGS_SKEW=1
+	start_sensor --config "$WORK/vigil.xml" --control-socket "$BATS_TEST_TMPDIR/ctl.sock"
+	: >"$WORK/trunc"
+	echo new >"$WORK/written"
+	wait_event ".EventID==200 and .TargetFilename==\"$WORK/written\"" >/dev/null
+	run "$VIGIL" status --socket "$BATS_TEST_TMPDIR/ctl.sock"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"FileModify degraded: a truncating open without a write is not reported"* ]]
+	stop_sensor
+	[ "$(count_events ".EventID==200 and .TargetFilename==\"$WORK/trunc\"")" -eq 0 ]
+	h=$(jq -c 'select(.EventID==241)' "$OUT" | tail -n 1)
+	[ "$(field "$h" DegradedEvents)" = FileModify ]
+	[ "$(grep -c 'FileModify is degraded on kernel' "$BATS_TEST_TMPDIR/sensor.log")" -eq 1 ]
 }
 
 @test "a kernel without BTF: one clear line naming what is missing, exit 69, for run and check" {
