@@ -179,9 +179,11 @@ int decode_exec(struct decoder *d, const void *data, size_t size, struct vrec *r
 		vrec__set_uint(rec, VF_TerminalSessionId, e->sessionid);
 	vrec__set_str(rec, VF_IntegrityLevel, "no level");
 	dec_set_s(rec, VF_Hashes, dec_proc_hashes(d, p));
+	/* The creator (proc_cache__exec), which is not always the kernel's
+	 * parent at this exec. */
 	vrec__set_str(rec, VF_ParentProcessGuid, p->pguid);
-	vrec__set_uint(rec, VF_ParentProcessId, e->ppid);
-	parent = proc_cache__lookup(d->pc, e->ppid, pticks);
+	vrec__set_uint(rec, VF_ParentProcessId, p->ppid);
+	parent = proc_cache__lookup(d->pc, p->ppid, p->pstart_ticks);
 	if (parent) {
 		dec_set_s(rec, VF_ParentImage, parent->image);
 		dec_set_s(rec, VF_ParentCommandLine, parent->cmdline);
@@ -193,7 +195,7 @@ int decode_exec(struct decoder *d, const void *data, size_t size, struct vrec *r
 	decode_exec_extras(d, e, p, parent, rec);
 	d->exec = (struct dec_exec){.kind = VG_EXEC,
 				    .pid = p->pid,
-				    .ppid = e->ppid,
+				    .ppid = p->ppid,
 				    .uid = e->hdr.uid,
 				    .image = p->image,
 				    .image_len = strlen(p->image),

@@ -448,6 +448,18 @@ struct proc *proc_cache__exec(struct proc_cache *pc, uint32_t pid, uint64_t star
 {
 	struct proc *p = proc_cache__peek(pc, pid, start_ticks);
 	struct proc *parent;
+	/*
+	 * A process's parent is the process that created it: the forker,
+	 * known from the fork, or the exec's parent when the fork was not
+	 * seen. It is kept when the creator exits and the kernel hands the
+	 * child to init or a subreaper before it execs (a double fork, a
+	 * backgrounded `sh &` whose shell is gone): that re-parenting would
+	 * otherwise cut the child off its tree, which is what the double fork
+	 * is for. Sysmon's ParentProcessGuid means the creator too (on Windows
+	 * nothing re-parents). An entry read from /proc knows no creator, and
+	 * takes the exec's parent.
+	 */
+	bool creator_known = p != NULL && !p->from_proc;
 
 	if (p == NULL) {
 		p = insert(pc, pid, start_ticks);
@@ -455,10 +467,12 @@ struct proc *proc_cache__exec(struct proc_cache *pc, uint32_t pid, uint64_t star
 			return NULL;
 	}
 	p->from_proc = false;
-	p->ppid = ppid;
-	p->pstart_ticks = pstart_ticks;
-	identity__guid_ticks(pc->id, ppid, pstart_ticks, p->pguid);
-	parent = proc_cache__peek(pc, ppid, pstart_ticks);
+	if (!creator_known) {
+		p->ppid = ppid;
+		p->pstart_ticks = pstart_ticks;
+		identity__guid_ticks(pc->id, ppid, pstart_ticks, p->pguid);
+	}
+	parent = proc_cache__peek(pc, p->ppid, p->pstart_ticks);
 	/* The parent's image at our exec: what it is now, not what we
 	 * inherited at fork (the parent may have exec'd since). */
 	if (parent)

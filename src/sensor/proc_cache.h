@@ -78,7 +78,9 @@ struct proc *proc_cache__peek_pid(struct proc_cache *pc, uint32_t pid);
 struct proc *proc_cache__fork(struct proc_cache *pc, uint32_t ppid, uint64_t pstart_ticks,
 			      uint32_t pid, uint64_t start_ticks);
 
-/* An exec: replaces image/cmdline/cwd; takes ownership of nothing (copies). */
+/* An exec: replaces image/cmdline/cwd; takes ownership of nothing (copies).
+ * ppid is the kernel's parent at the exec, used only when the creator is
+ * not known from the fork (proc_cache.c says why). */
 struct proc *proc_cache__exec(struct proc_cache *pc, uint32_t pid, uint64_t start_ticks,
 			      uint32_t ppid, uint64_t pstart_ticks, const char *image,
 			      const char *cmdline, const char *cwd);

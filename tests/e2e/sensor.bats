@@ -187,6 +187,34 @@ closed(libc.syscall(257, -100, (w + "/new").encode(), T | os.O_CREAT, 0o600))
 	[ "$(count_events ".EventID==200 and .TargetFilename==\"$WORK/new\"")" -eq 0 ]
 }
 
+@test "a double-forked child keeps its creator as parent after the kernel re-parents it" {
+	start_sensor --config "$FIXTURES/sysmon-configs/collect-all.xml"
+	# The middle process forks the child and exits; the child waits until
+	# the kernel has handed it to init, then execs.
+	$PY -c '
+import os, sys, time
+middle = os.fork()
+if middle == 0:
+    creator = os.getpid()
+    if os.fork() == 0:
+        while os.getppid() == creator:
+            time.sleep(0.01)
+        with open(sys.argv[1], "w") as f:
+            f.write("%d %d\n" % (creator, os.getppid()))
+        os.execv("/usr/bin/true", ["true", "vigil-orphan-marker"])
+    os._exit(0)
+os.waitpid(middle, 0)
+' "$WORK/pids"
+	ev=$(wait_event '.EventID==1 and .CommandLine=="true vigil-orphan-marker"')
+	read -r creator adopter <"$WORK/pids"
+	[ "$adopter" != "$creator" ]
+	[ "$(field "$ev" ParentProcessId)" = "$creator" ]
+	[ "$(field "$ev" ParentImage)" = "$(readlink -f $PY)" ]
+	# The creator's ProcessGuid, as its own ProcessTerminate gives it.
+	t=$(wait_event ".EventID==5 and .ProcessId==$creator")
+	[ "$(field "$ev" ParentProcessGuid)" = "$(field "$t" ProcessGuid)" ]
+}
+
 @test "a process started before the sensor keeps its ProcessGuid across a sensor restart" {
 	$PY -c "
 import os, signal, time
