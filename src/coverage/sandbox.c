@@ -40,8 +40,10 @@
  * execve of the executor with argv[0] "<marker>:<phase>", captures its
  * output, kills every other process of the namespace when a phase exceeds
  * the timeout (kill(-1) from pid 1), and writes one struct sandbox_phase per
- * phase to fd 4. The runner kills the root (and so the namespace) if the
- * whole exceeds every phase's timeout.
+ * phase to fd 4. After the command it gives what the test left running
+ * in the background up to SETTLE_MS to finish (settle()). The runner
+ * kills the root (and so the namespace) if the whole exceeds every phase's
+ * timeout.
  */
 #include "coverage/sandbox.h"
 
@@ -959,6 +961,38 @@ static void run_phase(const char *marker, const char *phase, const char *shell, 
 	}
 }
 
+/*
+ * After the command: what the test started in the background (`busybox sh
+ * &`, `nohup payload &`) is part of the test, and once the phase's shell
+ * has exited it may not even have exec'd yet. Every orphan of the sandbox
+ * is pid 1's child, so the root waits, reaping, until it has no children
+ * left or SETTLE_MS have passed. Whatever still runs then carries on
+ * through the cleanup, and dies with the namespace when the root exits.
+ */
+#define SETTLE_MS 2000
+static void settle(int sigfd)
+{
+	long long deadline = now_ms() + SETTLE_MS;
+
+	for (;;) {
+		struct pollfd fd = {sigfd, POLLIN, 0};
+		struct signalfd_siginfo si;
+		long long left;
+		int s;
+
+		while (waitpid(-1, &s, WNOHANG) > 0)
+			;
+		if (waitpid(-1, &s, WNOHANG) < 0 && errno == ECHILD)
+			return;
+		left = deadline - now_ms();
+		if (left <= 0)
+			return;
+		poll(&fd, 1, (int)(left > 100 ? 100 : left));
+		while (read(sigfd, &si, sizeof(si)) == sizeof(si))
+			;
+	}
+}
+
 int sandbox_root_main(const char *argv0)
 {
 	struct spec_in in = {0};
@@ -1025,6 +1059,7 @@ int sandbox_root_main(const char *argv0)
 	if (met) {
 		run_phase(argv0, "command", f[1], f[3], timeout, sigfd, &p);
 		write_all(REPORT_FD, &p, sizeof(p));
+		settle(sigfd);
 		if (f[4][0]) {
 			run_phase(argv0, "cleanup", f[1], f[4], timeout, sigfd, &p);
 			write_all(REPORT_FD, &p, sizeof(p));

@@ -226,6 +226,26 @@ while True:
 	stop_sensor
 }
 
+@test "atomics run under the live sensor: what the command leaves in the background runs, in the command's tree, after its shell exits" {
+	start_sensor
+	run --separate-stderr "$VIGIL" atomics run $SBX --only T9905 \
+		--sensor-output "$OUT" --manifest "$M" -o "$BATS_TEST_TMPDIR/results.json"
+	[ "$status" -eq 0 ]
+	runid=$(jq -r .runid "$M")
+	sh=$(wait_event ".EventID==1 and (.CommandLine|startswith(\"vigil-atomic:$runid:0:command -c \"))")
+	shg=$(field "$sh" ProcessGuid)
+	# The subshell execs true half a second after the command's shell has
+	# exited: the kernel had re-parented it to the root by then, and the
+	# ProcessCreate still names the shell that created it.
+	ev=$(wait_event '.EventID==1 and .CommandLine=="/usr/bin/true vigil-background-marker"')
+	[ "$(field "$ev" ParentProcessGuid)" = "$shg" ]
+	t=$(wait_event ".EventID==5 and .ProcessGuid==\"$shg\"")
+	[[ "$(field "$t" UtcTime)" < "$(field "$ev" UtcTime)" ]]
+	# The scorer attributes it to the command phase.
+	jq -e '.results[0].command_event_types.ProcessCreate >= 1' "$BATS_TEST_TMPDIR/results.json"
+	stop_sensor
+}
+
 @test "atomics run: the end marker that never comes is reported, exit 69" {
 	: >"$BATS_TEST_TMPDIR/dead.jsonl"
 	run --separate-stderr timeout 60 "$VIGIL" atomics run $SBX --only T9904-2 \
