@@ -74,8 +74,9 @@ teardown() {
 
 @test "SensitiveFileRead, shipped config: the account databases read by a text tool are logged, a name lookup's read is not" {
 	start_sensor --config "$BATS_TEST_DIRNAME/../../etc/vigil.xml"
-	id root >/dev/null
+	id -u >/dev/null
 	ls -l /etc/passwd >/dev/null
+	ps -o user= -p $$ >/dev/null
 	cat /etc/passwd >/dev/null
 	grep 'x:0:' /etc/passwd >/dev/null
 	getent group root >/dev/null
@@ -83,8 +84,15 @@ teardown() {
 	ev=$(wait_event '.EventID==208 and .TargetFilename=="/etc/passwd" and .Image=="/usr/bin/grep"')
 	[ "$(field "$ev" Flags)" = O_RDONLY ]
 	wait_event '.EventID==208 and .TargetFilename=="/etc/group" and .Image=="/usr/bin/getent"' >/dev/null
+	groups root >/dev/null
+	wait_event '.EventID==208 and .TargetFilename=="/etc/group" and .Image=="/usr/bin/groups"' >/dev/null
+	id root >/dev/null
+	wait_event '.EventID==208 and .TargetFilename=="/etc/passwd" and .Image=="/usr/bin/id"' >/dev/null
 	stop_sensor
-	[ "$(count_events '.EventID==208 and (.Image=="/usr/bin/id" or .Image=="/usr/bin/ls")')" -eq 0 ]
+	# ls -l and ps look names up; a login script's id -u reads neither file,
+	# so only the one id root's opens are there.
+	[ "$(count_events '.EventID==208 and (.Image=="/usr/bin/ls" or .Image=="/usr/bin/ps")')" -eq 0 ]
+	[ "$(jq -c 'select(.EventID==208 and .Image=="/usr/bin/id") | .ProcessId' "$OUT" | sort -u | wc -l)" -eq 1 ]
 }
 
 @test "NetworkConnectFailed: a connect to a refused port names the error" {
