@@ -93,9 +93,9 @@ permille() {
 	[ "$ok" -ge 60 ]
 	# On the tests that succeeded. The issue's targets are 95% with the key
 	# behaviour seen and 70% with a non-generic Sigma alert; this machine
-	# measured 68.3% and 76.8% (COVERAGE.md says what the rest miss).
+	# measured 82.2% and 81.1% (COVERAGE.md says what the rest miss).
 	# These floors catch a regression; the key-behaviour gap stays open.
-	[ "$(permille "$key" "$ok")" -ge 600 ]
+	[ "$(permille "$key" "$ok")" -ge 750 ]
 	[ "$(permille "$ng" "$ok")" -ge 700 ]
 	# The summary a user pastes into a ticket reads the same file.
 	run "$VIGIL" atomics summary "$R"
