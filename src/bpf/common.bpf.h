@@ -99,12 +99,21 @@ struct {
 } scratch_map SEC(".maps");
 
 /* A program on a syscall's exit tracepoint that hands the return value to
- * the handler its family shares (open/openat/creat/openat2, ...). */
+ * the handler its family shares (unlink/unlinkat/rmdir, ...). */
 #define VG_ON_EXIT(fn, tp, handler)                                                                \
 	SEC("tp/syscalls/" tp)                                                                     \
 	int fn(struct trace_event_raw_sys_exit *ctx)                                               \
 	{                                                                                          \
 		return handler(ctx->ret);                                                          \
+	}
+
+/* The same for a family whose handler also needs the exit's context (the
+ * syscall number) and what tells its members apart (open_flags()). */
+#define VG_ON_EXIT_ARG(fn, tp, handler, arg)                                                       \
+	SEC("tp/syscalls/" tp)                                                                     \
+	int fn(struct trace_event_raw_sys_exit *ctx)                                               \
+	{                                                                                          \
+		return handler(ctx, arg);                                                          \
 	}
 
 static __always_inline __u64 rb_flags(void)

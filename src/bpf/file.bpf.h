@@ -57,29 +57,13 @@ static __always_inline int on_open_exit(struct trace_event_raw_sys_exit *ctx, in
 	return 0;
 }
 
-SEC("tp/syscalls/sys_exit_openat")
-int vg_openat_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_open_exit(ctx, VG_FLAGS_ARG2);
-}
+VG_ON_EXIT_ARG(vg_openat_x, "sys_exit_openat", on_open_exit, VG_FLAGS_ARG2)
 
-SEC("tp/syscalls/sys_exit_open")
-int vg_open_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_open_exit(ctx, VG_FLAGS_ARG1);
-}
+VG_ON_EXIT_ARG(vg_open_x, "sys_exit_open", on_open_exit, VG_FLAGS_ARG1)
 
-SEC("tp/syscalls/sys_exit_creat")
-int vg_creat_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_open_exit(ctx, VG_FLAGS_CREAT);
-}
+VG_ON_EXIT_ARG(vg_creat_x, "sys_exit_creat", on_open_exit, VG_FLAGS_CREAT)
 
-SEC("tp/syscalls/sys_exit_openat2")
-int vg_openat2_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_open_exit(ctx, VG_FLAGS_HOW);
-}
+VG_ON_EXIT_ARG(vg_openat2_x, "sys_exit_openat2", on_open_exit, VG_FLAGS_HOW)
 
 struct unlink_call {
 	__u64 upath;

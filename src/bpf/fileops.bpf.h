@@ -62,9 +62,9 @@ enum { VG_FLAGS_ARG1, VG_FLAGS_ARG2, VG_FLAGS_HOW, VG_FLAGS_CREAT };
  * orig_ax is this syscall's number: a kernel whose stack differs (KASAN
  * doubles it) gives 0, so such truncations go unreported there rather than
  * read from the wrong place, and open_regs_bad tells user space, which
- * reports FileModify as degraded from then on. flags_arg says where the flags are: the
- * second argument (open), the third (openat), openat2's struct open_how
- * in user memory, or creat, which always truncates.
+ * reports FileModify as degraded from then on. flags_arg says where the
+ * flags are: the second argument (open), the third (openat), openat2's
+ * struct open_how in user memory, or creat, which always truncates.
  */
 #define VG_THREAD_SIZE 16384
 
