@@ -978,11 +978,12 @@ static void settle(int sigfd)
 		struct pollfd fd = {sigfd, POLLIN, 0};
 		struct signalfd_siginfo si;
 		long long left;
+		pid_t w;
 		int s;
 
-		while (waitpid(-1, &s, WNOHANG) > 0)
+		while ((w = waitpid(-1, &s, WNOHANG)) > 0)
 			;
-		if (waitpid(-1, &s, WNOHANG) < 0 && errno == ECHILD)
+		if (w < 0 && errno == ECHILD)
 			return;
 		left = deadline - now_ms();
 		if (left <= 0)
