@@ -389,12 +389,17 @@ int atomics_run(const struct atomic_set *s, const bool *sel, const struct atomic
 int atomics_wait_end(const char *runid, const char *events_path, off_t from, int wait_ms)
 {
 	char marker[64], *buf = NULL;
-	struct timespec t0, t;
+	struct timespec t0, t, hold = {ATOMICS_HOLD_MS / 1000, (ATOMICS_HOLD_MS % 1000) * 1000000L};
 	size_t used = 0, cap = 1 << 20;
 	int status, fd;
 	pid_t pid;
 
 	snprintf(marker, sizeof(marker), "vigil-atomic:%s:end", runid);
+	/* Everything the tests did reached the sensor before this exec, but
+	 * a held FileModify is written only when its window closes: let it
+	 * close first, so the marker is written after it. */
+	while (nanosleep(&hold, &hold) < 0 && errno == EINTR)
+		;
 	pid = fork();
 	if (pid == 0) {
 		static const char *const env[] = {"PATH=/usr/bin:/bin", NULL};

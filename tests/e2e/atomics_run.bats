@@ -246,6 +246,22 @@ while True:
 	stop_sensor
 }
 
+@test "atomics run under the live sensor: the last test's FileModify, held by the sensor to coalesce, is scored" {
+	start_sensor --config etc/vigil.xml
+	run --separate-stderr "$VIGIL" atomics run $SBX --only T9906 \
+		--sensor-output "$OUT" --manifest "$M" -o "$BATS_TEST_TMPDIR/results.json"
+	[ "$status" -eq 0 ]
+	runid=$(jq -r .runid "$M")
+	# The runner execs the end marker after the sensor's hold window, so
+	# the held FileModify is written before it, and the scorer counts it.
+	end=$(wait_event ".EventID==1 and .CommandLine==\"vigil-atomic:$runid:end\"")
+	mod=$(wait_event '.EventID==200 and .TargetFilename=="/tmp/vigil-held"')
+	[ "$(field "$mod" WriteCount)" = 2 ]
+	[ "$(field "$mod" SequenceNumber)" -lt "$(field "$end" SequenceNumber)" ]
+	jq -e '.results[0].command_event_types.FileModify == 1' "$BATS_TEST_TMPDIR/results.json"
+	stop_sensor
+}
+
 @test "atomics run: the end marker that never comes is reported, exit 69" {
 	: >"$BATS_TEST_TMPDIR/dead.jsonl"
 	run --separate-stderr timeout 60 "$VIGIL" atomics run $SBX --only T9904-2 \
