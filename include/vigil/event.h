@@ -330,9 +330,19 @@ struct vg_fpath {
 	__u32 mode; /* i_mode */
 	__u64 ino;
 	__u64 dev;   /* kernel dev_t */
-	__u32 flags; /* VG_RAW_READ: f_mode; VG_SENS_READ: open flags; VG_MMAP_EXEC: prot */
+	__u32 flags; /* VG_RAW_READ: f_mode; VG_SENS_READ: open flags; VG_MMAP_EXEC: prot;
+		      * VG_FILE_MODIFY: VG_HEAD_* */
 	__u32 pad;
 };
+
+/* VG_FILE_MODIFY's flags: what the first write put at offset 0, seen in the
+ * writer's buffer. User space reads the file itself when it can; this is
+ * for when it cannot (removed at once, or written in another mount
+ * namespace, where the path names another file or none). */
+#define VG_HEAD_UNSEEN 0 /* no write(2)/pwrite64(2) at offset 0 seen */
+#define VG_HEAD_ELF    1 /* "\177ELF" */
+#define VG_HEAD_SCRIPT 2 /* "#!" */
+#define VG_HEAD_DATA   3 /* anything else */
 
 /* VG_ACCESS. Followed by: path (for VG_ACC_PROC_MEM). */
 #define VG_ACC_PTRACE	1

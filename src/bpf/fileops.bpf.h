@@ -46,7 +46,8 @@
 
 /* ---- open-time checks: raw block reads, /proc/PID/mem, write tracking ---- */
 
-#define O_TRUNC 01000
+#define O_TRUNC	 01000
+#define O_APPEND 02000
 
 /* Where an open's flags are, for open_flags(). */
 enum { VG_FLAGS_ARG1, VG_FLAGS_ARG2, VG_FLAGS_HOW, VG_FLAGS_CREAT };
@@ -119,8 +120,13 @@ static __always_inline __u64 open_flags(long nr, int flags_arg)
 struct wfile {
 	__u64 inode; /* struct inode * the file was opened on */
 	__u32 written;
-	__u32 pad;
+	__u32 head; /* VG_HEAD_*, from the first write; HEAD_LOOKED once looked */
 };
+
+/* wfile.head after a first write that told nothing (not at offset 0, or no
+ * user buffer): the later writes are not looked at, so each costs what it
+ * did before. Reported as VG_HEAD_UNSEEN. */
+#define HEAD_LOOKED 0x80
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -223,7 +229,33 @@ static __always_inline void on_open_extra(int fd, struct file *f, long nr, int f
 	}
 }
 
-static __always_inline int mark_written(int fd)
+/* The content class of buf, the first bytes written at offset 0. */
+static __always_inline __u32 head_of(const void *buf, __u64 count)
+{
+	unsigned char m[4] = {};
+	long err;
+
+	if (count < 2)
+		return HEAD_LOOKED;
+	/* Constant sizes: the oldest verifiers want them. */
+	if (count >= 4)
+		err = bpf_probe_read_user(m, 4, buf);
+	else
+		err = bpf_probe_read_user(m, 2, buf);
+	if (err)
+		return HEAD_LOOKED;
+	if (count >= 4 && m[0] == 0x7f && m[1] == 'E' && m[2] == 'L' && m[3] == 'F')
+		return VG_HEAD_ELF;
+	if (m[0] == '#' && m[1] == '!')
+		return VG_HEAD_SCRIPT;
+	return VG_HEAD_DATA;
+}
+
+/* A write to fd. buf is the writer's buffer for write(2) and pwrite64(2)
+ * (NULL for the others), pos the offset pwrite64 names (-1: the file's).
+ * Only the first write of an open is looked at: FileExecutableDetected
+ * needs the header only when user space cannot read the file. */
+static __always_inline int mark_written_buf(int fd, const void *buf, __u64 count, __s64 pos)
 {
 	struct wfile *w;
 	struct file *f;
@@ -235,9 +267,23 @@ static __always_inline int mark_written(int fd)
 	if (!f)
 		return 0;
 	w = wfile_of(f, &k);
-	if (w && w->written == 0)
+	if (!w)
+		return 0;
+	if (w->written == 0)
 		w->written = 1;
+	if (w->head == VG_HEAD_UNSEEN) {
+		if (pos < 0)
+			pos = (BPF_CORE_READ(f, f_flags) & O_APPEND)
+				  ? BPF_CORE_READ(f, f_inode, i_size)
+				  : BPF_CORE_READ(f, f_pos);
+		w->head = buf && pos == 0 ? head_of(buf, count) : HEAD_LOOKED;
+	}
 	return 0;
+}
+
+static __always_inline int mark_written(int fd)
+{
+	return mark_written_buf(fd, NULL, 0, -1);
 }
 
 /* An fd going away (close, or the target of dup2/dup3): a written file
@@ -254,7 +300,7 @@ static __always_inline int release_fd(int fd)
 	if (!w || w->written == 0)
 		return 0;
 	if (!is_self())
-		emit_fpath(VG_FILE_MODIFY, f, 0);
+		emit_fpath(VG_FILE_MODIFY, f, w->head == HEAD_LOOKED ? VG_HEAD_UNSEEN : w->head);
 	bpf_map_delete_elem(&wfiles, &k);
 	return 0;
 }
@@ -262,13 +308,14 @@ static __always_inline int release_fd(int fd)
 SEC("tp/syscalls/sys_enter_write")
 int vg_write_e(struct trace_event_raw_sys_enter *ctx)
 {
-	return mark_written((int)ctx->args[0]);
+	return mark_written_buf((int)ctx->args[0], (const void *)ctx->args[1], ctx->args[2], -1);
 }
 
 SEC("tp/syscalls/sys_enter_pwrite64")
 int vg_pwrite_e(struct trace_event_raw_sys_enter *ctx)
 {
-	return mark_written((int)ctx->args[0]);
+	return mark_written_buf((int)ctx->args[0], (const void *)ctx->args[1], ctx->args[2],
+				(__s64)ctx->args[3]);
 }
 
 SEC("tp/syscalls/sys_enter_writev")

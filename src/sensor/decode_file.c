@@ -71,18 +71,24 @@ static void fmt_ts(int64_t sec, uint32_t nsec, char out[24])
 	vrec__fmt_time((uint64_t)sec * 1000000000ull + nsec, out);
 }
 
-static bool is_elf(const char *path)
+/* Whether path's content says it is a program: the ELF magic, or "#!"
+ * (a script the kernel runs by its interpreter line). A file without an
+ * exec bit can still be run by its loader or interpreter (`sh
+ * /tmp/image.png`), so its header, not its name or mode, tells what it is:
+ * the masquerades of T1036.008 hide exactly that behind an extension. */
+static bool is_program(const char *path)
 {
 	unsigned char mag[4];
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	bool r = false;
+	ssize_t n;
 
 	if (fd < 0)
 		return false;
-	r = read(fd, mag, 4) == 4 && mag[0] == 0x7f && mag[1] == 'E' && mag[2] == 'L' &&
-	    mag[3] == 'F';
+	n = read(fd, mag, 4);
 	close(fd);
-	return r;
+	if (n == 4 && mag[0] == 0x7f && mag[1] == 'E' && mag[2] == 'L' && mag[3] == 'F')
+		return true;
+	return n >= 2 && mag[0] == '#' && mag[1] == '!';
 }
 
 static void file_hashes(struct decoder *d, const char *path, char out[HASHES_STR_MAX])
@@ -90,22 +96,31 @@ static void file_hashes(struct decoder *d, const char *path, char out[HASHES_STR
 	hash_cache__get(d->hc, path, NULL, NULL, out);
 }
 
-/* FileExecutableDetected for path, written by p, when it is an ELF or has
- * an exec bit. */
+/* FileExecutableDetected for path, written by p, when it has an exec bit
+ * or its content is an ELF or a #! script.
+ *
+ * w is the FileModify record (NULL from chmod, where the new exec bit alone
+ * decides). The path is read here only while it still names the file the
+ * kernel saw, by inode number: a file removed at once, or written in
+ * another mount namespace (a container, the atomics sandbox), where this
+ * path names another file or none, is judged by the kernel's mode and the
+ * header of its first write, and its Hashes are "-", never those of
+ * whatever the path names here. st_dev is not compared: overlayfs reports
+ * one that differs from the inode's super block. */
 static void exec_detected(struct decoder *d, const struct vrec *from, struct proc *p, uint32_t uid,
-			  const char *path, uint32_t mode)
+			  const char *path, uint32_t mode, const struct vg_fpath *w)
 {
-	char h[HASHES_STR_MAX];
+	char h[HASHES_STR_MAX] = "-";
 	struct vrec *x;
 	struct stat st;
+	bool same = stat(path, &st) == 0 && (w == NULL || (uint64_t)st.st_ino == w->ino);
+	bool head_is_program = w && (w->flags == VG_HEAD_ELF || w->flags == VG_HEAD_SCRIPT);
 
-	if (stat(path, &st) != 0) {
-		/* Gone already (written and removed at once): the kernel's
-		 * mode still tells an executable; the content is lost. */
-		if (!S_ISREG(mode) || !(mode & 0111))
+	if (same) {
+		if (!S_ISREG(st.st_mode) ||
+		    (!(mode & 0111) && !(st.st_mode & 0111) && !is_program(path)))
 			return;
-	} else if (!S_ISREG(st.st_mode) ||
-		   (!(mode & 0111) && !(st.st_mode & 0111) && !is_elf(path))) {
+	} else if (!S_ISREG(mode) || (!(mode & 0111) && !head_is_program)) {
 		return;
 	}
 	x = dec_extra(d, EV_FILE_EXECUTABLE_DETECTED);
@@ -115,7 +130,8 @@ static void exec_detected(struct decoder *d, const struct vrec *from, struct pro
 	vrec__set_str(x, VF_UtcTime, vrec__get(from, VF_UtcTime, NULL));
 	dec_set_initiator(d, x, p, uid);
 	vrec__set_str(x, VF_TargetFilename, path);
-	file_hashes(d, path, h);
+	if (same)
+		file_hashes(d, path, h);
 	vrec__set_str(x, VF_Hashes, h);
 }
 
@@ -266,7 +282,7 @@ int decode_file_modify(struct decoder *d, const void *data, size_t size, struct 
 	if (path == NULL)
 		return r;
 	vrec__set_str(rec, VF_TargetFilename, path);
-	exec_detected(d, rec, p, e->hdr.uid, path, e->mode);
+	exec_detected(d, rec, p, e->hdr.uid, path, e->mode, e);
 	return 1;
 }
 
@@ -355,7 +371,7 @@ int decode_attr(struct decoder *d, const void *data, size_t size, struct vrec *r
 		vrec__set_str(rec, VF_NewValue, n);
 		/* A file given an exec bit it did not have. */
 		if ((e->new_mode & 0111) && !(e->has_old && (e->old_mode & 0111)))
-			exec_detected(d, rec, p, e->hdr.uid, path, e->new_mode);
+			exec_detected(d, rec, p, e->hdr.uid, path, e->new_mode, NULL);
 		break;
 	case VG_ATTR_OWNER:
 		vrec__set_str(rec, VF_Change, "owner");

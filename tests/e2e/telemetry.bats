@@ -196,6 +196,45 @@ PY
 	[ "$(count_events ".EventID==29 and .TargetFilename==\"$WORK/text\"")" -eq 0 ]
 }
 
+@test "a script named as an image, without an exec bit: FileExecutableDetected by its #! header" {
+	start_sensor --config "$CFG"
+	# T1036.008: the extension says picture, the content says program.
+	umask 022
+	printf '#!/bin/sh\necho masked\n' >"$WORK/image.png"
+	[ "$(stat -c %a "$WORK/image.png")" = 644 ]
+	x=$(wait_event ".EventID==29 and .TargetFilename==\"$WORK/image.png\"")
+	[ "$(field "$x" Hashes)" = "SHA256=$(sha256sum "$WORK/image.png" | cut -d' ' -f1 | tr a-f A-F)" ]
+	[ "$(field "$x" Image)" = /usr/bin/bash ] # printf is bash's builtin
+	# "#" alone is a comment, not an interpreter line.
+	printf '# notes\n' >"$WORK/notes.txt"
+	wait_event ".EventID==200 and .TargetFilename==\"$WORK/notes.txt\"" >/dev/null
+	sleep 0.3
+	[ "$(count_events ".EventID==29 and .TargetFilename==\"$WORK/notes.txt\"")" -eq 0 ]
+}
+
+@test "a program written in another mount namespace: FileExecutableDetected from the kernel's view, never the hash of the host's file at that path" {
+	mkdir -p "$WORK/ns"
+	# The host's file at the same path: plain text, a different inode.
+	echo "host text" >"$WORK/ns/tool.png"
+	start_sensor --config "$CFG"
+	unshare -m sh -c "mount -t tmpfs vigil-ns '$WORK/ns' &&
+		printf '#!/bin/sh\necho hidden\n' >'$WORK/ns/tool.png' &&
+		cp /bin/true '$WORK/ns/elf.dat' && chmod 0644 '$WORK/ns/elf.dat' &&
+		printf 'plain\n' >'$WORK/ns/plain.png'"
+	x=$(wait_event ".EventID==29 and .TargetFilename==\"$WORK/ns/tool.png\"")
+	[ "$(field "$x" Hashes)" = - ]
+	[ "$(field "$x" Image)" = /usr/bin/dash ]
+	# cp writes with copy_file_range or read/write: either way the mode
+	# (0755 from /bin/true) or the ELF header tells.
+	x=$(wait_event ".EventID==29 and .TargetFilename==\"$WORK/ns/elf.dat\"")
+	[ "$(field "$x" Hashes)" = - ]
+	wait_event ".EventID==200 and .TargetFilename==\"$WORK/ns/plain.png\"" >/dev/null
+	sleep 0.3
+	[ "$(count_events ".EventID==29 and .TargetFilename==\"$WORK/ns/plain.png\"")" -eq 0 ]
+	# The host's file was never read as if it were the one written.
+	[ "$(cat "$WORK/ns/tool.png")" = "host text" ]
+}
+
 @test "rename and append: FileRename and FileModify" {
 	echo a >"$WORK/r1"
 	start_sensor --config "$CFG"
