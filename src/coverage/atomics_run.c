@@ -163,7 +163,10 @@ struct json_object *atomics_manifest_test(const struct atomic_test *t, size_t id
 		snprintf(reason, sizeof(reason), "sandbox: the root ended before the command%s",
 			 r->killed ? " (killed at the overall timeout)" : "");
 	}
-	ok = ran && cmd->exit == 0 && cmd->sig == 0 && !cmd->timed_out;
+	/* A command that calls a program this machine lacks did not do what
+	 * it says, even when a later line makes its shell exit 0 (T1049-6
+	 * runs `sockstat -4`, then `sockstat -6 || true`). */
+	ok = ran && cmd->exit == 0 && cmd->sig == 0 && !cmd->timed_out && !cmd->not_found[0];
 	json_object_object_add(o, "index", json_object_new_int64((int64_t)idx));
 	json_object_object_add(o, "technique", json_object_new_string(t->technique));
 	json_object_object_add(o, "number", json_object_new_int(t->number));
@@ -189,6 +192,19 @@ struct json_object *atomics_manifest_test(const struct atomic_test *t, size_t id
 	}
 	json_object_object_add(o, "phases", ph);
 	json_object_object_add(o, "succeeded", json_object_new_boolean(ok));
+	{
+		struct json_object *nf = json_object_new_array();
+
+		for (const char *q = cmd ? cmd->not_found : ""; *q;) {
+			size_t ql = strcspn(q, "\n");
+
+			json_object_array_add(nf, text("", q, ql));
+			q += ql + (q[ql] == '\n');
+		}
+		if (cmd && cmd->not_found_cut)
+			json_object_array_add(nf, json_object_new_string("\xe2\x80\xa6"));
+		json_object_object_add(o, "not_found", nf);
+	}
 	if (cmd || last) {
 		const struct sandbox_phase *p = cmd ? cmd : last;
 
@@ -298,6 +314,10 @@ static void progress(FILE *f, size_t i, size_t n, const struct atomic_test *t,
 		json_object_object_get_ex((struct json_object *)c, "timed_out", &v);
 		if (c && json_object_get_boolean(v)) {
 			fprintf(f, "command timed out (%lld ms)\n", ms);
+		} else if (json_object_object_get_ex(e, "not_found", &v) &&
+			   json_object_array_length(v) > 0) {
+			fprintf(f, "command failed: %s: not found here (%lld ms)\n",
+				json_object_get_string(json_object_array_get_idx(v, 0)), ms);
 		} else {
 			struct json_object *ex = NULL, *sig = NULL;
 

@@ -826,9 +826,58 @@ static const char *get_field(struct spec_in *in)
 
 struct outbuf {
 	struct sandbox_phase *p;
+	const char *argv0; /* the phase shell's name, which prefixes its errors */
 	size_t head_len, total;
 	char ring[SANDBOX_OUT_MAX];
+	char line[512]; /* the current line; longer ones are no shell error */
+	size_t line_len;
+	bool line_long;
 };
+
+/* A whole line of output: when it is the phase shell's own "not found"
+ * for a command, notes the command. dash says "NAME: LINE: CMD: not
+ * found", bash "NAME: line LINE: CMD: command not found"; NAME is the
+ * phase marker, so the message of a program the test runs (`type x`
+ * says "x: not found") is never taken for one. */
+static void out_line(struct outbuf *o)
+{
+	static const char *const sfx[] = {": command not found", ": not found"};
+	size_t al = strlen(o->argv0), n = o->line_len, used = strlen(o->p->not_found);
+	char *l = o->line, *cmd, *end = NULL;
+
+	l[n] = '\0';
+	if (n > 0 && l[n - 1] == '\r')
+		l[--n] = '\0';
+	if (strncmp(l, o->argv0, al) != 0 || strncmp(l + al, ": ", 2) != 0)
+		return;
+	for (size_t k = 0; k < 2 && !end; k++) {
+		size_t sl = strlen(sfx[k]);
+
+		if (n >= al + 2 + sl && strcmp(l + n - sl, sfx[k]) == 0)
+			end = l + n - sl;
+	}
+	if (!end)
+		return;
+	*end = '\0';
+	/* The command is what follows the line number's ": ". */
+	cmd = strstr(l + al + 2, ": ");
+	if (!cmd || !cmd[2])
+		return;
+	cmd += 2;
+	for (const char *q = o->p->not_found; *q;) {
+		size_t ql = strcspn(q, "\n");
+
+		if (ql == strlen(cmd) && strncmp(q, cmd, ql) == 0)
+			return;
+		q += ql + (q[ql] == '\n');
+	}
+	if (used + strlen(cmd) + 1 > SANDBOX_NOTFOUND_MAX) {
+		o->p->not_found_cut = true;
+		return;
+	}
+	snprintf(o->p->not_found + used, SANDBOX_NOTFOUND_MAX + 1 - used, "%s%s", used ? "\n" : "",
+		 cmd);
+}
 
 static void out_add(struct outbuf *o, const char *b, size_t n)
 {
@@ -837,11 +886,23 @@ static void out_add(struct outbuf *o, const char *b, size_t n)
 			o->p->head[o->head_len++] = b[i];
 		o->ring[o->total % SANDBOX_OUT_MAX] = b[i];
 		o->total++;
+		if (b[i] == '\n') {
+			if (!o->line_long)
+				out_line(o);
+			o->line_len = 0;
+			o->line_long = false;
+		} else if (o->line_len < sizeof(o->line) - 1) {
+			o->line[o->line_len++] = b[i];
+		} else {
+			o->line_long = true;
+		}
 	}
 }
 
 static void out_finish(struct outbuf *o)
 {
+	if (o->line_len && !o->line_long)
+		out_line(o);
 	size_t n = o->total < SANDBOX_OUT_MAX ? o->total : SANDBOX_OUT_MAX;
 	size_t start = o->total - n;
 
@@ -882,6 +943,7 @@ static void run_phase(const char *marker, const char *phase, const char *shell, 
 	memset(p, 0, sizeof(*p));
 	memset(&o, 0, sizeof(o));
 	o.p = p;
+	o.argv0 = argv0;
 	snprintf(p->phase, sizeof(p->phase), "%s", phase);
 	snprintf(argv0, sizeof(argv0), "%s:%s", marker, phase);
 	if (pipe2(pfd, O_CLOEXEC) != 0) {
@@ -1187,6 +1249,7 @@ int sandbox_run(const struct sandbox_spec *spec, struct sandbox_result *res)
 		got = 0;
 		p->phase[sizeof(p->phase) - 1] = '\0';
 		p->head[SANDBOX_HEAD_MAX] = '\0';
+		p->not_found[SANDBOX_NOTFOUND_MAX] = '\0';
 		if (p->tail_len > SANDBOX_OUT_MAX)
 			p->tail_len = SANDBOX_OUT_MAX;
 		p->tail[p->tail_len] = '\0';

@@ -26,9 +26,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define SANDBOX_OUT_MAX	 4096 /* the last bytes of a phase's output kept */
-#define SANDBOX_HEAD_MAX 256  /* its first bytes kept (for the first line) */
-#define SANDBOX_MAX_DEPS 64
+#define SANDBOX_OUT_MAX	     4096 /* the last bytes of a phase's output kept */
+#define SANDBOX_HEAD_MAX     256  /* its first bytes kept (for the first line) */
+#define SANDBOX_NOTFOUND_MAX 255  /* the programs its shell could not find */
+#define SANDBOX_MAX_DEPS     64
 /* prereq, get_prereq and prereq again per dependency, command, cleanup */
 #define SANDBOX_MAX_PHASES	(3 * SANDBOX_MAX_DEPS + 2)
 #define SANDBOX_DEFAULT_TIMEOUT 60
@@ -63,6 +64,12 @@ struct sandbox_phase {
 	char tail[SANDBOX_OUT_MAX + 1];	 /* last bytes of the output */
 	size_t tail_len;
 	bool cut; /* more output than tail holds */
+	/* The commands the phase's own shell reported "not found" (dash) or
+	 * "command not found" (bash), in its own name (argv[0], the phase
+	 * marker, so another program's message never counts): one per line,
+	 * each once; not_found_cut when more did not fit. */
+	char not_found[SANDBOX_NOTFOUND_MAX + 1];
+	bool not_found_cut;
 };
 
 struct sandbox_result {

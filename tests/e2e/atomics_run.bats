@@ -155,6 +155,21 @@ while True:
 	[ ! -e /opt/vigil-prereq ]
 }
 
+@test "atomics run: a command that calls a missing program failed, though its shell exits 0; a lookup that finds nothing did not" {
+	run --separate-stderr "$VIGIL" atomics run $SBX --only T9907 --manifest "$M"
+	[ "$status" -eq 0 ]
+	[ "$(mt 0 'phases[] | select(.phase=="command") | .exit')" = 0 ]
+	[ "$(mt 0 succeeded)" = false ]
+	# Each missing program once, in order; the output of `type` is not the
+	# shell's own error and does not count.
+	[ "$(mt 0 not_found)" = '["vigil-no-such-tool","vigil-also-missing"]' ]
+	[ "$(mt 1 succeeded)" = false ]
+	[ "$(mt 1 not_found)" = '["vigil-no-such-tool"]' ]
+	[ "$(mt 2 succeeded)" = true ]
+	[ "$(mt 2 not_found)" = '[]' ]
+	[[ "$stderr" == *"T9907-1 command failed: vigil-no-such-tool: not found here"* ]]
+}
+
 @test "atomics run: the policy refuses before anything runs, usage and exit codes" {
 	rm -f /tmp/vigil-atomics-refused-marker
 	run --separate-stderr "$VIGIL" atomics run $SBX --only T9903 --manifest "$M"
