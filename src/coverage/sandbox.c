@@ -859,11 +859,14 @@ static void out_line(struct outbuf *o)
 	if (!end)
 		return;
 	*end = '\0';
-	/* The command is what follows the line number's ": ". */
-	cmd = strstr(l + al + 2, ": ");
-	if (!cmd || !cmd[2])
+	/* The command follows the last ": ": dash writes its prefix apart
+	 * from the rest, so two processes of a pipeline failing at once can
+	 * leave "NAME: 2: NAME: 2: xclip" on one line. */
+	cmd = NULL;
+	for (char *q = strstr(l + al + 2, ": "); q; q = strstr(q + 2, ": "))
+		cmd = q + 2;
+	if (!cmd || !cmd[0])
 		return;
-	cmd += 2;
 	for (const char *q = o->p->not_found; *q;) {
 		size_t ql = strcspn(q, "\n");
 

@@ -162,7 +162,9 @@ while True:
 	[ "$(mt 0 succeeded)" = false ]
 	# Each missing program once, in order; the output of `type` is not the
 	# shell's own error and does not count.
-	[ "$(mt 0 not_found)" = '["vigil-no-such-tool","vigil-also-missing"]' ]
+	# Two pipeline members' messages on one line (dash writes the prefix
+	# apart) still name the command.
+	[ "$(mt 0 not_found)" = '["vigil-no-such-tool","vigil-also-missing","vigil-interleaved"]' ]
 	[ "$(mt 1 succeeded)" = false ]
 	[ "$(mt 1 not_found)" = '["vigil-no-such-tool"]' ]
 	[ "$(mt 2 succeeded)" = true ]
