@@ -20,7 +20,8 @@
  * tmpfs on /tmp, /var/tmp, /dev/shm and /run. The atomics folder gets its
  * own overlay at its path, so it is there even when it lives under /tmp.
  * Then pivot_root into the new root and detach the old one, and seed a
- * lived-in root home there (decoys[] says why).
+ * lived-in root home there (decoys[] says why), and /tmp/AtomicRedTeam,
+ * where Atomic Red Team's inputs expect the checkout.
  *
  * Caps. Capabilities that act on the kernel or the disks whatever the
  * namespace (modules, reboot, raw I/O, sysadmin — mount, BPF, swap —, bpf,
@@ -607,6 +608,24 @@ static int seed_home(struct setup *st)
 	return 0;
 }
 
+/* Atomic Red Team's Linux inputs assume the checkout was cloned to
+ * /tmp/AtomicRedTeam (T1222.002 changes the modes and owners of
+ * /tmp/AtomicRedTeam/atomics/T1222.002): its atomics folder there is a
+ * link to the one under test, whose overlay makes such changes vanish with
+ * the sandbox. */
+#define ART_DEFAULT_CHECKOUT "/tmp/AtomicRedTeam"
+
+static int seed_checkout_path(struct setup *st)
+{
+	if (strcmp(st->spec->atomics_dir, ART_DEFAULT_CHECKOUT "/atomics") == 0)
+		return 0;
+	if ((mkdir(ART_DEFAULT_CHECKOUT, 0755) != 0 && errno != EEXIST) ||
+	    (symlink(st->spec->atomics_dir, ART_DEFAULT_CHECKOUT "/atomics") != 0 &&
+	     errno != EEXIST))
+		FAIL(st, "sandbox: %s/atomics: %s", ART_DEFAULT_CHECKOUT, strerror(errno));
+	return 0;
+}
+
 static int build(struct setup *st)
 {
 	static const char *const ro_proc[] = {"/proc/irq", "/proc/bus", "/proc/fs", "/proc/acpi",
@@ -714,7 +733,7 @@ static int build(struct setup *st)
 	/* What the test will see as "/" must be the overlay. */
 	if (statfs("/", &sf) != 0 || sf.f_type != OVERLAYFS_MAGIC)
 		FAIL(st, "sandbox: / is not the overlay");
-	if (seed_home(st) != 0)
+	if (seed_home(st) != 0 || seed_checkout_path(st) != 0)
 		return -1;
 	if (sethostname(SANDBOX_HOSTNAME, strlen(SANDBOX_HOSTNAME)) != 0)
 		FAIL(st, "sandbox: sethostname: %s", strerror(errno));

@@ -172,6 +172,17 @@ while True:
 	[[ "$stderr" == *"T9907-1 command failed: vigil-no-such-tool: not found here"* ]]
 }
 
+@test "atomics run: /tmp/AtomicRedTeam/atomics is the checkout under test, and what a test changes there vanishes" {
+	f="$SBX/atomics/T9908/T9908.yaml"
+	before=$(stat -c '%a %U' "$f")
+	run --separate-stderr "$VIGIL" atomics run $SBX --only T9908 --manifest "$M"
+	[ "$status" -eq 0 ]
+	[ "$(mt 0 succeeded)" = true ]
+	[ "$(mt 0 output)" = '"777\n"' ]
+	[ "$(stat -c '%a %U' "$f")" = "$before" ]
+	[ ! -e /tmp/AtomicRedTeam ] || [ "$(readlink -f /tmp/AtomicRedTeam/atomics)" != "$(readlink -f "$SBX/atomics")" ]
+}
+
 @test "atomics run: the policy refuses before anything runs, usage and exit codes" {
 	rm -f /tmp/vigil-atomics-refused-marker
 	run --separate-stderr "$VIGIL" atomics run $SBX --only T9903 --manifest "$M"
