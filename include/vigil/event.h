@@ -344,6 +344,18 @@ struct vg_fpath {
 #define VG_HEAD_SCRIPT 2 /* "#!" */
 #define VG_HEAD_DATA   3 /* anything else */
 
+/* The VG_HEAD_* class of a file's first n bytes m (n <= 4 read): the one
+ * definition of "its content says it is a program", for the kernel's view
+ * of a write and user space's read of the file alike. */
+static inline __attribute__((always_inline)) __u32 vg_head_class(const unsigned char *m, __u64 n)
+{
+	if (n >= 4 && m[0] == 0x7f && m[1] == 'E' && m[2] == 'L' && m[3] == 'F')
+		return VG_HEAD_ELF;
+	if (n >= 2 && m[0] == '#' && m[1] == '!')
+		return VG_HEAD_SCRIPT;
+	return VG_HEAD_DATA;
+}
+
 /* VG_ACCESS. Followed by: path (for VG_ACC_PROC_MEM). */
 #define VG_ACC_PTRACE	1
 #define VG_ACC_VM_READ	2

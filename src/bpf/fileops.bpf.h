@@ -244,11 +244,7 @@ static __always_inline __u32 head_of(const void *buf, __u64 count)
 		err = bpf_probe_read_user(m, 2, buf);
 	if (err)
 		return HEAD_LOOKED;
-	if (count >= 4 && m[0] == 0x7f && m[1] == 'E' && m[2] == 'L' && m[3] == 'F')
-		return VG_HEAD_ELF;
-	if (m[0] == '#' && m[1] == '!')
-		return VG_HEAD_SCRIPT;
-	return VG_HEAD_DATA;
+	return vg_head_class(m, count);
 }
 
 /* A write to fd. buf is the writer's buffer for write(2) and pwrite64(2)

@@ -86,9 +86,7 @@ static bool is_program(const char *path)
 		return false;
 	n = read(fd, mag, 4);
 	close(fd);
-	if (n == 4 && mag[0] == 0x7f && mag[1] == 'E' && mag[2] == 'L' && mag[3] == 'F')
-		return true;
-	return n >= 2 && mag[0] == '#' && mag[1] == '!';
+	return n > 0 && vg_head_class(mag, (__u64)n) != VG_HEAD_DATA;
 }
 
 static void file_hashes(struct decoder *d, const char *path, char out[HASHES_STR_MAX])
