@@ -13,6 +13,7 @@
 #include "coverage/atomics_run.h"
 #include "common/strbuf.h"
 #include "common/utf8.h"
+#include "sensor/coalesce.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -25,6 +26,14 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+/* How long the runner lets the sensor hold records before it execs the end
+ * marker: the sensor keeps a FileModify up to its coalescing window to count
+ * repeats of one file by one process, and writes it on the 50-ms tick after
+ * the window ends, so a test's last FileModify can reach the output after a
+ * marker exec'd at once, and the scorer would not see it. The window, plus
+ * a tick and margin. */
+#define ATOMICS_HOLD_MS (COALESCE_WINDOW_NS / 1000000 + 250)
 
 bool atomics_only_ok(const char *s)
 {

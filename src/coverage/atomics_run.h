@@ -18,12 +18,6 @@
 #include <sys/types.h>
 
 #define ATOMICS_END_WAIT_MS 15000
-/* How long the runner lets the sensor hold records before it execs the end
- * marker: the sensor keeps a FileModify up to 1 s to coalesce repeats of one
- * file by one process (COALESCE_WINDOW_NS, vigil(8) "FileModify") and flushes
- * it on its next 50-ms tick, so a test's last FileModify can reach the output
- * after a marker exec'd at once, and the scorer would not see it. */
-#define ATOMICS_HOLD_MS 1250
 
 struct atomics_run_opts {
 	const char *atomics_dir; /* absolute */
@@ -61,7 +55,7 @@ void atomics_now_iso(char *buf, size_t len);
 int atomics_run(const struct atomic_set *s, const bool *sel, const struct atomics_run_opts *o,
 		const char *runid, struct json_object **manifest);
 
-/* Waits ATOMICS_HOLD_MS for what the sensor holds, execs the end marker
+/* Waits out what the sensor holds (ATOMICS_HOLD_MS), execs the end marker
  * (argv[0] vigil-atomic:<runid>:end) and waits up to wait_ms for a line
  * naming it in events_path, reading from offset from.
  * Returns 0 when seen, -ETIMEDOUT, or -errno. */

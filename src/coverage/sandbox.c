@@ -861,7 +861,7 @@ struct outbuf {
 static void out_line(struct outbuf *o)
 {
 	static const char *const sfx[] = {": command not found", ": not found"};
-	size_t al = strlen(o->argv0), n = o->line_len, used = strlen(o->p->not_found);
+	size_t al = strlen(o->argv0), n = o->line_len, used;
 	char *l = o->line, *cmd, *end = NULL;
 
 	l[n] = '\0';
@@ -893,6 +893,7 @@ static void out_line(struct outbuf *o)
 			return;
 		q += ql + (q[ql] == '\n');
 	}
+	used = strlen(o->p->not_found);
 	if (used + strlen(cmd) + 1 > SANDBOX_NOTFOUND_MAX) {
 		o->p->not_found_cut = true;
 		return;
@@ -923,10 +924,11 @@ static void out_add(struct outbuf *o, const char *b, size_t n)
 
 static void out_finish(struct outbuf *o)
 {
-	if (o->line_len && !o->line_long)
-		out_line(o);
 	size_t n = o->total < SANDBOX_OUT_MAX ? o->total : SANDBOX_OUT_MAX;
 	size_t start = o->total - n;
+
+	if (o->line_len && !o->line_long)
+		out_line(o); /* a last line without its '\n' */
 
 	for (size_t i = 0; i < n; i++)
 		o->p->tail[i] = o->ring[(start + i) % SANDBOX_OUT_MAX];
