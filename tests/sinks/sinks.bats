@@ -272,7 +272,7 @@ s.bind(("127.0.0.1", '"$BASE"')); s.listen(8); c, _ = s.accept(); time.sleep(60)
 	run $CHECK nats://127.0.0.1:$BASE S6 h11 1 3000 2
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == "msgs 6000 last_seq 6000 missing 0 duplicates 0 foreign 0 ids_reused 0" ]]
+	[[ "$output" == "msgs 6000 last_seq 6000 missing 0 duplicates 0 foreign 0 ids_reused 0 unreadable 0" ]]
 }
 
 @test "nats: two hosts with the same host name publish to one stream: nothing lost" {
@@ -290,7 +290,7 @@ s.bind(("127.0.0.1", '"$BASE"')); s.listen(8); c, _ = s.accept(); time.sleep(60)
 	run $CHECK nats://127.0.0.1:$BASE S7 clone 1 5000 2
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == "msgs 10000 last_seq 10000 missing 0 duplicates 0 foreign 0 ids_reused 0" ]]
+	[[ "$output" == "msgs 10000 last_seq 10000 missing 0 duplicates 0 foreign 0 ids_reused 0 unreadable 0" ]]
 }
 
 @test "nats: user:password@ in the URL authenticates and is never printed" {
@@ -372,7 +372,7 @@ s.bind(("127.0.0.1", '"$BASE"')); s.listen(8); c, _ = s.accept(); time.sleep(60)
 	[ "$missing" -ge 5 ]
 	[ "$missing" -le 8 ]
 	[ "$replayed" -eq $((6000 - missing)) ]
-	[[ "$output" == *"duplicates 0 foreign 0 ids_reused 0" ]]
+	[[ "$output" == *"duplicates 0 foreign 0 ids_reused 0 unreadable 0" ]]
 }
 
 @test "hunt: control characters, C1, DEL and invalid UTF-8 are escaped in table, csv and json" {
