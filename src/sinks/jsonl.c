@@ -6,6 +6,9 @@
  * Spec: jsonl:PATH[?rotate=SIZE&keep=N&compress=gzip] or jsonl:-.
  *   rotate=SIZE   start a new file before one would pass SIZE (100M, 1G);
  *                 the old one becomes PATH.1, PATH.1 becomes PATH.2, ...
+ *                 A buffered batch is split at record ends to keep to it;
+ *                 only a record longer than SIZE passes it, alone in its
+ *                 file (and a file that cannot rotate keeps growing)
  *   keep=N        rotated files kept (1..1000, default 5); older ones go
  *   compress=gzip rotated files become PATH.N.gz, compressed by a worker
  *                 thread so the event thread never waits for zlib
@@ -462,6 +465,46 @@ static uint64_t whole_records(const char *p, size_t n, size_t *end)
 	return k;
 }
 
+/* The end of the whole records of p[off..n) that fit in room bytes; off
+ * when not even the first one does. */
+static size_t fit_records(const char *p, size_t off, size_t n, uint64_t room)
+{
+	size_t lim = n - off > room ? off + (size_t)room : n;
+
+	for (size_t i = lim; i > off; i--)
+		if (p[i - 1] == '\n')
+			return i;
+	return off;
+}
+
+/* How much of out[off..) goes to the current file: all of it, unless
+ * rotation is on and it would pass the limit; then the records that fit,
+ * after moving to a new file if none does. A record that fits in no file
+ * goes alone into a fresh one. */
+static size_t next_piece(struct jsonl *j, size_t off)
+{
+	const char *p = j->out.buf, *nl;
+	size_t stop;
+	uint64_t room;
+
+	if (!j->own_fd || j->special || !j->cfg.rotate ||
+	    j->size + (j->out.len - off) <= j->cfg.rotate)
+		return j->out.len;
+	room = j->size < j->cfg.rotate ? j->cfg.rotate - j->size : 0;
+	stop = fit_records(p, off, j->out.len, room);
+	if (stop > off)
+		return stop;
+	if (j->size > 0) {
+		if (rotate_now(j) < 0)
+			return j->out.len; /* keep writing where we are */
+		stop = fit_records(p, off, j->out.len, j->cfg.rotate);
+		if (stop > off)
+			return stop;
+	}
+	nl = memchr(p + off, '\n', j->out.len - off);
+	return nl != NULL ? (size_t)(nl - p) + 1 : j->out.len;
+}
+
 static int jsonl_flush(struct sink *s)
 {
 	struct jsonl *j = s->priv;
@@ -477,37 +520,41 @@ static int jsonl_flush(struct sink *s)
 		}
 		j->torn = false;
 	}
-	if (j->own_fd && !j->special && j->cfg.rotate && j->size > 0 &&
-	    j->size + j->out.len > j->cfg.rotate)
-		rotate_now(j); /* on failure, keep writing where we are */
-	while (off < j->out.len) {
-		ssize_t n = write(j->fd, j->out.buf + off, j->out.len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? -errno : -EIO;
-			break;
+	/* j->size follows every byte written, so a piece knows the room
+	 * left in its file. */
+	while (off < j->out.len && err == 0) {
+		size_t stop = next_piece(j, off);
+
+		while (off < stop) {
+			ssize_t n = write(j->fd, j->out.buf + off, stop - off);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				err = n < 0 ? -errno : -EIO;
+				break;
+			}
+			off += (size_t)n;
+			j->size += (uint64_t)n;
 		}
-		off += (size_t)n;
 	}
 	if (err == 0) {
-		j->size += off;
 		j->warned = false;
 		strbuf__clear(&j->out);
 		j->pending = 0;
 		return 0;
 	}
 fail:;
-	/* Keep what was written whole; cut back a partial record. */
+	/* Keep what was written whole; cut back a partial record. Pieces end
+	 * at record ends, so a partial one is all in the current file. */
 	size_t end;
 	uint64_t done = whole_records(j->out.buf, off, &end);
 	uint64_t lost = j->pending - done;
 
+	j->size -= off - end;
 	if (j->own_fd && !j->special && end < off) {
-		if (ftruncate(j->fd, (off_t)(j->size + end)) != 0)
+		if (ftruncate(j->fd, (off_t)j->size) != 0)
 			j->torn = true; /* retried before the next write */
 	}
-	j->size += end;
 	if (!j->warned)
 		log_warnx("output %s: write failed (%s): %llu records dropped", s->spec,
 			  strerror(-err), (unsigned long long)lost);
