@@ -29,7 +29,10 @@
  * each further chunk the responder sends
  *     {"type":"wait","computer":C,"machine_id":M,"nonce":N,"credit":S}
  * and waits for one message on its own subject S: anything but "0" is
- * credit for one chunk, "0" means the asker stopped reading. The asker
+ * credit for one chunk, "0" means the asker stopped reading. The wait is
+ * published with S as its reply subject, so when the asker is already
+ * gone the server's "no responders" status arrives on S at once and means
+ * the same as "0". The asker
  * grants credit to at most FLEET_GRANTS hosts at a time, oldest wait first,
  * and a host's next credit only after its chunk arrived, so what is queued
  * for it is bounded by hosts x FLEET_FREE_BYTES + FLEET_GRANTS x

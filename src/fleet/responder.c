@@ -67,17 +67,25 @@ static int wait_credit(struct emit_ctx *ec)
 	}
 	strbuf__init(&sb, 512);
 	fleet__wait_msg(&sb, ec->id, ec->nonce, ec->inbox);
-	if (sb.overflow ||
-	    natsConnection_Publish(ec->nc, ec->reply, sb.buf, (int)sb.len) != NATS_OK)
+	/* Sent as a request whose reply subject is the credit inbox: if the
+	 * asker has gone (it stopped before this wait reached it, so it could
+	 * not answer "0"), the server says at once that nobody listens on its
+	 * subject, and the answer stops now rather than at the credit wait's
+	 * end. */
+	if (sb.overflow || natsConnection_PublishRequest(ec->nc, ec->reply, ec->inbox, sb.buf,
+							 (int)sb.len) != NATS_OK)
 		r = -EIO;
 	strbuf__free(&sb);
 	if (r == 0)
 		st = natsSubscription_NextMsg(&m, ec->credit, (int64_t)wait);
 	if (r == 0 && st == NATS_TIMEOUT)
 		r = -ETIMEDOUT;
+	else if (r == 0 && st == NATS_NO_RESPONDERS)
+		r = -ECANCELED;
 	else if (r == 0 && st != NATS_OK)
 		r = -EIO;
-	else if (r == 0 && natsMsg_GetDataLength(m) == 1 && natsMsg_GetData(m)[0] == '0')
+	else if (r == 0 && (natsMsg_IsNoResponders(m) ||
+			    (natsMsg_GetDataLength(m) == 1 && natsMsg_GetData(m)[0] == '0')))
 		r = -ECANCELED;
 	natsMsg_Destroy(m);
 	return r;

@@ -266,6 +266,29 @@ hunt() {
 	[[ "$stderr" == *"3 answered"* ]]
 }
 
+@test "fleet: an asker killed before a host first waits for credit: the server tells the host at once" {
+	store a web-1 5000
+	serve a web-1
+	# The query counts to 3,000,000 before its first row, so the asker is
+	# gone (SIGKILL: it cannot say "0") before the host sends anything;
+	# the host's first credit wait then meets no one, and the server's
+	# "no responders" ends the answer long before the 15 s wait would.
+	"$VIGIL" hunt --fleet "$U" --key "$T/adm.key" --expect 1 --max-rows 100000 \
+		--max-bytes 64M --format csv "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000)
+		 SELECT (SELECT count(*) FROM c), *, hex(randomblob(1000)) FROM DeviceProcessEvents" \
+		>/dev/null 2>&1 &
+	asker=$!
+	sleep 0.3
+	kill -KILL "$asker"
+	wait "$asker" || true
+	for _ in $(seq 80); do
+		grep -q 'failed: the asker stopped reading' "$T/a.log" && break
+		sleep 0.1
+	done
+	cat "$T/a.log"
+	grep -q 'failed: the asker stopped reading' "$T/a.log"
+}
+
 @test "fleet: two hosts with one machine-id are reported as cloned" {
 	store a web-1 50
 	store b web-2 50
