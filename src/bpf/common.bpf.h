@@ -372,6 +372,15 @@ static __always_inline __u32 append_path(struct scratch *sc, __u32 off, struct d
 	return len & (VG_PATH_MAX - 1);
 }
 
+/* A file an open just returned, with the fields every check of it needs
+ * (on_open_exit() reads each once). */
+struct open_file {
+	struct file *f;
+	struct inode *inode;
+	__u32 fmode;
+	__u32 imode;
+};
+
 /* The struct file behind fd in the current task, or NULL. */
 static __always_inline struct file *fd_file(int fd)
 {

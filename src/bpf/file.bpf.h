@@ -24,10 +24,11 @@
 static __always_inline int on_open_exit(struct trace_event_raw_sys_exit *ctx, int flags_arg)
 {
 	long ret = ctx->ret;
+	struct open_file of;
 	struct scratch *sc;
 	struct vg_file *e;
+	struct inode *inode;
 	struct file *f;
-	__u32 fmode;
 	__u8 trunc = 0;
 
 	if (ret < 0 || is_self())
@@ -35,10 +36,18 @@ static __always_inline int on_open_exit(struct trace_event_raw_sys_exit *ctx, in
 	f = fd_file((int)ret);
 	if (!f)
 		return 0;
-	on_open_extra((int)ret, f, ctx->id, flags_arg);
-	fmode = BPF_CORE_READ(f, f_mode);
-	if (!(fmode & FMODE_CREATED)) {
-		sens_read(f, fmode);
+	/* Every open on the host runs this: each field is read once, here,
+	 * and handed to the checks below (a read is a helper call). Kernel
+	 * pointers go through locals: BPF_CORE_READ(of.f, ...) would make
+	 * of.f itself a CO-RE access, which no kernel type can satisfy. */
+	inode = BPF_CORE_READ(f, f_inode);
+	of.f = f;
+	of.inode = inode;
+	of.fmode = BPF_CORE_READ(f, f_mode);
+	of.imode = BPF_CORE_READ(inode, i_mode);
+	on_open_extra(&of, ctx->id, flags_arg);
+	if (!(of.fmode & FMODE_CREATED)) {
+		sens_read(&of);
 		return 0;
 	}
 	if (!type_enabled(VG_FILE_CREATE))
@@ -46,8 +55,8 @@ static __always_inline int on_open_exit(struct trace_event_raw_sys_exit *ctx, in
 	sc = scratch_rec(VG_FILE_CREATE, sizeof(*e), (void **)&e);
 	if (!sc)
 		return 0;
-	e->mode = BPF_CORE_READ(f, f_inode, i_mode);
-	e->ino = BPF_CORE_READ(f, f_inode, i_ino);
+	e->mode = of.imode;
+	e->ino = BPF_CORE_READ(inode, i_ino);
 	e->path_len = append_path(sc, sizeof(*e), BPF_CORE_READ(f, f_path.dentry),
 				  BPF_CORE_READ(f, f_path.mnt), &trunc);
 	if (trunc)

@@ -179,10 +179,12 @@ static __always_inline void emit_fpath(__u32 type, struct file *f, __u32 flags)
 	submit(e, e->hdr.size, type);
 }
 
-static __always_inline void on_open_extra(int fd, struct file *f, long nr, int flags_arg)
+static __always_inline void on_open_extra(const struct open_file *of, long nr, int flags_arg)
 {
-	__u32 fmode = BPF_CORE_READ(f, f_mode);
-	__u32 imode = BPF_CORE_READ(f, f_inode, i_mode);
+	struct file *f = of->f;
+	struct inode *inode = of->inode;
+	__u32 fmode = of->fmode;
+	__u32 imode = of->imode;
 
 	if ((imode & S_IFMT) == S_IFBLK && (fmode & FMODE_READ) && type_enabled(VG_RAW_READ)) {
 		emit_fpath(VG_RAW_READ, f, fmode);
@@ -190,7 +192,7 @@ static __always_inline void on_open_extra(int fd, struct file *f, long nr, int f
 	}
 	if ((imode & S_IFMT) != S_IFREG)
 		return;
-	if (BPF_CORE_READ(f, f_inode, i_sb, s_magic) == PROC_SUPER_MAGIC) {
+	if (BPF_CORE_READ(inode, i_sb, s_magic) == PROC_SUPER_MAGIC) {
 		struct qstr name = BPF_CORE_READ(f, f_path.dentry, d_name);
 		char n[4] = {};
 
@@ -221,7 +223,7 @@ static __always_inline void on_open_extra(int fd, struct file *f, long nr, int f
 	}
 	if ((fmode & FMODE_WRITE) && type_enabled(VG_FILE_MODIFY)) {
 		__u64 k = (__u64)f;
-		struct wfile w = {.inode = (__u64)BPF_CORE_READ(f, f_inode)};
+		struct wfile w = {.inode = (__u64)inode};
 
 		if (!(fmode & FMODE_CREATED) && (open_flags(nr, flags_arg) & O_TRUNC))
 			w.written = 1;
@@ -290,7 +292,10 @@ static __always_inline int release_fd(int fd)
 	struct wfile *w;
 	__u64 k;
 
-	if (!f)
+	/* Most closes on a host are of files opened only for reading, and
+	 * only opens for writing are watched: one read of f_mode spares them
+	 * the map lookup. */
+	if (!f || !(BPF_CORE_READ(f, f_mode) & FMODE_WRITE))
 		return 0;
 	w = wfile_of(f, &k);
 	if (!w || w->written == 0)

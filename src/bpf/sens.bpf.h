@@ -91,15 +91,17 @@ static __always_inline bool sens_named(struct scratch *sc, __u32 start)
 }
 
 /* At the exit of an open that did not create its file. */
-static __always_inline void sens_read(struct file *f, __u32 fmode)
+static __always_inline void sens_read(const struct open_file *of)
 {
+	struct file *f = of->f;
+	struct inode *inode = of->inode;
 	struct dentry *dentry;
 	struct scratch *sc;
 	struct vg_fpath *e;
 	__u32 start, len;
 	__u8 trunc = 0;
 
-	if (!(fmode & FMODE_READ) || !type_enabled(VG_SENS_READ))
+	if (!(of->fmode & FMODE_READ) || !type_enabled(VG_SENS_READ))
 		return;
 	dentry = BPF_CORE_READ(f, f_path.dentry);
 	if (!sens_all) {
@@ -125,9 +127,9 @@ static __always_inline void sens_read(struct file *f, __u32 fmode)
 	bpf_probe_read_kernel(sc->ev + sizeof(*e), len & (VG_PATH_MAX - 1),
 			      sc->path + (start & (VG_PATH_MAX - 1)));
 	e->path_len = len & (VG_PATH_MAX - 1);
-	e->mode = BPF_CORE_READ(f, f_inode, i_mode);
-	e->ino = BPF_CORE_READ(f, f_inode, i_ino);
-	e->dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	e->mode = of->imode;
+	e->ino = BPF_CORE_READ(inode, i_ino);
+	e->dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	e->flags = BPF_CORE_READ(f, f_flags);
 	if (trunc)
 		e->hdr.flags |= VG_HF_TRUNCATED;
