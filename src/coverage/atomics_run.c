@@ -204,11 +204,10 @@ struct json_object *atomics_manifest_test(const struct atomic_test *t, size_t id
 	{
 		struct json_object *nf = json_object_new_array();
 
-		for (const char *q = cmd ? cmd->not_found : ""; *q;) {
-			size_t ql = strcspn(q, "\n");
+		for (const char *q = cmd ? cmd->not_found : "", *name; *q;) {
+			size_t nl = sandbox_nf_next(&q, &name);
 
-			json_object_array_add(nf, text("", q, ql));
-			q += ql + (q[ql] == '\n');
+			json_object_array_add(nf, text("", name, nl));
 		}
 		if (cmd && cmd->not_found_cut)
 			json_object_array_add(nf, json_object_new_string("\xe2\x80\xa6"));

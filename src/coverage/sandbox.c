@@ -886,12 +886,11 @@ static void out_line(struct outbuf *o)
 		cmd = q + 2;
 	if (!cmd || !cmd[0])
 		return;
-	for (const char *q = o->p->not_found; *q;) {
-		size_t ql = strcspn(q, "\n");
+	for (const char *q = o->p->not_found, *name; *q;) {
+		size_t nl = sandbox_nf_next(&q, &name);
 
-		if (ql == strlen(cmd) && strncmp(q, cmd, ql) == 0)
+		if (nl == strlen(cmd) && strncmp(name, cmd, nl) == 0)
 			return;
-		q += ql + (q[ql] == '\n');
 	}
 	used = strlen(o->p->not_found);
 	if (used + strlen(cmd) + 1 > SANDBOX_NOTFOUND_MAX) {

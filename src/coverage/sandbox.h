@@ -24,6 +24,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <sys/types.h>
 
 #define SANDBOX_OUT_MAX	     4096 /* the last bytes of a phase's output kept */
@@ -71,6 +72,17 @@ struct sandbox_phase {
 	char not_found[SANDBOX_NOTFOUND_MAX + 1];
 	bool not_found_cut;
 };
+
+/* The next name of a not_found list, at *q (not at its end): sets *name,
+ * moves *q past it and its newline, and returns its length. */
+static inline size_t sandbox_nf_next(const char **q, const char **name)
+{
+	size_t n = strcspn(*q, "\n");
+
+	*name = *q;
+	*q += n + ((*q)[n] == '\n');
+	return n;
+}
 
 struct sandbox_result {
 	pid_t root_pid;	 /* host pid of the root, 0 when not started */
