@@ -469,12 +469,10 @@ static uint64_t whole_records(const char *p, size_t n, size_t *end)
  * when not even the first one does. */
 static size_t fit_records(const char *p, size_t off, size_t n, uint64_t room)
 {
-	size_t lim = n - off > room ? off + (size_t)room : n;
+	size_t end;
 
-	for (size_t i = lim; i > off; i--)
-		if (p[i - 1] == '\n')
-			return i;
-	return off;
+	whole_records(p + off, n - off > room ? (size_t)room : n - off, &end);
+	return off + end;
 }
 
 /* How much of out[off..) goes to the current file: all of it, unless
