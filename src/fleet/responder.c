@@ -70,8 +70,8 @@ static int wait_credit(struct emit_ctx *ec)
 	/* Sent as a request whose reply subject is the credit inbox: if the
 	 * asker has gone (it stopped before this wait reached it, so it could
 	 * not answer "0"), the server says at once that nobody listens on its
-	 * subject, and the answer stops now rather than at the credit wait's
-	 * end. */
+	 * subject (NextMsg returns NATS_NO_RESPONDERS for that 503), and the
+	 * answer stops now rather than at the credit wait's end. */
 	if (sb.overflow || natsConnection_PublishRequest(ec->nc, ec->reply, ec->inbox, sb.buf,
 							 (int)sb.len) != NATS_OK)
 		r = -EIO;
@@ -84,8 +84,7 @@ static int wait_credit(struct emit_ctx *ec)
 		r = -ECANCELED;
 	else if (r == 0 && st != NATS_OK)
 		r = -EIO;
-	else if (r == 0 && (natsMsg_IsNoResponders(m) ||
-			    (natsMsg_GetDataLength(m) == 1 && natsMsg_GetData(m)[0] == '0')))
+	else if (r == 0 && natsMsg_GetDataLength(m) == 1 && natsMsg_GetData(m)[0] == '0')
 		r = -ECANCELED;
 	natsMsg_Destroy(m);
 	return r;
