@@ -1,7 +1,7 @@
 /*
- * cmd_status.c — `vigil status [--socket PATH] [--json]`: asks the running
- * sensor for its live counters and state over the control socket (see
- * sensor/control.h for the protocol) and prints the answer.
+ * cmd_status.c — `vigil status [--socket PATH] [--json] [--timeout 5s]`: asks
+ * the running sensor for its live counters and state over the control socket
+ * (see sensor/control.h for the protocol) and prints the answer.
  *
  * Exit codes: 0 with the sensor's status on stdout; EX_UNAVAILABLE (69) when
  * no sensor listens or it does not answer; EX_NOPERM (77) when the socket or
@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/hunt.h"
 
+#include "common/duration.h"
 #include "sensor/control.h"
 
 #include <errno.h>
@@ -25,14 +26,17 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-/* A sensor that accepted but never answers must not hang the operator. */
-#define STATUS_TIMEOUT_S 5
+/* A sensor that accepted but never answers must not hang the operator. The
+ * default suits a host; --timeout lets a slow one (an emulated guest whose
+ * sensor is still busy starting) be waited for longer. */
+#define STATUS_TIMEOUT_MS     5000
+#define STATUS_TIMEOUT_MAX_MS 3600000
 /* Above the server's 4 MiB reply cap, so a valid reply always fits. */
 #define STATUS_REPLY_MAX (8u << 20)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vigil status [--socket PATH] [--json]\n"
+	fprintf(f, "usage: vigil status [--socket PATH] [--json] [--timeout 5s]\n"
 		   "       vigil status --fleet URL --key FILE [--hosts GLOB] [--timeout 5s]\n"
 		   "                    [--expect N] [--format table|json|csv]\n"
 		   "\n"
@@ -41,15 +45,17 @@ static void usage(FILE *f)
 		   "\n"
 		   "  --socket PATH  the control socket (default " CONTROL_DEFAULT_PATH ")\n"
 		   "  --json         one JSON object instead of text\n"
+		   "  --timeout D    how long to wait for the answer (default 5s; ms, s, m)\n"
 		   "  --help         this text\n");
 }
 
 /* Connects to path. Returns the fd, or a sysexits code negated after
  * printing why. */
-static int dial(const char *path)
+static int dial(const char *path, uint64_t timeout_ms)
 {
 	struct sockaddr_un sa;
-	struct timeval tv = {.tv_sec = STATUS_TIMEOUT_S};
+	struct timeval tv = {.tv_sec = (time_t)(timeout_ms / 1000),
+			     .tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000};
 	size_t n = strlen(path);
 	int fd, err;
 
@@ -105,7 +111,7 @@ static bool send_all(int fd, const char *p, size_t n)
 
 /* Reads until the server closes. Returns 0 or a sysexits code after
  * printing why. */
-static int read_reply(int fd, const char *path, struct strbuf *sb)
+static int read_reply(int fd, const char *path, uint64_t timeout_ms, struct strbuf *sb)
 {
 	char buf[16384];
 
@@ -118,8 +124,8 @@ static int read_reply(int fd, const char *path, struct strbuf *sb)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
 				fprintf(stderr,
-					"vigil: the sensor did not answer within %d s (%s)\n",
-					STATUS_TIMEOUT_S, path);
+					"vigil: the sensor did not answer within %llu ms (%s)\n",
+					(unsigned long long)timeout_ms, path);
 				return EX_UNAVAILABLE;
 			}
 			/* A reset after a refusal line still leaves that line. */
@@ -169,12 +175,27 @@ static int show_reply(struct strbuf *sb)
 	return EX_PROTOCOL;
 }
 
-static int request(const char *path, const char *req);
+static int request(const char *path, const char *req, uint64_t timeout_ms);
+
+/* Parses the value of --timeout into *ms. Returns false after printing why. */
+static bool parse_timeout(const char *cmd, const char *v, uint64_t *ms)
+{
+	static const struct duration_unit units[] = {
+	    {"ms", 1}, {"s", 1000}, {"", 1000}, {"m", 60000}};
+
+	if (v == NULL || duration__parse(v, units, 4, 1, STATUS_TIMEOUT_MAX_MS, ms) < 0) {
+		fprintf(stderr, "vigil %s: bad --timeout '%s' (e.g. 5s, 500ms, 2m; at most 1h)\n",
+			cmd, v ? v : "");
+		return false;
+	}
+	return true;
+}
 
 int cmd_status(int argc, char **argv)
 {
 	const char *path = CONTROL_DEFAULT_PATH;
 	const char *req;
+	uint64_t timeout_ms = STATUS_TIMEOUT_MS;
 	bool json = false;
 
 	/* --fleet asks every sensor of the fleet instead (cmd_hunt_fleet.c). */
@@ -196,6 +217,16 @@ int cmd_status(int argc, char **argv)
 			path = argv[++i];
 		} else if (strncmp(argv[i], "--socket=", 9) == 0) {
 			path = argv[i] + 9;
+		} else if (strcmp(argv[i], "--timeout") == 0 ||
+			   strncmp(argv[i], "--timeout=", 10) == 0) {
+			const char *v = argv[i][9] == '=' ? argv[i] + 10
+					: i + 1 < argc	  ? argv[++i]
+							  : NULL;
+
+			if (!parse_timeout("status", v, &timeout_ms)) {
+				usage(stderr);
+				return EX_USAGE;
+			}
 		} else {
 			fprintf(stderr, "vigil status: unexpected argument %s\n", argv[i]);
 			usage(stderr);
@@ -204,18 +235,21 @@ int cmd_status(int argc, char **argv)
 	}
 
 	req = json ? "status json\n" : "status\n";
-	return request(path, req);
+	return request(path, req, timeout_ms);
 }
 
-/* `vigil rotate [--socket PATH]`: the sensor reopens its output files (as
- * on SIGUSR1), after logrotate has moved them. Same exits as status. */
+/* `vigil rotate [--socket PATH] [--timeout 5s]`: the sensor reopens its
+ * output files (as on SIGUSR1), after logrotate has moved them. Same exits as
+ * status. */
 int cmd_rotate(int argc, char **argv)
 {
 	const char *path = CONTROL_DEFAULT_PATH;
+	uint64_t timeout_ms = STATUS_TIMEOUT_MS;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: vigil rotate [--socket PATH]\n\nAsks the running sensor "
+			printf("usage: vigil rotate [--socket PATH] [--timeout 5s]\n\nAsks the "
+			       "running sensor "
 			       "to reopen its output files (as SIGUSR1 does),\nafter logrotate "
 			       "moved them. Needs root.\n");
 			return 0;
@@ -223,21 +257,29 @@ int cmd_rotate(int argc, char **argv)
 			path = argv[++i];
 		} else if (strncmp(argv[i], "--socket=", 9) == 0) {
 			path = argv[i] + 9;
+		} else if (strcmp(argv[i], "--timeout") == 0 ||
+			   strncmp(argv[i], "--timeout=", 10) == 0) {
+			const char *v = argv[i][9] == '=' ? argv[i] + 10
+					: i + 1 < argc	  ? argv[++i]
+							  : NULL;
+
+			if (!parse_timeout("rotate", v, &timeout_ms))
+				return EX_USAGE;
 		} else {
 			fprintf(stderr, "vigil rotate: unexpected argument %s\n", argv[i]);
 			return EX_USAGE;
 		}
 	}
-	return request(path, "rotate\n");
+	return request(path, "rotate\n", timeout_ms);
 }
 
 /* Sends one request line and prints the reply. */
-static int request(const char *path, const char *req)
+static int request(const char *path, const char *req, uint64_t timeout_ms)
 {
 	struct strbuf sb;
 	int fd, rc;
 
-	fd = dial(path);
+	fd = dial(path, timeout_ms);
 	if (fd < 0)
 		return -fd;
 	if (!send_all(fd, req, strlen(req))) {
@@ -249,7 +291,7 @@ static int request(const char *path, const char *req)
 		}
 	}
 	strbuf__init(&sb, STATUS_REPLY_MAX);
-	rc = read_reply(fd, path, &sb);
+	rc = read_reply(fd, path, timeout_ms, &sb);
 	close(fd);
 	if (rc == 0)
 		rc = show_reply(&sb);

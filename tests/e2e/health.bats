@@ -170,6 +170,15 @@ XML
 	chmod 755 "$WORK" "$BATS_TEST_TMPDIR"
 	run setpriv --reuid=65534 --regid=65534 --clear-groups "$VIGIL" status --socket "$WORK/ctl.sock"
 	[ "$status" -eq 77 ]
+	# A sensor that accepts but does not answer: the wait ends at
+	# --timeout with exit 69; a timeout of 0 is refused as bad usage.
+	kill -STOP "$SENSOR_PID"
+	run "$VIGIL" status --socket "$WORK/ctl.sock" --timeout 300ms
+	kill -CONT "$SENSOR_PID"
+	[ "$status" -eq 69 ]
+	[[ "$output" == *"did not answer within 300 ms"* ]]
+	run "$VIGIL" status --socket "$WORK/ctl.sock" --timeout 0
+	[ "$status" -eq 64 ]
 }
 
 @test "drops: a tiny ring buffer and a frozen consumer give counted kernel drops in SensorHealth" {

@@ -73,8 +73,9 @@ teardown() {
 	[ "$(grep -c 'vg_rename_e refused' "$BATS_TEST_TMPDIR/sensor.log")" -eq 1 ]
 	grep -q 'vg_rename_e refused by this kernel, its events are off: invalid bpf_context access' \
 		"$BATS_TEST_TMPDIR/sensor.log"
-	# vigil status says it too.
-	run "$VIGIL" status --socket "$BATS_TEST_TMPDIR/ctl.sock"
+	# vigil status says it too. An emulated guest's sensor can be busy
+	# for seconds after Started: wait as long as for the start.
+	run "$VIGIL" status --socket "$BATS_TEST_TMPDIR/ctl.sock" --timeout "${VIGIL_START_TIMEOUT:-10}s"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"FileRename degraded: vg_rename_e: invalid bpf_context access"* ]]
 	# The rest of the sensor works: mv (renameat2) is still reported,
@@ -96,7 +97,7 @@ teardown() {
 	: >"$WORK/trunc"
 	echo new >"$WORK/written"
 	wait_event ".EventID==200 and .TargetFilename==\"$WORK/written\"" >/dev/null
-	run "$VIGIL" status --socket "$BATS_TEST_TMPDIR/ctl.sock"
+	run "$VIGIL" status --socket "$BATS_TEST_TMPDIR/ctl.sock" --timeout "${VIGIL_START_TIMEOUT:-10}s"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"FileModify degraded: a truncating open without a write is not reported"* ]]
 	stop_sensor
