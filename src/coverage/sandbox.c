@@ -861,7 +861,7 @@ struct outbuf {
 static void out_line(struct outbuf *o)
 {
 	static const char *const sfx[] = {": command not found", ": not found"};
-	size_t al = strlen(o->argv0), n = o->line_len, used;
+	size_t al = strlen(o->argv0), n = o->line_len, used, cl;
 	char *l = o->line, *cmd, *end = NULL;
 
 	l[n] = '\0';
@@ -886,14 +886,15 @@ static void out_line(struct outbuf *o)
 		cmd = q + 2;
 	if (!cmd || !cmd[0])
 		return;
+	cl = strlen(cmd);
 	for (const char *q = o->p->not_found, *name; *q;) {
 		size_t nl = sandbox_nf_next(&q, &name);
 
-		if (nl == strlen(cmd) && strncmp(name, cmd, nl) == 0)
+		if (nl == cl && strncmp(name, cmd, nl) == 0)
 			return;
 	}
 	used = strlen(o->p->not_found);
-	if (used + strlen(cmd) + 1 > SANDBOX_NOTFOUND_MAX) {
+	if (used + cl + 1 > SANDBOX_NOTFOUND_MAX) {
 		o->p->not_found_cut = true;
 		return;
 	}
