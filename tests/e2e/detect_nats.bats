@@ -39,10 +39,7 @@ setup() {
 	PIDS=()
 	nats-server -js -sd "$T/js" -a 127.0.0.1 -p "$PORT" -m "$MON" >"$T/nats.log" 2>&1 &
 	PIDS+=($!)
-	for _ in $(seq 50); do
-		(exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && break
-		sleep 0.1
-	done
+	retry 50 0.1 port_open "$PORT"
 	# The recorded session as three hosts, SequenceNumbers kept apart,
 	# interleaved by time as a fleet's stream would be.
 	local n=0 h
@@ -200,10 +197,7 @@ detect() {
 	nats-server -js -sd "$T/js-auth" -a 127.0.0.1 -p "$AP" --user det --pass s3cret-pw \
 		>"$T/nats-auth.log" 2>&1 &
 	PIDS+=($!)
-	for _ in $(seq 50); do
-		(exec 3<>/dev/tcp/127.0.0.1/"$AP") 2>/dev/null && break
-		sleep 0.1
-	done
+	retry 50 0.1 port_open "$AP"
 	AU="nats://det:s3cret-pw@127.0.0.1:$AP"
 	"$FEED" -d "$T/feed-auth" -a 10 -j "$T/events.jsonl" "$AU" >/dev/null
 	run -0 "$VIGIL" detect --from "$AU?stream=VIGIL&durable=a" "${RULES[@]}" --workers 2 \

@@ -30,10 +30,7 @@ setup() {
 	PIDS=()
 	nats-server -a 127.0.0.1 -p "$PORT" "${NATS_ARGS[@]}" >"$T/nats.log" 2>&1 &
 	PIDS+=($!)
-	for _ in $(seq 50); do
-		(exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && break
-		sleep 0.1
-	done
+	retry 50 0.1 port_open "$PORT"
 	"$VIGIL" fleet keygen --out "$T/adm" >"$T/keygen.out"
 	mkdir -p "$T/keys"
 	cp "$T/adm.pub" "$T/keys/"
@@ -66,12 +63,19 @@ serve() {
 		--computer "$computer" --machine-id-file "$T/$name.mid" "$@" 2>"$T/$name.log" &
 	PIDS+=($!)
 	echo $! >"$T/$name.pid"
-	for _ in $(seq 50); do
-		grep -q "fleet: answering" "$T/$name.log" && return 0
-		sleep 0.1
-	done
+	retry 50 0.1 grep -q "fleet: answering" "$T/$name.log" && return 0
 	cat "$T/$name.log"
 	return 1
+}
+
+# both_answered: web-2 and db-1 each logged one answer.
+both_answered() {
+	[ "$(grep -c 'fleet: answered' "$T/b.log" "$T/c.log" | grep -c ':1$')" = 2 ]
+}
+
+# released N: N hosts, of a and b, logged that the asker stopped reading.
+released() {
+	[ "$(cat "$T/a.log" "$T/b.log" | grep -c 'failed: the asker stopped reading')" -eq "$1" ]
 }
 
 three_hosts() {
@@ -254,12 +258,9 @@ hunt() {
 	serve c db-1
 	hunt --expect 1 --max-rows 100000 --max-bytes 64M --format csv \
 		"SELECT *, hex(randomblob(1000)) FROM DeviceProcessEvents, (SELECT 1 UNION SELECT 2)" >/dev/null 2>&1 || true
-	for _ in $(seq 80); do
-		[ "$(cat "$T/a.log" "$T/b.log" | grep -c 'failed: the asker stopped reading')" -eq 2 ] && break
-		sleep 0.1
-	done
+	retry 80 0.1 released 2 || true
 	cat "$T/a.log" "$T/b.log"
-	[ "$(cat "$T/a.log" "$T/b.log" | grep -c 'failed: the asker stopped reading')" -eq 2 ]
+	released 2
 	# Both are free for the next query at once.
 	run --separate-stderr hunt --expect 3 --timeout 5s "SELECT 1"
 	echo "$stderr"
@@ -281,10 +282,7 @@ hunt() {
 	sleep 0.3
 	kill -KILL "$asker"
 	wait "$asker" || true
-	for _ in $(seq 80); do
-		grep -q 'failed: the asker stopped reading' "$T/a.log" && break
-		sleep 0.1
-	done
+	retry 80 0.1 grep -q 'failed: the asker stopped reading' "$T/a.log" || true
 	cat "$T/a.log"
 	grep -q 'failed: the asker stopped reading' "$T/a.log"
 }
@@ -340,10 +338,7 @@ hunt() {
 	PIDS=()
 	nats-server -a 127.0.0.1 -p "$PORT" --user fleet --pass s3cret-pw >"$T/nats.log" 2>&1 &
 	PIDS+=($!)
-	for _ in $(seq 50); do
-		(exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && break
-		sleep 0.1
-	done
+	retry 50 0.1 port_open "$PORT"
 	store a web-1 50
 	SERVE_URL="nats://fleet:s3cret-pw@127.0.0.1:$PORT" serve a web-1 --fleet-name blue
 	grep -q "answering vigil.fleet.blue.hunt at nats://fleet:\*\*\*@127.0.0.1:$PORT" "$T/a.log"
@@ -378,10 +373,7 @@ hunt() {
 	nats-server -a 127.0.0.1 -p "$PORT" --tls --tlscert "$T/srv.pem" --tlskey "$T/srv.key" \
 		>"$T/nats.log" 2>&1 &
 	PIDS+=($!)
-	for _ in $(seq 50); do
-		(exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && break
-		sleep 0.1
-	done
+	retry 50 0.1 port_open "$PORT"
 	store a web-1 50
 	SERVE_URL="$U?tls_ca=$T/ca.pem" serve a web-1
 	run --separate-stderr "$VIGIL" hunt --fleet "$U?tls_ca=$T/ca.pem" --key "$T/adm.key" \
@@ -418,10 +410,7 @@ cluster3() {
 		echo $! >"$T/c$n.pid"
 	done
 	for n in 1 2 3; do
-		for _ in $(seq 50); do
-			(exec 3<>/dev/tcp/127.0.0.1/$((PORT + n))) 2>/dev/null && break
-			sleep 0.1
-		done
+		retry 50 0.1 port_open $((PORT + n))
 	done
 	sleep 1 # routes up
 	store a web-1 50
@@ -462,10 +451,7 @@ cluster3() {
 		--retry 1s --format csv "SELECT count(*) AS n FROM DeviceProcessEvents" \
 		>"$T/hunt.out" 2>"$T/hunt.err" &
 	local hp=$!
-	for _ in $(seq 50); do
-		[ "$(grep -c 'fleet: answered' "$T/b.log" "$T/c.log" | grep -c ':1$')" = 2 ] && break
-		sleep 0.1
-	done
+	retry 50 0.1 both_answered || true
 	kill -0 "$hp" # still waiting for web-1
 	kill -9 "$(cat "$T/c1.pid")"
 	wait "$hp"

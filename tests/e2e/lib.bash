@@ -79,6 +79,25 @@ field() {
 	printf '%s\n' "$1" | jq -r ".$2"
 }
 
+# retry TRIES PAUSE CMD...: runs CMD until it succeeds, at most TRIES times
+# and PAUSE seconds apart. Returns 0 once it does, 1 if it never did: the
+# poll a test uses to wait for something another process does.
+retry() {
+	local n=$1 pause=$2 i
+	shift 2
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep "$pause"
+	done
+	return 1
+}
+
+# port_open PORT: something accepts TCP connections on 127.0.0.1:PORT.
+port_open() {
+	(exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null
+}
+
+# teardown_sensor: stops a sensor a test left running, whatever its exit.
 teardown_sensor() {
 	if [ -n "${SENSOR_PID:-}" ]; then
 		kill -TERM "$SENSOR_PID" 2>/dev/null || true

@@ -118,7 +118,7 @@ for k in ['RuleName','UtcTime','ProcessGuid','ProcessId','Image','CommandLine','
 	command -v nats-server >/dev/null
 	nats-server -js -a 127.0.0.1 -p 44222 -sd "$WORK/js" >"$WORK/nats.log" 2>&1 &
 	NATS_PID=$!
-	for i in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/44222) 2>/dev/null && break; sleep 0.05; done
+	retry 100 0.05 port_open 44222
 	start_sensor --output "nats://127.0.0.1:44222?subject=vigil.e2e&stream=VIGILE2E"
 	for i in $(seq 1 20); do /usr/bin/true; done
 	stop_sensor
@@ -213,7 +213,7 @@ PY
 	command -v nats-server >/dev/null
 	nats-server -js -a 127.0.0.1 -p 44223 -sd "$WORK/js" --user vigil --pass 'E2e-s3cr3t' >"$WORK/nats.log" 2>&1 &
 	NATS_PID=$!
-	for i in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/44223) 2>/dev/null && break; sleep 0.05; done
+	retry 100 0.05 port_open 44223
 	spec="nats://vigil:E2e-s3cr3t@127.0.0.1:44223?subject=vigil.sdl&stream=VIGILSDL"
 	mkdir -p "$WORK/f"
 	for run in 1 2; do
