@@ -520,9 +520,18 @@ static void grant(struct fleet_hunt *h)
 	}
 }
 
-/* Tells every host still waiting, or sending a granted chunk, that this
- * client stops reading, so that it stops at once rather than at its
- * credit wait's end (answer.h). */
+/* Tells every host still sending that this client stops reading, so that
+ * it stops at once rather than at its credit wait's end (answer.h). That
+ * is every host with a credit subject and no final status, not only those
+ * waiting or granted right now: a host between a chunk that arrived and its
+ * next wait would send that wait to this client while it is still
+ * connected, where nobody answers it, and so hang on for the whole credit
+ * wait. Its "0" waits on its credit subject and ends the next wait at once.
+ * A host that never waited yet has no credit subject: the reply
+ * subscription is dropped right after the waits already here are read, so
+ * its first wait meets "no responders" at once, even while this client
+ * still prints its results. Only a wait the server delivered between that
+ * read and the unsubscribe (a round trip) can still go unanswered. */
 static void stop_reading(struct fleet_hunt *h, natsSubscription *sub)
 {
 	int pending = 0;
@@ -547,8 +556,10 @@ static void stop_reading(struct fleet_hunt *h, natsSubscription *sub)
 		natsMsg_Destroy(m);
 	}
 	for (size_t i = 0; i < h->nhost; i++)
-		if ((h->host[i].waiting || h->host[i].granted) && h->nc != NULL)
+		if (h->host[i].credit[0] != '\0' && h->host[i].status[0] == '\0' && h->nc != NULL)
 			natsConnection_Publish(h->nc, h->host[i].credit, "0", 1);
+	if (sub != NULL)
+		natsSubscription_Unsubscribe(sub);
 	if (h->nc != NULL)
 		natsConnection_FlushTimeout(h->nc, 1000);
 }

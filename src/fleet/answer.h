@@ -32,7 +32,9 @@
  * credit for one chunk, "0" means the asker stopped reading. The wait is
  * published with S as its reply subject, so when the asker is already
  * gone the server's "no responders" status arrives on S at once and means
- * the same as "0". The asker
+ * the same as "0". An asker that stops sends "0" to every host it knows a
+ * credit subject of and has no final status from, waiting or not: the "0"
+ * ends that host's next wait. The asker
  * grants credit to at most FLEET_GRANTS hosts at a time, oldest wait first,
  * and a host's next credit only after its chunk arrived, so what is queued
  * for it is bounded by hosts x FLEET_FREE_BYTES + FLEET_GRANTS x
