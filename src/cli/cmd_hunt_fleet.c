@@ -815,8 +815,6 @@ static int fleet_ask(int argc, char **argv, enum fleet_kind kind)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	static const struct duration_unit ms_units[] = {
-	    {"ms", 1}, {"s", 1000}, {"", 1000}, {"m", 60000}};
 	const char *url = NULL, *name = NULL, *keyfile = NULL, *merge = NULL, *save = NULL;
 	const char *raw = NULL, *roster = NULL;
 	struct fleet_hunt h = {.max_total = 256u << 20};
@@ -857,14 +855,14 @@ static int fleet_ask(int argc, char **argv, enum fleet_kind kind)
 			h.hosts_glob = optarg;
 			break;
 		case 't':
-			if (duration__parse(optarg, ms_units, 4, 1, 3600000, &timeout_ms) < 0) {
+			if (opts__ms(optarg, 1, 3600000, &timeout_ms) < 0) {
 				fprintf(stderr, "vigil hunt: bad --timeout '%s' (e.g. 5s, 500ms)\n",
 					optarg);
 				return EX_USAGE;
 			}
 			break;
 		case 'y':
-			if (duration__parse(optarg, ms_units, 4, 0, 3600000, &retry_ms) < 0) {
+			if (opts__ms(optarg, 0, 3600000, &retry_ms) < 0) {
 				fprintf(stderr,
 					"vigil hunt: bad --retry '%s' (e.g. 1s, 0: never)\n",
 					optarg);

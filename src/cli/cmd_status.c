@@ -12,7 +12,7 @@
 #include "cli/commands.h"
 #include "cli/hunt.h"
 
-#include "common/duration.h"
+#include "cli/opts.h"
 #include "sensor/control.h"
 
 #include <errno.h>
@@ -177,13 +177,13 @@ static int show_reply(struct strbuf *sb)
 
 static int request(const char *path, const char *req, uint64_t timeout_ms);
 
-/* Parses the value of --timeout into *ms. Returns false after printing why. */
-static bool parse_timeout(const char *cmd, const char *v, uint64_t *ms)
+/* argv[*i] is --timeout D or --timeout=D: parses D into *ms, moving *i past
+ * a separate D. Returns false after printing why. */
+static bool take_timeout(const char *cmd, int argc, char **argv, int *i, uint64_t *ms)
 {
-	static const struct duration_unit units[] = {
-	    {"ms", 1}, {"s", 1000}, {"", 1000}, {"m", 60000}};
+	const char *v = argv[*i][9] == '=' ? argv[*i] + 10 : *i + 1 < argc ? argv[++*i] : NULL;
 
-	if (v == NULL || duration__parse(v, units, 4, 1, STATUS_TIMEOUT_MAX_MS, ms) < 0) {
+	if (v == NULL || opts__ms(v, 1, STATUS_TIMEOUT_MAX_MS, ms) < 0) {
 		fprintf(stderr, "vigil %s: bad --timeout '%s' (e.g. 5s, 500ms, 2m; at most 1h)\n",
 			cmd, v ? v : "");
 		return false;
@@ -219,11 +219,7 @@ int cmd_status(int argc, char **argv)
 			path = argv[i] + 9;
 		} else if (strcmp(argv[i], "--timeout") == 0 ||
 			   strncmp(argv[i], "--timeout=", 10) == 0) {
-			const char *v = argv[i][9] == '=' ? argv[i] + 10
-					: i + 1 < argc	  ? argv[++i]
-							  : NULL;
-
-			if (!parse_timeout("status", v, &timeout_ms)) {
+			if (!take_timeout("status", argc, argv, &i, &timeout_ms)) {
 				usage(stderr);
 				return EX_USAGE;
 			}
@@ -259,11 +255,7 @@ int cmd_rotate(int argc, char **argv)
 			path = argv[i] + 9;
 		} else if (strcmp(argv[i], "--timeout") == 0 ||
 			   strncmp(argv[i], "--timeout=", 10) == 0) {
-			const char *v = argv[i][9] == '=' ? argv[i] + 10
-					: i + 1 < argc	  ? argv[++i]
-							  : NULL;
-
-			if (!parse_timeout("rotate", v, &timeout_ms))
+			if (!take_timeout("rotate", argc, argv, &i, &timeout_ms))
 				return EX_USAGE;
 		} else {
 			fprintf(stderr, "vigil rotate: unexpected argument %s\n", argv[i]);

@@ -22,3 +22,11 @@ int opts__size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 
 	return duration__parse(s, units, sizeof(units) / sizeof(units[0]), min, max, out);
 }
+
+int opts__ms(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	static const struct duration_unit units[] = {
+	    {"ms", 1}, {"s", 1000}, {"", 1000}, {"m", 60000}};
+
+	return duration__parse(s, units, sizeof(units) / sizeof(units[0]), min, max, out);
+}

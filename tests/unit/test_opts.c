@@ -62,12 +62,34 @@ static void test_size(void **state)
 	assert_int_equal(opts__size("18014398509481985k", 0, UINT64_MAX, &v), -EINVAL);
 }
 
+static void test_ms(void **state)
+{
+	uint64_t v = 0;
+
+	(void)state;
+	assert_int_equal(opts__ms("5s", 1, 3600000, &v), 0);
+	assert_int_equal(v, 5000);
+	assert_int_equal(opts__ms("5", 1, 3600000, &v), 0); /* bare: seconds */
+	assert_int_equal(v, 5000);
+	assert_int_equal(opts__ms("300ms", 1, 3600000, &v), 0);
+	assert_int_equal(v, 300);
+	assert_int_equal(opts__ms("60m", 1, 3600000, &v), 0);
+	assert_int_equal(v, 3600000);
+	assert_int_equal(opts__ms("61m", 1, 3600000, &v), -EINVAL);
+	assert_int_equal(opts__ms("0", 1, 3600000, &v), -EINVAL);
+	assert_int_equal(opts__ms("0ms", 0, 3600000, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(opts__ms("5h", 1, UINT64_MAX, &v), -EINVAL);
+	assert_int_equal(opts__ms("-5s", 1, UINT64_MAX, &v), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_uint),
 	    cmocka_unit_test(test_uint_refused),
 	    cmocka_unit_test(test_size),
+	    cmocka_unit_test(test_ms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
