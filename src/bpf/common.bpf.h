@@ -155,6 +155,52 @@ struct {
  * no such rule pay no lookup. */
 volatile __u32 mute_active = 0;
 
+/*
+ * Processes that may be waiting for a DNS answer: tgid → 1 once it
+ * connected or sent to port 53 (net.bpf.h marks it at the call's entry),
+ * copied at fork, deleted at exit, and seeded at start-up and whenever DNS
+ * is switched on by user space for processes that already hold a UDP
+ * socket or a TCP connection to port 53 (sensor/dnsmark.c). Only reads in
+ * such processes walk fd → socket → port; in every other one (a TCP server
+ * serving its clients) the DNS hooks cost one lookup that misses. An answer
+ * only comes after a query, and the query marks its sender before it is
+ * sent, so the one blind spot is a socket handed over by SCM_RIGHTS or
+ * pidfd_getfd to a process that never queried itself (documented in
+ * HACKING.md). A full map never makes the sensor blind: the refused mark
+ * sets dns_marks_full and from then on every read is checked, as before.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} dns_procs SEC(".maps");
+
+volatile __u32 dns_marks_full = 0;
+
+/* The enabled map's bit for DNS, without type_enabled()'s mute lookup:
+ * the marks are kept whenever DNS is collected. */
+static __always_inline bool dns_marking(void)
+{
+	__u32 t = VG_DNS;
+	__u32 *on = bpf_map_lookup_elem(&enabled, &t);
+
+	return on && *on;
+}
+
+static __always_inline void dns_mark(__u32 tgid)
+{
+	__u8 one = 1;
+	long err;
+
+	if (bpf_map_lookup_elem(&dns_procs, &tgid))
+		return;
+	/* -EEXIST (17) is another thread of the process marking it first. */
+	err = bpf_map_update_elem(&dns_procs, &tgid, &one, BPF_NOEXIST);
+	if (err && err != -17 && !dns_marks_full)
+		dns_marks_full = 1;
+}
+
 static __always_inline void count_filtered(__u32 type);
 
 /*

@@ -223,13 +223,38 @@ VG_ON_EXIT(vg_accept_x, "sys_exit_accept", on_accept_exit)
 
 VG_ON_EXIT(vg_accept4_x, "sys_exit_accept4", on_accept_exit)
 
+/* A connect or send naming port 53 marks its process as one that may
+ * read DNS answers (dns_procs in common.bpf.h). It is marked at entry,
+ * before the query leaves, so the answer can never beat the mark; a call
+ * that then fails only over-marks, which costs that process's reads the
+ * full check and loses nothing. send() on a connected socket names no
+ * address: the connect() before it marked the process. */
+static __always_inline void dns_mark_peer(__u64 uaddr, __u32 is_msg)
+{
+	struct {
+		__u16 family;
+		__u16 port;
+	} sa;
+
+	if (is_msg && bpf_probe_read_user(&uaddr, sizeof(uaddr), (void *)uaddr) != 0)
+		return; /* struct user_msghdr begins with msg_name */
+	if (!uaddr || bpf_probe_read_user(&sa, sizeof(sa), (void *)uaddr) != 0)
+		return;
+	if ((sa.family == AF_INET || sa.family == AF_INET6) && sa.port == __builtin_bswap16(53))
+		dns_mark(bpf_get_current_pid_tgid() >> 32);
+}
+
 static __always_inline int sock_call_enter(int fd, __u64 uaddr, __u32 is_msg)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct sock_call c = {.uaddr = uaddr, .fd = fd, .is_msg = is_msg};
 	struct sock *sk;
 
-	if (is_self() || !type_enabled(VG_NET))
+	if (is_self())
+		return 0;
+	if (uaddr && dns_marking())
+		dns_mark_peer(uaddr, is_msg);
+	if (!type_enabled(VG_NET))
 		return 0;
 	/* Only UDP is of interest here: checking now keeps the per-thread
 	 * map out of every TCP send. */
@@ -423,11 +448,16 @@ int vg_bind_x(struct trace_event_raw_sys_exit *ctx)
  * a[4]=struct sock * a[5]=protocol. */
 static __always_inline int dns_enter(int fd, __u64 buf, __u64 addr, __u32 is_msg)
 {
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct sock *sk;
 	__u16 proto, dport;
 	struct call *c;
 
-	if (is_self() || !type_enabled(VG_DNS))
+	if (is_self())
+		return 0;
+	if (!dns_marks_full && !bpf_map_lookup_elem(&dns_procs, &tgid))
+		return 0; /* never queried port 53: no answer to read */
+	if (!type_enabled(VG_DNS))
 		return 0;
 	sk = fd_sock(fd);
 	if (!sk)
@@ -530,8 +560,9 @@ SEC("tp/syscalls/sys_enter_read")
 int vg_read_e(struct trace_event_raw_sys_enter *ctx)
 {
 	/* read() on a connected DNS socket: glibc's resolver reads TCP
-	 * answers this way. Most reads are not on sockets and stop at the
-	 * fd's inode type. */
+	 * answers this way, Go's every answer. Reads in processes that never
+	 * queried port 53 stop at one lookup (dns_procs); the others' reads
+	 * that are not on sockets stop at the fd's inode type. */
 	return dns_enter((int)ctx->args[0], ctx->args[1], 0, 0);
 }
 

@@ -151,6 +151,13 @@ int BPF_PROG(vg_fork, struct task_struct *parent, struct task_struct *child)
 			bpf_map_update_elem(&muted, &ctgid, &m, BPF_ANY);
 		}
 	}
+	if (dns_marking()) {
+		/* The child holds the parent's sockets, so it may read the
+		 * answer to a query the parent sent. */
+		__u32 ptgid = parent->tgid;
+		if (bpf_map_lookup_elem(&dns_procs, &ptgid))
+			dns_mark(child->tgid);
+	}
 	if (!type_enabled(VG_FORK))
 		return 0;
 	f = bpf_ringbuf_reserve(&rb, sizeof(*f), 0);
@@ -181,6 +188,10 @@ int BPF_PROG(vg_exit, struct task_struct *p)
 	if (mute_active) {
 		__u32 tgid = p->tgid;
 		bpf_map_delete_elem(&muted, &tgid);
+	}
+	if (dns_marking()) {
+		__u32 tgid = p->tgid;
+		bpf_map_delete_elem(&dns_procs, &tgid);
 	}
 	if (!type_enabled(VG_EXIT))
 		return 0;

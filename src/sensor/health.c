@@ -179,6 +179,17 @@ static void status_unavailable(struct sensor *S, struct strbuf *out)
 }
 
 /* The reply to `vigil status`: what an operator asks a running sensor. */
+/* Which processes' reads the DNS hooks look at (dns_procs in
+ * common.bpf.h): the cheap path, or every read after the marks could not
+ * be kept. */
+static const char *dns_reads(const struct sensor *S)
+{
+	if (!S->dns_seeded)
+		return "off";
+	return bpf_sensor__dns_check_all(S->bpf) ? "every process"
+						 : "processes that queried port 53";
+}
+
 void status_snapshot(void *ctx, struct strbuf *out, bool json)
 {
 	struct sensor *S = ctx;
@@ -203,6 +214,7 @@ void status_snapshot(void *ctx, struct strbuf *out, bool json)
 			     S->unavailable, S->degraded);
 		status_unavailable(S, out);
 		strbuf__addf(out, "attached BPF programs (%zu): %s\n", S->n_attached, S->attached);
+		strbuf__addf(out, "DNS answers looked for in: %s\n", dns_reads(S));
 		strbuf__addf(out, "ring buffer: %u%% used; process cache: %llu entries\n",
 			     bpf_sensor__rb_used_pct(S->bpf), (unsigned long long)ps.entries);
 		strbuf__addf(out, "caps: %llu keys live, %llu evicted, %llu summaries\n",
@@ -243,6 +255,8 @@ void status_snapshot(void *ctx, struct strbuf *out, bool json)
 	json__add_str(out, S->degraded, strlen(S->degraded));
 	strbuf__addf(out, ",\"attached_programs\":%zu,\"attached_program_names\":", S->n_attached);
 	json__add_str(out, S->attached, strlen(S->attached));
+	strbuf__adds(out, ",\"dns_reads\":");
+	json__add_str(out, dns_reads(S), strlen(dns_reads(S)));
 	strbuf__addf(out,
 		     ",\"ring_buffer_used_pct\":%u,\"proc_cache_entries\":%llu,"
 		     "\"cap_keys_live\":%llu,\"cap_keys_evicted\":%llu,\"outputs\":[",

@@ -4,6 +4,7 @@
 #include "sensor/loader.h"
 
 #include "common/log.h"
+#include "sensor/dnsmark.h"
 #include "vigil.skel.h"
 
 #include <bpf/bpf.h>
@@ -29,6 +30,7 @@ struct bpf_sensor {
 	struct prog_status progs[VG_MAX_PROGS];
 	size_t nprogs;
 	bool sens_all; /* what sens_all in .bss must hold (set_sens_gate) */
+	bool dns_all;  /* dns_marks_full was seen set: it must stay set */
 };
 
 static int verbose_libbpf;
@@ -382,6 +384,15 @@ int bpf_sensor__verify(struct bpf_sensor *s, uint64_t enabled_mask, bool mute_ac
 		s->skel->bss->mute_active = mute_active;
 		if (fixed++ == 0)
 			snprintf(what, whatlen, "mute_active was changed in the .bss map");
+	}
+	/* Clearing dns_marks_full once it is set would blind DNS to the
+	 * processes the full map could not mark. */
+	if (s->skel->bss->dns_marks_full)
+		s->dns_all = true;
+	else if (s->dns_all) {
+		s->skel->bss->dns_marks_full = 1;
+		if (fixed++ == 0)
+			snprintf(what, whatlen, "dns_marks_full was cleared in the .bss map");
 	}
 	/* Clearing sens_all would blind SensitiveFileRead to reads the rules
 	 * could not give the kernel as paths. */
@@ -774,6 +785,50 @@ int bpf_sensor__set_sens_gate(struct bpf_sensor *s, const struct vg_sens_dir *di
 	drop_stale(dfd, dirs, ndirs, sizeof(*dirs));
 	drop_stale(pfd, keys, nkeys, sizeof(*keys));
 	return 0;
+}
+
+static int dns_mark_one(void *ctx, uint32_t tgid)
+{
+	struct bpf_sensor *s = ctx;
+	uint8_t one = 1;
+
+	if (bpf_map__update_elem(s->skel->maps.dns_procs, &tgid, sizeof(tgid), &one, sizeof(one),
+				 BPF_ANY) != 0)
+		return -errno;
+	return 0;
+}
+
+static void dns_all(struct bpf_sensor *s)
+{
+	s->dns_all = true;
+	s->skel->bss->dns_marks_full = 1;
+}
+
+long bpf_sensor__dns_seed(struct bpf_sensor *s)
+{
+	struct bpf_map *m = s->skel->maps.dns_procs;
+	uint32_t key;
+	long n;
+
+	/* Without every marking program, a query could go unmarked. */
+	for (size_t i = 0; i < s->nprogs; i++)
+		if (progs__types(s->progs[i].name) & (1ull << VG_DNS) &&
+		    s->progs[i].state != PROG_LOADED && s->progs[i].state != PROG_NO_TP)
+			dns_all(s);
+	/* Marks left from an earlier time DNS was on may name pids reused
+	 * since: start again from what runs now. */
+	while (bpf_map__get_next_key(m, NULL, &key, sizeof(key)) == 0)
+		if (bpf_map__delete_elem(m, &key, sizeof(key), 0) != 0)
+			break;
+	n = dnsmark__scan("/proc", dns_mark_one, s);
+	if (n < 0)
+		dns_all(s);
+	return n;
+}
+
+bool bpf_sensor__dns_check_all(const struct bpf_sensor *s)
+{
+	return s->dns_all || s->skel->bss->dns_marks_full;
 }
 
 void bpf_sensor__set_mute_active(struct bpf_sensor *s, bool on)

@@ -117,6 +117,16 @@ int bpf_sensor__set_mute_images(struct bpf_sensor *s, const char *const *paths,
 int bpf_sensor__set_sens_gate(struct bpf_sensor *s, const struct vg_sens_dir *dirs, size_t ndirs,
 			      const struct vg_sens_key *keys, size_t nkeys, bool all);
 
+/* The DNS hooks' process marks (dns_procs in common.bpf.h).
+ * dns_seed clears them and marks the running processes that may already
+ * wait for an answer (sensor/dnsmark.c); when that cannot be done, or a
+ * program that marks did not load, every read is checked instead
+ * (dns_marks_full). Returns the number marked, or a negative errno. */
+long bpf_sensor__dns_seed(struct bpf_sensor *s);
+/* Whether the kernel checks every read (the map filled, or seeding
+ * failed): slower, never blind. */
+bool bpf_sensor__dns_check_all(const struct bpf_sensor *s);
+
 /* Marks pid as protected (signals to it are reported) or unmarks it. */
 int bpf_sensor__protect(struct bpf_sensor *s, uint32_t pid, uint32_t kind);
 int bpf_sensor__unprotect(struct bpf_sensor *s, uint32_t pid);

@@ -61,6 +61,23 @@ void apply_collection(struct sensor *S)
 		bpf_sensor__set_enabled(S->bpf, t, on);
 		log_debug("collect record type %u: %s", t, on ? "on" : "off");
 	}
+	/* The kernel keeps the DNS marks only while DNS is collected: each
+	 * time it is switched on, the processes that already hold a socket
+	 * an answer could come on are marked (see dns_procs). The marking
+	 * programs are attached by now, so no query falls between the two. */
+	if (!((mask >> VG_DNS) & 1))
+		S->dns_seeded = false;
+	else if (!S->dns_seeded) {
+		long n = bpf_sensor__dns_seed(S->bpf);
+
+		S->dns_seeded = true;
+		if (n < 0)
+			log_warnx("finding the processes that may read DNS answers failed (%s): "
+				  "every read is checked for one",
+				  strerror((int)-n));
+		else
+			log_debug("DNS: %ld running processes may read answers", n);
+	}
 	S->n_attached = bpf_sensor__attached(S->bpf, S->attached, sizeof(S->attached));
 	if (S->tamper != NULL)
 		tamper__set_links(S->tamper, S->bpf);

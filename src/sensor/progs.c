@@ -30,9 +30,11 @@ static const struct {
     {"vg_exit", T(VG_EXIT)},
     {"vg_tcp_state", T(VG_NET) | T(VG_NET_FAIL)},
     {"vg_accept", T(VG_NET)},
-    {"vg_connect_", T(VG_NET)},
-    {"vg_sendto_", T(VG_NET)},
-    {"vg_sendmsg_", T(VG_NET)},
+    /* A connect or send to port 53 also marks its process as one whose
+     * reads the DNS hooks look at (dns_procs in common.bpf.h). */
+    {"vg_connect_", T(VG_NET) | T(VG_DNS)},
+    {"vg_sendto_", T(VG_NET) | T(VG_DNS)},
+    {"vg_sendmsg_", T(VG_NET) | T(VG_DNS)},
     {"vg_listen_", T(VG_LISTEN)},
     {"vg_bind_", T(VG_LISTEN)},
     {"vg_recvfrom_", T(VG_DNS)},

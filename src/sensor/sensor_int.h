@@ -78,6 +78,7 @@ struct sensor {
 	char unavailable[1024], degraded[1024], kernel[65];
 	char attached[4096]; /* names of the attached BPF programs */
 	size_t n_attached;
+	bool dns_seeded;	     /* DNS marks seeded since DNS was last switched on */
 	struct sens_gate_state sens; /* SensitiveFileRead's kernel gate, as loaded */
 	uint64_t last_sens_mono;
 };
