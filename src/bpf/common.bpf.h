@@ -156,49 +156,74 @@ struct {
 volatile __u32 mute_active = 0;
 
 /*
- * Processes that may be waiting for a DNS answer: tgid → 1 once it
- * connected or sent to port 53 (net.bpf.h marks it at the call's entry),
- * copied at fork, deleted at exit, and seeded at start-up and whenever DNS
- * is switched on by user space for processes that already hold a UDP
- * socket or a TCP connection to port 53 (sensor/dnsmark.c). Only reads in
- * such processes walk fd → socket → port; in every other one (a TCP server
- * serving its clients) the DNS hooks cost one lookup that misses. An answer
- * only comes after a query, and the query marks its sender before it is
- * sent, so the one blind spot is a socket handed over by SCM_RIGHTS or
- * pidfd_getfd to a process that never queried itself (documented in
- * HACKING.md). A full map never makes the sensor blind: the refused mark
- * sets dns_marks_full and from then on every read is checked, as before.
+ * Process marks: a hot hook that can only matter in some processes skips
+ * every other one after one lookup, instead of walking task → fd → file.
+ * A mark is tgid → 1, copied at fork (the child holds the parent's files),
+ * dropped at exit. A full map never makes the sensor blind: the refused
+ * mark sets the map's *_marks_full, and from then on the hook checks every
+ * process as before. *_marks_used turns the fork and exit upkeep on at the
+ * first mark, so a config without these events pays nothing for them.
+ *
+ * dns_procs: processes that may wait for a DNS answer. Marked at the
+ * entry of a connect, sendto or sendmsg naming port 53 (net.bpf.h), before
+ * the query leaves, so no answer beats its mark; seeded by user space each
+ * time DNS is switched on with the processes that already hold a UDP
+ * socket or a TCP connection to port 53 (sensor/dnsmark.c).
+ *
+ * wf_procs: processes that opened a regular file for writing while
+ * FileModify was on (fileops.bpf.h), i.e. the only ones whose writes can
+ * hit a wfiles entry. Files opened earlier are not in wfiles either, so
+ * nothing needs seeding.
+ *
+ * The one blind spot of both: a file or socket handed over by SCM_RIGHTS
+ * or pidfd_getfd to a process that never queried or opened for writing
+ * itself (HACKING.md).
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, __u8);
-} dns_procs SEC(".maps");
+#define VG_PROC_MARKS(name)                                                                        \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_HASH);                                                   \
+		__uint(max_entries, 16384);                                                        \
+		__type(key, __u32);                                                                \
+		__type(value, __u8);                                                               \
+	} name SEC(".maps")
+
+VG_PROC_MARKS(dns_procs);
+VG_PROC_MARKS(wf_procs);
 
 volatile __u32 dns_marks_full = 0;
+volatile __u32 wf_marks_full = 0;
+volatile __u32 marks_used = 0;
 
-/* The enabled map's bit for DNS, without type_enabled()'s mute lookup:
- * the marks are kept whenever DNS is collected. */
-static __always_inline bool dns_marking(void)
-{
-	__u32 t = VG_DNS;
-	__u32 *on = bpf_map_lookup_elem(&enabled, &t);
-
-	return on && *on;
-}
-
-static __always_inline void dns_mark(__u32 tgid)
+static __always_inline void proc_mark(void *map, volatile __u32 *full, __u32 tgid)
 {
 	__u8 one = 1;
 	long err;
 
-	if (bpf_map_lookup_elem(&dns_procs, &tgid))
+	if (bpf_map_lookup_elem(map, &tgid))
 		return;
+	if (!marks_used)
+		marks_used = 1;
 	/* -EEXIST (17) is another thread of the process marking it first. */
-	err = bpf_map_update_elem(&dns_procs, &tgid, &one, BPF_NOEXIST);
-	if (err && err != -17 && !dns_marks_full)
-		dns_marks_full = 1;
+	err = bpf_map_update_elem(map, &tgid, &one, BPF_NOEXIST);
+	if (err && err != -17 && !*full)
+		*full = 1;
+}
+
+/* Whether the current process's calls are worth the hook's full check. */
+static __always_inline bool proc_marked(void *map, volatile __u32 *full)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	return *full || bpf_map_lookup_elem(map, &tgid) != NULL;
+}
+
+/* The enabled map's bit, without type_enabled()'s mute lookup: marks are
+ * kept whenever their type is collected. */
+static __always_inline bool collecting(__u32 type)
+{
+	__u32 *on = bpf_map_lookup_elem(&enabled, &type);
+
+	return on && *on;
 }
 
 static __always_inline void count_filtered(__u32 type);

@@ -21,9 +21,10 @@
  * already empty, so such an open is reported too: after the open nothing
  * tells the two apart, and the file's modification time did change.
  *
- * It costs an fd lookup and a hash lookup per write() on the host, which is
- * why it has its own switch (the enabled map). A file written and then
- * released only by the process's exit is not reported.
+ * A write() costs one lookup in processes that never opened a file for
+ * writing (wf_procs in common.bpf.h), and an fd walk and a hash lookup in
+ * the others, which is why it has its own switch (the enabled map). A file
+ * written and then released only by the process's exit is not reported.
  *
  * A struct file released without a close() we see (exit, close-on-exec,
  * close_range) leaves its wfiles entry behind, and the kernel reuses the
@@ -228,6 +229,7 @@ static __always_inline void on_open_extra(const struct open_file *of, long nr, i
 		if (!(fmode & FMODE_CREATED) && (open_flags(nr, flags_arg) & O_TRUNC))
 			w.written = 1;
 		state_put(&wfiles, &k, &w, VG_FILE_MODIFY);
+		proc_mark(&wf_procs, &wf_marks_full, bpf_get_current_pid_tgid() >> 32);
 	}
 }
 
@@ -259,7 +261,10 @@ static __always_inline int mark_written_buf(int fd, const void *buf, __u64 count
 	struct file *f;
 	__u64 k;
 
-	if (!type_enabled(VG_FILE_MODIFY))
+	/* Writes of a process that opened nothing for writing (a server
+	 * answering on its sockets) cannot hit wfiles: one lookup, no walk
+	 * (wf_procs in common.bpf.h). */
+	if (!proc_marked(&wf_procs, &wf_marks_full) || !type_enabled(VG_FILE_MODIFY))
 		return 0;
 	f = fd_file(fd);
 	if (!f)

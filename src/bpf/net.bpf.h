@@ -241,7 +241,7 @@ static __always_inline void dns_mark_peer(__u64 uaddr, __u32 is_msg)
 	if (!uaddr || bpf_probe_read_user(&sa, sizeof(sa), (void *)uaddr) != 0)
 		return;
 	if ((sa.family == AF_INET || sa.family == AF_INET6) && sa.port == __builtin_bswap16(53))
-		dns_mark(bpf_get_current_pid_tgid() >> 32);
+		proc_mark(&dns_procs, &dns_marks_full, bpf_get_current_pid_tgid() >> 32);
 }
 
 static __always_inline int sock_call_enter(int fd, __u64 uaddr, __u32 is_msg)
@@ -252,7 +252,7 @@ static __always_inline int sock_call_enter(int fd, __u64 uaddr, __u32 is_msg)
 
 	if (is_self())
 		return 0;
-	if (uaddr && dns_marking())
+	if (uaddr && collecting(VG_DNS))
 		dns_mark_peer(uaddr, is_msg);
 	if (!type_enabled(VG_NET))
 		return 0;
@@ -448,14 +448,13 @@ int vg_bind_x(struct trace_event_raw_sys_exit *ctx)
  * a[4]=struct sock * a[5]=protocol. */
 static __always_inline int dns_enter(int fd, __u64 buf, __u64 addr, __u32 is_msg)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct sock *sk;
 	__u16 proto, dport;
 	struct call *c;
 
 	if (is_self())
 		return 0;
-	if (!dns_marks_full && !bpf_map_lookup_elem(&dns_procs, &tgid))
+	if (!proc_marked(&dns_procs, &dns_marks_full))
 		return 0; /* never queried port 53: no answer to read */
 	if (!type_enabled(VG_DNS))
 		return 0;

@@ -151,12 +151,15 @@ int BPF_PROG(vg_fork, struct task_struct *parent, struct task_struct *child)
 			bpf_map_update_elem(&muted, &ctgid, &m, BPF_ANY);
 		}
 	}
-	if (dns_marking()) {
-		/* The child holds the parent's sockets, so it may read the
-		 * answer to a query the parent sent. */
+	if (marks_used) {
+		/* The child holds the parent's files and sockets: it may
+		 * write what the parent opened, or read the answer to a
+		 * query the parent sent. */
 		__u32 ptgid = parent->tgid;
 		if (bpf_map_lookup_elem(&dns_procs, &ptgid))
-			dns_mark(child->tgid);
+			proc_mark(&dns_procs, &dns_marks_full, child->tgid);
+		if (bpf_map_lookup_elem(&wf_procs, &ptgid))
+			proc_mark(&wf_procs, &wf_marks_full, child->tgid);
 	}
 	if (!type_enabled(VG_FORK))
 		return 0;
@@ -189,9 +192,10 @@ int BPF_PROG(vg_exit, struct task_struct *p)
 		__u32 tgid = p->tgid;
 		bpf_map_delete_elem(&muted, &tgid);
 	}
-	if (dns_marking()) {
+	if (marks_used) {
 		__u32 tgid = p->tgid;
 		bpf_map_delete_elem(&dns_procs, &tgid);
+		bpf_map_delete_elem(&wf_procs, &tgid);
 	}
 	if (!type_enabled(VG_EXIT))
 		return 0;

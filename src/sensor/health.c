@@ -190,6 +190,15 @@ static const char *dns_reads(const struct sensor *S)
 						 : "processes that queried port 53";
 }
 
+/* Which processes' writes FileModify's hooks look at (wf_procs). */
+static const char *write_hooks(const struct sensor *S)
+{
+	if (!((S->collected >> VG_FILE_MODIFY) & 1))
+		return "off";
+	return bpf_sensor__wf_check_all(S->bpf) ? "every process"
+						: "processes that opened a file for writing";
+}
+
 void status_snapshot(void *ctx, struct strbuf *out, bool json)
 {
 	struct sensor *S = ctx;
@@ -214,7 +223,8 @@ void status_snapshot(void *ctx, struct strbuf *out, bool json)
 			     S->unavailable, S->degraded);
 		status_unavailable(S, out);
 		strbuf__addf(out, "attached BPF programs (%zu): %s\n", S->n_attached, S->attached);
-		strbuf__addf(out, "DNS answers looked for in: %s\n", dns_reads(S));
+		strbuf__addf(out, "DNS answers looked for in: %s; writes looked at in: %s\n",
+			     dns_reads(S), write_hooks(S));
 		strbuf__addf(out, "ring buffer: %u%% used; process cache: %llu entries\n",
 			     bpf_sensor__rb_used_pct(S->bpf), (unsigned long long)ps.entries);
 		strbuf__addf(out, "caps: %llu keys live, %llu evicted, %llu summaries\n",
@@ -257,6 +267,8 @@ void status_snapshot(void *ctx, struct strbuf *out, bool json)
 	json__add_str(out, S->attached, strlen(S->attached));
 	strbuf__adds(out, ",\"dns_reads\":");
 	json__add_str(out, dns_reads(S), strlen(dns_reads(S)));
+	strbuf__adds(out, ",\"write_hooks\":");
+	json__add_str(out, write_hooks(S), strlen(write_hooks(S)));
 	strbuf__addf(out,
 		     ",\"ring_buffer_used_pct\":%u,\"proc_cache_entries\":%llu,"
 		     "\"cap_keys_live\":%llu,\"cap_keys_evicted\":%llu,\"outputs\":[",

@@ -30,7 +30,9 @@ struct bpf_sensor {
 	struct prog_status progs[VG_MAX_PROGS];
 	size_t nprogs;
 	bool sens_all; /* what sens_all in .bss must hold (set_sens_gate) */
-	bool dns_all;  /* dns_marks_full was seen set: it must stay set */
+	/* Process-mark flags seen set in .bss (common.bpf.h), which must stay
+	 * set: clearing one would blind a hook to unmarked processes. */
+	bool dns_all, wf_all, marks_used;
 };
 
 static int verbose_libbpf;
@@ -362,6 +364,24 @@ fail:
 	return NULL;
 }
 
+/* A .bss flag the kernel only ever sets: remembers it once set, and sets
+ * it again (returning 1, described in what if nothing was fixed before)
+ * when something cleared it. */
+static int sticky_flag(volatile uint32_t *flag, bool *seen, const char *name, int fixed, char *what,
+		       size_t whatlen)
+{
+	if (*flag) {
+		*seen = true;
+		return 0;
+	}
+	if (!*seen)
+		return 0;
+	*flag = 1;
+	if (fixed == 0)
+		snprintf(what, whatlen, "%s was cleared in the .bss map", name);
+	return 1;
+}
+
 int bpf_sensor__verify(struct bpf_sensor *s, uint64_t enabled_mask, bool mute_active, char *what,
 		       size_t whatlen)
 {
@@ -385,15 +405,12 @@ int bpf_sensor__verify(struct bpf_sensor *s, uint64_t enabled_mask, bool mute_ac
 		if (fixed++ == 0)
 			snprintf(what, whatlen, "mute_active was changed in the .bss map");
 	}
-	/* Clearing dns_marks_full once it is set would blind DNS to the
-	 * processes the full map could not mark. */
-	if (s->skel->bss->dns_marks_full)
-		s->dns_all = true;
-	else if (s->dns_all) {
-		s->skel->bss->dns_marks_full = 1;
-		if (fixed++ == 0)
-			snprintf(what, whatlen, "dns_marks_full was cleared in the .bss map");
-	}
+	fixed += sticky_flag(&s->skel->bss->dns_marks_full, &s->dns_all, "dns_marks_full", fixed,
+			     what, whatlen);
+	fixed += sticky_flag(&s->skel->bss->wf_marks_full, &s->wf_all, "wf_marks_full", fixed, what,
+			     whatlen);
+	fixed += sticky_flag(&s->skel->bss->marks_used, &s->marks_used, "marks_used", fixed, what,
+			     whatlen);
 	/* Clearing sens_all would blind SensitiveFileRead to reads the rules
 	 * could not give the kernel as paths. */
 	if ((s->skel->bss->sens_all != 0) != s->sens_all) {
@@ -829,6 +846,11 @@ long bpf_sensor__dns_seed(struct bpf_sensor *s)
 bool bpf_sensor__dns_check_all(const struct bpf_sensor *s)
 {
 	return s->dns_all || s->skel->bss->dns_marks_full;
+}
+
+bool bpf_sensor__wf_check_all(const struct bpf_sensor *s)
+{
+	return s->wf_all || s->skel->bss->wf_marks_full;
 }
 
 void bpf_sensor__set_mute_active(struct bpf_sensor *s, bool on)

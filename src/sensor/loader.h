@@ -126,6 +126,9 @@ long bpf_sensor__dns_seed(struct bpf_sensor *s);
 /* Whether the kernel checks every read (the map filled, or seeding
  * failed): slower, never blind. */
 bool bpf_sensor__dns_check_all(const struct bpf_sensor *s);
+/* The same for FileModify's write hooks (wf_procs): true once the map
+ * filled. */
+bool bpf_sensor__wf_check_all(const struct bpf_sensor *s);
 
 /* Marks pid as protected (signals to it are reported) or unmarks it. */
 int bpf_sensor__protect(struct bpf_sensor *s, uint32_t pid, uint32_t kind);

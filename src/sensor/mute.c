@@ -78,6 +78,7 @@ void apply_collection(struct sensor *S)
 		else
 			log_debug("DNS: %ld running processes may read answers", n);
 	}
+	S->collected = mask;
 	S->n_attached = bpf_sensor__attached(S->bpf, S->attached, sizeof(S->attached));
 	if (S->tamper != NULL)
 		tamper__set_links(S->tamper, S->bpf);

@@ -69,6 +69,28 @@ a.send(b"x"); a.close(); b.close()'
 	[ "$(count_events ".EventID==200 and .TargetFilename==\"$WORK/loop\"")" -eq 2 ]
 }
 
+@test "FileModify: a child forked after its parent opened the file writes and closes it; the write hooks skip processes that opened nothing for writing" {
+	start_sensor --config "$CFG" --control-socket "$BATS_TEST_TMPDIR/ctl.sock"
+	hooks=$(retry 25 0.2 "$VIGIL" status --json --socket "$BATS_TEST_TMPDIR/ctl.sock" | jq -r .write_hooks)
+	[ "$hooks" = "processes that opened a file for writing" ]
+	# The parent opens and never writes; the child it forks inherits the
+	# mark that lets its writes be looked at (wf_procs in common.bpf.h).
+	/usr/bin/python3 - "$WORK/inherited" "$WORK/child" <<'PY'
+import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o600)
+pid = os.fork()
+if pid == 0:
+    os.write(fd, b"from the child\n")
+    os.close(fd)
+    os._exit(0)
+open(sys.argv[2], "w").write(str(pid))
+os.waitpid(pid, 0)
+os.close(fd)
+PY
+	ev=$(wait_event ".EventID==200 and .TargetFilename==\"$WORK/inherited\"" 5)
+	[ "$(field "$ev" ProcessId)" = "$(cat "$WORK/child")" ]
+}
+
 @test "FileModify coalescing never holds an event longer than the window" {
 	start_sensor --config "$CFG"
 	t0=$(date +%s%N)
