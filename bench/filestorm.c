@@ -12,6 +12,12 @@
  *   filestorm -t N             N TCP connections to a listener on 127.0.0.1
  *                              in this process (connect, accept, close both):
  *                              an outbound and an inbound NetworkConnect each.
+ *   filestorm -r N             N request/response round trips on one loopback
+ *                              TCP connection (write, read, write back, read
+ *                              back: both ends of a Redis request); prints the
+ *                              process's CPU ns per round trip
+ *                              (CLOCK_PROCESS_CPUTIME_ID). No events: it is
+ *                              the hot path a TCP server pays the hooks on.
  *
  * RATE paces the loop at RATE files (or connections) per second. The loop
  * sleeps only when it is more than 1 ms ahead of schedule: a sleep per file
@@ -156,10 +162,55 @@ static int tcp_storm(long n, double rate)
 	return 0;
 }
 
+static double cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int rw_storm(long n)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t sl = sizeof(sa);
+	int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int c, a;
+	char b = 'x';
+	double t0;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(ls, 1) != 0 ||
+	    getsockname(ls, (struct sockaddr *)&sa, &sl) != 0) {
+		perror("filestorm: listener");
+		return EX_OSERR;
+	}
+	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    (a = accept4(ls, NULL, NULL, SOCK_CLOEXEC)) < 0) {
+		perror("filestorm: connect");
+		return EX_OSERR;
+	}
+	t0 = cpu_ns();
+	for (long i = 0; i < n; i++) {
+		if (write(c, &b, 1) != 1 || read(a, &b, 1) != 1 || write(a, &b, 1) != 1 ||
+		    read(c, &b, 1) != 1) {
+			perror("filestorm: round trip");
+			return EX_OSERR;
+		}
+	}
+	printf("%.1f\n", n ? (cpu_ns() - t0) / (double)n : 0.0);
+	close(a);
+	close(c);
+	close(ls);
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: filestorm [-c] DIR N [RATE]\n"
-			"       filestorm -t N [RATE]\n");
+			"       filestorm -t N [RATE]\n"
+			"       filestorm -r N\n");
 	return EX_USAGE;
 }
 
@@ -177,6 +228,9 @@ int main(int argc, char **argv)
 	} else if (i < argc && strcmp(argv[i], "-t") == 0) {
 		tcp = 1;
 		i++;
+	} else if (i < argc && strcmp(argv[i], "-r") == 0) {
+		tcp = 2;
+		i++;
 	}
 	if (argc - i < (tcp ? 1 : 2))
 		return usage();
@@ -193,5 +247,7 @@ int main(int argc, char **argv)
 		if (*end != '\0' || rate < 0)
 			return usage();
 	}
+	if (tcp == 2)
+		return rw_storm(n);
 	return tcp ? tcp_storm(n, rate) : file_storm(dir, n, rate, do_write);
 }
