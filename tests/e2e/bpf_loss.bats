@@ -6,6 +6,8 @@
 # VIGIL_TEST_MAP_MAX (src/sensor/loader.c) loads the per-thread "calls" map
 # with room for a few entries; threads blocked in recvfrom() on UDP sockets
 # (a possible DNS answer, so each holds an entry until it returns) fill it.
+# Their process first sends a query to port 53, as a resolver does: the
+# DNS hooks look only at processes that did (dns_procs in common.bpf.h).
 
 load lib
 
@@ -29,6 +31,10 @@ hold_threads() {
 	$PY - "$1" "$WORK/ports" <<'EOF' &
 import socket, sys, threading, time
 n, out = int(sys.argv[1]), sys.argv[2]
+# A query to 127.0.0.1:53 (nobody answers): this process may now read DNS
+# answers, so its recvfrom() calls are looked at.
+q = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+q.sendto(b"\x12\x34\x01\x00\x00\x01" + b"\x00" * 6 + b"\x00\x00\x01\x00\x01", ("127.0.0.1", 53))
 socks = []
 for _ in range(n):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
