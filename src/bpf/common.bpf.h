@@ -241,9 +241,7 @@ static __always_inline struct task_struct *vg_current_task(void)
 
 static __always_inline bool type_enabled(__u32 type)
 {
-	__u32 *on = bpf_map_lookup_elem(&enabled, &type);
-
-	if (!on || !*on)
+	if (!collecting(type))
 		return false;
 	if (mute_active) {
 		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
