@@ -241,6 +241,7 @@ long dnsmark__scan(const char *proc_root, int (*mark)(void *ctx, uint32_t tgid),
 		while ((d = readdir(proc)) != NULL) {
 			unsigned long pid;
 			int pidfd, m;
+			bool hit;
 
 			if (!is_pid(d->d_name))
 				continue;
@@ -250,11 +251,10 @@ long dnsmark__scan(const char *proc_root, int (*mark)(void *ctx, uint32_t tgid),
 			pidfd = openat(procfd, d->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (pidfd < 0)
 				continue;
-			if (!holds(pidfd, &socks)) {
-				close(pidfd);
-				continue;
-			}
+			hit = holds(pidfd, &socks);
 			close(pidfd);
+			if (!hit)
+				continue;
 			m = mark(ctx, (uint32_t)pid);
 			if (m != 0) {
 				err = m;

@@ -178,13 +178,12 @@ static void status_unavailable(struct sensor *S, struct strbuf *out)
 	}
 }
 
-/* The reply to `vigil status`: what an operator asks a running sensor. */
 /* Which processes' reads the DNS hooks look at (dns_procs in
  * common.bpf.h): the cheap path, or every read after the marks could not
  * be kept. */
 static const char *dns_reads(const struct sensor *S)
 {
-	if (!S->dns_seeded)
+	if (!((S->collected >> VG_DNS) & 1))
 		return "off";
 	return bpf_sensor__dns_check_all(S->bpf) ? "every process"
 						 : "processes that queried port 53";
@@ -199,6 +198,7 @@ static const char *write_hooks(const struct sensor *S)
 						: "processes that opened a file for writing";
 }
 
+/* The reply to `vigil status`: what an operator asks a running sensor. */
 void status_snapshot(void *ctx, struct strbuf *out, bool json)
 {
 	struct sensor *S = ctx;

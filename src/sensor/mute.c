@@ -65,12 +65,9 @@ void apply_collection(struct sensor *S)
 	 * time it is switched on, the processes that already hold a socket
 	 * an answer could come on are marked (see dns_procs). The marking
 	 * programs are attached by now, so no query falls between the two. */
-	if (!((mask >> VG_DNS) & 1))
-		S->dns_seeded = false;
-	else if (!S->dns_seeded) {
+	if (((mask & ~S->collected) >> VG_DNS) & 1) {
 		long n = bpf_sensor__dns_seed(S->bpf);
 
-		S->dns_seeded = true;
 		if (n < 0)
 			log_warnx("finding the processes that may read DNS answers failed (%s): "
 				  "every read is checked for one",
