@@ -124,19 +124,34 @@ static int file_storm(const char *dir, long n, double rate, int do_write)
 	return 0;
 }
 
+/* A TCP listener on 127.0.0.1 at a port the kernel picks, its address in
+ * sa; -1 (with the reason printed) when it cannot be had. */
+static int listener(struct sockaddr_in *sa, int backlog)
+{
+	socklen_t sl = sizeof(*sa);
+	int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (ls < 0 || bind(ls, (struct sockaddr *)sa, sizeof(*sa)) != 0 ||
+	    listen(ls, backlog) != 0 || getsockname(ls, (struct sockaddr *)sa, &sl) != 0) {
+		perror("filestorm: listener");
+		if (ls >= 0)
+			close(ls);
+		return -1;
+	}
+	return ls;
+}
+
 static int tcp_storm(long n, double rate)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t sl = sizeof(sa);
-	int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sa;
+	int ls = listener(&sa, 128);
 	double t0;
 
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(ls, 128) != 0 ||
-	    getsockname(ls, (struct sockaddr *)&sa, &sl) != 0) {
-		perror("filestorm: listener");
+	if (ls < 0)
 		return EX_OSERR;
-	}
 	t0 = now_ms();
 	for (long i = 0; i < n; i++) {
 		int c, a;
@@ -172,19 +187,14 @@ static double cpu_ns(void)
 
 static int rw_storm(long n)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t sl = sizeof(sa);
-	int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sa;
+	int ls = listener(&sa, 1);
 	int c, a;
 	char b = 'x';
 	double t0;
 
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(ls, 1) != 0 ||
-	    getsockname(ls, (struct sockaddr *)&sa, &sl) != 0) {
-		perror("filestorm: listener");
+	if (ls < 0)
 		return EX_OSERR;
-	}
 	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c < 0 || connect(c, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
 	    (a = accept4(ls, NULL, NULL, SOCK_CLOEXEC)) < 0) {
