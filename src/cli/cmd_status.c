@@ -191,12 +191,36 @@ static bool take_timeout(const char *cmd, int argc, char **argv, int *i, uint64_
 	return true;
 }
 
+/* The options every control-socket command takes: --socket PATH and
+ * --timeout D, in either spelling. Returns 1 when argv[*i] was one (moving
+ * *i past its value), 0 when it is not, -1 after printing why it is bad. */
+static int client_opt(const char *cmd, int argc, char **argv, int *i, const char **path,
+		      uint64_t *timeout_ms)
+{
+	if (strcmp(argv[*i], "--socket") == 0) {
+		if (*i + 1 >= argc) {
+			fprintf(stderr, "vigil %s: --socket needs a path\n", cmd);
+			return -1;
+		}
+		*path = argv[++*i];
+		return 1;
+	}
+	if (strncmp(argv[*i], "--socket=", 9) == 0) {
+		*path = argv[*i] + 9;
+		return 1;
+	}
+	if (strcmp(argv[*i], "--timeout") == 0 || strncmp(argv[*i], "--timeout=", 10) == 0)
+		return take_timeout(cmd, argc, argv, i, timeout_ms) ? 1 : -1;
+	return 0;
+}
+
 int cmd_status(int argc, char **argv)
 {
 	const char *path = CONTROL_DEFAULT_PATH;
 	const char *req;
 	uint64_t timeout_ms = STATUS_TIMEOUT_MS;
 	bool json = false;
+	int r;
 
 	/* --fleet asks every sensor of the fleet instead (cmd_hunt_fleet.c). */
 	for (int i = 1; i < argc; i++)
@@ -208,18 +232,8 @@ int cmd_status(int argc, char **argv)
 			return 0;
 		} else if (strcmp(argv[i], "--json") == 0) {
 			json = true;
-		} else if (strcmp(argv[i], "--socket") == 0) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "vigil status: --socket needs a path\n");
-				usage(stderr);
-				return EX_USAGE;
-			}
-			path = argv[++i];
-		} else if (strncmp(argv[i], "--socket=", 9) == 0) {
-			path = argv[i] + 9;
-		} else if (strcmp(argv[i], "--timeout") == 0 ||
-			   strncmp(argv[i], "--timeout=", 10) == 0) {
-			if (!take_timeout("status", argc, argv, &i, &timeout_ms)) {
+		} else if ((r = client_opt("status", argc, argv, &i, &path, &timeout_ms)) != 0) {
+			if (r < 0) {
 				usage(stderr);
 				return EX_USAGE;
 			}
@@ -241,6 +255,7 @@ int cmd_rotate(int argc, char **argv)
 {
 	const char *path = CONTROL_DEFAULT_PATH;
 	uint64_t timeout_ms = STATUS_TIMEOUT_MS;
+	int r;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -249,13 +264,8 @@ int cmd_rotate(int argc, char **argv)
 			       "to reopen its output files (as SIGUSR1 does),\nafter logrotate "
 			       "moved them. Needs root.\n");
 			return 0;
-		} else if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc) {
-			path = argv[++i];
-		} else if (strncmp(argv[i], "--socket=", 9) == 0) {
-			path = argv[i] + 9;
-		} else if (strcmp(argv[i], "--timeout") == 0 ||
-			   strncmp(argv[i], "--timeout=", 10) == 0) {
-			if (!take_timeout("rotate", argc, argv, &i, &timeout_ms))
+		} else if ((r = client_opt("rotate", argc, argv, &i, &path, &timeout_ms)) != 0) {
+			if (r < 0)
 				return EX_USAGE;
 		} else {
 			fprintf(stderr, "vigil rotate: unexpected argument %s\n", argv[i]);
