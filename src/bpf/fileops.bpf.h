@@ -137,8 +137,9 @@ struct {
 } wfiles SEC(".maps");
 
 /* Looks up the entry of f, dropping it when it belongs to an earlier file
- * that had the same address (see the top of this file). */
-static __always_inline struct wfile *wfile_of(struct file *f, __u64 *k)
+ * that had the same address (see the top of this file). write_mode: the
+ * caller has already seen FMODE_WRITE in f_mode. */
+static __always_inline struct wfile *wfile_of(struct file *f, __u64 *k, bool write_mode)
 {
 	struct wfile *w;
 
@@ -147,7 +148,7 @@ static __always_inline struct wfile *wfile_of(struct file *f, __u64 *k)
 	if (!w)
 		return NULL;
 	if (w->inode != (__u64)BPF_CORE_READ(f, f_inode) ||
-	    !(BPF_CORE_READ(f, f_mode) & FMODE_WRITE) ||
+	    (!write_mode && !(BPF_CORE_READ(f, f_mode) & FMODE_WRITE)) ||
 	    (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFREG) {
 		bpf_map_delete_elem(&wfiles, k);
 		return NULL;
@@ -269,7 +270,7 @@ static __always_inline int mark_written_buf(int fd, const void *buf, __u64 count
 	f = fd_file(fd);
 	if (!f)
 		return 0;
-	w = wfile_of(f, &k);
+	w = wfile_of(f, &k, false);
 	if (!w)
 		return 0;
 	if (w->written == 0)
@@ -302,7 +303,7 @@ static __always_inline int release_fd(int fd)
 	 * the map lookup. */
 	if (!f || !(BPF_CORE_READ(f, f_mode) & FMODE_WRITE))
 		return 0;
-	w = wfile_of(f, &k);
+	w = wfile_of(f, &k, true);
 	if (!w || w->written == 0)
 		return 0;
 	if (!is_self())
