@@ -105,3 +105,58 @@ teardown_sensor() {
 		SENSOR_PID=
 	fi
 }
+
+# dns_responder IP [CNAME]: a DNS responder on 127.0.0.1:53, in the
+# background (BG_PID). It answers the first DNS_ANSWERS (default 1) queries
+# it gets, whatever their name, with an A record IP (after a CNAME to CNAME
+# when given), then exits; the function returns once it is ready. Needs
+# $WORK.
+dns_responder() {
+	/usr/bin/python3 - "$WORK/dns-ready" "$1" "${2:-}" "${DNS_ANSWERS:-1}" <<'PY' &
+import socket, struct, sys
+ready, ip, cname, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+def name(n):
+    return b''.join(bytes([len(l)]) + l.encode() for l in n.split('.')) + b'\0'
+a = struct.pack('>HHIH', 1, 1, 60, 4) + bytes(int(b) for b in ip.split('.'))
+if cname:
+    ans = b'\xc0\x0c' + struct.pack('>HHIH', 5, 1, 60, len(name(cname))) + name(cname)
+    ans += name(cname) + a
+else:
+    ans = b'\xc0\x0c' + a
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('127.0.0.1', 53))
+open(ready, 'w').close()
+for _ in range(n):
+    q, peer = s.recvfrom(512)
+    question = q[12:12 + q[12:].index(b'\0') + 5]
+    hdr = q[:2] + struct.pack('>HHHHH', 0x8180, 1, 2 if cname else 1, 0, 0)
+    s.sendto(hdr + question + ans, peer)
+PY
+	BG_PID=$!
+	for i in $(seq 1 100); do [ -e "$WORK/dns-ready" ] && break; sleep 0.05; done
+}
+
+# dns_ask_three NAME: asks 127.0.0.1:53 for NAME-read, NAME-recvfrom and
+# NAME-recvmsg, reading each answer with the call its name says: read() on
+# a connected socket, recvfrom() and recvmsg() on unconnected ones (the
+# sender's address comes from the call, not the socket).
+dns_ask_three() {
+	/usr/bin/python3 - "$1" <<'PY'
+import os, select, socket, struct, sys
+def query(n):
+    q = struct.pack('>HHHHHH', 0x5151, 0x0100, 1, 0, 0, 0)
+    q += b''.join(bytes([len(l)]) + l.encode() for l in n.split('.')) + b'\0'
+    return q + struct.pack('>HH', 1, 1)
+base = sys.argv[1]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.connect(('127.0.0.1', 53))
+s.send(query('read.' + base))
+select.select([s], [], [], 5)  # a blocking fd, so that read() waits no longer
+os.read(s.fileno(), 512)
+for call in ('recvfrom', 'recvmsg'):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.settimeout(5)
+    u.sendto(query(call + '.' + base), ('127.0.0.1', 53))
+    u.recvfrom(512) if call == 'recvfrom' else u.recvmsg(512)
+PY
+}

@@ -23,26 +23,8 @@ teardown() {
 	mountpoint -q "$WORK/mnt" 2>/dev/null && umount "$WORK/mnt" || true
 }
 
-# A one-shot DNS responder on 127.0.0.1:53 (as in telemetry.bats):
-# vigil-schema.example. A 127.0.0.3
-dns_responder() {
-	$PY - "$WORK/ready" <<'PY' &
-import socket, struct, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(('127.0.0.1', 53))
-open(sys.argv[1], 'w').close()
-q, peer = s.recvfrom(512)
-end = q[12:].index(b'\0') + 5
-hdr = q[:2] + struct.pack('>HHHHH', 0x8180, 1, 1, 0, 0)
-ans = b'\xc0\x0c' + struct.pack('>HHIH', 1, 1, 60, 4) + bytes([127, 0, 0, 3])
-s.sendto(hdr + q[12:12 + end] + ans, peer)
-PY
-	BG_PID=$!
-	for i in $(seq 1 100); do [ -e "$WORK/ready" ] && break; sleep 0.05; done
-}
-
 @test "one workload in ocsf, ecs and sysmon at once: every OCSF and ECS record passes vigil schema check, same records in all three" {
-	dns_responder
+	dns_responder 127.0.0.3
 	# vigil's own Sigma rules fire on the BPF load and the ptrace below
 	start_sensor --config "$CFG" --sigma "$BATS_TEST_DIRNAME/../../rules/sigma" \
 		--output "jsonl:$A?format=ocsf" --output "jsonl:$B?format=ecs"

@@ -23,35 +23,8 @@ teardown() {
 	mountpoint -q "$WORK/mnt" 2>/dev/null && umount "$WORK/mnt" || true
 }
 
-# A one-shot DNS responder on 127.0.0.1:53, in the background (BG_PID):
-# it answers the first query it gets, whatever its name, with a CNAME to
-# real.vigil-test.example. and an A record 127.0.0.2, and returns once it
-# is ready to.
-dns_responder() {
-	$PY - "$WORK/ready" <<'PY' &
-import socket, struct, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(('127.0.0.1', 53))
-open(sys.argv[1], 'w').close()
-q, peer = s.recvfrom(512)
-qid = q[:2]
-qsec = q[12:]
-end = qsec.index(b'\0') + 5
-question = qsec[:end]
-def name(n):
-    return b''.join(bytes([len(l)]) + l.encode() for l in n.split('.')) + b'\0'
-hdr = qid + struct.pack('>HHHHH', 0x8180, 1, 2, 0, 0)
-cname = name('real.vigil-test.example')
-ans = b'\xc0\x0c' + struct.pack('>HHIH', 5, 1, 60, len(cname)) + cname
-ans += name('real.vigil-test.example') + struct.pack('>HHIH', 1, 1, 60, 4) + bytes([127, 0, 0, 2])
-s.sendto(hdr + question + ans, peer)
-PY
-	BG_PID=$!
-	for i in $(seq 1 100); do [ -e "$WORK/ready" ] && break; sleep 0.05; done
-}
-
 @test "DNS: a query answered by a loopback responder gives DnsQuery, and the connect gets its hostname" {
-	dns_responder
+	dns_responder 127.0.0.2 real.vigil-test.example
 	start_sensor --config "$CFG"
 	$PY - <<'PY'
 import socket, struct
@@ -82,7 +55,7 @@ PY
 	# Its query goes out after the start, but on a connected socket, so
 	# no call names port 53 then: the start-up scan must have marked the
 	# parent, and the fork the child (see dns_procs in common.bpf.h).
-	dns_responder
+	dns_responder 127.0.0.2 real.vigil-test.example
 	$PY - "$WORK/go" "$WORK/connected" "$WORK/child" <<'PY' &
 import os, socket, struct, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
