@@ -239,6 +239,42 @@ static __always_inline struct task_struct *vg_current_task(void)
 	return (struct task_struct *)bpf_get_current_task();
 }
 
+/*
+ * The user registers a syscall's entry saved at the top of the task's
+ * kernel stack (x86-64: THREAD_SIZE is 16 KiB and nothing pads the top),
+ * for an exit program that needs the call's arguments. Reading them there
+ * spares a hot syscall an entry program and a map update per call just to
+ * carry its arguments to the exit (open_flags() in fileops.bpf.h, the DNS
+ * reads in net.bpf.h).
+ *
+ * They are trusted only when they prove to be this call's: orig_ax holds
+ * its number and ax its return value (the exit tracepoint takes ret from
+ * regs->ax). A kernel whose stack differs (KASAN doubles it) fails the
+ * check, gets NULL, and regs_bad tells user space, which reports
+ * FileModify as degraded and has DNS found by entry programs instead.
+ */
+#define VG_THREAD_SIZE 16384
+
+/* Set once the saved registers were not where saved_regs() reads them. */
+volatile __u32 regs_bad = 0;
+/* Test hook (VIGIL_TEST_REGS_SKEW, loader.c): moves the read off the saved
+ * registers, as a kernel with another stack layout would. */
+const volatile __u32 regs_skew = 0;
+
+static __always_inline struct pt_regs *saved_regs(const struct trace_event_raw_sys_exit *ctx)
+{
+	char *top = (char *)BPF_CORE_READ(vg_current_task(), stack) + VG_THREAD_SIZE - regs_skew;
+	struct pt_regs *regs = (struct pt_regs *)top - 1;
+
+	if ((long)BPF_CORE_READ(regs, orig_ax) != ctx->id ||
+	    (long)BPF_CORE_READ(regs, ax) != ctx->ret) {
+		if (!regs_bad)
+			regs_bad = 1;
+		return NULL;
+	}
+	return regs;
+}
+
 static __always_inline bool type_enabled(__u32 type)
 {
 	if (!collecting(type))

@@ -45,7 +45,7 @@ static __always_inline int on_open_exit(struct trace_event_raw_sys_exit *ctx, in
 	of.inode = inode;
 	of.fmode = BPF_CORE_READ(f, f_mode);
 	of.imode = BPF_CORE_READ(inode, i_mode);
-	on_open_extra(&of, ctx->id, flags_arg);
+	on_open_extra(&of, ctx, flags_arg);
 	if (!(of.fmode & FMODE_CREATED)) {
 		sens_read(&of);
 		return 0;

@@ -57,41 +57,23 @@ enum { VG_FLAGS_ARG1, VG_FLAGS_ARG2, VG_FLAGS_HOW, VG_FLAGS_CREAT };
  * The flags an open was called with, read at its exit. The kernel clears
  * O_TRUNC from f_flags once it has truncated, and an entry program on every
  * open would cost every open on the host a second hook and a map update to
- * learn it. The syscall's arguments are still in the user registers the
- * entry saved at the top of the task's kernel stack (x86-64: THREAD_SIZE
- * is 16 KiB and nothing pads the top), and only opens for writing of a
- * file that already existed ask. The registers are trusted only when their
- * orig_ax is this syscall's number: a kernel whose stack differs (KASAN
- * doubles it) gives 0, so such truncations go unreported there rather than
- * read from the wrong place, and open_regs_bad tells user space, which
- * reports FileModify as degraded from then on. flags_arg says where the
- * flags are: the second argument (open), the third (openat), openat2's
- * struct open_how in user memory, or creat, which always truncates.
+ * learn it; only opens for writing of a file that already existed ask, and
+ * they read the flags from the saved registers (saved_regs(), common.bpf.h).
+ * Where those are not to be found, such truncations go unreported rather
+ * than read from the wrong place. flags_arg says where the flags are: the
+ * second argument (open), the third (openat), openat2's struct open_how in
+ * user memory, or creat, which always truncates.
  */
-#define VG_THREAD_SIZE 16384
-
-/* Set once the saved registers were not where open_flags() reads them. */
-__u32 open_regs_bad = 0;
-/* Test hook (VIGIL_TEST_OPEN_REGS_SKEW, loader.c): moves the read off the
- * saved registers, as a kernel with another stack layout would. */
-const volatile __u32 open_regs_skew = 0;
-
-static __always_inline __u64 open_flags(long nr, int flags_arg)
+static __always_inline __u64 open_flags(const struct trace_event_raw_sys_exit *ctx, int flags_arg)
 {
-	struct task_struct *t = vg_current_task();
 	struct pt_regs *regs;
-	char *top;
 	__u64 flags = 0;
 
 	if (flags_arg == VG_FLAGS_CREAT)
 		return O_TRUNC;
-	top = (char *)BPF_CORE_READ(t, stack) + VG_THREAD_SIZE - open_regs_skew;
-	regs = (struct pt_regs *)top - 1;
-	if ((long)BPF_CORE_READ(regs, orig_ax) != nr) {
-		if (!open_regs_bad)
-			open_regs_bad = 1;
+	regs = saved_regs(ctx);
+	if (!regs)
 		return 0;
-	}
 	switch (flags_arg) {
 	case VG_FLAGS_ARG1:
 		return BPF_CORE_READ(regs, si);
@@ -181,7 +163,8 @@ static __always_inline void emit_fpath(__u32 type, struct file *f, __u32 flags)
 	submit(e, e->hdr.size, type);
 }
 
-static __always_inline void on_open_extra(const struct open_file *of, long nr, int flags_arg)
+static __always_inline void on_open_extra(const struct open_file *of,
+					  const struct trace_event_raw_sys_exit *ctx, int flags_arg)
 {
 	struct file *f = of->f;
 	struct inode *inode = of->inode;
@@ -227,7 +210,7 @@ static __always_inline void on_open_extra(const struct open_file *of, long nr, i
 		__u64 k = (__u64)f;
 		struct wfile w = {.inode = (__u64)inode};
 
-		if (!(fmode & FMODE_CREATED) && (open_flags(nr, flags_arg) & O_TRUNC))
+		if (!(fmode & FMODE_CREATED) && (open_flags(ctx, flags_arg) & O_TRUNC))
 			w.written = 1;
 		state_put(&wfiles, &k, &w, VG_FILE_MODIFY);
 		proc_mark(&wf_procs, &wf_marks_full, bpf_get_current_pid_tgid() >> 32);

@@ -442,61 +442,93 @@ int vg_bind_x(struct trace_event_raw_sys_exit *ctx)
 
 /* ---- DNS: messages received from port 53 ---- */
 
+/*
+ * A DNS answer is read with read(), recvfrom() or recvmsg(), and seen at
+ * the call's exit, where the answer is in the buffer. The exit program
+ * needs the call's fd, buffer and sender address, and takes them from the
+ * saved user registers (saved_regs(), common.bpf.h), so a read pays for
+ * one program, not an entry program and a map update as well. Processes
+ * that never queried port 53 stop at one lookup (dns_procs); the others'
+ * reads that are not on sockets stop at the fd's inode type.
+ *
+ * Where the registers are not to be found (the loader's probe, or any
+ * later call, sets regs_bad), user space sets dns_by_entry and attaches
+ * the entry programs, which carry the arguments in the call map as every
+ * other pair of hooks does.
+ */
+
 #define TAG_DNS VG_DNS
 
-/* a[0]=fd a[1]=user buffer a[2]=user sockaddr (or 0) a[3]=is_msg
- * a[4]=struct sock * a[5]=protocol. */
+/* Set by user space (loader.c) when the DNS entry programs are attached. */
+volatile __u32 dns_by_entry = 0;
+/* Set at the first exit of a read by the sensor itself: saved_regs() has
+ * been tried once, and regs_bad says how it went (the loader's probe). */
+volatile __u32 regs_checked = 0;
+
+/* Which call a DNS hook is on: where its arguments are. */
+enum { DNS_READ, DNS_RECVFROM, DNS_RECVMSG };
+
+/* The socket behind fd when a DNS answer can arrive on it: UDP or TCP,
+ * connected to port 53, or UDP and unconnected (the sender's address is
+ * checked when the answer is in). */
+static __always_inline struct sock *dns_sock(int fd, __u8 *proto)
+{
+	struct sock *sk = fd_sock(fd);
+	__u16 dport;
+
+	if (!sk)
+		return NULL;
+	*proto = BPF_CORE_READ(sk, sk_protocol);
+	if (*proto != IPPROTO_UDP && *proto != IPPROTO_TCP)
+		return NULL;
+	dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (!(dport == 53 || (*proto == IPPROTO_UDP && dport == 0)))
+		return NULL;
+	return sk;
+}
+
+/* Whether the current process's reads may be DNS answers worth a look. */
+static __always_inline bool dns_watched(void)
+{
+	return proc_marked(&dns_procs, &dns_marks_full) && type_enabled(VG_DNS);
+}
+
+/* Entry programs, with dns_by_entry only. a[0]=user buffer a[1]=user
+ * sockaddr (or 0) a[2]=is_msg a[3]=struct sock * a[4]=protocol. */
 static __always_inline int dns_enter(int fd, __u64 buf, __u64 addr, __u32 is_msg)
 {
 	struct sock *sk;
-	__u16 proto, dport;
 	struct call *c;
+	__u8 proto;
 
-	if (is_self())
+	if (is_self() || !dns_watched())
 		return 0;
-	if (!proc_marked(&dns_procs, &dns_marks_full))
-		return 0; /* never queried port 53: no answer to read */
-	if (!type_enabled(VG_DNS))
-		return 0;
-	sk = fd_sock(fd);
+	sk = dns_sock(fd, &proto);
 	if (!sk)
-		return 0;
-	proto = BPF_CORE_READ(sk, sk_protocol);
-	dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	/* Connected sockets must talk to port 53; an unconnected UDP socket
-	 * is checked against the sender's address at exit. */
-	if (!(dport == 53 || (proto == IPPROTO_UDP && dport == 0)))
-		return 0;
-	if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
 		return 0;
 	c = call_new(TAG_DNS);
 	if (c) {
-		c->a[0] = (__u64)(__s64)fd;
-		c->a[1] = buf;
-		c->a[2] = addr;
-		c->a[3] = is_msg;
-		c->a[4] = (__u64)sk;
-		c->a[5] = proto;
+		c->a[0] = buf;
+		c->a[1] = addr;
+		c->a[2] = is_msg;
+		c->a[3] = (__u64)sk;
+		c->a[4] = proto;
 	}
 	return 0;
 }
 
-static __always_inline int dns_exit(long ret)
+/* Reports the ret bytes read into buf from sk when they came from port 53.
+ * addr is the user's sockaddr for the sender, or 0; with is_msg, buf is a
+ * struct user_msghdr holding both. */
+static __always_inline int dns_emit(long ret, struct sock *sk, __u8 proto, __u64 buf, __u64 addr,
+				    bool is_msg)
 {
-	struct call c;
-	struct sock *sk;
 	struct scratch *sc;
 	struct vg_dns *e;
 	struct sockaddr_in6 sa = {};
-	__u64 buf, addr;
 	__u32 len;
 
-	if (!call_take(TAG_DNS, &c) || ret <= 12)
-		return 0; /* shorter than a DNS header */
-	sk = (struct sock *)c.a[4];
-	buf = c.a[1];
-	addr = c.a[2];
-	if (c.a[3]) {
+	if (is_msg) {
 		struct user_msghdr mh = {};
 		struct iovec iov = {};
 		if (bpf_probe_read_user(&mh, sizeof(mh), (void *)buf) ||
@@ -510,7 +542,7 @@ static __always_inline int dns_exit(long ret)
 	sc = scratch_rec(VG_DNS, sizeof(*e), (void **)&e);
 	if (!sc)
 		return 0;
-	e->proto = (__u8)c.a[5];
+	e->proto = proto;
 	e->port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	if (e->port == 0 && addr && bpf_probe_read_user(&sa, sizeof(sa), (void *)addr) == 0) {
@@ -539,13 +571,48 @@ static __always_inline int dns_exit(long ret)
 	return 0;
 }
 
+static __always_inline int dns_exit(const struct trace_event_raw_sys_exit *ctx, int call)
+{
+	long ret = ctx->ret;
+	struct pt_regs *regs;
+	struct sock *sk;
+	struct call c;
+	__u8 proto;
+
+	if (dns_by_entry) {
+		if (!call_take(TAG_DNS, &c) || ret <= 12)
+			return 0; /* shorter than a DNS header */
+		return dns_emit(ret, (struct sock *)c.a[3], (__u8)c.a[4], c.a[0], c.a[1], c.a[2]);
+	}
+	if (is_self()) {
+		/* The sensor's own reads are never reported; its first one
+		 * tells the loader whether the registers can be used. */
+		if (!regs_checked) {
+			saved_regs(ctx);
+			regs_checked = 1;
+		}
+		return 0;
+	}
+	if (ret <= 12 || !dns_watched())
+		return 0;
+	regs = saved_regs(ctx);
+	if (!regs)
+		return 0; /* user space turns to the entry programs (regs_bad) */
+	/* fd, buffer and (recvfrom's fifth argument) the sender's address. */
+	sk = dns_sock((int)BPF_CORE_READ(regs, di), &proto);
+	if (!sk)
+		return 0;
+	return dns_emit(ret, sk, proto, BPF_CORE_READ(regs, si),
+			call == DNS_RECVFROM ? BPF_CORE_READ(regs, r8) : 0, call == DNS_RECVMSG);
+}
+
 SEC("tp/syscalls/sys_enter_recvfrom")
 int vg_recvfrom_e(struct trace_event_raw_sys_enter *ctx)
 {
 	return dns_enter((int)ctx->args[0], ctx->args[1], ctx->args[4], 0);
 }
 
-VG_ON_EXIT(vg_recvfrom_x, "sys_exit_recvfrom", dns_exit)
+VG_ON_EXIT_ARG(vg_recvfrom_x, "sys_exit_recvfrom", dns_exit, DNS_RECVFROM)
 
 SEC("tp/syscalls/sys_enter_recvmsg")
 int vg_recvmsg_e(struct trace_event_raw_sys_enter *ctx)
@@ -553,18 +620,16 @@ int vg_recvmsg_e(struct trace_event_raw_sys_enter *ctx)
 	return dns_enter((int)ctx->args[0], ctx->args[1], 0, 1);
 }
 
-VG_ON_EXIT(vg_recvmsg_x, "sys_exit_recvmsg", dns_exit)
+VG_ON_EXIT_ARG(vg_recvmsg_x, "sys_exit_recvmsg", dns_exit, DNS_RECVMSG)
 
+/* read() on a connected DNS socket: glibc's resolver reads TCP answers
+ * this way, Go's every answer. */
 SEC("tp/syscalls/sys_enter_read")
 int vg_read_e(struct trace_event_raw_sys_enter *ctx)
 {
-	/* read() on a connected DNS socket: glibc's resolver reads TCP
-	 * answers this way, Go's every answer. Reads in processes that never
-	 * queried port 53 stop at one lookup (dns_procs); the others' reads
-	 * that are not on sockets stop at the fd's inode type. */
 	return dns_enter((int)ctx->args[0], ctx->args[1], 0, 0);
 }
 
-VG_ON_EXIT(vg_read_x, "sys_exit_read", dns_exit)
+VG_ON_EXIT_ARG(vg_read_x, "sys_exit_read", dns_exit, DNS_READ)
 
 #endif

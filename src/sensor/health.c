@@ -72,19 +72,23 @@ static void kernel_counts_for(struct sensor *S, unsigned eid, uint64_t *dropped,
 
 /*
  * The one availability finding made after start: the kernel side found
- * this kernel's saved syscall registers elsewhere than it reads an open's
- * flags (open_flags() in fileops.bpf.h), so an open that truncates a file
- * without writing it is not reported. FileModify is degraded from then on,
- * in the log once, and in every SensorHealth and `vigil status`.
+ * this kernel's saved syscall registers elsewhere than it reads them
+ * (saved_regs() in common.bpf.h), so an open that truncates a file
+ * without writing it is not reported (open_flags() in fileops.bpf.h).
+ * FileModify is degraded from then on, in the log once, and in every
+ * SensorHealth and `vigil status`. (DNS has turned to its entry programs:
+ * bpf_sensor__regs_bad().)
  */
 static void note_open_regs(struct sensor *S)
 {
 	static const char why[] = "a truncating open without a write is not reported: this "
 				  "kernel's saved syscall registers are not where vigil reads them";
 
-	if (S->open_regs_bad || S->bpf == NULL || !bpf_sensor__open_regs_bad(S->bpf))
+	if (S->open_regs_bad || S->bpf == NULL || !bpf_sensor__regs_bad(S->bpf))
 		return;
 	S->open_regs_bad = true;
+	/* DNS may have turned to its entry programs. */
+	S->n_attached = bpf_sensor__attached(S->bpf, S->attached, sizeof(S->attached));
 	if (S->avail->state[EV_FILE_MODIFY] == AVAIL_NO)
 		return;
 	S->avail->state[EV_FILE_MODIFY] = AVAIL_DEGRADED;

@@ -9,6 +9,7 @@
 
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,6 +34,10 @@ struct bpf_sensor {
 	/* Process-mark flags seen set in .bss (common.bpf.h), which must stay
 	 * set: clearing one would blind a hook to unmarked processes. */
 	bool dns_all, wf_all, marks_used;
+	/* DNS reads are found by entry and exit programs: the saved
+	 * registers cannot be used here (net.bpf.h). Never cleared. */
+	bool dns_by_entry;
+	uint64_t types; /* what set_attached() was last asked for */
 };
 
 static int verbose_libbpf;
@@ -154,11 +159,11 @@ static struct vigil_bpf *open_object(const struct bpf_sensor_opts *o)
 		const char *r = getenv("VIGIL_TEST_REFUSE_PROG");
 		if (r != NULL && strcmp(r, "vg_rename_e") == 0)
 			skel->rodata->refuse_prog = 1;
-		/* And VIGIL_TEST_OPEN_REGS_SKEW=1: open_flags() reads off the
+		/* And VIGIL_TEST_REGS_SKEW=1: saved_regs() reads off the
 		 * saved registers, as on a kernel laid out otherwise. */
-		r = getenv("VIGIL_TEST_OPEN_REGS_SKEW");
+		r = getenv("VIGIL_TEST_REGS_SKEW");
 		if (r != NULL && strcmp(r, "1") == 0)
-			skel->rodata->open_regs_skew = 8;
+			skel->rodata->regs_skew = 8;
 	}
 	shrink_state_maps(skel);
 	return skel;
@@ -411,6 +416,8 @@ int bpf_sensor__verify(struct bpf_sensor *s, uint64_t enabled_mask, bool mute_ac
 			     whatlen);
 	fixed += sticky_flag(&s->skel->bss->marks_used, &s->marks_used, "marks_used", fixed, what,
 			     whatlen);
+	fixed += sticky_flag(&s->skel->bss->dns_by_entry, &s->dns_by_entry, "dns_by_entry", fixed,
+			     what, whatlen);
 	/* Clearing sens_all would blind SensitiveFileRead to reads the rules
 	 * could not give the kernel as paths. */
 	if ((s->skel->bss->sens_all != 0) != s->sens_all) {
@@ -545,18 +552,39 @@ static void detach_links(struct bpf_link **links, size_t n)
  * needs exec, fork and exit. */
 #define CORE_TYPES ((1ull << VG_EXEC) | (1ull << VG_FORK) | (1ull << VG_EXIT))
 
-int bpf_sensor__set_attached(struct bpf_sensor *s, uint64_t types)
+/*
+ * Whether the exit programs can take a call's arguments from the saved
+ * registers (saved_regs() in common.bpf.h). vg_read_x tries them on the
+ * sensor's own first read and sets regs_checked; a read from a pipe makes
+ * sure there was one. Without an answer (vg_read_x not attached), no.
+ */
+static bool regs_usable(struct bpf_sensor *s)
+{
+	char b[16] = "vigil: probe";
+	int p[2];
+
+	if (!s->skel->bss->regs_checked && pipe2(p, O_CLOEXEC) == 0) {
+		if (write(p[1], b, sizeof(b)) == (ssize_t)sizeof(b) && read(p[0], b, sizeof(b)) < 0)
+			log_warn("reading the register probe pipe");
+		close(p[0]);
+		close(p[1]);
+	}
+	return s->skel->bss->regs_checked && !s->skel->bss->regs_bad;
+}
+
+/* Attaches the programs types need and detaches the others. */
+static int attach_for(struct bpf_sensor *s, uint64_t types)
 {
 	const struct bpf_object_skeleton *sk = s->skel->skeleton;
 	struct bpf_link *gone[VG_MAX_PROGS];
 	size_t ngone = 0;
 	int err = 0;
 
-	types |= CORE_TYPES;
 	for (int i = 0; i < sk->prog_cnt && i < VG_MAX_PROGS; i++) {
 		struct bpf_program *prog = *sk->progs[i].prog;
 		struct bpf_link **link = sk->progs[i].link;
-		bool want = (progs__types(sk->progs[i].name) & types) != 0;
+		bool want = (progs__types(sk->progs[i].name) & types) != 0 &&
+			    (s->dns_by_entry || !progs__regs_fallback(sk->progs[i].name));
 
 		if (bpf_program__fd(prog) < 0) /* not loaded here */
 			continue;
@@ -572,6 +600,25 @@ int bpf_sensor__set_attached(struct bpf_sensor *s, uint64_t types)
 		}
 	}
 	detach_links(gone, ngone);
+	return err;
+}
+
+int bpf_sensor__set_attached(struct bpf_sensor *s, uint64_t types)
+{
+	int err;
+
+	types |= CORE_TYPES;
+	s->types = types;
+	err = attach_for(s, types);
+	if (((types >> VG_DNS) & 1) && !s->dns_by_entry && !regs_usable(s)) {
+		log_warnx("this kernel's saved syscall registers are not where vigil reads them: "
+			  "DNS answers are found by entry and exit programs, which costs more");
+		s->dns_by_entry = true;
+		s->skel->bss->dns_by_entry = 1;
+		int e = attach_for(s, types);
+		if (err == 0)
+			err = e;
+	}
 	return err;
 }
 
@@ -663,9 +710,14 @@ int bpf_sensor__set_enabled(struct bpf_sensor *s, uint32_t type, bool on)
 	return bpf_map__update_elem(s->skel->maps.enabled, &type, sizeof(type), &v, sizeof(v), 0);
 }
 
-bool bpf_sensor__open_regs_bad(const struct bpf_sensor *s)
+bool bpf_sensor__regs_bad(struct bpf_sensor *s)
 {
-	return s->skel->bss->open_regs_bad != 0;
+	if (!s->skel->bss->regs_bad)
+		return false;
+	/* Found bad after start: DNS turns to the entry programs. */
+	if (!s->dns_by_entry && ((s->types >> VG_DNS) & 1))
+		bpf_sensor__set_attached(s, s->types);
+	return true;
 }
 
 unsigned bpf_sensor__rb_used_pct(const struct bpf_sensor *s)

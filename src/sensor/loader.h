@@ -86,8 +86,9 @@ int bpf_sensor__set_enabled(struct bpf_sensor *s, uint32_t type, bool on);
 /* Ring-buffer fill, in percent. */
 unsigned bpf_sensor__rb_used_pct(const struct bpf_sensor *s);
 /* Whether the kernel side found the saved syscall registers elsewhere than
- * it reads an open's flags (fileops.bpf.h): truncating opens go unseen. */
-bool bpf_sensor__open_regs_bad(const struct bpf_sensor *s);
+ * it reads them (saved_regs() in common.bpf.h): truncating opens go
+ * unseen. The first time, DNS is switched to its entry programs. */
+bool bpf_sensor__regs_bad(struct bpf_sensor *s);
 /* The links the sensor attached: link id and the program id behind it. */
 struct vg_link_ref {
 	uint32_t link_id;

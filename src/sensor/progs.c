@@ -140,6 +140,16 @@ uint64_t progs__types(const char *prog_name)
 	return 0;
 }
 
+bool progs__regs_fallback(const char *prog_name)
+{
+	static const char *const fallback[] = {"vg_read_e", "vg_recvfrom_e", "vg_recvmsg_e"};
+
+	for (size_t i = 0; i < sizeof(fallback) / sizeof(fallback[0]); i++)
+		if (strcmp(prog_name, fallback[i]) == 0)
+			return true;
+	return false;
+}
+
 const uint16_t *progs__type_events(unsigned vg_type)
 {
 	static const uint16_t none[1] = {0};

@@ -51,6 +51,10 @@ struct event_avail {
  * produce them, by program name; 0 for a name the table does not know
  * (a unit test checks every program of the object has a row). */
 uint64_t progs__types(const char *prog_name);
+/* Whether the program is needed only where the exit programs cannot take
+ * the call's arguments from the saved registers (the DNS entry programs,
+ * net.bpf.h): the loader attaches it only there. */
+bool progs__regs_fallback(const char *prog_name);
 
 /* The events a record type produces, 0-terminated (at most 4). */
 const uint16_t *progs__type_events(unsigned vg_type);

@@ -19,6 +19,7 @@ setup() {
 
 teardown() {
 	teardown_sensor
+	[ -n "${BG_PID:-}" ] && kill "$BG_PID" 2>/dev/null || true
 }
 
 @test "vigil check: core events available, every kernel event has a state, exit 0" {
@@ -90,9 +91,30 @@ teardown() {
 	[ "$(field "$h" DegradedEvents)" = FileRename ]
 }
 
-@test "a kernel whose saved syscall registers are not where vigil reads an open's flags: FileModify degraded, said once; writes still reported" {
+# The DnsQuery answers of dns_ask_three NAME, one per call, each with the
+# asking process's pid.
+dns_three_seen() {
+	for call in read recvfrom recvmsg; do
+		ev=$(wait_event ".EventID==22 and .QueryName==\"$call.$1\"")
+		[[ "$(field "$ev" QueryResults)" == *127.0.0.4* ]]
+	done
+}
+
+@test "DNS answers are taken at the read's exit alone: read, recvfrom and recvmsg each give DnsQuery, no entry program attached" {
+	DNS_ANSWERS=3 dns_responder 127.0.0.4
+	start_sensor --config "$WORK/vigil.xml" --control-socket "$BATS_TEST_TMPDIR/ctl.sock"
+	dns_ask_three exit.vigil-test.example
+	wait "$BG_PID"; BG_PID=
+	dns_three_seen exit.vigil-test.example
+	names=$("$VIGIL" status --json --socket "$BATS_TEST_TMPDIR/ctl.sock" | jq -r '.attached_program_names')
+	[[ ",$names," == *,vg_read_x,* && ",$names," == *,vg_recvmsg_x,* ]]
+	[[ ",$names," != *,vg_read_e,* && ",$names," != *,vg_recvfrom_e,* && ",$names," != *,vg_recvmsg_e,* ]]
+}
+
+@test "a kernel whose saved syscall registers are not where vigil reads them: FileModify degraded, said once; writes still reported; DNS by entry programs" {
 	echo old >"$WORK/trunc"
-	export VIGIL_TEST_OPEN_REGS_SKEW=1
+	export VIGIL_TEST_REGS_SKEW=1
+	DNS_ANSWERS=3 dns_responder 127.0.0.4
 	start_sensor --config "$WORK/vigil.xml" --control-socket "$BATS_TEST_TMPDIR/ctl.sock"
 	: >"$WORK/trunc"
 	echo new >"$WORK/written"
@@ -100,6 +122,11 @@ teardown() {
 	run "$VIGIL" status --socket "$BATS_TEST_TMPDIR/ctl.sock" --timeout "${VIGIL_START_TIMEOUT:-10}s"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"FileModify degraded: a truncating open without a write is not reported"* ]]
+	[[ "$output" == *vg_read_e*vg_read_x* ]]
+	dns_ask_three entry.vigil-test.example
+	wait "$BG_PID"; BG_PID=
+	dns_three_seen entry.vigil-test.example
+	[ "$(grep -c 'DNS answers are found by entry and exit programs' "$BATS_TEST_TMPDIR/sensor.log")" -eq 1 ]
 	stop_sensor
 	[ "$(count_events ".EventID==200 and .TargetFilename==\"$WORK/trunc\"")" -eq 0 ]
 	h=$(jq -c 'select(.EventID==241)' "$OUT" | tail -n 1)

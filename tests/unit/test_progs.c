@@ -35,10 +35,12 @@ static void test_every_program_has_a_row(void **state)
 	libbpf_set_print(silent);
 	skel = vigil_bpf__open();
 	assert_non_null(skel);
+	size_t fallbacks = 0;
 	bpf_object__for_each_program(prog, skel->obj)
 	{
 		const char *name = bpf_program__name(prog);
 		uint64_t types = progs__types(name);
+		fallbacks += progs__regs_fallback(name);
 		if (types == 0)
 			fail_msg("program %s has no row in progs.c", name);
 		for (unsigned t = 0; t < VG_TYPE_MAX; t++)
@@ -47,6 +49,8 @@ static void test_every_program_has_a_row(void **state)
 		n++;
 	}
 	assert_true(n > 100);
+	/* Every fallback the loader may need exists under its name. */
+	assert_int_equal(fallbacks, 3);
 	vigil_bpf__destroy(skel);
 }
 
