@@ -13,6 +13,7 @@
 # Needs root. Prints a Markdown table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 N=${N:-4000}
 R=${R:-5}
 VIGIL=build/vigil
@@ -26,7 +27,7 @@ start_vigil() {
 	"$VIGIL" run --config "$CFG" --output "jsonl:$TMP/ev.jsonl" --state-dir "$TMP/state" \
 		--health-interval 0 2>"$TMP/vigil.log" &
 	VPID=$!
-	for i in $(seq 1 200); do grep -q Started "$TMP/ev.jsonl" 2>/dev/null && return; sleep 0.05; done
+	wait_started "$TMP/ev.jsonl" "$VPID" && return
 	echo "vigil did not start" >&2; cat "$TMP/vigil.log" >&2; exit 1
 }
 stop_vigil() { kill -TERM "$VPID"; wait "$VPID" || true; VPID=; }
@@ -40,8 +41,6 @@ stop_auditd() {
 	auditctl -D >/dev/null; auditctl -e 0 >/dev/null
 	pkill -x auditd || true; sleep 0.5
 }
-
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 base=() vig=() aud=()
 $STORM 500 >/dev/null # warm the page cache

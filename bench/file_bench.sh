@@ -21,6 +21,7 @@
 # usage: bench/file_bench.sh        (N=20000 R=7 by default, from the env)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 N=${N:-20000}
 R=${R:-7}
 VIGIL=build/vigil
@@ -70,11 +71,7 @@ start_vigil() { # CFG
 	"$VIGIL" run --config "$1" --output "jsonl:$TMP/ev.jsonl" --state-dir "$TMP/state" \
 		--health-interval 0 --control-socket "$TMP/ctl.sock" 2>"$TMP/vigil.log" &
 	VPID=$!
-	for _ in $(seq 1 300); do
-		grep -q '"State":"Started"' "$TMP/ev.jsonl" 2>/dev/null && return
-		kill -0 "$VPID" 2>/dev/null || break
-		sleep 0.05
-	done
+	wait_started "$TMP/ev.jsonl" "$VPID" && return
 	echo "vigil did not start" >&2
 	cat "$TMP/vigil.log" >&2
 	exit 70
@@ -122,7 +119,6 @@ stop_auditd() {
 	auditctl -b "$BACKLOG_WAS" >/dev/null
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 health() { jq -c 'select(.EventID==241)' "$TMP/ev.jsonl" | tail -1; }
 
 base=() nomod=() full=() aud=()

@@ -24,6 +24,7 @@
 #                                  TOP=30 CFG=etc/vigil.xml, from the env)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 N=${N:-20000}
 EXECS=${EXECS:-2000}
 CONNS=${CONNS:-2000}
@@ -51,12 +52,7 @@ mkdir -p "$TMP/storm" "$TMP/gaps"
 "$VIGIL" run --config "$CFG" --output "jsonl:$TMP/ev.jsonl" --state-dir "$TMP/state" \
 	--health-interval 0 --control-socket "$TMP/ctl.sock" 2>"$TMP/vigil.log" &
 VPID=$!
-for _ in $(seq 1 300); do
-	grep -q '"State":"Started"' "$TMP/ev.jsonl" 2>/dev/null && break
-	kill -0 "$VPID" 2>/dev/null || break
-	sleep 0.05
-done
-grep -q '"State":"Started"' "$TMP/ev.jsonl" 2>/dev/null || {
+wait_started "$TMP/ev.jsonl" "$VPID" || {
 	echo "vigil did not start" >&2
 	cat "$TMP/vigil.log" >&2
 	exit 70
@@ -114,8 +110,7 @@ fi
 echo
 # Medians of ns/run: unweighted over the programs that ran, and weighted
 # by runs (the ns/run at which half of all runs are reached).
-med=$(awk -F'\t' '{printf "%.3f\n", $3 / $2}' "$TMP/rows.tsv" | sort -g |
-	awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}')
+med=$(awk -F'\t' '{printf "%.3f\n", $3 / $2}' "$TMP/rows.tsv" | median)
 wmed=$(awk -F'\t' '{printf "%.3f\t%d\n", $3 / $2, $2}' "$TMP/rows.tsv" | sort -g |
 	awk -F'\t' '{v[NR] = $1; r[NR] = $2; R += $2}
 		END {for (i = 1; i <= NR; i++) {c += r[i]; if (2 * c >= R) {print v[i]; exit}}}')

@@ -22,6 +22,7 @@
 #                                  RINGBUF=bytes to shrink the ring buffer, from the env)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 RATES=${RATES:-5000 10000 20000 40000 80000}
 DUR=${DUR:-5}
 UNPACED=${UNPACED:-200000}
@@ -51,11 +52,7 @@ start_vigil() {
 		--health-interval 0 --control-socket "$TMP/ctl.sock" ${RINGBUF:+--ringbuf-size "$RINGBUF"} \
 		2>"$TMP/vigil.log" &
 	VPID=$!
-	for _ in $(seq 1 300); do
-		grep -q '"State":"Started"' "$TMP/ev.jsonl" 2>/dev/null && return
-		kill -0 "$VPID" 2>/dev/null || break
-		sleep 0.05
-	done
+	wait_started "$TMP/ev.jsonl" "$VPID" && return
 	echo "vigil did not start" >&2
 	cat "$TMP/vigil.log" >&2
 	exit 70

@@ -22,6 +22,7 @@
 # usage: bench/redis_bench.sh        (N=200000 R=5 PORT=6390, from the env)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 N=${N:-200000}
 R=${R:-5}
 PORT=${PORT:-6390}
@@ -29,12 +30,9 @@ VIGIL=build/vigil
 TMP=$(mktemp -d /tmp/vigil-redis.XXXXXX)
 VPID= RPID= AUDITD=false
 
-# tracefs is not mounted on every boot; the syscall-tp row needs it.
-TRACEFS=/sys/kernel/tracing
-[ -d "$TRACEFS/events" ] || mount -t tracefs nodev "$TRACEFS" 2>/dev/null || true
-[ -d "$TRACEFS/events" ] || TRACEFS=/sys/kernel/debug/tracing
+find_tracefs # for the syscall-tp row
 cleanup() {
-	echo 0 >"$TRACEFS/events/syscalls/sys_enter_kill/enable" 2>/dev/null || true
+	syscall_tp off
 	[ -n "$VPID" ] && { kill -TERM "$VPID" 2>/dev/null || true; wait "$VPID" 2>/dev/null || true; }
 	[ -n "$RPID" ] && { kill "$RPID" 2>/dev/null || true; wait "$RPID" 2>/dev/null || true; }
 	if $AUDITD; then auditctl -D >/dev/null 2>&1 || true; pkill -x auditd 2>/dev/null || true; fi
@@ -48,7 +46,6 @@ command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null ||
 [ -x "$VIGIL" ] || make --no-print-directory "$VIGIL" >&2
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 # Pinned: redis-server on the last CPU, redis-benchmark on the first, so
 # that the scheduler moving them about is not part of what is measured;
@@ -63,7 +60,7 @@ for _ in $(seq 1 100); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && break; sl
 start() {
 	case $1 in
 	none) ;;
-	syscall-tp) echo 1 >"$TRACEFS/events/syscalls/sys_enter_kill/enable" ;;
+	syscall-tp) syscall_tp on ;;
 	vigil-default | vigil-shipped | vigil-all)
 		local cfg=()
 		[ "$1" = vigil-shipped ] && cfg=(--config etc/vigil.xml)
@@ -71,10 +68,7 @@ start() {
 		"$VIGIL" run "${cfg[@]}" --output "jsonl:$TMP/ev-$1.jsonl" --state-dir "$TMP/state" \
 			--health-interval 0 --control-socket "$TMP/ctl.sock" 2>>"$TMP/vigil.log" &
 		VPID=$!
-		for _ in $(seq 1 400); do
-			grep -q '"State":"Started"' "$TMP/ev-$1.jsonl" 2>/dev/null && break
-			sleep 0.05
-		done
+		wait_started "$TMP/ev-$1.jsonl" "$VPID" || true
 		;;
 	auditd)
 		auditd >/dev/null 2>&1 || true
@@ -86,7 +80,7 @@ start() {
 }
 stop() {
 	case $1 in
-	syscall-tp) echo 0 >"$TRACEFS/events/syscalls/sys_enter_kill/enable" ;;
+	syscall-tp) syscall_tp off ;;
 	vigil-*) kill -TERM "$VPID"; wait "$VPID" || true; VPID= ;;
 	auditd) auditctl -D >/dev/null; auditctl -e 0 >/dev/null; pkill -x auditd || true
 		AUDITD=false; sleep 0.5 ;;

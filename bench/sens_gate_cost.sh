@@ -15,6 +15,7 @@
 # usage: bench/sens_gate_cost.sh   (N=20000 R=5, from the env)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 N=${N:-20000}
 R=${R:-5}
 TMP=$(mktemp -d /tmp/vigil-sensgate.XXXXXX)
@@ -47,8 +48,7 @@ for r in $(seq 1 "$R"); do
 	on+=("${a#* }") off+=("${b#* }")
 	echo "round $r: with the gate ${a#* } ns/run (${a% *} runs), without ${b#* } ns/run (${b% *} runs)" >&2
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-mon=$(median "${on[@]}") moff=$(median "${off[@]}")
+mon=$(printf '%s\n' "${on[@]}" | median) moff=$(printf '%s\n' "${off[@]}" | median)
 echo "Method: bench/hook_cost.sh with only the file storm ($N files under /tmp, none of them a"
 echo "sensitive path), $R interleaved rounds per config; vg_openat_x's ns/run from bpf_stats."
 echo "Host: $(nproc) cores, $(uname -r)."

@@ -20,6 +20,7 @@
 # usage: bench/tcp_rw_bench.sh     (N=100000 R=15 VIGIL_BASE=, from the env)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 N=${N:-100000}
 R=${R:-15}
 VIGIL=build/vigil
@@ -28,11 +29,9 @@ STORM=build/bench/filestorm
 TMP=$(mktemp -d /tmp/vigil-tcprw.XXXXXX)
 VPID=
 
-TRACEFS=/sys/kernel/tracing
-[ -d "$TRACEFS/events" ] || mount -t tracefs nodev "$TRACEFS" 2>/dev/null || true
-[ -d "$TRACEFS/events" ] || TRACEFS=/sys/kernel/debug/tracing
+find_tracefs # for the syscall-tp row
 cleanup() {
-	echo 0 >"$TRACEFS/events/syscalls/sys_enter_kill/enable" 2>/dev/null || true
+	syscall_tp off
 	[ -n "$VPID" ] && { kill -TERM "$VPID" 2>/dev/null || true; wait "$VPID" 2>/dev/null || true; }
 	rm -rf "$TMP"
 }
@@ -46,26 +45,22 @@ start() {
 	local bin=$VIGIL cfg=()
 	case $1 in
 	none) return ;;
-	syscall-tp) echo 1 >"$TRACEFS/events/syscalls/sys_enter_kill/enable"; return ;;
+	syscall-tp) syscall_tp on; return ;;
 	vigil-all-base) bin=$VIGIL_BASE ;;
 	esac
 	[[ $1 == vigil-all* ]] && cfg=(--config tests/fixtures/configs/all-events.xml)
 	"$bin" run "${cfg[@]}" --output "jsonl:$TMP/ev.jsonl" --state-dir "$TMP/state" \
 		--health-interval 0 2>>"$TMP/vigil.log" &
 	VPID=$!
-	for _ in $(seq 1 400); do
-		grep -q '"State":"Started"' "$TMP/ev.jsonl" 2>/dev/null && break
-		sleep 0.05
-	done
+	wait_started "$TMP/ev.jsonl" "$VPID" || true
 }
 stop() {
 	case $1 in
 	none) ;;
-	syscall-tp) echo 0 >"$TRACEFS/events/syscalls/sys_enter_kill/enable" ;;
+	syscall-tp) syscall_tp off ;;
 	*) kill -TERM "$VPID"; wait "$VPID" || true; VPID=; rm -f "$TMP/ev.jsonl" ;;
 	esac
 }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 SETUPS=(none syscall-tp vigil-default vigil-all)
 [ -n "$VIGIL_BASE" ] && SETUPS+=(vigil-all-base)

@@ -1,0 +1,44 @@
+# lib.sh — what the benchmark scripts share, sourced by each after its cd to
+# the repository root: `. bench/lib.sh`. Sets no shell options: each script
+# has its own `set -euo pipefail`, and everything here is safe under it.
+# shellcheck shell=bash
+
+# median: the median of the numbers on stdin, one a line (the mean of the
+# middle two for an even count). sort -g, not -n: -n misorders exponents.
+median() { sort -g | awk '{a[NR] = $1} END {print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}'; }
+
+# wait_started FILE PID: the sensor writes its "Started" state record (to
+# FILE, its JSON lines output) only once its probes are attached, and a
+# workload run before that would be partly unseen. Returns 1 after about
+# 20 s, or at once when PID has died: a sensor that failed to start is not
+# waited for.
+wait_started() {
+	for _ in $(seq 1 400); do
+		grep -q '"State":"Started"' "$1" 2>/dev/null && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# find_tracefs: sets TRACEFS, for syscall_tp. tracefs is not mounted on
+# every boot, and where it cannot be (kernels before 4.1) debugfs has it.
+find_tracefs() {
+	TRACEFS=/sys/kernel/tracing
+	[ -d "$TRACEFS/events" ] || mount -t tracefs nodev "$TRACEFS" 2>/dev/null || true
+	[ -d "$TRACEFS/events" ] || TRACEFS=/sys/kernel/debug/tracing
+}
+
+# syscall_tp on|off: the syscall-tp setup, one ftrace syscall event enabled
+# and no sensor (redis_bench.sh's header says what it measures).
+# sys_enter_kill: a syscall the workloads never make, so the event itself
+# never fires. off is also the cleanup traps' undo, so it never fails, not
+# even before find_tracefs has run.
+syscall_tp() {
+	local enable=${TRACEFS:-/sys/kernel/tracing}/events/syscalls/sys_enter_kill/enable
+	case $1 in
+	on) echo 1 >"$enable" ;;
+	off) { echo 0 >"$enable"; } 2>/dev/null || true ;;
+	*) echo "syscall_tp: on or off, not '$1'" >&2; return 2 ;;
+	esac
+}
