@@ -596,7 +596,14 @@ static __always_inline void call_unread(__u32 tag)
 }
 
 /* Takes the stored call of this thread if it has this tag (copied out,
- * entry deleted). Returns false when there is none. */
+ * entry deleted). Returns false when there is none.
+ *
+ * The entry is copied whatever its tag, and the tag compared after: with
+ * the copy under the tag check, clang keeps the fields in registers set
+ * on one branch and tests the tag a second time before using them, and
+ * verifiers before about 6.8 cannot tell that the second test follows
+ * from the first, so they refuse the program for reading a register that
+ * path never set ("R8 !read_ok" on 6.1). */
 static __always_inline bool call_take(__u32 tag, struct call *out)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -604,13 +611,9 @@ static __always_inline bool call_take(__u32 tag, struct call *out)
 
 	if (!c)
 		return false;
-	if (c->tag != tag) {
-		bpf_map_delete_elem(&calls, &tid);
-		return false;
-	}
 	__builtin_memcpy(out, c, sizeof(*out));
 	bpf_map_delete_elem(&calls, &tid);
-	return true;
+	return out->tag == tag;
 }
 
 #define OFF(o) ((o) & (SCRATCH_SZ / 2 - 1))
