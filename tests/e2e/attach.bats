@@ -46,7 +46,7 @@ attached() {
 	[[ ",$names," == *",vg_exec,"* ]]
 	[[ ",$names," == *",vg_fork,"* ]]
 	[[ ",$names," == *",vg_exit,"* ]]
-	for p in vg_write_e vg_close_e vg_read_e vg_recvfrom_e vg_mmap_e vg_connect_e vg_tcp_state; do
+	for p in vg_write_e vg_close_e vg_read_x vg_recvfrom_x vg_mmap_e vg_connect_e vg_tcp_state; do
 		[[ ",$names," != *",$p,"* ]]
 	done
 	n=$(tr ',' '\n' <<<"$names" | wc -l)
