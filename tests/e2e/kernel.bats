@@ -91,8 +91,8 @@ teardown() {
 	[ "$(field "$h" DegradedEvents)" = FileRename ]
 }
 
-# The DnsQuery answers of dns_ask_three NAME, one per call, each with the
-# asking process's pid.
+# Waits for the DnsQuery of each of dns_ask_three NAME's three queries,
+# each carrying the responder's answer.
 dns_three_seen() {
 	for call in read recvfrom recvmsg; do
 		ev=$(wait_event ".EventID==22 and .QueryName==\"$call.$1\"")

@@ -136,8 +136,8 @@ PY
 	for i in $(seq 1 100); do [ -e "$WORK/dns-ready" ] && break; sleep 0.05; done
 }
 
-# dns_ask_three NAME: asks 127.0.0.1:53 for NAME-read, NAME-recvfrom and
-# NAME-recvmsg, reading each answer with the call its name says: read() on
+# dns_ask_three NAME: asks 127.0.0.1:53 for read.NAME, recvfrom.NAME and
+# recvmsg.NAME, reading each answer with the call its name says: read() on
 # a connected socket, recvfrom() and recvmsg() on unconnected ones (the
 # sender's address comes from the call, not the socket).
 dns_ask_three() {
