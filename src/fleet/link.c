@@ -3,6 +3,7 @@
  */
 #include "fleet/link.h"
 
+#include "common/log.h"
 #include "sinks/natsopt.h"
 #include "sinks/sinkopt.h"
 
@@ -61,6 +62,31 @@ int fleet__link_parse(struct fleet_link *l, const char *url, const char *fleet_n
 	return 0;
 }
 
+/* A responder runs for months and its server may die under it: each loss
+ * and each recovery is one line on stderr, so an operator sees that a host
+ * was out of reach, for how long, and which node of a cluster it moved to
+ * (one it may know only from the cluster's INFO, not from --fleet). Called
+ * on the library's thread; one fprintf each, which stdio keeps whole. */
+static void on_disconnected(natsConnection *nc, void *closure)
+{
+	(void)closure;
+	if (natsConnection_IsClosed(nc))
+		return; /* our own close at shutdown, not a loss */
+	log_warnx(
+	    "fleet: lost the NATS server; reconnecting (requests sent meanwhile are not seen)");
+}
+
+static void on_reconnected(natsConnection *nc, void *closure)
+{
+	char url[600] = "", shown[600];
+
+	(void)closure;
+	if (natsConnection_GetConnectedUrl(nc, url, sizeof(url)) != NATS_OK)
+		url[0] = '\0';
+	sinkopt__redact(url, shown, sizeof(shown));
+	log_info("fleet: reconnected to %s", shown[0] ? shown : "the NATS server");
+}
+
 natsStatus fleet__link_connect(const struct fleet_link *l, bool keep_trying, natsConnection **nc)
 {
 	const char *urls[FLEET_MAX_SERVERS];
@@ -82,6 +108,10 @@ natsStatus fleet__link_connect(const struct fleet_link *l, bool keep_trying, nat
 			st = natsOptions_SetReconnectWait(opts, 250);
 		if (st == NATS_OK)
 			st = natsOptions_SetRetryOnFailedConnect(opts, true, NULL, NULL);
+		if (st == NATS_OK)
+			st = natsOptions_SetDisconnectedCB(opts, on_disconnected, NULL);
+		if (st == NATS_OK)
+			st = natsOptions_SetReconnectedCB(opts, on_reconnected, NULL);
 	}
 	if (st == NATS_OK)
 		st = natsopt__secure(opts, l->creds, l->tls_ca);

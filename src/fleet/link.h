@@ -31,7 +31,9 @@ struct fleet_link {
 int fleet__link_parse(struct fleet_link *l, const char *url, const char *fleet_name);
 
 /* Connects. With keep_trying, an unreachable server is retried forever in
- * the background (responders); without, it is an error (askers). Returns
+ * the background (responders), and each loss and recovery of the server is
+ * logged ("fleet: lost the NATS server...", "fleet: reconnected to URL");
+ * without, it is an error (askers). Returns
  * NATS_OK or the library's status. */
 natsStatus fleet__link_connect(const struct fleet_link *l, bool keep_trying, natsConnection **nc);
 

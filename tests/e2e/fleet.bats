@@ -393,6 +393,28 @@ hunt() {
 	[[ "$stderr" != *"web-1"* ]]
 }
 
+# routed N: cluster node N logged routes to two other nodes.
+routed() {
+	[ "$(grep -c 'Route connection created' "$T/c$1.log")" -ge 2 ]
+}
+
+# all_three QUERY...: `vigil hunt --expect 3` on nodes 2 and 3 until all
+# three hosts answer (a host's interest reaches the other nodes over the
+# routes a moment after it subscribed), at most 40 tries; $output and
+# $stderr are the last try's.
+all_three() {
+	local i
+	for i in $(seq 40); do
+		run --separate-stderr "$VIGIL" hunt --fleet "$all" --key "$T/adm.key" --expect 3 \
+			--timeout 1s --format csv "$@"
+		[[ "$stderr" == *"3 answered"* ]] && return 0
+		sleep 0.25
+	done
+	echo "$output"
+	echo "$stderr"
+	return 1
+}
+
 # cluster3: the test's single server replaced by a 3-node cluster (ports
 # PORT+1..3, routes PORT+11..13), pids in $T/cN.pid; then three stores of
 # 50 records, web-1 served on node 1, web-2 on node 2, db-1 on node 3 (each
@@ -412,7 +434,14 @@ cluster3() {
 	for n in 1 2 3; do
 		retry 50 0.1 port_open $((PORT + n))
 	done
-	sleep 1 # routes up
+	# Each node routed to both others before any host connects, so each
+	# host's first INFO already lists the nodes it may move to.
+	for n in 1 2 3; do
+		retry 100 0.1 routed "$n" || {
+			cat "$T/c$n.log"
+			return 1
+		}
+	done
 	store a web-1 50
 	store b web-2 50
 	store c db-1 50
@@ -424,20 +453,21 @@ cluster3() {
 @test "fleet: 3-node NATS cluster, the node a host is on killed: it moves to another and answers again" {
 	cluster3
 	all="nats://127.0.0.1:$((PORT + 2)),127.0.0.1:$((PORT + 3))"
-	run --separate-stderr "$VIGIL" hunt --fleet "$all" --key "$T/adm.key" --expect 3 "SELECT 1"
-	[[ "$stderr" == *"3 answered"* ]]
+	all_three "SELECT 1"
 	kill -9 "$(cat "$T/c1.pid")"
-	ok=
-	for _ in $(seq 20); do
-		run --separate-stderr "$VIGIL" hunt --fleet "$all" --key "$T/adm.key" --expect 3 \
-			--timeout 1s --format csv "SELECT count(*) AS n FROM DeviceProcessEvents"
-		if [[ "$stderr" == *"3 answered"* ]]; then ok=1; break; fi
-		sleep 0.25
-	done
+	# web-1 says it lost node 1 and which node it moved to: one it knows
+	# only from the cluster, since its --fleet names node 1 alone.
+	retry 100 0.1 grep -q 'fleet: reconnected to' "$T/a.log" || {
+		cat "$T/a.log"
+		return 1
+	}
+	grep -q 'fleet: lost the NATS server; reconnecting' "$T/a.log"
+	grep -Eq "fleet: reconnected to nats://127.0.0.1:($((PORT + 2))|$((PORT + 3)))\$" "$T/a.log"
+	all_three "SELECT count(*) AS n FROM DeviceProcessEvents"
 	echo "$output"
-	echo "$stderr"
-	[ -n "$ok" ]
 	grep -q '^web-1,20' <<<"$output"
+	# Only web-1's node died: the others neither lost nor moved.
+	! grep -q 'fleet: lost' "$T/b.log" "$T/c.log"
 }
 
 @test "fleet: a cluster node killed during a query: the host on it is asked again, the query answered whole" {
