@@ -76,8 +76,9 @@ static void kernel_counts_for(struct sensor *S, unsigned eid, uint64_t *dropped,
  * (saved_regs() in common.bpf.h), so an open that truncates a file
  * without writing it is not reported (open_flags() in fileops.bpf.h).
  * FileModify is degraded from then on, in the log once, and in every
- * SensorHealth and `vigil status`. (DNS has turned to its entry programs:
- * bpf_sensor__regs_bad().)
+ * SensorHealth and `vigil status`. DNS, which reads the same registers,
+ * turns to its entry programs (bpf_sensor__regs_fallback()) and loses
+ * nothing more.
  */
 static void note_open_regs(struct sensor *S)
 {
@@ -87,7 +88,8 @@ static void note_open_regs(struct sensor *S)
 	if (S->open_regs_bad || S->bpf == NULL || !bpf_sensor__regs_bad(S->bpf))
 		return;
 	S->open_regs_bad = true;
-	/* DNS may have turned to its entry programs. */
+	/* Attach errors are logged there; what did attach is listed below. */
+	(void)bpf_sensor__regs_fallback(S->bpf);
 	S->n_attached = bpf_sensor__attached(S->bpf, S->attached, sizeof(S->attached));
 	if (S->avail->state[EV_FILE_MODIFY] == AVAIL_NO)
 		return;

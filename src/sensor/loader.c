@@ -710,14 +710,17 @@ int bpf_sensor__set_enabled(struct bpf_sensor *s, uint32_t type, bool on)
 	return bpf_map__update_elem(s->skel->maps.enabled, &type, sizeof(type), &v, sizeof(v), 0);
 }
 
-bool bpf_sensor__regs_bad(struct bpf_sensor *s)
+bool bpf_sensor__regs_bad(const struct bpf_sensor *s)
 {
-	if (!s->skel->bss->regs_bad)
-		return false;
-	/* Found bad after start: DNS turns to the entry programs. */
-	if (!s->dns_by_entry && ((s->types >> VG_DNS) & 1))
-		bpf_sensor__set_attached(s, s->types);
-	return true;
+	return s->skel->bss->regs_bad != 0;
+}
+
+int bpf_sensor__regs_fallback(struct bpf_sensor *s)
+{
+	if (s->dns_by_entry || !((s->types >> VG_DNS) & 1))
+		return 0;
+	/* With regs_bad set, regs_usable() fails: set_attached switches. */
+	return bpf_sensor__set_attached(s, s->types);
 }
 
 unsigned bpf_sensor__rb_used_pct(const struct bpf_sensor *s)
