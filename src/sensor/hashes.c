@@ -157,10 +157,21 @@ int hash_cache__get(struct hash_cache *hc, const char *path, const char *alt_pat
 	struct hash_entry *e;
 	struct stat st;
 	int fd = -1, err;
+	const struct file_key *kernel_key = key;
 
 	strcpy(out, "-");
 	if (key) {
 		k = *key;
+	} else if (path && path[0] == '/' && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+		/* No identity from the kernel (ImageLoad, FileExecutableDetected):
+		 * the path's, by one stat rather than open, fstat and close. It is
+		 * what the open below would see a moment later, so a hit here
+		 * is the hit that would have been. A library every process maps
+		 * (libc) is a hit at each exec. */
+		key_of(&st, &k);
+		key = &k;
+	}
+	if (key) {
 		e = &hc->e[slot_of(hc, &k)];
 		if (e->algos == hc->algos && memcmp(&e->key, &k, sizeof(k)) == 0) {
 			hc->st.hits++;
@@ -168,20 +179,28 @@ int hash_cache__get(struct hash_cache *hc, const char *path, const char *alt_pat
 			return 0;
 		}
 	}
+	/* One fstat per file opened: every call here is a syscall on the
+	 * event path, and each is dear on a VM. */
 	if (path && path[0] == '/')
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd >= 0 && fstat(fd, &st) == 0 && key && (uint64_t)st.st_ino != key->ino) {
+	if (fd >= 0 &&
+	    (fstat(fd, &st) != 0 || (kernel_key && (uint64_t)st.st_ino != kernel_key->ino))) {
 		/* The path now names another file (replaced after exec). */
 		close(fd);
 		fd = -1;
 	}
-	if (fd < 0 && alt_path)
+	if (fd < 0 && alt_path) {
 		fd = open(alt_path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (fd >= 0 && fstat(fd, &st) != 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
 	if (fd < 0) {
 		hc->st.errors++;
 		return -errno;
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > HASH_MAX_FILE) {
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > HASH_MAX_FILE) {
 		close(fd);
 		hc->st.errors++;
 		return -EINVAL;

@@ -8,9 +8,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sensor/decode.h"
@@ -475,6 +477,28 @@ static void test_hash_cache(void **state)
 	    out, "MD5=900150983CD24FB0D6963F7D28E17F72,"
 		 "SHA1=A9993E364706816ABA3E25717850C26C9CD0D89D,"
 		 "SHA256=BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD");
+	/* A hit is keyed by the file's identity (a stat of the path), so new
+	 * content under the same path is a miss and hashed anew. The mtime
+	 * is set apart from the first write's: same-tick writes share one. */
+	hash_cache__set_algos(hc, HASH_SHA256);
+	assert_int_equal(hash_cache__get(hc, path, NULL, NULL, out), 0); /* cleared: a miss */
+	assert_int_equal(hash_cache__get(hc, path, NULL, NULL, out), 0);
+	hash_cache__stats(hc, &st);
+	assert_int_equal(st.misses, 3);
+	assert_int_equal(st.hits, 2);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "abcd", 4), 4);
+	struct timespec ts[2] = {{.tv_sec = 1000000000}, {.tv_sec = 1000000000}};
+	assert_int_equal(futimens(fd, ts), 0);
+	close(fd);
+	assert_int_equal(hash_cache__get(hc, path, NULL, NULL, out), 0);
+	assert_string_equal(
+	    out, "SHA256=88D4266FD4E6338D13B845FCF289579D209C897823B9217DA3E161936F031589");
+	assert_int_equal(hash_cache__get(hc, path, NULL, NULL, out), 0);
+	hash_cache__stats(hc, &st);
+	assert_int_equal(st.misses, 4);
+	assert_int_equal(st.hits, 3);
 	unlink(path);
 	assert_true(hash_cache__get(hc, path, NULL, NULL, out) < 0);
 	assert_string_equal(out, "-");
