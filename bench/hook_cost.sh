@@ -16,7 +16,14 @@
 # per event the sensor saw. Everything else on the host that makes
 # syscalls during the window also runs the hooks and is counted (that is
 # the hooks' real cost too). bpf_stats adds two clock reads per run, so
-# the figures are a little above the cost with stats off.
+# the figures are above the cost with stats off: by how much, the empty
+# programs of bench/hookfloor.bpf.c tell. They run in the same window on
+# three of the hooks the workload hits (close entry, openat exit, exec),
+# and their ns/run, the floor, is what the two clock reads and the
+# program call cost with nothing to do. Each program's ns/run above the
+# floor is its own work; the ≤ 150 ns target is judged on that, since the
+# floor is the measurement's and is two to four times larger on this VM's
+# kvm-clock than on bare metal.
 # Needs root. Prints a Markdown section. Restores bpf_stats_enabled and
 # stops the sensor it started (by pid).
 #
@@ -33,18 +40,20 @@ TOP=${TOP:-30}
 CFG=${CFG:-etc/vigil.xml}
 VIGIL=build/vigil
 TMP=$(mktemp -d /tmp/vigil-hookcost.XXXXXX)
-VPID=
+VPID= FPID=
 STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
 
 cleanup() {
 	sysctl -q -w kernel.bpf_stats_enabled="$STATS_WAS" >/dev/null 2>&1 || true
 	if [ -n "$VPID" ]; then kill -TERM "$VPID" 2>/dev/null || true; wait "$VPID" 2>/dev/null || true; fi
+	if [ -n "$FPID" ]; then kill -TERM "$FPID" 2>/dev/null || true; wait "$FPID" 2>/dev/null || true; fi
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
 
 [ "$(id -u)" = 0 ] || { echo "hook_cost.sh: needs root" >&2; exit 77; }
-for t in "$VIGIL" build/bench/filestorm build/bench/execstorm build/bench/gapstorm; do
+for t in "$VIGIL" build/bench/filestorm build/bench/execstorm build/bench/gapstorm \
+	build/bench/hookfloor build/bench/hookfloor.bpf.o; do
 	[ -x "$t" ] || make --no-print-directory "$t" >&2
 done
 mkdir -p "$TMP/storm" "$TMP/gaps"
@@ -64,6 +73,19 @@ ids=$({ grep -h '^prog_id:' /proc/"$VPID"/fdinfo/* 2>/dev/null || true; } | awk 
 	sort -un | paste -sd, -)
 [ -n "$ids" ] || { echo "hook_cost.sh: no BPF programs held by vigil" >&2; exit 70; }
 
+# The floor's empty programs, attached until SIGTERM (its stdin is a FIFO
+# this script holds open, so it does not see an end of file before then).
+mkfifo "$TMP/floor.in"
+build/bench/hookfloor build/bench/hookfloor.bpf.o <"$TMP/floor.in" >"$TMP/floor.ids" &
+FPID=$!
+exec 9>"$TMP/floor.in"
+for _ in $(seq 1 100); do
+	[ -s "$TMP/floor.ids" ] && break
+	kill -0 "$FPID" 2>/dev/null || { echo "hook_cost.sh: hookfloor failed" >&2; exit 70; }
+	sleep 0.05
+done
+fids=$(cat "$TMP/floor.ids")
+
 sysctl -q -w kernel.bpf_stats_enabled=1
 t0=$(date +%s.%N)
 file_ms=$(build/bench/filestorm "$TMP/storm" "$N")
@@ -77,6 +99,10 @@ sysctl -q -w kernel.bpf_stats_enabled="$STATS_WAS"
 kill -TERM "$VPID"
 wait "$VPID" || true
 VPID=
+kill -TERM "$FPID"
+wait "$FPID" || true
+FPID=
+exec 9>&-
 health=$(jq -c 'select(.EventID==241)' "$TMP/ev.jsonl" | tail -1)
 
 # One row per program that ran: name, runs, total ns, ns/run.
@@ -86,6 +112,12 @@ jq -r --arg ids "$ids" '
 	| select((.run_cnt // 0) > 0)
 	| [.name, .run_cnt, .run_time_ns] | @tsv' "$TMP/progs.json" |
 	sort -t$'\t' -k3,3nr >"$TMP/rows.tsv"
+# The floor: the empty programs' runs and ns, summed (ns/run over all).
+jq -r --arg ids "$fids" '
+	($ids | split(",") | map(tonumber)) as $f
+	| .[] | select(.id as $i | $f | index($i))
+	| [.name, (.run_cnt // 0), (.run_time_ns // 0)] | @tsv' "$TMP/progs.json" >"$TMP/floor.tsv"
+floor=$(awk -F'\t' '{r += $2; t += $3} END {if (r > 0) printf "%.1f", t / r; else print 0}' "$TMP/floor.tsv")
 nprogs=$(tr ',' '\n' <<<"$ids" | wc -l)
 nran=$(wc -l <"$TMP/rows.tsv")
 [ "$nran" -gt 0 ] || { echo "hook_cost.sh: no program ran (bpf_stats?)" >&2; exit 70; }
@@ -100,13 +132,15 @@ echo "(mkdir, symlink, hard link, prctl rename, refused connect, /etc/shadow rea
 echo "Counters of vigil's $nprogs programs ($nran ran), from \`bpftool prog show\`. Anything else on"
 echo "the host making syscalls in that window ran the hooks too and is included. Host: $(nproc) cores, $(uname -r)."
 echo
-echo "| program | runs | total ns | ns/run |"
-echo "|---|---|---|---|"
-head -n "$TOP" "$TMP/rows.tsv" | awk -F'\t' '{printf "| %s | %d | %d | %.0f |\n", $1, $2, $3, $3/$2}'
+echo "| program | runs | total ns | ns/run | above the floor |"
+echo "|---|---|---|---|---|"
+head -n "$TOP" "$TMP/rows.tsv" | awk -F'\t' -v f="$floor" \
+	'{printf "| %s | %d | %d | %.0f | %.0f |\n", $1, $2, $3, $3/$2, $3/$2 - f}'
 if [ "$nran" -gt "$TOP" ]; then
-	tail -n +$((TOP + 1)) "$TMP/rows.tsv" | awk -F'\t' -v k=$((nran - TOP)) '
-		{r += $2; t += $3} END {printf "| (%d other programs) | %d | %d | %.0f |\n", k, r, t, t/r}'
+	tail -n +$((TOP + 1)) "$TMP/rows.tsv" | awk -F'\t' -v k=$((nran - TOP)) -v f="$floor" '
+		{r += $2; t += $3} END {printf "| (%d other programs) | %d | %d | %.0f | %.0f |\n", k, r, t, t/r, t/r - f}'
 fi
+awk -F'\t' '{printf "| *floor: %s (empty)* | %d | %d | %.0f | — |\n", $1, $2, $3, $2 ? $3/$2 : 0}' "$TMP/floor.tsv"
 echo
 # Medians of ns/run: unweighted over the programs that ran, and weighted
 # by runs (the ns/run at which half of all runs are reached).
@@ -114,11 +148,12 @@ med=$(awk -F'\t' '{printf "%.3f\n", $3 / $2}' "$TMP/rows.tsv" | median)
 wmed=$(awk -F'\t' '{printf "%.3f\t%d\n", $3 / $2, $2}' "$TMP/rows.tsv" | sort -g |
 	awk -F'\t' '{v[NR] = $1; r[NR] = $2; R += $2}
 		END {for (i = 1; i <= NR; i++) {c += r[i]; if (2 * c >= R) {print v[i]; exit}}}')
-awk -F'\t' -v seen="$kernel_seen" -v em="$emitted" -v med="$med" -v wmed="$wmed" '
+awk -F'\t' -v seen="$kernel_seen" -v em="$emitted" -v med="$med" -v wmed="$wmed" -v f="$floor" '
 	{ n++; R += $2; T += $3 }
 	END {
-		printf "- median ns/run over the %d programs that ran: **%.0f** (unweighted), **%.0f** (weighted by runs); target ≤ 300\n", n, med, wmed
-		printf "- all runs: %d, %.1f ms in total, mean **%.0f** ns/run\n", R, T / 1e6, T / R
+		printf "- floor (the empty programs, all runs): **%.0f** ns/run\n", f
+		printf "- median ns/run over the %d programs that ran: %.0f (unweighted), %.0f (weighted by runs); above the floor: **%.0f** and **%.0f**; target ≤ 150 above the floor\n", n, med, wmed, med - f, wmed - f
+		printf "- all runs: %d, %.1f ms in total, mean **%.0f** ns/run (%.0f above the floor)\n", R, T / 1e6, T / R, T / R - f
 		if (seen > 0)
 			printf "- per event: %.0f ns of BPF time per kernel event the sensor saw (%d seen, %d emitted in all): every run of every hook, divided by events\n", T / seen, seen, em
 	}' "$TMP/rows.tsv"
