@@ -751,6 +751,7 @@ size_t bpf_sensor__links(const struct bpf_sensor *s, struct vg_link_ref *refs, s
 			continue;
 		refs[n].link_id = info.id;
 		refs[n].prog_id = info.prog_id;
+		refs[n].fd = bpf_link__fd(l);
 		snprintf(refs[n].prog, sizeof(refs[n].prog), "%s", sk->progs[i].name);
 		n++;
 	}
@@ -764,23 +765,30 @@ int bpf_sensor__check_links(const struct bpf_sensor *s, const struct vg_link_ref
 
 	(void)s;
 	what[0] = '\0';
+	/*
+	 * Through the sensor's own fd, not a new one from the link's id: the
+	 * two reach the same kernel object (an id is freed only with the last
+	 * reference, and the sensor holds one), so what is checked is the
+	 * same, at a third of the syscalls (get_fd_by_id, get_info and close
+	 * were 420 a second for 140 links: 8% of the sensor's CPU in an exec
+	 * storm). What it catches: the fd no longer
+	 * being a link of that id (closed or replaced under the sensor), or
+	 * the link running another program.
+	 */
 	for (size_t i = 0; i < n; i++) {
 		struct bpf_link_info info;
 		uint32_t len = sizeof(info);
-		int fd = bpf_link_get_fd_by_id(refs[i].link_id);
-		bool ok = false;
+		bool gone, ok;
 
 		memset(&info, 0, sizeof(info));
-		if (fd >= 0) {
-			ok = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
-			     info.prog_id == refs[i].prog_id;
-			close(fd);
-		}
+		gone = bpf_obj_get_info_by_fd(refs[i].fd, &info, &len) != 0 ||
+		       info.id != refs[i].link_id;
+		ok = !gone && info.prog_id == refs[i].prog_id;
 		if (ok)
 			continue;
 		if (bad++ == 0)
 			snprintf(what, whatlen, "%s (link %u) %s", refs[i].prog, refs[i].link_id,
-				 fd < 0 ? "detached" : "runs another program");
+				 gone ? "detached" : "runs another program");
 	}
 	return bad;
 }

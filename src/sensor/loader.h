@@ -97,12 +97,15 @@ int bpf_sensor__regs_fallback(struct bpf_sensor *s);
 struct vg_link_ref {
 	uint32_t link_id;
 	uint32_t prog_id;
+	int fd; /* the sensor's own fd of the link (not the ref's: valid until the
+		 * next attach change, after which bpf_sensor__links is called again) */
 	char prog[32];
 };
 /* Fills refs (at most max); returns the count. */
 size_t bpf_sensor__links(const struct bpf_sensor *s, struct vg_link_ref *refs, size_t max);
-/* Checks each link still exists in the kernel and still runs our program.
- * Returns how many do not, describing the first in what. */
+/* Checks each link is still the one attached (same id) and still runs our
+ * program, through the sensor's own fd: one syscall a link. Returns how
+ * many are not, describing the first in what. */
 int bpf_sensor__check_links(const struct bpf_sensor *s, const struct vg_link_ref *refs, size_t n,
 			    char *what, size_t whatlen);
 /* Kernel pre-filtering: record types (bit per vg_type) dropped in the
