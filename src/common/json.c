@@ -114,12 +114,15 @@ void json__add_record(struct strbuf *sb, const struct vrec *rec)
 {
 	const struct vevent_def *def = rec->def;
 
-	strbuf__addf(sb, "{\"EventID\":%u,\"Event\":", def->id);
+	strbuf__adds(sb, "{\"EventID\":");
+	strbuf__add_u64(sb, def->id);
+	strbuf__adds(sb, ",\"Event\":");
 	json__add_str(sb, def->name, strlen(def->name));
 	strbuf__adds(sb, ",\"Computer\":");
 	json__add_str(sb, rec->computer ? rec->computer : "-",
 		      rec->computer ? strlen(rec->computer) : 1);
-	strbuf__addf(sb, ",\"SequenceNumber\":%" PRIu64, rec->seq);
+	strbuf__adds(sb, ",\"SequenceNumber\":");
+	strbuf__add_u64(sb, rec->seq);
 	for (unsigned i = 0; i < def->nfields; i++) {
 		enum vf_id f = (enum vf_id)def->fields[i];
 		const char *name = schema__field_name(f);

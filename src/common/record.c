@@ -4,6 +4,7 @@
 #include "common/record.h"
 
 #include "common/duration.h"
+#include "common/strbuf.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -85,16 +86,23 @@ void vrec__set_ref(struct vrec *rec, enum vf_id f, const char *s, size_t len)
 
 void vrec__set_int(struct vrec *rec, enum vf_id f, int64_t v)
 {
-	char buf[24];
-	int n = snprintf(buf, sizeof(buf), "%" PRId64, v);
-	vrec__set(rec, f, buf, (size_t)n);
+	char buf[FMT_U64_MAX + 1];
+	size_t n;
+
+	if (v < 0) {
+		buf[0] = '-';
+		n = 1 + fmt_u64(buf + 1, (uint64_t)0 - (uint64_t)v);
+	} else {
+		n = fmt_u64(buf, (uint64_t)v);
+	}
+	vrec__set(rec, f, buf, n);
 }
 
 void vrec__set_uint(struct vrec *rec, enum vf_id f, uint64_t v)
 {
-	char buf[24];
-	int n = snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	vrec__set(rec, f, buf, (size_t)n);
+	char buf[FMT_U64_MAX];
+
+	vrec__set(rec, f, buf, fmt_u64(buf, v));
 }
 
 void vrec__setf(struct vrec *rec, enum vf_id f, const char *fmt, ...)
@@ -154,9 +162,9 @@ void vrec__add_dyn(struct vrec *rec, const char *name, const char *s, size_t len
 
 void vrec__add_dyn_uint(struct vrec *rec, const char *name, uint64_t v)
 {
-	char buf[24];
-	int n = snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	vrec__add_dyn(rec, name, buf, (size_t)n, true);
+	char buf[FMT_U64_MAX];
+
+	vrec__add_dyn(rec, name, buf, fmt_u64(buf, v), true);
 }
 
 void vrec__copy(struct vrec *dst, const struct vrec *src)

@@ -101,3 +101,35 @@ const char *strbuf__cstr(struct strbuf *sb)
 		return "";
 	return sb->buf ? sb->buf : "";
 }
+
+size_t fmt_u64(char out[FMT_U64_MAX], uint64_t v)
+{
+	char tmp[FMT_U64_MAX];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	out[n] = '\0';
+	return n;
+}
+
+void fmt_hex(char *out, uint64_t v, unsigned digits)
+{
+	static const char hx[] = "0123456789abcdef";
+
+	while (digits--) {
+		out[digits] = hx[v & 15];
+		v >>= 4;
+	}
+}
+
+void strbuf__add_u64(struct strbuf *sb, uint64_t v)
+{
+	char b[FMT_U64_MAX];
+
+	strbuf__add(sb, b, fmt_u64(b, v));
+}

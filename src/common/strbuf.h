@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct strbuf {
 	char *buf;
@@ -28,5 +29,19 @@ void strbuf__adds(struct strbuf *sb, const char *s);
 void strbuf__addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Returns a NUL-terminated view (valid until the next append). */
 const char *strbuf__cstr(struct strbuf *sb);
+/* Appends v in decimal. */
+void strbuf__add_u64(struct strbuf *sb, uint64_t v);
+
+/*
+ * Number formatting for the event path, where snprintf's format parsing
+ * was a tenth of the sensor's CPU in an exec storm (every record has pids,
+ * GUIDs and a sequence number).
+ */
+#define FMT_U64_MAX 21 /* 20 digits and the NUL */
+/* Writes v in decimal and a NUL to out; returns the digits' count. */
+size_t fmt_u64(char out[FMT_U64_MAX], uint64_t v);
+/* Writes v's low 4*digits bits as exactly that many lower-case hex digits
+ * (leading zeros kept, no NUL). */
+void fmt_hex(char *out, uint64_t v, unsigned digits);
 
 #endif

@@ -4,6 +4,7 @@
 #include "sensor/identity.h"
 
 #include "common/duration.h"
+#include "common/strbuf.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -117,14 +118,29 @@ uint64_t identity__ticks(const struct identity *id, uint64_t start_ns)
 	return start_ns / (NSEC_PER_SEC / (uint64_t)id->clk_tck);
 }
 
+/* {HOST-TTTT-TTTT-TTTT-LLLLLLLLLLLL}: the host id, 48 bits of time (boot
+ * plus start, in clock ticks) and the pid or session id. By hand rather
+ * than by snprintf: every fork and exec formats two of these. */
+static void format_guid(char out[GUID_LEN + 1], uint32_t host, uint64_t t, uint64_t low)
+{
+	out[0] = '{';
+	fmt_hex(out + 1, host, 8);
+	out[9] = '-';
+	fmt_hex(out + 10, t >> 32, 4);
+	out[14] = '-';
+	fmt_hex(out + 15, t >> 16, 4);
+	out[19] = '-';
+	fmt_hex(out + 20, t, 4);
+	out[24] = '-';
+	fmt_hex(out + 25, low, 12);
+	out[37] = '}';
+	out[38] = '\0';
+}
+
 void identity__guid_ticks(const struct identity *id, uint32_t pid, uint64_t start_ticks,
 			  char out[GUID_LEN + 1])
 {
-	uint64_t t = (id->boot_ticks + start_ticks) & 0xffffffffffffull;
-
-	snprintf(out, GUID_LEN + 1, "{%08x-%04x-%04x-%04x-%012" PRIx64 "}", id->host,
-		 (unsigned)(t >> 32) & 0xffff, (unsigned)(t >> 16) & 0xffff, (unsigned)t & 0xffff,
-		 (uint64_t)pid);
+	format_guid(out, id->host, (id->boot_ticks + start_ticks) & 0xffffffffffffull, pid);
 }
 
 void identity__guid(const struct identity *id, uint32_t pid, uint64_t start_ns,
@@ -135,11 +151,7 @@ void identity__guid(const struct identity *id, uint32_t pid, uint64_t start_ns,
 
 void identity__logon_guid(const struct identity *id, uint32_t sessionid, char out[GUID_LEN + 1])
 {
-	uint64_t t = id->boot_ticks & 0xffffffffffffull;
-
-	snprintf(out, GUID_LEN + 1, "{%08x-%04x-%04x-%04x-%012" PRIx64 "}", id->host,
-		 (unsigned)(t >> 32) & 0xffff, (unsigned)(t >> 16) & 0xffff, (unsigned)t & 0xffff,
-		 (uint64_t)sessionid);
+	format_guid(out, id->host, id->boot_ticks & 0xffffffffffffull, sessionid);
 }
 
 uint64_t identity__boot_to_real(const struct identity *id, uint64_t boot_ns)

@@ -82,13 +82,42 @@ static void test_time(void **state)
 	assert_string_equal(t, "2023-11-14 22:13:20.123");
 }
 
+/* The hand-made number formatters of the event path, at their edges. */
+static void test_numbers(void **state)
+{
+	char b[FMT_U64_MAX], h[17] = {0};
+	static struct vrec rec;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(fmt_u64(b, 0), 1);
+	assert_string_equal(b, "0");
+	assert_int_equal(fmt_u64(b, 10), 2);
+	assert_string_equal(b, "10");
+	assert_int_equal(fmt_u64(b, UINT64_MAX), 20);
+	assert_string_equal(b, "18446744073709551615");
+	fmt_hex(h, 0xabc, 8);
+	assert_string_equal(h, "00000abc");
+	memset(h, 0, sizeof(h));
+	fmt_hex(h, 0x123456789abcdef0ull, 4); /* the low bits only */
+	assert_string_equal(h, "def0");
+
+	vrec__reset(&rec, schema__event(EV_PROCESS_TERMINATE));
+	vrec__set_int(&rec, VF_ExitCode, INT64_MIN);
+	assert_string_equal(vrec__get(&rec, VF_ExitCode, &len), "-9223372036854775808");
+	vrec__set_int(&rec, VF_ExitCode, -1);
+	assert_string_equal(vrec__get(&rec, VF_ExitCode, &len), "-1");
+	assert_int_equal(len, 2);
+	vrec__set_uint(&rec, VF_ProcessId, 4294967295u);
+	assert_string_equal(vrec__get(&rec, VF_ProcessId, &len), "4294967295");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_escapes),
-	    cmocka_unit_test(test_utf8),
-	    cmocka_unit_test(test_record),
-	    cmocka_unit_test(test_time),
+	    cmocka_unit_test(test_escapes), cmocka_unit_test(test_utf8),
+	    cmocka_unit_test(test_record),  cmocka_unit_test(test_time),
+	    cmocka_unit_test(test_numbers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
