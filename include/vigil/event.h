@@ -75,7 +75,7 @@ enum vg_type {
 #define VG_FILE_CREATE_VERSION 1
 #define VG_FILE_DELETE_VERSION 1
 #define VG_DNS_VERSION	       1
-#define VG_MMAP_EXEC_VERSION   1
+#define VG_MMAP_EXEC_VERSION   2 /* 2: struct vg_image (size, mtime) */
 #define VG_ACCESS_VERSION      1
 #define VG_UTIMES_VERSION      1
 #define VG_RAW_READ_VERSION    1
@@ -335,6 +335,18 @@ struct vg_fpath {
 	__u32 pad;
 };
 
+/* VG_MMAP_EXEC: the mapped file's vg_fpath, then its size and mtime, which
+ * with the inode and device make the hash cache's key: a library that every
+ * process maps (libc) is then a cache hit without a stat. The path follows
+ * the whole struct. */
+struct vg_image {
+	struct vg_fpath f;
+	__u64 fsize;
+	__s64 mtime_sec;
+	__u32 mtime_nsec;
+	__u32 pad;
+};
+
 /* VG_FILE_MODIFY's flags: what the first write put at offset 0, seen in the
  * writer's buffer. User space reads the file itself when it can; this is
  * for when it cannot (removed at once, or written in another mount
@@ -542,6 +554,7 @@ _Static_assert(sizeof(struct vg_file_delete) == 56, "vg_file_delete layout");
 _Static_assert(__builtin_offsetof(struct vg_exec, ino) == 88, "vg_exec.ino offset");
 _Static_assert(sizeof(struct vg_dns) == 64, "vg_dns layout");
 _Static_assert(sizeof(struct vg_fpath) == 72, "vg_fpath layout");
+_Static_assert(sizeof(struct vg_image) == 96, "vg_image layout");
 _Static_assert(sizeof(struct vg_access) == 56, "vg_access layout");
 _Static_assert(sizeof(struct vg_utimes) == 80, "vg_utimes layout");
 _Static_assert(sizeof(struct vg_rename) == 64, "vg_rename layout");

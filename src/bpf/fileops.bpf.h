@@ -138,11 +138,29 @@ static __always_inline struct wfile *wfile_of(struct file *f, __u64 *k, bool wri
 	return w;
 }
 
+/* Fills the vg_fpath at the start of a record whose fixed part is hdr_size
+ * bytes (the path follows it) and appends the path. */
+static __always_inline void fpath_fill(struct scratch *sc, struct vg_fpath *e, __u32 type,
+				       struct file *f, __u32 flags, __u32 hdr_size)
+{
+	__u8 trunc = 0;
+
+	fill_hdr(&e->hdr, type, 0);
+	e->mode = BPF_CORE_READ(f, f_inode, i_mode);
+	e->ino = BPF_CORE_READ(f, f_inode, i_ino);
+	e->dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	e->flags = flags;
+	e->path_len = append_path(sc, hdr_size, BPF_CORE_READ(f, f_path.dentry),
+				  BPF_CORE_READ(f, f_path.mnt), &trunc);
+	if (trunc)
+		e->hdr.flags |= VG_HF_TRUNCATED;
+	e->hdr.size = hdr_size + e->path_len;
+}
+
 static __always_inline void emit_fpath(__u32 type, struct file *f, __u32 flags)
 {
 	struct scratch *sc = get_scratch();
 	struct vg_fpath *e;
-	__u8 trunc = 0;
 
 	if (!sc) {
 		count_lost(type);
@@ -150,16 +168,7 @@ static __always_inline void emit_fpath(__u32 type, struct file *f, __u32 flags)
 	}
 	e = (void *)sc->ev;
 	__builtin_memset(e, 0, sizeof(*e));
-	fill_hdr(&e->hdr, type, 0);
-	e->mode = BPF_CORE_READ(f, f_inode, i_mode);
-	e->ino = BPF_CORE_READ(f, f_inode, i_ino);
-	e->dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
-	e->flags = flags;
-	e->path_len = append_path(sc, sizeof(*e), BPF_CORE_READ(f, f_path.dentry),
-				  BPF_CORE_READ(f, f_path.mnt), &trunc);
-	if (trunc)
-		e->hdr.flags |= VG_HF_TRUNCATED;
-	e->hdr.size = sizeof(*e) + e->path_len;
+	fpath_fill(sc, e, type, f, flags, sizeof(*e));
 	submit(e, e->hdr.size, type);
 }
 
@@ -399,6 +408,24 @@ struct {
 	__type(value, __u8);
 } img_seen SEC(".maps");
 
+/* ImageLoad's record: emit_fpath's, with the file's size and mtime. */
+static __always_inline void emit_image(struct file *f, __u32 prot)
+{
+	struct scratch *sc = get_scratch();
+	struct vg_image *e;
+
+	if (!sc) {
+		count_lost(VG_MMAP_EXEC);
+		return;
+	}
+	e = (void *)sc->ev;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->fsize = BPF_CORE_READ(f, f_inode, i_size);
+	inode_mtime(BPF_CORE_READ(f, f_inode), &e->mtime_sec, &e->mtime_nsec);
+	fpath_fill(sc, &e->f, VG_MMAP_EXEC, f, prot, sizeof(*e));
+	submit(e, e->f.hdr.size, VG_MMAP_EXEC);
+}
+
 SEC("tp/syscalls/sys_enter_mmap")
 int vg_mmap_e(struct trace_event_raw_sys_enter *ctx)
 {
@@ -435,7 +462,7 @@ int vg_mmap_x(struct trace_event_raw_sys_exit *ctx)
 	if (bpf_map_lookup_elem(&img_seen, &k))
 		return 0; /* each (process, object) once */
 	bpf_map_update_elem(&img_seen, &k, &one, BPF_ANY);
-	emit_fpath(VG_MMAP_EXEC, f, (__u32)c.a[1]);
+	emit_image(f, (__u32)c.a[1]);
 	return 0;
 }
 

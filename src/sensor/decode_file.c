@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 void path_join_normalize(const char *base, const char *rel, char *out, size_t n)
@@ -216,7 +217,7 @@ int decode_file_delete(struct decoder *d, const void *data, size_t size, struct 
 	return 1;
 }
 
-/* The path of a vg_fpath record (VG_MMAP_EXEC, VG_RAW_READ,
+/* The path of a vg_fpath record (VG_RAW_READ, VG_SENS_READ,
  * VG_FILE_MODIFY) into d->buf.s1, and its event started. NULL with *r set
  * when the record is malformed or the process has no room. */
 static const char *fpath_start(struct decoder *d, const struct vg_fpath *e, size_t size,
@@ -238,22 +239,30 @@ static const char *fpath_start(struct decoder *d, const struct vg_fpath *e, size
 
 int decode_image_load(struct decoder *d, const void *data, size_t size, struct vrec *rec)
 {
+	const struct vg_image *e = data;
 	char h[HASHES_STR_MAX];
-	struct proc *p;
-	int r;
-	const char *path = fpath_start(d, data, size, rec, EV_IMAGE_LOAD, &p, &r);
+	struct file_key k;
+	size_t off = sizeof(*e);
 
-	if (path == NULL)
-		return r;
-	vrec__set_str(rec, VF_ImageLoaded, path);
+	if (dec_take((const char *)e, size, &off, e->f.path_len, d->buf.s1, sizeof(d->buf.s1)))
+		return -EINVAL;
+	if (dec_start(d, rec, EV_IMAGE_LOAD, &e->f.hdr) == NULL)
+		return -ENOMEM;
+	vrec__set_str(rec, VF_ImageLoaded, d->buf.s1);
 	vrec__set_str(rec, VF_FileVersion, "-");
 	vrec__set_str(rec, VF_Description, "-");
 	vrec__set_str(rec, VF_Product, "-");
 	vrec__set_str(rec, VF_Company, "-");
 	vrec__set_str(rec, VF_OriginalFileName, "-");
-	/* The cache stats the file for its identity (size and mtime are not
-	 * in the record). */
-	hash_cache__get(d->hc, path, NULL, NULL, h);
+	/* The mapped file's identity as the kernel saw it: a cache hit needs
+	 * no syscall, and a miss hashes the path only if it is still that
+	 * file. The kernel's dev_t packs major:minor as 12:20 bits. */
+	k.dev = makedev((unsigned)(e->f.dev >> 20), (unsigned)(e->f.dev & 0xfffff));
+	k.ino = e->f.ino;
+	k.size = e->fsize;
+	k.mtime_sec = e->mtime_sec;
+	k.mtime_nsec = e->mtime_nsec;
+	hash_cache__get(d->hc, d->buf.s1, NULL, &k, h);
 	dec_set_image_hashes(rec, h);
 	return 1;
 }

@@ -28,7 +28,7 @@ static const struct vg_type_info types[VG_TYPE_MAX] = {
     /* DNS answers name the hosts of every NetworkConnect: never muted. */
     [VG_DNS] = {LAYOUT(VG_DNS, vg_dns), .decode = decode_dns, .event = EV_DNS_QUERY,
 		.gate = {EV_DNS_QUERY, EV_NETWORK_CONNECT}},
-    [VG_MMAP_EXEC] = {LAYOUT(VG_MMAP_EXEC, vg_fpath), .decode = decode_image_load,
+    [VG_MMAP_EXEC] = {LAYOUT(VG_MMAP_EXEC, vg_image), .decode = decode_image_load,
 		      .event = EV_IMAGE_LOAD, .gate = {EV_IMAGE_LOAD}, .mutable = true},
     /* Access to the sensor is a tamper sign whatever the config logs. */
     [VG_ACCESS] = {LAYOUT(VG_ACCESS, vg_access), .decode = decode_access,

@@ -96,10 +96,28 @@ PY
 	a=$(wait_event ".EventID==7 and .ImageLoaded==\"$lib\" and .Image==\"$(readlink -f $PY)\"")
 	[ "$(field "$a" Hashes)" = "SHA256=$(sha256sum "$lib" | cut -d' ' -f1 | tr a-f A-F)" ]
 	b=$(wait_event ".EventID==7 and .ImageLoaded==\"$lib\" and .Image==\"/usr/bin/true\"")
+	[ "$(field "$b" Hashes)" = "$(field "$a" Hashes)" ]
 	# The loader's own libraries show up too (libc for /bin/true).
 	wait_event '.EventID==7 and .Image=="/usr/bin/true" and (.ImageLoaded|test("libc\\.so"))' >/dev/null
 	sleep 0.3
 	[ "$(count_events ".EventID==7 and .ImageLoaded==\"$lib\" and .ProcessId==$(field "$a" ProcessId)")" -eq 1 ]
+}
+
+@test "ImageLoad: a library changed in place (same inode) is hashed anew, not served from the cache" {
+	start_sensor --config "$CFG"
+	cp "$(readlink -f "$H/libvigiltest.so")" "$WORK/libcopy.so"
+	LD_PRELOAD="$WORK/libcopy.so" /bin/true first
+	a=$(wait_event ".EventID==7 and .ImageLoaded==\"$WORK/libcopy.so\"")
+	[ "$(field "$a" Hashes)" = "SHA256=$(sha256sum "$WORK/libcopy.so" | cut -d' ' -f1 | tr a-f A-F)" ]
+	# Bytes past the end of an ELF file leave it loadable; the inode
+	# stays, the size and mtime do not, and the cache is keyed by them.
+	ino=$(stat -c %i "$WORK/libcopy.so")
+	printf 'changed' >>"$WORK/libcopy.so"
+	[ "$(stat -c %i "$WORK/libcopy.so")" = "$ino" ]
+	LD_PRELOAD="$WORK/libcopy.so" /bin/true second
+	b=$(wait_event ".EventID==7 and .ImageLoaded==\"$WORK/libcopy.so\" and .ProcessId!=$(field "$a" ProcessId)")
+	[ "$(field "$b" Hashes)" = "SHA256=$(sha256sum "$WORK/libcopy.so" | cut -d' ' -f1 | tr a-f A-F)" ]
+	[ "$(field "$b" Hashes)" != "$(field "$a" Hashes)" ]
 }
 
 @test "ptrace attach + POKEDATA: ProcessAccess with both GUIDs, and Memory write tampering" {
