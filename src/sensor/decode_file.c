@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 void path_join_normalize(const char *base, const char *rel, char *out, size_t n)
@@ -217,13 +216,16 @@ int decode_file_delete(struct decoder *d, const void *data, size_t size, struct 
 	return 1;
 }
 
-/* The path of a vg_fpath record (VG_RAW_READ, VG_SENS_READ,
- * VG_FILE_MODIFY) into d->buf.s1, and its event started. NULL with *r set
- * when the record is malformed or the process has no room. */
-static const char *fpath_start(struct decoder *d, const struct vg_fpath *e, size_t size,
-			       struct vrec *rec, unsigned event_id, struct proc **p, int *r)
+/* The path of a record that begins with a vg_fpath (VG_RAW_READ,
+ * VG_SENS_READ, VG_FILE_MODIFY; VG_MMAP_EXEC's vg_image) into d->buf.s1,
+ * and its event started. fixed is the record's size before the path.
+ * NULL with *r set when the record is malformed or the process has no
+ * room. */
+static const char *fpath_start(struct decoder *d, const struct vg_fpath *e, size_t fixed,
+			       size_t size, struct vrec *rec, unsigned event_id, struct proc **p,
+			       int *r)
 {
-	size_t off = sizeof(*e);
+	size_t off = fixed;
 
 	if (dec_take((const char *)e, size, &off, e->path_len, d->buf.s1, sizeof(d->buf.s1))) {
 		*r = -EINVAL;
@@ -242,13 +244,13 @@ int decode_image_load(struct decoder *d, const void *data, size_t size, struct v
 	const struct vg_image *e = data;
 	char h[HASHES_STR_MAX];
 	struct file_key k;
-	size_t off = sizeof(*e);
+	struct proc *p;
+	int r;
+	const char *path = fpath_start(d, &e->f, sizeof(*e), size, rec, EV_IMAGE_LOAD, &p, &r);
 
-	if (dec_take((const char *)e, size, &off, e->f.path_len, d->buf.s1, sizeof(d->buf.s1)))
-		return -EINVAL;
-	if (dec_start(d, rec, EV_IMAGE_LOAD, &e->f.hdr) == NULL)
-		return -ENOMEM;
-	vrec__set_str(rec, VF_ImageLoaded, d->buf.s1);
+	if (path == NULL)
+		return r;
+	vrec__set_str(rec, VF_ImageLoaded, path);
 	vrec__set_str(rec, VF_FileVersion, "-");
 	vrec__set_str(rec, VF_Description, "-");
 	vrec__set_str(rec, VF_Product, "-");
@@ -256,13 +258,13 @@ int decode_image_load(struct decoder *d, const void *data, size_t size, struct v
 	vrec__set_str(rec, VF_OriginalFileName, "-");
 	/* The mapped file's identity as the kernel saw it: a cache hit needs
 	 * no syscall, and a miss hashes the path only if it is still that
-	 * file. The kernel's dev_t packs major:minor as 12:20 bits. */
-	k.dev = makedev((unsigned)(e->f.dev >> 20), (unsigned)(e->f.dev & 0xfffff));
+	 * file. */
+	k.dev = dec_kdev(e->f.dev);
 	k.ino = e->f.ino;
 	k.size = e->fsize;
 	k.mtime_sec = e->mtime_sec;
 	k.mtime_nsec = e->mtime_nsec;
-	hash_cache__get(d->hc, d->buf.s1, NULL, &k, h);
+	hash_cache__get(d->hc, path, NULL, &k, h);
 	dec_set_image_hashes(rec, h);
 	return 1;
 }
@@ -271,7 +273,8 @@ int decode_raw_read(struct decoder *d, const void *data, size_t size, struct vre
 {
 	struct proc *p;
 	int r;
-	const char *path = fpath_start(d, data, size, rec, EV_RAW_ACCESS_READ, &p, &r);
+	const char *path =
+	    fpath_start(d, data, sizeof(struct vg_fpath), size, rec, EV_RAW_ACCESS_READ, &p, &r);
 
 	if (path == NULL)
 		return r;
@@ -284,7 +287,8 @@ int decode_file_modify(struct decoder *d, const void *data, size_t size, struct 
 	const struct vg_fpath *e = data;
 	struct proc *p;
 	int r;
-	const char *path = fpath_start(d, data, size, rec, EV_FILE_MODIFY, &p, &r);
+	const char *path =
+	    fpath_start(d, data, sizeof(struct vg_fpath), size, rec, EV_FILE_MODIFY, &p, &r);
 
 	if (path == NULL)
 		return r;
@@ -477,7 +481,8 @@ int decode_sens_read(struct decoder *d, const void *data, size_t size, struct vr
 	struct proc *p;
 	char fl[160];
 	int r;
-	const char *path = fpath_start(d, data, size, rec, EV_SENSITIVE_FILE_READ, &p, &r);
+	const char *path = fpath_start(d, data, sizeof(struct vg_fpath), size, rec,
+				       EV_SENSITIVE_FILE_READ, &p, &r);
 
 	if (path == NULL)
 		return r;

@@ -10,6 +10,8 @@
 #include "sensor/decode.h"
 #include "vigil/event.h"
 
+#include <sys/sysmacros.h>
+
 void dec_set_time(struct decoder *d, struct vrec *rec, uint64_t boot_ns);
 /* Sets f to s, or "-" when s is NULL or empty. */
 void dec_set_s(struct vrec *rec, enum vf_id f, const char *s);
@@ -31,6 +33,12 @@ struct proc *dec_hdr_proc(struct decoder *d, const struct vg_hdr *h);
  * into out (NUL-terminated, cut to n-1); advances *off. -EINVAL when the
  * length runs past the record. */
 int dec_take(const char *base, size_t size, size_t *off, uint32_t len, char *out, size_t n);
+/* A kernel dev_t (major:minor packed as 12:20 bits) as stat(2)'s st_dev:
+ * records carry the former, hash-cache keys compare with the latter. */
+static inline uint64_t dec_kdev(uint64_t kdev)
+{
+	return makedev((unsigned)(kdev >> 20), (unsigned)(kdev & 0xfffff));
+}
 /* A second record for the same kernel record (Tampering after a
  * ProcessCreate, ...), or NULL when the extra slots are used up (counted
  * in d->extra_lost: the caller just skips the event). */

@@ -14,7 +14,6 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/sysmacros.h>
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080 /* Linux 5.6; older libc headers lack it */
@@ -146,8 +145,7 @@ int decode_exec(struct decoder *d, const void *data, size_t size, struct vrec *r
 	p->loginuid = e->loginuid;
 	p->sessionid = e->sessionid;
 	p->exe_ino = e->ino;
-	/* The kernel's dev_t packs major:minor as 12:20 bits; stat's differs. */
-	p->exe_dev = makedev((unsigned)(e->dev >> 20), (unsigned)(e->dev & 0xfffff));
+	p->exe_dev = dec_kdev(e->dev);
 	p->exe_size = e->fsize;
 	p->exe_mtime_sec = e->mtime_sec;
 	p->exe_mtime_nsec = e->mtime_nsec;

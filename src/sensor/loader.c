@@ -771,9 +771,9 @@ int bpf_sensor__check_links(const struct bpf_sensor *s, const struct vg_link_ref
 	 * reference, and the sensor holds one), so what is checked is the
 	 * same, at a third of the syscalls (get_fd_by_id, get_info and close
 	 * were 420 a second for 140 links: 8% of the sensor's CPU in an exec
-	 * storm). What it catches: the fd no longer
-	 * being a link of that id (closed or replaced under the sensor), or
-	 * the link running another program.
+	 * storm). What it catches: the fd no longer being a link of that id
+	 * (closed or replaced under the sensor), or the link running another
+	 * program.
 	 */
 	for (size_t i = 0; i < n; i++) {
 		struct bpf_link_info info;
