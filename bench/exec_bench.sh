@@ -48,12 +48,12 @@ R=${R:-5}
 VIGIL=build/vigil
 STORM=build/bench/execstorm
 TMP=$(mktemp -d /tmp/vigil-exec.XXXXXX)
-VPID= AUDITD=false
+VPID=
 STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
 cleanup() {
 	sysctl -q -w kernel.bpf_stats_enabled="$STATS_WAS" >/dev/null 2>&1 || true
 	[ -n "$VPID" ] && { kill -TERM "$VPID" 2>/dev/null || true; wait "$VPID" 2>/dev/null || true; }
-	if $AUDITD; then auditctl -D >/dev/null 2>&1 || true; pkill -x auditd 2>/dev/null || true; fi
+	execve_audit cleanup
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -81,21 +81,13 @@ start() {
 			exit 70
 		}
 		;;
-	auditd)
-		auditd >/dev/null 2>&1 || true
-		AUDITD=true
-		auditctl -e 1 >/dev/null
-		auditctl -a always,exit -F arch=b64 -S execve -k vigilbench >/dev/null
-		;;
+	auditd) execve_audit on ;;
 	esac
 }
 stop() {
 	case $1 in
 	vigil-*) kill -TERM "$VPID"; wait "$VPID" || true; VPID= ;;
-	auditd)
-		auditctl -D >/dev/null; auditctl -e 0 >/dev/null; pkill -x auditd || true
-		AUDITD=false; sleep 0.5
-		;;
+	auditd) execve_audit off ;;
 	esac
 }
 # agent SETUP: the agent's own processes' utime+stime, in clock ticks.

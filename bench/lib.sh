@@ -42,3 +42,33 @@ syscall_tp() {
 	*) echo "syscall_tp: on or off, not '$1'" >&2; return 2 ;;
 	esac
 }
+
+# execve_audit on|off|cleanup: the auditd setup of exec_bench.sh and
+# redis_bench.sh, Debian's auditd with one rule, `-a always,exit -F
+# arch=b64 -S execve` (as Falco publishes its comparison). AUDITD says
+# whether it runs, for the cleanup traps: cleanup undoes it only then, and
+# never fails.
+AUDITD=false
+execve_audit() {
+	case $1 in
+	on)
+		auditd >/dev/null 2>&1 || true
+		AUDITD=true
+		auditctl -e 1 >/dev/null
+		auditctl -a always,exit -F arch=b64 -S execve -k vigilbench >/dev/null
+		;;
+	off)
+		auditctl -D >/dev/null
+		auditctl -e 0 >/dev/null
+		pkill -x auditd || true
+		AUDITD=false
+		sleep 0.5
+		;;
+	cleanup)
+		if $AUDITD; then
+			auditctl -D >/dev/null 2>&1 || true
+			pkill -x auditd 2>/dev/null || true
+		fi
+		;;
+	esac
+}

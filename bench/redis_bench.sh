@@ -28,14 +28,14 @@ R=${R:-5}
 PORT=${PORT:-6390}
 VIGIL=build/vigil
 TMP=$(mktemp -d /tmp/vigil-redis.XXXXXX)
-VPID= RPID= AUDITD=false
+VPID= RPID=
 
 find_tracefs # for the syscall-tp row
 cleanup() {
 	syscall_tp off
 	[ -n "$VPID" ] && { kill -TERM "$VPID" 2>/dev/null || true; wait "$VPID" 2>/dev/null || true; }
 	[ -n "$RPID" ] && { kill "$RPID" 2>/dev/null || true; wait "$RPID" 2>/dev/null || true; }
-	if $AUDITD; then auditctl -D >/dev/null 2>&1 || true; pkill -x auditd 2>/dev/null || true; fi
+	execve_audit cleanup
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -70,20 +70,14 @@ start() {
 		VPID=$!
 		wait_started "$TMP/ev-$1.jsonl" "$VPID" || true
 		;;
-	auditd)
-		auditd >/dev/null 2>&1 || true
-		AUDITD=true
-		auditctl -e 1 >/dev/null
-		auditctl -a always,exit -F arch=b64 -S execve -k vigilbench >/dev/null
-		;;
+	auditd) execve_audit on ;;
 	esac
 }
 stop() {
 	case $1 in
 	syscall-tp) syscall_tp off ;;
 	vigil-*) kill -TERM "$VPID"; wait "$VPID" || true; VPID= ;;
-	auditd) auditctl -D >/dev/null; auditctl -e 0 >/dev/null; pkill -x auditd || true
-		AUDITD=false; sleep 0.5 ;;
+	auditd) execve_audit off ;;
 	esac
 }
 # The sensor's (or auditd's) pid, for its CPU.
