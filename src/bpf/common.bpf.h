@@ -249,30 +249,73 @@ static __always_inline struct task_struct *vg_current_task(void)
  *
  * They are trusted only when they prove to be this call's: orig_ax holds
  * its number and ax its return value (the exit tracepoint takes ret from
- * regs->ax). A kernel whose stack differs (KASAN doubles it) fails the
- * check, gets NULL, and regs_bad tells user space, which reports
- * FileModify as degraded and has DNS found by entry programs instead.
+ * regs->ax). A kernel whose stack differs (KASAN doubles it; FRED pads the
+ * top) fails the check, gets nothing, and regs_bad tells user space, which
+ * reports FileModify as degraded and has DNS and ImageLoad found by entry
+ * programs instead (args_by_entry).
  */
 #define VG_THREAD_SIZE 16384
 
 /* Set once the saved registers were not where saved_regs() reads them. */
 volatile __u32 regs_bad = 0;
+/* Set at the first exit of a read or mmap by the sensor itself: the
+ * registers have been tried once, and regs_bad says how it went (the
+ * loader's probe, regs_usable() in loader.c). */
+volatile __u32 regs_checked = 0;
+/* Set by user space (loader.c) when the registers cannot be used: the DNS
+ * reads and mmap take their arguments from entry programs instead, through
+ * the calls map. Never cleared. */
+volatile __u32 args_by_entry = 0;
 /* Test hook (VIGIL_TEST_REGS_SKEW, loader.c): moves the read off the saved
  * registers, as a kernel with another stack layout would. */
 const volatile __u32 regs_skew = 0;
 
-static __always_inline struct pt_regs *saved_regs(const struct trace_event_raw_sys_exit *ctx)
+static __always_inline struct pt_regs *saved_regs_addr(void)
 {
 	char *top = (char *)BPF_CORE_READ(vg_current_task(), stack) + VG_THREAD_SIZE - regs_skew;
-	struct pt_regs *regs = (struct pt_regs *)top - 1;
+	return (struct pt_regs *)top - 1;
+}
 
-	if ((long)BPF_CORE_READ(regs, orig_ax) != ctx->id ||
-	    (long)BPF_CORE_READ(regs, ax) != ctx->ret) {
-		if (!regs_bad)
-			regs_bad = 1;
+static __always_inline bool regs_match(const struct trace_event_raw_sys_exit *ctx, long orig_ax,
+				       long ax)
+{
+	if (orig_ax == ctx->id && ax == ctx->ret)
+		return true;
+	if (!regs_bad)
+		regs_bad = 1;
+	return false;
+}
+
+/* The saved registers, or NULL when they are not this call's. */
+static __always_inline struct pt_regs *saved_regs(const struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = saved_regs_addr();
+
+	if (!regs_match(ctx, (long)BPF_CORE_READ(regs, orig_ax), (long)BPF_CORE_READ(regs, ax)))
 		return NULL;
-	}
 	return regs;
+}
+
+/* The same, copied whole into *out with one read, for an exit that needs
+ * several of them and runs on every call (vg_mmap_x): one helper call
+ * instead of one per register. x86-64's pt_regs layout is fixed by the
+ * syscall entry code, so the copy is read with vmlinux.h's offsets. */
+static __always_inline bool saved_regs_copy(const struct trace_event_raw_sys_exit *ctx,
+					    struct pt_regs *out)
+{
+	if (bpf_probe_read_kernel(out, sizeof(*out), saved_regs_addr()))
+		return false;
+	return regs_match(ctx, (long)out->orig_ax, (long)out->ax);
+}
+
+/* The sensor's own call: never reported; its first one tells the loader
+ * whether the registers can be used (regs_checked). */
+static __always_inline void regs_probe(const struct trace_event_raw_sys_exit *ctx)
+{
+	if (!regs_checked) {
+		saved_regs(ctx);
+		regs_checked = 1;
+	}
 }
 
 static __always_inline bool type_enabled(__u32 type)

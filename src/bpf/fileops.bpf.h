@@ -426,6 +426,14 @@ static __always_inline void emit_image(struct file *f, __u32 prot)
 	submit(e, e->f.hdr.size, VG_MMAP_EXEC);
 }
 
+/*
+ * An executable mapping is seen at mmap's exit, which needs the call's
+ * prot and fd. Most mappings are not executable (an exec maps about eight
+ * things, four with PROT_EXEC), so the exit takes both from the saved
+ * registers (saved_regs_copy(), common.bpf.h) and a mapping costs one
+ * program and no map operation. With args_by_entry (registers not usable
+ * here), vg_mmap_e carries them in the calls map instead.
+ */
 SEC("tp/syscalls/sys_enter_mmap")
 int vg_mmap_e(struct trace_event_raw_sys_enter *ctx)
 {
@@ -445,14 +453,39 @@ int vg_mmap_e(struct trace_event_raw_sys_enter *ctx)
 SEC("tp/syscalls/sys_exit_mmap")
 int vg_mmap_x(struct trace_event_raw_sys_exit *ctx)
 {
-	struct call c;
 	struct img_key k = {};
+	struct pt_regs regs;
+	struct call c;
 	struct file *f;
+	__u32 prot;
 	__u8 one = 1;
+	int fd;
 
-	if (!call_take(VG_MMAP_EXEC, &c) || (unsigned long)ctx->ret >= (unsigned long)-4095)
-		return 0;
-	f = fd_file((int)c.a[0]);
+	if (args_by_entry) {
+		if (!call_take(VG_MMAP_EXEC, &c) || (unsigned long)ctx->ret >= (unsigned long)-4095)
+			return 0;
+		fd = (int)c.a[0];
+		prot = (__u32)c.a[1];
+	} else {
+		if ((unsigned long)ctx->ret >= (unsigned long)-4095)
+			return 0;
+		if (is_self()) {
+			regs_probe(ctx);
+			return 0;
+		}
+		if (!saved_regs_copy(ctx, &regs)) {
+			/* User space turns to vg_mmap_e at its next look at
+			 * regs_bad; until then a mapping cannot be told apart,
+			 * and each counts as a lost ImageLoad (the safe side). */
+			count_lost(VG_MMAP_EXEC);
+			return 0;
+		}
+		prot = (__u32)regs.dx;
+		fd = (int)regs.r8;
+		if (!(prot & PROT_EXEC) || fd < 0 || !type_enabled(VG_MMAP_EXEC))
+			return 0;
+	}
+	f = fd_file(fd);
 	if (!f)
 		return 0;
 	k.tgid = bpf_get_current_pid_tgid() >> 32;
@@ -462,7 +495,7 @@ int vg_mmap_x(struct trace_event_raw_sys_exit *ctx)
 	if (bpf_map_lookup_elem(&img_seen, &k))
 		return 0; /* each (process, object) once */
 	bpf_map_update_elem(&img_seen, &k, &one, BPF_ANY);
-	emit_image(f, (__u32)c.a[1]);
+	emit_image(f, prot);
 	return 0;
 }
 

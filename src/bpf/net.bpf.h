@@ -452,18 +452,12 @@ int vg_bind_x(struct trace_event_raw_sys_exit *ctx)
  * reads that are not on sockets stop at the fd's inode type.
  *
  * Where the registers are not to be found (the loader's probe, or any
- * later call, sets regs_bad), user space sets dns_by_entry and attaches
+ * later call, sets regs_bad), user space sets args_by_entry and attaches
  * the entry programs, which carry the arguments in the call map as every
  * other pair of hooks does.
  */
 
 #define TAG_DNS VG_DNS
-
-/* Set by user space (loader.c) when the DNS entry programs are attached. */
-volatile __u32 dns_by_entry = 0;
-/* Set at the first exit of a read by the sensor itself: saved_regs() has
- * been tried once, and regs_bad says how it went (the loader's probe). */
-volatile __u32 regs_checked = 0;
 
 /* Which call a DNS hook is on: where its arguments are. */
 enum { DNS_READ, DNS_RECVFROM, DNS_RECVMSG };
@@ -493,7 +487,7 @@ static __always_inline bool dns_watched(void)
 	return proc_marked(&dns_procs, &dns_marks_full) && type_enabled(VG_DNS);
 }
 
-/* Entry programs, with dns_by_entry only. a[0]=user buffer a[1]=user
+/* Entry programs, with args_by_entry only. a[0]=user buffer a[1]=user
  * sockaddr (or 0) a[2]=is_msg a[3]=struct sock * a[4]=protocol. */
 static __always_inline int dns_enter(int fd, __u64 buf, __u64 addr, __u32 is_msg)
 {
@@ -579,18 +573,13 @@ static __always_inline int dns_exit(const struct trace_event_raw_sys_exit *ctx, 
 	struct call c;
 	__u8 proto;
 
-	if (dns_by_entry) {
+	if (args_by_entry) {
 		if (!call_take(TAG_DNS, &c) || ret <= 12)
 			return 0; /* shorter than a DNS header */
 		return dns_emit(ret, (struct sock *)c.a[3], (__u8)c.a[4], c.a[0], c.a[1], c.a[2]);
 	}
 	if (is_self()) {
-		/* The sensor's own reads are never reported; its first one
-		 * tells the loader whether the registers can be used. */
-		if (!regs_checked) {
-			saved_regs(ctx);
-			regs_checked = 1;
-		}
+		regs_probe(ctx);
 		return 0;
 	}
 	if (ret <= 12 || !dns_watched())

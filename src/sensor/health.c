@@ -76,9 +76,9 @@ static void kernel_counts_for(struct sensor *S, unsigned eid, uint64_t *dropped,
  * (saved_regs() in common.bpf.h), so an open that truncates a file
  * without writing it is not reported (open_flags() in fileops.bpf.h).
  * FileModify is degraded from then on, in the log once, and in every
- * SensorHealth and `vigil status`. DNS, which reads the same registers,
- * turns to its entry programs (bpf_sensor__regs_fallback()) and loses
- * nothing more.
+ * SensorHealth and `vigil status`. DNS and ImageLoad, which read the same
+ * registers, turn to their entry programs (bpf_sensor__regs_fallback())
+ * and lose nothing more.
  */
 static void note_open_regs(struct sensor *S)
 {

@@ -34,9 +34,10 @@ struct bpf_sensor {
 	/* Process-mark flags seen set in .bss (common.bpf.h), which must stay
 	 * set: clearing one would blind a hook to unmarked processes. */
 	bool dns_all, wf_all, marks_used;
-	/* DNS reads are found by entry and exit programs: the saved
-	 * registers cannot be used here (net.bpf.h). Never cleared. */
-	bool dns_by_entry;
+	/* DNS reads and executable mappings are found by entry and exit
+	 * programs: the saved registers cannot be used here (saved_regs() in
+	 * common.bpf.h). Never cleared. */
+	bool args_by_entry;
 	uint64_t types; /* what set_attached() was last asked for */
 };
 
@@ -416,8 +417,8 @@ int bpf_sensor__verify(struct bpf_sensor *s, uint64_t enabled_mask, bool mute_ac
 			     whatlen);
 	fixed += sticky_flag(&s->skel->bss->marks_used, &s->marks_used, "marks_used", fixed, what,
 			     whatlen);
-	fixed += sticky_flag(&s->skel->bss->dns_by_entry, &s->dns_by_entry, "dns_by_entry", fixed,
-			     what, whatlen);
+	fixed += sticky_flag(&s->skel->bss->args_by_entry, &s->args_by_entry, "args_by_entry",
+			     fixed, what, whatlen);
 	/* Clearing sens_all would blind SensitiveFileRead to reads the rules
 	 * could not give the kernel as paths. */
 	if ((s->skel->bss->sens_all != 0) != s->sens_all) {
@@ -552,11 +553,17 @@ static void detach_links(struct bpf_link **links, size_t n)
  * needs exec, fork and exit. */
 #define CORE_TYPES ((1ull << VG_EXEC) | (1ull << VG_FORK) | (1ull << VG_EXIT))
 
+/* The record types whose exit programs read the saved registers, and
+ * whose entry programs (progs__regs_fallback()) stand in where they
+ * cannot. */
+#define REGS_TYPES ((1ull << VG_DNS) | (1ull << VG_MMAP_EXEC))
+
 /*
  * Whether the exit programs can take a call's arguments from the saved
- * registers (saved_regs() in common.bpf.h). vg_read_x tries them on the
- * sensor's own first read and sets regs_checked; a read from a pipe makes
- * sure there was one. Without an answer (vg_read_x not attached), no.
+ * registers (saved_regs() in common.bpf.h). vg_read_x and vg_mmap_x try
+ * them on the sensor's own first read or mmap and set regs_checked; a read
+ * from a pipe and an anonymous mapping make sure there was one. Without an
+ * answer (neither attached), no.
  */
 static bool regs_usable(struct bpf_sensor *s)
 {
@@ -568,6 +575,11 @@ static bool regs_usable(struct bpf_sensor *s)
 			log_warn("reading the register probe pipe");
 		close(p[0]);
 		close(p[1]);
+	}
+	if (!s->skel->bss->regs_checked) {
+		void *m = mmap(NULL, s->page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m != MAP_FAILED)
+			munmap(m, s->page);
 	}
 	return s->skel->bss->regs_checked && !s->skel->bss->regs_bad;
 }
@@ -584,7 +596,7 @@ static int attach_for(struct bpf_sensor *s, uint64_t types)
 		struct bpf_program *prog = *sk->progs[i].prog;
 		struct bpf_link **link = sk->progs[i].link;
 		bool want = (progs__types(sk->progs[i].name) & types) != 0 &&
-			    (s->dns_by_entry || !progs__regs_fallback(sk->progs[i].name));
+			    (s->args_by_entry || !progs__regs_fallback(sk->progs[i].name));
 
 		if (bpf_program__fd(prog) < 0) /* not loaded here */
 			continue;
@@ -610,11 +622,13 @@ int bpf_sensor__set_attached(struct bpf_sensor *s, uint64_t types)
 	types |= CORE_TYPES;
 	s->types = types;
 	err = attach_for(s, types);
-	if (((types >> VG_DNS) & 1) && !s->dns_by_entry && !regs_usable(s)) {
-		log_warnx("this kernel's saved syscall registers are not where vigil reads them: "
-			  "DNS answers are found by entry and exit programs, which costs more");
-		s->dns_by_entry = true;
-		s->skel->bss->dns_by_entry = 1;
+	if ((types & REGS_TYPES) && !s->args_by_entry && !regs_usable(s)) {
+		log_warnx(
+		    "this kernel's saved syscall registers are not where vigil reads them: "
+		    "DNS answers and executable mappings are found by entry and exit programs, "
+		    "which costs more");
+		s->args_by_entry = true;
+		s->skel->bss->args_by_entry = 1;
 		int e = attach_for(s, types);
 		if (err == 0)
 			err = e;
@@ -717,7 +731,7 @@ bool bpf_sensor__regs_bad(const struct bpf_sensor *s)
 
 int bpf_sensor__regs_fallback(struct bpf_sensor *s)
 {
-	if (s->dns_by_entry || !((s->types >> VG_DNS) & 1))
+	if (s->args_by_entry || !(s->types & REGS_TYPES))
 		return 0;
 	/* With regs_bad set, regs_usable() fails: set_attached switches. */
 	return bpf_sensor__set_attached(s, s->types);

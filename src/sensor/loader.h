@@ -87,10 +87,11 @@ int bpf_sensor__set_enabled(struct bpf_sensor *s, uint32_t type, bool on);
 unsigned bpf_sensor__rb_used_pct(const struct bpf_sensor *s);
 /* Whether the kernel side found the saved syscall registers elsewhere than
  * it reads them (saved_regs() in common.bpf.h): truncating opens go
- * unseen, and DNS must take its arguments at the syscalls' entry. */
+ * unseen, and DNS and ImageLoad must take their arguments at the
+ * syscalls' entry. */
 bool bpf_sensor__regs_bad(const struct bpf_sensor *s);
-/* After regs_bad was found: turns DNS, if it is attached and still reads
- * the saved registers, to its entry programs (logged once). Returns 0 or
+/* After regs_bad was found: turns DNS and ImageLoad, if attached and still
+ * reading the saved registers, to their entry programs (logged once). Returns 0 or
  * the first attach error (-errno, each logged). */
 int bpf_sensor__regs_fallback(struct bpf_sensor *s);
 /* The links the sensor attached: link id and the program id behind it. */

@@ -142,7 +142,8 @@ uint64_t progs__types(const char *prog_name)
 
 bool progs__regs_fallback(const char *prog_name)
 {
-	static const char *const fallback[] = {"vg_read_e", "vg_recvfrom_e", "vg_recvmsg_e"};
+	static const char *const fallback[] = {"vg_read_e", "vg_recvfrom_e", "vg_recvmsg_e",
+					       "vg_mmap_e"};
 
 	for (size_t i = 0; i < sizeof(fallback) / sizeof(fallback[0]); i++)
 		if (strcmp(prog_name, fallback[i]) == 0)

@@ -52,8 +52,9 @@ struct event_avail {
  * (a unit test checks every program of the object has a row). */
 uint64_t progs__types(const char *prog_name);
 /* Whether the program is needed only where the exit programs cannot take
- * the call's arguments from the saved registers (the DNS entry programs,
- * net.bpf.h): the loader attaches it only there. */
+ * the call's arguments from the saved registers (the DNS entry programs in
+ * net.bpf.h, vg_mmap_e in fileops.bpf.h): the loader attaches it only
+ * there. */
 bool progs__regs_fallback(const char *prog_name);
 
 /* The events a record type produces, 0-terminated (at most 4). */

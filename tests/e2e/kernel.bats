@@ -100,7 +100,7 @@ dns_three_seen() {
 	done
 }
 
-@test "DNS answers are taken at the read's exit alone: read, recvfrom and recvmsg each give DnsQuery, no entry program attached" {
+@test "DNS answers and mappings are taken at the syscall's exit alone: read, recvfrom and recvmsg each give DnsQuery, exec gives ImageLoad, no entry program attached" {
 	DNS_ANSWERS=3 dns_responder 127.0.0.4
 	start_sensor --config "$WORK/vigil.xml" --control-socket "$BATS_TEST_TMPDIR/ctl.sock"
 	dns_ask_three exit.vigil-test.example
@@ -109,9 +109,15 @@ dns_three_seen() {
 	names=$("$VIGIL" status --json --socket "$BATS_TEST_TMPDIR/ctl.sock" | jq -r '.attached_program_names')
 	[[ ",$names," == *,vg_read_x,* && ",$names," == *,vg_recvmsg_x,* ]]
 	[[ ",$names," != *,vg_read_e,* && ",$names," != *,vg_recvfrom_e,* && ",$names," != *,vg_recvmsg_e,* ]]
+	[[ ",$names," == *,vg_mmap_x,* && ",$names," != *,vg_mmap_e,* ]]
+	# A new process's libc, and the mapping's prot from the registers.
+	/usr/bin/env true
+	wait_event '.EventID==7 and .Image=="/usr/bin/env" and (.ImageLoaded|test("/libc\\.so"))' >/dev/null
+	stop_sensor
+	[ "$(jq -c 'select(.EventID==241)' "$OUT" | tail -n 1 | jq .ImageLoadDroppedKernel)" -eq 0 ]
 }
 
-@test "a kernel whose saved syscall registers are not where vigil reads them: FileModify degraded, said once; writes still reported; DNS by entry programs" {
+@test "a kernel whose saved syscall registers are not where vigil reads them: FileModify degraded, said once; writes still reported; DNS and ImageLoad by entry programs" {
 	echo old >"$WORK/trunc"
 	export VIGIL_TEST_REGS_SKEW=1
 	DNS_ANSWERS=3 dns_responder 127.0.0.4
@@ -122,11 +128,13 @@ dns_three_seen() {
 	run "$VIGIL" status --socket "$BATS_TEST_TMPDIR/ctl.sock" --timeout "${VIGIL_START_TIMEOUT:-10}s"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"FileModify degraded: a truncating open without a write is not reported"* ]]
-	[[ "$output" == *vg_read_e*vg_read_x* ]]
+	[[ "$output" == *vg_read_e*vg_read_x* && "$output" == *vg_mmap_e*vg_mmap_x* ]]
 	dns_ask_three entry.vigil-test.example
 	wait "$BG_PID"; BG_PID=
 	dns_three_seen entry.vigil-test.example
-	[ "$(grep -c 'DNS answers are found by entry and exit programs' "$BATS_TEST_TMPDIR/sensor.log")" -eq 1 ]
+	/usr/bin/env true
+	wait_event '.EventID==7 and .Image=="/usr/bin/env" and (.ImageLoaded|test("/libc\\.so"))' >/dev/null
+	[ "$(grep -c 'DNS answers and executable mappings are found by entry and exit programs' "$BATS_TEST_TMPDIR/sensor.log")" -eq 1 ]
 	stop_sensor
 	[ "$(count_events ".EventID==200 and .TargetFilename==\"$WORK/trunc\"")" -eq 0 ]
 	h=$(jq -c 'select(.EventID==241)' "$OUT" | tail -n 1)

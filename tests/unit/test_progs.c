@@ -50,7 +50,7 @@ static void test_every_program_has_a_row(void **state)
 	}
 	assert_true(n > 100);
 	/* Every fallback the loader may need exists under its name. */
-	assert_int_equal(fallbacks, 3);
+	assert_int_equal(fallbacks, 4);
 	vigil_bpf__destroy(skel);
 }
 
