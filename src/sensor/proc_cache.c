@@ -3,6 +3,13 @@
  *
  * A chained hash by pid (live pids are unique, so one entry per pid) plus an
  * LRU list. Lookups touch the entry; inserts past the cap evict the tail.
+ *
+ * The strings of an entry (image, command line, cwd, parent image, hashes)
+ * are shared, reference-counted and never changed in place. A fork is the
+ * commonest record after exec, and its child starts with the parent's
+ * strings: sharing them makes a fork cost one allocation, not nine, and a
+ * thousand workers of one server hold one copy of its command line. "-" is
+ * one static string that is never counted or freed.
  */
 #include "sensor/proc_cache.h"
 
@@ -14,6 +21,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,14 +38,55 @@ struct proc_cache {
 	struct proc_cache_stats st;
 };
 
+/* A shared string: its count, then its bytes; entries point at s. */
+struct pstr {
+	uint32_t refs;
+	char s[];
+};
+
+static char dash_str[] = DASH;
+
+static struct pstr *pstr_of(char *s)
+{
+	return (struct pstr *)(void *)(s - offsetof(struct pstr, s));
+}
+
+/* Drops one reference to s (NULL and "-" are no-ops). */
+static void pstr_put(char *s)
+{
+	if (s == NULL || s == dash_str)
+		return;
+	if (--pstr_of(s)->refs == 0)
+		free(pstr_of(s));
+}
+
+/* *dst takes another reference to src, a string of this cache (or NULL). */
+static void pstr_share(char **dst, char *src)
+{
+	if (src != NULL && src != dash_str)
+		pstr_of(src)->refs++;
+	pstr_put(*dst);
+	*dst = src;
+}
+
 int proc__set_str(char **dst, const char *src)
 {
-	char *n = strdup(src && *src ? src : DASH);
+	struct pstr *n;
+	size_t len;
 
+	if (src == NULL || *src == '\0') {
+		pstr_put(*dst);
+		*dst = dash_str;
+		return 0;
+	}
+	len = strlen(src);
+	n = malloc(sizeof(*n) + len + 1);
 	if (n == NULL)
 		return -ENOMEM;
-	free(*dst);
-	*dst = n;
+	n->refs = 1;
+	memcpy(n->s, src, len + 1);
+	pstr_put(*dst);
+	*dst = n->s;
 	return 0;
 }
 
@@ -75,11 +124,11 @@ static void touch(struct proc_cache *pc, struct proc *p)
 
 static void proc_free(struct proc *p)
 {
-	free(p->image);
-	free(p->cmdline);
-	free(p->cwd);
-	free(p->parent_image);
-	free(p->hashes);
+	pstr_put(p->image);
+	pstr_put(p->cmdline);
+	pstr_put(p->cwd);
+	pstr_put(p->parent_image);
+	pstr_put(p->hashes);
 	free(p);
 }
 
@@ -150,11 +199,7 @@ static struct proc *insert(struct proc_cache *pc, uint32_t pid, uint64_t start_t
 	strcpy(p->peer, DASH);
 	p->loginuid = UINT32_MAX;
 	p->sessionid = UINT32_MAX;
-	if (proc__set_str(&p->image, NULL) || proc__set_str(&p->cmdline, NULL) ||
-	    proc__set_str(&p->cwd, NULL) || proc__set_str(&p->parent_image, NULL)) {
-		proc_free(p);
-		return NULL;
-	}
+	p->image = p->cmdline = p->cwd = p->parent_image = dash_str;
 	p->hnext = pc->buckets[pid & (NBUCKETS - 1)];
 	pc->buckets[pid & (NBUCKETS - 1)] = p;
 	lru_push(pc, p);
@@ -358,7 +403,7 @@ static void fill_from_proc(struct proc_cache *pc, struct proc *p, uint32_t ppid,
 		identity__guid_ticks(pc->id, ppid, pstart, p->pguid);
 		parent = find(pc, ppid);
 		if (parent && parent->start_ticks == pstart)
-			proc__set_str(&p->parent_image, parent->image);
+			pstr_share(&p->parent_image, parent->image);
 		else if (read_link(ppid, "exe", buf, sizeof(buf)) == 0)
 			proc__set_str(&p->parent_image, buf);
 	}
@@ -419,12 +464,11 @@ struct proc *proc_cache__fork(struct proc_cache *pc, uint32_t ppid, uint64_t pst
 	p->pstart_ticks = pstart_ticks;
 	identity__guid_ticks(pc->id, ppid, pstart_ticks, p->pguid);
 	if (parent) {
-		proc__set_str(&p->image, parent->image);
-		proc__set_str(&p->cmdline, parent->cmdline);
-		proc__set_str(&p->cwd, parent->cwd);
-		proc__set_str(&p->parent_image, parent->image);
-		if (parent->hashes)
-			p->hashes = strdup(parent->hashes);
+		pstr_share(&p->image, parent->image);
+		pstr_share(&p->cmdline, parent->cmdline);
+		pstr_share(&p->cwd, parent->cwd);
+		pstr_share(&p->parent_image, parent->image);
+		pstr_share(&p->hashes, parent->hashes);
 		p->uid = parent->uid;
 		p->gid = parent->gid;
 		p->euid = parent->euid;
@@ -476,11 +520,11 @@ struct proc *proc_cache__exec(struct proc_cache *pc, uint32_t pid, uint64_t star
 	/* The parent's image at our exec: what it is now, not what we
 	 * inherited at fork (the parent may have exec'd since). */
 	if (parent)
-		proc__set_str(&p->parent_image, parent->image);
+		pstr_share(&p->parent_image, parent->image);
 	proc__set_str(&p->image, image);
 	proc__set_str(&p->cmdline, cmdline);
 	proc__set_str(&p->cwd, cwd);
-	free(p->hashes);
+	pstr_put(p->hashes);
 	p->hashes = NULL;
 	return p;
 }

@@ -32,6 +32,7 @@ struct proc {
 	char guid[GUID_LEN + 1];
 	char pguid[GUID_LEN + 1];
 	uint32_t uid, gid, euid, loginuid, sessionid;
+	/* Shared and read-only: set only with proc__set_str(). */
 	char *image;   /* never NULL: "-" when unknown */
 	char *cmdline; /* argv joined by spaces */
 	char *cwd;
@@ -112,7 +113,10 @@ void proc_cache__for_each(struct proc_cache *pc, void (*fn)(void *ctx, struct pr
 
 void proc_cache__stats(const struct proc_cache *pc, struct proc_cache_stats *st);
 
-/* Replaces *dst with a copy of src (NULL → "-"); returns 0 or -ENOMEM. */
+/* Replaces *dst, one of a struct proc's strings, with a copy of src (NULL
+ * or "" → "-"); returns 0 or -ENOMEM, leaving *dst as it was. The strings
+ * are shared between entries (proc_cache.c): never write into one, and
+ * change them only through this. */
 int proc__set_str(char **dst, const char *src);
 
 #endif

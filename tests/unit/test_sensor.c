@@ -94,6 +94,46 @@ static void test_cache_pid_reuse_and_fork(void **state)
 	proc_cache__free(pc);
 }
 
+/* Forked entries share their parent's strings (proc_cache.c): each keeps
+ * its own view when the other changes or goes. Run under ASan in CI, so a
+ * string freed while still shared fails here. */
+static void test_cache_shared_strings(void **state)
+{
+	struct identity id = test_id();
+	struct proc_cache *pc = proc_cache__new(&id, 128);
+	struct proc *parent, *kids[3];
+
+	(void)state;
+	parent =
+	    proc_cache__exec(pc, FAKE_PID, 100, 1, 1, "/usr/sbin/server", "server -w 3", "/srv");
+	assert_int_equal(proc__set_str(&parent->hashes, "SHA256=AB"), 0);
+	for (uint32_t i = 0; i < 3; i++) {
+		kids[i] = proc_cache__fork(pc, FAKE_PID, 100, FAKE_PID + 1 + i, 200 + i);
+		assert_non_null(kids[i]);
+		/* One copy: the same bytes, not equal ones. */
+		assert_ptr_equal(kids[i]->cmdline, parent->cmdline);
+		assert_ptr_equal(kids[i]->hashes, parent->hashes);
+	}
+	/* The parent execs: its strings change, its children's do not. */
+	parent = proc_cache__exec(pc, FAKE_PID, 100, 1, 1, "/usr/bin/other", "other", "/");
+	assert_string_equal(parent->image, "/usr/bin/other");
+	assert_null(parent->hashes);
+	assert_string_equal(kids[0]->image, "/usr/sbin/server");
+	assert_string_equal(kids[0]->hashes, "SHA256=AB");
+	/* A child execs and one is evicted as a reused pid: the others keep
+	 * theirs. */
+	kids[0] = proc_cache__exec(pc, FAKE_PID + 1, 200, FAKE_PID, 100, "/bin/sh", "sh", "/");
+	assert_string_equal(kids[0]->parent_image, "/usr/bin/other");
+	assert_non_null(proc_cache__exec(pc, FAKE_PID + 2, 999, 1, 1, "/bin/new", "new", "/"));
+	assert_string_equal(kids[2]->cmdline, "server -w 3");
+	assert_string_equal(kids[2]->cwd, "/srv");
+	assert_string_equal(kids[2]->parent_image, "/usr/sbin/server");
+	/* An empty string is "-", as NULL is. */
+	assert_int_equal(proc__set_str(&kids[2]->cwd, ""), 0);
+	assert_string_equal(kids[2]->cwd, "-");
+	proc_cache__free(pc);
+}
+
 static void test_cache_bounded_and_gc(void **state)
 {
 	struct identity id = test_id();
@@ -510,6 +550,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_guid_format_and_uniqueness),
 	    cmocka_unit_test(test_cache_pid_reuse_and_fork),
+	    cmocka_unit_test(test_cache_shared_strings),
 	    cmocka_unit_test(test_cache_bounded_and_gc),
 	    cmocka_unit_test(test_cache_snapshot_self),
 	    cmocka_unit_test(test_helpers),
