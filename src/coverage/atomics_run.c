@@ -174,8 +174,11 @@ struct json_object *atomics_manifest_test(const struct atomic_test *t, size_t id
 	}
 	/* A command that calls a program this machine lacks did not do what
 	 * it says, even when a later line makes its shell exit 0 (T1049-6
-	 * runs `sockstat -4`, then `sockstat -6 || true`). */
-	ok = ran && cmd->exit == 0 && cmd->sig == 0 && !cmd->timed_out && !cmd->not_found[0];
+	 * runs `sockstat -4`, then `sockstat -6 || true`). Nor did one whose
+	 * systemctl or systemd-run found no systemd to ask (T1569.003-5 runs
+	 * `systemd-run ...`, then `systemctl status ... || echo`). */
+	ok = ran && cmd->exit == 0 && cmd->sig == 0 && !cmd->timed_out && !cmd->not_found[0] &&
+	     !cmd->no_systemd;
 	json_object_object_add(o, "index", json_object_new_int64((int64_t)idx));
 	json_object_object_add(o, "technique", json_object_new_string(t->technique));
 	json_object_object_add(o, "number", json_object_new_int(t->number));
@@ -213,6 +216,7 @@ struct json_object *atomics_manifest_test(const struct atomic_test *t, size_t id
 			json_object_array_add(nf, json_object_new_string("\xe2\x80\xa6"));
 		json_object_object_add(o, "not_found", nf);
 	}
+	json_object_object_add(o, "no_systemd", json_object_new_boolean(cmd && cmd->no_systemd));
 	if (cmd || last) {
 		const struct sandbox_phase *p = cmd ? cmd : last;
 
@@ -326,6 +330,9 @@ static void progress(FILE *f, size_t i, size_t n, const struct atomic_test *t,
 			   json_object_array_length(v) > 0) {
 			fprintf(f, "command failed: %s: not found here (%lld ms)\n",
 				json_object_get_string(json_object_array_get_idx(v, 0)), ms);
+		} else if (json_object_object_get_ex(e, "no_systemd", &v) &&
+			   json_object_get_boolean(v)) {
+			fprintf(f, "command failed: no systemd as PID 1 here (%lld ms)\n", ms);
 		} else {
 			struct json_object *ex = NULL, *sig = NULL;
 

@@ -558,12 +558,13 @@ static int limits(struct setup *st)
 	return 0;
 }
 
-/* A lived-in root home, written inside the sandbox (into its overlay,
- * gone with it). Credential-access and persistence tests look for an SSH
- * key pair, authorized_keys, a GnuPG directory and a shell history; on a
- * machine without them such a test finds nothing, exits 0 and proves
- * nothing. The files are decoys: no key material, only the shapes a search
- * for them matches. Files the host already has are left as they are. */
+/* A lived-in root home and one user's, written inside the sandbox (into
+ * its overlay, gone with it). Credential-access and persistence tests look
+ * for an SSH key pair, authorized_keys, a GnuPG directory, a shell history
+ * and a user's .netrc under /home (T1552.001); on a machine without them
+ * such a test finds nothing, exits 0 and proves nothing. The files are
+ * decoys: no key material or password, only the shapes a search for them
+ * matches. Files the host already has are left as they are. */
 static const struct {
 	const char *path;
 	mode_t mode;
@@ -580,6 +581,10 @@ static const struct {
     {"/root/.gnupg", 0700, NULL},
     {"/root/.gnupg/pubring.kbx", 0600, "vigil-sandbox-decoy\n"},
     {"/root/.bash_history", 0600, "ls -la\ncd /tmp\ncat /etc/hostname\n"},
+    {"/home", 0755, NULL},
+    {"/home/atomic", 0755, NULL},
+    {"/home/atomic/.netrc", 0600,
+     "machine github.com login atomic password vigil-sandbox-decoy-not-a-password\n"},
 };
 
 static int seed_home(struct setup *st)
@@ -853,11 +858,16 @@ struct outbuf {
 	bool line_long;
 };
 
+/* What systemd's tools print, as a whole line's start, when systemd is
+ * not PID 1 (sd_booted() false); the line goes on "Can't operate.". */
+#define NO_SYSTEMD_LINE "System has not been booted with systemd as init system (PID 1)."
+
 /* A whole line of output: when it is the phase shell's own "not found"
  * for a command, notes the command. dash says "NAME: LINE: CMD: not
  * found", bash "NAME: line LINE: CMD: command not found"; NAME is the
  * phase marker, so the message of a program the test runs (`type x`
- * says "x: not found") is never taken for one. */
+ * says "x: not found") is never taken for one. Notes systemd's refusal
+ * too (sandbox_phase.no_systemd). */
 static void out_line(struct outbuf *o)
 {
 	static const char *const sfx[] = {": command not found", ": not found"};
@@ -867,6 +877,10 @@ static void out_line(struct outbuf *o)
 	l[n] = '\0';
 	if (n > 0 && l[n - 1] == '\r')
 		l[--n] = '\0';
+	if (strncmp(l, NO_SYSTEMD_LINE, sizeof(NO_SYSTEMD_LINE) - 1) == 0) {
+		o->p->no_systemd = true;
+		return;
+	}
 	if (strncmp(l, o->argv0, al) != 0 || strncmp(l + al, ": ", 2) != 0)
 		return;
 	for (size_t k = 0; k < 2 && !end; k++) {

@@ -71,6 +71,10 @@ struct sandbox_phase {
 	 * each once; not_found_cut when more did not fit. */
 	char not_found[SANDBOX_NOTFOUND_MAX + 1];
 	bool not_found_cut;
+	/* systemctl or systemd-run said it cannot operate: the sandbox has no
+	 * systemd as PID 1 (its own pid namespace and /run), so whatever the
+	 * phase asked of systemd was not done, whatever its exit status. */
+	bool no_systemd;
 };
 
 /* The next name of a not_found list, at *q (not at its end): sets *name,

@@ -172,6 +172,19 @@ while True:
 	[[ "$stderr" == *"T9907-1 command failed: vigil-no-such-tool: not found here"* ]]
 }
 
+@test "atomics run: a command whose systemd-run finds no systemd as PID 1 failed, though its shell exits 0" {
+	command -v systemd-run >/dev/null || { [ "${CI:-}" != true ] || return 1; skip "no systemd-run"; }
+	run --separate-stderr "$VIGIL" atomics run $SBX --only T9909 --manifest "$M"
+	[ "$status" -eq 0 ]
+	[ "$(mt 0 'phases[] | select(.phase=="command") | .exit')" = 0 ]
+	[ "$(mt 0 succeeded)" = false ]
+	[ "$(mt 0 no_systemd)" = true ]
+	[[ "$stderr" == *"T9909-1 command failed: no systemd as PID 1 here"* ]]
+	# The words elsewhere in a line are not systemd's refusal.
+	[ "$(mt 1 succeeded)" = true ]
+	[ "$(mt 1 no_systemd)" = false ]
+}
+
 @test "atomics run: /tmp/AtomicRedTeam/atomics is the checkout under test, and what a test changes there vanishes" {
 	f="$SBX/atomics/T9908/T9908.yaml"
 	before=$(stat -c '%a %U' "$f")
