@@ -493,6 +493,13 @@ struct vg_sens_key {
 	__u32 prefixlen;
 	__u8 path[VG_SENS_KEY];
 };
+/* A file name wherever it is (a rule's `end with` "/NAME"): the name, folded
+ * and NUL-padded. Names are 1..VG_SENS_NAME-1 bytes. */
+#define VG_SENS_NAME	  32
+#define VG_SENS_NAMES_MAX 256
+struct vg_sens_name {
+	__u8 name[VG_SENS_NAME];
+};
 
 /* Syscalls named in records (stable numbers, not the arch's). */
 enum vg_sys {

@@ -9,10 +9,15 @@
  *               directory and the directories below it (bounded);
  *   sens_paths  an LPM trie of the rules' exact paths (stored with their
  *               terminating NUL, so only the whole path matches) and
- *               prefixes (stored without), case-folded like the rules.
+ *               prefixes (stored without), case-folded like the rules;
+ *   sens_names  file names wanted in any directory (a rule's `end with`
+ *               "/.netrc": credentials that live in every user's home),
+ *               folded, with sens_name_lens saying which lengths occur.
  * An open whose parent directory is not in sens_dirs stops after that one
- * lookup. One that is gets its path walked and checked in the trie, so a
- * busy directory such as /etc costs a walk only for its own opens and
+ * lookup, or, when the rules name files, after one read of the name's
+ * length and, for a length some name has, a lookup of the name. One whose
+ * directory is in sens_dirs gets its path walked and checked in the trie,
+ * so a busy directory such as /etc costs a walk only for its own opens and
  * sends only the named files to user space, where the full rules (other
  * fields, excludes) still decide.
  *
@@ -23,8 +28,9 @@
  * and checked in the trie: a path walk per read open inside containers,
  * the price of seeing `cat /etc/shadow` run in one.
  *
- * Rules the trie cannot express (a TargetFilename "contains", "end with",
- * ... condition, or none at all) make user space set sens_all: every read
+ * Rules the gate cannot express (a TargetFilename "contains", an "end
+ * with" that is not a whole name, ... or no condition at all) make user
+ * space set sens_all: every read
  * open is then walked and sent. vigil says so at start (UnavailableEvents
  * is not the place: the event works, it is only dearer), in the Started
  * event's DegradedEvents and in `vigil check`.
@@ -52,9 +58,35 @@ struct {
 	__type(value, __u8);
 } sens_paths SEC(".maps");
 
-/* Set by user space when the include rules cannot be expressed as paths
- * and prefixes: every read open is sent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VG_SENS_NAMES_MAX);
+	__type(key, struct vg_sens_name);
+	__type(value, __u8);
+} sens_names SEC(".maps");
+
+/* Set by user space when the include rules cannot be expressed as paths,
+ * prefixes and names: every read open is sent. */
 volatile __u32 sens_all = 0;
+/* Bit n: some name in sens_names is n bytes long; 0 when there are none. */
+volatile __u32 sens_name_lens = 0;
+
+/* Whether the opened file's own name is one sens_names holds. */
+static __always_inline bool sens_name_wanted(struct dentry *dentry)
+{
+	struct vg_sens_name k = {};
+	__u32 len = BPF_CORE_READ(dentry, d_name.len);
+
+	if (len >= VG_SENS_NAME || !(sens_name_lens & (1u << len)))
+		return false;
+	bpf_probe_read_kernel(k.name, len & (VG_SENS_NAME - 1), BPF_CORE_READ(dentry, d_name.name));
+	for (__u32 i = 0; i < VG_SENS_NAME; i++) {
+		__u8 c = k.name[i];
+
+		k.name[i] = c + ((__u8)(c - 'A') < 26) * ('a' - 'A');
+	}
+	return bpf_map_lookup_elem(&sens_names, &k) != NULL;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -100,11 +132,12 @@ static __always_inline void sens_read(const struct open_file *of)
 	struct vg_fpath *e;
 	__u32 start, len;
 	__u8 trunc = 0;
+	bool named = sens_all;
 
 	if (!(of->fmode & FMODE_READ) || !type_enabled(VG_SENS_READ))
 		return;
 	dentry = BPF_CORE_READ(f, f_path.dentry);
-	if (!sens_all) {
+	if (!named) {
 		struct inode *dir = BPF_CORE_READ(dentry, d_parent, d_inode);
 		struct vg_sens_dir key = {
 		    .dev = BPF_CORE_READ(dir, i_sb, s_dev),
@@ -112,14 +145,17 @@ static __always_inline void sens_read(const struct open_file *of)
 		};
 
 		if (!bpf_map_lookup_elem(&sens_dirs, &key) &&
-		    BPF_CORE_READ(dir, i_sb, s_magic) != VG_OVERLAYFS_MAGIC)
-			return;
+		    BPF_CORE_READ(dir, i_sb, s_magic) != VG_OVERLAYFS_MAGIC) {
+			if (!sens_name_lens || !sens_name_wanted(dentry))
+				return;
+			named = true;
+		}
 	}
 	sc = scratch_rec(VG_SENS_READ, sizeof(*e), (void **)&e);
 	if (!sc)
 		return;
 	start = walk_path(sc, dentry, BPF_CORE_READ(f, f_path.mnt), &trunc);
-	if (!sens_all && !sens_named(sc, start))
+	if (!named && !sens_named(sc, start) && !(sens_name_lens && sens_name_wanted(dentry)))
 		return;
 	len = VG_PATH_MAX - start;
 	if (start >= VG_PATH_MAX || len > VG_PATH_MAX)

@@ -1,12 +1,13 @@
 /*
- * kpaths.c — an event's include rules as the paths and path prefixes the
- * kernel can test (SensitiveFileRead's in-kernel gate).
+ * kpaths.c — an event's include rules as the paths, path prefixes and file
+ * names the kernel can test (SensitiveFileRead's in-kernel gate).
  *
  * Why it is exact enough: an event is logged only when some include filter
  * matches. A filter is an AND of clauses and a clause an OR of conditions
- * (rules_int.h), so a filter with one clause made only of `is`, `is any` and
- * `begin with` conditions on the path field matches only paths equal to, or
- * beginning with, one of that clause's values. When every include filter
+ * (rules_int.h), so a filter with one clause made only of `is`, `is any`,
+ * `begin with` and `end with` "/NAME" conditions on the path field matches
+ * only paths equal to, or beginning with, one of that clause's values, or
+ * naming a file NAME in some directory. When every include filter
  * has such a clause, the union of those values is a superset of what the
  * user-space matcher can log, and the kernel may drop every other path
  * without changing the output. The user-space matcher still runs on what
@@ -15,7 +16,9 @@
  * Case: rule values are folded; the kernel folds ASCII only. A value with a
  * non-ASCII byte could fold differently, so it makes the gate impossible
  * rather than narrower. Values the kernel's trie cannot hold (longer than
- * its key, not absolute) do the same. "Impossible" is never silent: the
+ * its key, not absolute) do the same, and so does an `end with` that is not
+ * a whole file name ("/.netrc" is one; ".netrc" would match "x.netrc" too,
+ * and "/.aws/credentials" spans a directory). "Impossible" is never silent: the
  * caller gets the reason and sends every read (kp->all).
  */
 #include "rules/rules_int.h"
@@ -25,7 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int add(struct rules_kpaths *kp, const char *v, uint32_t len, const char *orig, bool prefix)
+static int add(struct rules_kpaths *kp, const char *v, uint32_t len, const char *orig, bool prefix,
+	       bool name)
 {
 	struct rules_kpath *nv;
 
@@ -45,17 +49,25 @@ static int add(struct rules_kpaths *kp, const char *v, uint32_t len, const char 
 		return -ENOMEM;
 	}
 	kp->v[kp->n].prefix = prefix;
+	kp->v[kp->n].name = name;
 	kp->n++;
 	return 0;
 }
 
 /* Why value v of condition c cannot go in the kernel's trie, or NULL. */
-static const char *unfit(const struct rcond *c, const char *v, uint32_t len, size_t max_len)
+static const char *unfit(const struct rcond *c, const char *v, uint32_t len, size_t max_len,
+			 size_t max_name)
 {
 	if (c->always || len == 0)
 		return "matches every path";
-	if (v[0] != '/')
+	if (c->op == ROP_END) {
+		if (v[0] != '/' || len < 2 || memchr(v + 1, '/', len - 1) != NULL)
+			return "is not a whole file name (\"/NAME\")";
+		if (len - 1 > max_name)
+			return "is longer than the kernel's file name key";
+	} else if (v[0] != '/') {
 		return "is not an absolute path";
+	}
 	if (len > max_len - (c->op == ROP_BEGIN ? 0 : 1))
 		return "is longer than the kernel's path key";
 	for (uint32_t i = 0; i < len; i++)
@@ -85,8 +97,8 @@ static bool clause_fits(const struct revent *ev, const struct rclause *cl, enum 
 {
 	for (uint32_t k = 0; k < cl->n; k++) {
 		const struct rcond *c = &ev->conds[cl->conds[k]];
-		if (c->field != field ||
-		    !(c->op == ROP_IS || c->op == ROP_IS_ANY || c->op == ROP_BEGIN))
+		if (c->field != field || !(c->op == ROP_IS || c->op == ROP_IS_ANY ||
+					   c->op == ROP_BEGIN || c->op == ROP_END))
 			return false;
 	}
 	return cl->n > 0;
@@ -104,7 +116,7 @@ static void gate_off(struct rules_kpaths *kp, const struct rcond *c, const char 
 }
 
 int ruleset__kernel_path_includes(const struct ruleset *rs, unsigned event_id, enum vf_id field,
-				  size_t max_len, struct rules_kpaths *kp)
+				  size_t max_len, size_t max_name, struct rules_kpaths *kp)
 {
 	const struct revent *ev = rs && event_id < VIGIL_EVENT_ID_MAX ? rs->ev[event_id] : NULL;
 
@@ -122,22 +134,29 @@ int ruleset__kernel_path_includes(const struct ruleset *rs, unsigned event_id, e
 		if (cl == NULL) {
 			gate_off(
 			    kp, NULL, name,
-			    "needs a condition other than is / is any / begin with on the path");
+			    "needs a condition other than is / is any / begin with / end with on "
+			    "the path");
 			break;
 		}
 		for (uint32_t k = 0; k < cl->n && !kp->all; k++) {
 			const struct rcond *c = &ev->conds[cl->conds[k]];
 
 			for (uint32_t vi = 0; vi < c->nvals; vi++) {
-				const char *why = unfit(c, c->vals[vi], c->lens[vi], max_len);
+				const char *why =
+				    unfit(c, c->vals[vi], c->lens[vi], max_len, max_name);
 				int err;
 
 				if (why != NULL) {
 					gate_off(kp, c, name, why);
 					break;
 				}
-				err = add(kp, c->vals[vi], c->lens[vi],
-					  as_written(c, vi, c->lens[vi]), c->op == ROP_BEGIN);
+				if (c->op == ROP_END) /* the name, without its '/' */
+					err = add(kp, c->vals[vi] + 1, c->lens[vi] - 1, NULL, false,
+						  true);
+				else
+					err = add(kp, c->vals[vi], c->lens[vi],
+						  as_written(c, vi, c->lens[vi]),
+						  c->op == ROP_BEGIN, false);
 				if (err) {
 					rules_kpaths_free(kp);
 					return err;

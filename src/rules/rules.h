@@ -90,15 +90,17 @@ int ruleset__check_computer(const char *name, char *why, size_t whylen);
 #define RULES_ENV_NAME_MAX 64
 size_t ruleset__env_names(const struct ruleset *rs, const char *const **names);
 
-/* An event's include rules as paths (exact) and prefixes the kernel can
- * test, lower-cased (kpaths.c says why that is exact enough). all is set,
- * with why, when some include rule cannot be put that way: the kernel must
- * then send every candidate. Nothing in v and all unset: no include rule,
- * the event logs nothing. Returns 0 or -ENOMEM. */
+/* An event's include rules as paths (exact), prefixes and file names the
+ * kernel can test, lower-cased (kpaths.c says why that is exact enough).
+ * Paths are at most max_len bytes and names max_name. all is set, with
+ * why, when some include rule cannot be put that way: the kernel must then
+ * send every candidate. Nothing in v and all unset: no include rule, the
+ * event logs nothing. Returns 0 or -ENOMEM. */
 struct rules_kpath {
-	char *path; /* folded, as the kernel compares it */
+	char *path; /* folded, as the kernel compares it; a name: without its '/' */
 	char *orig; /* as written, to find it on disk */
 	bool prefix;
+	bool name; /* `end with` "/NAME": a file of that name in any directory */
 };
 struct rules_kpaths {
 	struct rules_kpath *v;
@@ -107,7 +109,7 @@ struct rules_kpaths {
 	char why[200];
 };
 int ruleset__kernel_path_includes(const struct ruleset *rs, unsigned event_id, enum vf_id field,
-				  size_t max_len, struct rules_kpaths *kp);
+				  size_t max_len, size_t max_name, struct rules_kpaths *kp);
 void rules_kpaths_free(struct rules_kpaths *kp);
 
 /* Exact image paths whose events of this type are excluded unconditionally

@@ -30,7 +30,8 @@ struct bpf_sensor {
 	size_t page;
 	struct prog_status progs[VG_MAX_PROGS];
 	size_t nprogs;
-	bool sens_all; /* what sens_all in .bss must hold (set_sens_gate) */
+	bool sens_all;		 /* what sens_all in .bss must hold (set_sens_gate) */
+	uint32_t sens_name_lens; /* and sens_name_lens */
 	/* Process-mark flags seen set in .bss (common.bpf.h), which must stay
 	 * set: clearing one would blind a hook to unmarked processes. */
 	bool dns_all, wf_all, marks_used;
@@ -425,6 +426,12 @@ int bpf_sensor__verify(struct bpf_sensor *s, uint64_t enabled_mask, bool mute_ac
 		s->skel->bss->sens_all = s->sens_all;
 		if (fixed++ == 0)
 			snprintf(what, whatlen, "sens_all was changed in the .bss map");
+	}
+	/* A cleared length bit would hide reads of the files of that name. */
+	if ((s->skel->bss->sens_name_lens & s->sens_name_lens) != s->sens_name_lens) {
+		s->skel->bss->sens_name_lens |= s->sens_name_lens;
+		if (fixed++ == 0)
+			snprintf(what, whatlen, "sens_name_lens was changed in the .bss map");
 	}
 	return fixed;
 }
@@ -859,17 +866,39 @@ static void drop_stale(int fd, const void *keys, size_t n, size_t ksz)
 	}
 }
 
+/* sens_name_lens for these names: bit n set when one is n bytes long. */
+static uint32_t name_lens(const struct vg_sens_name *names, size_t n)
+{
+	uint32_t m = 0;
+
+	for (size_t i = 0; i < n; i++)
+		m |= 1u << strnlen((const char *)names[i].name, VG_SENS_NAME - 1);
+	return m;
+}
+
 int bpf_sensor__set_sens_gate(struct bpf_sensor *s, const struct vg_sens_dir *dirs, size_t ndirs,
-			      const struct vg_sens_key *keys, size_t nkeys, bool all)
+			      const struct vg_sens_key *keys, size_t nkeys,
+			      const struct vg_sens_name *names, size_t nnames, bool all)
 {
 	int dfd = bpf_map__fd(s->skel->maps.sens_dirs);
 	int pfd = bpf_map__fd(s->skel->maps.sens_paths);
+	int nfd = bpf_map__fd(s->skel->maps.sens_names);
+	uint32_t lens = name_lens(names, nnames);
 	uint8_t one = 1;
 
-	if (ndirs > VG_SENS_DIRS_MAX || nkeys > VG_SENS_PATHS_MAX)
+	if (ndirs > VG_SENS_DIRS_MAX || nkeys > VG_SENS_PATHS_MAX || nnames > VG_SENS_NAMES_MAX)
 		return -E2BIG;
 	s->sens_all = all;
 	s->skel->bss->sens_all = all;
+	/* The names first, under the old lengths and the new: a length bit
+	 * left over only costs a lookup that misses. */
+	for (size_t i = 0; i < nnames; i++)
+		if (bpf_map_update_elem(nfd, &names[i], &one, BPF_ANY) != 0)
+			return -errno;
+	s->skel->bss->sens_name_lens = s->sens_name_lens | lens;
+	drop_stale(nfd, names, nnames, sizeof(*names));
+	s->sens_name_lens = lens;
+	s->skel->bss->sens_name_lens = lens;
 	for (size_t i = 0; i < ndirs; i++)
 		if (bpf_map_update_elem(dfd, &dirs[i], &one, BPF_ANY) != 0)
 			return -errno;

@@ -180,14 +180,16 @@ void apply_sens_gate(struct sensor *S)
 		st.active = st.all = true;
 		snprintf(st.why, sizeof(st.why), "the kernel gate could not be loaded: %s",
 			 strerror(-err));
-		bpf_sensor__set_sens_gate(S->bpf, NULL, 0, NULL, 0, true);
+		bpf_sensor__set_sens_gate(S->bpf, NULL, 0, NULL, 0, NULL, 0, true);
 	}
 	if (st.all && (!S->sens.all || strcmp(st.why, S->sens.why) != 0))
 		log_warnx("SensitiveFileRead: every read open goes to user space: %s", st.why);
-	if (st.active && !st.all && (st.npaths != S->sens.npaths || st.ndirs != S->sens.ndirs))
-		log_info("SensitiveFileRead: %zu paths in the kernel gate, %zu directories watched"
-			 "%s",
-			 st.npaths, st.ndirs,
+	if (st.active && !st.all &&
+	    (st.npaths != S->sens.npaths || st.ndirs != S->sens.ndirs ||
+	     st.nnames != S->sens.nnames))
+		log_info("SensitiveFileRead: %zu paths and %zu file names in the kernel gate, %zu "
+			 "directories watched%s",
+			 st.npaths, st.nnames, st.ndirs,
 			 st.missing ? " (some rule directories do not exist yet)" : "");
 	S->sens = st;
 }

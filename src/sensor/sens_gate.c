@@ -1,7 +1,8 @@
 /*
  * sens_gate.c — turns the SensitiveFileRead include rules into the kernel
- * gate of sens.bpf.h: a trie of the rules' paths and prefixes, and the
- * (dev, inode) of every directory a named file can be in.
+ * gate of sens.bpf.h: a trie of the rules' paths and prefixes, the
+ * (dev, inode) of every directory a named file can be in, and the file
+ * names the rules want wherever they are (`end with` "/.netrc").
  *
  * Directories: an exact path's parent; a prefix's directory (the text up
  * to its last '/') and, recursively, the subdirectories whose path is still
@@ -43,6 +44,8 @@ struct gate {
 	size_t ndirs;
 	struct vg_sens_key *keys;
 	size_t nkeys;
+	struct vg_sens_name *names;
+	size_t nnames;
 	size_t missing;
 	bool all;
 	char why[256];
@@ -133,10 +136,22 @@ static void add_rule(struct gate *g, const struct rules_kpath *p)
 	char path[PATH_MAX];
 	const char *slash = strrchr(p->orig, '/');
 	size_t dlen = slash ? (size_t)(slash - p->orig) + 1 : 0;
-	struct vg_sens_key *k = &g->keys[g->nkeys++];
+	struct vg_sens_key *k;
 	size_t len = strlen(p->path);
 	int fd;
 
+	if (p->name) {
+		/* No directory: a name is checked in every one
+		 * (ruleset__kernel_path_includes kept it short enough). */
+		if (g->nnames == VG_SENS_NAMES_MAX) {
+			gate_all(g, "the rules name more file names than the kernel gate holds");
+			return;
+		}
+		memset(&g->names[g->nnames], 0, sizeof(g->names[0]));
+		memcpy(g->names[g->nnames++].name, p->path, len);
+		return;
+	}
+	k = &g->keys[g->nkeys++];
 	memset(k, 0, sizeof(*k));
 	memcpy(k->path, p->path, len);
 	/* An exact path's key includes its NUL (sens.bpf.h). */
@@ -165,7 +180,8 @@ int sens_gate__load(struct bpf_sensor *s, const struct ruleset *rs, unsigned eve
 	int err;
 
 	memset(st, 0, sizeof(*st));
-	err = ruleset__kernel_path_includes(rs, event_id, VF_TargetFilename, VG_SENS_KEY - 1, &kp);
+	err = ruleset__kernel_path_includes(rs, event_id, VF_TargetFilename, VG_SENS_KEY - 1,
+					    VG_SENS_NAME - 1, &kp);
 	if (err)
 		return err;
 	if (kp.n > VG_SENS_PATHS_MAX) {
@@ -178,7 +194,8 @@ int sens_gate__load(struct bpf_sensor *s, const struct ruleset *rs, unsigned eve
 	if (!g.all) {
 		g.dirs = calloc(VG_SENS_DIRS_MAX, sizeof(*g.dirs));
 		g.keys = calloc(kp.n ? kp.n : 1, sizeof(*g.keys));
-		if (g.dirs == NULL || g.keys == NULL) {
+		g.names = calloc(VG_SENS_NAMES_MAX, sizeof(*g.names));
+		if (g.dirs == NULL || g.keys == NULL || g.names == NULL) {
 			err = -ENOMEM;
 			goto out;
 		}
@@ -188,17 +205,21 @@ int sens_gate__load(struct bpf_sensor *s, const struct ruleset *rs, unsigned eve
 	if (g.all) {
 		g.ndirs = 0;
 		g.nkeys = 0;
+		g.nnames = 0;
 	}
-	err = bpf_sensor__set_sens_gate(s, g.dirs, g.ndirs, g.keys, g.nkeys, g.all);
+	err = bpf_sensor__set_sens_gate(s, g.dirs, g.ndirs, g.keys, g.nkeys, g.names, g.nnames,
+					g.all);
 	st->active = kp.n > 0 || g.all;
 	st->all = g.all;
 	snprintf(st->why, sizeof(st->why), "%s", g.why);
 	st->ndirs = g.ndirs;
 	st->npaths = g.nkeys;
+	st->nnames = g.nnames;
 	st->missing = g.missing;
 out:
 	free(g.dirs);
 	free(g.keys);
+	free(g.names);
 	rules_kpaths_free(&kp);
 	return err;
 }

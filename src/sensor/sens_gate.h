@@ -16,6 +16,7 @@ struct sens_gate_state {
 	char why[256];	/* why all is set */
 	size_t ndirs;	/* directories watched */
 	size_t npaths;	/* paths and prefixes in the trie */
+	size_t nnames;	/* file names matched in any directory */
 	size_t missing; /* rule directories that do not exist (yet) */
 };
 

@@ -22,6 +22,7 @@ setup() {
     <SensitiveFileRead onmatch="include">
       <TargetFilename condition="is">/etc/shadow</TargetFilename>
       <TargetFilename condition="begin with">$WORK/keys/</TargetFilename>
+      <TargetFilename condition="end with">/.netrc</TargetFilename>
     </SensitiveFileRead>
     <NetworkConnectFailed onmatch="exclude"/>
     <FileLink onmatch="exclude"/>
@@ -70,6 +71,36 @@ teardown() {
 	stop_sensor
 	[ "$(count_events '.EventID==208 and .TargetFilename=="/etc/shadow" and .Image=="/usr/bin/cat"')" -eq 1 ]
 	[ "$(count_events '.EventID==208 and .TargetFilename=="/etc/passwd"')" -eq 0 ]
+}
+
+@test "SensitiveFileRead: a file named by an end with \"/NAME\" rule is seen in any directory, in any case; a name that only ends the same is not; the gate stays in the kernel" {
+	mkdir -p "$WORK/home/alice/deep"
+	echo "machine x login y password z" >"$WORK/home/alice/.netrc"
+	echo x >"$WORK/home/alice/deep/.NETRC"
+	echo x >"$WORK/home/alice/x.netrc"
+	start_sensor --config "$CFG"
+	cat "$WORK/home/alice/.netrc" >/dev/null
+	cat "$WORK/home/alice/x.netrc" >/dev/null
+	tail -n 1 "$WORK/home/alice/deep/.NETRC" >/dev/null
+	ev=$(wait_event ".EventID==208 and .TargetFilename==\"$WORK/home/alice/.netrc\"")
+	[ "$(field "$ev" Image)" = /usr/bin/cat ]
+	wait_event ".EventID==208 and .TargetFilename==\"$WORK/home/alice/deep/.NETRC\" and .Image==\"/usr/bin/tail\"" >/dev/null
+	stop_sensor
+	[ "$(count_events ".EventID==208 and .TargetFilename==\"$WORK/home/alice/x.netrc\"")" -eq 0 ]
+	# Names, paths and prefixes all fit the kernel's gate: reads of other
+	# files are not sent to user space.
+	! grep -q "every read open goes to user space" "$BATS_TEST_TMPDIR/sensor.log"
+	grep -q "1 file names in the kernel gate" "$BATS_TEST_TMPDIR/sensor.log"
+}
+
+@test "SensitiveFileRead: an end with that is not a whole file name sends every read open, and says so" {
+	sed -i 's|<TargetFilename condition="end with">/.netrc</TargetFilename>|<TargetFilename condition="end with">.netrc</TargetFilename>|' "$CFG"
+	echo x >"$WORK/x.netrc"
+	start_sensor --config "$CFG"
+	cat "$WORK/x.netrc" >/dev/null
+	wait_event ".EventID==208 and .TargetFilename==\"$WORK/x.netrc\"" >/dev/null
+	stop_sensor
+	grep -q "every read open goes to user space: rule .*value '.netrc' is not a whole file name" "$BATS_TEST_TMPDIR/sensor.log"
 }
 
 @test "SensitiveFileRead, shipped config: the account databases read by a text tool are logged, a name lookup's read is not" {

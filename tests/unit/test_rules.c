@@ -1036,6 +1036,63 @@ static void test_huge_list(void **state)
 
 #define LIT(t) cmocka_unit_test_setup_teardown(t, litset_on, litset_off)
 
+/* SensitiveFileRead's include rules as the kernel gate takes them
+ * (kpaths.c): exact paths, prefixes, and `end with` "/NAME" as a name; an
+ * ending that is not a whole name turns the gate off, with its line. */
+static void test_kernel_paths(void **state)
+{
+	struct rules_kpaths kp;
+	struct ruleset *rs;
+
+	(void)state;
+	rs = load(CFG("<SensitiveFileRead onmatch=\"include\">"
+		      "<TargetFilename condition=\"is\">/etc/Shadow</TargetFilename>"
+		      "<TargetFilename condition=\"begin with\">/root/.ssh/</TargetFilename>"
+		      "<TargetFilename condition=\"end with\">/.NetRC</TargetFilename>"
+		      "</SensitiveFileRead>"));
+	assert_int_equal(ruleset__kernel_path_includes(rs, EV_SENSITIVE_FILE_READ,
+						       VF_TargetFilename, 255, 31, &kp),
+			 0);
+	assert_false(kp.all);
+	assert_int_equal(kp.n, 3);
+	assert_string_equal(kp.v[0].path, "/etc/shadow");
+	assert_string_equal(kp.v[0].orig, "/etc/Shadow");
+	assert_false(kp.v[0].prefix || kp.v[0].name);
+	assert_true(kp.v[1].prefix);
+	assert_string_equal(kp.v[2].path, ".netrc");
+	assert_true(kp.v[2].name && !kp.v[2].prefix);
+	rules_kpaths_free(&kp);
+	/* A name longer than the kernel's key, by one byte. */
+	assert_int_equal(ruleset__kernel_path_includes(rs, EV_SENSITIVE_FILE_READ,
+						       VF_TargetFilename, 255, 5, &kp),
+			 0);
+	assert_true(kp.all);
+	assert_non_null(strstr(kp.why, "longer than the kernel's file name key"));
+	rules_kpaths_free(&kp);
+	ruleset__free(rs);
+
+	static const char *const unfit[] = {".netrc", "/.aws/credentials", "/"};
+	for (size_t i = 0; i < sizeof(unfit) / sizeof(unfit[0]); i++) {
+		char xml[512];
+
+		snprintf(xml, sizeof(xml),
+			 CFG_HEAD "<SensitiveFileRead onmatch=\"include\">\n"
+				  "<TargetFilename condition=\"end with\">%s</TargetFilename>"
+				  "</SensitiveFileRead></EventFiltering></Sysmon>",
+			 unfit[i]);
+		rs = load(xml);
+		assert_int_equal(ruleset__kernel_path_includes(rs, EV_SENSITIVE_FILE_READ,
+							       VF_TargetFilename, 255, 31, &kp),
+				 0);
+		assert_true(kp.all);
+		assert_int_equal(kp.n, 0);
+		assert_non_null(strstr(kp.why, "(line 2)"));
+		assert_non_null(strstr(kp.why, "is not a whole file name"));
+		rules_kpaths_free(&kp);
+		ruleset__free(rs);
+	}
+}
+
 /* <VigilComputer>: kept trimmed; a bad name, or a second element, is
  * refused at its line. */
 static void test_computer(void **state)
@@ -1082,6 +1139,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_computer),
+	    cmocka_unit_test(test_kernel_paths),
 	    cmocka_unit_test(test_is),
 	    cmocka_unit_test(test_contains),
 	    cmocka_unit_test(test_begin_end),
