@@ -168,3 +168,21 @@ dns_three_seen() {
 	run setpriv --reuid=nobody --regid=nogroup --clear-groups "$VIGIL" coverage --config "$cfg" --kernel
 	[ "$status" -eq 77 ]
 }
+
+@test "SensitiveFileRead's kernel gate matches an exact path and a file name in any directory on this kernel, and nothing else" {
+	# The name is read from the dentry (sens.bpf.h), a layout CO-RE must
+	# find on every kernel; the gate staying in the kernel is what the
+	# log line says.
+	sed -i 's|<TargetFilename condition="is any">/etc/shadow;/etc/gshadow</TargetFilename>|&<TargetFilename condition="end with">/.pgpass</TargetFilename>|' "$WORK/vigil.xml"
+	mkdir -p "$WORK/h/u"
+	echo "db:5432:*:u:decoy" >"$WORK/h/u/.pgpass"
+	echo x >"$WORK/h/u/pgpass"
+	start_sensor --config "$WORK/vigil.xml"
+	cat /etc/shadow >/dev/null
+	cat "$WORK/h/u/pgpass" "$WORK/h/u/.pgpass" >/dev/null
+	wait_event '.EventID==208 and .TargetFilename=="/etc/shadow"' >/dev/null
+	wait_event ".EventID==208 and .TargetFilename==\"$WORK/h/u/.pgpass\"" >/dev/null
+	stop_sensor
+	[ "$(count_events ".EventID==208 and .TargetFilename==\"$WORK/h/u/pgpass\"")" -eq 0 ]
+	grep -q "SensitiveFileRead: 2 paths and 1 file names in the kernel gate" "$BATS_TEST_TMPDIR/sensor.log"
+}
