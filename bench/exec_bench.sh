@@ -104,14 +104,7 @@ agent() {
 	echo "$t"
 }
 # bpf_ns: the summed run_time_ns of the running sensor's BPF programs.
-bpf_ns() {
-	local ids
-	ids=$({ grep -h '^prog_id:' /proc/"$VPID"/fdinfo/* 2>/dev/null || true; } | awk '{print $2}' |
-		sort -un | paste -sd, -)
-	bpftool prog show -j | jq --arg ids "$ids" '
-		($ids | split(",") | map(tonumber)) as $mine
-		| [.[] | select(.id as $i | $mine | index($i)) | (.run_time_ns // 0)] | add // 0'
-}
+bpf_ns() { prog_stats "$VPID" | awk '{t += $2} END {print t + 0}'; }
 # busy: the whole machine's non-idle clock ticks since boot.
 busy() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
 # drops FILE: every Dropped* counter of the last SensorHealth in FILE, summed.

@@ -72,3 +72,15 @@ execve_audit() {
 		;;
 	esac
 }
+
+# prog_stats PID: one line per BPF program the process PID holds an fd of,
+# "name run_time_ns run_cnt" (both 0 unless kernel.bpf_stats_enabled=1).
+prog_stats() {
+	local ids
+	ids=$({ grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null || true; } | awk '{print $2}' |
+		sort -un | paste -sd, -)
+	bpftool prog show -j | jq -r --arg ids "$ids" '
+		($ids | split(",") | map(tonumber)) as $mine
+		| .[] | select(.id as $i | $mine | index($i))
+		| "\(.name) \(.run_time_ns // 0) \(.run_cnt // 0)"'
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# ab_exec.sh — two builds of vigil, alternating, under the same fork+exec
+# storm: what a change to the event path costs or saves, per exec.
+#
+# Method: R rounds; in each, build A then build B runs `vigil run` on CFG
+# (default: every event), N sequential fork+exec of /bin/true
+# (bench/execstorm) run under it, and it stops. Alternating cancels the
+# VM's drift out of the comparison (BENCHMARKS.md, 2026-12-07). Per run:
+#   - the sensor's CPU (utime+stime from /proc) per exec, in µs; clock
+#     ticks, so a run of 10,000 execs reads in steps of 1 µs;
+#   - with kernel.bpf_stats_enabled=1 during the storm, each of its BPF
+#     programs' run time per exec, and their sum; programs under 0.3 µs per
+#     exec are left out of the per-program list.
+# A round in which every program of one build is slower by the same factor
+# is the VM, not the change: compare the rounds, not one.
+# Needs root, and both builds' bench/execstorm built (make bench).
+#
+# usage: bench/ab_exec.sh A/build/vigil B/build/vigil   (N=10000 R=3 CFG=...)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bench/lib.sh
+[ $# -eq 2 ] || { echo "usage: bench/ab_exec.sh VIGIL_A VIGIL_B" >&2; exit 64; }
+N=${N:-10000}
+R=${R:-3}
+CFG=${CFG:-tests/fixtures/configs/all-events.xml}
+STORM=build/bench/execstorm
+HZ=$(getconf CLK_TCK)
+TMP=$(mktemp -d /tmp/vigil-ab.XXXXXX)
+VPID=
+STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
+cleanup() {
+	sysctl -q -w kernel.bpf_stats_enabled="$STATS_WAS" >/dev/null 2>&1 || true
+	[ -n "$VPID" ] && { kill -TERM "$VPID" 2>/dev/null || true; wait "$VPID" 2>/dev/null || true; }
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+$STORM 500 >/dev/null # warm the page cache
+echo "| round | build | sensor CPU per exec (µs) | BPF per exec (µs) | programs over 0.3 µs per exec: µs (runs per exec) |"
+echo "|---|---|---|---|---|"
+for r in $(seq 1 "$R"); do
+	for b in "$1" "$2"; do
+		rm -rf "$TMP/state" "$TMP/ev.jsonl"
+		"$b" run --config "$CFG" --output "jsonl:$TMP/ev.jsonl" --state-dir "$TMP/state" \
+			2>"$TMP/log" &
+		VPID=$!
+		wait_started "$TMP/ev.jsonl" "$VPID" || { cat "$TMP/log" >&2; exit 1; }
+		sysctl -q -w kernel.bpf_stats_enabled=1
+		prog_stats "$VPID" | sort >"$TMP/p0"
+		a0=$(awk '{print $14 + $15}' "/proc/$VPID/stat")
+		$STORM "$N" >/dev/null
+		a1=$(awk '{print $14 + $15}' "/proc/$VPID/stat")
+		prog_stats "$VPID" | sort >"$TMP/p1"
+		sysctl -q -w kernel.bpf_stats_enabled="$STATS_WAS"
+		kill -TERM "$VPID"
+		wait "$VPID" || true
+		VPID=
+		join "$TMP/p0" "$TMP/p1" | awk -v n="$N" -v r="$r" -v b="$b" \
+			-v cpu="$(awk -v t=$((a1 - a0)) -v hz="$HZ" -v n="$N" 'BEGIN {printf "%.1f", t * 1e6 / hz / n}')" '
+			{ d = ($4 - $2) / 1000 / n; t += d
+			  if (d > 0.3) l = l sprintf("%s %.2f (%.1f), ", $1, d, ($5 - $3) / n) }
+			END { sub(/, $/, "", l); printf "| %d | %s | %s | %.2f | %s |\n", r, b, cpu, t, l }'
+	done
+done
