@@ -3,7 +3,8 @@
 # storm: what a change to the event path costs or saves, per exec.
 #
 # Method: R rounds; in each, build A then build B runs `vigil run` on CFG
-# (default: every event), N sequential fork+exec of /bin/true
+# (default: every event; CFG_B for B, to compare two configurations of one
+# build, or each build with its own), N sequential fork+exec of /bin/true
 # (bench/execstorm) run under it, and it stops. Alternating cancels the
 # VM's drift out of the comparison (BENCHMARKS.md, 2026-12-07). Per run:
 #   - the sensor's CPU (utime+stime from /proc) per exec, in µs; clock
@@ -15,7 +16,7 @@
 # is the VM, not the change: compare the rounds, not one.
 # Needs root, and both builds' bench/execstorm built (make bench).
 #
-# usage: bench/ab_exec.sh A/build/vigil B/build/vigil   (N=10000 R=3 CFG=...)
+# usage: bench/ab_exec.sh A/build/vigil B/build/vigil   (N=10000 R=3 CFG=... CFG_B=...)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -23,6 +24,7 @@ cd "$(dirname "$0")/.."
 N=${N:-10000}
 R=${R:-3}
 CFG=${CFG:-tests/fixtures/configs/all-events.xml}
+CFG_B=${CFG_B:-$CFG}
 STORM=build/bench/execstorm
 HZ=$(getconf CLK_TCK)
 TMP=$(mktemp -d /tmp/vigil-ab.XXXXXX)
@@ -39,9 +41,10 @@ $STORM 500 >/dev/null # warm the page cache
 echo "| round | build | sensor CPU per exec (µs) | BPF per exec (µs) | programs over 0.3 µs per exec: µs (runs per exec) |"
 echo "|---|---|---|---|---|"
 for r in $(seq 1 "$R"); do
-	for b in "$1" "$2"; do
+	for side in A B; do
+		if [ $side = A ]; then b=$1 cfg=$CFG; else b=$2 cfg=$CFG_B; fi
 		rm -rf "$TMP/state" "$TMP/ev.jsonl"
-		"$b" run --config "$CFG" --output "jsonl:$TMP/ev.jsonl" --state-dir "$TMP/state" \
+		"$b" run --config "$cfg" --output "jsonl:$TMP/ev.jsonl" --state-dir "$TMP/state" \
 			2>"$TMP/log" &
 		VPID=$!
 		wait_started "$TMP/ev.jsonl" "$VPID" || { cat "$TMP/log" >&2; exit 1; }
@@ -55,7 +58,7 @@ for r in $(seq 1 "$R"); do
 		kill -TERM "$VPID"
 		wait "$VPID" || true
 		VPID=
-		join "$TMP/p0" "$TMP/p1" | awk -v n="$N" -v r="$r" -v b="$b" \
+		join "$TMP/p0" "$TMP/p1" | awk -v n="$N" -v r="$r" -v b="$side" \
 			-v cpu="$(awk -v t=$((a1 - a0)) -v hz="$HZ" -v n="$N" 'BEGIN {printf "%.1f", t * 1e6 / hz / n}')" '
 			{ d = ($4 - $2) / 1000 / n; t += d
 			  if (d > 0.3) l = l sprintf("%s %.2f (%.1f), ", $1, d, ($5 - $3) / n) }

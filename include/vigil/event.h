@@ -493,13 +493,22 @@ struct vg_sens_key {
 	__u32 prefixlen;
 	__u8 path[VG_SENS_KEY];
 };
-/* A file name wherever it is (a rule's `end with` "/NAME"): the name, folded
- * and NUL-padded. Names are 1..VG_SENS_NAME-1 bytes. */
+/* A file name (a rule's `end with` "/NAME", or the last part of an exact
+ * path): the name, folded and NUL-padded. Names are 1..VG_SENS_NAME-1
+ * bytes. */
 #define VG_SENS_NAME	  32
-#define VG_SENS_NAMES_MAX 256
+#define VG_SENS_NAMES_MAX (VG_SENS_PATHS_MAX + 256)
 struct vg_sens_name {
 	__u8 name[VG_SENS_NAME];
 };
+/* sens_dirs values: the directory holds an exact path's file (EXACT), or
+ * is under a prefix, where any file can be named (PREFIX). */
+#define VG_SENS_DIR_EXACT  1
+#define VG_SENS_DIR_PREFIX 2
+/* sens_names values: a file of this name is wanted in any directory (ANY),
+ * or it is the last part of some exact path (LEAF). */
+#define VG_SENS_NAME_ANY  1
+#define VG_SENS_NAME_LEAF 2
 
 /* Syscalls named in records (stable numbers, not the arch's). */
 enum vg_sys {

@@ -5,21 +5,26 @@
  * Most opens read files nobody asked about, so the cost for them must be
  * one map lookup. User space loads two maps from the include rules:
  *   sens_dirs   (dev, inode) of every directory that can hold a named
- *               file: the parent of each exact path, each prefix
- *               directory and the directories below it (bounded);
+ *               file: the parent of each exact path (VG_SENS_DIR_EXACT),
+ *               each prefix directory and the directories below it
+ *               (bounded; VG_SENS_DIR_PREFIX);
  *   sens_paths  an LPM trie of the rules' exact paths (stored with their
  *               terminating NUL, so only the whole path matches) and
  *               prefixes (stored without), case-folded like the rules;
- *   sens_names  file names wanted in any directory (a rule's `end with`
- *               "/.netrc": credentials that live in every user's home),
- *               folded, with sens_name_lens saying which lengths occur.
+ *   sens_names  file names: wanted in any directory (VG_SENS_NAME_ANY, a
+ *               rule's `end with` "/.netrc": credentials that live in
+ *               every user's home), or the last part of an exact path
+ *               (VG_SENS_NAME_LEAF: "shadow" for /etc/shadow), folded, with
+ *               sens_name_lens saying which lengths occur.
  * An open whose parent directory is not in sens_dirs stops after that one
- * lookup, or, when the rules name files, after one read of the name's
- * length and, for a length some name has, a lookup of the name. One whose
- * directory is in sens_dirs gets its path walked and checked in the trie,
- * so a busy directory such as /etc costs a walk only for its own opens and
- * sends only the named files to user space, where the full rules (other
- * fields, excludes) still decide.
+ * lookup, or, when the rules name files anywhere, after one read of the
+ * name's length and, for a length some name has, a lookup of the name. In
+ * a directory that holds only exact paths' files (/etc for /etc/shadow)
+ * an open stops at the same name check unless its name is a LEAF: so
+ * /etc/ld.so.cache, opened by every exec, costs two lookups, not a path
+ * walk. The rest get their path walked and checked in the trie, and only
+ * the named files go to user space, where the full rules (other fields,
+ * excludes) still decide.
  *
  * An overlayfs directory (a container's root, the atomics sandbox) has
  * its own device and inode numbers, never the host directory's that user
@@ -71,21 +76,24 @@ volatile __u32 sens_all = 0;
 /* Bit n: some name in sens_names is n bytes long; 0 when there are none. */
 volatile __u32 sens_name_lens = 0;
 
-/* Whether the opened file's own name is one sens_names holds. */
-static __always_inline bool sens_name_wanted(struct dentry *dentry)
+/* The sens_names value of the opened file's own name (VG_SENS_NAME_*), 0
+ * when it has none. */
+static __always_inline __u8 sens_name_of(struct dentry *dentry)
 {
 	struct vg_sens_name k = {};
 	__u32 len = BPF_CORE_READ(dentry, d_name.len);
+	__u8 *v;
 
 	if (len >= VG_SENS_NAME || !(sens_name_lens & (1u << len)))
-		return false;
+		return 0;
 	bpf_probe_read_kernel(k.name, len & (VG_SENS_NAME - 1), BPF_CORE_READ(dentry, d_name.name));
 	for (__u32 i = 0; i < VG_SENS_NAME; i++) {
 		__u8 c = k.name[i];
 
 		k.name[i] = c + ((__u8)(c - 'A') < 26) * ('a' - 'A');
 	}
-	return bpf_map_lookup_elem(&sens_names, &k) != NULL;
+	v = bpf_map_lookup_elem(&sens_names, &k);
+	return v ? *v : 0;
 }
 
 struct {
@@ -133,6 +141,7 @@ static __always_inline void sens_read(const struct open_file *of)
 	__u32 start, len;
 	__u8 trunc = 0;
 	bool named = sens_all;
+	__u8 name = 0;
 
 	if (!(of->fmode & FMODE_READ) || !type_enabled(VG_SENS_READ))
 		return;
@@ -143,19 +152,28 @@ static __always_inline void sens_read(const struct open_file *of)
 		    .dev = BPF_CORE_READ(dir, i_sb, s_dev),
 		    .ino = BPF_CORE_READ(dir, i_ino),
 		};
+		__u8 *dv = bpf_map_lookup_elem(&sens_dirs, &key);
 
-		if (!bpf_map_lookup_elem(&sens_dirs, &key) &&
-		    BPF_CORE_READ(dir, i_sb, s_magic) != VG_OVERLAYFS_MAGIC) {
-			if (!sens_name_lens || !sens_name_wanted(dentry))
+		if (dv && (*dv & VG_SENS_DIR_PREFIX)) {
+			/* Any file here can be named: walk. */
+		} else if (dv || BPF_CORE_READ(dir, i_sb, s_magic) != VG_OVERLAYFS_MAGIC) {
+			/* Only an exact path's file or a name wanted anywhere
+			 * can be named here (an overlay directory, which
+			 * sens_dirs cannot know, is walked). */
+			if (sens_name_lens)
+				name = sens_name_of(dentry);
+			if (name & VG_SENS_NAME_ANY)
+				named = true;
+			else if (!dv || !(name & VG_SENS_NAME_LEAF))
 				return;
-			named = true;
 		}
 	}
 	sc = scratch_rec(VG_SENS_READ, sizeof(*e), (void **)&e);
 	if (!sc)
 		return;
 	start = walk_path(sc, dentry, BPF_CORE_READ(f, f_path.mnt), &trunc);
-	if (!named && !sens_named(sc, start) && !(sens_name_lens && sens_name_wanted(dentry)))
+	if (!named && !sens_named(sc, start) &&
+	    !(sens_name_lens && (sens_name_of(dentry) & VG_SENS_NAME_ANY)))
 		return;
 	len = VG_PATH_MAX - start;
 	if (start >= VG_PATH_MAX || len > VG_PATH_MAX)

@@ -876,9 +876,10 @@ static uint32_t name_lens(const struct vg_sens_name *names, size_t n)
 	return m;
 }
 
-int bpf_sensor__set_sens_gate(struct bpf_sensor *s, const struct vg_sens_dir *dirs, size_t ndirs,
-			      const struct vg_sens_key *keys, size_t nkeys,
-			      const struct vg_sens_name *names, size_t nnames, bool all)
+int bpf_sensor__set_sens_gate(struct bpf_sensor *s, const struct vg_sens_dir *dirs,
+			      const uint8_t *dir_vals, size_t ndirs, const struct vg_sens_key *keys,
+			      size_t nkeys, const struct vg_sens_name *names,
+			      const uint8_t *name_vals, size_t nnames, bool all)
 {
 	int dfd = bpf_map__fd(s->skel->maps.sens_dirs);
 	int pfd = bpf_map__fd(s->skel->maps.sens_paths);
@@ -890,23 +891,24 @@ int bpf_sensor__set_sens_gate(struct bpf_sensor *s, const struct vg_sens_dir *di
 		return -E2BIG;
 	s->sens_all = all;
 	s->skel->bss->sens_all = all;
-	/* The names first, under the old lengths and the new: a length bit
-	 * left over only costs a lookup that misses. */
+	/* The names first, under the old lengths and the new, so a directory
+	 * that turns from walked to told by name never finds its names
+	 * missing; a length bit left over only costs a lookup that misses. */
 	for (size_t i = 0; i < nnames; i++)
-		if (bpf_map_update_elem(nfd, &names[i], &one, BPF_ANY) != 0)
+		if (bpf_map_update_elem(nfd, &names[i], &name_vals[i], BPF_ANY) != 0)
 			return -errno;
 	s->skel->bss->sens_name_lens = s->sens_name_lens | lens;
-	drop_stale(nfd, names, nnames, sizeof(*names));
-	s->sens_name_lens = lens;
-	s->skel->bss->sens_name_lens = lens;
 	for (size_t i = 0; i < ndirs; i++)
-		if (bpf_map_update_elem(dfd, &dirs[i], &one, BPF_ANY) != 0)
+		if (bpf_map_update_elem(dfd, &dirs[i], &dir_vals[i], BPF_ANY) != 0)
 			return -errno;
 	for (size_t i = 0; i < nkeys; i++)
 		if (bpf_map_update_elem(pfd, &keys[i], &one, BPF_ANY) != 0)
 			return -errno;
 	drop_stale(dfd, dirs, ndirs, sizeof(*dirs));
 	drop_stale(pfd, keys, nkeys, sizeof(*keys));
+	drop_stale(nfd, names, nnames, sizeof(*names));
+	s->sens_name_lens = lens;
+	s->skel->bss->sens_name_lens = lens;
 	return 0;
 }
 

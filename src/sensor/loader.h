@@ -119,14 +119,16 @@ void bpf_sensor__set_mute_active(struct bpf_sensor *s, bool on);
 int bpf_sensor__set_mute_images(struct bpf_sensor *s, const char *const *paths,
 				const uint64_t *masks, size_t n);
 
-/* SensitiveFileRead's kernel gate (sens.bpf.h): the directories, the trie
- * keys and the file names replace the maps' contents (new entries first,
- * then the stale ones go, so no read in between is missed); all makes
- * every read open go to user space. -E2BIG when a set is larger than its
- * map. */
-int bpf_sensor__set_sens_gate(struct bpf_sensor *s, const struct vg_sens_dir *dirs, size_t ndirs,
-			      const struct vg_sens_key *keys, size_t nkeys,
-			      const struct vg_sens_name *names, size_t nnames, bool all);
+/* SensitiveFileRead's kernel gate (sens.bpf.h): the directories (with
+ * their VG_SENS_DIR_* values), the trie keys and the file names (with
+ * their VG_SENS_NAME_* values) replace the maps' contents (new entries
+ * first, then the stale ones go, so no read in between is missed); all
+ * makes every read open go to user space. -E2BIG when a set is larger than
+ * its map. */
+int bpf_sensor__set_sens_gate(struct bpf_sensor *s, const struct vg_sens_dir *dirs,
+			      const uint8_t *dir_vals, size_t ndirs, const struct vg_sens_key *keys,
+			      size_t nkeys, const struct vg_sens_name *names,
+			      const uint8_t *name_vals, size_t nnames, bool all);
 
 /* The DNS hooks' process marks (dns_procs in common.bpf.h).
  * dns_seed clears them and marks the running processes that may already

@@ -180,7 +180,7 @@ void apply_sens_gate(struct sensor *S)
 		st.active = st.all = true;
 		snprintf(st.why, sizeof(st.why), "the kernel gate could not be loaded: %s",
 			 strerror(-err));
-		bpf_sensor__set_sens_gate(S->bpf, NULL, 0, NULL, 0, NULL, 0, true);
+		bpf_sensor__set_sens_gate(S->bpf, NULL, NULL, 0, NULL, 0, NULL, NULL, 0, true);
 	}
 	if (st.all && (!S->sens.all || strcmp(st.why, S->sens.why) != 0))
 		log_warnx("SensitiveFileRead: every read open goes to user space: %s", st.why);

@@ -2,7 +2,11 @@
  * sens_gate.c — turns the SensitiveFileRead include rules into the kernel
  * gate of sens.bpf.h: a trie of the rules' paths and prefixes, the
  * (dev, inode) of every directory a named file can be in, and the file
- * names the rules want wherever they are (`end with` "/.netrc").
+ * names: those the rules want wherever they are (`end with` "/.netrc"),
+ * and the last part of each exact path ("shadow"), so that an open in a
+ * directory of exact paths (/etc) is told apart by its name, not a walk.
+ * A directory under a prefix, or whose exact file's name is too long for
+ * the name key, is walked for every open in it (VG_SENS_DIR_PREFIX).
  *
  * Directories: an exact path's parent; a prefix's directory (the text up
  * to its last '/') and, recursively, the subdirectories whose path is still
@@ -41,10 +45,12 @@
 
 struct gate {
 	struct vg_sens_dir *dirs;
+	uint8_t *dvals; /* VG_SENS_DIR_*, per dirs[] */
 	size_t ndirs;
 	struct vg_sens_key *keys;
 	size_t nkeys;
 	struct vg_sens_name *names;
+	uint8_t *nvals; /* VG_SENS_NAME_*, per names[] */
 	size_t nnames;
 	size_t missing;
 	bool all;
@@ -61,7 +67,7 @@ static void gate_all(struct gate *g, const char *why)
 
 /* Adds the directory at path (an fd-relative walk keeps it race-free
  * enough: a rename between stat and use is caught by the next refresh). */
-static void add_dir(struct gate *g, int fd)
+static void add_dir(struct gate *g, int fd, uint8_t val)
 {
 	struct stat st;
 	struct statfs sf;
@@ -76,13 +82,35 @@ static void add_dir(struct gate *g, int fd)
 	d.dev = (uint32_t)(major(st.st_dev) << 20 | minor(st.st_dev));
 	d.ino = st.st_ino;
 	for (size_t i = 0; i < g->ndirs; i++)
-		if (g->dirs[i].dev == d.dev && g->dirs[i].ino == d.ino)
+		if (g->dirs[i].dev == d.dev && g->dirs[i].ino == d.ino) {
+			g->dvals[i] |= val;
 			return;
+		}
 	if (g->ndirs == VG_SENS_DIRS_MAX) {
 		gate_all(g, "the rules name more directories than the kernel gate holds");
 		return;
 	}
+	g->dvals[g->ndirs] = val;
 	g->dirs[g->ndirs++] = d;
+}
+
+/* Adds a file name (len 1..VG_SENS_NAME-1, folded) with val. */
+static void add_name(struct gate *g, const char *name, size_t len, uint8_t val)
+{
+	struct vg_sens_name n = {0};
+
+	memcpy(n.name, name, len);
+	for (size_t i = 0; i < g->nnames; i++)
+		if (memcmp(&g->names[i], &n, sizeof(n)) == 0) {
+			g->nvals[i] |= val;
+			return;
+		}
+	if (g->nnames == VG_SENS_NAMES_MAX) {
+		gate_all(g, "the rules name more file names than the kernel gate holds");
+		return;
+	}
+	g->nvals[g->nnames] = val;
+	g->names[g->nnames++] = n;
 }
 
 /* Whether directory path dir (with its trailing '/') can hold a file the
@@ -100,7 +128,7 @@ static void walk(struct gate *g, int fd, char *path, size_t len, const char *pre
 	DIR *d;
 	struct dirent *de;
 
-	add_dir(g, fd);
+	add_dir(g, fd, VG_SENS_DIR_PREFIX);
 	if (depth >= GATE_DEPTH || g->all)
 		return;
 	d = fdopendir(dup(fd));
@@ -138,17 +166,14 @@ static void add_rule(struct gate *g, const struct rules_kpath *p)
 	size_t dlen = slash ? (size_t)(slash - p->orig) + 1 : 0;
 	struct vg_sens_key *k;
 	size_t len = strlen(p->path);
+	const char *leaf = strrchr(p->path, '/');
+	size_t leaf_len = leaf ? len - (size_t)(leaf + 1 - p->path) : 0;
 	int fd;
 
 	if (p->name) {
 		/* No directory: a name is checked in every one
 		 * (ruleset__kernel_path_includes kept it short enough). */
-		if (g->nnames == VG_SENS_NAMES_MAX) {
-			gate_all(g, "the rules name more file names than the kernel gate holds");
-			return;
-		}
-		memset(&g->names[g->nnames], 0, sizeof(g->names[0]));
-		memcpy(g->names[g->nnames++].name, p->path, len);
+		add_name(g, p->path, len, VG_SENS_NAME_ANY);
 		return;
 	}
 	k = &g->keys[g->nkeys++];
@@ -165,10 +190,15 @@ static void add_rule(struct gate *g, const struct rules_kpath *p)
 		g->missing++;
 		return;
 	}
-	if (p->prefix)
+	if (p->prefix) {
 		walk(g, fd, path, dlen, p->orig, 0);
-	else
-		add_dir(g, fd);
+	} else if (leaf_len > 0 && leaf_len < VG_SENS_NAME) {
+		add_name(g, leaf + 1, leaf_len, VG_SENS_NAME_LEAF);
+		add_dir(g, fd, VG_SENS_DIR_EXACT);
+	} else {
+		/* A name too long for the key: every open here is walked. */
+		add_dir(g, fd, VG_SENS_DIR_PREFIX);
+	}
 	close(fd);
 }
 
@@ -194,8 +224,11 @@ int sens_gate__load(struct bpf_sensor *s, const struct ruleset *rs, unsigned eve
 	if (!g.all) {
 		g.dirs = calloc(VG_SENS_DIRS_MAX, sizeof(*g.dirs));
 		g.keys = calloc(kp.n ? kp.n : 1, sizeof(*g.keys));
+		g.dvals = calloc(VG_SENS_DIRS_MAX, sizeof(*g.dvals));
 		g.names = calloc(VG_SENS_NAMES_MAX, sizeof(*g.names));
-		if (g.dirs == NULL || g.keys == NULL || g.names == NULL) {
+		g.nvals = calloc(VG_SENS_NAMES_MAX, sizeof(*g.nvals));
+		if (g.dirs == NULL || g.dvals == NULL || g.keys == NULL || g.names == NULL ||
+		    g.nvals == NULL) {
 			err = -ENOMEM;
 			goto out;
 		}
@@ -207,19 +240,22 @@ int sens_gate__load(struct bpf_sensor *s, const struct ruleset *rs, unsigned eve
 		g.nkeys = 0;
 		g.nnames = 0;
 	}
-	err = bpf_sensor__set_sens_gate(s, g.dirs, g.ndirs, g.keys, g.nkeys, g.names, g.nnames,
-					g.all);
+	err = bpf_sensor__set_sens_gate(s, g.dirs, g.dvals, g.ndirs, g.keys, g.nkeys, g.names,
+					g.nvals, g.nnames, g.all);
 	st->active = kp.n > 0 || g.all;
 	st->all = g.all;
 	snprintf(st->why, sizeof(st->why), "%s", g.why);
 	st->ndirs = g.ndirs;
 	st->npaths = g.nkeys;
-	st->nnames = g.nnames;
+	for (size_t i = 0; i < g.nnames; i++)
+		st->nnames += (g.nvals[i] & VG_SENS_NAME_ANY) != 0;
 	st->missing = g.missing;
 out:
 	free(g.dirs);
 	free(g.keys);
 	free(g.names);
+	free(g.dvals);
+	free(g.nvals);
 	rules_kpaths_free(&kp);
 	return err;
 }
