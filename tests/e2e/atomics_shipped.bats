@@ -93,9 +93,10 @@ permille() {
 	[ "$ok" -ge 60 ]
 	# On the tests that succeeded. The issue's targets are 95% with the key
 	# behaviour seen and 70% with a non-generic Sigma alert; this machine
-	# measured 92.6% and 84.2% (COVERAGE.md says what the rest miss).
-	# These floors catch a regression; the key-behaviour gap stays open.
-	[ "$(permille "$key" "$ok")" -ge 850 ]
+	# measured 95.7% (89 of 93) and 84.9% (COVERAGE.md says what the four
+	# misses are). The key floor sits two tests below the measured 95.7%:
+	# a test that times out on a slow CI machine moves it by about 1%.
+	[ "$(permille "$key" "$ok")" -ge 930 ]
 	[ "$(permille "$ng" "$ok")" -ge 700 ]
 	# The summary a user pastes into a ticket reads the same file.
 	run "$VIGIL" atomics summary "$R"
