@@ -141,6 +141,7 @@ static __always_inline void sens_read(const struct open_file *of)
 	__u32 start, len;
 	__u8 trunc = 0;
 	bool named = sens_all;
+	bool looked = false; /* name holds sens_name_of(dentry) */
 	__u8 name = 0;
 
 	if (!(of->fmode & FMODE_READ) || !type_enabled(VG_SENS_READ))
@@ -162,6 +163,7 @@ static __always_inline void sens_read(const struct open_file *of)
 			 * sens_dirs cannot know, is walked). */
 			if (sens_name_lens)
 				name = sens_name_of(dentry);
+			looked = true;
 			if (name & VG_SENS_NAME_ANY)
 				named = true;
 			else if (!dv || !(name & VG_SENS_NAME_LEAF))
@@ -172,9 +174,14 @@ static __always_inline void sens_read(const struct open_file *of)
 	if (!sc)
 		return;
 	start = walk_path(sc, dentry, BPF_CORE_READ(f, f_path.mnt), &trunc);
-	if (!named && !sens_named(sc, start) &&
-	    !(sens_name_lens && (sens_name_of(dentry) & VG_SENS_NAME_ANY)))
-		return;
+	if (!named && !sens_named(sc, start)) {
+		/* Walked because its directory may hold a named file, and it
+		 * is not one: unless its name is wanted anywhere. */
+		if (!looked && sens_name_lens)
+			name = sens_name_of(dentry);
+		if (!(name & VG_SENS_NAME_ANY))
+			return;
+	}
 	len = VG_PATH_MAX - start;
 	if (start >= VG_PATH_MAX || len > VG_PATH_MAX)
 		return;

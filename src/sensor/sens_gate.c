@@ -65,6 +65,25 @@ static void gate_all(struct gate *g, const char *why)
 	snprintf(g->why, sizeof(g->why), "%s", why);
 }
 
+/* Adds key (ksz bytes) to the set keys[0..*n), or ORs val into the value
+ * of the one already there; vals[] runs beside keys[]. Past max the gate
+ * is off, with why. */
+static void set_put(struct gate *g, void *keys, uint8_t *vals, size_t *n, size_t max,
+		    const void *key, size_t ksz, uint8_t val, const char *why)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (memcmp((const char *)keys + i * ksz, key, ksz) == 0) {
+			vals[i] |= val;
+			return;
+		}
+	if (*n == max) {
+		gate_all(g, why);
+		return;
+	}
+	memcpy((char *)keys + *n * ksz, key, ksz);
+	vals[(*n)++] = val;
+}
+
 /* Adds the directory at path (an fd-relative walk keeps it race-free
  * enough: a rename between stat and use is caught by the next refresh). */
 static void add_dir(struct gate *g, int fd, uint8_t val)
@@ -81,17 +100,8 @@ static void add_dir(struct gate *g, int fd, uint8_t val)
 	}
 	d.dev = (uint32_t)(major(st.st_dev) << 20 | minor(st.st_dev));
 	d.ino = st.st_ino;
-	for (size_t i = 0; i < g->ndirs; i++)
-		if (g->dirs[i].dev == d.dev && g->dirs[i].ino == d.ino) {
-			g->dvals[i] |= val;
-			return;
-		}
-	if (g->ndirs == VG_SENS_DIRS_MAX) {
-		gate_all(g, "the rules name more directories than the kernel gate holds");
-		return;
-	}
-	g->dvals[g->ndirs] = val;
-	g->dirs[g->ndirs++] = d;
+	set_put(g, g->dirs, g->dvals, &g->ndirs, VG_SENS_DIRS_MAX, &d, sizeof(d), val,
+		"the rules name more directories than the kernel gate holds");
 }
 
 /* Adds a file name (len 1..VG_SENS_NAME-1, folded) with val. */
@@ -100,17 +110,8 @@ static void add_name(struct gate *g, const char *name, size_t len, uint8_t val)
 	struct vg_sens_name n = {0};
 
 	memcpy(n.name, name, len);
-	for (size_t i = 0; i < g->nnames; i++)
-		if (memcmp(&g->names[i], &n, sizeof(n)) == 0) {
-			g->nvals[i] |= val;
-			return;
-		}
-	if (g->nnames == VG_SENS_NAMES_MAX) {
-		gate_all(g, "the rules name more file names than the kernel gate holds");
-		return;
-	}
-	g->nvals[g->nnames] = val;
-	g->names[g->nnames++] = n;
+	set_put(g, g->names, g->nvals, &g->nnames, VG_SENS_NAMES_MAX, &n, sizeof(n), val,
+		"the rules name more file names than the kernel gate holds");
 }
 
 /* Whether directory path dir (with its trailing '/') can hold a file the
