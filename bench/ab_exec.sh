@@ -31,8 +31,8 @@ TMP=$(mktemp -d /tmp/vigil-ab.XXXXXX)
 VPID=
 STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
 cleanup() {
-	sysctl -q -w kernel.bpf_stats_enabled="$STATS_WAS" >/dev/null 2>&1 || true
-	[ -n "$VPID" ] && { kill -TERM "$VPID" 2>/dev/null || true; wait "$VPID" 2>/dev/null || true; }
+	stats_restore
+	stop_pid "$VPID"
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -54,8 +54,8 @@ for r in $(seq 1 "$R"); do
 		$STORM "$N" >/dev/null
 		a1=$(awk '{print $14 + $15}' "/proc/$VPID/stat")
 		prog_stats "$VPID" | sort >"$TMP/p1"
-		sysctl -q -w kernel.bpf_stats_enabled="$STATS_WAS"
-		kill -TERM "$VPID"
+		stats_restore
+		kill -TERM "$VPID" # fails, and stops the run, if the sensor died
 		wait "$VPID" || true
 		VPID=
 		join "$TMP/p0" "$TMP/p1" | awk -v n="$N" -v r="$r" -v b="$side" \

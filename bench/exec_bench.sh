@@ -51,8 +51,8 @@ TMP=$(mktemp -d /tmp/vigil-exec.XXXXXX)
 VPID=
 STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
 cleanup() {
-	sysctl -q -w kernel.bpf_stats_enabled="$STATS_WAS" >/dev/null 2>&1 || true
-	[ -n "$VPID" ] && { kill -TERM "$VPID" 2>/dev/null || true; wait "$VPID" 2>/dev/null || true; }
+	stats_restore
+	stop_pid "$VPID"
 	execve_audit cleanup
 	rm -rf "$TMP"
 }

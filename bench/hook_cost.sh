@@ -44,9 +44,9 @@ VPID= FPID=
 STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
 
 cleanup() {
-	sysctl -q -w kernel.bpf_stats_enabled="$STATS_WAS" >/dev/null 2>&1 || true
-	if [ -n "$VPID" ]; then kill -TERM "$VPID" 2>/dev/null || true; wait "$VPID" 2>/dev/null || true; fi
-	if [ -n "$FPID" ]; then kill -TERM "$FPID" 2>/dev/null || true; wait "$FPID" 2>/dev/null || true; fi
+	stats_restore
+	stop_pid "$VPID"
+	stop_pid "$FPID"
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -68,9 +68,7 @@ wait_started "$TMP/ev.jsonl" "$VPID" || {
 }
 
 # vigil's programs: the ids of the BPF program fds its process holds.
-# (fds that close while grep reads them are skipped: hence the || true).
-ids=$({ grep -h '^prog_id:' /proc/"$VPID"/fdinfo/* 2>/dev/null || true; } | awk '{print $2}' |
-	sort -un | paste -sd, -)
+ids=$(prog_ids "$VPID")
 [ -n "$ids" ] || { echo "hook_cost.sh: no BPF programs held by vigil" >&2; exit 70; }
 
 # The floor's empty programs, attached until SIGTERM (its stdin is a FIFO

@@ -73,14 +73,31 @@ execve_audit() {
 	esac
 }
 
+# prog_ids PID: the ids of the BPF programs the process PID holds an fd
+# of, comma-separated (fds that close while grep reads them are skipped:
+# hence the || true).
+prog_ids() {
+	{ grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null || true; } | awk '{print $2}' |
+		sort -un | paste -sd, -
+}
+
 # prog_stats PID: one line per BPF program the process PID holds an fd of,
 # "name run_time_ns run_cnt" (both 0 unless kernel.bpf_stats_enabled=1).
 prog_stats() {
-	local ids
-	ids=$({ grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null || true; } | awk '{print $2}' |
-		sort -un | paste -sd, -)
-	bpftool prog show -j | jq -r --arg ids "$ids" '
+	bpftool prog show -j | jq -r --arg ids "$(prog_ids "$1")" '
 		($ids | split(",") | map(tonumber)) as $mine
 		| .[] | select(.id as $i | $mine | index($i))
 		| "\(.name) \(.run_time_ns // 0) \(.run_cnt // 0)"'
 }
+
+# stop_pid PID: SIGTERM to PID and wait for it; nothing when PID is empty
+# or already gone (the benchmarks' EXIT traps).
+stop_pid() {
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+# stats_restore: kernel.bpf_stats_enabled back to $STATS_WAS, what the
+# script found at its start.
+stats_restore() { sysctl -q -w kernel.bpf_stats_enabled="$STATS_WAS" >/dev/null 2>&1 || true; }
