@@ -45,6 +45,7 @@
 #include "rules/caps.h"
 #include "rules/rules.h"
 #include "sensor/decode.h"
+#include "sensor/registry.h"
 #include "vigil/event.h"
 
 #include <errno.h>
@@ -194,7 +195,9 @@ static void set_hdr(struct vg_hdr *h, uint16_t type, uint32_t size, const struct
 		    uint64_t ts)
 {
 	h->type = type;
-	h->version = 1;
+	/* The layout version the decoder expects: a stale one makes every
+	 * record of the type malformed, and the replay measures nothing. */
+	h->version = vg_type(type)->version;
 	h->size = size;
 	h->ts = ts;
 	h->pid = p->pid;
@@ -815,6 +818,12 @@ int main(int argc, char **argv)
 		       runs[c].emitted ? (double)runs[c].json_bytes / (double)runs[c].emitted : 0.0,
 		       (unsigned long long)runs[c].summaries);
 	printf(". Decoder: %llu malformed.\n", (unsigned long long)d.malformed);
+	if (d.malformed) {
+		fprintf(stderr, "pipeline_bench: the decoder refused %llu fabricated records; "
+				"their layout is out of date, so the figures above are void\n",
+			(unsigned long long)d.malformed);
+		return EX_SOFTWARE;
+	}
 
 	cap_keys_bench(&d, &pop[0], reps);
 
