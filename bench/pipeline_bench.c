@@ -819,8 +819,9 @@ int main(int argc, char **argv)
 		       (unsigned long long)runs[c].summaries);
 	printf(". Decoder: %llu malformed.\n", (unsigned long long)d.malformed);
 	if (d.malformed) {
-		fprintf(stderr, "pipeline_bench: the decoder refused %llu fabricated records; "
-				"their layout is out of date, so the figures above are void\n",
+		fprintf(stderr,
+			"pipeline_bench: the decoder refused %llu fabricated records; "
+			"their layout is out of date, so the figures above are void\n",
 			(unsigned long long)d.malformed);
 		return EX_SOFTWARE;
 	}

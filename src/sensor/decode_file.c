@@ -183,13 +183,15 @@ static void image_deleted(void *ctx, struct proc *p)
  * new file is then deleted; the kernel's own view (/proc/PID/exe saying
  * "(deleted)") is not cheaper to check for every delete. Only processes
  * in the deleter's container are compared: the same path in another
- * container (or on the host) is another file. */
+ * container (or on the host) is another file. The walk is only done when
+ * the cache's live-image filter says some live process may run the path;
+ * a delete of any other file costs one hash. */
 static void images_deleted(struct decoder *d, const struct vrec *del, const char *path,
 			   const struct proc *deleter)
 {
 	struct image_scan sc = {d, del, path, deleter->container};
 
-	if (path[0] != '/' || path[1] == '\0')
+	if (path[0] != '/' || path[1] == '\0' || !proc_cache__image_maybe_live(d->pc, path))
 		return;
 	proc_cache__for_each(d->pc, image_deleted, &sc);
 }

@@ -10,6 +10,15 @@
  * strings: sharing them makes a fork cost one allocation, not nine, and a
  * thousand workers of one server hold one copy of its command line. "-" is
  * one static string that is never counted or freed.
+ *
+ * The live-image filter counts live entries per hash slot of their image
+ * path. A file delete asks it before walking the cache for processes
+ * running the deleted file (ProcessTampering "Image is deleted"): a file
+ * storm deletes thousands of files a second, and a walk of a cache of
+ * thousands of entries for each cost more than the rest of the record
+ * (pipeline_bench: 11 µs of 12.6 per event). Every change of an entry's
+ * image or liveness goes through img_count()/img_uncount(), so the counts
+ * are exact and a zero is a sure "no".
  */
 #include "sensor/proc_cache.h"
 
@@ -27,8 +36,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define NBUCKETS 16384 /* power of two */
-#define DASH	 "-"
+#define NBUCKETS  16384 /* power of two */
+#define IMG_SLOTS 4096	/* power of two; the live-image filter */
+#define DASH	  "-"
 
 struct proc_cache {
 	const struct identity *id;
@@ -36,7 +46,40 @@ struct proc_cache {
 	struct proc *buckets[NBUCKETS];
 	struct proc *lru_head, *lru_tail; /* head = most recently used */
 	struct proc_cache_stats st;
+	uint32_t img_live[IMG_SLOTS]; /* live entries per image-path slot */
 };
+
+static unsigned img_slot_of(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return (h ^ (h >> 16)) & (IMG_SLOTS - 1);
+}
+
+static void img_uncount(struct proc_cache *pc, struct proc *p)
+{
+	if (p->img_counted)
+		pc->img_live[p->img_slot]--;
+	p->img_counted = false;
+}
+
+/* After any change of p->image: p counted in its image's slot if live. */
+static void img_count(struct proc_cache *pc, struct proc *p)
+{
+	img_uncount(pc, p);
+	if (p->exited)
+		return;
+	p->img_slot = (uint16_t)img_slot_of(p->image);
+	pc->img_live[p->img_slot]++;
+	p->img_counted = true;
+}
+
+bool proc_cache__image_maybe_live(const struct proc_cache *pc, const char *path)
+{
+	return pc->img_live[img_slot_of(path)] != 0;
+}
 
 /* A shared string: its count, then its bytes; entries point at s. */
 struct pstr {
@@ -141,6 +184,7 @@ static void remove_entry(struct proc_cache *pc, struct proc *p)
 	if (*pp)
 		*pp = p->hnext;
 	lru_unlink(pc, p);
+	img_uncount(pc, p);
 	pc->st.entries--;
 	proc_free(p);
 }
@@ -368,6 +412,7 @@ static void fill_from_proc(struct proc_cache *pc, struct proc *p, uint32_t ppid,
 		if (l > 10 && strcmp(buf + l - 10, " (deleted)") == 0)
 			buf[l - 10] = '\0';
 		proc__set_str(&p->image, buf);
+		img_count(pc, p);
 	}
 	n = read_proc_file(p->pid, "cmdline", buf, sizeof(buf) - 4);
 	if (n > 0) {
@@ -465,6 +510,7 @@ struct proc *proc_cache__fork(struct proc_cache *pc, uint32_t ppid, uint64_t pst
 	identity__guid_ticks(pc->id, ppid, pstart_ticks, p->pguid);
 	if (parent) {
 		pstr_share(&p->image, parent->image);
+		img_count(pc, p);
 		pstr_share(&p->cmdline, parent->cmdline);
 		pstr_share(&p->cwd, parent->cwd);
 		pstr_share(&p->parent_image, parent->image);
@@ -522,6 +568,7 @@ struct proc *proc_cache__exec(struct proc_cache *pc, uint32_t pid, uint64_t star
 	if (parent)
 		pstr_share(&p->parent_image, parent->image);
 	proc__set_str(&p->image, image);
+	img_count(pc, p);
 	proc__set_str(&p->cmdline, cmdline);
 	proc__set_str(&p->cwd, cwd);
 	pstr_put(p->hashes);
@@ -531,9 +578,9 @@ struct proc *proc_cache__exec(struct proc_cache *pc, uint32_t pid, uint64_t star
 
 void proc_cache__exit(struct proc_cache *pc, struct proc *p, uint64_t now_mono_ns)
 {
-	(void)pc;
 	p->exited = true;
 	p->exit_mono_ns = now_mono_ns;
+	img_uncount(pc, p);
 }
 
 void proc_cache__gc(struct proc_cache *pc, uint64_t now_mono_ns, uint64_t grace_ns)

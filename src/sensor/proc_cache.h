@@ -48,6 +48,8 @@ struct proc {
 	bool exited;
 	uint64_t exit_mono_ns;
 	/* internal */
+	bool img_counted;  /* counted in the cache's live-image filter */
+	uint16_t img_slot; /* ... in this slot */
 	struct proc *hnext;
 	struct proc *lru_prev, *lru_next;
 };
@@ -88,6 +90,11 @@ struct proc *proc_cache__exec(struct proc_cache *pc, uint32_t pid, uint64_t star
 
 /* Marks an exit; the entry lives on for the grace period. */
 void proc_cache__exit(struct proc_cache *pc, struct proc *p, uint64_t now_mono_ns);
+
+/* False when no live process's image is path; true when one may be (a
+ * counting filter by the path's hash: no false "no"). Lets a file delete
+ * skip the walk over every process that looks for a running binary. */
+bool proc_cache__image_maybe_live(const struct proc_cache *pc, const char *path);
 
 /* Frees exited entries older than grace_ns. */
 void proc_cache__gc(struct proc_cache *pc, uint64_t now_mono_ns, uint64_t grace_ns);

@@ -134,6 +134,39 @@ static void test_cache_shared_strings(void **state)
 	proc_cache__free(pc);
 }
 
+/* The live-image filter (proc_cache.c) never says "no" for the image of a
+ * live entry, through fork, exec, exit, pid reuse and eviction; it says
+ * "no" again once the last process running an image is gone. */
+static void test_cache_live_images(void **state)
+{
+	struct identity id = test_id();
+	struct proc_cache *pc = proc_cache__new(&id, 4);
+	struct proc *p, *kid;
+
+	(void)state;
+	assert_false(proc_cache__image_maybe_live(pc, "/usr/sbin/server"));
+	p = proc_cache__exec(pc, FAKE_PID, 100, 1, 1, "/usr/sbin/server", "server", "/");
+	assert_true(proc_cache__image_maybe_live(pc, "/usr/sbin/server"));
+	kid = proc_cache__fork(pc, FAKE_PID, 100, FAKE_PID + 1, 200);
+	/* The parent execs away; its child still runs the old image. */
+	p = proc_cache__exec(pc, FAKE_PID, 100, 1, 1, "/usr/bin/other", "other", "/");
+	assert_true(proc_cache__image_maybe_live(pc, "/usr/sbin/server"));
+	assert_true(proc_cache__image_maybe_live(pc, "/usr/bin/other"));
+	proc_cache__exit(pc, kid, 1);
+	proc_cache__exit(pc, kid, 2); /* a second exit counts nothing twice */
+	assert_false(proc_cache__image_maybe_live(pc, "/usr/sbin/server"));
+	/* Pid reuse replaces the entry; eviction removes live entries. */
+	assert_non_null(proc_cache__exec(pc, FAKE_PID, 900, 1, 1, "/bin/a", "a", "/"));
+	assert_false(proc_cache__image_maybe_live(pc, "/usr/bin/other"));
+	for (uint32_t i = 0; i < 4; i++)
+		assert_non_null(
+		    proc_cache__exec(pc, FAKE_PID + 10 + i, i, 1, 1, "/bin/b", "b", "/"));
+	assert_false(proc_cache__image_maybe_live(pc, "/bin/a"));
+	assert_true(proc_cache__image_maybe_live(pc, "/bin/b"));
+	proc_cache__free(pc);
+	(void)p;
+}
+
 static void test_cache_bounded_and_gc(void **state)
 {
 	struct identity id = test_id();
@@ -551,6 +584,7 @@ int main(void)
 	    cmocka_unit_test(test_guid_format_and_uniqueness),
 	    cmocka_unit_test(test_cache_pid_reuse_and_fork),
 	    cmocka_unit_test(test_cache_shared_strings),
+	    cmocka_unit_test(test_cache_live_images),
 	    cmocka_unit_test(test_cache_bounded_and_gc),
 	    cmocka_unit_test(test_cache_snapshot_self),
 	    cmocka_unit_test(test_helpers),
