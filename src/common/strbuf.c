@@ -57,7 +57,7 @@ static bool reserve(struct strbuf *sb, size_t extra)
 	return true;
 }
 
-void strbuf__add(struct strbuf *sb, const void *p, size_t n)
+void strbuf__add_slow(struct strbuf *sb, const void *p, size_t n)
 {
 	if (!reserve(sb, n))
 		return;
@@ -66,12 +66,9 @@ void strbuf__add(struct strbuf *sb, const void *p, size_t n)
 	sb->buf[sb->len] = '\0';
 }
 
-void strbuf__addc(struct strbuf *sb, char c)
+char *strbuf__room(struct strbuf *sb, size_t n)
 {
-	if (!reserve(sb, 1))
-		return;
-	sb->buf[sb->len++] = c;
-	sb->buf[sb->len] = '\0';
+	return reserve(sb, n) ? sb->buf + sb->len : NULL;
 }
 
 void strbuf__adds(struct strbuf *sb, const char *s)
