@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct strbuf {
 	char *buf;
@@ -32,7 +33,7 @@ void strbuf__add_slow(struct strbuf *sb, const void *p, size_t n);
 static inline void strbuf__add(struct strbuf *sb, const void *p, size_t n)
 {
 	if (sb->buf != NULL && n < sb->cap - sb->len) {
-		__builtin_memcpy(sb->buf + sb->len, p, n);
+		memcpy(sb->buf + sb->len, p, n);
 		sb->len += n;
 		sb->buf[sb->len] = '\0';
 		return;
