@@ -52,6 +52,7 @@ struct proc {
 	uint16_t img_slot; /* ... in this slot */
 	struct proc *hnext;
 	struct proc *lru_prev, *lru_next;
+	struct proc *exit_prev, *exit_next; /* exited entries, oldest exit first */
 };
 
 struct proc_cache;

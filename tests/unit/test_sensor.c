@@ -193,6 +193,22 @@ static void test_cache_bounded_and_gc(void **state)
 	proc_cache__stats(pc, &st);
 	assert_int_equal(st.entries, 63);
 
+	/* Collection frees the expired exits, oldest first, and keeps its
+	 * list whole when an exited entry goes another way (a reused pid). */
+	for (uint32_t i = 990; i < 995; i++)
+		proc_cache__exit(pc, proc_cache__peek(pc, FAKE_PID + i, i), 3000 + i);
+	assert_non_null(proc_cache__exec(pc, FAKE_PID + 992, 5000, 1, 1, "/b", "b", "/"));
+	proc_cache__gc(pc, 3991 + 1000, 1000); /* 990 and 991 expired */
+	assert_null(proc_cache__peek(pc, FAKE_PID + 990, 990));
+	assert_null(proc_cache__peek(pc, FAKE_PID + 991, 991));
+	assert_non_null(proc_cache__peek(pc, FAKE_PID + 993, 993));
+	assert_non_null(proc_cache__peek(pc, FAKE_PID + 992, 5000));
+	proc_cache__gc(pc, 10000, 1000);
+	assert_null(proc_cache__peek(pc, FAKE_PID + 994, 994));
+	assert_non_null(proc_cache__peek(pc, FAKE_PID + 992, 5000));
+	proc_cache__stats(pc, &st);
+	assert_int_equal(st.entries, 59);
+
 	/* A miss for a pid gone from /proc still gives a usable entry. */
 	p = proc_cache__lookup(pc, FAKE_PID + 5000, 7);
 	assert_non_null(p);
