@@ -7,8 +7,8 @@
 # build, or each build with its own), N sequential fork+exec of /bin/true
 # (bench/execstorm) run under it, and it stops. Alternating cancels the
 # VM's drift out of the comparison (BENCHMARKS.md, 2026-12-07). Per run:
-#   - the sensor's CPU (utime+stime from /proc) per exec, in µs; clock
-#     ticks, so a run of 10,000 execs reads in steps of 1 µs;
+#   - the sensor's CPU per exec, in µs, from its threads' schedstat (ns;
+#     cpu_ns in lib.sh), so it reads finer than clock ticks would;
 #   - with kernel.bpf_stats_enabled=1 during the storm, each of its BPF
 #     programs' run time per exec, and their sum; programs under 0.3 µs per
 #     exec are left out of the per-program list.
@@ -26,7 +26,6 @@ R=${R:-3}
 CFG=${CFG:-tests/fixtures/configs/all-events.xml}
 CFG_B=${CFG_B:-$CFG}
 STORM=build/bench/execstorm
-HZ=$(getconf CLK_TCK)
 TMP=$(mktemp -d /tmp/vigil-ab.XXXXXX)
 VPID=
 STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
@@ -50,16 +49,16 @@ for r in $(seq 1 "$R"); do
 		wait_started "$TMP/ev.jsonl" "$VPID" || { cat "$TMP/log" >&2; exit 1; }
 		sysctl -q -w kernel.bpf_stats_enabled=1
 		prog_stats "$VPID" | sort >"$TMP/p0"
-		a0=$(awk '{print $14 + $15}' "/proc/$VPID/stat")
+		a0=$(cpu_ns "$VPID")
 		$STORM "$N" >/dev/null
-		a1=$(awk '{print $14 + $15}' "/proc/$VPID/stat")
+		a1=$(cpu_ns "$VPID")
 		prog_stats "$VPID" | sort >"$TMP/p1"
 		stats_restore
 		kill -TERM "$VPID" # fails, and stops the run, if the sensor died
 		wait "$VPID" || true
 		VPID=
 		join "$TMP/p0" "$TMP/p1" | awk -v n="$N" -v r="$r" -v b="$side" \
-			-v cpu="$(awk -v t=$((a1 - a0)) -v hz="$HZ" -v n="$N" 'BEGIN {printf "%.1f", t * 1e6 / hz / n}')" '
+			-v cpu="$(awk -v t=$((a1 - a0)) -v n="$N" 'BEGIN {printf "%.2f", t / 1000 / n}')" '
 			{ d = ($4 - $2) / 1000 / n; t += d
 			  if (d > 0.3) l = l sprintf("%s %.2f (%.1f), ", $1, d, ($5 - $3) / n) }
 			END { sub(/, $/, "", l); printf "| %d | %s | %s | %.2f | %s |\n", r, b, cpu, t, l }'
