@@ -31,11 +31,10 @@ DIR=$TMP/storm
 VPID= APID= AUDIT_WAS= BACKLOG_WAS=
 
 cleanup() {
-	if [ -n "$VPID" ]; then kill -TERM "$VPID" 2>/dev/null || true; wait "$VPID" 2>/dev/null || true; fi
+	stop_pid "$VPID"
 	if [ -n "$APID" ]; then
 		auditctl -W "$DIR" -p wa -k vigil-filebench >/dev/null 2>&1 || true
-		kill -TERM "$APID" 2>/dev/null || true
-		wait "$APID" 2>/dev/null || true
+		stop_pid "$APID"
 	fi
 	if [ -n "$AUDIT_WAS" ]; then auditctl -e "$AUDIT_WAS" >/dev/null 2>&1 || true; fi
 	if [ -n "$BACKLOG_WAS" ]; then auditctl -b "$BACKLOG_WAS" >/dev/null 2>&1 || true; fi
