@@ -66,11 +66,6 @@ void strbuf__add_slow(struct strbuf *sb, const void *p, size_t n)
 	sb->buf[sb->len] = '\0';
 }
 
-char *strbuf__room(struct strbuf *sb, size_t n)
-{
-	return reserve(sb, n) ? sb->buf + sb->len : NULL;
-}
-
 void strbuf__adds(struct strbuf *sb, const char *s)
 {
 	strbuf__add(sb, s, strlen(s));

@@ -46,15 +46,6 @@ static inline void strbuf__addc(struct strbuf *sb, char c)
 	strbuf__add(sb, &c, 1);
 }
 
-/* Room for n more bytes (and the NUL) without growing later: a pointer to
- * write them at, or NULL past the cap (sb->overflow set). The caller
- * writes at most n bytes and then calls strbuf__commit() with the count. */
-char *strbuf__room(struct strbuf *sb, size_t n);
-static inline void strbuf__commit(struct strbuf *sb, size_t n)
-{
-	sb->len += n;
-	sb->buf[sb->len] = '\0';
-}
 void strbuf__adds(struct strbuf *sb, const char *s);
 void strbuf__addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Returns a NUL-terminated view (valid until the next append). */
