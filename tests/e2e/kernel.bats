@@ -106,7 +106,7 @@ dns_three_seen() {
 	dns_ask_three exit.vigil-test.example
 	wait "$BG_PID"; BG_PID=
 	dns_three_seen exit.vigil-test.example
-	names=$("$VIGIL" status --json --socket "$BATS_TEST_TMPDIR/ctl.sock" | jq -r '.attached_program_names')
+	names=$("$VIGIL" status --json --socket "$BATS_TEST_TMPDIR/ctl.sock" --timeout "${VIGIL_START_TIMEOUT:-10}s" | jq -r '.attached_program_names')
 	[[ ",$names," == *,vg_read_x,* && ",$names," == *,vg_recvmsg_x,* ]]
 	[[ ",$names," != *,vg_read_e,* && ",$names," != *,vg_recvfrom_e,* && ",$names," != *,vg_recvmsg_e,* ]]
 	[[ ",$names," == *,vg_mmap_x,* && ",$names," != *,vg_mmap_e,* ]]
