@@ -45,12 +45,16 @@
 #define IMG_SLOTS 4096	/* power of two; the live-image filter */
 #define DASH	  "-"
 
+enum { LRU, EXITED }; /* the lists: proc_cache.list[] and proc.link[] */
+
 struct proc_cache {
 	const struct identity *id;
 	size_t max;
 	struct proc *buckets[NBUCKETS];
-	struct proc *lru_head, *lru_tail;   /* head = most recently used */
-	struct proc *exit_head, *exit_tail; /* head = the oldest exit */
+	/* [LRU]: head = most recently used; [EXITED]: head = the oldest exit. */
+	struct proc_list {
+		struct proc *head, *tail;
+	} list[2];
 	struct proc_cache_stats st;
 	uint32_t img_live[IMG_SLOTS]; /* live entries per image-path slot */
 };
@@ -139,36 +143,49 @@ int proc__set_str(char **dst, const char *src)
 	return 0;
 }
 
-static void lru_unlink(struct proc_cache *pc, struct proc *p)
+static void list_unlink(struct proc_cache *pc, int l, struct proc *p)
 {
-	if (p->lru_prev)
-		p->lru_prev->lru_next = p->lru_next;
+	struct proc_link *k = &p->link[l];
+
+	if (k->prev)
+		k->prev->link[l].next = k->next;
 	else
-		pc->lru_head = p->lru_next;
-	if (p->lru_next)
-		p->lru_next->lru_prev = p->lru_prev;
+		pc->list[l].head = k->next;
+	if (k->next)
+		k->next->link[l].prev = k->prev;
 	else
-		pc->lru_tail = p->lru_prev;
-	p->lru_prev = p->lru_next = NULL;
+		pc->list[l].tail = k->prev;
+	k->prev = k->next = NULL;
 }
 
-static void lru_push(struct proc_cache *pc, struct proc *p)
+static void list_push_head(struct proc_cache *pc, int l, struct proc *p)
 {
-	p->lru_prev = NULL;
-	p->lru_next = pc->lru_head;
-	if (pc->lru_head)
-		pc->lru_head->lru_prev = p;
-	pc->lru_head = p;
-	if (pc->lru_tail == NULL)
-		pc->lru_tail = p;
+	p->link[l].prev = NULL;
+	p->link[l].next = pc->list[l].head;
+	if (pc->list[l].head)
+		pc->list[l].head->link[l].prev = p;
+	pc->list[l].head = p;
+	if (pc->list[l].tail == NULL)
+		pc->list[l].tail = p;
+}
+
+static void list_append(struct proc_cache *pc, int l, struct proc *p)
+{
+	p->link[l].next = NULL;
+	p->link[l].prev = pc->list[l].tail;
+	if (pc->list[l].tail)
+		pc->list[l].tail->link[l].next = p;
+	else
+		pc->list[l].head = p;
+	pc->list[l].tail = p;
 }
 
 static void touch(struct proc_cache *pc, struct proc *p)
 {
-	if (pc->lru_head == p)
+	if (pc->list[LRU].head == p)
 		return;
-	lru_unlink(pc, p);
-	lru_push(pc, p);
+	list_unlink(pc, LRU, p);
+	list_push_head(pc, LRU, p);
 }
 
 static void proc_free(struct proc *p)
@@ -189,18 +206,10 @@ static void remove_entry(struct proc_cache *pc, struct proc *p)
 		pp = &(*pp)->hnext;
 	if (*pp)
 		*pp = p->hnext;
-	lru_unlink(pc, p);
+	list_unlink(pc, LRU, p);
 	img_uncount(pc, p);
-	if (p->exited) {
-		if (p->exit_prev)
-			p->exit_prev->exit_next = p->exit_next;
-		else
-			pc->exit_head = p->exit_next;
-		if (p->exit_next)
-			p->exit_next->exit_prev = p->exit_prev;
-		else
-			pc->exit_tail = p->exit_prev;
-	}
+	if (p->exited)
+		list_unlink(pc, EXITED, p);
 	pc->st.entries--;
 	proc_free(p);
 }
@@ -220,8 +229,8 @@ void proc_cache__free(struct proc_cache *pc)
 {
 	if (pc == NULL)
 		return;
-	while (pc->lru_head)
-		remove_entry(pc, pc->lru_head);
+	while (pc->list[LRU].head)
+		remove_entry(pc, pc->list[LRU].head);
 	free(pc);
 }
 
@@ -244,8 +253,8 @@ static struct proc *insert(struct proc_cache *pc, uint32_t pid, uint64_t start_t
 		pc->st.reused_pids += old->start_ticks != start_ticks;
 		remove_entry(pc, old);
 	}
-	while (pc->st.entries >= pc->max && pc->lru_tail) {
-		remove_entry(pc, pc->lru_tail);
+	while (pc->st.entries >= pc->max && pc->list[LRU].tail) {
+		remove_entry(pc, pc->list[LRU].tail);
 		pc->st.evicted++;
 	}
 	p = calloc(1, sizeof(*p));
@@ -262,7 +271,7 @@ static struct proc *insert(struct proc_cache *pc, uint32_t pid, uint64_t start_t
 	p->image = p->cmdline = p->cwd = p->parent_image = dash_str;
 	p->hnext = pc->buckets[pid & (NBUCKETS - 1)];
 	pc->buckets[pid & (NBUCKETS - 1)] = p;
-	lru_push(pc, p);
+	list_push_head(pc, LRU, p);
 	pc->st.entries++;
 	return p;
 }
@@ -600,21 +609,17 @@ void proc_cache__exit(struct proc_cache *pc, struct proc *p, uint64_t now_mono_n
 	p->exited = true;
 	p->exit_mono_ns = now_mono_ns;
 	img_uncount(pc, p);
-	p->exit_next = NULL;
-	p->exit_prev = pc->exit_tail;
-	if (pc->exit_tail)
-		pc->exit_tail->exit_next = p;
-	else
-		pc->exit_head = p;
-	pc->exit_tail = p;
+	list_append(pc, EXITED, p);
 }
 
 void proc_cache__gc(struct proc_cache *pc, uint64_t now_mono_ns, uint64_t grace_ns)
 {
 	/* Exits arrive in time order (one ring buffer), near enough: an entry
 	 * behind a later-stamped one waits for it, never goes early. */
-	while (pc->exit_head && now_mono_ns - pc->exit_head->exit_mono_ns >= grace_ns)
-		remove_entry(pc, pc->exit_head);
+	struct proc *p;
+
+	while ((p = pc->list[EXITED].head) && now_mono_ns - p->exit_mono_ns >= grace_ns)
+		remove_entry(pc, p);
 }
 
 size_t proc_cache__snapshot(struct proc_cache *pc)
@@ -653,7 +658,7 @@ size_t proc_cache__snapshot(struct proc_cache *pc)
 
 void proc_cache__for_each(struct proc_cache *pc, void (*fn)(void *ctx, struct proc *p), void *ctx)
 {
-	for (struct proc *p = pc->lru_head; p; p = p->lru_next)
+	for (struct proc *p = pc->list[LRU].head; p; p = p->link[LRU].next)
 		fn(ctx, p);
 }
 

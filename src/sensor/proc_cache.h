@@ -51,8 +51,11 @@ struct proc {
 	bool img_counted;  /* counted in the cache's live-image filter */
 	uint16_t img_slot; /* ... in this slot */
 	struct proc *hnext;
-	struct proc *lru_prev, *lru_next;
-	struct proc *exit_prev, *exit_next; /* exited entries, oldest exit first */
+	/* Its places on the cache's two lists (proc_cache.c): [0] the LRU
+	 * list, [1] the exited entries, oldest exit first. */
+	struct proc_link {
+		struct proc *prev, *next;
+	} link[2];
 };
 
 struct proc_cache;
