@@ -219,8 +219,17 @@ int sink__health_check(struct sink *s, uint64_t now_ms, char *msg, size_t n)
 	uint64_t progress = s->st.written + s->st.replayed + s->st.acked;
 	bool progressed = progress != h->last_progress;
 
-	if (bad != h->last_bad)
+	/* Whether the output has delivered since its last loss is kept across
+	 * the hold time: records delivered during it prove the recovery as
+	 * well as records delivered after it, and an idle sensor may deliver
+	 * nothing more for a long while. Loss and delivery in one interval
+	 * cannot be ordered, so such an interval does not count as clean. */
+	if (bad != h->last_bad) {
 		h->bad_pending = true;
+		h->clean_since_bad = false;
+	} else if (progressed) {
+		h->clean_since_bad = true;
+	}
 	h->last_bad = bad;
 	h->last_progress = progress;
 	if (h->last_event_ms != 0 && now_ms - h->last_event_ms < SINK_HEALTH_HOLD_MS)
@@ -237,8 +246,9 @@ int sink__health_check(struct sink *s, uint64_t now_ms, char *msg, size_t n)
 			 (unsigned long long)s->st.spooled);
 		return 1;
 	}
-	if (h->failing && !h->bad_pending && !s->st.down && progressed) {
+	if (h->failing && !s->st.down && h->clean_since_bad) {
 		h->failing = false;
+		h->bad_pending = false;
 		h->last_event_ms = now_ms;
 		snprintf(msg, n,
 			 "output %s (%s) recovered: delivering again; %llu records dropped, %llu "

@@ -82,6 +82,7 @@ struct sink_ops {
 struct sink_health {
 	bool failing;
 	bool bad_pending;
+	bool clean_since_bad; /* delivered since the last loss */
 	uint64_t last_bad, last_progress;
 	uint64_t last_event_ms;
 };

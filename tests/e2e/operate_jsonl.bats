@@ -146,7 +146,7 @@ status_of() {
 	[ "$(sed -n 2p "$D/t.jsonl" | jq -r .State)" = Started ]
 }
 
-@test "full disk: only whole lines, written + dropped = records produced, recovery when space is freed" {
+@test "full disk: only whole lines, written + dropped = records produced, recovery when space is freed, and told" {
 	mount -t tmpfs -o size=96k,mode=0700 vigil-test "$D"
 	dd if=/dev/zero of="$D/filler" bs=4k count=8 status=none
 	spec="jsonl:$D/full.jsonl"
@@ -192,6 +192,9 @@ status_of() {
 	echo "missing after recovery: $(comm -23 "$BATS_TEST_TMPDIR/after.want" "$BATS_TEST_TMPDIR/after.got" | tr '\n' ' ')"
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/after.want")" -ge 5 ]
 	cmp "$BATS_TEST_TMPDIR/after.want" "$BATS_TEST_TMPDIR/after.got"
+	# And it is told: once the 10 s hold after "is failing" ends, with
+	# nothing more for the output to write than what it already delivered.
+	wait_event '.EventID==255 and (.Description|test("full.jsonl.* recovered"))' 20 >/dev/null
 	stop_sensor
 }
 
