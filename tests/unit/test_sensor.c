@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,6 +283,16 @@ static void test_helpers(void **state)
 		net_addr_str(10, lo6, out, &v6);
 		assert_string_equal(out, "::1");
 		assert_int_equal(v6, 1);
+		/* The hand-written dotted quad agrees with inet_ntop on every
+		 * octet value, in every position. */
+		for (unsigned v = 0; v < 256; v++) {
+			char want[INET_ADDRSTRLEN];
+			uint8_t q[16] = {(uint8_t)v, (uint8_t)(255 - v), (uint8_t)(v * 7),
+					 (uint8_t)(v / 3)};
+			net_addr_str(2, q, out, &v6);
+			assert_non_null(inet_ntop(AF_INET, q, want, sizeof(want)));
+			assert_string_equal(out, want);
+		}
 	}
 }
 
