@@ -28,6 +28,40 @@ static void test_escapes(void **state)
 	strbuf__free(&sb);
 }
 
+/* Every byte value at every position of a string long enough for the
+ * 16-byte scan (json.c's plain_run): escaped exactly as when it stands
+ * alone, which takes the byte-at-a-time path. */
+static void test_block_scan(void **state)
+{
+	struct strbuf sb, one;
+	char in[40], want[80];
+
+	(void)state;
+	strbuf__init(&sb, 0);
+	strbuf__init(&one, 0);
+	for (unsigned b = 0; b < 256; b++) {
+		const char *e;
+		size_t elen;
+
+		in[0] = (char)b;
+		e = esc(in, 1, &one) + 1; /* without the quotes */
+		elen = strlen(e) - 1;
+		for (size_t p = 0; p < sizeof(in); p++) {
+			memset(in, 'a', sizeof(in));
+			in[p] = (char)b;
+			want[0] = '"';
+			memset(want + 1, 'a', p);
+			memcpy(want + 1 + p, e, elen);
+			memset(want + 1 + p + elen, 'a', sizeof(in) - 1 - p);
+			want[1 + p + elen + sizeof(in) - 1 - p] = '"';
+			want[2 + p + elen + sizeof(in) - 1 - p] = '\0';
+			assert_string_equal(esc(in, sizeof(in), &sb), want);
+		}
+	}
+	strbuf__free(&sb);
+	strbuf__free(&one);
+}
+
 static void test_utf8(void **state)
 {
 	struct strbuf sb;
@@ -115,9 +149,9 @@ static void test_numbers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_escapes), cmocka_unit_test(test_utf8),
-	    cmocka_unit_test(test_record),  cmocka_unit_test(test_time),
-	    cmocka_unit_test(test_numbers),
+	    cmocka_unit_test(test_escapes), cmocka_unit_test(test_block_scan),
+	    cmocka_unit_test(test_utf8),    cmocka_unit_test(test_record),
+	    cmocka_unit_test(test_time),    cmocka_unit_test(test_numbers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
