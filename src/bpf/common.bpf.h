@@ -175,9 +175,11 @@ volatile __u32 mute_active = 0;
  * hit a wfiles entry. Files opened earlier are not in wfiles either, so
  * nothing needs seeding.
  *
- * The one blind spot of both: a file or socket handed over by SCM_RIGHTS
- * or pidfd_getfd to a process that never queried or opened for writing
- * itself (HACKING.md).
+ * A file or socket handed to another process by SCM_RIGHTS or taken with
+ * pidfd_getfd marks the receiver too (fds_received in net.bpf.h). What
+ * stays unseen (HACKING.md): fds received by recvmmsg or io_uring, and by
+ * recvmsg on a kernel where the exit programs cannot read the saved
+ * registers (args_by_entry).
  */
 #define VG_PROC_MARKS(name)                                                                        \
 	struct {                                                                                   \

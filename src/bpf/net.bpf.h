@@ -565,6 +565,70 @@ static __always_inline int dns_emit(long ret, struct sock *sk, __u8 proto, __u64
 	return 0;
 }
 
+/*
+ * Files received from another process. The marks (common.bpf.h) follow
+ * the process that opens or queries, and a socket or a writable file can
+ * be handed to another: by SCM_RIGHTS over a Unix socket, or taken with
+ * pidfd_getfd(2). The receiver is marked when it receives, so its reads
+ * and writes of what it got are looked at as the sender's would be.
+ * Which maps still need the current process: bit 0 dns_procs, bit 1
+ * wf_procs (none when the type is off or the map is full, since a full
+ * map already has every process looked at).
+ */
+static __always_inline __u32 receiver_marks_wanted(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32, m = 0;
+
+	if (!dns_marks_full && collecting(VG_DNS) && !bpf_map_lookup_elem(&dns_procs, &tgid))
+		m |= 1;
+	if (!wf_marks_full && collecting(VG_FILE_MODIFY) && !bpf_map_lookup_elem(&wf_procs, &tgid))
+		m |= 2;
+	return m;
+}
+
+static __always_inline void receiver_mark(__u32 m)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (m & 1)
+		proc_mark(&dns_procs, &dns_marks_full, tgid);
+	if (m & 2)
+		proc_mark(&wf_procs, &wf_marks_full, tgid);
+}
+
+#define VG_SOL_SOCKET 1
+#define VG_SCM_RIGHTS 1
+/* Control messages looked at per recvmsg: SCM_RIGHTS usually comes
+ * alone, or after SCM_CREDENTIALS. */
+#define VG_CMSG_MAX 4
+
+/* After a recvmsg that worked: whether its control data (the user's
+ * msghdr, whose msg_controllen the kernel has set to what it wrote) holds
+ * SCM_RIGHTS, and if so the receiver is marked. */
+static __always_inline void fds_received(struct pt_regs *regs, __u32 m)
+{
+	struct user_msghdr mh = {};
+	__u64 off = 0;
+
+	if (bpf_probe_read_user(&mh, sizeof(mh), (void *)BPF_CORE_READ(regs, si)) ||
+	    !mh.msg_control || mh.msg_controllen < sizeof(struct cmsghdr))
+		return;
+	for (int i = 0; i < VG_CMSG_MAX; i++) {
+		struct cmsghdr ch = {};
+
+		if (off + sizeof(ch) > mh.msg_controllen ||
+		    bpf_probe_read_user(&ch, sizeof(ch), (char *)mh.msg_control + off))
+			return;
+		if (ch.cmsg_level == VG_SOL_SOCKET && ch.cmsg_type == VG_SCM_RIGHTS) {
+			receiver_mark(m);
+			return;
+		}
+		if (ch.cmsg_len < sizeof(ch))
+			return;
+		off += (ch.cmsg_len + 7) & ~7ull; /* CMSG_ALIGN */
+	}
+}
+
 static __always_inline int dns_exit(const struct trace_event_raw_sys_exit *ctx, int call)
 {
 	long ret = ctx->ret;
@@ -581,6 +645,11 @@ static __always_inline int dns_exit(const struct trace_event_raw_sys_exit *ctx, 
 	if (is_self()) {
 		regs_probe(ctx);
 		return 0;
+	}
+	if (call == DNS_RECVMSG && ret >= 0) {
+		__u32 m = receiver_marks_wanted();
+		if (m && (regs = saved_regs(ctx)))
+			fds_received(regs, m);
 	}
 	if (ret <= 12 || !dns_watched())
 		return 0;
@@ -610,6 +679,21 @@ int vg_recvmsg_e(struct trace_event_raw_sys_enter *ctx)
 }
 
 VG_ON_EXIT_ARG(vg_recvmsg_x, "sys_exit_recvmsg", dns_exit, DNS_RECVMSG)
+
+/* pidfd_getfd(2) (5.6+) copies another process's fd into the caller's:
+ * the caller is marked as an SCM_RIGHTS receiver is (fds_received). */
+SEC("tp/syscalls/sys_exit_pidfd_getfd")
+int vg_pidfd_getfd_x(struct trace_event_raw_sys_exit *ctx)
+{
+	__u32 m;
+
+	if (ctx->ret < 0 || is_self())
+		return 0;
+	m = receiver_marks_wanted();
+	if (m)
+		receiver_mark(m);
+	return 0;
+}
 
 /* read() on a connected DNS socket: glibc's resolver reads TCP answers
  * this way, Go's every answer. */

@@ -38,7 +38,12 @@ static const struct {
     {"vg_listen_", T(VG_LISTEN)},
     {"vg_bind_", T(VG_LISTEN)},
     {"vg_recvfrom_", T(VG_DNS)},
-    {"vg_recvmsg_", T(VG_DNS)},
+    /* recvmsg's exit also marks a process that receives fds by
+     * SCM_RIGHTS, for the DNS and FileModify hooks (fds_received in
+     * net.bpf.h); its entry program carries DNS arguments only. */
+    {"vg_recvmsg_e", T(VG_DNS)},
+    {"vg_recvmsg_", T(VG_DNS) | T(VG_FILE_MODIFY)},
+    {"vg_pidfd_getfd_", T(VG_DNS) | T(VG_FILE_MODIFY)},
     {"vg_read_", T(VG_DNS)},
     {"vg_write_", T(VG_FILE_MODIFY)},
     {"vg_pwrite", T(VG_FILE_MODIFY)},

@@ -88,6 +88,95 @@ PY
 	[[ "$(field "$ev" QueryResults)" == *"127.0.0.2"* ]]
 }
 
+# fd_pass WHAT: a parent that forks a child first (so the child has none
+# of the parent's marks), then opens WHAT ("dns": a UDP socket connected to
+# 127.0.0.1:53; a path: that file, for writing), hands it to the child by
+# SCM_RIGHTS and closes its own copy. The child, which never queried nor
+# opened anything itself, uses it: a DNS query by write() and its answer by
+# read(), or a write to the file. Prints the child's pid.
+fd_pass() {
+	$PY - "$1" <<'PY'
+import os, socket, struct, sys
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+pid = os.fork()
+if pid == 0:
+    a.close()
+    msg, fds, _, _ = socket.recv_fds(b, 16, 1)
+    assert b.recv(2) == b'go' and len(fds) == 1
+    if sys.argv[1] == 'dns':
+        q = struct.pack('>HHHHHH', 0x5aa5, 0x0100, 1, 0, 0, 0)
+        q += b''.join(bytes([len(l)]) + l.encode() for l in 'passed.vigil-test.example'.split('.')) + b'\0'
+        os.write(fds[0], q + struct.pack('>HH', 1, 1))
+        os.read(fds[0], 512)
+    else:
+        os.write(fds[0], b'written by the child\n')
+    os.close(fds[0])
+    os._exit(0)
+b.close()
+if sys.argv[1] == 'dns':
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.connect(('127.0.0.1', 53))
+    fd = s.detach()
+else:
+    fd = os.open(sys.argv[1], os.O_WRONLY)
+socket.send_fds(a, [b'fd'], [fd])
+os.close(fd)
+a.sendall(b'go')
+print(pid)
+os.waitpid(pid, 0)
+PY
+}
+
+@test "DNS: a socket to port 53 handed over by SCM_RIGHTS, used by a process that never queried, gives DnsQuery" {
+	dns_responder 127.0.0.2
+	start_sensor --config "$CFG"
+	child=$(fd_pass dns)
+	wait "$BG_PID"; BG_PID=
+	ev=$(wait_event '.EventID==22 and .QueryName=="passed.vigil-test.example"')
+	[ "$(field "$ev" ProcessId)" = "$child" ]
+	[[ "$(field "$ev" QueryResults)" == *"127.0.0.2"* ]]
+}
+
+@test "FileModify: a file opened for writing by one process, handed over by SCM_RIGHTS and written by another, gives FileModify" {
+	echo old >"$WORK/passed.txt"
+	start_sensor --config "$CFG"
+	child=$(fd_pass "$WORK/passed.txt")
+	ev=$(wait_event ".EventID==200 and .TargetFilename==\"$WORK/passed.txt\"")
+	[ "$(field "$ev" ProcessId)" = "$child" ]
+	[ "$(cat "$WORK/passed.txt")" = "written by the child" ]
+}
+
+@test "FileModify: a file opened for writing by one process, taken with pidfd_getfd and written by another, gives FileModify" {
+	echo old >"$WORK/taken.txt"
+	start_sensor --config "$CFG"
+	# The child is forked first (none of the parent's marks), then the
+	# parent opens the file and tells the child its fd number.
+	child=$($PY - "$WORK/taken.txt" <<'PY'
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.close(w)
+    fd = int(os.read(r, 16))
+    pidfd = os.pidfd_open(os.getppid())
+    got = libc.syscall(438, pidfd, fd, 0)  # pidfd_getfd
+    assert got >= 0, ctypes.get_errno()
+    os.write(got, b'taken by the child\n')
+    os.close(got)
+    os._exit(0)
+fd = os.open(sys.argv[1], os.O_WRONLY)
+os.write(w, str(fd).encode())
+print(pid)
+os.waitpid(pid, 0)
+os.close(fd)
+PY
+)
+	ev=$(wait_event ".EventID==200 and .TargetFilename==\"$WORK/taken.txt\"")
+	[ "$(field "$ev" ProcessId)" = "$child" ]
+	[ "$(cat "$WORK/taken.txt")" = "taken by the child" ]
+}
+
 @test "ImageLoad: dlopen of a library and an LD_PRELOAD of our own, each once per process" {
 	start_sensor --config "$CFG"
 	lib=$(readlink -f "$H/libvigiltest.so")
