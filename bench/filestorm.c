@@ -18,6 +18,11 @@
  *                              process's CPU ns per round trip
  *                              (CLOCK_PROCESS_CPUTIME_ID). No events: it is
  *                              the hot path a TCP server pays the hooks on.
+ *   filestorm -g N             N getppid(2) calls; prints CPU ns per call. No
+ *                              program of vigil's is on getppid: what is left
+ *                              is what any attached syscall tracepoint costs
+ *                              every syscall (the kernel's slow path and its
+ *                              probes' bitmap tests).
  *
  * RATE paces the loop at RATE files (or connections) per second. The loop
  * sleeps only when it is more than 1 ms ahead of schedule: a sleep per file
@@ -34,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -216,11 +222,22 @@ static int rw_storm(long n)
 	return 0;
 }
 
+static int getppid_storm(long n)
+{
+	double t0 = cpu_ns();
+
+	for (long i = 0; i < n; i++)
+		syscall(SYS_getppid); /* not glibc's getppid(), which may not enter */
+	printf("%.1f\n", n ? (cpu_ns() - t0) / (double)n : 0.0);
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: filestorm [-c] DIR N [RATE]\n"
 			"       filestorm -t N [RATE]\n"
-			"       filestorm -r N\n");
+			"       filestorm -r N\n"
+			"       filestorm -g N\n");
 	return EX_USAGE;
 }
 
@@ -241,6 +258,9 @@ int main(int argc, char **argv)
 	} else if (i < argc && strcmp(argv[i], "-r") == 0) {
 		tcp = 2;
 		i++;
+	} else if (i < argc && strcmp(argv[i], "-g") == 0) {
+		tcp = 3;
+		i++;
 	}
 	if (argc - i < (tcp ? 1 : 2))
 		return usage();
@@ -259,5 +279,7 @@ int main(int argc, char **argv)
 	}
 	if (tcp == 2)
 		return rw_storm(n);
+	if (tcp == 3)
+		return getppid_storm(n);
 	return tcp ? tcp_storm(n, rate) : file_storm(dir, n, rate, do_write);
 }

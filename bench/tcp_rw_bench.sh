@@ -17,7 +17,11 @@
 # no-sensor run (drift between rounds cancels out of it), with its range.
 # Needs root. Prints a Markdown section. Benchmarks are not tests.
 #
-# usage: bench/tcp_rw_bench.sh     (N=100000 R=15 VIGIL_BASE=, from the env)
+# WORK=getppid measures getppid(2) calls instead (`filestorm -g`), which no
+# program of vigil's is on: what any attached syscall tracepoint costs every
+# syscall, whatever the sensor does.
+#
+# usage: bench/tcp_rw_bench.sh     (N=100000 R=15 VIGIL_BASE= WORK=tcp|getppid)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -26,6 +30,12 @@ R=${R:-15}
 VIGIL=build/vigil
 VIGIL_BASE=${VIGIL_BASE:-}
 STORM=build/bench/filestorm
+WORK=${WORK:-tcp}
+case $WORK in
+tcp) MODE=-r WHAT="round trip" ;;
+getppid) MODE=-g WHAT="getppid call" N=$((N * 20)) ;;
+*) echo "tcp_rw_bench.sh: WORK is tcp or getppid, not '$WORK'" >&2; exit 64 ;;
+esac
 TMP=$(mktemp -d /tmp/vigil-tcprw.XXXXXX)
 VPID=
 
@@ -64,11 +74,11 @@ stop() {
 
 SETUPS=(none syscall-tp vigil-default vigil-all)
 [ -n "$VIGIL_BASE" ] && SETUPS+=(vigil-all-base)
-"$STORM" -r 20000 >/dev/null # warm up
+"$STORM" "$MODE" 20000 >/dev/null # warm up
 for r in $(seq 1 "$R"); do
 	for s in "${SETUPS[@]}"; do
 		start "$s"
-		ns=$("$STORM" -r "$N")
+		ns=$("$STORM" "$MODE" "$N")
 		stop "$s"
 		echo "$ns" >>"$TMP/$s.ns"
 		[ "$s" = none ] && base=$ns
@@ -76,15 +86,22 @@ for r in $(seq 1 "$R"); do
 	done
 done
 
-echo "## TCP round trips under the sensor"
-echo
-echo "Method: \`filestorm -r $N\` (write, read, write back, read back on one"
-echo "loopback TCP connection; CPU ns per round trip, CLOCK_PROCESS_CPUTIME_ID);"
+if [ "$WORK" = tcp ]; then
+	echo "## TCP round trips under the sensor"
+	echo
+	echo "Method: \`filestorm -r $N\` (write, read, write back, read back on one"
+	echo "loopback TCP connection; CPU ns per round trip, CLOCK_PROCESS_CPUTIME_ID);"
+else
+	echo "## A syscall no program is on, under the sensor"
+	echo
+	echo "Method: \`filestorm -g $N\` (getppid(2) calls; CPU ns per call,"
+	echo "CLOCK_PROCESS_CPUTIME_ID);"
+fi
 echo "$R rounds, the setups interleaved in each; medians over rounds, and the"
 echo "median of each round's difference to its no-sensor run, with the range."
 echo "Host: $(nproc) cores, $(uname -r)."
 echo
-echo "| setup | ns per round trip | vs none, ns (range) | vs none |"
+echo "| setup | ns per $WHAT | vs none, ns (range) | vs none |"
 echo "|---|---|---|---|"
 none=$(median <"$TMP/none.ns")
 for s in "${SETUPS[@]}"; do
