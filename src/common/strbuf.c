@@ -109,6 +109,24 @@ size_t fmt_u64(char out[FMT_U64_MAX], uint64_t v)
 	return n;
 }
 
+size_t fmt_ipv4(char out[FMT_IPV4_MAX], const uint8_t a[4])
+{
+	size_t n = 0;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned v = a[i];
+
+		if (v >= 100)
+			out[n++] = (char)('0' + v / 100);
+		if (v >= 10)
+			out[n++] = (char)('0' + v / 10 % 10);
+		out[n++] = (char)('0' + v % 10);
+		out[n++] = '.';
+	}
+	out[--n] = '\0'; /* over the last '.' */
+	return n;
+}
+
 void fmt_hex(char *out, uint64_t v, unsigned digits)
 {
 	static const char hx[] = "0123456789abcdef";

@@ -61,6 +61,10 @@ void strbuf__add_u64(struct strbuf *sb, uint64_t v);
 #define FMT_U64_MAX 21 /* 20 digits and the NUL */
 /* Writes v in decimal and a NUL to out; returns the digits' count. */
 size_t fmt_u64(char out[FMT_U64_MAX], uint64_t v);
+#define FMT_IPV4_MAX 16 /* "255.255.255.255" and the NUL */
+/* Writes the dotted quad of a (network order), as inet_ntop(AF_INET) does,
+ * and a NUL to out; returns its length. */
+size_t fmt_ipv4(char out[FMT_IPV4_MAX], const uint8_t a[4]);
 /* Writes v's low 4*digits bits as exactly that many lower-case hex digits
  * (leading zeros kept, no NUL). */
 void fmt_hex(char *out, uint64_t v, unsigned digits);

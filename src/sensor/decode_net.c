@@ -6,6 +6,8 @@
  */
 #include "sensor/decode_int.h"
 
+#include "common/strbuf.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -13,37 +15,21 @@
 #include <string.h>
 #include <sys/socket.h>
 
-/* Dotted quad, as inet_ntop(AF_INET) writes it. By hand because glibc's
- * goes through sprintf, which was half of a NetworkConnect's decode (two
- * addresses per event) in pipeline_bench's profile. */
-static void ipv4_str(const uint8_t a[4], char out[16])
-{
-	char *o = out;
-
-	for (int i = 0; i < 4; i++) {
-		unsigned v = a[i];
-		if (v >= 100)
-			*o++ = (char)('0' + v / 100);
-		if (v >= 10)
-			*o++ = (char)('0' + v / 10 % 10);
-		*o++ = (char)('0' + v % 10);
-		*o++ = '.';
-	}
-	o[-1] = '\0';
-}
-
+/* IPv4 by fmt_ipv4, not inet_ntop: glibc's goes through sprintf, which
+ * was half of a NetworkConnect's decode (two addresses per event) in
+ * pipeline_bench's profile. */
 void net_addr_str(uint8_t family, const uint8_t addr[16], char out[64], int *is_v6)
 {
 	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
 	if (family == AF_INET6 && memcmp(addr, mapped, 12) == 0) {
-		ipv4_str(addr + 12, out);
+		fmt_ipv4(out, addr + 12);
 		*is_v6 = 0;
 	} else if (family == AF_INET6) {
 		inet_ntop(AF_INET6, addr, out, 64);
 		*is_v6 = 1;
 	} else {
-		ipv4_str(addr, out);
+		fmt_ipv4(out, addr);
 		*is_v6 = 0;
 	}
 }

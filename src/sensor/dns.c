@@ -15,6 +15,8 @@
  */
 #include "sensor/dns.h"
 
+#include "common/strbuf.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -210,20 +212,11 @@ static void add_result(struct dns_msg *out, size_t *rlen, bool *full, const char
  * than the rest of the parse. */
 static size_t fmt_a(char *buf, const uint8_t a[4])
 {
-	size_t n = 0;
+	size_t n;
 
 	memcpy(buf, "::ffff:", 7);
-	n = 7;
-	for (int i = 0; i < 4; i++) {
-		unsigned v = a[i];
-
-		if (v >= 100)
-			buf[n++] = (char)('0' + v / 100);
-		if (v >= 10)
-			buf[n++] = (char)('0' + v / 10 % 10);
-		buf[n++] = (char)('0' + v % 10);
-		buf[n++] = i < 3 ? '.' : ';';
-	}
+	n = 7 + fmt_ipv4(buf + 7, a);
+	buf[n++] = ';'; /* over fmt_ipv4's NUL */
 	return n;
 }
 
