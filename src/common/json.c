@@ -24,16 +24,20 @@ static const unsigned char plain[256] = {
 
 #ifdef __SSE2__
 #include <emmintrin.h>
+#endif
 
-/* The length of the run of plain bytes at s (at most len), 16 bytes at a
- * time: a byte is not plain when, as a signed char, it is below 0x20
- * (which takes in every byte from 0x80), or is 0x7f, '"' or '\\'. The same
- * set as plain[]. Whole blocks only, so nothing past len is read. */
+/* The length of the run of plain bytes at s (at most len). With SSE2, 16
+ * bytes at a time first: a byte is not plain when, as a signed char, it is
+ * below 0x20 (which takes in every byte from 0x80), or is 0x7f, '"' or
+ * '\\', the same set as plain[]. Whole blocks only, so nothing past len is
+ * read; the table takes the rest. */
 static size_t plain_run(const unsigned char *s, size_t len)
 {
+	size_t i = 0;
+
+#ifdef __SSE2__
 	const __m128i lo = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
 	const __m128i quote = _mm_set1_epi8('"'), bsl = _mm_set1_epi8('\\');
-	size_t i = 0;
 
 	for (; i + 16 <= len; i += 16) {
 		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
@@ -44,20 +48,11 @@ static size_t plain_run(const unsigned char *s, size_t len)
 		if (m != 0)
 			return i + (size_t)__builtin_ctz(m);
 	}
-	while (i < len && plain[s[i]])
-		i++;
-	return i;
-}
-#else
-static size_t plain_run(const unsigned char *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len && plain[s[i]])
-		i++;
-	return i;
-}
 #endif
+	while (i < len && plain[s[i]])
+		i++;
+	return i;
+}
 
 void json__add_str(struct strbuf *sb, const char *str, size_t len)
 {
