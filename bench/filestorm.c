@@ -243,28 +243,27 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-	int do_write = 1, tcp = 0, i = 1;
+	/* The workload, by flag; FILES takes a directory before N. */
+	enum { FILES, FILES_NO_WRITE, TCP_CONNECT, TCP_RW, GETPPID } mode = FILES;
+	static const struct {
+		const char *flag;
+		int mode;
+	} flags[] = {{"-c", FILES_NO_WRITE}, {"-t", TCP_CONNECT}, {"-r", TCP_RW}, {"-g", GETPPID}};
 	const char *dir = NULL;
+	int i = 1;
 	long n;
 	double rate = 0;
 	char *end;
 
-	if (i < argc && strcmp(argv[i], "-c") == 0) {
-		do_write = 0;
-		i++;
-	} else if (i < argc && strcmp(argv[i], "-t") == 0) {
-		tcp = 1;
-		i++;
-	} else if (i < argc && strcmp(argv[i], "-r") == 0) {
-		tcp = 2;
-		i++;
-	} else if (i < argc && strcmp(argv[i], "-g") == 0) {
-		tcp = 3;
-		i++;
-	}
-	if (argc - i < (tcp ? 1 : 2))
+	for (size_t k = 0; i < argc && k < sizeof(flags) / sizeof(flags[0]); k++)
+		if (strcmp(argv[i], flags[k].flag) == 0) {
+			mode = flags[k].mode;
+			i++;
+			break;
+		}
+	if (argc - i < (mode <= FILES_NO_WRITE ? 2 : 1))
 		return usage();
-	if (!tcp) {
+	if (mode <= FILES_NO_WRITE) {
 		dir = argv[i++];
 		if (dir[0] == '\0')
 			return usage();
@@ -277,9 +276,14 @@ int main(int argc, char **argv)
 		if (*end != '\0' || rate < 0)
 			return usage();
 	}
-	if (tcp == 2)
+	switch (mode) {
+	case TCP_RW:
 		return rw_storm(n);
-	if (tcp == 3)
+	case GETPPID:
 		return getppid_storm(n);
-	return tcp ? tcp_storm(n, rate) : file_storm(dir, n, rate, do_write);
+	case TCP_CONNECT:
+		return tcp_storm(n, rate);
+	default:
+		return file_storm(dir, n, rate, mode == FILES);
+	}
 }
