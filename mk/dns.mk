@@ -8,11 +8,12 @@
 FUZZ_CC   ?= clang
 FUZZ_TIME ?= 600
 FUZZ_B    ?= build/fuzz
-DNS_FUZZ_SRCS := tests/fuzz/dns/fuzz_dns.c src/sensor/dns.c
+# dns.c formats A records with strbuf.c's fmt_ipv4, so the harness links it too.
+DNS_FUZZ_SRCS := tests/fuzz/dns/fuzz_dns.c src/sensor/dns.c src/common/strbuf.c
 
 .PHONY: fuzz-dns fuzz-short fuzz-short-dns
 
-$(FUZZ_B)/fuzz_dns: $(DNS_FUZZ_SRCS) src/sensor/dns.h
+$(FUZZ_B)/fuzz_dns: $(DNS_FUZZ_SRCS) src/sensor/dns.h src/common/strbuf.h
 	@mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -Isrc -D_GNU_SOURCE -o $@ $(DNS_FUZZ_SRCS)
