@@ -196,19 +196,24 @@ volatile __u32 dns_marks_full = 0;
 volatile __u32 wf_marks_full = 0;
 volatile __u32 marks_used = 0;
 
-static __always_inline void proc_mark(void *map, volatile __u32 *full, __u32 tgid)
+/* Marks a process the caller has just looked up and found unmarked. */
+static __always_inline void proc_mark_new(void *map, volatile __u32 *full, __u32 tgid)
 {
 	__u8 one = 1;
 	long err;
 
-	if (bpf_map_lookup_elem(map, &tgid))
-		return;
 	if (!marks_used)
 		marks_used = 1;
 	/* -EEXIST (17) is another thread of the process marking it first. */
 	err = bpf_map_update_elem(map, &tgid, &one, BPF_NOEXIST);
 	if (err && err != -17 && !*full)
 		*full = 1;
+}
+
+static __always_inline void proc_mark(void *map, volatile __u32 *full, __u32 tgid)
+{
+	if (!bpf_map_lookup_elem(map, &tgid))
+		proc_mark_new(map, full, tgid);
 }
 
 /* Whether the current process's calls are worth the hook's full check. */

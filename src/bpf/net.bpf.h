@@ -575,9 +575,9 @@ static __always_inline int dns_emit(long ret, struct sock *sk, __u8 proto, __u64
  * wf_procs (none when the type is off or the map is full, since a full
  * map already has every process looked at).
  */
-static __always_inline __u32 receiver_marks_wanted(void)
+static __always_inline __u32 receiver_marks_wanted(__u32 tgid)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32, m = 0;
+	__u32 m = 0;
 
 	if (!dns_marks_full && collecting(VG_DNS) && !bpf_map_lookup_elem(&dns_procs, &tgid))
 		m |= 1;
@@ -586,14 +586,14 @@ static __always_inline __u32 receiver_marks_wanted(void)
 	return m;
 }
 
-static __always_inline void receiver_mark(__u32 m)
+/* m is receiver_marks_wanted()'s answer, so the maps are not looked up
+ * again. */
+static __always_inline void receiver_mark(__u32 m, __u32 tgid)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-
 	if (m & 1)
-		proc_mark(&dns_procs, &dns_marks_full, tgid);
+		proc_mark_new(&dns_procs, &dns_marks_full, tgid);
 	if (m & 2)
-		proc_mark(&wf_procs, &wf_marks_full, tgid);
+		proc_mark_new(&wf_procs, &wf_marks_full, tgid);
 }
 
 #define VG_SOL_SOCKET 1
@@ -605,7 +605,7 @@ static __always_inline void receiver_mark(__u32 m)
 /* After a recvmsg that worked: whether its control data (the user's
  * msghdr, whose msg_controllen the kernel has set to what it wrote) holds
  * SCM_RIGHTS, and if so the receiver is marked. */
-static __always_inline void fds_received(struct pt_regs *regs, __u32 m)
+static __always_inline void fds_received(struct pt_regs *regs, __u32 m, __u32 tgid)
 {
 	struct user_msghdr mh = {};
 	__u64 off = 0;
@@ -620,7 +620,7 @@ static __always_inline void fds_received(struct pt_regs *regs, __u32 m)
 		    bpf_probe_read_user(&ch, sizeof(ch), (char *)mh.msg_control + off))
 			return;
 		if (ch.cmsg_level == VG_SOL_SOCKET && ch.cmsg_type == VG_SCM_RIGHTS) {
-			receiver_mark(m);
+			receiver_mark(m, tgid);
 			return;
 		}
 		if (ch.cmsg_len < sizeof(ch))
@@ -632,7 +632,7 @@ static __always_inline void fds_received(struct pt_regs *regs, __u32 m)
 static __always_inline int dns_exit(const struct trace_event_raw_sys_exit *ctx, int call)
 {
 	long ret = ctx->ret;
-	struct pt_regs *regs;
+	struct pt_regs *regs = NULL;
 	struct sock *sk;
 	struct call c;
 	__u8 proto;
@@ -647,13 +647,16 @@ static __always_inline int dns_exit(const struct trace_event_raw_sys_exit *ctx, 
 		return 0;
 	}
 	if (call == DNS_RECVMSG && ret >= 0) {
-		__u32 m = receiver_marks_wanted();
+		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+		__u32 m = receiver_marks_wanted(tgid);
+
 		if (m && (regs = saved_regs(ctx)))
-			fds_received(regs, m);
+			fds_received(regs, m, tgid);
 	}
 	if (ret <= 12 || !dns_watched())
 		return 0;
-	regs = saved_regs(ctx);
+	if (!regs) /* not found above, or not looked for */
+		regs = saved_regs(ctx);
 	if (!regs)
 		return 0; /* user space turns to the entry programs (regs_bad) */
 	/* fd, buffer and (recvfrom's fifth argument) the sender's address. */
@@ -685,13 +688,14 @@ VG_ON_EXIT_ARG(vg_recvmsg_x, "sys_exit_recvmsg", dns_exit, DNS_RECVMSG)
 SEC("tp/syscalls/sys_exit_pidfd_getfd")
 int vg_pidfd_getfd_x(struct trace_event_raw_sys_exit *ctx)
 {
-	__u32 m;
+	__u32 tgid, m;
 
 	if (ctx->ret < 0 || is_self())
 		return 0;
-	m = receiver_marks_wanted();
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	m = receiver_marks_wanted(tgid);
 	if (m)
-		receiver_mark(m);
+		receiver_mark(m, tgid);
 	return 0;
 }
 
