@@ -537,6 +537,7 @@ static int jsonl_flush(struct sink *s)
 	}
 	if (err == 0) {
 		j->warned = false;
+		sink_order__delivered(&s->order);
 		strbuf__clear(&j->out);
 		j->pending = 0;
 		return 0;
@@ -559,6 +560,7 @@ fail:;
 	j->warned = true;
 	s->st.errors++;
 	s->st.dropped += lost;
+	sink_order__lost(&s->order);
 	s->st.written -= lost <= s->st.written ? lost : s->st.written;
 	strbuf__clear(&j->out);
 	j->pending = 0;

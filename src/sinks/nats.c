@@ -116,6 +116,7 @@ struct ns {
 	/* Counters shared with the ack handler and the event thread. */
 	atomic_uint_fast64_t published, acked, failed, replay_failed, spooled, dropped;
 	atomic_uint_fast64_t replayed, dup_lost, spool_corrupt;
+	struct sink_order *order; /* the sink's; every thread here stamps it */
 	atomic_bool down;
 	atomic_int_fast64_t inflight; /* published, outcome not yet known */
 	atomic_bool spool_empty;      /* the publisher's view, for flush() */
@@ -255,6 +256,14 @@ static void note_latency(struct ns *n, natsMsg *msg)
 	atomic_fetch_add(&n->lat_hist[d < NS_LAT_BUCKETS ? d : NS_LAT_BUCKETS], 1);
 }
 
+/* A record lost, or a failed publish: counted, and stamped for the
+ * output's recovery (struct sink_order). */
+static void ns_lost(struct ns *n, atomic_uint_fast64_t *counter)
+{
+	atomic_fetch_add(counter, 1);
+	sink_order__lost(n->order);
+}
+
 /* Runs on the library's thread for every async publish outcome. */
 static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure)
 {
@@ -266,9 +275,10 @@ static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void
 		 * the stream holds another record under this id. Ids are unique
 		 * per instance, so this is a loss to count, never ignore. */
 		atomic_fetch_add(&n->dup_lost, 1);
-		atomic_fetch_add(&n->dropped, 1);
+		ns_lost(n, &n->dropped);
 	} else if (pa != NULL) {
 		atomic_fetch_add(&n->acked, 1);
+		sink_order__delivered(n->order);
 		note_latency(n, msg);
 	} else if (atomic_load(&n->replaying)) {
 		/* The record is still in the spool, uncommitted: the batch
@@ -277,11 +287,11 @@ static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void
 	} else {
 		const char *id = NULL;
 
-		atomic_fetch_add(&n->failed, 1);
+		ns_lost(n, &n->failed);
 		natsMsgHeader_Get(msg, "Nats-Msg-Id", &id);
 		if (mqueue__push(n->retry, id, id ? strlen(id) : 0, natsMsg_GetData(msg),
 				 (size_t)natsMsg_GetDataLength(msg)) < 0)
-			atomic_fetch_add(&n->dropped, 1);
+			ns_lost(n, &n->dropped);
 	}
 	natsMsg_Destroy(msg);
 }
@@ -297,7 +307,7 @@ static void spool_put(struct ns *n, const char *id, size_t id_len, const char *d
 	if (need > sizeof(stackbuf)) {
 		buf = malloc(need);
 		if (buf == NULL) {
-			atomic_fetch_add(&n->dropped, 1);
+			ns_lost(n, &n->dropped);
 			return;
 		}
 	}
@@ -305,7 +315,7 @@ static void spool_put(struct ns *n, const char *id, size_t id_len, const char *d
 	memcpy(buf + 1, id, id_len);
 	memcpy(buf + 1 + id_len, data, len);
 	if (spool__append(n->spool, buf, 1 + id_len + len) < 0)
-		atomic_fetch_add(&n->dropped, 1);
+		ns_lost(n, &n->dropped);
 	else
 		atomic_fetch_add(&n->spooled, 1);
 	if (buf != stackbuf)
@@ -463,6 +473,8 @@ static void replay_batch(struct ns *n)
 		if (sent > 0 && spool__commit(n->spool) < 0)
 			log_warn("nats: cannot persist the spool's read offset");
 		atomic_fetch_add(&n->replayed, (uint64_t)sent);
+		if (sent > 0)
+			sink_order__delivered(n->order);
 		n->replay_backoff_ms = 0;
 		return;
 	}
@@ -616,6 +628,7 @@ static int ns_open(struct sink *s, const char *arg, const struct sink_env *env)
 
 	if (n == NULL)
 		return -ENOMEM;
+	n->order = &s->order;
 	err = parse_spec(arg, &n->cfg, env ? env->state_dir : NULL);
 	if (err < 0) {
 		free(n);

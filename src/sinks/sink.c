@@ -195,15 +195,46 @@ int sink__open_spec(const char *spec, const struct sink_env *env, struct sink **
 	return open_one(k, spec, arg, env, v, n);
 }
 
+/* One counter for every output's stamps (struct sink_order). */
+static atomic_uint_fast64_t order_clock;
+
+/* Raises *field to a new stamp. Two threads stamping one field at once
+ * may store out of order, so the larger stamp is kept. */
+static void order_stamp(atomic_uint_fast64_t *field)
+{
+	uint_fast64_t now = atomic_fetch_add(&order_clock, 1) + 1;
+	uint_fast64_t cur = atomic_load(field);
+
+	while (cur < now && !atomic_compare_exchange_weak(field, &cur, now))
+		;
+}
+
+void sink_order__lost(struct sink_order *o)
+{
+	order_stamp(&o->lost);
+}
+
+void sink_order__delivered(struct sink_order *o)
+{
+	order_stamp(&o->delivered);
+}
+
+bool sink_order__clean(struct sink_order *o)
+{
+	return atomic_load(&o->delivered) > atomic_load(&o->lost);
+}
+
 int sink__write(struct sink *s, const struct vrec *rec)
 {
 	int err = s->ops->write(s, rec);
 
 	s->st.in++;
-	if (err < 0)
+	if (err < 0) {
 		s->st.dropped++;
-	else
+		sink_order__lost(&s->order);
+	} else {
 		s->st.written++;
+	}
 	return err;
 }
 
@@ -216,22 +247,19 @@ int sink__health_check(struct sink *s, uint64_t now_ms, char *msg, size_t n)
 {
 	struct sink_health *h = &s->health;
 	uint64_t bad = s->st.dropped + s->st.errors;
-	uint64_t progress = s->st.written + s->st.replayed + s->st.acked;
-	bool progressed = progress != h->last_progress;
 
-	/* Whether the output has delivered since its last loss is kept across
-	 * the hold time: records delivered during it prove the recovery as
-	 * well as records delivered after it, and an idle sensor may deliver
-	 * nothing more for a long while. Loss and delivery in one interval
-	 * cannot be ordered, so such an interval does not count as clean. */
+	/* Recovery is read from the output's own order of loss and delivery
+	 * (struct sink_order), which holds across the hold time: an idle
+	 * sensor may deliver nothing after it ends. A loss counted here that
+	 * its output did not stamp is put at now, so its recovery can only be
+	 * told late, never early. */
 	if (bad != h->last_bad) {
 		h->bad_pending = true;
-		h->clean_since_bad = false;
-	} else if (progressed) {
-		h->clean_since_bad = true;
+		if (atomic_load(&s->order.lost) == h->seen_lost)
+			sink_order__lost(&s->order);
 	}
 	h->last_bad = bad;
-	h->last_progress = progress;
+	h->seen_lost = atomic_load(&s->order.lost);
 	if (h->last_event_ms != 0 && now_ms - h->last_event_ms < SINK_HEALTH_HOLD_MS)
 		return 0;
 	if (!h->failing && (h->bad_pending || s->st.down)) {
@@ -246,7 +274,7 @@ int sink__health_check(struct sink *s, uint64_t now_ms, char *msg, size_t n)
 			 (unsigned long long)s->st.spooled);
 		return 1;
 	}
-	if (h->failing && !s->st.down && h->clean_since_bad) {
+	if (h->failing && !s->st.down && sink_order__clean(&s->order)) {
 		h->failing = false;
 		h->bad_pending = false;
 		h->last_event_ms = now_ms;

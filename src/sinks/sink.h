@@ -16,6 +16,7 @@
 #include "common/strbuf.h"
 #include "formats/format.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -77,13 +78,34 @@ struct sink_ops {
 	int (*reopen)(struct sink *s);
 };
 
+/*
+ * The order of an output's losses and deliveries, for its "recovered"
+ * Error. Once-a-second counters cannot tell it: in a second that holds
+ * both, the loss may have come last, and a sink that counts a record
+ * written when it buffers it (JSONL, SQLite, the queues of syslog and
+ * NATS) learns of the loss later, at its flush or from its sender. So each
+ * output stamps both where they are certain: a loss where a record is
+ * given up or an I/O call fails, a delivery where data reached the file,
+ * the store or the server (a write(2) that took it all, a COMMIT, a send,
+ * an ack). Its own threads stamp too. A stamp is a number from one
+ * process-wide counter, so stamps of every thread are in one order, with
+ * no clock to tie. 0: never.
+ */
+struct sink_order {
+	atomic_uint_fast64_t lost, delivered;
+};
+void sink_order__lost(struct sink_order *o);
+void sink_order__delivered(struct sink_order *o);
+/* Whether the output has delivered since its last loss. */
+bool sink_order__clean(struct sink_order *o);
+
 /* Failing/recovered tracking for the Error (255) events; see
  * sink__health_check. */
 struct sink_health {
 	bool failing;
 	bool bad_pending;
-	bool clean_since_bad; /* delivered since the last loss */
-	uint64_t last_bad, last_progress;
+	uint64_t last_bad;
+	uint_fast64_t seen_lost; /* order.lost at the last check */
 	uint64_t last_event_ms;
 };
 
@@ -98,6 +120,7 @@ struct sink {
 	 * serialises every record with sink__serialize(). */
 	enum rec_format format;
 	struct sink_health health;
+	struct sink_order order;
 	char health_names[7][48];
 };
 
@@ -114,7 +137,7 @@ int sink__write(struct sink *s, const struct vrec *rec);
 void sink__serialize(const struct sink *s, struct strbuf *sb, const struct vrec *rec);
 /* Once a second on the event thread, after flush: returns 1 when the
  * output starts failing (records dropped, I/O errors, or down), -1 when a
- * failing output delivers again with no new loss, else 0; for 1 and -1 msg
+ * failing output has delivered since its last loss (s->order), else 0; for 1 and -1 msg
  * gets the one line to log and emit. At most one
  * transition per output every SINK_HEALTH_HOLD_MS, so a flapping output
  * cannot flood the telemetry; what happened meanwhile shows at the next. */

@@ -557,6 +557,7 @@ static void drop_batch(struct sink *s, struct sq *q)
 static void note_failure(struct sink *s, struct sq *q, int rc)
 {
 	s->st.errors++;
+	sink_order__lost(&s->order);
 	if (rc == SQLITE_FULL)
 		q->full_events++;
 	if (!q->warned_full)
@@ -577,6 +578,8 @@ static int commit(struct sink *s, struct sq *q)
 		note_failure(s, q, rc);
 		return rc == SQLITE_FULL ? -ENOSPC : -EIO;
 	}
+	if (q->pending > 0)
+		sink_order__delivered(&s->order);
 	q->in_tx = false;
 	q->pending = 0;
 	q->warned_full = false;
@@ -695,6 +698,7 @@ static void retain(struct sink *s, struct sq *q)
 	if (sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
 		s->st.errors++;
+		sink_order__lost(&s->order);
 		return;
 	}
 	/* Give the freed pages back so the file itself shrinks. */
@@ -773,6 +777,7 @@ static int sq_write(struct sink *s, const struct vrec *rec)
 
 	if (in == NULL) {
 		s->st.errors++;
+		sink_order__lost(&s->order);
 		return -EIO;
 	}
 	st = in->st;
@@ -780,6 +785,7 @@ static int sq_write(struct sink *s, const struct vrec *rec)
 		rc = sqlite3_exec(q->db, "BEGIN", NULL, NULL, NULL);
 		if (rc != SQLITE_OK) {
 			s->st.errors++;
+			sink_order__lost(&s->order);
 			return -EIO;
 		}
 		q->in_tx = true;

@@ -78,7 +78,8 @@ struct slog {
 	uint64_t stop_deadline_ms; /* set before stop; read by the sender */
 	atomic_int fd;		   /* the sender's; close() may shut it down */
 	atomic_uint_fast64_t sent, send_dropped, send_errors;
-	atomic_bool down; /* the last attempt to reach the collector failed */
+	atomic_bool down;	  /* the last attempt to reach the collector failed */
+	struct sink_order *order; /* the sink's; the sender stamps it */
 	uint64_t reported_dropped, reported_errors;
 };
 
@@ -338,6 +339,14 @@ static void sleep_ms(struct slog *l, unsigned ms)
 	}
 }
 
+/* A record the sender gave up on, or a failed send: counted, and stamped
+ * for the output's recovery (struct sink_order). */
+static void slog_lost(struct slog *l, atomic_uint_fast64_t *counter)
+{
+	atomic_fetch_add(counter, 1);
+	sink_order__lost(l->order);
+}
+
 static void *sender(void *arg)
 {
 	struct slog *l = arg;
@@ -353,7 +362,7 @@ static void *sender(void *arg)
 			/* Closing and the collector failed us past the grace
 			 * period: the rest is dropped without another try. */
 			struct mq_msg *next = m->next;
-			atomic_fetch_add(&l->send_dropped, 1);
+			slog_lost(l, &l->send_dropped);
 			free(m);
 			m = next;
 		}
@@ -368,16 +377,17 @@ static void *sender(void *arg)
 				struct mq_msg *next = m->next;
 				if (err == 0) {
 					atomic_fetch_add(&l->sent, 1);
+					sink_order__delivered(l->order);
 					atomic_store(&l->down, false);
 				} else
-					atomic_fetch_add(&l->send_dropped, 1);
+					slog_lost(l, &l->send_dropped);
 				free(m);
 				m = next;
 				backoff = SLOG_BACKOFF_MIN;
 				warned = false;
 				continue;
 			}
-			atomic_fetch_add(&l->send_errors, 1);
+			slog_lost(l, &l->send_errors);
 			atomic_store(&l->down, true);
 			if (!warned)
 				log_warnx("syslog collector %s: %s; retrying with backoff",
@@ -388,7 +398,7 @@ static void *sender(void *arg)
 				/* Closing with the collector away past the grace
 				 * period: what is left is dropped, and counted. */
 				for (struct mq_msg *x = m; x; x = x->next)
-					atomic_fetch_add(&l->send_dropped, 1);
+					slog_lost(l, &l->send_dropped);
 				mq_msg__free_list(m);
 				m = NULL;
 				gave_up = true;
@@ -460,6 +470,7 @@ static int slog_open(struct sink *s, const char *arg, const struct sink_env *env
 	if (err < 0 && l->cfg.mode != SLOG_LOCAL)
 		log_warnx("syslog collector %s: %s; will keep retrying", l->cfg.target,
 			  strerror(-err));
+	l->order = &s->order;
 	err = pthread_create(&l->thr, NULL, sender, l);
 	if (err != 0) {
 		close_fd(l);

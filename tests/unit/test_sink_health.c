@@ -3,7 +3,8 @@
  * transitions behind the Error (255) events: every record given to an
  * output is counted once in In and ends in exactly one of Written, Dropped
  * and Spooled; an output that starts losing records reports once, and once
- * more when it delivers again; a flapping output cannot flood; the
+ * more when it delivers again (after its last loss, in the output's own
+ * order of the two); a flapping output cannot flood; the
  * SensorHealth field names are Output<N><Kind><Counter>.
  */
 #include <stdarg.h>
@@ -21,11 +22,15 @@
 static bool fail_writes;
 static struct vrec rec;
 
+/* An output that delivers at write, as a synchronous one would: it
+ * stamps the delivery (struct sink_order); sink__write stamps the loss. */
 static int fake_write(struct sink *s, const struct vrec *r)
 {
-	(void)s;
 	(void)r;
-	return fail_writes ? -EIO : 0;
+	if (fail_writes)
+		return -EIO;
+	sink_order__delivered(&s->order);
+	return 0;
 }
 
 static const struct sink_ops fake_ops = {.kind = "fake", .write = fake_write};
@@ -104,6 +109,73 @@ static void test_transitions(void **state)
 	}
 }
 
+/* What the once-a-second counters could not tell: the order of a loss and
+ * the deliveries within one check, and records counted written when
+ * buffered that a later flush loses. */
+static void test_loss_delivery_order(void **state)
+{
+	char msg[512];
+
+	(void)state;
+	vrec__reset(&rec, schema__event(1));
+	{
+		/* Loss, then delivery, in one second: recovered at the end of
+		 * the hold with nothing written after it. */
+		struct sink s = {.ops = &fake_ops, .spec = "fake:a"};
+		fail_writes = true;
+		writes(&s, 1);
+		assert_int_equal(sink__health_check(&s, 1000, msg, sizeof(msg)), 1);
+		writes(&s, 1);
+		fail_writes = false;
+		writes(&s, 1);
+		assert_int_equal(sink__health_check(&s, 2000, msg, sizeof(msg)), 0);
+		assert_int_equal(sink__health_check(&s, 11001, msg, sizeof(msg)), -1);
+	}
+	{
+		/* Delivery, then loss, in one second: not recovered. */
+		struct sink s = {.ops = &fake_ops, .spec = "fake:b"};
+		fail_writes = true;
+		writes(&s, 1);
+		assert_int_equal(sink__health_check(&s, 1000, msg, sizeof(msg)), 1);
+		fail_writes = false;
+		writes(&s, 1);
+		fail_writes = true;
+		writes(&s, 1);
+		assert_int_equal(sink__health_check(&s, 2000, msg, sizeof(msg)), 0);
+		assert_int_equal(sink__health_check(&s, 11001, msg, sizeof(msg)), 0);
+		assert_int_equal(sink__health_check(&s, 60000, msg, sizeof(msg)), 0);
+	}
+	{
+		/* A buffering output counts a record written when it takes it;
+		 * a flush that then fails moves it to dropped and stamps the
+		 * loss. Taking records into the buffer is no delivery. */
+		struct sink s = {.ops = &fake_ops, .spec = "fake:c"};
+		s.st.in = s.st.written = 5; /* buffered, unstamped */
+		s.st.written -= 5;	    /* the flush failed */
+		s.st.dropped += 5;
+		s.st.errors++;
+		sink_order__lost(&s.order);
+		assert_int_equal(sink__health_check(&s, 1000, msg, sizeof(msg)), 1);
+		s.st.in += 3; /* buffered again, the flush not yet done */
+		s.st.written += 3;
+		assert_int_equal(sink__health_check(&s, 11001, msg, sizeof(msg)), 0);
+		sink_order__delivered(&s.order); /* the flush wrote them */
+		assert_int_equal(sink__health_check(&s, 12000, msg, sizeof(msg)), -1);
+	}
+	{
+		/* A loss its output did not stamp is put at the check that
+		 * sees it: a delivery stamped before it does not count. */
+		struct sink s = {.ops = &fake_ops, .spec = "fake:d"};
+		fail_writes = false;
+		writes(&s, 1);
+		s.st.dropped++;
+		assert_int_equal(sink__health_check(&s, 1000, msg, sizeof(msg)), 1);
+		assert_int_equal(sink__health_check(&s, 11001, msg, sizeof(msg)), 0);
+		writes(&s, 1);
+		assert_int_equal(sink__health_check(&s, 12000, msg, sizeof(msg)), -1);
+	}
+}
+
 static void test_health_fields(void **state)
 {
 	char dir[] = "/tmp/vigil-health-XXXXXX", cmd[128];
@@ -141,6 +213,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_transitions),
+	    cmocka_unit_test(test_loss_delivery_order),
 	    cmocka_unit_test(test_health_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
