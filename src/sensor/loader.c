@@ -929,10 +929,18 @@ static void dns_all(struct bpf_sensor *s)
 	s->skel->bss->dns_marks_full = 1;
 }
 
-long bpf_sensor__dns_seed(struct bpf_sensor *s)
+void bpf_sensor__dns_clear(struct bpf_sensor *s)
 {
 	struct bpf_map *m = s->skel->maps.dns_procs;
 	uint32_t key;
+
+	while (bpf_map__get_next_key(m, NULL, &key, sizeof(key)) == 0)
+		if (bpf_map__delete_elem(m, &key, sizeof(key), 0) != 0)
+			break;
+}
+
+long bpf_sensor__dns_seed(struct bpf_sensor *s)
+{
 	long n;
 
 	/* Without every marking program, a query could go unmarked. */
@@ -940,11 +948,6 @@ long bpf_sensor__dns_seed(struct bpf_sensor *s)
 		if (progs__types(s->progs[i].name) & (1ull << VG_DNS) &&
 		    s->progs[i].state != PROG_LOADED && s->progs[i].state != PROG_NO_TP)
 			dns_all(s);
-	/* Marks left from an earlier time DNS was on may name pids reused
-	 * since: start again from what runs now. */
-	while (bpf_map__get_next_key(m, NULL, &key, sizeof(key)) == 0)
-		if (bpf_map__delete_elem(m, &key, sizeof(key), 0) != 0)
-			break;
 	n = dnsmark__scan("/proc", dns_mark_one, s);
 	if (n < 0)
 		dns_all(s);

@@ -130,11 +130,15 @@ int bpf_sensor__set_sens_gate(struct bpf_sensor *s, const struct vg_sens_dir *di
 			      size_t nkeys, const struct vg_sens_name *names,
 			      const uint8_t *name_vals, size_t nnames, bool all);
 
-/* The DNS hooks' process marks (dns_procs in common.bpf.h).
- * dns_seed clears them and marks the running processes that may already
- * wait for an answer (sensor/dnsmark.c); when that cannot be done, or a
- * program that marks did not load, every read is checked instead
+/* The DNS hooks' process marks (dns_procs in common.bpf.h), as DNS is
+ * switched on. dns_clear, while DNS is still off (the kernel marks
+ * nothing then), drops the marks of an earlier time it was on, which may
+ * name pids reused since. dns_seed, once it is on, marks the running
+ * processes that may already wait for an answer (sensor/dnsmark.c),
+ * keeping what the kernel marked meanwhile; when that cannot be done, or
+ * a program that marks did not load, every read is checked instead
  * (dns_marks_full). Returns the number marked, or a negative errno. */
+void bpf_sensor__dns_clear(struct bpf_sensor *s);
 long bpf_sensor__dns_seed(struct bpf_sensor *s);
 /* Whether the kernel checks every read (the map filled, or seeding
  * failed): slower, never blind. */

@@ -44,6 +44,7 @@ uint64_t collection_mask(const struct ruleset *rs)
 void apply_collection(struct sensor *S)
 {
 	uint64_t mask = collection_mask(S->rs);
+	bool dns_on = ((mask & ~S->collected) >> VG_DNS) & 1;
 
 	/* SensitiveFileRead logs only what include rules name: without them
 	 * (an empty or exclude-only block) the kernel sends nothing. */
@@ -53,6 +54,11 @@ void apply_collection(struct sensor *S)
 	 * to the sensor's own maps (a tamper sign); its eBPFEvent records
 	 * follow the enabled map like any other type. */
 	bpf_sensor__set_attached(S->bpf, mask | (1ull << VG_BPF));
+	/* Stale DNS marks go while DNS is off: cleared after it is on, they
+	 * could take a mark the kernel had just made between a query and its
+	 * answer. */
+	if (dns_on)
+		bpf_sensor__dns_clear(S->bpf);
 	for (unsigned t = 0; t < VG_TYPE_MAX; t++) {
 		bool on = (mask >> t) & 1;
 
@@ -65,7 +71,7 @@ void apply_collection(struct sensor *S)
 	 * time it is switched on, the processes that already hold a socket
 	 * an answer could come on are marked (see dns_procs). The marking
 	 * programs are attached by now, so no query falls between the two. */
-	if (((mask & ~S->collected) >> VG_DNS) & 1) {
+	if (dns_on) {
 		long n = bpf_sensor__dns_seed(S->bpf);
 
 		if (n < 0)
