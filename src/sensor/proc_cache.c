@@ -75,15 +75,21 @@ static void img_uncount(struct proc_cache *pc, struct proc *p)
 	p->img_counted = false;
 }
 
-/* After any change of p->image: p counted in its image's slot if live. */
-static void img_count(struct proc_cache *pc, struct proc *p)
+/* p counted in slot, the slot of its image, if live. */
+static void img_count_in(struct proc_cache *pc, struct proc *p, unsigned slot)
 {
 	img_uncount(pc, p);
 	if (p->exited)
 		return;
-	p->img_slot = (uint16_t)img_slot_of(p->image);
-	pc->img_live[p->img_slot]++;
+	p->img_slot = (uint16_t)slot;
+	pc->img_live[slot]++;
 	p->img_counted = true;
+}
+
+/* After any change of p->image. */
+static void img_count(struct proc_cache *pc, struct proc *p)
+{
+	img_count_in(pc, p, img_slot_of(p->image));
 }
 
 bool proc_cache__image_maybe_live(const struct proc_cache *pc, const char *path)
@@ -535,7 +541,12 @@ struct proc *proc_cache__fork(struct proc_cache *pc, uint32_t ppid, uint64_t pst
 	identity__guid_ticks(pc->id, ppid, pstart_ticks, p->pguid);
 	if (parent) {
 		pstr_share(&p->image, parent->image);
-		img_count(pc, p);
+		/* The same string: its slot is known, unless the parent was
+		 * never counted (exited), and then it is hashed. */
+		if (parent->img_counted)
+			img_count_in(pc, p, parent->img_slot);
+		else
+			img_count(pc, p);
 		pstr_share(&p->cmdline, parent->cmdline);
 		pstr_share(&p->cwd, parent->cwd);
 		pstr_share(&p->parent_image, parent->image);

@@ -164,6 +164,13 @@ static void test_cache_live_images(void **state)
 		    proc_cache__exec(pc, FAKE_PID + 10 + i, i, 1, 1, "/bin/b", "b", "/"));
 	assert_false(proc_cache__image_maybe_live(pc, "/bin/a"));
 	assert_true(proc_cache__image_maybe_live(pc, "/bin/b"));
+	/* A fork whose record comes after its parent's exit: the parent is
+	 * no longer counted, the child is, in the slot of the same image. */
+	p = proc_cache__exec(pc, FAKE_PID + 20, 300, 1, 1, "/bin/c", "c", "/");
+	proc_cache__exit(pc, p, 3);
+	assert_false(proc_cache__image_maybe_live(pc, "/bin/c"));
+	assert_non_null(proc_cache__fork(pc, FAKE_PID + 20, 300, FAKE_PID + 21, 301));
+	assert_true(proc_cache__image_maybe_live(pc, "/bin/c"));
 	proc_cache__free(pc);
 	(void)p;
 }
