@@ -12,6 +12,9 @@ FIXTURES="$BATS_TEST_DIRNAME/../fixtures"
 # root-only-writable whatever umask the runner has.
 umask 022
 
+# The tests' Python finds dnswire.py (DNS queries) here.
+export PYTHONPATH="$BATS_TEST_DIRNAME${PYTHONPATH:+:$PYTHONPATH}"
+
 # start_sensor [vigil run options...]: runs the sensor in the background
 # and waits for its Started record. Sets SENSOR_PID, OUT, STATE.
 start_sensor() {
@@ -114,9 +117,8 @@ teardown_sensor() {
 dns_responder() {
 	/usr/bin/python3 - "$WORK/dns-ready" "$1" "${2:-}" "${DNS_ANSWERS:-1}" <<'PY' &
 import socket, struct, sys
+from dnswire import name
 ready, ip, cname, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-def name(n):
-    return b''.join(bytes([len(l)]) + l.encode() for l in n.split('.')) + b'\0'
 a = struct.pack('>HHIH', 1, 1, 60, 4) + bytes(int(b) for b in ip.split('.'))
 if cname:
     ans = b'\xc0\x0c' + struct.pack('>HHIH', 5, 1, 60, len(name(cname))) + name(cname)
@@ -142,11 +144,8 @@ PY
 # sender's address comes from the call, not the socket).
 dns_ask_three() {
 	/usr/bin/python3 - "$1" <<'PY'
-import os, select, socket, struct, sys
-def query(n):
-    q = struct.pack('>HHHHHH', 0x5151, 0x0100, 1, 0, 0, 0)
-    q += b''.join(bytes([len(l)]) + l.encode() for l in n.split('.')) + b'\0'
-    return q + struct.pack('>HH', 1, 1)
+import os, select, socket, sys
+from dnswire import query
 base = sys.argv[1]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.connect(('127.0.0.1', 53))

@@ -31,10 +31,9 @@ teardown() {
 	# exec, DNS to the loopback responder, a loopback connect and listen
 	/bin/echo vigil-schema-exec >/dev/null
 	$PY - <<'PY'
-import socket, struct
-q = struct.pack('>HHHHHH', 0x4242, 0x0100, 1, 0, 0, 0)
-q += b''.join(bytes([len(l)]) + l.encode() for l in 'vigil-schema.example'.split('.')) + b'\0'
-q += struct.pack('>HH', 1, 1)
+import socket
+from dnswire import query
+q = query('vigil-schema.example', 0x4242)
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(5)
 s.connect(('127.0.0.1', 53))

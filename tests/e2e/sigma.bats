@@ -52,10 +52,9 @@ PY
 # to the answer (a listener on that loopback address).
 resolve_connect() {
 	$PY - "$1" <<'PY'
-import socket, struct, sys
-name = sys.argv[1]
-q = struct.pack('>HHHHHH', 0x4242, 0x0100, 1, 0, 0, 0)
-q += b''.join(bytes([len(l)]) + l.encode() for l in name.split('.')) + b'\0' + struct.pack('>HH', 1, 1)
+import socket, sys
+from dnswire import query
+q = query(sys.argv[1], 0x4242)
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.settimeout(5)
 u.connect(('127.0.0.1', 53)); u.send(q); r = u.recv(512)
 ip = '.'.join(str(b) for b in r[-4:])

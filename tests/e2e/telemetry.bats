@@ -27,10 +27,9 @@ teardown() {
 	dns_responder 127.0.0.2 real.vigil-test.example
 	start_sensor --config "$CFG"
 	$PY - <<'PY'
-import socket, struct
-q = struct.pack('>HHHHHH', 0x1234, 0x0100, 1, 0, 0, 0)
-q += b''.join(bytes([len(l)]) + l.encode() for l in 'vigil-test.example'.split('.')) + b'\0'
-q += struct.pack('>HH', 1, 1)
+import socket
+from dnswire import query
+q = query('vigil-test.example', 0x1234)
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(5)
 s.connect(('127.0.0.1', 53))
@@ -57,7 +56,8 @@ PY
 	# parent, and the fork the child (see dns_procs in common.bpf.h).
 	dns_responder 127.0.0.2 real.vigil-test.example
 	$PY - "$WORK/go" "$WORK/connected" "$WORK/child" <<'PY' &
-import os, socket, struct, sys, time
+import os, socket, sys, time
+from dnswire import query
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(5)
 s.connect(('127.0.0.1', 53))
@@ -66,10 +66,7 @@ while not os.path.exists(sys.argv[1]):
     time.sleep(0.05)
 pid = os.fork()
 if pid == 0:
-    q = struct.pack('>HHHHHH', 0x4321, 0x0100, 1, 0, 0, 0)
-    q += b''.join(bytes([len(l)]) + l.encode() for l in 'vigil-early.example'.split('.')) + b'\0'
-    q += struct.pack('>HH', 1, 1)
-    s.send(q)
+    s.send(query('vigil-early.example', 0x4321))
     s.recv(512)
     os._exit(0)
 open(sys.argv[3], 'w').write(str(pid))
@@ -96,7 +93,8 @@ PY
 # read(), or a write to the file. Prints the child's pid.
 fd_pass() {
 	$PY - "$1" <<'PY'
-import os, socket, struct, sys
+import os, socket, sys
+from dnswire import query
 a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
 pid = os.fork()
 if pid == 0:
@@ -104,9 +102,7 @@ if pid == 0:
     msg, fds, _, _ = socket.recv_fds(b, 16, 1)
     assert b.recv(2) == b'go' and len(fds) == 1
     if sys.argv[1] == 'dns':
-        q = struct.pack('>HHHHHH', 0x5aa5, 0x0100, 1, 0, 0, 0)
-        q += b''.join(bytes([len(l)]) + l.encode() for l in 'passed.vigil-test.example'.split('.')) + b'\0'
-        os.write(fds[0], q + struct.pack('>HH', 1, 1))
+        os.write(fds[0], query('passed.vigil-test.example', 0x5aa5))
         os.read(fds[0], 512)
     else:
         os.write(fds[0], b'written by the child\n')
