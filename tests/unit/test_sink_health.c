@@ -41,62 +41,76 @@ static void writes(struct sink *s, int n)
 		sink__write(s, &rec);
 }
 
+/* One write per character, in order: 'x' one that fails, 'o' one that
+ * delivers. */
+static void play(struct sink *s, const char *steps)
+{
+	for (; *steps; steps++) {
+		fail_writes = *steps == 'x';
+		sink__write(s, &rec);
+	}
+	fail_writes = false;
+}
+
+static char msg[512];
+
+static int check(struct sink *s, uint64_t now_ms)
+{
+	return sink__health_check(s, now_ms, msg, sizeof(msg));
+}
+
 static void test_transitions(void **state)
 {
 	struct sink s = {.ops = &fake_ops, .spec = "fake:x"};
-	char msg[512];
-
 	(void)state;
 	snprintf(s.label, sizeof(s.label), "Output3Fake");
 	vrec__reset(&rec, schema__event(1));
 	fail_writes = false;
 	writes(&s, 10);
-	assert_int_equal(sink__health_check(&s, 1000, msg, sizeof(msg)), 0);
+	assert_int_equal(check(&s, 1000), 0);
 	/* Starts failing: one event, naming the output and the loss. */
 	fail_writes = true;
 	writes(&s, 5);
 	assert_int_equal(s.st.in, 15);
 	assert_int_equal(s.st.written, 10);
 	assert_int_equal(s.st.dropped, 5);
-	assert_int_equal(sink__health_check(&s, 2000, msg, sizeof(msg)), 1);
+	assert_int_equal(check(&s, 2000), 1);
 	assert_non_null(strstr(msg, "Output3Fake (fake:x) is failing"));
 	assert_non_null(strstr(msg, "5 records dropped"));
 	/* More loss is the same episode: no second event. */
 	writes(&s, 5);
-	assert_int_equal(sink__health_check(&s, 3000, msg, sizeof(msg)), 0);
+	assert_int_equal(check(&s, 3000), 0);
 	/* Delivers again, but within the hold time: not yet. */
 	fail_writes = false;
 	writes(&s, 3);
-	assert_int_equal(sink__health_check(&s, 4000, msg, sizeof(msg)), 0);
+	assert_int_equal(check(&s, 4000), 0);
 	/* Then loses again, still within the hold: what was delivered before
 	 * that loss proves nothing. */
 	fail_writes = true;
 	writes(&s, 1);
-	assert_int_equal(sink__health_check(&s, 5000, msg, sizeof(msg)), 0);
-	assert_int_equal(sink__health_check(&s, 12001, msg, sizeof(msg)), 0);
+	assert_int_equal(check(&s, 5000), 0);
+	assert_int_equal(check(&s, 12001), 0);
 	/* Records delivered within the hold and after the last loss count:
 	 * the recovery is told as the hold ends, with nothing more written
 	 * (an idle sensor may write nothing for minutes). */
 	fail_writes = false;
 	writes(&s, 1);
-	assert_int_equal(sink__health_check(&s, 12500, msg, sizeof(msg)), -1);
+	assert_int_equal(check(&s, 12500), -1);
 	assert_non_null(strstr(msg, "recovered"));
 	assert_non_null(strstr(msg, "11 records dropped"));
 	{
 		struct sink q = {.ops = &fake_ops, .spec = "fake:q"};
-		fail_writes = true;
-		writes(&q, 1);
-		assert_int_equal(sink__health_check(&q, 1000, msg, sizeof(msg)), 1);
-		fail_writes = false;
-		writes(&q, 1);
-		assert_int_equal(sink__health_check(&q, 2000, msg, sizeof(msg)), 0);
-		assert_int_equal(sink__health_check(&q, 11001, msg, sizeof(msg)), -1);
+		play(&q, "x");
+		assert_int_equal(check(&q, 1000), 1);
+		play(&q, "o");
+		assert_int_equal(check(&q, 2000), 0);
+		assert_int_equal(check(&q, 11001), -1);
 	}
 	/* Flapping: a new failure right after is held back, then told. */
 	fail_writes = true;
 	writes(&s, 1);
-	assert_int_equal(sink__health_check(&s, 14000, msg, sizeof(msg)), 0);
-	assert_int_equal(sink__health_check(&s, 22501, msg, sizeof(msg)), 1);
+	assert_int_equal(check(&s, 14000), 0);
+	assert_int_equal(check(&s, 22501), 1);
 	assert_int_equal(s.st.in, s.st.written + s.st.dropped + s.st.spooled);
 	/* A network output that is down fails without losing anything yet. */
 	{
@@ -104,7 +118,7 @@ static void test_transitions(void **state)
 		fail_writes = false;
 		writes(&d, 2);
 		d.st.down = true;
-		assert_int_equal(sink__health_check(&d, 1000, msg, sizeof(msg)), 1);
+		assert_int_equal(check(&d, 1000), 1);
 		assert_non_null(strstr(msg, "cannot reach"));
 	}
 }
@@ -114,36 +128,27 @@ static void test_transitions(void **state)
  * buffered that a later flush loses. */
 static void test_loss_delivery_order(void **state)
 {
-	char msg[512];
-
 	(void)state;
 	vrec__reset(&rec, schema__event(1));
 	{
 		/* Loss, then delivery, in one second: recovered at the end of
 		 * the hold with nothing written after it. */
 		struct sink s = {.ops = &fake_ops, .spec = "fake:a"};
-		fail_writes = true;
-		writes(&s, 1);
-		assert_int_equal(sink__health_check(&s, 1000, msg, sizeof(msg)), 1);
-		writes(&s, 1);
-		fail_writes = false;
-		writes(&s, 1);
-		assert_int_equal(sink__health_check(&s, 2000, msg, sizeof(msg)), 0);
-		assert_int_equal(sink__health_check(&s, 11001, msg, sizeof(msg)), -1);
+		play(&s, "x");
+		assert_int_equal(check(&s, 1000), 1);
+		play(&s, "xo");
+		assert_int_equal(check(&s, 2000), 0);
+		assert_int_equal(check(&s, 11001), -1);
 	}
 	{
 		/* Delivery, then loss, in one second: not recovered. */
 		struct sink s = {.ops = &fake_ops, .spec = "fake:b"};
-		fail_writes = true;
-		writes(&s, 1);
-		assert_int_equal(sink__health_check(&s, 1000, msg, sizeof(msg)), 1);
-		fail_writes = false;
-		writes(&s, 1);
-		fail_writes = true;
-		writes(&s, 1);
-		assert_int_equal(sink__health_check(&s, 2000, msg, sizeof(msg)), 0);
-		assert_int_equal(sink__health_check(&s, 11001, msg, sizeof(msg)), 0);
-		assert_int_equal(sink__health_check(&s, 60000, msg, sizeof(msg)), 0);
+		play(&s, "x");
+		assert_int_equal(check(&s, 1000), 1);
+		play(&s, "ox");
+		assert_int_equal(check(&s, 2000), 0);
+		assert_int_equal(check(&s, 11001), 0);
+		assert_int_equal(check(&s, 60000), 0);
 	}
 	{
 		/* A buffering output counts a record written when it takes it;
@@ -155,24 +160,23 @@ static void test_loss_delivery_order(void **state)
 		s.st.dropped += 5;
 		s.st.errors++;
 		sink_order__lost(&s.order);
-		assert_int_equal(sink__health_check(&s, 1000, msg, sizeof(msg)), 1);
+		assert_int_equal(check(&s, 1000), 1);
 		s.st.in += 3; /* buffered again, the flush not yet done */
 		s.st.written += 3;
-		assert_int_equal(sink__health_check(&s, 11001, msg, sizeof(msg)), 0);
+		assert_int_equal(check(&s, 11001), 0);
 		sink_order__delivered(&s.order); /* the flush wrote them */
-		assert_int_equal(sink__health_check(&s, 12000, msg, sizeof(msg)), -1);
+		assert_int_equal(check(&s, 12000), -1);
 	}
 	{
 		/* A loss its output did not stamp is put at the check that
 		 * sees it: a delivery stamped before it does not count. */
 		struct sink s = {.ops = &fake_ops, .spec = "fake:d"};
-		fail_writes = false;
-		writes(&s, 1);
+		play(&s, "o");
 		s.st.dropped++;
-		assert_int_equal(sink__health_check(&s, 1000, msg, sizeof(msg)), 1);
-		assert_int_equal(sink__health_check(&s, 11001, msg, sizeof(msg)), 0);
-		writes(&s, 1);
-		assert_int_equal(sink__health_check(&s, 12000, msg, sizeof(msg)), -1);
+		assert_int_equal(check(&s, 1000), 1);
+		assert_int_equal(check(&s, 11001), 0);
+		play(&s, "o");
+		assert_int_equal(check(&s, 12000), -1);
 	}
 }
 
