@@ -98,14 +98,6 @@ static void test_transitions(void **state)
 	assert_int_equal(check(&s, 12500), -1);
 	assert_non_null(strstr(msg, "recovered"));
 	assert_non_null(strstr(msg, "11 records dropped"));
-	{
-		struct sink q = {.ops = &fake_ops, .spec = "fake:q"};
-		play(&q, "x");
-		assert_int_equal(check(&q, 1000), 1);
-		play(&q, "o");
-		assert_int_equal(check(&q, 2000), 0);
-		assert_int_equal(check(&q, 11001), -1);
-	}
 	/* Flapping: a new failure right after is held back, then told. */
 	fail_writes = true;
 	writes(&s, 1);
