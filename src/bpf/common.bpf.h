@@ -168,7 +168,10 @@ volatile __u32 mute_active = 0;
  * entry of a connect, sendto or sendmsg naming port 53 (net.bpf.h), before
  * the query leaves, so no answer beats its mark; seeded by user space each
  * time DNS is switched on with the processes that already hold a UDP
- * socket or a TCP connection to port 53 (sensor/dnsmark.c).
+ * socket or a TCP connection to port 53 (sensor/dnsmark.c). That scan
+ * runs on a thread of its own, and dns_seeding is 1 until it ends: every
+ * process is looked at meanwhile, so an answer read by a process the scan
+ * has not reached yet is not missed.
  *
  * wf_procs: processes that opened a regular file for writing while
  * FileModify was on (fileops.bpf.h), i.e. the only ones whose writes can
@@ -193,6 +196,7 @@ VG_PROC_MARKS(dns_procs);
 VG_PROC_MARKS(wf_procs);
 
 volatile __u32 dns_marks_full = 0;
+volatile __u32 dns_seeding = 0;
 volatile __u32 wf_marks_full = 0;
 volatile __u32 marks_used = 0;
 

@@ -484,7 +484,7 @@ static __always_inline struct sock *dns_sock(int fd, __u8 *proto)
 /* Whether the current process's reads may be DNS answers worth a look. */
 static __always_inline bool dns_watched(void)
 {
-	return proc_marked(&dns_procs, &dns_marks_full) && type_enabled(VG_DNS);
+	return (dns_seeding || proc_marked(&dns_procs, &dns_marks_full)) && type_enabled(VG_DNS);
 }
 
 /* Entry programs, with args_by_entry only. a[0]=user buffer a[1]=user

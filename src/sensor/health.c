@@ -191,6 +191,8 @@ static const char *dns_reads(const struct sensor *S)
 {
 	if (!((S->collected >> VG_DNS) & 1))
 		return "off";
+	if (bpf_sensor__dns_seeding(S->bpf))
+		return "every process, until the running ones that may read answers are found";
 	return bpf_sensor__dns_check_all(S->bpf) ? "every process"
 						 : "processes that queried port 53";
 }

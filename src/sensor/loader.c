@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,13 @@ struct bpf_sensor {
 	 * common.bpf.h). Never cleared. */
 	bool args_by_entry;
 	uint64_t types; /* what set_attached() was last asked for */
+	/* The DNS seeding scan (bpf_sensor__dns_seed), on a thread of its
+	 * own: dns_seeding in .bss is 1 while it runs. seed_lock makes its
+	 * end (running false, then the flag 0) one step for verify(). */
+	pthread_t seed_thr;
+	bool seed_started;
+	atomic_bool seed_running, seed_cancel;
+	pthread_mutex_t seed_lock;
 };
 
 static int verbose_libbpf;
@@ -304,6 +312,7 @@ struct bpf_sensor *bpf_sensor__start(const struct bpf_sensor_opts *o, ring_buffe
 
 	if (s == NULL)
 		return NULL;
+	pthread_mutex_init(&s->seed_lock, NULL);
 	verbose_libbpf = o->verbose;
 	libbpf_set_print(libbpf_log);
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
@@ -414,6 +423,15 @@ int bpf_sensor__verify(struct bpf_sensor *s, uint64_t enabled_mask, bool mute_ac
 	}
 	fixed += sticky_flag(&s->skel->bss->dns_marks_full, &s->dns_all, "dns_marks_full", fixed,
 			     what, whatlen);
+	/* Clearing dns_seeding while the scan runs would blind the DNS hooks
+	 * to the processes it has not reached. */
+	pthread_mutex_lock(&s->seed_lock);
+	if (atomic_load(&s->seed_running) && !s->skel->bss->dns_seeding) {
+		s->skel->bss->dns_seeding = 1;
+		if (fixed++ == 0)
+			snprintf(what, whatlen, "dns_seeding was cleared in the .bss map");
+	}
+	pthread_mutex_unlock(&s->seed_lock);
 	fixed += sticky_flag(&s->skel->bss->wf_marks_full, &s->wf_all, "wf_marks_full", fixed, what,
 			     whatlen);
 	fixed += sticky_flag(&s->skel->bss->marks_used, &s->marks_used, "marks_used", fixed, what,
@@ -687,10 +705,13 @@ static void detach_all(struct bpf_sensor *s)
 	detach_links(links, n);
 }
 
+static void seed_join(struct bpf_sensor *s);
+
 void bpf_sensor__stop(struct bpf_sensor *s)
 {
 	if (s == NULL)
 		return;
+	seed_join(s); /* it writes the maps this frees */
 	detach_all(s);
 	if (s->cons_pos)
 		munmap((void *)s->cons_pos, s->page);
@@ -698,6 +719,7 @@ void bpf_sensor__stop(struct bpf_sensor *s)
 		munmap((void *)s->prod_pos, s->page);
 	ring_buffer__free(s->rb);
 	vigil_bpf__destroy(s->skel);
+	pthread_mutex_destroy(&s->seed_lock);
 	free(s);
 }
 
@@ -929,29 +951,87 @@ static void dns_all(struct bpf_sensor *s)
 	s->skel->bss->dns_marks_full = 1;
 }
 
-void bpf_sensor__dns_clear(struct bpf_sensor *s)
+/* Stops a seeding scan still running and waits for its thread. */
+static void seed_join(struct bpf_sensor *s)
+{
+	if (!s->seed_started)
+		return;
+	atomic_store(&s->seed_cancel, true);
+	pthread_join(s->seed_thr, NULL);
+	s->seed_started = false;
+	atomic_store(&s->seed_cancel, false);
+}
+
+static int seed_mark(void *ctx, uint32_t tgid)
+{
+	struct bpf_sensor *s = ctx;
+
+	if (atomic_load(&s->seed_cancel))
+		return -ECANCELED;
+	return dns_mark_one(s, tgid);
+}
+
+static void *seed_thread(void *arg)
+{
+	struct bpf_sensor *s = arg;
+	long n = dnsmark__scan("/proc", seed_mark, s);
+
+	/* A scan that failed leaves every read looked at (slower, never
+	 * blind); verify() then keeps the flag set. */
+	if (n < 0 && n != -ECANCELED)
+		s->skel->bss->dns_marks_full = 1;
+	pthread_mutex_lock(&s->seed_lock);
+	atomic_store(&s->seed_running, false);
+	s->skel->bss->dns_seeding = 0;
+	pthread_mutex_unlock(&s->seed_lock);
+	if (n == -ECANCELED)
+		log_debug("DNS: finding the processes that may read answers was stopped");
+	else if (n < 0)
+		log_warnx("finding the processes that may read DNS answers failed (%s): every "
+			  "read is checked for one",
+			  strerror((int)-n));
+	else
+		log_debug("DNS: %ld running processes may read answers", n);
+	return NULL;
+}
+
+void bpf_sensor__dns_prepare(struct bpf_sensor *s)
 {
 	struct bpf_map *m = s->skel->maps.dns_procs;
 	uint32_t key;
 
+	seed_join(s);
 	while (bpf_map__get_next_key(m, NULL, &key, sizeof(key)) == 0)
 		if (bpf_map__delete_elem(m, &key, sizeof(key), 0) != 0)
 			break;
+	atomic_store(&s->seed_running, true);
+	s->skel->bss->dns_seeding = 1;
 }
 
-long bpf_sensor__dns_seed(struct bpf_sensor *s)
+int bpf_sensor__dns_seed(struct bpf_sensor *s)
 {
-	long n;
+	int err;
 
 	/* Without every marking program, a query could go unmarked. */
 	for (size_t i = 0; i < s->nprogs; i++)
 		if (progs__types(s->progs[i].name) & (1ull << VG_DNS) &&
 		    s->progs[i].state != PROG_LOADED && s->progs[i].state != PROG_NO_TP)
 			dns_all(s);
-	n = dnsmark__scan("/proc", dns_mark_one, s);
-	if (n < 0)
-		dns_all(s);
-	return n;
+	/* The scan reads every process's fds: on a large host, seconds the
+	 * event loop must not stand still for. dns_prepare has set
+	 * dns_seeding. */
+	err = pthread_create(&s->seed_thr, NULL, seed_thread, s);
+	if (err != 0) {
+		seed_thread(s); /* here, then: slower to start, never blind */
+		return -err;
+	}
+	s->seed_started = true;
+	return 0;
+}
+
+bool bpf_sensor__dns_seeding(const struct bpf_sensor *s)
+{
+	return atomic_load(&s->seed_running);
 }
 
 bool bpf_sensor__dns_check_all(const struct bpf_sensor *s)

@@ -131,15 +131,20 @@ int bpf_sensor__set_sens_gate(struct bpf_sensor *s, const struct vg_sens_dir *di
 			      const uint8_t *name_vals, size_t nnames, bool all);
 
 /* The DNS hooks' process marks (dns_procs in common.bpf.h), as DNS is
- * switched on. dns_clear, while DNS is still off (the kernel marks
- * nothing then), drops the marks of an earlier time it was on, which may
- * name pids reused since. dns_seed, once it is on, marks the running
- * processes that may already wait for an answer (sensor/dnsmark.c),
- * keeping what the kernel marked meanwhile; when that cannot be done, or
- * a program that marks did not load, every read is checked instead
- * (dns_marks_full). Returns the number marked, or a negative errno. */
-void bpf_sensor__dns_clear(struct bpf_sensor *s);
-long bpf_sensor__dns_seed(struct bpf_sensor *s);
+ * switched on. dns_prepare, while DNS is still off (the kernel marks
+ * nothing then), stops a scan still running, drops the marks of an
+ * earlier time DNS was on, which may name pids reused since, and has
+ * every read looked at (dns_seeding) until the next scan ends. dns_seed,
+ * once DNS is on, starts a thread that marks the running processes that
+ * may already wait for an answer (sensor/dnsmark.c), keeping what the
+ * kernel marks meanwhile. When the scan fails, or a program that marks did not
+ * load, every read is checked for good (dns_marks_full). dns_seed returns
+ * 0, or a negative errno when no thread could be started (the scan then
+ * ran before it returned). */
+void bpf_sensor__dns_prepare(struct bpf_sensor *s);
+int bpf_sensor__dns_seed(struct bpf_sensor *s);
+/* Whether that scan is still running. */
+bool bpf_sensor__dns_seeding(const struct bpf_sensor *s);
 /* Whether the kernel checks every read (the map filled, or seeding
  * failed): slower, never blind. */
 bool bpf_sensor__dns_check_all(const struct bpf_sensor *s);

@@ -58,7 +58,7 @@ void apply_collection(struct sensor *S)
 	 * could take a mark the kernel had just made between a query and its
 	 * answer. */
 	if (dns_on)
-		bpf_sensor__dns_clear(S->bpf);
+		bpf_sensor__dns_prepare(S->bpf);
 	for (unsigned t = 0; t < VG_TYPE_MAX; t++) {
 		bool on = (mask >> t) & 1;
 
@@ -69,17 +69,16 @@ void apply_collection(struct sensor *S)
 	}
 	/* The kernel keeps the DNS marks only while DNS is collected: each
 	 * time it is switched on, the processes that already hold a socket
-	 * an answer could come on are marked (see dns_procs). The marking
+	 * an answer could come on are marked (see dns_procs), off the event
+	 * loop; every read is looked at until that is done. The marking
 	 * programs are attached by now, so no query falls between the two. */
 	if (dns_on) {
-		long n = bpf_sensor__dns_seed(S->bpf);
+		int err = bpf_sensor__dns_seed(S->bpf);
 
-		if (n < 0)
-			log_warnx("finding the processes that may read DNS answers failed (%s): "
-				  "every read is checked for one",
-				  strerror((int)-n));
-		else
-			log_debug("DNS: %ld running processes may read answers", n);
+		if (err < 0)
+			log_warnx("cannot start a thread to find the processes that may read DNS "
+				  "answers (%s): found before going on",
+				  strerror(-err));
 	}
 	S->collected = mask;
 	S->n_attached = bpf_sensor__attached(S->bpf, S->attached, sizeof(S->attached));

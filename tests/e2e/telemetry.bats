@@ -75,8 +75,13 @@ PY
 	Q_PID=$!
 	for i in $(seq 1 100); do [ -e "$WORK/connected" ] && break; sleep 0.05; done
 	start_sensor --config "$CFG" --control-socket "$BATS_TEST_TMPDIR/ctl.sock"
-	reads=$(retry 25 0.2 "$VIGIL" status --json --socket "$BATS_TEST_TMPDIR/ctl.sock" | jq -r .dns_reads)
-	[ "$reads" = "processes that queried port 53" ]
+	# The scan runs on its own thread; until it ends every process is
+	# looked at, and that would hide a parent it failed to mark.
+	seeded() {
+		[ "$("$VIGIL" status --json --socket "$BATS_TEST_TMPDIR/ctl.sock" | jq -r .dns_reads)" = \
+			"processes that queried port 53" ]
+	}
+	retry 50 0.1 seeded
 	touch "$WORK/go"
 	wait "$Q_PID"
 	wait "$BG_PID"; BG_PID=
