@@ -252,7 +252,7 @@ static __always_inline struct task_struct *vg_current_task(void)
 
 /*
  * The user registers a syscall's entry saved at the top of the task's
- * kernel stack (x86-64: THREAD_SIZE is 16 KiB and nothing pads the top),
+ * kernel stack (x86-64: THREAD_SIZE is 16 KiB, the top padded or not),
  * for an exit program that needs the call's arguments. Reading them there
  * spares a hot syscall an entry program and a map update per call just to
  * carry its arguments to the exit (open_flags() in fileops.bpf.h, the DNS
@@ -260,8 +260,9 @@ static __always_inline struct task_struct *vg_current_task(void)
  *
  * They are trusted only when they prove to be this call's: orig_ax holds
  * its number and ax its return value (the exit tracepoint takes ret from
- * regs->ax). A kernel whose stack differs (KASAN doubles it; FRED pads the
- * top) fails the check, gets nothing, and regs_bad tells user space, which
+ * regs->ax). FRED's padding of the top is probed for (regs_pad). A kernel
+ * whose stack differs otherwise (KASAN doubles it) fails the check, gets
+ * nothing, and regs_bad tells user space, which
  * reports FileModify as degraded and has DNS and ImageLoad found by entry
  * programs instead (args_by_entry).
  */
@@ -280,10 +281,15 @@ volatile __u32 args_by_entry = 0;
 /* Test hook (VIGIL_TEST_REGS_SKEW, loader.c): moves the read off the saved
  * registers, as a kernel with another stack layout would. */
 const volatile __u32 regs_skew = 0;
+/* Bytes the kernel keeps above the saved registers: 0, or 16 on a kernel
+ * built with CONFIG_X86_FRED (6.9+, TOP_OF_KERNEL_STACK_PADDING, whether
+ * the CPU has FRED or not). Set by the loader's probe (regs_usable()). */
+volatile __u32 regs_pad = 0;
 
 static __always_inline struct pt_regs *saved_regs_addr(void)
 {
-	char *top = (char *)BPF_CORE_READ(vg_current_task(), stack) + VG_THREAD_SIZE - regs_skew;
+	char *top =
+	    (char *)BPF_CORE_READ(vg_current_task(), stack) + VG_THREAD_SIZE - regs_skew - regs_pad;
 	return (struct pt_regs *)top - 1;
 }
 

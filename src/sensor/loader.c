@@ -40,6 +40,9 @@ struct bpf_sensor {
 	 * programs: the saved registers cannot be used here (saved_regs() in
 	 * common.bpf.h). Never cleared. */
 	bool args_by_entry;
+	/* What regs_pad in .bss must hold, and whether it was probed. */
+	uint32_t regs_pad;
+	bool regs_pad_tried;
 	uint64_t types; /* what set_attached() was last asked for */
 	/* The DNS seeding scan (bpf_sensor__dns_seed), on a thread of its
 	 * own: dns_seeding in .bss is 1 while it runs. seed_lock makes its
@@ -170,10 +173,14 @@ static struct vigil_bpf *open_object(const struct bpf_sensor_opts *o)
 		if (r != NULL && strcmp(r, "vg_rename_e") == 0)
 			skel->rodata->refuse_prog = 1;
 		/* And VIGIL_TEST_REGS_SKEW=1: saved_regs() reads off the
-		 * saved registers, as on a kernel laid out otherwise. */
+		 * saved registers, as on a kernel laid out otherwise; =fred:
+		 * 16 bytes above them, as on a kernel with FRED's padding
+		 * read without it (regs_pad finds them). */
 		r = getenv("VIGIL_TEST_REGS_SKEW");
 		if (r != NULL && strcmp(r, "1") == 0)
 			skel->rodata->regs_skew = 8;
+		else if (r != NULL && strcmp(r, "fred") == 0)
+			skel->rodata->regs_skew = (uint32_t)-16;
 	}
 	shrink_state_maps(skel);
 	return skel;
@@ -423,6 +430,13 @@ int bpf_sensor__verify(struct bpf_sensor *s, uint64_t enabled_mask, bool mute_ac
 	}
 	fixed += sticky_flag(&s->skel->bss->dns_marks_full, &s->dns_all, "dns_marks_full", fixed,
 			     what, whatlen);
+	/* A wrong regs_pad would have the exit programs read beside the saved
+	 * registers (they would then fall back, slower, on regs_bad). */
+	if (s->skel->bss->regs_pad != s->regs_pad) {
+		s->skel->bss->regs_pad = s->regs_pad;
+		if (fixed++ == 0)
+			snprintf(what, whatlen, "regs_pad was changed in the .bss map");
+	}
 	/* Clearing dns_seeding while the scan runs would blind the DNS hooks
 	 * to the processes it has not reached. */
 	pthread_mutex_lock(&s->seed_lock);
@@ -590,7 +604,7 @@ static void detach_links(struct bpf_link **links, size_t n)
  * from a pipe and an anonymous mapping make sure there was one. Without an
  * answer (neither attached), no.
  */
-static bool regs_usable(struct bpf_sensor *s)
+static bool regs_try(struct bpf_sensor *s)
 {
 	char b[16] = "vigil: probe";
 	int p[2];
@@ -607,6 +621,35 @@ static bool regs_usable(struct bpf_sensor *s)
 			munmap(m, s->page);
 	}
 	return s->skel->bss->regs_checked && !s->skel->bss->regs_bad;
+}
+
+/* FRED's stack padding (regs_pad in common.bpf.h) is a build option of the
+ * kernel, so it is probed rather than looked up: where the registers are
+ * not at the top, they are tried 16 bytes lower once. */
+#define FRED_PAD 16
+
+static bool regs_usable(struct bpf_sensor *s)
+{
+	if (regs_try(s))
+		return true;
+	if (!s->skel->bss->regs_checked || s->regs_pad_tried)
+		return false;
+	s->regs_pad_tried = true;
+	s->regs_pad = FRED_PAD;
+	s->skel->bss->regs_pad = FRED_PAD;
+	s->skel->bss->regs_bad = 0;
+	s->skel->bss->regs_checked = 0;
+	if (regs_try(s)) {
+		log_info("this kernel keeps %d bytes above the saved syscall registers "
+			 "(CONFIG_X86_FRED): read there",
+			 FRED_PAD);
+		return true;
+	}
+	/* Neither place: the entry programs stand in (set_attached). */
+	s->regs_pad = 0;
+	s->skel->bss->regs_pad = 0;
+	s->skel->bss->regs_bad = 1;
+	return false;
 }
 
 /* Attaches the programs types need and detaches the others. */
@@ -951,7 +994,8 @@ static void dns_all(struct bpf_sensor *s)
 	s->skel->bss->dns_marks_full = 1;
 }
 
-/* Stops a seeding scan still running and waits for its thread. */
+/* Asks a seeding scan still running to stop (it does at its next mark)
+ * and waits for its thread. */
 static void seed_join(struct bpf_sensor *s)
 {
 	if (!s->seed_started)

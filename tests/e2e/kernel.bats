@@ -100,12 +100,17 @@ dns_three_seen() {
 	done
 }
 
-@test "DNS answers and mappings are taken at the syscall's exit alone: read, recvfrom and recvmsg each give DnsQuery, exec gives ImageLoad, no entry program attached" {
+# exit_alone NAME: DNS answers for read.NAME, recvfrom.NAME and
+# recvmsg.NAME and a new process's libc mapping are taken at the syscall's
+# exit alone, and a truncating open without a write (told by the open's
+# flags in the registers) gives FileModify; then stops the sensor.
+exit_alone() {
+	echo old >"$WORK/trunc"
 	DNS_ANSWERS=3 dns_responder 127.0.0.4
 	start_sensor --config "$WORK/vigil.xml" --control-socket "$BATS_TEST_TMPDIR/ctl.sock"
-	dns_ask_three exit.vigil-test.example
+	dns_ask_three "$1"
 	wait "$BG_PID"; BG_PID=
-	dns_three_seen exit.vigil-test.example
+	dns_three_seen "$1"
 	names=$("$VIGIL" status --json --socket "$BATS_TEST_TMPDIR/ctl.sock" --timeout "${VIGIL_START_TIMEOUT:-10}s" | jq -r '.attached_program_names')
 	[[ ",$names," == *,vg_read_x,* && ",$names," == *,vg_recvmsg_x,* ]]
 	[[ ",$names," != *,vg_read_e,* && ",$names," != *,vg_recvfrom_e,* && ",$names," != *,vg_recvmsg_e,* ]]
@@ -113,8 +118,23 @@ dns_three_seen() {
 	# A new process's libc, and the mapping's prot from the registers.
 	/usr/bin/env true
 	wait_event '.EventID==7 and .Image=="/usr/bin/env" and (.ImageLoaded|test("/libc\\.so"))' >/dev/null
+	: >"$WORK/trunc"
+	wait_event ".EventID==200 and .TargetFilename==\"$WORK/trunc\"" >/dev/null
 	stop_sensor
-	[ "$(jq -c 'select(.EventID==241)' "$OUT" | tail -n 1 | jq .ImageLoadDroppedKernel)" -eq 0 ]
+	h=$(jq -c 'select(.EventID==241)' "$OUT" | tail -n 1)
+	[ "$(field "$h" ImageLoadDroppedKernel)" -eq 0 ]
+	[[ "$(field "$h" DegradedEvents)" != *FileModify* ]]
+}
+
+@test "DNS answers and mappings are taken at the syscall's exit alone: read, recvfrom and recvmsg each give DnsQuery, exec gives ImageLoad, no entry program attached" {
+	exit_alone exit.vigil-test.example
+	[ "$(grep -c 'bytes above the saved syscall registers' "$BATS_TEST_TMPDIR/sensor.log")" -eq 0 ]
+}
+
+@test "a kernel that pads the top of its stacks (CONFIG_X86_FRED): the saved registers are found 16 bytes lower, said once, and still used" {
+	export VIGIL_TEST_REGS_SKEW=fred
+	exit_alone fred.vigil-test.example
+	[ "$(grep -c 'keeps 16 bytes above the saved syscall registers' "$BATS_TEST_TMPDIR/sensor.log")" -eq 1 ]
 }
 
 @test "a kernel whose saved syscall registers are not where vigil reads them: FileModify degraded, said once; writes still reported; DNS and ImageLoad by entry programs" {
