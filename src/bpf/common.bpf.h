@@ -288,8 +288,10 @@ volatile __u32 regs_pad = 0;
 
 static __always_inline struct pt_regs *saved_regs_addr(void)
 {
-	char *top =
-	    (char *)BPF_CORE_READ(vg_current_task(), stack) + VG_THREAD_SIZE - regs_skew - regs_pad;
+	/* In 32 bits, so that a test's negative skew wraps to an offset. */
+	__u32 off = VG_THREAD_SIZE - regs_skew - regs_pad;
+	char *top = (char *)BPF_CORE_READ(vg_current_task(), stack) + off;
+
 	return (struct pt_regs *)top - 1;
 }
 
