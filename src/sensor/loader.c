@@ -630,8 +630,10 @@ static bool regs_try(struct bpf_sensor *s)
 
 static bool regs_usable(struct bpf_sensor *s)
 {
-	if (regs_try(s))
+	if (regs_try(s)) {
+		s->regs_pad_tried = true; /* settled: a later miss is no layout */
 		return true;
+	}
 	if (!s->skel->bss->regs_checked || s->regs_pad_tried)
 		return false;
 	s->regs_pad_tried = true;
@@ -683,20 +685,50 @@ static int attach_for(struct bpf_sensor *s, uint64_t types)
 	return err;
 }
 
+/*
+ * Settles where the saved registers are (regs_usable()) before the exit
+ * programs that read them go live, with vg_read_x alone attached for the
+ * probe. Otherwise, while a wrong place is tried, vg_mmap_x would count
+ * every mapping of every process as a lost ImageLoad and open_flags()
+ * would miss O_TRUNC. attach_for() then keeps vg_read_x or detaches it,
+ * as the types want.
+ */
+static void regs_settle(struct bpf_sensor *s)
+{
+	struct bpf_link **link = &s->skel->links.vg_read_x;
+
+	if (s->skel->bss->regs_checked || bpf_program__fd(s->skel->progs.vg_read_x) < 0)
+		return;
+	if (*link == NULL)
+		*link = bpf_program__attach(s->skel->progs.vg_read_x);
+	if (*link != NULL)
+		regs_usable(s);
+}
+
+static void use_entry_programs(struct bpf_sensor *s)
+{
+	log_warnx("this kernel's saved syscall registers are not where vigil reads them: "
+		  "DNS answers and executable mappings are found by entry and exit programs, "
+		  "which costs more");
+	s->args_by_entry = true;
+	s->skel->bss->args_by_entry = 1;
+}
+
 int bpf_sensor__set_attached(struct bpf_sensor *s, uint64_t types)
 {
 	int err;
 
 	types |= CORE_TYPES;
 	s->types = types;
+	if ((types & REGS_TYPES) && !s->args_by_entry) {
+		regs_settle(s);
+		if (s->skel->bss->regs_checked && !regs_usable(s))
+			use_entry_programs(s);
+	}
 	err = attach_for(s, types);
+	/* No answer before (vg_read_x did not attach), or a later miss. */
 	if ((types & REGS_TYPES) && !s->args_by_entry && !regs_usable(s)) {
-		log_warnx(
-		    "this kernel's saved syscall registers are not where vigil reads them: "
-		    "DNS answers and executable mappings are found by entry and exit programs, "
-		    "which costs more");
-		s->args_by_entry = true;
-		s->skel->bss->args_by_entry = 1;
+		use_entry_programs(s);
 		int e = attach_for(s, types);
 		if (err == 0)
 			err = e;
