@@ -558,9 +558,7 @@ fail:;
 		log_warnx("output %s: write failed (%s): %llu records dropped", s->spec,
 			  strerror(-err), (unsigned long long)lost);
 	j->warned = true;
-	s->st.errors++;
-	s->st.dropped += lost;
-	sink_order__lost(&s->order);
+	sink__lost(s, lost, 1);
 	s->st.written -= lost <= s->st.written ? lost : s->st.written;
 	strbuf__clear(&j->out);
 	j->pending = 0;

@@ -224,17 +224,22 @@ bool sink_order__clean(struct sink_order *o)
 	return atomic_load(&o->delivered) > atomic_load(&o->lost);
 }
 
+void sink__lost(struct sink *s, uint64_t dropped, uint64_t errors)
+{
+	s->st.dropped += dropped;
+	s->st.errors += errors;
+	sink_order__lost(&s->order);
+}
+
 int sink__write(struct sink *s, const struct vrec *rec)
 {
 	int err = s->ops->write(s, rec);
 
 	s->st.in++;
-	if (err < 0) {
-		s->st.dropped++;
-		sink_order__lost(&s->order);
-	} else {
+	if (err < 0)
+		sink__lost(s, 1, 0);
+	else
 		s->st.written++;
-	}
 	return err;
 }
 

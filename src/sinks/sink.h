@@ -133,6 +133,11 @@ int sink__check_spec(const char *spec);
 int sink__open_spec(const char *spec, const struct sink_env *env, struct sink ***v, size_t *n);
 
 int sink__write(struct sink *s, const struct vrec *rec);
+/* A loss seen on the event thread: records dropped and I/O errors are
+ * counted and the loss stamped (struct sink_order) in one step, so no
+ * count goes without its stamp. A sink's own threads count in their
+ * counters and stamp with sink_order__lost. */
+void sink__lost(struct sink *s, uint64_t dropped, uint64_t errors);
 /* Appends rec as one JSON object in the sink's format (no newline). */
 void sink__serialize(const struct sink *s, struct strbuf *sb, const struct vrec *rec);
 /* Once a second on the event thread, after flush: returns 1 when the

@@ -556,8 +556,7 @@ static void drop_batch(struct sink *s, struct sq *q)
 
 static void note_failure(struct sink *s, struct sq *q, int rc)
 {
-	s->st.errors++;
-	sink_order__lost(&s->order);
+	sink__lost(s, 0, 1);
 	if (rc == SQLITE_FULL)
 		q->full_events++;
 	if (!q->warned_full)
@@ -697,8 +696,7 @@ static void retain(struct sink *s, struct sq *q)
 	}
 	if (sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
-		s->st.errors++;
-		sink_order__lost(&s->order);
+		sink__lost(s, 0, 1);
 		return;
 	}
 	/* Give the freed pages back so the file itself shrinks. */
@@ -776,16 +774,14 @@ static int sq_write(struct sink *s, const struct vrec *rec)
 	int rc;
 
 	if (in == NULL) {
-		s->st.errors++;
-		sink_order__lost(&s->order);
+		sink__lost(s, 0, 1);
 		return -EIO;
 	}
 	st = in->st;
 	if (!q->in_tx) {
 		rc = sqlite3_exec(q->db, "BEGIN", NULL, NULL, NULL);
 		if (rc != SQLITE_OK) {
-			s->st.errors++;
-			sink_order__lost(&s->order);
+			sink__lost(s, 0, 1);
 			return -EIO;
 		}
 		q->in_tx = true;

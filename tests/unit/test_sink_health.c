@@ -149,9 +149,7 @@ static void test_loss_delivery_order(void **state)
 		struct sink s = {.ops = &fake_ops, .spec = "fake:c"};
 		s.st.in = s.st.written = 5; /* buffered, unstamped */
 		s.st.written -= 5;	    /* the flush failed */
-		s.st.dropped += 5;
-		s.st.errors++;
-		sink_order__lost(&s.order);
+		sink__lost(&s, 5, 1);
 		assert_int_equal(check(&s, 1000), 1);
 		s.st.in += 3; /* buffered again, the flush not yet done */
 		s.st.written += 3;
